@@ -1,0 +1,88 @@
+"""qmail-wizard's command line (argparse).  Textual is imported only by the TUI."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from .sandbox.flavors import DEFAULT_FLAVOR, FLAVORS
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="qmail-wizard",
+        description="Install, verify and reconfigure qmail from pkgsrc on NetBSD.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    sandbox = commands.add_parser(
+        "sandbox", help="a simulated NetBSD host to rehearse on (Linux, bubblewrap)",
+        description="Create, enter and stop simulated NetBSD hosts.",
+    )
+    actions = sandbox.add_subparsers(dest="action", metavar="ACTION", required=True)
+    create = actions.add_parser("create", help="build a fresh simulated NetBSD host")
+    create.add_argument("path", type=Path)
+    create.add_argument("--flavor", default=DEFAULT_FLAVOR, choices=sorted(FLAVORS),
+                        help=f"pkgsrc branch to simulate (default {DEFAULT_FLAVOR})")
+    create.add_argument("--hostname", default="mail.example.org", metavar="FQDN")
+    create.add_argument("--admin-user", default="admin", metavar="NAME")
+    run = actions.add_parser("exec", help="run one command inside (exit status passed through)")
+    run.add_argument("path", type=Path)
+    run.add_argument("argv", nargs=argparse.REMAINDER, metavar="-- CMD [ARGS...]")
+    shell = actions.add_parser("shell", help="open a root shell inside")
+    shell.add_argument("path", type=Path)
+    stop = actions.add_parser("stop", help="stop every process of the sandbox")
+    stop.add_argument("path", type=Path)
+    return parser
+
+
+def _sandbox(args) -> int:
+    from .sandbox import container
+    from .sandbox.container import SandboxError
+    from .sandbox.layout import SandboxPaths
+
+    try:
+        if args.action == "create":
+            from .sandbox.create import create
+
+            paths = create(args.path, args.flavor, args.hostname, args.admin_user)
+            print(f"sandbox created at {paths.base} (NetBSD, pkgsrc-{args.flavor}, "
+                  f"{args.hostname}); enter it with: qmail-wizard sandbox shell {paths.base}")
+            return 0
+        paths = SandboxPaths(args.path.absolute())
+        if not paths.is_sandbox():
+            raise SandboxError(
+                f"{args.path} is not a sandbox: create one with "
+                f"'qmail-wizard sandbox create {args.path}'."
+            )
+        if args.action == "stop":
+            container.stop(paths)
+            return 0
+        if args.action == "shell":
+            argv = ["/bin/sh", "-l"]
+        else:
+            argv = args.argv[1:] if args.argv[:1] == ["--"] else args.argv
+            if not argv:
+                raise SandboxError("nothing to run: give the command after '--', "
+                                   f"e.g. qmail-wizard sandbox exec {args.path} -- uname -a")
+        machine_argv = container.enter_argv(paths, argv)
+    except SandboxError as exc:
+        print(f"qmail-wizard: {exc}", file=sys.stderr)
+        return 1
+    sys.stdout.flush()
+    os.execvp(machine_argv[0], machine_argv)
+    return 127  # not reached
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "sandbox":
+        return _sandbox(args)
+    parser.print_help()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,225 @@
+"""Run things inside a sandbox: one bubblewrap container per sandbox.
+
+The container is "booted" once (``bwrap ... /sbin/init`` in new PID, UTS and IPC
+namespaces, sharing the machine's network) and every later command enters it
+with ``nsenter``, so daemons started by one command are seen by the next, ``ps``
+shows only the sandbox's processes, and stopping the container's PID 1 ends
+every process of the sandbox.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from .layout import CONTROL_MOUNT, NETBSD_PATH, SandboxPaths
+
+
+class SandboxError(Exception):
+    """A sandbox operation failed; the message says what to do."""
+
+
+#: Machine directories shown read-only inside, at the same path.
+_MACHINE_RO = ("/usr/bin", "/usr/lib", "/usr/lib64", "/usr/lib32", "/usr/libx32", "/usr/share")
+#: NetBSD programs that live in /usr/bin, overlaid on the machine's /usr/bin.
+USR_BIN_OVERLAYS = ("uname", "logger", "make", "hostname")
+BOOT_TIMEOUT = 30.0
+
+
+def check_platform() -> None:
+    """Refuse clearly on machines that cannot run a sandbox."""
+    if not sys.platform.startswith("linux"):
+        raise SandboxError(
+            f"the sandbox needs Linux with bubblewrap; this is {sys.platform}. "
+            "Rehearse on a Linux machine, or run qmail-wizard against a real NetBSD host."
+        )
+    for tool in ("bwrap", "nsenter"):
+        if shutil.which(tool) is None:
+            pkg = "bubblewrap" if tool == "bwrap" else "util-linux"
+            raise SandboxError(
+                f"the sandbox needs '{tool}', which is not installed: "
+                f"run 'apt-get install {pkg}' (or your distribution's equivalent)."
+            )
+    if os.geteuid() != 0 and not Path("/proc/sys/user/max_user_namespaces").exists():
+        raise SandboxError(
+            "the sandbox needs root or unprivileged user namespaces; run it as root."
+        )
+
+
+def _python_mounts() -> list[str]:
+    """Directories the interpreter and its packages live in (bound read-only)."""
+    import tui
+
+    candidates = [sys.prefix, sys.base_prefix, os.path.dirname(sys.executable),
+                  str(Path(tui.__file__).resolve().parent.parent)]
+    candidates += [p for p in sys.path if p and os.path.isdir(p)]
+    real = []
+    for path in candidates:
+        for variant in {os.path.abspath(path), os.path.realpath(path)}:
+            if os.path.isdir(variant):
+                real.append(variant)
+    chosen: list[str] = []
+    for path in sorted(set(real), key=len):
+        if path == "/" or path.startswith(("/usr/bin", "/usr/lib", "/usr/share")):
+            continue
+        if not any(path == c or path.startswith(c + "/") for c in chosen):
+            chosen.append(path)
+    return chosen
+
+
+def python_path_entries() -> list[str]:
+    import tui
+
+    entries = [str(Path(tui.__file__).resolve().parent.parent)]
+    entries += [p for p in sys.path if p and os.path.isdir(p) and p not in entries]
+    return entries
+
+
+def bwrap_argv(paths: SandboxPaths, config: dict) -> list[str]:
+    argv = ["bwrap", "--bind", str(paths.root), "/",
+            "--bind", str(paths.control), CONTROL_MOUNT]
+    for directory in _MACHINE_RO:
+        if os.path.isdir(directory) and not os.path.islink(directory):
+            argv += ["--ro-bind", directory, directory]
+    for name in USR_BIN_OVERLAYS:
+        argv += ["--ro-bind", str(paths.control / "overlay" / "usr" / "bin" / name),
+                 f"/usr/bin/{name}"]
+    for directory in _python_mounts():
+        argv += ["--ro-bind", directory, directory]
+    argv += ["--proc", "/proc", "--dev", "/dev",
+             "--unshare-pid", "--unshare-uts", "--unshare-ipc",
+             "--hostname", config["hostname"], "--chdir", "/"]
+    if os.geteuid() == 0:
+        argv += ["--cap-add", "ALL"]
+    else:
+        argv += ["--unshare-user", "--uid", "0", "--gid", "0"]
+    argv += ["--clearenv", "--setenv", "PATH", NETBSD_PATH, "--setenv", "HOME", "/root"]
+    return argv
+
+
+def container_pid(paths: SandboxPaths) -> int | None:
+    """The machine pid of the container's PID 1, or None when it is down."""
+    try:
+        outer = int(paths.pid_file.read_text().strip())
+    except (OSError, ValueError):
+        return None
+    try:
+        children = Path(f"/proc/{outer}/task/{outer}/children").read_text().split()
+    except OSError:
+        return None
+    return int(children[0]) if children else None
+
+
+def is_running(paths: SandboxPaths) -> bool:
+    pid = container_pid(paths)
+    return pid is not None and (paths.control / "run" / "booted").exists()
+
+
+def boot(paths: SandboxPaths) -> int:
+    """Start the container (runs /etc/rc inside) unless it already runs."""
+    pid = container_pid(paths)
+    if pid is not None and (paths.control / "run" / "booted").exists():
+        return pid
+    check_platform()
+    if pid is not None:
+        stop(paths)
+    from .install import refresh_machine_links
+
+    config = paths.load_config()
+    refresh_machine_links(paths)
+    ready = paths.control / "run" / "booted"
+    ready.unlink(missing_ok=True)
+    paths.run.mkdir(parents=True, exist_ok=True)
+    with open(paths.boot_log, "ab") as log:
+        proc = subprocess.Popen(
+            bwrap_argv(paths, config) + ["/sbin/init"],
+            stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
+        )
+    paths.pid_file.write_text(f"{proc.pid}\n")
+    deadline = time.monotonic() + BOOT_TIMEOUT
+    while not ready.exists():
+        if proc.poll() is not None:
+            raise SandboxError(
+                f"the sandbox at {paths.base} did not boot (bwrap exited {proc.returncode}); "
+                f"see {paths.boot_log}."
+            )
+        if time.monotonic() > deadline:
+            stop(paths)
+            raise SandboxError(
+                f"the sandbox at {paths.base} did not finish booting within "
+                f"{BOOT_TIMEOUT:.0f} s; see {paths.boot_log}."
+            )
+        time.sleep(0.02)
+    pid = container_pid(paths)
+    if pid is None:
+        raise SandboxError(f"the sandbox at {paths.base} stopped while booting; see {paths.boot_log}.")
+    return pid
+
+
+def enter_argv(paths: SandboxPaths, argv: list[str], env: dict | None = None,
+               cwd: str = "/root") -> list[str]:
+    """The machine argv that runs ``argv`` inside the (booted) container."""
+    pid = boot(paths)
+    enter = ["nsenter", "-t", str(pid), "-m", "-u", "-i", "-p", "-r", "-w"]
+    if os.geteuid() != 0:
+        enter += ["-U", "--preserve-credentials"]
+    environment = {"PATH": NETBSD_PATH, "HOME": "/root", "USER": "root",
+                   "LOGNAME": "root", "SHELL": "/bin/sh",
+                   "TERM": os.environ.get("TERM", "vt100")}
+    environment.update(env or {})
+    return enter + ["--", "/usr/bin/env", "-i", "-C", cwd] + [
+        f"{key}={value}" for key, value in environment.items()
+    ] + list(argv)
+
+
+def namespace_pids(paths: SandboxPaths) -> list[int]:
+    """Machine pids of every process in the sandbox's PID namespace."""
+    pid = container_pid(paths)
+    if pid is None:
+        return []
+    try:
+        target = os.readlink(f"/proc/{pid}/ns/pid")
+    except OSError:
+        return []
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if os.readlink(f"/proc/{entry}/ns/pid") == target:
+                    found.append(int(entry))
+            except OSError:
+                continue
+    return found
+
+
+def stop(paths: SandboxPaths, timeout: float = 15.0) -> None:
+    """Shut the sandbox down: rc.shutdown inside, then end every process."""
+    pid = container_pid(paths)
+    if pid is not None and (paths.control / "run" / "booted").exists():
+        try:
+            subprocess.run(enter_argv(paths, ["/bin/sh", "/etc/rc.shutdown"]),
+                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, timeout=timeout)
+        except (subprocess.TimeoutExpired, SandboxError):
+            pass
+    members = namespace_pids(paths)
+    if pid is not None:
+        try:
+            os.kill(pid, signal.SIGKILL)  # PID 1 of the namespace: the kernel ends the rest
+        except ProcessLookupError:
+            pass
+    try:
+        outer = int(paths.pid_file.read_text().strip())
+        os.kill(outer, signal.SIGKILL)
+        os.waitpid(outer, 0)
+    except (OSError, ValueError, ChildProcessError):
+        pass
+    deadline = time.monotonic() + timeout
+    while any(Path(f"/proc/{p}").exists() for p in members) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    paths.pid_file.unlink(missing_ok=True)
+    (paths.control / "run" / "booted").unlink(missing_ok=True)

@@ -1,0 +1,309 @@
+"""What a simulated NetBSD host is made of, per flavor: one place, as data.
+
+Everything here comes from ``shared/netbsd-pkgsrc-facts.md``.  Values that the
+facts file marks UNVERIFIED are collected in :data:`UNVERIFIED` (and used from
+there) so that they are easy to find and change.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+#: Best guesses for facts the fact sheet could not confirm.  Keep them here.
+UNVERIFIED = {
+    # 7.1: how the quarterly binary directory was named (facts §7.1).
+    "repo_tag_2017Q1": "7.1_2017Q1",
+    "repo_tag_2020Q2": "9.0_2020Q2",
+    # facts §1c: whether 2020-era qmail still offered djbware-errno-hack.
+    "errno_hack_2020": False,
+    # facts §3.2: shell and GECOS of package users.
+    "nologin": "/sbin/nologin",
+    "user_gecos": "qmail {role}",
+    # facts §7.4: pkg_delete wording when a package is required by others.
+    "pkg_delete_required": (
+        "pkg_delete: Package `{pkg}' is still required by other packages:",
+        "\t{others}",
+    ),
+    # facts §1 (2004 wording kept for the modern build).
+    "unsupported_option": '"{opt}" is not a supported build option.',
+    # facts §7.5: pkgin 0.x wording is assumed for the flavors' pkgin.
+    "pkgin_version": {"2017Q1": "0.9.4nb4", "2020Q2": "20.5.1"},
+    # facts §2: the qmail-run package versions of each branch.
+    "qmail_run_version": {"2017Q1": "20170406", "2020Q2": "20200519"},
+    "qmail_version": {"2017Q1": "1.03nb27", "2020Q2": "1.03nb48"},
+    # facts §6.2: the rc.d/postfix mailer.conf check warning.
+    "postfix_mailerconf_warning": (
+        "postfix: WARNING: /etc/mailer.conf does not use postfix; not starting postfix."
+    ),
+    # facts §6.4: group name rule; we use the wizard's safe validator.
+    "name_rule": r"^[a-z_][a-z0-9_.-]{0,15}$",
+}
+
+#: The ten account variables and their defaults (facts §3.1).
+ACCOUNT_DEFAULTS = {
+    "QMAIL_ALIAS_USER": "alias",
+    "QMAIL_DAEMON_USER": "qmaild",
+    "QMAIL_LOG_USER": "qmaill",
+    "QMAIL_ROOT_USER": "root",
+    "QMAIL_PASSWD_USER": "qmailp",
+    "QMAIL_QUEUE_USER": "qmailq",
+    "QMAIL_REMOTE_USER": "qmailr",
+    "QMAIL_SEND_USER": "qmails",
+    "QMAIL_QMAIL_GROUP": "qmail",
+    "QMAIL_NOFILES_GROUP": "nofiles",
+}
+
+#: Which group each created user belongs to (facts §3.2).  ROOT is not created.
+ACCOUNT_GROUPS = {
+    "QMAIL_ALIAS_USER": "QMAIL_NOFILES_GROUP",
+    "QMAIL_DAEMON_USER": "QMAIL_NOFILES_GROUP",
+    "QMAIL_LOG_USER": "QMAIL_NOFILES_GROUP",
+    "QMAIL_PASSWD_USER": "QMAIL_NOFILES_GROUP",
+    "QMAIL_QUEUE_USER": "QMAIL_QMAIL_GROUP",
+    "QMAIL_REMOTE_USER": "QMAIL_QMAIL_GROUP",
+    "QMAIL_SEND_USER": "QMAIL_QMAIL_GROUP",
+}
+
+QMAILDIR = "/var/qmail"
+QMAIL_QUEUE_DIR = "/var/spool/qmail"
+LOCALBASE = "/usr/pkg"
+PKG_SYSCONFDIR = "/usr/pkg/etc/qmail"
+RCD_EXAMPLES = "/usr/pkg/share/examples/rc.d"
+
+#: /var/qmail symlinks made by qmail's PRE-INSTALL (facts §3.3).
+QMAILDIR_LINKS = {
+    "alias": "/usr/pkg/etc/qmail/alias",
+    "bin": "/usr/pkg/bin",
+    "boot": "/usr/pkg/share/examples/qmail/boot",
+    "control": "/usr/pkg/etc/qmail/control",
+    "doc": "/usr/pkg/share/doc/qmail",
+    "man": "/usr/pkg/man",
+    "queue": "/var/spool/qmail",
+    "users": "/usr/pkg/etc/qmail/users",
+}
+
+
+@dataclass(frozen=True)
+class OptionSet:
+    """A package's PKG_OPTIONS vocabulary (bsd.options.mk semantics)."""
+
+    supported: tuple[str, ...]
+    suggested: tuple[str, ...]
+    #: PKG_OPTIONS_OPTIONAL_GROUPS: pick at most one of the members.
+    optional_groups: dict = field(default_factory=dict)
+    #: option -> option it turns on (e.g. tls -> sasl).
+    implies: dict = field(default_factory=dict)
+    #: legacy names still accepted with a WARN (facts §1b); name -> reason key.
+    legacy: dict = field(default_factory=dict)
+
+    def all_names(self) -> tuple[str, ...]:
+        names = list(self.supported)
+        for members in self.optional_groups.values():
+            names.extend(members)
+        names.extend(self.legacy)
+        return tuple(sorted(set(names)))
+
+
+@dataclass(frozen=True)
+class Package:
+    """One binary package in the flavor's repository."""
+
+    base: str
+    version: str
+    category: str
+    comment: str
+    depends: tuple[str, ...] = ()
+
+    @property
+    def pkgname(self) -> str:
+        return f"{self.base}-{self.version}"
+
+
+@dataclass(frozen=True)
+class Flavor:
+    name: str
+    netbsd_release: str
+    machine_arch: str
+    repo_tag: str
+    pkg_dbdir: str
+    qmail_options: OptionSet
+    qmail_run_options: OptionSet
+    packages: tuple[Package, ...]
+    #: "" (2014-early 2017 scripts) or "nb" (2017-08 on): tcpserver argv0 names.
+    procname_prefix: str
+    #: syslog tag style: "nbqmailsmtpd" (2017Q1) or "nbqmail/smtpd" (2020).
+    log_tag_style: str
+    #: where tcprules sources live: "sysconfdir" (tcp.smtp) or "control" (control/tcprules/smtp)
+    tcprules_layout: str
+    #: packages installed at creation (bootstrap: pkgin).
+    preinstalled: tuple[str, ...]
+
+    @property
+    def repo_dir(self) -> str:
+        return f"/pub/pkgsrc/packages/NetBSD/{self.machine_arch}/{self.repo_tag}/All"
+
+    def package(self, base: str) -> Package:
+        for pkg in self.packages:
+            if pkg.base == base:
+                return pkg
+        raise KeyError(base)
+
+    def procname(self, service: str) -> str:
+        return f"{self.procname_prefix}{service}"
+
+    def log_tag(self, service: str) -> str:
+        if self.log_tag_style == "slash":
+            return "nbqmail/" + service.replace("qmail", "", 1)
+        return f"nb{service}"
+
+
+_QMAIL_2017Q1 = OptionSet(
+    supported=("sasl", "syncdir", "tls", "qmail-bigdns", "qmail-maildiruniq",
+               "qmail-netqmail", "qmail-outgoingip", "qmail-srs", "qmail-viruscan",
+               "djbware-errno-hack"),
+    suggested=("djbware-errno-hack", "qmail-bigdns", "qmail-netqmail", "qmail-realrcptto"),
+    optional_groups={"rcpt": ("qmail-badrcptto", "qmail-qregex", "qmail-rcptcheck",
+                              "qmail-realrcptto")},
+    implies={"tls": "sasl"},
+)
+
+_QMAIL_2020 = OptionSet(
+    supported=("eai", "inet6", "pam", "syncdir", "tai-system-clock", "tls",
+               "qmail-customerror", "qmail-srs")
+    + (("djbware-errno-hack",) if UNVERIFIED["errno_hack_2020"] else ()),
+    suggested=("eai", "qmail-customerror", "qmail-srs", "syncdir", "tls"),
+    legacy={
+        # facts §1b: accepted with a warning after the 2017-08 cleanup.
+        "qmail-netqmail": "enabled", "qmail-bigdns": "enabled",
+        "qmail-maildiruniq": "enabled", "qmail-outgoingip": "enabled",
+        "qmail-rcptcheck": "enabled", "qmail-remote": "enabled",
+        "qmail-badrcptto": "program", "qmail-qregex": "program",
+        "qmail-realrcptto": "program", "qmail-viruscan": "program",
+    },
+)
+
+#: Verbatim deprecation warnings (facts §1b).
+LEGACY_WARNINGS = {
+    "enabled": 'WARN: Please unset "{opt}" option (it\'s now always enabled).',
+    "program": 'WARN: Please unset "{opt}" option (it\'s now always included, as a program).',
+}
+
+_RUN_2017Q1 = OptionSet(supported=("qmail-run-ofmipd", "sasl", "tls"), suggested=())
+_RUN_2020 = OptionSet(supported=(), suggested=())
+
+
+def _v(key: str, flavor: str) -> str:
+    return UNVERIFIED[key][flavor]
+
+
+FLAVORS = {
+    "2017Q1": Flavor(
+        name="2017Q1",
+        netbsd_release="7.1",
+        machine_arch="amd64",
+        repo_tag=UNVERIFIED["repo_tag_2017Q1"],
+        pkg_dbdir="/var/db/pkg",
+        qmail_options=_QMAIL_2017Q1,
+        qmail_run_options=_RUN_2017Q1,
+        packages=(
+            Package("qmail", _v("qmail_version", "2017Q1"), "mail",
+                    "Secure, reliable, efficient, simple, and fast MTA",
+                    ("daemontools>=0.76", "queue-fix>=1.4nb1", "ucspi-tcp>=0.88")),
+            Package("qmail-run", _v("qmail_run_version", "2017Q1"), "mail",
+                    "Configures qmail to receive and deliver mail",
+                    ("qmail>=1.03nb8", "qmail-qfilter>1.5nb1")),
+            Package("daemontools", "0.76nb1", "sysutils",
+                    "Service-monitoring and logging tools"),
+            Package("ucspi-tcp", "0.88nb7", "net",
+                    "Command-line tools for building TCP client-server applications"),
+            Package("queue-fix", "1.4nb2", "mail", "Repair or create a qmail queue"),
+            Package("qmail-qfilter", "2.1nb1", "mail",
+                    "Front end for qmail-queue that runs filters"),
+            Package("mess822", "0.58nb2", "mail",
+                    "Library and tools for parsing Internet mail messages"),
+            Package("checkpassword", "0.90nb1", "sysutils",
+                    "Simple password-checking interface"),
+            Package("libsrs2", "1.0.18", "mail",
+                    "Sender Rewriting Scheme library"),
+            Package("syncdir", "1.0nb1", "devel",
+                    "Synchronous link/rename/unlink/open for qmail"),
+            Package("pkgin", _v("pkgin_version", "2017Q1"), "pkgtools",
+                    "Apt / yum like tool for managing pkgsrc binary packages"),
+        ),
+        procname_prefix="",
+        log_tag_style="nb",
+        tcprules_layout="sysconfdir",
+        preinstalled=("pkgin",),
+    ),
+    "2020Q2": Flavor(
+        name="2020Q2",
+        netbsd_release="9.0",
+        machine_arch="amd64",
+        repo_tag=UNVERIFIED["repo_tag_2020Q2"],
+        pkg_dbdir="/var/db/pkg",
+        qmail_options=_QMAIL_2020,
+        qmail_run_options=_RUN_2020,
+        packages=(
+            Package("qmail", _v("qmail_version", "2020Q2"), "mail",
+                    "Secure, reliable, efficient, simple, and fast MTA",
+                    ("daemontools>=0.76", "checkpassword>=0.90nb1",
+                     "ucspi-ssl>=0.999.10.11nb2", "libidn2>=2.0", "libsrs2>=1.0.18",
+                     "syncdir>=1.0")),
+            Package("qmail-run", _v("qmail_run_version", "2020Q2"), "mail",
+                    "Configures qmail to receive and deliver mail",
+                    ("greetdelay>=0.1", "pkg_alternatives>=1.5", "qmail>=1.03nb42",
+                     "qmail-acceptutils>=20181105", "qmail-qfilter>1.5nb1",
+                     "qmail-rejectutils>=20181105", "greylisting-spp>=0.4",
+                     "qmail-spp-spf>=0.1")),
+            Package("daemontools", "0.76nb2", "sysutils",
+                    "Service-monitoring and logging tools"),
+            Package("ucspi-ssl", "0.999.10.11nb3", "net",
+                    "Command-line tools for building SSL client-server applications"),
+            Package("ucspi-tcp6", "1.10.7nb1", "net",
+                    "Command-line tools for building IPv6 client-server applications"),
+            Package("ucspi-tcp", "0.88nb8", "net",
+                    "Command-line tools for building TCP client-server applications"),
+            Package("checkpassword", "0.90nb2", "sysutils",
+                    "Simple password-checking interface"),
+            Package("checkpassword-pam", "0.99nb3", "sysutils",
+                    "Checkpassword-compatible authentication via PAM"),
+            Package("libidn2", "2.3.0", "devel",
+                    "Implementation of IDNA2008 internationalized domain names",
+                    ("libunistring>=0.9.10",)),
+            Package("libunistring", "0.9.10", "textproc",
+                    "Unicode string library"),
+            Package("libsrs2", "1.0.18nb1", "mail", "Sender Rewriting Scheme library"),
+            Package("syncdir", "1.1", "devel",
+                    "Synchronous link/rename/unlink/open for qmail"),
+            Package("libtai", "0.60nb5", "devel", "Library for TAI64 time stamps"),
+            Package("greetdelay", "0.2", "mail", "SMTP greeting delay for qmail"),
+            Package("pkg_alternatives", "1.7", "pkgtools",
+                    "Generic wrappers for programs with similar interfaces"),
+            Package("qmail-acceptutils", "20200115", "mail",
+                    "Accept SMTP AUTH and TLS for qmail",
+                    ("ucspi-ssl>=0.999.10.11",)),
+            Package("qmail-qfilter", "2.1nb2", "mail",
+                    "Front end for qmail-queue that runs filters"),
+            Package("qmail-rejectutils", "20200114", "mail",
+                    "Reject mail at SMTP time for qmail"),
+            Package("greylisting-spp", "0.4nb1", "mail", "Greylisting plugin for qmail-spp"),
+            Package("qmail-spp-spf", "0.1nb3", "mail", "SPF plugin for qmail-spp"),
+            Package("pkgin", _v("pkgin_version", "2020Q2"), "pkgtools",
+                    "Apt / yum like tool for managing pkgsrc binary packages"),
+        ),
+        procname_prefix="nb",
+        log_tag_style="slash",
+        tcprules_layout="control",
+        preinstalled=("pkgin",),
+    ),
+}
+
+DEFAULT_FLAVOR = "2017Q1"
+
+
+def get_flavor(name: str) -> Flavor:
+    try:
+        return FLAVORS[name]
+    except KeyError:
+        raise ValueError(
+            f"unknown flavor {name!r}: choose one of {', '.join(sorted(FLAVORS))}"
+        ) from None

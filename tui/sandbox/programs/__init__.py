@@ -1,0 +1,132 @@
+"""The simulated NetBSD programs, and where each one is installed.
+
+Every program is a module of this package with ``main(argv: list[str]) -> int``;
+the module name is the program name with ``-`` turned into ``_``.  Inside the
+sandbox each installed program is a tiny stub script (see :func:`stub_text`) that
+runs ``tui.sandbox.programs.main(NAME)`` with the sandbox's interpreter; programs
+see NetBSD paths and use plain file I/O on them.
+
+``BASE_PROGRAMS`` are part of the NetBSD base system (installed at creation).
+``PACKAGE_PROGRAMS`` are installed by packages, relative to ``/usr/pkg``; the
+repository builder puts a stub for each into the package's files.
+"""
+from __future__ import annotations
+
+import importlib
+import sys
+
+from ..layout import PYTHON_WRAPPER
+
+#: NetBSD base system: path -> program.
+BASE_PROGRAMS = {
+    "/sbin/init": "init",
+    "/sbin/nologin": "nologin",
+    "/usr/bin/uname": "uname",
+    "/usr/bin/hostname": "hostname",
+    "/usr/bin/logger": "logger",
+    "/usr/bin/make": "make",
+    "/usr/sbin/pkg_add": "pkg_add",
+    "/usr/sbin/pkg_info": "pkg_info",
+    "/usr/sbin/pkg_delete": "pkg_delete",
+    "/usr/sbin/pkg_admin": "pkg_admin",
+    "/usr/sbin/useradd": "useradd",
+    "/usr/sbin/groupadd": "groupadd",
+    "/usr/sbin/userdel": "userdel",
+    "/usr/sbin/groupdel": "groupdel",
+    "/usr/sbin/service": "service",
+    "/usr/sbin/mailwrapper": "mailwrapper",
+    "/usr/sbin/postfix": "postfix",
+    "/usr/libexec/postfix/master": "postfix-master",
+    "/usr/libexec/postfix/smtpd": "postfix-smtpd",
+}
+
+#: mailwrapper(8) front ends: path -> the mailwrapper program.
+MAILWRAPPER_LINKS = ("/usr/sbin/sendmail", "/usr/bin/mailq", "/usr/bin/newaliases")
+
+#: Package contents that are programs: package base -> {path under /usr/pkg: program}.
+PACKAGE_PROGRAMS = {
+    "qmail": {
+        "bin/qmail-start": "qmail-start",
+        "bin/qmail-send": "qmail-send",
+        "bin/qmail-lspawn": "qmail-lspawn",
+        "bin/qmail-rspawn": "qmail-rspawn",
+        "bin/qmail-clean": "qmail-clean",
+        "bin/qmail-local": "qmail-local",
+        "bin/qmail-remote": "qmail-remote",
+        "bin/qmail-queue": "qmail-queue",
+        "bin/qmail-smtpd": "qmail-smtpd",
+        "bin/qmail-inject": "qmail-inject",
+        "bin/sendmail": "sendmail",
+        "bin/qmail-qstat": "qmail-qstat",
+        "bin/qmail-qread": "qmail-qread",
+        "bin/qmail-newu": "qmail-newu",
+        "bin/qmail-newmrh": "qmail-newmrh",
+        "bin/qmail-tcpto": "qmail-tcpto",
+        "bin/qmail-tcpok": "qmail-tcpok",
+        "bin/qmail-showctl": "qmail-showctl",
+        "bin/qmail-pop3d": "qmail-pop3d",
+        "bin/qmail-popup": "qmail-popup",
+        "bin/maildirmake": "maildirmake",
+        "share/qmail/setup/config-fast": "config-fast",
+        "share/qmail/setup/hostname": "qmail-hostname",
+    },
+    "ucspi-tcp": {
+        "bin/tcpserver": "tcpserver",
+        "bin/tcprules": "tcprules",
+        "bin/tcprulescheck": "tcprulescheck",
+    },
+    "ucspi-tcp6": {
+        "bin/tcpserver": "tcpserver",
+        "bin/tcprules": "tcprules",
+        "bin/tcprulescheck": "tcprulescheck",
+    },
+    "ucspi-ssl": {
+        "bin/sslserver": "tcpserver",
+    },
+    "daemontools": {
+        "bin/setuidgid": "setuidgid",
+        "bin/softlimit": "softlimit",
+        "bin/argv0": "argv0",
+        "bin/pgrphack": "pgrphack",
+        "bin/multilog": "multilog",
+    },
+    "greetdelay": {"bin/greetdelay": "passthrough"},
+    "qmail-acceptutils": {
+        "bin/authup": "passthrough",
+        "bin/fixsmtpio": "passthrough",
+        "bin/checknotroot": "passthrough",
+        "bin/reup": "passthrough",
+    },
+    "checkpassword": {"bin/checkpassword": "checkpassword"},
+    "qmail-rejectutils": {"bin/rblsmtpd": "passthrough"},
+    "queue-fix": {"bin/queue-fix": "queue-fix"},
+    "mess822": {"bin/ofmipd": "ofmipd"},
+    "pkgin": {"bin/pkgin": "pkgin"},
+}
+
+
+def module_name(program: str) -> str:
+    return program.replace("-", "_")
+
+
+def stub_text(program: str) -> str:
+    """The file installed for a simulated program."""
+    return (
+        f"#!{PYTHON_WRAPPER}\n"
+        f"# qmail-wizard sandbox: simulated '{program}' (source: tui/sandbox/programs)\n"
+        "from tui.sandbox.programs import main\n"
+        f"main({program!r})\n"
+    )
+
+
+def main(program: str) -> None:
+    """Entry point of every stub: run the program and exit with its status."""
+    module = importlib.import_module(f"{__name__}.{module_name(program)}")
+    try:
+        status = module.main(sys.argv)
+    except KeyboardInterrupt:
+        status = 130
+    except BrokenPipeError:
+        status = 141
+    sys.stdout.flush()
+    sys.exit(status)

@@ -1,0 +1,36 @@
+"""init(8) of the simulated host: boots with /etc/rc, stays up, shuts down with rc.shutdown."""
+from __future__ import annotations
+
+import glob
+import os
+import signal
+import subprocess
+
+from ..layout import CONTROL_MOUNT
+
+BOOTED = f"{CONTROL_MOUNT}/run/booted"
+
+
+def _clean_stale_state() -> None:
+    """What a reboot clears: pid files and sockets of processes that are gone."""
+    for path in glob.glob("/var/run/*.pid") + glob.glob("/var/spool/postfix/pid/*.pid"):
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+
+
+def main(argv: list[str]) -> int:
+    stopping = []
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    _clean_stale_state()
+    if os.path.exists("/etc/rc"):
+        subprocess.run(["/bin/sh", "/etc/rc", "autoboot"], stdin=subprocess.DEVNULL)
+    with open(BOOTED, "w") as fh:
+        fh.write(f"{os.getpid()}\n")
+    while not stopping:
+        signal.pause()
+    if os.path.exists("/etc/rc.shutdown"):
+        subprocess.run(["/bin/sh", "/etc/rc.shutdown"], stdin=subprocess.DEVNULL)
+    return 0
