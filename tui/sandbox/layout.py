@@ -80,3 +80,11 @@ def inside_flavor():
     from .flavors import get_flavor
 
     return get_flavor(inside_config()["flavor"])
+
+
+def pace() -> float:
+    """Factor for every simulated delay (downloads, builds): 1.0 is realistic."""
+    try:
+        return float(inside_config().get("pace", 1.0))
+    except (OSError, ValueError):
+        return 1.0
