@@ -28,7 +28,7 @@ def test_files_seen_at_netbsd_paths(make_sandbox):
 
 def test_stop_leaves_no_process_behind(make_sandbox):
     box = make_sandbox()
-    box.sh("sleep 300 & sleep 300 &")
+    box.sh("sleep 300 >/dev/null 2>&1 & sleep 300 >/dev/null 2>&1 &")
     before = box.pids()
     assert len(before) >= 3
     box.stop()
