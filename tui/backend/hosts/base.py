@@ -1,0 +1,177 @@
+"""The Host interface: every byte the backend reads or writes on a host goes through it."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Mapping, Sequence
+
+DEFAULT_TIMEOUT = 600.0
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a finished command left: exit status and its output."""
+
+    argv: tuple[str, ...]
+    rc: int
+    stdout: str
+    stderr: str
+
+    @property
+    def ok(self) -> bool:
+        return self.rc == 0
+
+
+@dataclass(frozen=True)
+class FileStat:
+    path: str
+    mode: int          # permission bits and type, as os.stat_result.st_mode
+    uid: int
+    gid: int
+    size: int
+    mtime: float
+    owner: str         # user name on that host ("" when unknown)
+    group: str
+
+
+@dataclass(frozen=True)
+class ProcessInfo:
+    """One process as the host itself numbers and names it."""
+
+    pid: int
+    ppid: int
+    name: str
+    cmdline: tuple[str, ...]
+    user: str
+    create_time: float
+    status: str
+    rss_bytes: int
+    cpu_percent: float = 0.0
+    machine_pid: int = 0      # the pid on the machine running qmail-wizard
+
+
+@dataclass(frozen=True)
+class Listener:
+    """A listening TCP socket."""
+
+    address: str
+    port: int
+    pid: int | None
+    extra: dict = field(default_factory=dict)
+
+
+class HostError(Exception):
+    """A host operation failed; the message names the path or command."""
+
+
+def check_argv(argv: Sequence[str]) -> tuple[str, ...]:
+    """Commands are argv lists of strings, never one shell string."""
+    if isinstance(argv, (str, bytes)) or not argv:
+        raise TypeError("argv must be a non-empty list of strings, not a shell string")
+    items = tuple(argv)
+    for item in items:
+        if not isinstance(item, str):
+            raise TypeError(f"argv items must be strings, got {item!r}")
+        if "\0" in item:
+            raise ValueError(f"argv item contains a NUL byte: {item!r}")
+    return items
+
+
+def parse_passwd(text: str) -> dict[int, str]:
+    """uid -> name from passwd(5) text (first name wins, as getpwuid does)."""
+    names: dict[int, str] = {}
+    for line in text.splitlines():
+        parts = line.split(":")
+        if len(parts) >= 4 and parts[2].isdigit():
+            names.setdefault(int(parts[2]), parts[0])
+    return names
+
+
+def parse_group(text: str) -> dict[int, str]:
+    return parse_passwd(text)
+
+
+class Host:
+    """Abstract host.  Paths are the host's own (NetBSD) paths."""
+
+    name = "host"
+
+    def run(self, argv: Sequence[str], env: Mapping[str, str] | None = None,
+            timeout: float = DEFAULT_TIMEOUT, input: str | None = None,
+            cwd: str | None = None) -> Result:
+        raise NotImplementedError
+
+    def spawn(self, argv: Sequence[str], env: Mapping[str, str] | None = None,
+              cwd: str | None = None):
+        """A pexpect child running ``argv`` on the host (for prompts and streaming)."""
+        raise NotImplementedError
+
+    def read(self, path: str) -> bytes:
+        raise NotImplementedError
+
+    def read_text(self, path: str) -> str:
+        return self.read(path).decode("utf-8", "replace")
+
+    def write(self, path: str, data: bytes | str, mode: int = 0o644,
+              owner: tuple[str, str] | None = None) -> None:
+        raise NotImplementedError
+
+    def exists(self, path: str) -> bool:
+        raise NotImplementedError
+
+    def listdir(self, path: str) -> list[str]:
+        raise NotImplementedError
+
+    def stat(self, path: str) -> FileStat:
+        raise NotImplementedError
+
+    def processes(self) -> list[ProcessInfo]:
+        raise NotImplementedError
+
+    def listeners(self) -> list[Listener]:
+        raise NotImplementedError
+
+
+def atomic_write(real_path: str, data: bytes, mode: int, uid: int, gid: int) -> None:
+    """Write via a temp file in the same directory: fsync, chmod/chown, rename."""
+    directory = os.path.dirname(real_path) or "."
+    tmp = os.path.join(directory, f".{os.path.basename(real_path)}.qw-tmp-{os.getpid()}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chown(tmp, uid, gid)
+        os.chmod(tmp, mode)
+        os.replace(tmp, real_path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    dir_fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def as_bytes(data: bytes | str) -> bytes:
+    return data.encode("utf-8") if isinstance(data, str) else data
+
+
+def owner_ids(passwd: Mapping[int, str], group: Mapping[int, str],
+              owner: tuple[str, str] | None) -> tuple[int, int]:
+    """Names -> ids on the host; unknown names raise HostError naming them."""
+    if owner is None:
+        return 0, 0
+    user, grp = owner
+    uids = {name: uid for uid, name in passwd.items()}
+    gids = {name: gid for gid, name in group.items()}
+    if user not in uids:
+        raise HostError(f"user {user!r} does not exist on the host")
+    if grp not in gids:
+        raise HostError(f"group {grp!r} does not exist on the host")
+    return uids[user], gids[grp]

@@ -1,0 +1,105 @@
+"""LocalHost: the machine qmail-wizard runs on (a NetBSD server, or inside a sandbox)."""
+from __future__ import annotations
+
+import os
+import pwd
+import grp
+import subprocess
+from typing import Mapping, Sequence
+
+from . import procview
+from .base import (DEFAULT_TIMEOUT, FileStat, Host, HostError, Result, as_bytes,
+                   atomic_write, check_argv)
+
+
+def _name(lookup, ident: int) -> str:
+    try:
+        return lookup(ident)[0]
+    except KeyError:
+        return ""
+
+
+class LocalHost(Host):
+    name = "local"
+
+    def _command(self, argv: Sequence[str]) -> list[str]:
+        return list(check_argv(argv))
+
+    def _env(self, env: Mapping[str, str] | None) -> dict | None:
+        if env is None:
+            return None
+        merged = dict(os.environ)
+        merged.update(env)
+        return merged
+
+    def run(self, argv, env=None, timeout=DEFAULT_TIMEOUT, input=None, cwd=None) -> Result:
+        command = self._command(argv)
+        try:
+            done = subprocess.run(
+                command, env=self._env(env), input=input, capture_output=True,
+                text=True, errors="replace", timeout=timeout, cwd=cwd,
+                stdin=None if input is not None else subprocess.DEVNULL,
+            )
+        except FileNotFoundError:
+            return Result(tuple(argv), 127, "", f"{argv[0]}: not found\n")
+        except subprocess.TimeoutExpired:
+            raise HostError(f"'{' '.join(argv)}' did not finish within {timeout:.0f} s") from None
+        return Result(tuple(argv), done.returncode, done.stdout, done.stderr)
+
+    def spawn(self, argv, env=None, cwd=None):
+        import pexpect
+
+        command = self._command(argv)
+        return pexpect.spawn(command[0], command[1:], env=self._env(env), cwd=cwd,
+                             encoding="utf-8", codec_errors="replace", timeout=None,
+                             dimensions=(24, 200))
+
+    # -- files -----------------------------------------------------------------
+    def _real(self, path: str) -> str:
+        if not path.startswith("/"):
+            raise HostError(f"host paths are absolute: {path!r}")
+        return path
+
+    def read(self, path: str) -> bytes:
+        try:
+            with open(self._real(path), "rb") as fh:
+                return fh.read()
+        except OSError as exc:
+            raise HostError(f"cannot read {path}: {exc.strerror}") from None
+
+    def write(self, path, data, mode=0o644, owner=None) -> None:
+        real = os.path.realpath(self._real(path))
+        uid = gid = 0
+        if owner is not None:
+            try:
+                uid, gid = pwd.getpwnam(owner[0]).pw_uid, grp.getgrnam(owner[1]).gr_gid
+            except KeyError as exc:
+                raise HostError(f"cannot write {path}: no such user or group {exc}") from None
+        try:
+            atomic_write(real, as_bytes(data), mode, uid, gid)
+        except OSError as exc:
+            raise HostError(f"cannot write {path}: {exc.strerror}") from None
+
+    def exists(self, path: str) -> bool:
+        return os.path.exists(self._real(path))
+
+    def listdir(self, path: str) -> list[str]:
+        try:
+            return sorted(os.listdir(self._real(path)))
+        except OSError as exc:
+            raise HostError(f"cannot list {path}: {exc.strerror}") from None
+
+    def stat(self, path: str) -> FileStat:
+        try:
+            st = os.stat(self._real(path))
+        except OSError as exc:
+            raise HostError(f"cannot stat {path}: {exc.strerror}") from None
+        return FileStat(path, st.st_mode, st.st_uid, st.st_gid, st.st_size, st.st_mtime,
+                        _name(pwd.getpwuid, st.st_uid), _name(grp.getgrgid, st.st_gid))
+
+    # -- processes -----------------------------------------------------------------
+    def processes(self):
+        return procview.snapshot(None, lambda uid: _name(pwd.getpwuid, uid))
+
+    def listeners(self):
+        return procview.listening(lambda pid: True)

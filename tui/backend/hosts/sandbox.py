@@ -1,0 +1,147 @@
+"""SandboxHost: a simulated NetBSD host (``qmail-wizard sandbox``) seen from the machine.
+
+Commands run inside the sandbox's container; file paths are the host's NetBSD paths,
+resolved (symlinks included) inside the sandbox root and never outside it; processes
+and listeners are the sandbox's own, numbered as the sandbox numbers them.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+from ...sandbox import container
+from ...sandbox.layout import SandboxPaths
+from . import procview
+from .base import (DEFAULT_TIMEOUT, FileStat, Host, HostError, Result, as_bytes,
+                   atomic_write, check_argv, owner_ids, parse_group, parse_passwd)
+
+MAX_SYMLINKS = 40
+
+
+class SandboxHost(Host):
+    name = "sandbox"
+
+    def __init__(self, path: str | Path):
+        self.paths = SandboxPaths(Path(path).absolute())
+        if not self.paths.is_sandbox():
+            raise HostError(
+                f"{path} is not a sandbox: create one with 'qmail-wizard sandbox create {path}'"
+            )
+
+    # -- commands ----------------------------------------------------------------
+    def _enter(self, argv, env, cwd) -> list[str]:
+        try:
+            return container.enter_argv(self.paths, list(check_argv(argv)), env=env,
+                                        cwd=cwd or "/root")
+        except container.SandboxError as exc:
+            raise HostError(str(exc)) from None
+
+    def run(self, argv, env=None, timeout=DEFAULT_TIMEOUT, input=None, cwd=None) -> Result:
+        command = self._enter(argv, env, cwd)
+        try:
+            done = subprocess.run(
+                command, input=input, capture_output=True, text=True, errors="replace",
+                timeout=timeout, stdin=None if input is not None else subprocess.DEVNULL,
+            )
+        except subprocess.TimeoutExpired:
+            raise HostError(f"'{' '.join(argv)}' did not finish within {timeout:.0f} s") from None
+        stderr = done.stderr
+        if done.returncode == 127 and "env: " in stderr and "No such file" in stderr:
+            stderr = f"{argv[0]}: not found\n"
+        return Result(tuple(argv), done.returncode, done.stdout, stderr)
+
+    def spawn(self, argv, env=None, cwd=None):
+        import pexpect
+
+        command = self._enter(argv, env, cwd)
+        return pexpect.spawn(command[0], command[1:], encoding="utf-8",
+                             codec_errors="replace", timeout=None, dimensions=(24, 200))
+
+    # -- files -------------------------------------------------------------------
+    def resolve(self, path: str, follow_last: bool = True) -> Path:
+        """Machine path of a NetBSD path, following symlinks inside the sandbox root."""
+        if not path.startswith("/"):
+            raise HostError(f"host paths are absolute: {path!r}")
+        root = self.paths.root
+        parts = [p for p in path.split("/") if p]
+        resolved: list[str] = []
+        hops = 0
+        while parts:
+            part = parts.pop(0)
+            if part == ".":
+                continue
+            if part == "..":
+                if resolved:
+                    resolved.pop()
+                continue
+            candidate = root.joinpath(*resolved, part)
+            if candidate.is_symlink() and (parts or follow_last):
+                hops += 1
+                if hops > MAX_SYMLINKS:
+                    raise HostError(f"too many levels of symbolic links in {path}")
+                target = os.readlink(candidate)
+                if target.startswith("/"):
+                    resolved = []
+                parts = [p for p in target.split("/") if p] + parts
+                continue
+            resolved.append(part)
+        return root.joinpath(*resolved)
+
+    def _ids(self) -> tuple[dict, dict]:
+        return (parse_passwd(self.read_text("/etc/passwd")),
+                parse_group(self.read_text("/etc/group")))
+
+    def read(self, path: str) -> bytes:
+        try:
+            return self.resolve(path).read_bytes()
+        except OSError as exc:
+            raise HostError(f"cannot read {path}: {exc.strerror}") from None
+
+    def write(self, path, data, mode=0o644, owner=None) -> None:
+        passwd, group = self._ids()
+        uid, gid = owner_ids(passwd, group, owner)
+        real = self.resolve(path)
+        try:
+            atomic_write(str(real), as_bytes(data), mode, uid, gid)
+        except OSError as exc:
+            raise HostError(f"cannot write {path}: {exc.strerror}") from None
+
+    def exists(self, path: str) -> bool:
+        return self.resolve(path).exists()
+
+    def listdir(self, path: str) -> list[str]:
+        try:
+            return sorted(os.listdir(self.resolve(path)))
+        except OSError as exc:
+            raise HostError(f"cannot list {path}: {exc.strerror}") from None
+
+    def stat(self, path: str) -> FileStat:
+        try:
+            st = os.stat(self.resolve(path))
+        except OSError as exc:
+            raise HostError(f"cannot stat {path}: {exc.strerror}") from None
+        passwd, group = self._ids()
+        return FileStat(path, st.st_mode, st.st_uid, st.st_gid, st.st_size, st.st_mtime,
+                        passwd.get(st.st_uid, ""), group.get(st.st_gid, ""))
+
+    # -- processes -------------------------------------------------------------------
+    def _ns_pid(self, machine_pid: int) -> int:
+        """The pid the sandbox itself gives a process (innermost of NSpid)."""
+        try:
+            with open(f"/proc/{machine_pid}/status") as fh:
+                for line in fh:
+                    if line.startswith("NSpid:"):
+                        return int(line.split()[-1])
+        except OSError:
+            pass
+        return machine_pid
+
+    def processes(self):
+        passwd = parse_passwd(self.read_text("/etc/passwd"))
+        return procview.snapshot(container.namespace_pids(self.paths),
+                                 lambda uid: passwd.get(uid, str(uid)), self._ns_pid)
+
+    def listeners(self):
+        members = set(container.namespace_pids(self.paths))
+        return procview.listening(lambda pid: pid in members, self._ns_pid)
