@@ -1,0 +1,86 @@
+"""An admin installs qmail by hand, exactly as qmail-run's MESSAGE says, and mail flows."""
+from __future__ import annotations
+
+import smtplib
+import time
+from pathlib import Path
+
+import pytest
+
+MESSAGE_STEPS = """\
+set -e
+env PKG_RCD_SCRIPTS=YES pkg_add qmail-run
+cd /usr/pkg/etc/qmail
+echo '&admin' > alias/.qmail-root
+echo '&admin' > alias/.qmail-postmaster
+echo '&admin' > alias/.qmail-mailer-daemon
+echo ./Maildir/ > control/defaultdelivery
+su -m admin -c 'maildirmake /home/admin/Maildir' 2>/dev/null || maildirmake /home/admin/Maildir
+chown -R admin:users /home/admin/Maildir
+/etc/rc.d/postfix stop
+echo postfix=NO >> /etc/rc.conf
+cp /usr/pkg/share/examples/qmail-run/mailer.conf /etc/mailer.conf
+echo qmailsend=YES >> /etc/rc.conf
+echo qmailqread=YES >> /etc/rc.conf
+echo qmailsmtpd=YES >> /etc/rc.conf
+/etc/rc.d/qmailsend start
+/etc/rc.d/qmailqread start
+/etc/rc.d/qmailsmtpd start
+"""
+
+
+def _wait_for(predicate, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    return predicate()
+
+
+def _smtp(port: int, source: str = "127.0.0.1") -> smtplib.SMTP:
+    client = smtplib.SMTP(timeout=10, source_address=(source, 0))
+    _wait_for(lambda: _connects(client, port), timeout=10)
+    return client
+
+
+def _connects(client: smtplib.SMTP, port: int) -> bool:
+    try:
+        code, _ = client.connect("127.0.0.1", port)
+    except OSError:
+        return False
+    return code == 220
+
+
+@pytest.mark.slow
+def test_manual_install_by_message_steps_delivers_and_refuses_relay(sandbox):
+    done = sandbox.sh(MESSAGE_STEPS, timeout=180)
+    assert done.returncode == 0, done.stdout + done.stderr
+    port = sandbox.config["ports"]["smtp"]
+
+    client = _smtp(port)
+    greeting = client.ehlo("client.example.net")
+    assert greeting[0] == 250
+    client.sendmail("someone@example.net", ["admin@mail.example.org"],
+                    "Subject: hello\r\n\r\nHello admin.\r\n")
+    client.quit()
+    maildir = sandbox.path("/home/admin/Maildir/new")
+    delivered = _wait_for(lambda: list(maildir.iterdir()))
+    assert delivered, sandbox.read("/var/log/maillog")
+    assert "Hello admin." in Path(delivered[0]).read_text()
+    assert delivered[0].stat().st_uid == 1000
+
+    outsider = _smtp(port, source="127.0.0.2")
+    outsider.ehlo("outside.example.net")
+    outsider.mail("spammer@example.net")
+    code, text = outsider.rcpt("victim@elsewhere.example.com")
+    assert code == 553
+    assert b"rcpthosts" in text
+    outsider.quit()
+
+    insider = _smtp(port)
+    insider.ehlo("localhost")
+    insider.mail("admin@mail.example.org")
+    assert insider.rcpt("friend@elsewhere.example.com")[0] == 250
+    insider.quit()
