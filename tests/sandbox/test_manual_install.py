@@ -15,7 +15,7 @@ echo '&admin' > alias/.qmail-root
 echo '&admin' > alias/.qmail-postmaster
 echo '&admin' > alias/.qmail-mailer-daemon
 echo ./Maildir/ > control/defaultdelivery
-su -m admin -c 'maildirmake /home/admin/Maildir' 2>/dev/null || maildirmake /home/admin/Maildir
+maildirmake /home/admin/Maildir
 chown -R admin:users /home/admin/Maildir
 /etc/rc.d/postfix stop
 echo postfix=NO >> /etc/rc.conf
