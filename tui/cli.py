@@ -70,6 +70,11 @@ def _sandbox(args) -> int:
     except SandboxError as exc:
         print(f"qmail-wizard: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"qmail-wizard: sandbox {args.action} failed:{where}: {exc.strerror}; "
+              "check the path and that you run as root.", file=sys.stderr)
+        return 1
     sys.stdout.flush()
     os.execvp(machine_argv[0], machine_argv)
     return 127  # not reached
