@@ -36,6 +36,20 @@ UNVERIFIED = {
     ),
     # facts §6.4: group name rule; we use the wizard's safe validator.
     "name_rule": r"^[a-z_][a-z0-9_.-]{0,15}$",
+    # pkgsrc does not check QMAIL_* names at make time (useradd would fail at
+    # install); the simulated make refuses early, worded like useradd (facts §6.4).
+    "bad_account_name": "{var}: `{name}' is not a valid login name",
+    # make(1) lines after a failed target (bmake compat mode).
+    "make_stop": ("*** Error code 1", "", "Stop.", "make: stopped in {cwd}"),
+    # pkgsrc install.mk when the package is already installed.
+    "already_installed": (
+        "{pkg} is already installed - perhaps an older version?",
+        "If so, you may use either of:",
+        ' - "pkg_delete {base}" and "make reinstall" to upgrade properly',
+        ' - "make update" to rebuild the package and all of its dependencies',
+        ' - "make replace" to replace only the package without re-linking',
+        "   dependencies, risking various problems.",
+    ),
 }
 
 #: The ten account variables and their defaults (facts §3.1).
@@ -222,6 +236,10 @@ FLAVORS = {
                     "Library and tools for parsing Internet mail messages"),
             Package("checkpassword", "0.90nb1", "sysutils",
                     "Simple password-checking interface"),
+            # qmail-run's sasl/tls options (facts §2).
+            Package("spamdyke", "5.0.1", "mail",
+                    "Filter that monitors and controls SMTP connections"),
+            Package("stunnel", "5.40", "security", "Universal SSL tunnel"),
             Package("libsrs2", "1.0.18", "mail",
                     "Sender Rewriting Scheme library"),
             Package("syncdir", "1.0nb1", "devel",
