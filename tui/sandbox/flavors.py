@@ -50,6 +50,24 @@ UNVERIFIED = {
         ' - "make replace" to replace only the package without re-linking',
         "   dependencies, risking various problems.",
     ),
+    # facts §6.4 (1999 wording); the newer user.c says
+    # "Can't add user `{name}': invalid login name".
+    "useradd_invalid": "`{name}' is not a valid login name",
+    # pkg_add's download phase (the sandbox shows one; real libfetch prints none).
+    "pkg_add_download": "Fetching {url}: {done} of {total} bytes ({pct}%)",
+    "pkg_add_network_failure": "pkg_add: {url}: Connection reset by peer",
+    # facts §7.4: pkg_delete wording for a pattern matching nothing.
+    "pkg_delete_not_installed": "pkg_delete: No package `{name}' installed",
+    # facts §7.2: pkg_info for a name that is neither installed nor a file.
+    "pkg_info_not_found": "pkg_info: can't find package `{name}' installed or in a file!",
+    # facts §7.5: pkgin exit status when the prompt is refused.
+    "pkgin_refused_status": 1,
+    # facts §5.4: queue-fix lines (2017Q1 queue creation).
+    "queue_fix_banner": "queue-fix 1.4",
+    # pkg_summary compression of the pkgin repository.
+    "pkg_summary_name": "pkg_summary.gz",
+    # facts §5.6: the 2017Q1 qmail-run MESSAGE is assumed to be rev 1.5's text; pkg_install
+    # tool versions and build hosts of the binary packages are guesses too (repo.BUILD_ENV).
 }
 
 #: The ten account variables and their defaults (facts §3.1).
