@@ -125,34 +125,11 @@ def dep_base(pattern: str) -> str:
 
 
 def depends(flavor: Flavor, base: str, options) -> list[str]:
-    """DEPENDS patterns (plus buildlinked libraries) of a build with ``options``."""
-    pkg = flavor.package(base)
-    if base == "qmail" and flavor.name == "2017Q1":
-        deps = ["daemontools-[0-9]*", "queue-fix>=1.4nb1", "ucspi-tcp-[0-9]*"]
-        deps += ["libsrs2>=1.0.18"] if "qmail-srs" in options else []
-        deps += ["syncdir>=1.0"] if "syncdir" in options else []
-        return deps
-    if base == "qmail":
-        deps = ["daemontools-[0-9]*"]
-        deps += ["checkpassword-pam>=0.99nb1" if "pam" in options else "checkpassword>=0.90nb1"]
-        if "tls" in options:
-            deps += ["ucspi-ssl>=0.999.10.11nb2"]
-        elif "inet6" in options:
-            deps += ["ucspi-tcp6>=1.10.7nb1"]
-        else:
-            deps += ["{ucspi-tcp6>=1.10.7nb1,ucspi-tcp-[0-9]*}"]
-        deps += ["libidn2>=2.0"] if "eai" in options else []
-        deps += ["libsrs2>=1.0.18"] if "qmail-srs" in options else []
-        deps += ["syncdir>=1.0"] if "syncdir" in options else []
-        deps += ["libtai>=0.60nb5"] if "tai-system-clock" in options else []
-        return deps
-    if base == "qmail-run" and flavor.name == "2017Q1":
-        deps = list(pkg.depends)
-        deps += ["mess822-[0-9]*"] if "qmail-run-ofmipd" in options else []
-        deps += ["spamdyke-[0-9]*"] if "sasl" in options else []
-        deps += ["stunnel-[0-9]*"] if "tls" in options else []
-        return deps
-    return list(pkg.depends)
+    """DEPENDS patterns (with buildlinked libraries) of a build with ``options``:
+    the same list the package's +CONTENTS records (repo.depends)."""
+    from .repo import depends as package_depends
+
+    return list(package_depends(flavor, base, sorted(options)))
 
 
 def fail_reasons(flavor: Flavor, base: str, resolution: opt.Resolution | None,
@@ -172,14 +149,8 @@ def fail_reasons(flavor: Flavor, base: str, resolution: opt.Resolution | None,
 
 
 def build_vars(base: str, qvars: dict) -> dict:
-    """The QMAIL_* BUILD_DEFS a package records in +BUILD_INFO."""
-    if base == "qmail":
-        keys = ("QMAILDIR", "QMAIL_QUEUE_DIR", "QMAIL_QUEUE_EXTRA") + tuple(ACCOUNT_DEFAULTS)
-    elif base == "qmail-run":
-        keys = QMAIL_RUN_VARS
-    else:
-        return {}
-    return {key: qvars[key] for key in keys}
+    """The QMAIL_* values a build of ``base`` uses (empty for other packages)."""
+    return dict(qvars) if base in ("qmail", "qmail-run") else {}
 
 
 def fake_digest(name: str, algorithm: str) -> str:
