@@ -1,0 +1,98 @@
+"""Test support: turn a fresh sandbox into a host with qmail's programs, users and queue.
+
+Done by hand (stubs, passwd lines, control files) so the qmail tests do not depend
+on the package system.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+import tui
+
+from tui.sandbox.flavors import ACCOUNT_DEFAULTS, PKG_SYSCONFDIR, QMAILDIR_LINKS
+from tui.sandbox.install import write_stub
+
+PROGRAMS = ["qmail-start", "qmail-send", "qmail-lspawn", "qmail-rspawn", "qmail-clean",
+            "qmail-local", "qmail-remote", "qmail-queue", "qmail-smtpd", "qmail-inject",
+            "sendmail", "qmail-qstat", "qmail-qread", "qmail-newu", "qmail-newmrh",
+            "qmail-tcpto", "qmail-tcpok", "qmail-showctl", "qmail-popup", "qmail-pop3d",
+            "checkpassword", "ofmipd", "maildirmake", "tcpserver", "tcprules", "tcprulescheck"]
+GROUPS = {"QMAIL_QMAIL_GROUP": 2001, "QMAIL_NOFILES_GROUP": 2002}
+USERS = {  # var: (uid, group var, home)
+    "QMAIL_ALIAS_USER": (2010, "QMAIL_NOFILES_GROUP", "/var/qmail/alias"),
+    "QMAIL_DAEMON_USER": (2011, "QMAIL_NOFILES_GROUP", "/var/qmail"),
+    "QMAIL_LOG_USER": (2012, "QMAIL_NOFILES_GROUP", "/var/qmail"),
+    "QMAIL_PASSWD_USER": (2013, "QMAIL_NOFILES_GROUP", "/var/qmail"),
+    "QMAIL_QUEUE_USER": (2014, "QMAIL_QMAIL_GROUP", "/var/qmail"),
+    "QMAIL_REMOTE_USER": (2015, "QMAIL_QMAIL_GROUP", "/var/qmail"),
+    "QMAIL_SEND_USER": (2016, "QMAIL_QMAIL_GROUP", "/var/qmail"),
+}
+CONTROL = {"me": "mail.example.org", "locals": "mail.example.org\nlocalhost",
+           "rcpthosts": "mail.example.org\nlocalhost", "defaultdelivery": "./Maildir/",
+           "concurrencyincoming": "20"}
+#: rc.d-like start of qmail-send, its log piped to logger -> /var/log/maillog.
+START = ("cd / && (env - PATH=/usr/pkg/bin:/usr/bin:/bin qmail-start ./Maildir/ 2>&1 "
+         "| logger -t nbqmailsend -p mail.info) >/dev/null 2>&1 &")
+
+
+def _append(box, path: str, text: str) -> None:
+    target = box.path(path)
+    target.write_text(target.read_text() + text)
+
+
+def open_interpreter_path(box) -> None:
+    """Let non-root daemons reach the interpreter (its mount may sit under root's 0700 home)."""
+    for mount in [os.path.realpath(sys.executable), os.path.dirname(tui.__file__)]:
+        parent = os.path.dirname(mount)
+        while parent != "/":
+            inside = box.path(parent)
+            if inside.is_dir() and not inside.is_symlink():
+                inside.chmod(inside.stat().st_mode | 0o055)
+            parent = os.path.dirname(parent)
+
+
+def setup(box, control: dict | None = None, programs=PROGRAMS) -> None:
+    """Programs, accounts, /var/qmail links, control files, queue, admin's Maildir."""
+    open_interpreter_path(box)
+    for program in programs:
+        write_stub(box.path(f"/usr/pkg/bin/{program}"), program)
+    names = ACCOUNT_DEFAULTS
+    _append(box, "/etc/group", "".join(f"{names[v]}:*:{gid}:\n" for v, gid in GROUPS.items()))
+    nologin = "/sbin/nologin"
+    _append(box, "/etc/passwd", "".join(
+        f"{names[v]}:*:{uid}:{GROUPS[g]}:qmail:{home}:{nologin}\n"
+        for v, (uid, g, home) in USERS.items()))
+    _append(box, "/etc/master.passwd", "".join(
+        f"{names[v]}:*:{uid}:{GROUPS[g]}::0:0:qmail:{home}:{nologin}\n"
+        for v, (uid, g, home) in USERS.items()))
+    for sub in ("control", "alias", "users"):
+        box.path(f"{PKG_SYSCONFDIR}/{sub}").mkdir(parents=True, exist_ok=True)
+    box.path("/var/qmail").mkdir(parents=True, exist_ok=True)
+    for name, target in QMAILDIR_LINKS.items():
+        link = box.path(f"/var/qmail/{name}")
+        if not link.is_symlink():
+            link.symlink_to(target)
+    for name, value in {**CONTROL, **(control or {})}.items():
+        box.path(f"{PKG_SYSCONFDIR}/control/{name}").write_text(value + "\n")
+    done = box.sh("/.sandbox/bin/python -c 'from tui.sandbox.qmail import queue; queue.create()'"
+                  " && chown alias /var/qmail/alias && chmod 2755 /var/qmail/alias"
+                  " && maildirmake /home/admin/Maildir && chown -R admin:users /home/admin/Maildir")
+    assert done.returncode == 0, done.stderr
+
+
+def start_send(box) -> None:
+    done = box.sh(START)
+    assert done.returncode == 0, done.stderr
+
+
+def wait_for(predicate, timeout: float = 20.0):
+    """Poll ``predicate`` until it is truthy or the deadline passes; its last value."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    return predicate()
