@@ -31,8 +31,10 @@ UNVERIFIED = {
     "qmail_run_version": {"2017Q1": "20170406", "2020Q2": "20200519"},
     "qmail_version": {"2017Q1": "1.03nb27", "2020Q2": "1.03nb48"},
     # facts §6.2: the rc.d/postfix mailer.conf check warning.
+    # (now read: src:etc/rc.d/postfix rev 1.17, 2015, prints this text; kept here
+    # because the facts file still lists it as unverified)
     "postfix_mailerconf_warning": (
-        "postfix: WARNING: /etc/mailer.conf does not use postfix; not starting postfix."
+        "WARNING: default postfix not used as not selected in mailer.conf"
     ),
     # facts §6.4: group name rule; we use the wizard's safe validator.
     "name_rule": r"^[a-z_][a-z0-9_.-]{0,15}$",
@@ -66,10 +68,23 @@ UNVERIFIED = {
     "queue_fix_banner": "queue-fix 1.4",
     # pkg_summary compression of the pkgin repository.
     "pkg_summary_name": "pkg_summary.gz",
+    # who ships tcprules in the 2020 tls (ucspi-ssl) setup: we make ucspi-ssl depend on
+    # ucspi-tcp6 (repo.depends).
     # facts §5.6: the 2017Q1 qmail-run MESSAGE is assumed to be rev 1.5's text; pkg_install
     # tool versions and build hosts of the binary packages are guesses too (repo.BUILD_ENV).
+    # facts §6.3: service(8) -f; the netbsd-7 service (rev 1.7.10.1, 2017) has no -f.
+    "service_fast_flag": {"2017Q1": False, "2020Q2": True},
+    # base-system Postfix version in master's "daemon started" log line.
+    "postfix_version": {"2017Q1": "2.11.4", "2020Q2": "3.4.7"},
+    # facts §4: qmail-run script revisions not read.  2020Q2 qmailsend is rev 1.18 as
+    # described (softlimit -m datalimit, full qmail-start path); 2020Q2 qmailsmtpd uses
+    # control/tcprules/smtp with autocdb like qmailpop3d 1.31; 2017Q1 qmailpop3d
+    # substitutes QMAIL_LOG_USER like the other pulled-up scripts; qmailqread's tag is
+    # nbqmail/qread in 2020Q2 (rev 1.13 would log with an empty tag); the umbrella's
+    # reload runs qmailsend (rev 1.6 says "send"); 2017Q1 qmailqread has the
+    # tcphost/tcpport knobs of rev 1.13 (the sandbox needs a free port).
+    "qmail_run_script_guesses": True,
 }
-
 #: The ten account variables and their defaults (facts §3.1).
 ACCOUNT_DEFAULTS = {
     "QMAIL_ALIAS_USER": "alias",

@@ -73,12 +73,12 @@ usergroup_check_add() {
 "
 	done
 	if [ -n "$missing" ]; then
-		echo """" + SEP + """"
+		echo "@SEP@"
 		echo "The following groups need to be created for ${PKGNAME}:"
 		echo ""
 		printf '%s' "$missing"
 		echo ""
-		echo """" + SEP + """"
+		echo "@SEP@"
 		return 1
 	fi
 	missing=`echo "$PKG_USERS" | while IFS=: read user group descr home shell; do
@@ -86,12 +86,12 @@ usergroup_check_add() {
 		user_exists "$user" || echo "	$user: $group, $home, $shell"
 	done`
 	if [ -n "$missing" ]; then
-		echo """" + SEP + """"
+		echo "@SEP@"
 		echo "The following users need to be created for ${PKGNAME}:"
 		echo ""
 		echo "$missing"
 		echo ""
-		echo """" + SEP + """"
+		echo "@SEP@"
 		return 1
 	fi
 	return 0
@@ -112,13 +112,13 @@ usergroup_check_remove() {
 		user_exists "$user" && existing="$existing $user"
 	done
 	if [ -n "$existing" ]; then
-		echo """" + SEP + """"
+		echo "@SEP@"
 		echo "The following users are no longer being used by ${PKGNAME},"
 		echo "and they can be removed if no other software is using them:"
 		echo ""
 		listwrap "$existing"
 		echo ""
-		echo """" + SEP + """"
+		echo "@SEP@"
 	fi
 	existing=
 	for group in $PKG_GROUPS; do
@@ -127,16 +127,16 @@ usergroup_check_remove() {
 		group_exists "$group" && existing="$existing $group"
 	done
 	if [ -n "$existing" ]; then
-		echo """" + SEP + """"
+		echo "@SEP@"
 		echo "The following groups are no longer being used by ${PKGNAME},"
 		echo "and they can be removed if no other software is using them:"
 		echo ""
 		listwrap "$existing"
 		echo ""
-		echo """" + SEP + """"
+		echo "@SEP@"
 	fi
 }
-"""
+""".replace("@SEP@", SEP)
 
 FILES_FUNCS = """\
 case "${PKG_RCD_SCRIPTS:-no}" in
@@ -169,11 +169,11 @@ files_add() {
 			echo "	    [$example]"
 		done`
 		if [ -n "$missing" ]; then
-			echo """" + SEP + """"
+			echo "@SEP@"
 			echo "The following files should be created for ${PKGNAME}:"
 			echo "$missing"
 			echo ""
-			echo """" + SEP + """"
+			echo "@SEP@"
 		fi
 	fi
 }
@@ -191,16 +191,16 @@ files_check_remove() {
 		[ -n "$target" ] && [ -f "$target" ] && echo "	$target"
 	done`
 	if [ -n "$left" ]; then
-		echo """" + SEP + """"
+		echo "@SEP@"
 		echo "The following files are no longer being used by ${PKGNAME},"
 		echo "and they can be removed if no other packages are using them:"
 		echo ""
 		echo "$left"
 		echo ""
-		echo """" + SEP + """"
+		echo "@SEP@"
 	fi
 }
-"""
+""".replace("@SEP@", SEP)
 
 
 def account_home(flavor, var: str, build_vars: dict) -> str:

@@ -84,6 +84,8 @@ def depends(flavor, base: str, options: list[str]) -> tuple[str, ...]:
             if option in options:
                 deps.append(dep)
         return tuple(deps)
+    if base == "ucspi-ssl":
+        return ("ucspi-tcp6>=1.10.7nb1",)  # tcprules for the cdbs (UNVERIFIED)
     return flavor.package(base).depends
 
 
