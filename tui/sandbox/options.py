@@ -68,10 +68,10 @@ def _group_of(opts: OptionSet) -> dict[str, str]:
     return {m: g for g, members in opts.optional_groups.items() for m in members}
 
 
-def unsupported_error(words: list[str]) -> str:
-    """The PKG_FAIL_REASON line for unsupported words (data in flavors.UNVERIFIED)."""
-    return " ".join(UNVERIFIED["unsupported_option"].format(opt=w.lstrip("-"))
-                    for w in words)
+def unsupported_errors(words: list[str]) -> list[str]:
+    """PKG_FAIL_REASON lines, one per unsupported option (wording: flavors.UNVERIFIED)."""
+    names = sorted({w.lstrip("-") for w in words})
+    return [UNVERIFIED["unsupported_option"].format(opt=name) for name in names]
 
 
 def resolve(opts: OptionSet, default_words: list[str] | None = None,
@@ -109,7 +109,7 @@ def resolve(opts: OptionSet, default_words: list[str] | None = None,
         lost = sorted({m for m in asked[group] if m not in stack[-1:]})
         if lost:
             overridden[group] = tuple(lost)
-    errors = [unsupported_error(sorted(set(unsupported)))] if unsupported else []
+    errors = unsupported_errors(unsupported)
     return _package_effects(opts, sorted(set(enabled)), errors, overridden)
 
 

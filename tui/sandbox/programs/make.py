@@ -20,9 +20,9 @@ from pathlib import Path
 from .. import faults, mkconf, options as opt, pkgsrc
 from ..flavors import UNVERIFIED
 from ..layout import inside_flavor, pace
+from ..pkgdb import PkgDB
 
 PKG_ADD = "/usr/sbin/pkg_add"
-PKG_INFO = "/usr/sbin/pkg_info"
 PKG_DELETE = "/usr/sbin/pkg_delete"
 PKG_ADMIN = "/usr/sbin/pkg_admin"
 PKG_DBDIR = "/var/db/pkg"
@@ -252,13 +252,8 @@ def install_depends(p: Package, depth: int) -> None:
 
 
 def installed(pattern: str) -> str:
-    """The installed package matching ``pattern`` (pkg_info -E), or ''."""
-    try:
-        proc = subprocess.run([PKG_INFO, "-E", pattern], capture_output=True, text=True)
-    except OSError:
-        return ""
-    lines = proc.stdout.split()
-    return lines[0] if proc.returncode == 0 and lines else ""
+    """The best installed package matching ``pattern`` (what ``pkg_info -E`` says), or ''."""
+    return PkgDB.inside().find_best(pattern) or ""
 
 
 def bin_install(p: Package) -> None:
