@@ -34,6 +34,7 @@ BASE_PROGRAMS = {
     "/usr/sbin/userdel": "userdel",
     "/usr/sbin/groupdel": "groupdel",
     "/usr/sbin/service": "service",
+    "/sbin/rcorder": "rcorder",
     "/usr/sbin/mailwrapper": "mailwrapper",
     "/usr/sbin/postfix": "postfix",
     "/usr/libexec/postfix/master": "postfix-master",
