@@ -166,3 +166,15 @@ def test_source_build_honours_mkconf(make_sandbox):
     built = f"/usr/pkgsrc/packages/All/{FLAVORS['2017Q1'].package('qmail-run').pkgname}.tgz"
     assert f"=> Creating binary package {built}\n" in run.stdout
     assert box.exec(["pkg_info", "-Q", "QMAIL_DAEMON_USER", built]).stdout == "mydaemon\n"
+
+
+def test_replace_rebuilds_the_installed_binary_package(make_sandbox):
+    box = make_sandbox("2017Q1")
+    assert box.exec(["pkgin", "-y", "install", "qmail"]).returncode == 0
+    mkconf(box, "PKG_OPTIONS.qmail=\tsyncdir\n")
+    result = make(box, "replace")
+    assert result.returncode == 0, result.stderr
+    assert "===> Replacing for qmail-1.03nb27\n" in result.stdout
+    assert box.exec(["pkg_info", "-Q", "PKG_OPTIONS", "qmail"]).stdout == \
+        "djbware-errno-hack qmail-bigdns qmail-netqmail qmail-realrcptto syncdir\n"
+    assert box.exec(["pkg_info", "-e", "syncdir"]).stdout == "syncdir-1.0nb1\n"

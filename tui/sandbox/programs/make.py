@@ -392,8 +392,7 @@ def build_and_install(p: Package, depth: int, automatic: bool = False,
     package = stage_package(p)
     if replace and current:
         say(f"===> Replacing for {p.pkgname}")
-        say(f"===> Updating using binary package of {p.pkgname}")
-        status = run([PKG_ADD, "-U", str(package)])
+        status = replace_installed(p, current, package)
     else:
         say(f"===> Installing binary package of {p.pkgname}")
         status = run([PKG_ADD, str(package)])
@@ -402,6 +401,23 @@ def build_and_install(p: Package, depth: int, automatic: bool = False,
     if automatic:
         run([PKG_ADMIN, "set", "automatic=YES", p.pkgname], quiet=True)
     p.mark("install")
+
+
+def replace_installed(p: Package, current: str, package: Path) -> int:
+    """``make replace``: pkg_add -U for a new version; for the same version, pkgsrc's
+    delete-and-add that keeps +REQUIRED_BY (dependents stay registered)."""
+    if current != p.pkgname:
+        say(f"===> Updating using binary package of {p.pkgname}")
+        return run([PKG_ADD, "-U", "-D", str(package)])
+    db = PkgDB.inside()
+    required_by = db.required_by(current)
+    say(f"=> Preserving +REQUIRED_BY of {current}")
+    status = run([PKG_DELETE, "-K", PKG_DBDIR, "-f", current])
+    if status == 0:
+        status = run([PKG_ADD, str(package)])
+    if status == 0 and required_by:
+        db.write(p.pkgname, "+REQUIRED_BY", "".join(f"{name}\n" for name in required_by))
+    return status
 
 
 def check_can_build(p: Package) -> None:
