@@ -56,6 +56,7 @@ def open_interpreter_path(box) -> None:
 def setup(box, control: dict | None = None, programs=PROGRAMS) -> None:
     """Programs, accounts, /var/qmail links, control files, queue, admin's Maildir."""
     open_interpreter_path(box)
+    box.sh("/etc/rc.d/postfix stop")  # the base MTA holds the SMTP port at boot
     for program in programs:
         write_stub(box.path(f"/usr/pkg/bin/{program}"), program)
     names = ACCOUNT_DEFAULTS

@@ -241,25 +241,65 @@ def todo() -> list[int]:
 
 
 
-def submit(message: bytes, sender: str, recipients: list[str]) -> tuple[int, int]:
-    """qmail_open/qmail_close: run $QMAILQUEUE or qmail-queue; (exit status, its pid)."""
-    program = os.environ.get("QMAILQUEUE") or os.path.join(QMAILDIR, "bin", "qmail-queue")
-    envelope = b"F" + sender.encode() + b"\0"
-    envelope += b"".join(b"T" + r.encode() + b"\0" for r in recipients) + b"\0"
-    msg_r, msg_w = os.pipe()
-    env_r, env_w = os.pipe()
-    try:
-        child = subprocess.Popen([program], stdin=msg_r, stdout=env_r, close_fds=True)
-    except OSError:
-        for fd in (msg_r, msg_w, env_r, env_w):
-            os.close(fd)
-        return 120, 0
-    os.close(msg_r)
-    os.close(env_r)
-    for fd, data in ((msg_w, message), (env_w, envelope)):
+class QQ:
+    """qmail_open()/qmail_put()/qmail_close(): a running $QMAILQUEUE or qmail-queue."""
+
+    def __init__(self):
+        program = os.environ.get("QMAILQUEUE") or os.path.join(QMAILDIR, "bin", "qmail-queue")
+        msg_r, self.msg_w = os.pipe()
+        env_r, self.env_w = os.pipe()
         try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-        except BrokenPipeError:
-            pass
-    return child.wait(), child.pid
+            self.child = subprocess.Popen([program], stdin=msg_r, stdout=env_r, close_fds=True)
+        except OSError:
+            os.close(self.msg_w)
+            os.close(self.env_w)
+            raise
+        finally:
+            os.close(msg_r)
+            os.close(env_r)
+        self.pid = self.child.pid
+        self.failed = False
+
+    def put(self, data: bytes) -> None:
+        if self.failed:
+            return
+        try:
+            _write_all(self.msg_w, data)
+        except OSError:
+            self.failed = True
+
+    def fail(self) -> None:
+        self.failed = True
+
+    def close(self, sender: str, recipients: list[str]) -> int:
+        """Envelope, then the exit status (54 if writing failed, like flagerr)."""
+        os.close(self.msg_w)
+        envelope = b"F" + sender.encode() + b"\0"
+        envelope += b"".join(b"T" + r.encode() + b"\0" for r in recipients) + b"\0"
+        if self.failed:
+            envelope = b""
+        try:
+            _write_all(self.env_w, envelope)
+        except OSError:
+            self.failed = True
+        os.close(self.env_w)
+        status = self.child.wait()
+        if status < 0:
+            return 81
+        return 54 if (status == 0 and self.failed) else status
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def submit(message: bytes, sender: str, recipients: list[str]) -> tuple[int, int]:
+    """Queue one message: (qmail-queue exit status, its pid); 120 if it cannot run."""
+    try:
+        qq = QQ()
+    except OSError:
+        return 120, 0
+    qq.put(message)
+    return qq.close(sender, recipients), qq.pid
