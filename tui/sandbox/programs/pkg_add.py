@@ -217,7 +217,7 @@ class Installer:
 def main(argv: list[str]) -> int:
     sys.stdout.reconfigure(line_buffering=True)
     try:
-        opts, args = getopt.getopt(argv[1:], "AfhInUuVvC:P:K:m:p:W:w:")
+        opts, args = getopt.getopt(argv[1:], "ADfhInUuVvC:P:K:m:p:W:w:")
     except getopt.GetoptError as exc:
         print(f"pkg_add: {exc.msg}", file=sys.stderr)
         print(USAGE, file=sys.stderr)
