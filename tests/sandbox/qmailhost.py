@@ -57,7 +57,7 @@ def setup(box, control: dict | None = None, programs=PROGRAMS) -> None:
     """Programs, accounts, /var/qmail links, control files, queue, admin's Maildir."""
     open_interpreter_path(box)
     box.sh("/etc/rc.d/postfix stop")  # the base MTA holds the SMTP port at boot
-    for program in programs:
+    for program in {*programs, "maildirmake"}:
         write_stub(box.path(f"/usr/pkg/bin/{program}"), program)
     names = ACCOUNT_DEFAULTS
     _append(box, "/etc/group", "".join(f"{names[v]}:*:{gid}:\n" for v, gid in GROUPS.items()))
