@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import poplib
 import smtplib
+import socket
 
 import psutil
 import pytest
@@ -203,3 +204,41 @@ def test_maildirmake_messages(host):
     assert (again.returncode, again.stderr) == (
         111, "maildirmake: fatal: unable to mkdir /home/admin/Maildir: file already exists\n")
     assert host.exec(["maildirmake"]).returncode == 100
+
+
+def test_sigterm_ends_the_family_and_frees_the_port(host):
+    """Last in this module: stops the daemons."""
+    def named(name):
+        found = []
+        for pid in host.pids():
+            try:
+                proc = psutil.Process(pid)
+                if proc.name() == name or (name in " ".join(proc.cmdline()[1:2])):
+                    found.append(proc)
+            except psutil.NoSuchProcess:
+                continue
+        return found
+
+    family = [p for n in ("qmail-send", "qmail-lspawn", "qmail-rspawn", "qmail-clean")
+              for p in named(n)]
+    send = named("qmail-send")[0]
+    send.terminate()
+    assert wait_for(lambda: not any(p.is_running() and p.status() != psutil.STATUS_ZOMBIE
+                                    for p in family))
+    assert wait_for(lambda: "status: exiting" in maillog(host))
+    server = [p for p in named("/usr/pkg/bin/tcpserver")
+              if str(host.config["ports"]["smtp"]) in p.cmdline()]
+    assert server
+    server[0].terminate()
+
+
+    def free():
+        with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(("127.0.0.1", host.config["ports"]["smtp"]))
+                return True
+            except OSError:
+                return False
+
+    assert wait_for(free)
