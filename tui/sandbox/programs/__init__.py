@@ -39,6 +39,7 @@ BASE_PROGRAMS = {
     "/usr/sbin/postfix": "postfix",
     "/usr/libexec/postfix/master": "postfix-master",
     "/usr/libexec/postfix/smtpd": "postfix-smtpd",
+    "/usr/libexec/postfix/sendmail": "postfix-sendmail",
 }
 
 #: mailwrapper(8) front ends: path -> the mailwrapper program.

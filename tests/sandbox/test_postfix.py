@@ -1,0 +1,92 @@
+"""The base system's postfix (rc.d/postfix, the master/smtpd stand-ins) and mailwrapper."""
+from __future__ import annotations
+
+import smtplib
+import socket
+
+import psutil
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _names(pids: list[int]) -> set[str]:
+    names = set()
+    for pid in pids:
+        try:
+            names.add(psutil.Process(pid).name())
+        except psutil.Error:
+            pass
+    return names
+
+
+def test_postfix_runs_after_create_and_speaks_smtp(sandbox):
+    box = sandbox
+    pid = box.read("/var/spool/postfix/pid/master.pid").strip()
+    status = box.exec(["/etc/rc.d/postfix", "status"])
+    assert (status.returncode, status.stdout) == (0, f"postfix is running as pid {pid}.\n")
+    assert box.exec(["ps", "-p", pid, "-o", "comm="]).stdout.strip() == "master"
+    port = box.config["ports"]["smtp"]
+    with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
+        assert client.ehlo()[0] == 250
+        client.sendmail("root@mail.example.org", ["admin@mail.example.org"],
+                        "Subject: hello\r\n\r\nbody\r\n")
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+        assert raw.recv(200) == b"220 mail.example.org ESMTP Postfix\r\n"
+    dropped = list(box.path("/var/spool/postfix/maildrop").iterdir())
+    assert len(dropped) == 1 and "Subject: hello" in dropped[0].read_text()
+    log = box.read("/var/log/maillog")
+    assert "postfix/master[" in log and "connect from localhost[127.0.0.1]" in log
+    assert "postfix/smtpd[" in log and f"{dropped[0].name}: client=localhost[127.0.0.1]" in log
+
+
+def test_stop_frees_the_port_and_start_again(make_sandbox):
+    box = make_sandbox()
+    port = box.config["ports"]["smtp"]
+    assert _port_open(port)
+    stop = box.exec(["/etc/rc.d/postfix", "stop"])
+    assert stop.returncode == 0
+    status = box.exec(["/etc/rc.d/postfix", "status"])
+    assert (status.returncode, status.stdout) == (1, "postfix is not running.\n")
+    assert not _port_open(port)
+    assert "stopping the Postfix mail system" in box.read("/var/log/maillog")
+    assert box.exec(["/etc/rc.d/postfix", "stop"]).returncode == 1
+    assert box.exec(["/etc/rc.d/postfix", "start"]).returncode == 0
+    assert box.exec(["/etc/rc.d/postfix", "start"]).returncode == 1  # already running
+    assert box.exec(["/etc/rc.d/postfix", "status"]).returncode == 0
+    assert _port_open(port)
+
+
+def test_mailer_conf_away_from_postfix_skips_it_at_boot(make_sandbox):
+    box = make_sandbox("2020Q2")
+    box.stop()
+    conf = box.path("/etc/mailer.conf")
+    conf.write_text(conf.read_text().replace("/usr/libexec/postfix/sendmail",
+                                             "/usr/pkg/bin/sendmail"))
+    status = box.exec(["/etc/rc.d/postfix", "status"])  # boots again first
+    assert status.returncode == 1
+    assert status.stderr == (
+        "WARNING: default postfix not used as not selected in mailer.conf\n"
+        "$postfix is not enabled - see rc.conf(5).\n"
+        "Use the following if you wish to perform the operation:\n"
+        "  /etc/rc.d/postfix onestatus\n")
+    assert box.exec(["/etc/rc.d/postfix", "onestatus"]).stdout == "postfix is not running.\n"
+    assert not _port_open(box.config["ports"]["smtp"])
+    assert "master" not in _names(box.pids())
+
+
+def test_mailwrapper(make_sandbox):
+    box = make_sandbox()
+    sent = box.exec(["/usr/sbin/sendmail", "admin"], input="Subject: cron\n\nhi\n")
+    assert sent.returncode == 0
+    assert "postfix/pickup[" in box.read("/var/log/maillog")
+    box.sh("printf 'sendmail\\t/usr/pkg/bin/sendmail\\n' > /etc/mailer.conf")
+    missing = box.exec(["/usr/sbin/sendmail", "admin"], input="x\n")
+    assert (missing.returncode, missing.stderr) == (
+        1, "sendmail: mailwrapper: execing /usr/pkg/bin/sendmail: No such file or directory\n")
+    box.sh("printf '# nothing\\n' > /etc/mailer.conf")
+    unmapped = box.exec(["/usr/sbin/sendmail", "admin"], input="x\n")
+    assert (unmapped.returncode, unmapped.stderr) == (
+        1, "sendmail: mailwrapper: no mapping in /etc/mailer.conf\n")
