@@ -23,10 +23,16 @@ cp /usr/pkg/share/examples/qmail-run/mailer.conf /etc/mailer.conf
 echo qmailsend=YES >> /etc/rc.conf
 echo qmailqread=YES >> /etc/rc.conf
 echo qmailsmtpd=YES >> /etc/rc.conf
+printf '127.0.0.1:allow,RELAYCLIENT=""\n:allow\n' > {tcprules}
+/etc/rc.d/qmailsmtpd cdb
 /etc/rc.d/qmailsend start
 /etc/rc.d/qmailqread start
 /etc/rc.d/qmailsmtpd start
 """
+
+#: Where each flavor's qmail-run keeps the SMTP access rules (facts §4.2, §5.2-5.3).
+TCPRULES = {"2017Q1": "/usr/pkg/etc/qmail/tcp.smtp",
+            "2020Q2": "/usr/pkg/etc/qmail/control/tcprules/smtp"}
 
 
 def _wait_for(predicate, timeout=20.0):
@@ -55,7 +61,8 @@ def _connects(client: smtplib.SMTP, port: int) -> bool:
 
 @pytest.mark.slow
 def test_manual_install_by_message_steps_delivers_and_refuses_relay(sandbox):
-    done = sandbox.sh(MESSAGE_STEPS, timeout=180)
+    flavor = sandbox.config["flavor"]
+    done = sandbox.sh(MESSAGE_STEPS.format(tcprules=TCPRULES[flavor]), timeout=180)
     assert done.returncode == 0, done.stdout + done.stderr
     port = sandbox.config["ports"]["smtp"]
 

@@ -71,7 +71,7 @@ def test_qmail_with_dependencies(sandbox):
     owners = sandbox.sh("stat -c '%U:%G %a' /var/spool/qmail /var/spool/qmail/mess/22 "
                         "/var/spool/qmail/info/0 /usr/pkg/bin/qmail-queue").stdout.split("\n")
     assert owners[:4] == ["qmailq:qmail 750", "qmailq:qmail 750", "qmails:qmail 700",
-                          "qmailq:qmail 4711"]
+                          "qmailq:qmail 4755"]
     # dependency records
     deps = sandbox.sh("cat /var/db/pkg/daemontools-*/+INSTALLED_INFO "
                       "/var/db/pkg/daemontools-*/+REQUIRED_BY").stdout

@@ -79,6 +79,24 @@ def python_path_entries() -> list[str]:
     return entries
 
 
+def prepare_mountpoints(paths: SandboxPaths) -> None:
+    """Create the directories the interpreter is mounted on, traversable by every user.
+
+    Left to bubblewrap they would be mode 0700, and daemons that drop root (qmail-send
+    as qmails, qmail-smtpd as qmaild) could not start the interpreter.
+    """
+    for directory in _python_mounts():
+        current = paths.root
+        for part in Path(directory).parts[1:]:
+            current = current / part
+            if not current.exists():
+                current.mkdir(mode=0o755)
+            elif current.is_dir() and not current.is_symlink():
+                mode = current.stat().st_mode
+                if not mode & 0o001:
+                    current.chmod((mode | 0o011) & 0o7777)
+
+
 def bwrap_argv(paths: SandboxPaths, config: dict) -> list[str]:
     argv = ["bwrap", "--bind", str(paths.root), "/",
             "--bind", str(paths.control), CONTROL_MOUNT]
@@ -131,6 +149,7 @@ def boot(paths: SandboxPaths) -> int:
 
     config = paths.load_config()
     refresh_machine_links(paths)
+    prepare_mountpoints(paths)
     ready = paths.control / "run" / "booted"
     ready.unlink(missing_ok=True)
     paths.run.mkdir(parents=True, exist_ok=True)

@@ -225,7 +225,7 @@ def _accounts(paths: SandboxPaths, admin: str) -> None:
     for entry in paths.host_path(f"/home/{admin}").iterdir():
         os.chown(entry, ADMIN_UID, USERS_GID)
     paths.host_path(f"/home/{admin}").chmod(0o755)
-    paths.host_path("/root").chmod(0o700)
+    paths.host_path("/root").chmod(0o755)
 
 
 def _tree(paths: SandboxPaths, flavor, hostname: str, ports: dict) -> None:

@@ -287,9 +287,21 @@ def qmail_install(flavor, build_vars: dict) -> str:
         + _links_block(build_vars) + "\t;;\n"
         "POST-INSTALL)\n" + _own_dirs(flavor, build_vars)
         + f"\tchown {qq}:{qgroup} ${{PKG_PREFIX}}/bin/qmail-queue\n"
-        f"\tchmod 4711 ${{PKG_PREFIX}}/bin/qmail-queue\n"
+        # qmail installs 4711; the simulated qmail-queue is a script that its
+        # interpreter must be able to read, hence r for everyone.
+        f"\tchmod 4755 ${{PKG_PREFIX}}/bin/qmail-queue\n"
         + make_queue + configure + extra_note + "\t;;\nesac\nexit 0\n"
     )
+
+
+def account_install(user: str, group: str, descr: str, home: str) -> str:
+    """+INSTALL of a package that only needs one user and group (e.g. ucspi-ssl's
+    UCSPI_SSL_USER/GROUP, facts §3.1)."""
+    data = (f'PKG_GROUPS="{group}"\n'
+            f'PKG_USERS="{user}:{group}:{descr}:{home}:{UNVERIFIED["nologin"]}"\n')
+    return (HEADER.format(file="+INSTALL", what="installation") + data + USERGROUP_FUNCS
+            + 'case "${STAGE}" in\nPRE-INSTALL)\n'
+            "\tusergroup_add\n\tusergroup_check_add || exit 1\n\t;;\nesac\nexit 0\n")
 
 
 def qmail_deinstall(flavor, build_vars: dict) -> str:

@@ -5,7 +5,10 @@ import json
 import os
 import sys
 
-from .layout import ARGV0_DIR, CONTROL_MOUNT
+from .layout import ARGV0_DIR, CONTROL_MOUNT, PYTHON_WRAPPER
+
+#: NetBSD's _PATH_DEFPATH, used by execvp when PATH is unset.
+DEFAULT_PATH = "/usr/bin:/bin:/usr/pkg/bin:/usr/local/bin"
 
 
 def _python() -> dict:
@@ -13,23 +16,73 @@ def _python() -> dict:
         return json.load(fh)
 
 
+def _link(procname: str) -> str | None:
+    """The interpreter link named ``procname`` (made now if we may), or None."""
+    link = os.path.join(ARGV0_DIR, procname)
+    if not os.path.islink(link):
+        tmp = f"{link}.{os.getpid()}"
+        try:
+            os.symlink(_python()["real"], tmp)
+            os.replace(tmp, link)
+        except OSError:
+            return None
+    return link
+
+
+def prepare_names(*names: str) -> None:
+    """Make interpreter links now, while root (``/.sandbox/argv0`` is root's)."""
+    for name in names:
+        _link(name)
+
+
 def exec_named(procname: str, script: str, args: list[str]) -> None:
     """Replace this process with ``script args`` running under the name ``procname``.
 
     ``ps`` then shows ``procname`` as the first word of the command and psutil's
     ``name()`` is ``procname`` (the kernel takes it from the executable's file
-    name, so the interpreter is started through a link of that name).
+    name, so the interpreter is started through a link of that name).  Without
+    a link (not root, none prepared) the script runs under its own name.
     """
+    link = _link(procname)
+    if link is None:
+        os.execv(script, [script, *args])
     info = _python()
-    link = os.path.join(ARGV0_DIR, procname)
-    if not os.path.islink(link):
-        tmp = f"{link}.{os.getpid()}"
-        os.symlink(info["real"], tmp)
-        os.replace(tmp, link)
     env = dict(os.environ)
     env["PYTHONPATH"] = info["pythonpath"]
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     os.execve(link, [procname, script, *args], env)
+
+
+def which(name: str, default_path: str = DEFAULT_PATH) -> str | None:
+    """execvp(3)'s search: the executable ``name`` would run, or None."""
+    if "/" in name:
+        return name if os.access(name, os.X_OK) else None
+    for directory in os.environ.get("PATH", default_path).split(":"):
+        candidate = os.path.join(directory or ".", name)
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+def is_stub(path: str) -> bool:
+    """Whether ``path`` is a simulated program (a stub run by the sandbox interpreter)."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.readline(200).rstrip() == f"#!{PYTHON_WRAPPER}".encode()
+    except OSError:
+        return False
+
+
+def execvp(argv: list[str]) -> None:
+    """execvp(3) keeping argv[0] visible for simulated programs; raises OSError."""
+    path = which(argv[0])
+    if path is None:
+        raise FileNotFoundError(2, "No such file or directory", argv[0])
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if is_stub(path):
+        exec_named(os.path.basename(argv[0]), path, list(argv[1:]))
+    os.execv(path, argv)
 
 
 def ensure_name(procname: str) -> None:

@@ -268,6 +268,9 @@ def _scripts(flavor, base: str, options: list[str], build_vars: dict) -> dict[st
         return {"+INSTALL": pkgscripts.qmail_run_install(flavor, build_vars, scripts),
                 "+DEINSTALL": pkgscripts.qmail_run_deinstall(flavor, scripts),
                 "+DISPLAY": pkgscripts.qmail_run_display(flavor)}
+    if base == "ucspi-ssl":
+        return {"+INSTALL": pkgscripts.account_install(
+            "ucspissl", "ucspissl", "sslserver privilege separation user", "/nonexistent")}
     if base == "pkgin":
         return {"+DISPLAY": pkgscripts.display_text(
             "MESSAGE,v 1.3 2014/11/29 10:01:24 jperkin Exp",

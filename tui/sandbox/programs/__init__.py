@@ -20,6 +20,7 @@ from ..layout import PYTHON_WRAPPER
 #: NetBSD base system: path -> program.
 BASE_PROGRAMS = {
     "/sbin/init": "init",
+    "/usr/sbin/syslogd": "syslogd",
     "/sbin/nologin": "nologin",
     "/usr/bin/uname": "uname",
     "/usr/bin/hostname": "hostname",

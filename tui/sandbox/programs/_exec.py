@@ -6,37 +6,18 @@ import os
 import sys
 
 from .. import proc
-from ..layout import PYTHON_WRAPPER
-
-
-def find(program: str) -> str | None:
-    if "/" in program:
-        return program
-    for directory in os.environ.get("PATH", "/bin:/usr/bin").split(":"):
-        path = os.path.join(directory or ".", program)
-        if os.path.isfile(path) and os.access(path, os.X_OK):
-            return path
-    return None
-
-
-def is_stub(path: str) -> bool:
-    try:
-        with open(path, "rb") as fh:
-            return fh.readline().rstrip() == f"#!{PYTHON_WRAPPER}".encode()
-    except OSError:
-        return False
 
 
 def run(fatal: str, program: str, argv: list[str]) -> int:
     """Replace this process with ``program`` (argv[0] = argv[0]); on failure print
     ``<fatal>unable to run <program>: <reason>`` and return 111."""
-    path = find(program)
+    path = proc.which(program, "/bin:/usr/bin")
     sys.stdout.flush()
     sys.stderr.flush()
     try:
         if path is None:
             raise FileNotFoundError
-        if argv[0] != path and argv[0] != program and is_stub(path):
+        if argv[0] != path and argv[0] != program and proc.is_stub(path):
             proc.exec_named(os.path.basename(argv[0]), path, argv[1:])
         os.execv(path, argv)
     except FileNotFoundError:

@@ -5,7 +5,7 @@ import crypt
 import os
 import pwd
 
-from ..qmail.execs import execvp
+from ..proc import execvp
 
 
 def _hash(user: str) -> str | None:

@@ -7,13 +7,15 @@ import signal
 import subprocess
 
 from ..layout import CONTROL_MOUNT
+from ..proc import prepare_names
 
 BOOTED = f"{CONTROL_MOUNT}/run/booted"
 
 
 def _clean_stale_state() -> None:
     """What a reboot clears: pid files and sockets of processes that are gone."""
-    for path in glob.glob("/var/run/*.pid") + glob.glob("/var/spool/postfix/pid/*.pid"):
+    stale = glob.glob("/var/run/*.pid") + glob.glob("/var/spool/postfix/pid/*.pid")
+    for path in stale + ["/var/run/log"]:
         try:
             os.unlink(path)
         except OSError:
@@ -25,6 +27,8 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     _clean_stale_state()
+    prepare_names("logger")  # loggers run as qmaill and cannot make their own link
+    subprocess.run(["/usr/sbin/syslogd", "-s"], stdin=subprocess.DEVNULL)
     if os.path.exists("/etc/rc"):
         subprocess.run(["/bin/sh", "/etc/rc", "autoboot"], stdin=subprocess.DEVNULL)
     with open(BOOTED, "w") as fh:

@@ -6,6 +6,7 @@ import os
 import sys
 
 from .. import syslog
+from ..proc import ensure_name
 
 USAGE = "usage: logger [-cins] [-f file] [-p pri] [-t tag] [message ...]"
 
@@ -51,6 +52,7 @@ def main(argv: list[str]) -> int:
         return 0
     source = open(infile, errors="replace") if infile else sys.stdin
     if source is sys.stdin:
+        ensure_name("logger")
         # a logger at the end of a daemon's pipeline must not hold the caller's output open
         null = os.open(os.devnull, os.O_WRONLY)
         os.dup2(null, 1)

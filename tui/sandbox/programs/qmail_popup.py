@@ -50,7 +50,7 @@ def main(argv: list[str]) -> int:
 
 def _check(program: list[str], user: str, password: str, timestamp: str) -> int:
     """Run checkpassword with user\\0pass\\0timestamp\\0 on descriptor 3; its exit status."""
-    from ..qmail.execs import execvp
+    from ..proc import execvp
 
     r, w = os.pipe()
     pid = os.fork()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 
 from ..qmail import accounts, privs
-from ..qmail.execs import execvp, prepare_names
+from ..proc import execvp, prepare_names
 
 
 def _run(argv: list[str]) -> None:

@@ -5,7 +5,7 @@ import os
 import sys
 
 from ..qmail.control import BIN
-from ..qmail.execs import execvp
+from ..proc import execvp
 
 
 def main(argv: list[str]) -> int:

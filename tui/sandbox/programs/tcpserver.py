@@ -18,7 +18,7 @@ import sys
 from .. import cdb
 from ..qmail import privs
 from ..qmail.errstr import error_str
-from ..qmail.execs import execvp, prepare_names
+from ..proc import execvp, prepare_names
 from ..qmail.rules import instructions, match
 
 FATAL = "tcpserver: fatal: "
@@ -27,6 +27,8 @@ USAGE = ("tcpserver: usage: tcpserver [ -1UXpPhHrRoOdDqQv ] [ -c limit ] [ -x ru
          "[ -B banner ] [ -g gid ] [ -u uid ] [ -b backlog ] [ -l localname ] [ -t timeout ] "
          "host port program")
 FLAGS = "dDvqQhHrR1UXpPoO46"
+#: sslserver's own switches (TLS itself is not simulated: they are accepted and ignored).
+SSL_FLAGS = "neEsSmMzZaAwWyYiIN"
 WITH_ARG = "xtuglbBcI"
 
 
@@ -45,7 +47,7 @@ class Options:
     print_port = False
 
 
-def parse(args: list[str]) -> tuple[Options, list[str]] | None:
+def parse(args: list[str], flags: str = FLAGS) -> tuple[Options, list[str]] | None:
     opts = Options()
     while args and args[0].startswith("-") and args[0] != "-":
         arg = args.pop(0)
@@ -70,7 +72,7 @@ def parse(args: list[str]) -> tuple[Options, list[str]] | None:
                     attr = {"c": "limit", "b": "backlog", "u": "uid", "g": "gid"}[letter]
                     setattr(opts, attr, number)
                 break
-            if letter not in FLAGS:
+            if letter not in flags:
                 return None
             if letter == "v":
                 opts.verbosity = 2
@@ -177,7 +179,8 @@ def child(opts: Options, conn: socket.socket, program: list[str]) -> None:
 
 
 def main(argv: list[str]) -> int:
-    parsed = parse(argv[1:])
+    ssl = os.path.basename(argv[0]) == "sslserver"
+    parsed = parse(argv[1:], FLAGS + SSL_FLAGS if ssl else FLAGS)
     if parsed is None or len(parsed[1]) < 3:
         print(USAGE, file=sys.stderr)
         return 100
