@@ -5,7 +5,10 @@ import smtplib
 import time
 from pathlib import Path
 
+import psutil
 import pytest
+
+from tui.backend.hosts import SandboxHost
 
 MESSAGE_STEPS = """\
 set -e
@@ -91,3 +94,22 @@ def test_manual_install_by_message_steps_delivers_and_refuses_relay(sandbox):
     insider.mail("admin@mail.example.org")
     assert insider.rcpt("friend@elsewhere.example.com")[0] == 250
     insider.quit()
+
+    # the listener carries its era's name (facts §4, §8), and rc.d agrees with psutil
+    procname = {"2017Q1": "qmailsmtpd", "2020Q2": "nbqmailsmtpd"}[flavor]
+    host = SandboxHost(sandbox.paths.base)
+    by_name = {p.name: p for p in host.processes()}
+    assert {"qmail-send", "qmail-lspawn", "qmail-rspawn", "qmail-clean", procname} <= set(by_name)
+    assert by_name["qmail-send"].user == "qmails"
+    assert by_name[procname].user == "qmaild"
+    status = sandbox.exec(["/etc/rc.d/qmailsmtpd", "status"])
+    assert status.stdout == f"qmailsmtpd is running as pid {by_name[procname].pid}.\n"
+    assert any(l.port == port and l.pid == by_name[procname].pid for l in host.listeners())
+
+    # stopping the sandbox ends every process and frees the port
+    pids = sandbox.pids()
+    sandbox.stop()
+    assert not [p for p in pids if psutil.pid_exists(p)
+                and psutil.Process(p).status() != psutil.STATUS_ZOMBIE]
+    assert not [c for c in psutil.net_connections("tcp")
+                if c.laddr and c.laddr.port == port and c.status == psutil.CONN_LISTEN]
