@@ -1,0 +1,104 @@
+"""The profile: everything the wizard needs to know to install or reconfigure qmail.
+
+Plain dataclasses with the defaults of DESIGN §6.  Loading, validation and YAML
+dumping live in :mod:`tui.backend.profile`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+INSTALL_METHODS = ("auto", "binary", "pkgin", "source")
+DELIVERIES = ("./Maildir/", "./Mailbox")
+SERVICES = ("qmailsend", "qmailsmtpd", "qmailqread", "qmailpop3d", "qmailofmipd")
+SYSTEM_ALIASES = ("root", "postmaster", "mailer-daemon")
+
+#: Profile account key -> pkgsrc build variable (facts §3.1), in the facts' order.
+ACCOUNT_VARS = {
+    "alias": "QMAIL_ALIAS_USER",
+    "daemon": "QMAIL_DAEMON_USER",
+    "log": "QMAIL_LOG_USER",
+    "root": "QMAIL_ROOT_USER",
+    "passwd": "QMAIL_PASSWD_USER",
+    "queue": "QMAIL_QUEUE_USER",
+    "remote": "QMAIL_REMOTE_USER",
+    "send": "QMAIL_SEND_USER",
+    "qmail_group": "QMAIL_QMAIL_GROUP",
+    "nofiles_group": "QMAIL_NOFILES_GROUP",
+}
+ACCOUNT_DEFAULTS = {
+    "alias": "alias", "daemon": "qmaild", "log": "qmaill", "root": "root",
+    "passwd": "qmailp", "queue": "qmailq", "remote": "qmailr", "send": "qmails",
+    "qmail_group": "qmail", "nofiles_group": "nofiles",
+}
+GROUP_KEYS = ("qmail_group", "nofiles_group")
+
+
+@dataclass
+class Install:
+    method: str = "auto"
+
+
+@dataclass
+class Accounts:
+    alias: str = "alias"
+    daemon: str = "qmaild"
+    log: str = "qmaill"
+    root: str = "root"
+    passwd: str = "qmailp"
+    queue: str = "qmailq"
+    remote: str = "qmailr"
+    send: str = "qmails"
+    qmail_group: str = "qmail"
+    nofiles_group: str = "nofiles"
+
+    def as_build_vars(self) -> dict[str, str]:
+        return {var: getattr(self, key) for key, var in ACCOUNT_VARS.items()}
+
+    def is_default(self) -> bool:
+        return all(getattr(self, k) == v for k, v in ACCOUNT_DEFAULTS.items())
+
+
+@dataclass
+class Build:
+    #: PKG_OPTIONS.qmail words relative to the defaults: "name" adds, "-name" removes.
+    options: list[str] = field(default_factory=list)
+    accounts: Accounts = field(default_factory=Accounts)
+
+
+@dataclass
+class Mail:
+    me: str = ""
+    defaultdomain: str = ""
+    plusdomain: str = ""
+    locals: list[str] = field(default_factory=list)
+    rcpthosts: list[str] = field(default_factory=list)
+    virtualdomains: dict[str, str] = field(default_factory=dict)
+    defaultdelivery: str = "./Maildir/"
+    aliases: dict[str, str] = field(default_factory=dict)
+    relay_from: list[str] = field(default_factory=lambda: ["127."])
+
+
+@dataclass
+class Services:
+    qmailsend: bool = True
+    qmailsmtpd: bool = True
+    qmailqread: bool = True
+    qmailpop3d: bool = False
+    qmailofmipd: bool = False
+    replace_mta: bool = True
+
+    def enabled(self) -> list[str]:
+        return [name for name in SERVICES if getattr(self, name)]
+
+
+@dataclass
+class Profile:
+    version: int = 1
+    install: Install = field(default_factory=Install)
+    build: Build = field(default_factory=Build)
+    mail: Mail = field(default_factory=Mail)
+    services: Services = field(default_factory=Services)
+
+
+def field_names(cls) -> list[str]:
+    return [f.name for f in fields(cls)]
