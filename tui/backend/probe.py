@@ -1,0 +1,191 @@
+"""Read a host's state in one round trip: one batched sh script, parsed into HostState.
+
+The script is constant text (no user value ever reaches it); each section starts
+with a marker line ``@@qw <kind> <name> <rc>@@`` so that the output parses without
+guessing.
+"""
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass, field
+
+from .hosts import Host, HostError
+
+SYSCONF = "/usr/pkg/etc/qmail"
+QMAIL_SERVICES = ("qmailsend", "qmailqread", "qmailsmtpd", "qmailpop3d", "qmailofmipd")
+RCD_SCRIPTS = ("postfix", "qmail") + QMAIL_SERVICES
+TEXT_FILES = ("/etc/rc.conf", "/etc/defaults/rc.conf", "/etc/mailer.conf", "/etc/mk.conf",
+              "/etc/pkg_install.conf", "/etc/passwd", "/etc/group", "/etc/myname",
+              f"{SYSCONF}/tcp.smtp", f"{SYSCONF}/tcp.pop3",
+              "/usr/pkg/share/examples/qmail-run/mailer.conf",
+              "/etc/rc.d/qmailsmtpd", "/var/db/qmail-wizard/services.json")
+#: compiled rules: (source, cdb) of both qmail-run layouts (facts §4.2, §5.2-5.3)
+CDBS = ((f"{SYSCONF}/tcp.smtp", f"{SYSCONF}/tcp.smtp.cdb"),
+        (f"{SYSCONF}/control/tcprules/smtp", f"{SYSCONF}/control/tcprules/smtp.cdb"))
+MARK = re.compile(r"^@@qw-([0-9a-f]{16}) (\S+) (\S+) (-?\d+)@@$")
+
+SCRIPT = r"""
+mark() { echo "@@qw-@NONCE@ $1 $2 $3@@"; }
+out() { kind=$1; name=$2; shift 2; o=`"$@" 2>&1`; rc=$?; mark "$kind" "$name" "$rc"; [ -n "$o" ] && printf '%s\n' "$o"; }
+file() { if [ -f "$1" ]; then mark file "$1" 0; cat "$1"; echo; else mark file "$1" 1; fi; }
+out uname s uname -srm
+out hostname - hostname
+out id u id -u
+for f in @FILES@; do file "$f"; done
+for d in @SYSCONF@/control @SYSCONF@/control/tcprules @SYSCONF@/alias; do
+  [ -d "$d" ] || continue
+  for f in "$d"/* "$d"/.qmail-*; do [ -f "$f" ] && file "$f"; done
+done
+out pkgs - pkg_info
+for p in qmail qmail-run; do
+  dir=`ls -d /var/db/pkg/$p-[0-9]* 2>/dev/null | head -1`
+  if [ -n "$dir" ]; then file "$dir/+BUILD_INFO"; mark pkgdir "$p" 0; echo "$dir"; fi
+done
+if [ -f /usr/pkgsrc/mail/qmail/Makefile ]; then
+  out show-options qmail sh -c 'cd /usr/pkgsrc/mail/qmail && make show-options'
+fi
+pkgpath=${PKG_PATH:-`sed -n 's/^PKG_PATH=//p' /etc/pkg_install.conf 2>/dev/null | tail -1`}
+IFS=';'
+for dir in $pkgpath; do
+  for f in "$dir"/qmail-[0-9]*.tgz; do
+    [ -f "$f" ] && out binary-options "$f" pkg_info -Q PKG_OPTIONS "$f"
+  done
+done
+unset IFS
+for s in @RCD@; do
+  [ -f /etc/rc.d/$s ] && out rcd "$s" /etc/rc.d/$s onestatus
+done
+for u in `awk -F: '$3 >= 1000 && $3 < 32767 { print $1 ":" $6 }' /etc/passwd`; do
+  [ -d "${u#*:}/Maildir/new" ] && mark maildir "${u%%:*}" 0
+done
+[ -d /etc/skel/Maildir/new ] && mark maildir /etc/skel 0
+for pair in @CDBS@; do
+  src=${pair%:*}; cdb=${pair#*:}
+  if [ -f "$cdb" ]; then
+    if [ "$src" -nt "$cdb" ]; then mark cdb "$cdb" 2; else mark cdb "$cdb" 0; fi
+  fi
+done
+for s in @RCD@; do
+  [ -f /usr/pkg/share/examples/rc.d/$s ] && file /usr/pkg/share/examples/rc.d/$s
+done
+command -v pkgin >/dev/null 2>&1 && mark tool pkgin 0
+command -v make >/dev/null 2>&1 && mark tool make 0
+mark end - 0
+"""
+
+
+def script(nonce: str) -> str:
+    return (SCRIPT.replace("@NONCE@", nonce).replace("@FILES@", " ".join(TEXT_FILES)).replace("@SYSCONF@", SYSCONF)
+            .replace("@RCD@", " ".join(RCD_SCRIPTS))
+            .replace("@CDBS@", " ".join(f"{src}:{cdb}" for src, cdb in CDBS)))
+
+
+@dataclass
+class HostState:
+    """What one probe saw.  Files map path -> text (missing files are absent)."""
+
+    uname: str = ""
+    hostname: str = ""
+    uid: int = -1
+    files: dict[str, str] = field(default_factory=dict)
+    packages: dict[str, str] = field(default_factory=dict)     # base -> pkgname
+    build_info: dict[str, dict[str, str]] = field(default_factory=dict)  # base -> vars
+    show_options: str | None = None
+    binary_options: dict[str, str] = field(default_factory=dict)  # package file -> words
+    rcd_status: dict[str, tuple[int, str]] = field(default_factory=dict)  # script -> rc, out
+    maildirs: set[str] = field(default_factory=set)
+    cdbs: dict[str, bool] = field(default_factory=dict)  # cdb path -> up to date
+    tools: set[str] = field(default_factory=set)
+
+    @property
+    def is_netbsd(self) -> bool:
+        return self.uname.startswith("NetBSD ")
+
+    def text(self, path: str) -> str | None:
+        return self.files.get(path)
+
+    def running(self, service: str) -> bool:
+        return self.rcd_status.get(service, (1, ""))[0] == 0
+
+    def users(self) -> dict[str, tuple[int, int, str]]:
+        """name -> (uid, gid, home) from /etc/passwd."""
+        found = {}
+        for line in (self.text("/etc/passwd") or "").splitlines():
+            parts = line.split(":")
+            if len(parts) >= 7 and parts[2].isdigit() and parts[3].isdigit():
+                found.setdefault(parts[0], (int(parts[2]), int(parts[3]), parts[5]))
+        return found
+
+    def groups(self) -> dict[str, int]:
+        found = {}
+        for line in (self.text("/etc/group") or "").splitlines():
+            parts = line.split(":")
+            if len(parts) >= 3 and parts[2].isdigit():
+                found.setdefault(parts[0], int(parts[2]))
+        return found
+
+    def admin_user(self) -> str | None:
+        """The first ordinary login user (uid >= 1000, with a home), as a default."""
+        people = [(uid, name) for name, (uid, _gid, home) in self.users().items()
+                  if 1000 <= uid < 32767 and home.startswith("/home/")]
+        return min(people)[1] if people else None
+
+
+def parse(output: str, nonce: str) -> HostState:
+    state = HostState()
+    sections: list[tuple[str, str, int, list[str]]] = []
+    for line in output.split("\n"):
+        match = MARK.match(line)
+        if match and match.group(1) == nonce:
+            sections.append((match.group(2), match.group(3), int(match.group(4)), []))
+        elif sections:
+            sections[-1][3].append(line)
+    if not sections or sections[-1][0] != "end":
+        raise HostError("the host probe was cut short; run it again")
+    for kind, name, rc, lines in sections:
+        if kind == "file" and rc == 0:
+            state.files[name] = "\n".join(lines)  # exact: `cat; echo` ends each file
+        _apply_section(state, kind, name, rc, lines)
+    return state
+
+
+def _apply_section(state: HostState, kind: str, name: str, rc: int, lines: list[str]) -> None:
+    text = "\n".join(lines).strip()
+    if kind == "uname":
+        state.uname = text
+    elif kind == "hostname":
+        state.hostname = text
+    elif kind == "id" and text.isdigit():
+        state.uid = int(text)
+    elif kind == "pkgs" and rc == 0:
+        for line in text.splitlines():
+            pkgname = line.split()[0] if line.split() else ""
+            base, _, version = pkgname.rpartition("-")
+            if base and version[:1].isdigit():
+                state.packages[base] = pkgname
+    elif kind == "pkgdir":
+        info_path = f"{text}/+BUILD_INFO"
+        info = state.files.get(info_path, "")
+        state.build_info[name] = dict(
+            line.split("=", 1) for line in info.splitlines() if "=" in line
+        )
+    elif kind == "show-options" and rc == 0:
+        state.show_options = text + "\n"
+    elif kind == "binary-options" and rc == 0:
+        state.binary_options[name] = text
+    elif kind == "rcd":
+        state.rcd_status[name] = (rc, text)
+    elif kind == "maildir":
+        state.maildirs.add(name)
+    elif kind == "cdb":
+        state.cdbs[name] = rc == 0
+    elif kind == "tool":
+        state.tools.add(name)
+
+
+def probe(host: Host) -> HostState:
+    """One round trip: run the batched script and parse what it printed."""
+    nonce = secrets.token_hex(8)
+    result = host.run(["/bin/sh", "-c", script(nonce)], timeout=120)
+    return parse(result.stdout, nonce)
