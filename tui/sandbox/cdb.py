@@ -50,17 +50,28 @@ def dumps(records: Iterable[tuple[bytes, bytes]]) -> bytes:
     return bytes(header + body + tail)
 
 
-def write(path: str, records: Iterable[tuple[bytes, bytes]], tmp: str | None = None,
-          mode: int = 0o644) -> None:
-    """Write a cdb to ``tmp`` (default ``path.tmp``), fsync, rename over ``path``."""
-    tmp = tmp or path + ".tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+def write(path: str, tmp: str, records: Iterable[tuple[bytes, bytes]]) -> tuple[str, OSError] | None:
+    """Write the cdb of ``records`` to ``tmp`` (mode 0644), fsync, rename over ``path``.
+
+    None on success, else the step that failed ("open", "write" or "move") and its error.
+    """
     try:
-        os.write(fd, dumps(records))
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.rename(tmp, path)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    except OSError as exc:
+        return "open", exc
+    try:
+        try:
+            os.write(fd, dumps(records))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        return "write", exc
+    try:
+        os.rename(tmp, path)
+    except OSError as exc:
+        return "move", exc
+    return None
 
 
 class Reader:

@@ -28,15 +28,9 @@ def main(argv: list[str]) -> int:
         return die("unable to read control/morercpthosts")
     records = [(line.strip().lower(), b"") for line in lines
                if line.strip() and not line.startswith(b"#")]
-    try:
-        fd = os.open("control/morercpthosts.tmp", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        os.write(fd, cdb.dumps(records))
-        os.fsync(fd)
-        os.close(fd)
-    except OSError:
-        return die("unable to write control/morercpthosts.tmp")
-    try:
-        os.rename("control/morercpthosts.tmp", "control/morercpthosts.cdb")
-    except OSError:
+    failed = cdb.write("control/morercpthosts.cdb", "control/morercpthosts.tmp", records)
+    if failed and failed[0] == "move":
         return die("unable to move control/morercpthosts.tmp to control/morercpthosts.cdb")
+    if failed:
+        return die("unable to write control/morercpthosts.tmp")
     return 0

@@ -44,18 +44,9 @@ def main(argv: list[str]) -> int:
             return die("bad format in users/assign")
         records.append((key, b"\0".join(fields[:6])))
     records.append((b"", wild))
-    try:
-        fd = os.open("users/cdb.tmp", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    except OSError:
-        return die("unable to open users/cdb.tmp")
-    try:
-        os.write(fd, cdb.dumps(records))
-        os.fsync(fd)
-        os.close(fd)
-    except OSError:
-        return die("unable to write users/cdb.tmp")
-    try:
-        os.rename("users/cdb.tmp", "users/cdb")
-    except OSError:
-        return die("unable to move users/cdb.tmp to users/cdb")
+    failed = cdb.write("users/cdb", "users/cdb.tmp", records)
+    if failed:
+        return die({"open": "unable to open users/cdb.tmp",
+                    "write": "unable to write users/cdb.tmp",
+                    "move": "unable to move users/cdb.tmp to users/cdb"}[failed[0]])
     return 0

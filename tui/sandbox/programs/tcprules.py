@@ -28,19 +28,11 @@ def main(argv: list[str]) -> int:
     except RuleError as exc:
         print(f"{FATAL}unable to parse this line: {exc}", file=sys.stderr)
         return 100
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_TRUNC)
-        try:
-            os.write(fd, cdb.dumps(records))
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-    except OSError as exc:
-        print(f"{FATAL}unable to write to {tmp}: {error_str(exc)}", file=sys.stderr)
+    failed = cdb.write(target, tmp, records)
+    if failed and failed[0] == "move":
+        print(f"{FATAL}unable to move {tmp} to {target}: {error_str(failed[1])}", file=sys.stderr)
         return 111
-    try:
-        os.rename(tmp, target)
-    except OSError as exc:
-        print(f"{FATAL}unable to move {tmp} to {target}: {error_str(exc)}", file=sys.stderr)
+    if failed:
+        print(f"{FATAL}unable to write to {tmp}: {error_str(failed[1])}", file=sys.stderr)
         return 111
     return 0
