@@ -1,0 +1,53 @@
+"""A plan for humans (text) and for machines (JSON)."""
+from __future__ import annotations
+
+import json
+
+from .steps import Plan, RunCommand, WriteFile
+
+
+def _action_dict(action) -> dict:
+    if isinstance(action, WriteFile):
+        return {"type": "write", "path": action.path, "mode": f"{action.mode:04o}",
+                "owner": ":".join(action.owner), "creates": action.old is None,
+                "diff": action.diff()}
+    return {"type": "run", "command": action.describe(), "argv": list(action.argv),
+            "env": dict(action.env), "cwd": action.cwd,
+            "answers": [{"prompt": p, "reply": r} for p, r in action.answers]}
+
+
+def plan_json(plan: Plan, method: str) -> str:
+    return json.dumps({
+        "pending": plan.pending,
+        "method": method,
+        "steps": [{"id": s.id, "title": s.title, "changes": s.changes, "risks": s.risks,
+                   "notes": s.notes, "actions": [_action_dict(a) for a in s.actions]}
+                  for s in plan.steps],
+    }, indent=2) + "\n"
+
+
+def plan_text(plan: Plan, method: str, header: str) -> str:
+    lines = [header, f"Install method: {method}", ""]
+    total = len(plan.steps)
+    for index, step in enumerate(plan.steps, 1):
+        state = "CHANGES" if step.changes else "unchanged"
+        risk = f"  [{'; '.join(step.risks)}]" if step.risks else ""
+        lines.append(f"[{index}/{total}] {step.id:<11} {step.title}: {state}{risk}")
+        for note in step.notes:
+            lines.append(f"    note: {note}")
+        for action in step.actions:
+            if isinstance(action, RunCommand):
+                lines.append(f"    $ {action.describe()}")
+            else:
+                lines.append(f"    {action.describe()} (mode {action.mode:04o}, "
+                             f"{':'.join(action.owner)})")
+                lines.extend("      " + line for line in action.diff().splitlines())
+    changing = [s for s in plan.steps if s.changes]
+    risks = [r for s in plan.steps for r in s.risks]
+    lines.append("")
+    if changing:
+        lines.append(f"{len(changing)} of {total} steps change the host"
+                     + (f"; risks: {', '.join(risks)}." if risks else "."))
+    else:
+        lines.append("Nothing to do: the host matches the profile.")
+    return "\n".join(lines) + "\n"

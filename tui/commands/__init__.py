@@ -1,0 +1,1 @@
+"""The headless CLI commands (probe, plan, apply, validate, undo); no Textual here."""
