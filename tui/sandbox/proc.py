@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Iterator
 
 from .layout import ARGV0_DIR, CONTROL_MOUNT, PYTHON_WRAPPER
 
@@ -83,6 +84,20 @@ def execvp(argv: list[str]) -> None:
     if is_stub(path):
         exec_named(os.path.basename(argv[0]), path, list(argv[1:]))
     os.execv(path, argv)
+
+
+def lines(fd: int = 0, size: int = 4096) -> Iterator[bytes]:
+    """Lines read from ``fd`` (without their newline) until end of file; a last
+    unterminated line is dropped."""
+    buffer = b""
+    while True:
+        data = os.read(fd, size)
+        if not data:
+            return
+        buffer += data
+        while b"\n" in buffer:
+            line, buffer = buffer.split(b"\n", 1)
+            yield line
 
 
 def ensure_name(procname: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import os
 
-from ..proc import ensure_name
+from ..proc import ensure_name, lines
 from ..qmail import queue
 
 _FILES = {"todo": lambda n: [queue.q("intd", n), queue.q("todo", n)],
@@ -13,23 +13,16 @@ _FILES = {"todo": lambda n: [queue.q("intd", n), queue.q("todo", n)],
 
 def main(argv: list[str]) -> int:
     ensure_name("qmail-clean")
-    stdin = os.fdopen(0, "rb", buffering=0)
-    buffer = b""
-    while True:
-        data = stdin.read(4096)
-        if not data:
-            return 0
-        buffer += data
-        while b"\n" in buffer:
-            line, buffer = buffer.split(b"\n", 1)
+    for line in lines():
+        try:
+            request = json.loads(line)
+            paths = _FILES[request["op"]](int(request["n"]))
+        except (ValueError, KeyError):
+            paths = []
+        for path in paths:
             try:
-                request = json.loads(line)
-                paths = _FILES[request["op"]](int(request["n"]))
-            except (ValueError, KeyError):
-                paths = []
-            for path in paths:
-                try:
-                    os.unlink(path)
-                except OSError:
-                    pass
-            os.write(1, b"+\n")
+                os.unlink(path)
+            except OSError:
+                pass
+        os.write(1, b"+\n")
+    return 0

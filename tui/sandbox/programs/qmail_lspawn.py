@@ -5,7 +5,7 @@ import json
 import os
 import signal
 
-from ..proc import ensure_name
+from ..proc import ensure_name, lines
 from ..qmail import local, privs, queue, users
 from ..qmail.control import QMAILDIR
 
@@ -56,17 +56,11 @@ def main(argv: list[str]) -> int:
     aliasempty = argv[1]
     os.chdir(QMAILDIR)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)
-    buffer = b""
-    while True:
-        data = os.read(0, 4096)
-        if not data:
-            return 0
-        buffer += data
-        while b"\n" in buffer:
-            line, buffer = buffer.split(b"\n", 1)
-            try:
-                request = json.loads(line)
-            except ValueError:
-                continue
-            if os.fork() == 0:
-                _child(request, aliasempty)
+    for line in lines():
+        try:
+            request = json.loads(line)
+        except ValueError:
+            continue
+        if os.fork() == 0:
+            _child(request, aliasempty)
+    return 0

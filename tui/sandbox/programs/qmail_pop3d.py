@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import os
 
+from .. import proc
+
 
 def _out(text: str | bytes) -> None:
     os.write(1, text.encode() if isinstance(text, str) else text)
@@ -43,8 +45,6 @@ def main(argv: list[str]) -> int:
     deleted: set[int] = set()
     sizes = [os.stat(p).st_size for p in messages]
     _out("+OK \r\n")
-    rin = os.fdopen(0, "rb", buffering=0)
-    buffer = b""
 
     def number(arg: str) -> int | None:
         if not arg.strip().isdigit():
@@ -61,13 +61,7 @@ def main(argv: list[str]) -> int:
             return n - 1
         return None
 
-    while True:
-        while b"\n" not in buffer:
-            data = rin.read(1024)
-            if not data:
-                return 0
-            buffer += data
-        line, buffer = buffer.split(b"\n", 1)
+    for line in proc.lines():
         verb, _, arg = line.rstrip(b"\r").decode("latin-1").partition(" ")
         verb = verb.lower()
         live = [i for i in range(len(messages)) if i not in deleted]
@@ -113,3 +107,4 @@ def main(argv: list[str]) -> int:
                 _out("+OK \r\n")
         else:
             _out("-ERR unimplemented\r\n")
+    return 0

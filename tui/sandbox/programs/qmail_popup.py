@@ -5,26 +5,21 @@ import os
 import sys
 import time
 
+from ..proc import execvp, lines
+
 
 def main(argv: list[str]) -> int:
     if len(argv) < 3:
         return 100
     hostname, program = argv[1], argv[2:]
-    rin = os.fdopen(0, "rb", buffering=0)
     timestamp = f"<{os.getpid()}.{int(time.time())}@{hostname}>"
 
     def out(text: str) -> None:
         os.write(1, text.encode())
 
     out(f"+OK {timestamp}\r\n")
-    user, buffer = None, b""
-    while True:
-        while b"\n" not in buffer:
-            data = rin.read(1024)
-            if not data:
-                return 0
-            buffer += data
-        line, buffer = buffer.split(b"\n", 1)
+    user = None
+    for line in lines():
         verb, _, arg = line.rstrip(b"\r").decode("latin-1").partition(" ")
         verb = verb.lower()
         if verb == "quit":
@@ -46,12 +41,11 @@ def main(argv: list[str]) -> int:
             user = None
         else:
             out("-ERR authorization first\r\n")
+    return 0
 
 
 def _check(program: list[str], user: str, password: str, timestamp: str) -> int:
     """Run checkpassword with user\\0pass\\0timestamp\\0 on descriptor 3; its exit status."""
-    from ..proc import execvp
-
     r, w = os.pipe()
     pid = os.fork()
     if pid == 0:
