@@ -9,6 +9,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
+import shutil
 from dataclasses import dataclass
 from functools import cmp_to_key
 from pathlib import Path
@@ -223,6 +224,24 @@ class PkgDB:
             self.write(pkgname, "+REQUIRED_BY", "".join(f"{n}\n" for n in current))
         else:
             self.path(pkgname, "+REQUIRED_BY").unlink(missing_ok=True)
+
+    def with_dependents(self, pkgnames: list[str]) -> list[str]:
+        """``pkgnames`` preceded by every package requiring them, transitively."""
+        targets = list(pkgnames)
+        queue = list(targets)
+        while queue:
+            for dependent in self.required_by(queue.pop()):
+                if dependent not in targets:
+                    targets.insert(0, dependent)
+                    queue.append(dependent)
+        return targets
+
+    def unregister(self, pkgname: str, pkgdeps: list[str]) -> None:
+        """Drop ``pkgname`` from its dependencies' +REQUIRED_BY and remove its record."""
+        for pattern in pkgdeps:
+            for dep in self.find(pattern):
+                self.remove_required_by(dep, pkgname)
+        shutil.rmtree(self.path(pkgname), ignore_errors=True)
 
     def installed_info(self, pkgname: str) -> dict[str, str]:
         values = {}

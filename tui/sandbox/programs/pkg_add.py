@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import getopt
 import os
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -207,10 +206,7 @@ class Installer:
         warn("install script returned error status")
         if extracted:
             remove_files(self.db, pkgname)
-        for pattern in contents.pkgdeps:
-            for dep in self.db.find(pattern):
-                self.db.remove_required_by(dep, pkgname)
-        shutil.rmtree(self.db.path(pkgname), ignore_errors=True)
+        self.db.unregister(pkgname, contents.pkgdeps)
         raise Failed
 
 

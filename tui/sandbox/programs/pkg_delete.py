@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import getopt
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -63,10 +62,7 @@ def delete_package(db: PkgDB, pkgname: str, verbose: bool = False, force: bool =
     if verbose:
         print(f"Running deinstall with POST-DEINSTALL for {pkgname}.", flush=True)
     run_script(db, pkgname, "+DEINSTALL", "POST-DEINSTALL")
-    for pattern in parse_contents(db.read(pkgname, "+CONTENTS") or "").pkgdeps:
-        for dep in db.find(pattern):
-            db.remove_required_by(dep, pkgname)
-    shutil.rmtree(db.path(pkgname), ignore_errors=True)
+    db.unregister(pkgname, parse_contents(db.read(pkgname, "+CONTENTS") or "").pkgdeps)
     if verbose:
         print(f"Package {pkgname} deleted.", flush=True)
     return True
@@ -99,12 +95,7 @@ def main(argv: list[str]) -> int:
             return 1
         targets += [f for f in found if f not in targets]
     if recursive:
-        queue = list(targets)
-        while queue:
-            for dependent in db.required_by(queue.pop()):
-                if dependent not in targets:
-                    targets.insert(0, dependent)
-                    queue.append(dependent)
+        targets = db.with_dependents(targets)
     failed = 0
     for pkgname in targets:
         others = [o for o in db.required_by(pkgname) if o not in targets]

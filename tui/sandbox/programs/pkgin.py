@@ -228,12 +228,7 @@ def remove(args: list[str], assume: str | None, db: PkgDB) -> int:
     if not targets:
         out("nothing to do.")
         return 1
-    queue = list(targets)
-    while queue:
-        for dependent in db.required_by(queue.pop()):
-            if dependent not in targets:
-                targets.insert(0, dependent)
-                queue.append(dependent)
+    targets = db.with_dependents(targets)
     out(f"{len(targets)} packages to delete: ")
     out()
     out(" ".join(targets) + " ")
