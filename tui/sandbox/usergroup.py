@@ -7,8 +7,10 @@ user(8) does: the first free id from 1000 (``range 1000..60000``), skipping nobo
 from __future__ import annotations
 
 import fcntl
+import getopt
 import os
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,6 +57,18 @@ class Group:
 def valid_name(name: str) -> bool:
     """NetBSD login/group name rule (facts §6.4)."""
     return bool(re.match(UNVERIFIED["name_rule"], name))
+
+
+def command_line(argv: list[str], shortopts: str, usage: str) -> tuple[dict[str, str], str] | None:
+    """Options and the single operand of a user(8) tool; None (usage printed) otherwise."""
+    try:
+        opts, args = getopt.getopt(argv[1:], shortopts)
+    except getopt.GetoptError:
+        args = []
+    if len(args) != 1:
+        print(usage, file=sys.stderr)
+        return None
+    return dict(opts), args[0]
 
 
 class Accounts:
