@@ -104,6 +104,16 @@ listwrap() {
 	done
 	[ -z "$_buffer" ] || echo "	$_buffer"
 }
+unused_notice() {
+	[ -n "$2" ] || return 0
+	echo "@SEP@"
+	echo "The following $1 are no longer being used by ${PKGNAME},"
+	echo "and they can be removed if no other software is using them:"
+	echo ""
+	listwrap "$2"
+	echo ""
+	echo "@SEP@"
+}
 usergroup_check_remove() {
 	existing=
 	for user in `echo "$PKG_USERS" | cut -d: -f1`; do
@@ -111,30 +121,14 @@ usergroup_check_remove() {
 		[ -d "${PKG_REFCOUNT_DBDIR}/users/$user" ] && continue
 		user_exists "$user" && existing="$existing $user"
 	done
-	if [ -n "$existing" ]; then
-		echo "@SEP@"
-		echo "The following users are no longer being used by ${PKGNAME},"
-		echo "and they can be removed if no other software is using them:"
-		echo ""
-		listwrap "$existing"
-		echo ""
-		echo "@SEP@"
-	fi
+	unused_notice users "$existing"
 	existing=
 	for group in $PKG_GROUPS; do
 		refcount_remove groups "$group"
 		[ -d "${PKG_REFCOUNT_DBDIR}/groups/$group" ] && continue
 		group_exists "$group" && existing="$existing $group"
 	done
-	if [ -n "$existing" ]; then
-		echo "@SEP@"
-		echo "The following groups are no longer being used by ${PKGNAME},"
-		echo "and they can be removed if no other software is using them:"
-		echo ""
-		listwrap "$existing"
-		echo ""
-		echo "@SEP@"
-	fi
+	unused_notice groups "$existing"
 }
 """.replace("@SEP@", SEP)
 
