@@ -1,0 +1,348 @@
+"""Apply a plan step by step (DESIGN §7): backups, journal, log, lock, resume, undo.
+
+The engine walks STEP_IDS in order.  It plans once at the start and again before a
+step whenever the previous step changed something, so every step acts on the real
+state: that makes apply idempotent and ``--resume`` a re-plan from the real state.
+Files are backed up before they change; every action is logged; each finished step
+is journalled; the first failing action stops the run.
+"""
+from __future__ import annotations
+
+import sys
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import Callable, TextIO
+
+from . import backup, journal, stream
+from .backup import Backups
+from .hosts import Host, HostError
+from .journal import Journal
+from .lock import Lock, LockHeld
+from .runlog import RunLog, log_path
+from .steps import STEP_IDS, Plan, RunCommand, Step, WriteFile
+
+__all__ = ["ActionStarted", "ApplyError", "ApplyResult", "Failed", "Failure", "Finished",
+           "LockHeld", "OutputLine", "Prompt", "StepFinished", "StepStarted", "apply",
+           "stderr_reporter", "undo"]
+
+
+class ApplyError(Exception):
+    """Apply or undo cannot start (nothing to resume, no such run); says why."""
+
+
+# -- progress events -------------------------------------------------------------------
+@dataclass(frozen=True)
+class StepStarted:
+    index: int
+    total: int
+    step_id: str
+    title: str
+
+
+@dataclass(frozen=True)
+class ActionStarted:
+    text: str
+
+
+@dataclass(frozen=True)
+class OutputLine:
+    text: str
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """A command asked ``prompt`` after printing ``text``; ``answer`` is being sent."""
+
+    text: str
+    prompt: str
+    answer: str
+
+
+@dataclass(frozen=True)
+class StepFinished:
+    step_id: str
+    changed: bool
+
+
+@dataclass(frozen=True)
+class Finished:
+    run_id: str
+    changed: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Failed:
+    failure: "Failure"
+
+
+# -- results ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Failure:
+    run_id: str
+    step: str
+    command: str          # the action's text (RunCommand.describe(), "edit /etc/rc.conf")
+    status: int | None    # exit status; None when it did not exit (cancelled, host error)
+    detail: str           # what happened, e.g. "exited with status 1"
+    log: str
+    last_output: str = ""
+    cancelled: bool = False
+
+    def render(self, profile: str = "PROFILE") -> str:
+        """The one-paragraph message, with the profile path the user applied."""
+        action = f"`{self.command}` " if self.command else ""
+        seen = f' Its last output line: "{self.last_output}".' if self.last_output else ""
+        todo = "To continue, run" if self.cancelled else "Fix the cause, then run"
+        return (f"apply stopped in step '{self.step}': {action}{self.detail}.{seen} "
+                f"Nothing after it was executed; every file changed before it was backed "
+                f"up under {backup.run_dir(self.run_id)}/. The full output is in {self.log}. "
+                f"{todo}: qmail-wizard apply {profile} --resume "
+                f"(or put the files back with: qmail-wizard undo --run {self.run_id})")
+
+    @property
+    def message(self) -> str:
+        return self.render()
+
+
+@dataclass
+class ApplyResult:
+    ok: bool
+    run_id: str
+    #: step ids that changed something in this run (a resumed run included)
+    changed: list[str] = field(default_factory=list)
+    failure: Failure | None = None
+    resumed: bool = False
+    #: things the user should know, e.g. an unfinished earlier run that was not resumed
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def log(self) -> str:
+        return log_path(self.run_id)
+
+
+class _ActionFailed(Exception):
+    def __init__(self, status: int | None, detail: str):
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+
+# -- apply -------------------------------------------------------------------------------
+def apply(host: Host, replan: Callable[[], Plan], run_id: str | None = None,
+          resume: bool = False, progress: Callable[[object], None] | None = None,
+          cancel: threading.Event | None = None) -> ApplyResult:
+    """Apply what ``replan()`` plans, step by step; see the module docstring.
+
+    ``resume`` continues the newest run (or ``run_id``) if it did not finish.
+    Raises LockHeld while another run holds the lock, ApplyError when there is
+    nothing to resume; every failure after that is returned in the ApplyResult.
+    """
+    with Lock(host):
+        record, notes = _open_run(host, run_id, resume)
+        run = _Run(host, record, progress or (lambda event: None), cancel)
+        return run.execute(replan, resume, notes)
+
+
+def _open_run(host: Host, run_id: str | None, resume: bool) -> tuple[Journal, list[str]]:
+    last = journal.last_run(host)
+    if resume:
+        target = run_id or last
+        if target is None or not host.exists(journal.journal_path(target)):
+            raise ApplyError(f"nothing to resume: {'no run ' + target if target else 'no earlier run'}"
+                             " was found; run apply without --resume")
+        record = Journal.load(host, target)
+        if record.finished:
+            raise ApplyError(f"nothing to resume: run {target} finished; "
+                             "run apply without --resume")
+        record.resumed.append(journal.now())
+        record.status = "running"
+        return record, []
+    notes = []
+    if last and host.exists(journal.journal_path(last)):
+        previous = Journal.load(host, last)
+        if not previous.finished:
+            notes.append(f"run {last} did not finish ({previous.status}); this is a new run. "
+                         "Use --resume to continue an unfinished run instead.")
+    if run_id is not None and _taken(host, run_id):
+        raise ApplyError(f"run id {run_id} is already used; choose another or omit it")
+    return Journal(run_id or journal.new_run_id(host, lambda rid: _taken(host, rid)),
+                   journal.now()), notes
+
+
+def _taken(host: Host, run_id: str) -> bool:
+    return any(host.exists(p) for p in (journal.journal_path(run_id), backup.run_dir(run_id),
+                                       log_path(run_id)))
+
+
+class _Run:
+    def __init__(self, host: Host, record: Journal, emit, cancel):
+        self.host = host
+        self.record = record
+        self.emit = emit
+        self.cancel = cancel
+        self.log = RunLog(host, record.run_id)
+        self.backups = Backups(host, record.run_id)
+        self.last_line = ""
+
+    def execute(self, replan: Callable[[], Plan], resumed: bool, notes: list[str]) -> ApplyResult:
+        record = self.record
+        record.save(self.host)
+        journal.set_last_run(self.host, record.run_id)
+        self.log.note(f"run {record.run_id} {'resumed' if resumed else 'started'} "
+                      f"on {self.host.name} host")
+        step_id, command = STEP_IDS[0], "plan (probe the host)"
+        try:
+            plan, changed = replan(), False
+            for index, step_id in enumerate(STEP_IDS, 1):
+                command = ""
+                self._check_cancel()
+                if changed:
+                    command = "re-plan (probe the host)"
+                    plan = replan()
+                    command = ""
+                step = plan.step(step_id)
+                changed = step.changes
+                self.emit(StepStarted(index, len(STEP_IDS), step_id, step.title))
+                for action in step.actions:
+                    command = action.describe()
+                    self._check_cancel()
+                    self._act(step, action)
+                self._step_done(step)
+        except stream.Cancelled:
+            return self._fail(step_id, command, None,
+                              "was cancelled" if command else "cancelled before it began",
+                              notes, cancelled=True)
+        except _ActionFailed as exc:
+            return self._fail(step_id, command, exc.status, exc.detail, notes)
+        except Exception as exc:  # a host error or a bug: journalled, logged, reported
+            self.log.note(traceback.format_exc())
+            detail = f"failed: {exc}" if isinstance(exc, HostError) else \
+                f"failed: {type(exc).__name__}: {exc}"
+            return self._fail(step_id, command, None, detail, notes)
+        record.status, record.failure = "done", None
+        record.save(self.host)
+        self.log.note(f"run {record.run_id} done; changed: {', '.join(record.changed) or 'nothing'}")
+        self.emit(Finished(record.run_id, tuple(record.changed)))
+        return ApplyResult(True, record.run_id, record.changed, None, resumed, notes)
+
+    def _check_cancel(self) -> None:
+        if self.cancel is not None and self.cancel.is_set():
+            raise stream.Cancelled()
+
+    def _step_done(self, step: Step) -> None:
+        self.record.step_done(step.id, step.changes)
+        self.record.save(self.host)
+        self.log.note(f"[{step.id}] {'changed' if step.changes else 'unchanged'}")
+        self.emit(StepFinished(step.id, step.changes))
+
+    def _fail(self, step_id, command, status, detail, notes, cancelled=False) -> ApplyResult:
+        failure = Failure(self.record.run_id, step_id, command, status, detail, self.log.path,
+                          self.last_line, cancelled)
+        self.record.status = "failed"
+        self.record.failure = {"step": step_id, "command": command, "status": status,
+                               "detail": detail}
+        self.record.save(self.host)
+        self.log.note(f"[{step_id}] FAILED: {command + ' ' if command else ''}{detail}")
+        self.emit(Failed(failure))
+        return ApplyResult(False, self.record.run_id, self.record.changed, failure,
+                           bool(self.record.resumed), notes)
+
+    # -- actions --------------------------------------------------------------------
+    def _act(self, step: Step, action) -> None:
+        self.last_line = ""
+        self.emit(ActionStarted(action.describe()))
+        if isinstance(action, WriteFile):
+            self._write(step, action)
+        else:
+            self._command(step, action)
+
+    def _write(self, step: Step, action: WriteFile) -> None:
+        self.backups.save(action.path)
+        started = time.monotonic()
+        self.host.write(action.path, action.new, mode=action.mode, owner=action.owner)
+        self.log.note(f"[{step.id}] {action.describe()} (mode {action.mode:04o}, "
+                      f"owner {':'.join(action.owner)}): done in "
+                      f"{time.monotonic() - started:.2f} s\n{action.diff()}")
+
+    def _command(self, step: Step, action: RunCommand) -> None:
+        for path in action.touches:
+            self.backups.save(path)
+        self.log.note(f"[{step.id}] $ {action.describe()}")
+        started = time.monotonic()
+        if action.stream or action.answers:
+            child = self.host.spawn(list(action.argv), env=dict(action.env) or None,
+                                    cwd=action.cwd)
+            if action.input is not None:
+                child.send(action.input)
+                child.sendeof()
+            status = stream.follow(child, self._line, action.answers, self._prompt,
+                                   self.cancel)
+        else:
+            result = self.host.run(list(action.argv), env=dict(action.env) or None,
+                                   input=action.input, cwd=action.cwd)
+            for line in (result.stdout + result.stderr).splitlines():
+                self._line(line)
+            status = result.rc
+        self.log.note(f"[{step.id}] exit {status} after {time.monotonic() - started:.2f} s")
+        if status not in action.ok_status:
+            raise _ActionFailed(status, f"exited with status {status}")
+
+    def _line(self, text: str) -> None:
+        self.log.output(text)
+        if text.strip():
+            self.last_line = text.strip()
+            self.emit(OutputLine(text))
+
+    def _prompt(self, text: str, prompt: str, answer: str) -> None:
+        self.log.output(f"{prompt}{answer}    (answered by qmail-wizard)")
+        self.emit(Prompt(text, prompt, answer))
+
+
+# -- undo --------------------------------------------------------------------------------
+def undo(host: Host, run_id: str | None = None) -> list[str]:
+    """Restore every file run ``run_id`` (default: the newest) changed; return the paths.
+
+    Raises LockHeld while a run holds the lock, ApplyError when there is no such run.
+    """
+    with Lock(host):
+        run_id = run_id or journal.last_run(host)
+        if run_id is None:
+            raise ApplyError("nothing to undo: no run was recorded on this host")
+        if not host.exists(backup.run_dir(run_id)):
+            raise ApplyError(f"nothing to undo: run {run_id} has no backups under "
+                             f"{backup.BACKUP_ROOT}/")
+        return backup.restore(host, run_id)
+
+
+# -- progress on stderr ----------------------------------------------------------------
+def stderr_reporter(stream: TextIO = sys.stderr) -> Callable[[object], None]:
+    """A progress callback printing one line per event: ``[N/M] step: command | line``."""
+    where = {"head": "", "command": ""}
+
+    def show(text: str) -> None:
+        print(text, file=stream, flush=True)
+
+    def report(event) -> None:
+        if isinstance(event, StepStarted):
+            where["head"] = f"[{event.index}/{event.total}] {event.step_id}"
+            show(f"{where['head']}: {event.title}")
+        elif isinstance(event, ActionStarted):
+            where["command"] = event.text
+            show(f"{where['head']}: {event.text}")
+        elif isinstance(event, OutputLine):
+            show(f"{where['head']}: {where['command']} | {event.text.strip()}")
+        elif isinstance(event, Prompt):
+            show(f"{where['head']}: {where['command']} asks {event.prompt.strip()!r} after:")
+            for line in event.text.splitlines():
+                show(f"    {line}")
+            show(f"{where['head']}: answering {event.answer!r}")
+        elif isinstance(event, StepFinished):
+            show(f"{where['head']}: {'changed' if event.changed else 'unchanged'}")
+        elif isinstance(event, Finished):
+            show(f"apply done (run {event.run_id}): "
+                 f"{', '.join(event.changed) or 'nothing'} changed")
+        elif isinstance(event, Failed):
+            show(event.failure.message)
+
+    return report
