@@ -12,6 +12,7 @@ import re
 import socket
 import stat
 import subprocess
+import sys
 import threading
 
 import psutil
@@ -23,6 +24,9 @@ from tui.backend.apply import (ApplyError, Failed, Finished, LockHeld, OutputLin
 from tui.backend.hosts import SandboxHost
 from tui.backend.lock import HOLDER, LOCK_DIR, Lock
 from tui.backend.steps import STEP_IDS, Plan, RunCommand, Step, WriteFile
+
+
+ROOT = ("root", "wheel")
 
 
 @pytest.fixture
@@ -68,8 +72,8 @@ def test_backups_manifest_log_journal_then_second_run_runs_nothing(host):
     original = host.read("/etc/rc.conf")
     motd = host.read("/etc/motd") if host.exists("/etc/motd") else None
     planner = Planner(host, files={
-        "control": [("/etc/rc.conf", original.decode() + "qmailsend=YES\n", 0o644, ("root", "wheel")),
-                    ("/etc/qw-new.conf", "new\n", 0o640, ("root", "wheel"))],
+        "control": [("/etc/rc.conf", original.decode() + "qmailsend=YES\n", 0o644, ROOT),
+                    ("/etc/qw-new.conf", "new\n", 0o640, ROOT)],
     }, commands={
         "aliases": [("/etc/qw-done", sh("echo hi >> /etc/motd; touch /etc/qw-done; echo made it",
                                         touches=("/etc/motd", "/etc/qw-done")))],
@@ -92,7 +96,8 @@ def test_backups_manifest_log_journal_then_second_run_runs_nothing(host):
     assert manifest["/etc/qw-done"] == {"existed": False}
     assert manifest["/etc/motd"]["existed"] is (motd is not None)
     assert mode_of(host, f"{run_dir}/MANIFEST") == 0o600
-    assert (mode_of(host, "/etc/qw-new.conf"), host.stat("/etc/qw-new.conf").owner) == (0o640, "root")
+    assert mode_of(host, "/etc/qw-new.conf") == 0o640
+    assert host.stat("/etc/qw-new.conf").owner == "root"
 
     log = f"/var/log/qmail-wizard/{result.run_id}.log"
     assert result.log == log
@@ -126,8 +131,8 @@ def test_failure_stops_the_run_then_resume_continues_it_and_undo_restores(host):
     host.write("/etc/qw-a", "original a\n", mode=0o600, owner=("admin", "users"))
     broken = sh("echo checking; echo boom >&2; exit 3", touches=("/etc/qw-b",))
     planner = Planner(host, files={
-        "control": [("/etc/qw-a", "a from run\n", 0o644, ("root", "wheel"))],
-        "maildirs": [("/etc/qw-c", "c\n", 0o644, ("root", "wheel"))],
+        "control": [("/etc/qw-a", "a from run\n", 0o644, ROOT)],
+        "maildirs": [("/etc/qw-c", "c\n", 0o644, ROOT)],
     }, commands={"aliases": [(None, broken)]})
     events = []
     result = apply(host, planner, progress=events.append)
@@ -152,8 +157,9 @@ def test_failure_stops_the_run_then_resume_continues_it_and_undo_restores(host):
     assert "FAILED: " + broken.describe() + " exited with status 3" in host.read_text(failure.log)
 
     # the fault is removed; the planner now also wants qw-a changed once more
-    planner.commands = {"aliases": [("/etc/qw-b", sh("echo b > /etc/qw-b", touches=("/etc/qw-b",)))]}
-    planner.files["control"] = [("/etc/qw-a", "a again\n", 0o644, ("root", "wheel"))]
+    fixed = sh("echo b > /etc/qw-b", touches=("/etc/qw-b",))
+    planner.commands = {"aliases": [("/etc/qw-b", fixed)]}
+    planner.files["control"] = [("/etc/qw-a", "a again\n", 0o644, ROOT)]
     other = apply(host, Planner(host), run_id="20000101T000000Z")   # not a resume: a new run
     assert other.ok
     with pytest.raises(ApplyError, match="nothing to resume: run 20000101T000000Z finished"):
@@ -196,8 +202,8 @@ def test_run_ids_get_a_suffix_when_taken(host):
 def test_undo_restores_bytes_mode_and_owner_and_deletes_new_files(host):
     data = bytes(range(256)) * 3 + b"\r\n no final newline"
     host.write("/home/admin/blob", data, mode=0o640, owner=("admin", "users"))
-    planner = Planner(host, files={"control": [("/home/admin/blob", "replaced\n", 0o644, ("root", "wheel")),
-                                               ("/etc/qw-fresh", "x\n", 0o644, ("root", "wheel"))]})
+    planner = Planner(host, files={"control": [("/home/admin/blob", "replaced\n", 0o644, ROOT),
+                                               ("/etc/qw-fresh", "x\n", 0o644, ROOT)]})
     result = apply(host, planner)
     assert result.ok and host.read_text("/home/admin/blob") == "replaced\n"
     assert undo(host, result.run_id) == ["/etc/qw-fresh", "/home/admin/blob"]
@@ -271,7 +277,8 @@ def test_cancel_terminates_the_child_and_the_run_is_resumable(host):
 
     result = apply(host, planner, progress=progress, cancel=cancel)
     assert not result.ok and result.failure.cancelled and result.failure.status is None
-    assert "was cancelled" in result.failure.message and "To continue, run" in result.failure.message
+    assert "was cancelled" in result.failure.message
+    assert "To continue, run: qmail-wizard apply PROFILE --resume" in result.failure.message
     assert not [p for p in host.processes() if p.name == "sleep" and p.status != "zombie"]
     assert journal.Journal.load(host, result.run_id).status == "failed"
     planner.commands = {"packages": [("/etc/qw-built", sh("touch /etc/qw-built"))]}
@@ -299,3 +306,43 @@ def test_pkgin_prompt_is_answered_after_showing_the_package_list(host):
     log = host.read_text(result.log)
     assert "proceed ? [Y/n] y    (answered by qmail-wizard)" in log
     assert log.index("daemontools-0.76nb1") < log.index("answered by qmail-wizard")
+
+
+KILLED_RUN = """
+import sys
+from tui.backend.apply import apply, stderr_reporter
+from tui.backend.hosts import SandboxHost
+from tui.backend.steps import STEP_IDS, Plan, RunCommand, Step, WriteFile
+
+host = SandboxHost(sys.argv[1])
+def replan():
+    steps = [Step(s, s) for s in STEP_IDS]
+    if not host.exists("/etc/qw-a"):
+        steps[4].actions.append(WriteFile("/etc/qw-a", None, "a\\n"))
+    steps[5].actions.append(RunCommand(("sh", "-c", "echo ready; exec sleep 300"), stream=True))
+    return Plan(steps)
+apply(host, replan, progress=stderr_reporter())
+"""
+
+
+def test_sigkill_mid_run_then_resume_finishes_the_same_run(make_sandbox):
+    box = make_sandbox()
+    host = SandboxHost(box.paths.base)
+    child = subprocess.Popen([sys.executable, "-c", KILLED_RUN, str(box.paths.base)],
+                             stderr=subprocess.PIPE, text=True)
+    for line in child.stderr:
+        if line.rstrip().endswith("| ready"):
+            break
+    child.kill()
+    child.wait()
+    run_id = journal.last_run(host)
+    assert journal.Journal.load(host, run_id).status == "running"
+    assert json.loads(host.read_text(HOLDER))["pid"] == child.pid
+    planner = Planner(host, files={"control": [("/etc/qw-a", "a\n", 0o644, ROOT)],
+                                   "maildirs": [("/etc/qw-c", "c\n", 0o644, ROOT)]})
+    resumed = apply(host, planner, resume=True)
+    assert resumed.ok and resumed.run_id == run_id
+    assert resumed.changed == ["control", "maildirs"]
+    assert json.loads(host.read_text(f"/var/backups/qmail-wizard/{run_id}/MANIFEST")) == {
+        "/etc/qw-a": {"existed": False}, "/etc/qw-c": {"existed": False}}
+    assert undo(host) == ["/etc/qw-a", "/etc/qw-c"] and not host.exists("/etc/qw-a")

@@ -149,8 +149,9 @@ def _open_run(host: Host, run_id: str | None, resume: bool) -> tuple[Journal, li
     if resume:
         target = run_id or last
         if target is None or not host.exists(journal.journal_path(target)):
-            raise ApplyError(f"nothing to resume: {'no run ' + target if target else 'no earlier run'}"
-                             " was found; run apply without --resume")
+            missing = f"no run {target}" if target else "no earlier run"
+            raise ApplyError(f"nothing to resume: {missing} was found; "
+                             "run apply without --resume")
         record = Journal.load(host, target)
         if record.finished:
             raise ApplyError(f"nothing to resume: run {target} finished; "
@@ -222,7 +223,8 @@ class _Run:
             return self._fail(step_id, command, None, detail, notes)
         record.status, record.failure = "done", None
         record.save(self.host)
-        self.log.note(f"run {record.run_id} done; changed: {', '.join(record.changed) or 'nothing'}")
+        changed = ", ".join(record.changed) or "nothing"
+        self.log.note(f"run {record.run_id} done; changed: {changed}")
         self.emit(Finished(record.run_id, tuple(record.changed)))
         return ApplyResult(True, record.run_id, record.changed, None, resumed, notes)
 
