@@ -144,6 +144,10 @@ def test_rcconf_file_without_final_newline_and_bad_input():
         rcconf.set_vars(RC, {"1x": "YES"})
     with pytest.raises(ValueError, match="one line"):
         rcconf.set_vars(RC, {"x": "a\nb"})
+    with pytest.raises(ValueError, match="rc.conf line 2: unterminated '"):
+        rcconf.set_vars("a=1\nb='open\n", {"c": "1"})
+    with pytest.raises(ValueError, match=r"line 1: unterminated \$\{"):
+        rcconf.get("a=${x:-1\n", "a")
 
 
 # -- mailer.conf --------------------------------------------------------------------
@@ -217,12 +221,17 @@ def test_mkconf_get_reads_make_assignments():
     assert mkconf.get(MK_CONF, "ACCEPTABLE_LICENSES") == "vim-license lame-license"
     assert mkconf.get(MK_CONF, "PKG_OPTIONS.qmail") is None
     text = ("A=1\nA+=2\nA?=3\nB?=x\nB?=y\nC=\\#not a comment # comment\n"
-            ".ifndef BSD_PKG_MK\nD=outside\n.endif\nE!=echo hi\n")
+            ".ifndef BSD_PKG_MK\nD=outside\n.else\nF=inside\n.endif\nE!=echo hi\n"
+            ".ifdef BSD_PKG_MK\n.elif 1\nG=never\n.endif\n"
+            ".if ${OPSYS} == NetBSD\nH=unknown\n.else\nH=also_counts\n.endif\n")
     assert mkconf.get(text, "A") == "1 2"
     assert mkconf.get(text, "B") == "x"
     assert mkconf.get(text, "C") == "#not a comment"
     assert mkconf.get(text, "D") is None
     assert mkconf.get(text, "E") is None
+    assert mkconf.get(text, "F") == "inside"
+    assert mkconf.get(text, "G") is None
+    assert mkconf.get(text, "H") == "also_counts"
 
 
 def test_mkconf_set_vars_inserts_inside_the_bsd_pkg_mk_block_exact_text():
@@ -269,6 +278,8 @@ def test_mkconf_without_wrapper_appends_and_escapes_hash():
     assert sim_mkconf.parse(new)["X"] == "a#b"
     with pytest.raises(ValueError, match="not a make variable name"):
         mkconf.set_vars(text, {"A B": "x"})
+    with pytest.raises(ValueError, match="white space"):
+        mkconf.set_vars(text, {"X": " padded"})
 
 
 def test_mkconf_remove_vars_deletes_only_plain_assignments():

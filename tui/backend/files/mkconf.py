@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 NAME_RE = re.compile(r"[A-Za-z0-9_.\-]+")
 ASSIGN_RE = re.compile(r"\s*([A-Za-z0-9_.\-]+)\s*(\+=|\?=|:=|!=|=)\s*(.*)$", re.S)
+PREFIX_RE = re.compile(r"\s*[A-Za-z0-9_.\-]+\s*=[ \t]*")
 DIRECTIVE_RE = re.compile(r"\s*\.\s*([a-z]+)\b\s*(.*)$", re.S)
 
 
@@ -76,9 +77,9 @@ def remove_vars(text: str, names) -> str:
 def _check(var: str, value: str) -> None:
     if not NAME_RE.fullmatch(var):
         raise ValueError(f"mk.conf: {var!r} is not a make variable name")
-    if "\n" in value or value.endswith("\\"):
+    if "\n" in value or value.endswith("\\") or value != value.strip():
         raise ValueError(f"mk.conf: {var} cannot be set to {value!r}: one line, "
-                         "not ending in a backslash")
+                         "no surrounding white space, not ending in a backslash")
 
 
 def _escape(value: str) -> str:
@@ -122,18 +123,24 @@ def _comment_at(body: str) -> int:
 
 def _effective(text: str):
     """(name, op, value) of the assignments make reads, in order."""
-    skipping = []  # per open conditional: True when its lines do not count
+    known = []  # per open conditional: True/False when known (BSD_PKG_MK), else None
     for line in _lines(text.splitlines()):
         directive = DIRECTIVE_RE.match(line.code)
         if directive:
             word, rest = directive.groups()
             if word.startswith("if"):
-                skipping.append((word, rest.strip()) == ("ifndef", "BSD_PKG_MK"))
-            elif word == "endif" and skipping:
-                skipping.pop()
+                test = (word, rest.strip())
+                known.append(True if test == ("ifdef", "BSD_PKG_MK") else
+                             False if test == ("ifndef", "BSD_PKG_MK") else None)
+            elif word == "else" and known and known[-1] is not None:
+                known[-1] = not known[-1]
+            elif word == "elif" and known:
+                known[-1] = False if known[-1] else None
+            elif word == "endif" and known:
+                known.pop()
             continue
         match = ASSIGN_RE.match(line.code)
-        if match and not any(skipping) and match.group(2) != "!=":
+        if match and False not in known and match.group(2) != "!=":
             yield match.groups()
 
 
@@ -147,7 +154,7 @@ def _replace(rows: list[str], line: Line, value: str) -> str:
     head = rows[line.first]
     body = head.rstrip("\n")
     end = head[len(body):] or ("\n" if line.last + 1 < len(rows) else "")
-    prefix = re.match(r"\s*[A-Za-z0-9_.\-]+\s*=[ \t]*", body).group()
+    prefix = (PREFIX_RE.match(body) or PREFIX_RE.match(line.code)).group()
     tail = ""
     if line.first == line.last:
         at = _comment_at(body)
@@ -162,6 +169,8 @@ def _insert(rows: list[str], new: str, at_end: bool = False) -> str:
     if rows and not rows[-1].endswith("\n"):
         rows[-1] += "\n"
     at = len(rows) if at_end else _block_end(rows)
+    if at and _continues(rows[at - 1].rstrip("\n")):
+        new = "\n" + new                     # end the continued line first
     return "".join(rows[:at] + [new] + rows[at:])
 
 

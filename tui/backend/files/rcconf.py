@@ -28,7 +28,8 @@ class Assignment(NamedTuple):
 
 
 def assignments(text: str) -> list[Assignment]:
-    """Every effective assignment, in text order."""
+    """Every effective assignment, in text order; ValueError (with the line) for an
+    unterminated quote, ``${`` or ``$(``."""
     found = []
     for words in _commands(text):
         while words and words[0][0] in RESERVED:
@@ -144,14 +145,19 @@ def _word_end(text: str, i: int) -> int:
             return i
         if ch == "\\":
             i += 2
-        elif ch == "'":
-            i = _find(text, "'", i + 1) + 1
+            continue
+        if ch == "'":
+            end = _find(text, "'", i + 1)
         elif ch in '"`':
-            i = _closing(text, ch, i + 1) + 1
+            end = _closing(text, ch, i + 1)
         elif ch == "$" and text[i + 1:i + 2] in ("{", "("):
-            i = _balanced(text, i + 1) + 1
+            end = _balanced(text, i + 1)
         else:
-            i += 1
+            end = i
+        if end >= len(text):
+            raise ValueError(f"rc.conf line {text.count(chr(10), 0, i) + 1}: "
+                             f"unterminated {text[i:i + 2].strip()} (sh cannot read the file)")
+        i = end + 1
     return min(i, len(text))
 
 
