@@ -49,7 +49,7 @@ def set_vars(text: str, values: dict[str, str]) -> str:
         if get(text, var) == value:
             continue
         rows = text.splitlines(keepends=True)
-        plain = [line for line in _lines(rows) if _assigns(line, var, ("=",))]
+        plain = [line for line in _lines(rows) if _plain(line, var)]
         if plain:
             edited = _replace(rows, plain[-1], value)
             if get(edited, var) == value:
@@ -144,9 +144,9 @@ def _effective(text: str):
             yield match.groups()
 
 
-def _assigns(line: Line, var: str, ops) -> bool:
+def _plain(line: Line, var: str) -> bool:
     match = ASSIGN_RE.match(line.code)
-    return bool(match) and match.group(1) == var and match.group(2) in ops
+    return bool(match) and match.groups()[:2] == (var, "=")
 
 
 def _replace(rows: list[str], line: Line, value: str) -> str:
