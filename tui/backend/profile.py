@@ -27,7 +27,8 @@ NAME_RE = re.compile(r"[a-z_][a-z0-9_.-]{0,15}")
 NAME_ALLOWED = ("1 to 16 characters: a-z, 0-9, '_', '.', '-', starting with a letter or "
                 "'_' (NetBSD login names)")
 LABEL_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
-FQDN_ALLOWED = "a fully qualified domain name: lower-case labels joined by dots, e.g. mail.example.org"
+FQDN_ALLOWED = ("a fully qualified domain name: lower-case labels joined by dots, "
+                "e.g. mail.example.org")
 LOCAL_RE = re.compile(r"[a-z0-9_][a-z0-9_.+-]{0,63}")
 LOCAL_ALLOWED = "a local part: a-z, 0-9, '_', '.', '+', '-' (at most 64 characters)"
 ADDRESS_RE = re.compile(r"([A-Za-z0-9_.+-]{1,64})@(.+)")
@@ -431,7 +432,7 @@ HEADER = ("# qmail-wizard profile: every effective value is written out, default
           "`qmail-wizard apply FILE`.\n")
 _COMMENTS = {
     ("install", "method"): "auto | binary | pkgin | source",
-    ("build", "options"): "PKG_OPTIONS.qmail words vs the defaults: name adds, -name removes",
+    ("build", "options"): "vs the defaults: name adds, -name removes",
     ("build", "accounts"): "QMAIL_*_USER / QMAIL_*_GROUP; renaming needs a source build",
     ("mail", "virtualdomains"): "domain: prefix",
     ("mail", "defaultdelivery"): "./Maildir/ or ./Mailbox",
