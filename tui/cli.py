@@ -14,7 +14,25 @@ def build_parser() -> argparse.ArgumentParser:
         prog="qmail-wizard",
         description="Install, verify and reconfigure qmail from pkgsrc on NetBSD.",
     )
+    parser.add_argument("--target", default="local", metavar="TARGET",
+                        help="local (default), sandbox:PATH or ssh://[user@]host[:port]")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    probe = commands.add_parser("probe", help="print the profile this host embodies")
+    probe.add_argument("--format", choices=("yaml", "json"), default="yaml")
+    plan = commands.add_parser("plan", help="show what applying PROFILE would change "
+                               "(exit 0: nothing, 2: changes pending, 1: error)")
+    plan.add_argument("profile")
+    plan.add_argument("--format", choices=("text", "json"), default="text")
+    apply = commands.add_parser("apply", help="make the host match PROFILE")
+    apply.add_argument("profile")
+    apply.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    apply.add_argument("--resume", action="store_true",
+                       help="continue the last unfinished run")
+    validate = commands.add_parser("validate", help="check a profile (exit 0 valid, 1 not)")
+    validate.add_argument("profile")
+    undo = commands.add_parser("undo", help="restore the files a run changed")
+    undo.add_argument("--run", metavar="ID", help="run id (default: the newest)")
+    undo.add_argument("--yes", action="store_true")
 
     sandbox = commands.add_parser(
         "sandbox", help="a simulated NetBSD host to rehearse on (Linux, bubblewrap)",
@@ -80,11 +98,36 @@ def _sandbox(args) -> int:
     return 127  # not reached
 
 
+def _headless(args) -> int:
+    from .commands import headless
+    from .commands.target import TargetError, open_target
+    from .sandbox.container import SandboxError
+
+    if args.command == "validate" and args.target == "local" and os.uname().sysname != "NetBSD":
+        return headless.cmd_validate(args.profile, None)  # not a NetBSD host: built-in tables
+    try:
+        host = open_target(args.target)
+    except (TargetError, SandboxError) as exc:
+        print(f"qmail-wizard: {exc}", file=sys.stderr)
+        return 1
+    if args.command == "validate":
+        return headless.cmd_validate(args.profile, host)
+    if args.command == "probe":
+        return headless.cmd_probe(host, args.format)
+    if args.command == "plan":
+        return headless.cmd_plan(host, args.profile, args.format)
+    if args.command == "apply":
+        return headless.cmd_apply(host, args.profile, args.yes, args.resume)
+    return headless.cmd_undo(host, args.run, args.yes)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "sandbox":
         return _sandbox(args)
+    if args.command in ("probe", "plan", "apply", "validate", "undo"):
+        return _headless(args)
     parser.print_help()
     return 0
 

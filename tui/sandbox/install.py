@@ -38,6 +38,27 @@ def install_base_programs(paths: SandboxPaths) -> None:
         link.symlink_to("/usr/sbin/mailwrapper")
 
 
+#: NetBSD base tools that Debian's /usr/bin reaches through /etc/alternatives.
+ALTERNATIVES = ("awk", "vi", "ex", "view")
+
+
+def _alternatives(paths: SandboxPaths) -> None:
+    """Links in the sandbox's /etc/alternatives so that awk, vi ... resolve inside."""
+    for name in ALTERNATIVES:
+        machine_link = f"/usr/bin/{name}"
+        if not (os.path.islink(machine_link)
+                and os.readlink(machine_link).startswith("/etc/alternatives/")):
+            continue
+        real = os.path.realpath(machine_link)
+        link = paths.root / "etc" / "alternatives" / os.path.basename(os.readlink(machine_link))
+        link.parent.mkdir(exist_ok=True)
+        if link.is_symlink() and os.readlink(link) == real:
+            continue
+        if link.is_symlink() or link.exists():
+            link.unlink()
+        link.symlink_to(real)
+
+
 def refresh_machine_links(paths: SandboxPaths) -> None:
     """(Re)write what ties the sandbox to this machine's Python: done at every boot."""
     bin_dir = paths.control / "bin"
@@ -66,3 +87,4 @@ def refresh_machine_links(paths: SandboxPaths) -> None:
     for link in argv0.iterdir():
         link.unlink()
     (paths.control / "run").mkdir(exist_ok=True)
+    _alternatives(paths)

@@ -128,6 +128,12 @@ class Host:
     def processes(self) -> list[ProcessInfo]:
         raise NotImplementedError
 
+    def connect(self, address: str, port: int, timeout: float = 10.0):
+        """A TCP connection to ``address:port`` as seen from the host (a socket)."""
+        import socket
+
+        return socket.create_connection((address, port), timeout=timeout)
+
     def listeners(self) -> list[Listener]:
         raise NotImplementedError
 

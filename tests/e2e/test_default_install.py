@@ -1,0 +1,63 @@
+"""Issue 3, first acceptance: the default profile on fresh sandboxes of both flavors."""
+from __future__ import annotations
+
+import smtplib
+import time
+
+import pytest
+
+from tests.e2e.cli import ROOT, wizard
+
+DEFAULT = str(ROOT / "profiles" / "default.yaml")
+
+
+def _wait_for(predicate, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    return predicate()
+
+
+@pytest.mark.slow
+def test_plan_apply_then_nothing_left(sandbox):
+    plan = wizard(sandbox, "plan", DEFAULT)
+    assert plan.returncode == 2, plan.stderr
+    for step_id in ("preflight", "mkconf", "packages", "users", "control", "aliases",
+                    "maildirs", "tcprules", "mta-switch", "rcconf", "services", "verify"):
+        assert f" {step_id} " in plan.stdout
+    assert "$ env PKG_RCD_SCRIPTS=YES pkg_add -v qmail-run" in plan.stdout
+    assert "stops postfix" in plan.stdout and "+++ b/etc/mailer.conf" in plan.stdout
+
+    applied = wizard(sandbox, "apply", DEFAULT, "--yes")
+    assert applied.returncode == 0, applied.stderr + applied.stdout
+    assert "[3/12] packages" in applied.stderr
+
+    info = sandbox.exec(["pkg_info", "-e", "qmail", "qmail-run"])
+    assert info.returncode == 0
+    assert sandbox.exec(["/etc/rc.d/postfix", "onestatus"]).returncode == 1
+    assert "\npostfix=NO\n" in sandbox.read("/etc/rc.conf")
+    mailer = sandbox.read("/etc/mailer.conf")
+    assert "sendmail\t/usr/pkg/bin/sendmail" in mailer
+    assert "postfix" not in "".join(l for l in mailer.splitlines(True) if not l.startswith("#"))
+    control = "/usr/pkg/etc/qmail/control"
+    assert sandbox.read(f"{control}/me") == "mail.example.org\n"
+    assert sandbox.read(f"{control}/rcpthosts") == "mail.example.org\nexample.org\n"
+    assert sandbox.read("/usr/pkg/etc/qmail/alias/.qmail-postmaster") == "&admin\n"
+    for service in ("qmailsend", "qmailsmtpd"):
+        assert sandbox.exec([f"/etc/rc.d/{service}", "status"]).returncode == 0
+
+    client = smtplib.SMTP("127.0.0.1", sandbox.config["ports"]["smtp"], timeout=10)
+    client.sendmail("someone@example.net", ["postmaster@example.org"],
+                    "Subject: to the postmaster\r\n\r\nHello postmaster.\r\n")
+    client.quit()
+    maildir = sandbox.path("/home/admin/Maildir/new")
+    delivered = _wait_for(lambda: list(maildir.iterdir()))
+    assert delivered and "Hello postmaster." in delivered[0].read_text()
+
+    again = wizard(sandbox, "plan", DEFAULT)
+    assert again.returncode == 0, again.stdout
+    second = wizard(sandbox, "apply", DEFAULT, "--yes")
+    assert second.returncode == 0

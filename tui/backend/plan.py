@@ -1,0 +1,386 @@
+"""Turn a profile and a probed host state into a plan (DESIGN §7).
+
+Every step of :data:`~tui.backend.steps.STEP_IDS` is always present; a step with
+no actions means that part of the host already matches the profile.  Nothing here
+touches the host: the planner only reads the :class:`HostState`.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+
+from . import catalog as catalog_mod
+from .files import alias, control, mailerconf, mkconf, rcconf, tcprules
+from .model import ACCOUNT_DEFAULTS, ACCOUNT_VARS, GROUP_KEYS, SERVICES, Profile
+from .probe import SYSCONF, HostState
+from .steps import STEP_IDS, Plan, RunCommand, Step, WriteFile
+
+CONTROL = f"{SYSCONF}/control"
+ALIAS_DIR = f"{SYSCONF}/alias"
+PKGSRC = "/usr/pkgsrc/mail"
+SERVICES_RECORD = "/var/db/qmail-wizard/services.json"
+RCD_NO_RCVAR = ("qmail",)
+#: qmail-run's own users' homes and shell (facts §3.2)
+QMAILDIR = "/var/qmail"
+NOLOGIN = "/sbin/nologin"
+TITLES = {
+    "preflight": "Check the host",
+    "mkconf": "Build settings in /etc/mk.conf",
+    "packages": "Install qmail and qmail-run",
+    "users": "qmail users and groups",
+    "control": "qmail control files",
+    "aliases": "System aliases (root, postmaster, mailer-daemon)",
+    "maildirs": "Maildirs for existing users and /etc/skel",
+    "tcprules": "SMTP access rules (tcp.smtp, compiled to cdb)",
+    "mta-switch": "Replace postfix as the system MTA",
+    "rcconf": "Services enabled in /etc/rc.conf",
+    "services": "Start services (in order)",
+    "verify": "Check qmail-send runs and SMTP answers",
+}
+#: control files each service reads when it starts (restart when they change) and
+#: those qmail-send re-reads on SIGHUP (reload is enough).
+RESTART_INPUTS = {
+    "qmailsend": ("me", "defaultdomain", "plusdomain", "defaultdelivery"),
+    "qmailsmtpd": ("concurrencyincoming",),
+    "qmailpop3d": ("concurrencypop3",),
+}
+HUP_INPUTS = {"qmailsend": ("locals", "virtualdomains")}
+
+
+class PlanError(Exception):
+    """The host or profile cannot be planned for; the message says what to do."""
+
+
+def host_catalog(state: HostState):
+    """The option catalog of this host: its pkgsrc tree, else its binary package."""
+    if state.show_options:
+        return catalog_mod.from_show_options(
+            state.show_options, f"pkgsrc tree {PKGSRC}/qmail (make show-options)")
+    for path, words in sorted(state.binary_options.items()):
+        return catalog_mod.from_build_info(words, f"binary package {path} (+BUILD_INFO)",
+                                           era(state))
+    return catalog_mod.builtin(era(state))
+
+
+def era(state: HostState) -> str:
+    release = state.uname.split()[1] if len(state.uname.split()) > 1 else ""
+    return "2017Q1" if release.startswith(("6.", "7.")) else "2020Q2"
+
+
+def build_words(profile: Profile) -> list[str]:
+    return list(profile.build.options)
+
+
+def install_method(profile: Profile, catalog) -> str:
+    """binary/pkgin/source; auto picks source only when the profile needs it."""
+    needs_source = (catalog.needs_source_build(build_words(profile))
+                    or not profile.build.accounts.is_default())
+    method = profile.install.method
+    if method == "auto":
+        return "source" if needs_source else "binary"
+    if needs_source and method in ("binary", "pkgin"):
+        raise PlanError(
+            f"install.method is {method!r}, but binary packages carry only the default "
+            f"options and account names, and this profile changes them "
+            f"({source_reason(profile, catalog)}). Set install.method to 'source' or 'auto'."
+        )
+    return method
+
+
+def source_reason(profile: Profile, catalog) -> str:
+    reasons = []
+    words = build_words(profile)
+    if catalog.needs_source_build(words):
+        effective = " ".join(sorted(catalog.effective(words)))
+        reasons.append(f"options {' '.join(words)} -> {effective}")
+    renamed = [f"{key}={getattr(profile.build.accounts, key)}"
+               for key, default in ACCOUNT_DEFAULTS.items()
+               if getattr(profile.build.accounts, key) != default]
+    if renamed:
+        reasons.append("accounts " + ", ".join(renamed))
+    return "; ".join(reasons)
+
+
+def make_plan(profile: Profile, state: HostState, catalog=None) -> Plan:
+    """The plan; on a host without qmail, later steps show what they will write
+    (they are planned again from the real state once the packages are in)."""
+    catalog = catalog or host_catalog(state)
+    _preflight(state)
+    try:
+        return _plan_steps(profile, state, catalog)
+    except ValueError as exc:  # a host file the editors cannot read safely (rc.conf ...)
+        raise PlanError(f"{exc}; fix that file by hand, then plan again.") from None
+
+
+def _plan_steps(profile: Profile, state: HostState, catalog) -> Plan:
+    method = install_method(profile, catalog)
+    steps = {step_id: Step(step_id, TITLES[step_id]) for step_id in STEP_IDS}
+    _mkconf(steps["mkconf"], profile, state, catalog, method)
+    _packages(steps["packages"], profile, state, catalog, method)
+    _users(steps["users"], profile, state)
+    _control(steps["control"], profile, state)
+    _aliases(steps["aliases"], profile, state)
+    _maildirs(steps["maildirs"], profile, state)
+    _tcprules(steps["tcprules"], profile, state)
+    _mta_switch(steps["mta-switch"], profile, state)
+    _rcconf(steps["rcconf"], profile, state)
+    _services(steps["services"], profile, state)
+    steps["verify"].notes.append("qmail-send must run and the SMTP listener must answer "
+                                 "with a 220 greeting naming control/me.")
+    return Plan([steps[step_id] for step_id in STEP_IDS])
+
+
+def _preflight(state: HostState) -> None:
+    if not state.is_netbsd:
+        raise PlanError(f"this host is not NetBSD (uname says {state.uname!r}); "
+                        "qmail-wizard installs qmail from pkgsrc on NetBSD only.")
+    if state.uid != 0:
+        raise PlanError("qmail-wizard must run as root on the host (uid is "
+                        f"{state.uid}); run it with su or sudo.")
+
+
+def _mkconf(step: Step, profile: Profile, state: HostState, catalog, method: str) -> None:
+    if method != "source":
+        return
+    old = state.text("/etc/mk.conf")
+    wanted = {"PKG_OPTIONS.qmail": " ".join(build_words(profile))}
+    defaults = []
+    for key, var in ACCOUNT_VARS.items():
+        value = getattr(profile.build.accounts, key)
+        if value != ACCOUNT_DEFAULTS[key]:
+            wanted[var] = value
+        elif mkconf.get(old or "", var) is not None:
+            defaults.append(var)
+    new = mkconf.set_vars(old or "", wanted)
+    if defaults:
+        new = mkconf.remove_vars(new, defaults)
+    if new != (old or ""):
+        step.actions.append(WriteFile("/etc/mk.conf", old, new))
+        step.risks.append("changes pkgsrc build settings")
+    step.notes.append(f"Source build because {source_reason(profile, catalog)}; binary "
+                      "packages carry only the default options and account names.")
+
+
+def _installed_matches(profile: Profile, state: HostState, catalog) -> bool:
+    info = state.build_info.get("qmail")
+    if not info:
+        return False
+    built = set(info.get("PKG_OPTIONS", "").split())
+    if built != set(catalog.effective(build_words(profile))):
+        return False
+    return all(info.get(var, ACCOUNT_DEFAULTS[key]) == getattr(profile.build.accounts, key)
+               for key, var in ACCOUNT_VARS.items())
+
+
+def _packages(step: Step, profile: Profile, state: HostState, catalog, method: str) -> None:
+    rcd_env = (("PKG_RCD_SCRIPTS", "YES"),)
+    installed = "qmail" in state.packages and "qmail-run" in state.packages
+    if not installed or not _installed_matches(profile, state, catalog):
+        verb = "replace" if "qmail" in state.packages else "install"
+        if method == "binary" and verb == "install":
+            step.actions.append(RunCommand(("pkg_add", "-v", "qmail-run"), env=rcd_env,
+                                           stream=True))
+        elif method == "pkgin" and verb == "install":
+            step.actions.append(RunCommand(("pkgin", "update"), stream=True))
+            step.actions.append(RunCommand(("pkgin", "install", "qmail-run"), env=rcd_env,
+                                           stream=True,
+                                           answers=(("proceed ? [Y/n] ", "y"),)))
+        else:
+            for package in ("qmail", "qmail-run"):
+                directory = f"{PKGSRC}/{package}"
+                step.actions.append(RunCommand(("make", "clean"), cwd=directory))
+                step.actions.append(RunCommand(("make", verb), cwd=directory, env=rcd_env,
+                                               stream=True))
+            step.notes.append("Building from source takes several minutes.")
+        step.risks.append("builds qmail from source" if method == "source"
+                          else "installs packages")
+        if verb == "replace":
+            step.risks.append("replaces the installed qmail")
+    for script in SERVICES + RCD_NO_RCVAR:  # qmail-run added without PKG_RCD_SCRIPTS
+        example = state.text(f"/usr/pkg/share/examples/rc.d/{script}")
+        if example is not None and script not in state.rcd_status:
+            step.actions.append(WriteFile(f"/etc/rc.d/{script}", None, example, 0o755))
+
+
+def _users(step: Step, profile: Profile, state: HostState) -> None:
+    if "qmail" not in state.packages:
+        return  # the package creates them; planned again after it is installed
+    accounts = profile.build.accounts
+    groups = state.groups()
+    users = state.users()
+    for key in GROUP_KEYS:
+        name = getattr(accounts, key)
+        if name not in groups:
+            step.actions.append(RunCommand(("groupadd", name)))
+    for key, var in ACCOUNT_VARS.items():
+        if key in GROUP_KEYS or key == "root":
+            continue
+        name = getattr(accounts, key)
+        if name in users:
+            continue
+        group = accounts.nofiles_group if key in ("alias", "daemon", "log", "passwd") \
+            else accounts.qmail_group
+        home = f"{QMAILDIR}/alias" if key == "alias" else QMAILDIR
+        step.actions.append(RunCommand(("useradd", "-g", group, "-d", home, "-s", NOLOGIN,
+                                        "-c", f"qmail {key}", name)))
+
+
+def _write_if_changed(step: Step, state: HostState, path: str, new: str,
+                      mode: int = 0o644) -> bool:
+    old = state.text(path)
+    if old == new:
+        return False
+    step.actions.append(WriteFile(path, old, new, mode))
+    return True
+
+
+def control_texts(profile: Profile, state: HostState) -> dict[str, str]:
+    """The control files the profile wants, by name."""
+    mail = profile.mail
+
+    def old(name: str) -> str:
+        return state.text(f"{CONTROL}/{name}") or ""
+
+    texts = {
+        "me": control.render_value(mail.me, old("me")),
+        "defaultdomain": control.render_value(mail.defaultdomain, old("defaultdomain")),
+        "plusdomain": control.render_value(mail.plusdomain, old("plusdomain")),
+        "locals": control.render_list(mail.locals, old("locals")),
+        "rcpthosts": control.render_list(mail.rcpthosts, old("rcpthosts")),
+        "defaultdelivery": control.render_value(mail.defaultdelivery, old("defaultdelivery")),
+    }
+    if mail.virtualdomains or old("virtualdomains"):
+        texts["virtualdomains"] = control.render_virtualdomains(mail.virtualdomains,
+                                                                old("virtualdomains"))
+    if not old("concurrencyincoming"):
+        texts["concurrencyincoming"] = "20\n"
+    return texts
+
+
+def _control(step: Step, profile: Profile, state: HostState) -> None:
+    for name, text in control_texts(profile, state).items():
+        _write_if_changed(step, state, f"{CONTROL}/{name}", text)
+
+
+def _aliases(step: Step, profile: Profile, state: HostState) -> None:
+    for name, target in sorted(profile.mail.aliases.items()):
+        path = f"{ALIAS_DIR}/.qmail-{name}"
+        current = state.text(path)
+        if current == alias.render_forward(target):
+            continue
+        step.actions.append(WriteFile(path, current, alias.render_forward(target)))
+        if current is not None and alias.is_placeholder(current):
+            step.notes.append(f".qmail-{name} was a placeholder that discarded mail.")
+
+
+def _maildirs(step: Step, profile: Profile, state: HostState) -> None:
+    if profile.mail.defaultdelivery != "./Maildir/":
+        return
+    gids = {gid: name for name, gid in state.groups().items()}
+    for user, (uid, gid, home) in sorted(state.users().items()):
+        if not (1000 <= uid < 32767 and home.startswith("/home/")) or user in state.maildirs:
+            continue
+        group = gids.get(gid, str(gid))
+        step.actions.append(RunCommand(("maildirmake", f"{home}/Maildir")))
+        step.actions.append(RunCommand(("chown", "-R", f"{user}:{group}", f"{home}/Maildir")))
+    if "/etc/skel" not in state.maildirs:
+        step.actions.append(RunCommand(("maildirmake", "/etc/skel/Maildir")))
+
+
+def rules_paths(state: HostState) -> tuple[str, str]:
+    """(source, cdb) of the SMTP rules, as this host's qmailsmtpd rc.d script uses them."""
+    script = state.text("/etc/rc.d/qmailsmtpd")
+    if script is None:  # not installed yet: the era's qmail-run layout
+        script = "control/tcprules" if era(state) == "2020Q2" else ""
+    if "control/tcprules" in script:
+        return f"{CONTROL}/tcprules/smtp", f"{CONTROL}/tcprules/smtp.cdb"
+    return f"{SYSCONF}/tcp.smtp", f"{SYSCONF}/tcp.smtp.cdb"
+
+
+def _tcprules(step: Step, profile: Profile, state: HostState) -> None:
+    source, cdb = rules_paths(state)
+    old = state.text(source)
+    new = tcprules.render(profile.mail.relay_from, old or "")
+    changed = _write_if_changed(step, state, source, new)
+    if changed or not state.cdbs.get(cdb, False):
+        step.actions.append(RunCommand(("tcprules", cdb, f"{cdb}.tmp"), input=new,
+                                       touches=(cdb,)))
+
+
+def _mta_switch(step: Step, profile: Profile, state: HostState) -> None:
+    if not profile.services.replace_mta:
+        return
+    if state.running("postfix"):
+        step.actions.append(RunCommand(("/etc/rc.d/postfix", "stop")))
+        step.risks.append("stops postfix")
+    rc_conf = state.text("/etc/rc.conf") or ""
+    if rcconf.get(rc_conf, "postfix") != "NO":
+        step.actions.append(WriteFile("/etc/rc.conf", rc_conf,
+                                      rcconf.set_vars(rc_conf, {"postfix": "NO"})))
+        step.risks.append("disables postfix at boot")
+    example = state.text("/usr/pkg/share/examples/qmail-run/mailer.conf")
+    mapping = mailerconf.parse(example) if example else mailerconf.QMAIL_MAP()
+    current = state.text("/etc/mailer.conf") or ""
+    if mailerconf.parse(current) != mapping:
+        step.actions.append(WriteFile("/etc/mailer.conf", current,
+                                      mailerconf.switch(current, mapping)))
+        step.risks.append("switches /etc/mailer.conf to qmail")
+
+
+def _rcconf(step: Step, profile: Profile, state: HostState) -> None:
+    rc_conf = state.text("/etc/rc.conf") or ""
+    wanted = {name: "YES" if getattr(profile.services, name) else "NO" for name in SERVICES}
+    changes = {name: value for name, value in wanted.items()
+               if rcconf.get(rc_conf, name) != value}
+    if changes:
+        step.actions.append(WriteFile("/etc/rc.conf", rc_conf,
+                                      rcconf.set_vars(rc_conf, changes)))
+
+
+def _digest(text: str | None) -> str:
+    return hashlib.sha256((text or "").encode()).hexdigest()[:16]
+
+
+def service_inputs(state: HostState) -> dict[str, dict[str, str]]:
+    """Hashes of what each service read when it started (restart/HUP when they change)."""
+    rc_conf = state.text("/etc/rc.conf") or ""
+    inputs = {}
+    for service in SERVICES:
+        names = RESTART_INPUTS.get(service, ()) + HUP_INPUTS.get(service, ())
+        record = {name: _digest(state.text(f"{CONTROL}/{name}")) for name in names}
+        record["rc.conf"] = _digest("\n".join(
+            f"{line}" for line in rc_conf.splitlines() if line.startswith(service + "_")))
+        inputs[service] = record
+    return inputs
+
+
+def _services(step: Step, profile: Profile, state: HostState) -> None:
+    try:
+        recorded = json.loads(state.text(SERVICES_RECORD) or "{}")
+    except ValueError:
+        recorded = {}
+    current = service_inputs(state)
+    for service in SERVICES:
+        script = f"/etc/rc.d/{service}"
+        enabled = getattr(profile.services, service)
+        running = state.running(service)
+        before = recorded.get(service)
+        if enabled and not running:
+            step.actions.append(RunCommand((script, "start")))
+            step.risks.append(f"starts {service}")
+        elif not enabled and running:
+            step.actions.append(RunCommand((script, "stop")))
+            step.risks.append(f"stops {service}")
+        elif enabled and before is not None and before != current[service]:
+            changed = {k for k in current[service] if before.get(k) != current[service][k]}
+            if changed <= set(HUP_INPUTS.get(service, ())):
+                step.actions.append(RunCommand((script, "reload")))
+                step.risks.append(f"reloads {service} ({', '.join(sorted(changed))})")
+            else:
+                step.actions.append(RunCommand((script, "restart")))
+                step.risks.append(f"restarts {service} ({', '.join(sorted(changed))})")
+    wanted = {s: current[s] for s in SERVICES if getattr(profile.services, s)}
+    if step.actions or recorded != wanted:
+        new = json.dumps(wanted, indent=1, sort_keys=True) + "\n"
+        step.actions.append(WriteFile(SERVICES_RECORD, state.text(SERVICES_RECORD), new,
+                                      0o600))

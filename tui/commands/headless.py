@@ -1,0 +1,145 @@
+"""probe, plan, apply, validate, undo: the headless commands of DESIGN §5.
+
+Each returns the exit status; user errors are one paragraph on stderr, never a
+traceback.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from ..backend import apply as apply_mod
+from ..backend import catalog as catalog_mod
+from ..backend.checks import final_check
+from ..backend.discover import profile_from_state
+from ..backend.hosts import Host, HostError
+from ..backend.plan import PlanError, host_catalog, install_method, make_plan
+from ..backend.probe import HostState, probe
+from ..backend.profile import ProfileError, dump, read, validate
+from ..backend.report import plan_json, plan_text
+from ..backend.yamlsrc import SourceError
+
+
+def _fail(message: str) -> int:
+    print(f"qmail-wizard: {message}", file=sys.stderr)
+    return 1
+
+
+def _load_checked(path: str, state: HostState | None):
+    """The profile at ``path`` validated against the host (or the built-in tables)."""
+    loaded = read(Path(path), path)
+    profile, lines = loaded.profile, loaded.lines
+    if state is not None and state.is_netbsd:
+        catalogs = [host_catalog(state)]
+        users = set(state.users())
+    else:
+        catalogs = [catalog_mod.builtin(era) for era in ("2017Q1", "2020Q2")]
+        users = None
+    results = [validate(profile, c, users, path, lines) for c in catalogs]
+    best = min(results, key=len)
+    if best:
+        raise ProfileError(best)
+    return profile
+
+
+def cmd_validate(path: str, host: Host | None) -> int:
+    state = None
+    if host is not None:
+        try:
+            state = probe(host)
+        except HostError:
+            state = None
+    try:
+        _load_checked(path, state)
+    except (ProfileError, SourceError) as exc:
+        return _fail(str(exc))
+    where = "this host" if state is not None and state.is_netbsd else "the built-in option tables"
+    print(f"{path}: valid (checked against {where}).")
+    return 0
+
+
+def cmd_probe(host: Host, fmt: str) -> int:
+    try:
+        state = probe(host)
+        profile = profile_from_state(state, host_catalog(state))
+    except HostError as exc:
+        return _fail(str(exc))
+    if fmt == "json":
+        sys.stdout.write(json.dumps(asdict(profile), indent=2) + "\n")
+    else:
+        sys.stdout.write(dump(profile))
+    return 0
+
+
+def _plan(host: Host, path: str):
+    state = probe(host)
+    profile = _load_checked(path, state)
+    catalog = host_catalog(state)
+    return profile, state, make_plan(profile, state, catalog), install_method(profile, catalog)
+
+
+def cmd_plan(host: Host, path: str, fmt: str) -> int:
+    try:
+        profile, state, plan, method = _plan(host, path)
+    except (ProfileError, SourceError, PlanError, HostError) as exc:
+        return _fail(str(exc))
+    if fmt == "json":
+        sys.stdout.write(plan_json(plan, method))
+    else:
+        header = f"Plan for {state.hostname} ({state.uname}), profile {path}"
+        sys.stdout.write(plan_text(plan, method, header))
+        if plan.pending:
+            print(f"Apply it with: qmail-wizard apply {path}")
+    return 2 if plan.pending else 0
+
+
+def cmd_apply(host: Host, path: str, yes: bool, resume: bool) -> int:
+    try:
+        profile, state, plan, method = _plan(host, path)
+    except (ProfileError, SourceError, PlanError, HostError) as exc:
+        return _fail(str(exc))
+    if plan.pending and not yes and not resume:
+        sys.stdout.write(plan_text(plan, method, f"Plan for {state.hostname}, profile {path}"))
+        if not sys.stdin.isatty():
+            return _fail("apply changes the host: review the plan above and confirm with "
+                         f"'qmail-wizard apply {path} --yes'.")
+        answer = input("Apply these changes? [y/N] ").strip().lower()
+        if answer not in ("y", "yes"):
+            print("Nothing changed.")
+            return 1
+
+    def replan():
+        return make_plan(profile, probe(host), host_catalog(state))
+
+    try:
+        result = apply_mod.apply(host, replan, resume=resume,
+                                 progress=apply_mod.stderr_reporter(sys.stderr))
+    except (apply_mod.LockHeld, apply_mod.ApplyError, PlanError, HostError) as exc:
+        return _fail(str(exc))
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    if not result.ok:
+        return _fail(result.failure.render(path))
+    problems = final_check(host, probe(host), profile)
+    if problems:
+        return _fail("apply finished, but the final check failed: " + " ".join(problems))
+    changed = ", ".join(result.changed) if result.changed else "nothing (already as profiled)"
+    print(f"Applied {path} (run {result.run_id}): changed {changed}. Log: {result.log}")
+    return 0
+
+
+def cmd_undo(host: Host, run_id: str | None, yes: bool) -> int:
+    if not yes and not sys.stdin.isatty():
+        return _fail("undo restores files from a run's backups: confirm with --yes.")
+    if not yes and input("Restore the files of that run? [y/N] ").strip().lower() not in ("y", "yes"):
+        print("Nothing changed.")
+        return 1
+    try:
+        restored = apply_mod.undo(host, run_id)
+    except (apply_mod.ApplyError, HostError) as exc:
+        return _fail(str(exc))
+    for path in restored:
+        print(f"restored {path}")
+    return 0
