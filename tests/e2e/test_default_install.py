@@ -61,3 +61,8 @@ def test_plan_apply_then_nothing_left(sandbox):
     assert again.returncode == 0, again.stdout
     second = wizard(sandbox, "apply", DEFAULT, "--yes")
     assert second.returncode == 0
+    run_id = sandbox.read("/var/db/qmail-wizard/last-run").strip()
+    log = sandbox.read(f"/var/log/qmail-wizard/{run_id}.log")
+    assert log.count("] unchanged\n") == 12
+    assert "] $ " not in log and "] edit " not in log and "] create " not in log
+    assert log.rstrip().endswith("changed: nothing")
