@@ -16,6 +16,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--target", default="local", metavar="TARGET",
                         help="local (default), sandbox:PATH or ssh://[user@]host[:port]")
+    parser.add_argument("--profile", metavar="FILE",
+                        help="prefill the wizard's screens from a profile")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     probe = commands.add_parser("probe", help="print the profile this host embodies")
     probe.add_argument("--format", choices=("yaml", "json"), default="yaml")
@@ -128,8 +130,25 @@ def main(argv: list[str] | None = None) -> int:
         return _sandbox(args)
     if args.command in ("probe", "plan", "apply", "validate", "undo"):
         return _headless(args)
-    parser.print_help()
-    return 0
+    return _tui(args)
+
+
+def _tui(args) -> int:
+    """No command: the interactive wizard (the only path that imports Textual)."""
+    from .backend.profile import ProfileError
+    from .backend.yamlsrc import SourceError
+    from .commands.target import TargetError
+    from .sandbox.container import SandboxError
+
+    try:
+        from .app import create_app
+
+        app = create_app(args.target, args.profile)
+    except (TargetError, SandboxError, ProfileError, SourceError) as exc:
+        print(f"qmail-wizard: {exc}", file=sys.stderr)
+        return 1
+    app.run()
+    return app.return_code or 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,25 @@
+"""TUI test helpers: an app on a fresh sandbox, driven by Textual's Pilot."""
+from __future__ import annotations
+
+import pytest
+
+from tui.app import WizardApp
+from tui.backend.hosts import SandboxHost
+from tui.backend.session import Session
+
+
+@pytest.fixture
+def wizard_app(make_sandbox):
+    """Factory: wizard_app(flavor="2017Q1") -> (WizardApp, Sandbox)."""
+
+    def factory(flavor: str = "2017Q1", **kwargs):
+        box = make_sandbox(flavor, **kwargs)
+        return WizardApp(Session(SandboxHost(box.paths.base))), box
+
+    return factory
+
+
+async def settle(pilot) -> None:
+    """Wait until every worker is done and the screen has processed its messages."""
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()

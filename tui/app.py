@@ -1,0 +1,65 @@
+"""The wizard App: the screen flow and the global bindings, nothing else."""
+from __future__ import annotations
+
+from textual.app import App
+from textual.binding import Binding
+
+from .backend.profile import dump
+from .backend.session import Session
+from .messages import Advance
+from .screens.welcome import WelcomeScreen
+
+#: The screens in order; each name is a module of tui.screens with a ``SCREEN`` class.
+FLOW = ("welcome", "options", "accounts", "mail", "services", "review", "apply", "done")
+
+
+def screen_class(name: str):
+    import importlib
+
+    return importlib.import_module(f"{__package__}.screens.{name}").SCREEN
+
+
+class WizardApp(App):
+    """qmail-wizard's TUI; all host work happens in workers owned by the screens."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "qmail-wizard"
+    BINDINGS = [
+        Binding("ctrl+s", "save_profile", "Save profile"),
+        Binding("ctrl+q", "quit", "Quit"),
+    ]
+
+    def __init__(self, session: Session, save_path: str = "qmail-wizard-profile.yaml") -> None:
+        super().__init__()
+        self.session = session
+        self.save_path = session.profile_path or save_path
+
+    def on_mount(self) -> None:
+        self.push_screen(WelcomeScreen(self.session))
+
+    def on_advance(self, message: Advance) -> None:
+        index = FLOW.index(message.screen_name)
+        if index + 1 < len(FLOW):
+            self.push_screen(screen_class(FLOW[index + 1])(self.session))
+
+    def action_save_profile(self) -> None:
+        if self.session.profile is None:
+            self.notify("Nothing to save yet: the host is still being read.", severity="warning")
+            return
+        try:
+            with open(self.save_path, "w") as fh:
+                fh.write(dump(self.session.profile))
+        except OSError as exc:
+            self.notify(f"Cannot save {self.save_path}: {exc.strerror}", severity="error")
+            return
+        self.notify(f"Profile saved to {self.save_path}")
+
+
+def create_app(target: str = "local", profile_path: str | None = None) -> WizardApp:
+    """The one app factory, shared by the CLI, the tests and the screenshot generator."""
+    from .commands.target import open_target
+
+    session = Session(open_target(target))
+    if profile_path:
+        session.load_profile(profile_path)
+    return WizardApp(session)

@@ -1,0 +1,1 @@
+"""One module per wizard screen, each with a .tcss file beside it."""

@@ -1,0 +1,100 @@
+"""Welcome: what this host is and has, read by a probe in a worker thread."""
+from __future__ import annotations
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, LoadingIndicator, Static
+
+from ..backend.hosts import HostError
+from ..backend.session import HostSummary, Session
+from ..messages import Advance
+
+
+class Probed(Message):
+    def __init__(self, summary: HostSummary) -> None:
+        super().__init__()
+        self.summary = summary
+
+
+class ProbeFailed(Message):
+    def __init__(self, error: str) -> None:
+        super().__init__()
+        self.error = error
+
+
+class WelcomeScreen(Screen):
+    CSS_PATH = "welcome.tcss"
+    BINDINGS = [Binding("enter", "next", "Next", priority=True)]
+
+    def __init__(self, session: Session) -> None:
+        super().__init__(name="welcome")
+        self.session = session
+        self.summary: HostSummary | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="body"):
+            yield Static("Welcome to qmail-wizard", classes="screen-title")
+            yield Static("Reading the host...", id="intro", classes="hint")
+            yield LoadingIndicator(id="loading")
+            yield DataTable(id="host", show_cursor=False, zebra_stripes=True)
+            yield Static("", id="next-hint", classes="hint")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#host", DataTable)
+        table.add_columns("Host", "")
+        table.display = False
+        self.probe_host()
+
+    @work(thread=True, exclusive=True)
+    def probe_host(self) -> None:
+        try:
+            self.post_message(Probed(self.session.probe()))
+        except HostError as exc:
+            self.post_message(ProbeFailed(str(exc)))
+
+    def on_probed(self, message: Probed) -> None:
+        summary = self.summary = message.summary
+        self.query_one("#loading").display = False
+        table = self.query_one("#host", DataTable)
+        rows = [
+            ("System", summary.release),
+            ("Host name", summary.hostname),
+            ("Package tools", ", ".join(summary.pkg_tools)),
+            ("Binary qmail", summary.repository),
+            ("Mail system", summary.mta),
+            ("SMTP", summary.port_holder),
+            ("qmail", summary.qmail or "not installed"),
+        ]
+        for label, value in rows:
+            table.add_row(label, value)
+        table.display = True
+        intro = ("This host has no qmail yet: the wizard will install it from pkgsrc, "
+                 "replace the base MTA and check that mail flows."
+                 if summary.fresh else
+                 "qmail is installed: the wizard will show its settings and change only "
+                 "what you change.")
+        self.query_one("#intro", Static).update(intro)
+        self.query_one("#next-hint", Static).update(
+            "Press Enter to choose the build options.")
+
+    def on_probe_failed(self, message: ProbeFailed) -> None:
+        self.query_one("#loading").display = False
+        self.query_one("#intro", Static).update(
+            f"[b]Cannot read the host:[/b] {message.error}\n"
+            "Check that you run as root on the NetBSD host (or give --target), then "
+            "restart qmail-wizard.")
+
+    def action_next(self) -> None:
+        if self.summary is None:
+            self.notify("Still reading the host...", severity="warning")
+            return
+        self.post_message(Advance("welcome"))
+
+
+SCREEN = WelcomeScreen
