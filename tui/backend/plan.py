@@ -106,6 +106,10 @@ def make_plan(profile: Profile, state: HostState, catalog=None) -> Plan:
     (they are planned again from the real state once the packages are in)."""
     catalog = catalog or host_catalog(state)
     _preflight(state)
+    if profile.services.qmailsmtpd and not profile.mail.rcpthosts:
+        raise PlanError("refusing to enable qmailsmtpd with an empty rcpthosts: qmail-smtpd "
+                        "would relay mail for anyone (an open relay). List your domains in "
+                        "mail.rcpthosts, or turn services.qmailsmtpd off.")
     try:
         return _plan_steps(profile, state, catalog)
     except ValueError as exc:  # a host file the editors cannot read safely (rc.conf ...)
