@@ -319,7 +319,10 @@ def undo(host: Host, run_id: str | None = None) -> list[str]:
 
 # -- progress on stderr ----------------------------------------------------------------
 def stderr_reporter(stream: TextIO = sys.stderr) -> Callable[[object], None]:
-    """A progress callback printing one line per event: ``[N/M] step: command | line``."""
+    """A progress callback printing one line per event: ``[N/M] step: command | line``.
+
+    A failure is not shown: the caller prints ``Failure.render(profile)`` once.
+    """
     where = {"head": "", "command": ""}
 
     def show(text: str) -> None:
@@ -344,7 +347,5 @@ def stderr_reporter(stream: TextIO = sys.stderr) -> Callable[[object], None]:
         elif isinstance(event, Finished):
             show(f"apply done (run {event.run_id}): "
                  f"{', '.join(event.changed) or 'nothing'} changed")
-        elif isinstance(event, Failed):
-            show(event.failure.message)
 
     return report
