@@ -268,7 +268,8 @@ def _tree(paths: SandboxPaths, flavor, hostname: str, ports: dict) -> None:
 
 
 def create(base: Path, flavor_name: str = DEFAULT_FLAVOR,
-           hostname: str = "mail.example.org", admin_user: str = "admin") -> SandboxPaths:
+           hostname: str = "mail.example.org", admin_user: str = "admin",
+           ports: dict | None = None) -> SandboxPaths:
     """Build a fresh sandbox at ``base`` and boot it (postfix running)."""
     container.check_platform()
     flavor = get_flavor(flavor_name)
@@ -280,8 +281,9 @@ def create(base: Path, flavor_name: str = DEFAULT_FLAVOR,
             f"{paths.base} is {what}: choose a new path, or stop it with "
             f"'qmail-wizard sandbox stop {paths.base}' and remove it first."
         )
-    smtp, pop3, qread, ofmip = _free_ports(4)
-    ports = {"smtp": smtp, "pop3": pop3, "qread": qread, "ofmip": ofmip}
+    if ports is None:  # fixed ports only for reproducible screenshots
+        smtp, pop3, qread, ofmip = _free_ports(4)
+        ports = {"smtp": smtp, "pop3": pop3, "qread": qread, "ofmip": ofmip}
     config = {"flavor": flavor.name, "hostname": hostname, "admin_user": admin_user,
               "ports": ports, "pace": 1.0}
     for directory in (paths.root, paths.control / "run", paths.run):

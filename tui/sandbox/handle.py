@@ -15,10 +15,11 @@ class Sandbox:
 
     @classmethod
     def create(cls, base: Path, flavor: str = "2017Q1", hostname: str = "mail.example.org",
-               admin_user: str = "admin", pace: float | None = None) -> "Sandbox":
+               admin_user: str = "admin", pace: float | None = None,
+               ports: dict | None = None) -> "Sandbox":
         from .create import create
 
-        create(base, flavor, hostname, admin_user)
+        create(base, flavor, hostname, admin_user, ports)
         box = cls(base)
         if pace is not None:
             box.set_config(pace=pace)
