@@ -1,0 +1,111 @@
+"""Issue 3: the source-build profiles end with the profiled options and account names,
+and the admin's /etc/mk.conf lines are untouched (2017Q1: both profiles are valid there)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.cli import ROOT, wizard
+from tui.backend.hosts.sandbox import SandboxHost
+from tui.backend.model import ACCOUNT_DEFAULTS, ACCOUNT_VARS, GROUP_KEYS
+from tui.backend.plan import host_catalog
+from tui.backend.probe import probe
+from tui.backend.profile import load
+
+#: an admin's mk.conf: comments, a tab-aligned setting, an .ifdef BSD_PKG_MK block
+MK_CONF = """\
+#	$NetBSD: mk.conf,v 1.3 2016/03/01 10:00:00 admin Exp $
+#
+# Local pkgsrc settings for mail.example.org -- keep in sync with the build host.
+
+CFLAGS+=		-O2 -pipe
+ACCEPT_LICENSES+=	vim-license
+
+.ifdef BSD_PKG_MK	# only inside pkgsrc
+PKG_DEVELOPER=		yes
+ALLOW_VULNERABLE_PACKAGES=	yes
+.endif	# BSD_PKG_MK
+
+WRKOBJDIR=		/usr/tmp/work	# keep work dirs off /usr/pkgsrc
+"""
+
+
+def _query(box, var: str, package: str = "qmail") -> str:
+    done = box.exec(["pkg_info", "-Q", var, package])
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def _passwd(box) -> dict[str, list[str]]:
+    return {f[0]: f for f in (l.split(":") for l in box.read("/etc/passwd").splitlines())}
+
+
+def _group(box) -> dict[str, list[str]]:
+    return {f[0]: f for f in (l.split(":") for l in box.read("/etc/group").splitlines())}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["srs-source.yaml", "custom-accounts.yaml"])
+def test_source_build_ends_as_profiled(make_sandbox, name):
+    path = str(ROOT / "profiles" / name)
+    profile = load(Path(path))
+    words = list(profile.build.options)
+    accounts = profile.build.accounts
+    box = make_sandbox("2017Q1")
+    box.path("/etc/mk.conf").write_text(MK_CONF)
+    catalog = host_catalog(probe(SandboxHost(box.paths.base)))
+    effective = set(catalog.effective(words))
+
+    plan = wizard(box, "plan", path)
+    assert plan.returncode == 2, plan.stderr
+    assert "Install method: source" in plan.stdout
+    note = next(l for l in plan.stdout.splitlines() if "note: Source build because" in l)
+    assert "binary packages carry only the default options and account names" in note
+    if words:
+        assert f"options {' '.join(words)} -> {' '.join(sorted(effective))}" in note
+    for key, default in ACCOUNT_DEFAULTS.items():
+        value = getattr(accounts, key)
+        assert (f"{key}={value}" in note) == (value != default), (key, note)
+
+    applied = wizard(box, "apply", path, "--yes")
+    assert applied.returncode == 0, applied.stderr[-3000:] + applied.stdout
+    assert "make install" in applied.stderr
+
+    built = set(_query(box, "PKG_OPTIONS").split())
+    assert built == effective
+    if name == "srs-source.yaml":  # the catalog agrees with the facts (2017Q1 defaults)
+        assert built == {"djbware-errno-hack", "qmail-bigdns", "qmail-netqmail", "qmail-srs"}
+    for key, var in ACCOUNT_VARS.items():
+        assert _query(box, var) == getattr(accounts, key), var
+        assert _query(box, var, "qmail-run") == getattr(accounts, key), var  # same names
+
+    users, groups = _passwd(box), _group(box)
+    for key in ACCOUNT_VARS:
+        wanted = getattr(accounts, key)
+        assert wanted in (groups if key in GROUP_KEYS else users), (key, wanted)
+    if name == "custom-accounts.yaml":
+        for key, default in ACCOUNT_DEFAULTS.items():
+            if getattr(accounts, key) != default:
+                assert default not in users and default not in groups, default
+        nofiles_gid = groups[accounts.nofiles_group][2]
+        assert users[accounts.daemon][3] == nofiles_gid
+
+    host = SandboxHost(box.paths.base)
+    smtpd = [p for p in host.processes() if p.name == "qmailsmtpd"]
+    assert smtpd and {p.user for p in smtpd} == {accounts.daemon}
+    send = [p for p in host.processes() if p.name == "qmail-send"]
+    assert send and {p.user for p in send} == {accounts.send}
+
+    mk_conf = box.read("/etc/mk.conf")
+    before = MK_CONF.splitlines(keepends=True)
+    after = mk_conf.splitlines(keepends=True)
+    assert [l for l in after if l in before] == before  # every old line, same bytes, in order
+    added = [l for l in after if l not in before]
+    assert all(l.startswith(("PKG_OPTIONS.qmail=", "QMAIL_")) for l in added), added
+    assert sorted(l.split("=", 1)[0] for l in added if l.startswith("QMAIL_")) == sorted(
+        var for key, var in ACCOUNT_VARS.items()
+        if getattr(accounts, key) != ACCOUNT_DEFAULTS[key])
+
+    again = wizard(box, "plan", path)
+    assert again.returncode == 0, again.stdout
