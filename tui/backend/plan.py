@@ -45,6 +45,11 @@ RESTART_INPUTS = {
     "qmailpop3d": ("concurrencypop3",),
 }
 HUP_INPUTS = {"qmailsend": ("locals", "virtualdomains")}
+#: rc.d start returns before the daemon runs (qmail-run starts it with "&"), so a
+#: start is followed by polling its status for up to 10 s; when the daemon never
+#: comes up, the last status line ("... is not running.") fails the step.
+WAIT_RUNNING = ('i=0; until "$0" status >/dev/null 2>&1; do i=$((i+1)); '
+                '[ $i -lt 50 ] || exec "$0" status; sleep 0.2; done; exec "$0" status')
 
 
 class PlanError(Exception):
@@ -371,6 +376,7 @@ def _services(step: Step, profile: Profile, state: HostState) -> None:
         before = recorded.get(service)
         if enabled and not running:
             step.actions.append(RunCommand((script, "start")))
+            step.actions.append(RunCommand(("sh", "-c", WAIT_RUNNING, script)))
             step.risks.append(f"starts {service}")
         elif not enabled and running:
             step.actions.append(RunCommand((script, "stop")))
@@ -382,6 +388,7 @@ def _services(step: Step, profile: Profile, state: HostState) -> None:
                 step.risks.append(f"reloads {service} ({', '.join(sorted(changed))})")
             else:
                 step.actions.append(RunCommand((script, "restart")))
+                step.actions.append(RunCommand(("sh", "-c", WAIT_RUNNING, script)))
                 step.risks.append(f"restarts {service} ({', '.join(sorted(changed))})")
     wanted = {s: current[s] for s in SERVICES if getattr(profile.services, s)}
     if step.actions or recorded != wanted:
