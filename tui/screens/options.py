@@ -1,0 +1,139 @@
+"""Build options: every PKG_OPTIONS.qmail option of this host, and what a change costs."""
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, OptionList, Static
+
+from ..backend.session import Session
+from ..messages import Advance
+from ..widgets.help import HelpScreen
+from ..widgets.option_list import BuildOptionList, Refused, Row, toggle
+
+COST = ("Built from /usr/pkgsrc: several minutes; needs the pkgsrc tree. "
+        "Binary packages carry only the defaults.")
+
+
+def source_build_cost(session: Session) -> str:
+    """What a source build costs on this host, plus a warning when it cannot run."""
+    text = COST
+    if session.state is not None and not session.state.show_options:
+        text += " This host has no pkgsrc tree at /usr/pkgsrc yet: fetch it before applying."
+    method = [p for p in session.problems() if p.key == "install.method"]
+    if method:
+        text += f" Your profile's install.method is {method[0].value!r}: set it to source."
+    return text
+
+
+def options_note(session: Session) -> str:
+    """The source-build note for the current options ("" when the defaults are kept)."""
+    catalog, words = session.catalog, session.profile.build.options
+    if not catalog.needs_source_build(words):
+        return ""
+    enabled = catalog.effective(words)
+    changes = [f"+{n}" for n in sorted(enabled - catalog.defaults)]
+    changes += [f"-{n}" for n in sorted(catalog.defaults - enabled)]
+    return (f"Source build: these options differ from the defaults ({' '.join(changes)}). "
+            + source_build_cost(session))
+
+
+def group_help(catalog, group: str) -> str:
+    names = catalog.groups[group]
+    default = [n for n in names if n in catalog.defaults]
+    return (f"Pick-one group {group}: at most one of {', '.join(names)} may be on; choosing "
+            "one replaces the others, and \"none\" turns them all off. Default: "
+            f"{default[-1] if default else 'none'}.")
+
+
+class OptionsScreen(Screen):
+    CSS_PATH = "options.tcss"
+    BINDINGS = [
+        Binding("enter", "next", "Next", priority=True),
+        Binding("escape", "back", "Back"),
+        Binding("f1", "help", "Help"),
+    ]
+
+    def __init__(self, session: Session) -> None:
+        super().__init__(name="options")
+        self.session = session
+
+    @property
+    def words(self) -> list:
+        return self.session.profile.build.options
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(f"Build options  [dim]({self.session.catalog.source})[/dim]",
+                     classes="screen-title")
+        yield Static("", id="words", classes="hint")
+        with Horizontal(id="panes"):
+            yield BuildOptionList(self.session.catalog, self.words, id="options")
+            with VerticalScroll(id="side", can_focus=False):
+                yield Static("", id="problems", classes="error")
+                yield Static("", id="note", markup=False)
+                yield Static("", id="about", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(BuildOptionList).focus()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_view()
+
+    def refresh_view(self) -> None:
+        """Show the profile's words: marks, the words line, problems and the note."""
+        words = self.words
+        self.query_one(BuildOptionList).show(words)
+        shown = " ".join(map(str, words)) if words else "(none: the defaults)"
+        self.query_one("#words", Static).update(f"PKG_OPTIONS.qmail: {shown}")
+        problems = self.session.catalog.check(words)
+        box = self.query_one("#problems", Static)
+        box.update("\n".join(f"• {p}" for p in problems))
+        box.display = bool(problems)
+        note = options_note(self.session)
+        if not note and not self.session.profile.build.accounts.is_default():
+            note = ("Source build: the accounts are renamed (Accounts screen). "
+                    + source_build_cost(self.session))
+        self.query_one("#note", Static).update(note)
+        self.query_one("#note").display = bool(note)
+
+    def on_build_option_list_toggled(self, message: BuildOptionList.Toggled) -> None:
+        try:
+            self.session.profile.build.options = toggle(
+                self.session.catalog, self.words, message.row)
+        except Refused as exc:
+            self.notify(str(exc), severity="warning")
+            return
+        self.refresh_view()
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        row = self.query_one(BuildOptionList).row
+        if row is not None:
+            self.query_one("#about", Static).update(self.about(row))
+
+    def about(self, row: Row) -> str:
+        if row.name:
+            return self.session.catalog.describe(row.name)
+        return group_help(self.session.catalog, row.group)
+
+    def action_help(self) -> None:
+        row = self.query_one(BuildOptionList).row
+        if row is None:
+            return
+        title = row.name or f"Group {row.group}"
+        self.app.push_screen(HelpScreen(title, self.about(row)))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_next(self) -> None:
+        problems = self.session.catalog.check(self.words)
+        if problems:
+            self.notify(f"Fix the build options first: {problems[0]}", severity="error")
+            return
+        self.post_message(Advance("options"))
+
+
+SCREEN = OptionsScreen
