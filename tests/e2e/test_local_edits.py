@@ -107,6 +107,8 @@ def test_default_profile_keeps_local_edits(sandbox):
     applied = wizard(sandbox, "apply", str(ROOT / "profiles" / "default.yaml"), "--yes")
     assert applied.returncode == 0, applied.stderr[-3000:] + applied.stdout
     _check(sandbox, before, source_build=False)
+    again = wizard(sandbox, "plan", str(ROOT / "profiles" / "default.yaml"))
+    assert again.returncode == 0, again.stdout
 
 
 @pytest.mark.slow
@@ -116,3 +118,5 @@ def test_source_build_keeps_local_edits(make_sandbox):
     applied = wizard(box, "apply", str(ROOT / "profiles" / "srs-source.yaml"), "--yes")
     assert applied.returncode == 0, applied.stderr[-3000:] + applied.stdout
     _check(box, before, source_build=True)
+    again = wizard(box, "plan", str(ROOT / "profiles" / "srs-source.yaml"))
+    assert again.returncode == 0, again.stdout

@@ -330,9 +330,9 @@ def _mta_switch(step: Step, profile: Profile, state: HostState) -> None:
     example = state.text("/usr/pkg/share/examples/qmail-run/mailer.conf")
     mapping = mailerconf.parse(example) if example else mailerconf.QMAIL_MAP()
     current = state.text("/etc/mailer.conf") or ""
-    if mailerconf.parse(current) != mapping:
-        step.actions.append(WriteFile("/etc/mailer.conf", current,
-                                      mailerconf.switch(current, mapping)))
+    switched = mailerconf.switch(current, mapping)  # other names (local entries) stay
+    if switched != current:
+        step.actions.append(WriteFile("/etc/mailer.conf", current, switched))
         step.risks.append("switches /etc/mailer.conf to qmail")
 
 
