@@ -1,0 +1,208 @@
+"""Mail: qmail's control files, the system aliases and who may relay.
+
+Every edit goes straight into ``session.profile.mail``; the backend's validation
+says what is wrong and the screen shows it beside the field it is about.
+"""
+from __future__ import annotations
+
+import re
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Label, RadioButton, RadioSet, Static
+
+from ..backend.model import DELIVERIES, SYSTEM_ALIASES
+from ..backend.session import Session
+from ..messages import Advance
+from ..widgets.field import FIELD_CSS, Field, problem_text
+from ..widgets.help import HelpScreen
+
+#: (profile key, label, help): the text fields in screen order, before delivery.
+CONTROL_FIELDS = (
+    ("me", "This host", "control/me: qmail's own name. It fills every other control "
+     "file left empty and names this host in Received: lines and bounces."),
+    ("defaultdomain", "Default domain", "control/defaultdomain: qmail-inject appends it "
+     "to host names without a dot, so user@host becomes user@host.defaultdomain."),
+    ("plusdomain", "Plus domain", "control/plusdomain: qmail-inject replaces a trailing "
+     "'+' in an address's host with this domain."),
+    ("locals", "Local domains", "control/locals, comma-separated: mail for these domains "
+     "is delivered to this host's users (user@domain -> ~user)."),
+    ("rcpthosts", "Accept mail for", "control/rcpthosts, comma-separated: the open-relay "
+     "guard. qmail-smtpd accepts mail only for these domains, unless the client has "
+     "RELAYCLIENT (relay networks below). Empty would relay for everyone."),
+    ("virtualdomains", "Virtual domains", "control/virtualdomains, domain:prefix "
+     "comma-separated: mail for user@domain goes to the local address prefix-user. "
+     "Each domain must also be in rcpthosts and not in locals."),
+)
+PLACEHOLDERS = {"virtualdomains": "none; e.g. example.net:joe, example.com:ann"}
+ALIAS_HELP = ("~alias/.qmail-{name}: qmail never delivers to root, so mail to {name} is "
+              "forwarded to this local user or user@domain and is never discarded.")
+RELAY_HELP = ("/etc/tcp.smtp, comma-separated tcprules prefixes (127., 192.168.1.): "
+              "clients from these networks get RELAYCLIENT, so qmail-smtpd lets them send "
+              "to any domain. List only your own networks.")
+DELIVERY_HELP = ("control/defaultdelivery. Maildir (./Maildir/): one file per message, "
+                 "safe without locking, and what qmail-pop3d serves; Maildirs must exist, "
+                 "and the wizard makes them for the skeleton and existing users. "
+                 "mbox (./Mailbox): one file per user, for mail readers that need it.")
+
+
+def split_list(text: str) -> list[str]:
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
+def split_virtual(text: str) -> dict[str, str]:
+    pairs = (item.partition(":") for item in split_list(text))
+    return {domain.strip(): prefix.strip() for domain, _, prefix in pairs}
+
+
+def field_id(key: str) -> str:
+    """The widget id a ``mail.*`` problem key belongs to ("" when none shows it)."""
+    rest = key.removeprefix("mail.")
+    name = re.match(r"[a-z_]*", rest)[0]
+    if name == "aliases":
+        alias = rest.partition(".")[2]
+        return f"alias-{alias}" if alias in SYSTEM_ALIASES else ""
+    return name
+
+
+class MailScreen(Screen):
+    CSS_PATH = ["mail.tcss", FIELD_CSS]
+    AUTO_FOCUS = "Field Input"
+    BINDINGS = [
+        Binding("enter", "next", "Next", priority=True),
+        Binding("escape", "back", "Back"),
+        Binding("f1", "help", "Help"),
+    ]
+
+    def __init__(self, session: Session) -> None:
+        super().__init__(name="mail")
+        self.session = session
+
+    def compose(self) -> ComposeResult:
+        mail = self.session.profile.mail
+        yield Header()
+        yield Static("Mail: names, domains, aliases, relaying", classes="screen-title")
+        with VerticalScroll(id="mail-form", can_focus=False):
+            yield Static("Names and domains (qmail's control files)", classes="section")
+            for key, label, help in CONTROL_FIELDS:
+                yield Field(label, self._text(key), key=key, help=help, id=key,
+                            placeholder=PLACEHOLDERS.get(key, ""))
+            with Horizontal(id="delivery-row"):
+                yield Label("Delivery", id="delivery-label")
+                with RadioSet(id="defaultdelivery", compact=True):
+                    for delivery, label in zip(DELIVERIES, ("Maildir", "mbox")):
+                        yield RadioButton(f"{label} ({delivery})",
+                                          value=mail.defaultdelivery == delivery)
+            yield Static("", markup=False, id="delivery-error", classes="error")
+            yield Static("Aliases: who reads the system's mail", classes="section")
+            for name in SYSTEM_ALIASES:
+                yield Field(f"{name} to", self._text(f"alias-{name}"),
+                            key=f"aliases.{name}", help=ALIAS_HELP.format(name=name),
+                            id=f"alias-{name}")
+            yield Static("Relaying: clients allowed to send anywhere", classes="section")
+            yield Field("Relay networks", self._text("relay_from"), key="relay_from",
+                        help=RELAY_HELP, id="relay_from")
+        yield Static("", markup=False, id="mail-status", classes="hint")
+        yield Footer()
+
+    def _text(self, field: str) -> str:
+        """The profile's value for a field, as the admin edits it."""
+        mail = self.session.profile.mail
+        if field.startswith("alias-"):
+            return mail.aliases.get(field.removeprefix("alias-"), "")
+        if field == "virtualdomains":
+            return ", ".join(f"{d}:{p}" for d, p in mail.virtualdomains.items())
+        value = getattr(mail, field)
+        return ", ".join(value) if isinstance(value, list) else value
+
+    def on_mount(self) -> None:
+        self.query_one("#delivery-error").display = False
+        self.show_problems()
+
+    def on_screen_resume(self) -> None:
+        for field in self.query(Field):
+            field.value = self._text(field.id)
+        delivery = self.session.profile.mail.defaultdelivery
+        for button, value in zip(self.query(RadioButton), DELIVERIES):
+            button.value = value == delivery
+        self.show_problems()
+
+    def on_field_changed(self, event: Field.Changed) -> None:
+        mail, key, text = self.session.profile.mail, event.field.key, event.value
+        if key.startswith("aliases."):
+            name = key.partition(".")[2]
+            if text.strip():
+                mail.aliases[name] = text.strip()
+            else:
+                mail.aliases.pop(name, None)
+        elif key == "virtualdomains":
+            mail.virtualdomains = split_virtual(text)
+        elif isinstance(getattr(mail, key), list):
+            setattr(mail, key, split_list(text))
+        else:
+            setattr(mail, key, text)
+        self.show_problems()
+
+    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        self.session.profile.mail.defaultdelivery = DELIVERIES[event.index]
+        self.show_problems()
+
+    def problems(self) -> list:
+        return [p for p in self.session.problems() if p.key.startswith("mail.")]
+
+    def show_problems(self) -> list:
+        """Show every mail problem beside its field; the list of them."""
+        problems = self.problems()
+        found: dict[str, list[str]] = {}
+        for problem in problems:
+            where, text = field_id(problem.key), problem_text(problem)
+            found.setdefault(where, []).append(text if where else f"{problem.key}: {text}")
+        for field in self.query(Field):
+            field.show_problem("\n".join(found.pop(field.id, [])))
+        delivery = self.query_one("#delivery-error", Static)
+        delivery.update("\n".join(found.pop("defaultdelivery", [])))
+        delivery.display = bool(delivery.content)
+        others = found.get("", [])
+        status = self.query_one("#mail-status", Static)
+        if problems:
+            count = f"{len(problems)} problem" + ("s" if len(problems) > 1 else "")
+            status.update(f"{count} to fix before going on (shown in red)"
+                          + "".join(f"\n{text}" for text in others))
+            status.add_class("error")
+        else:
+            status.update("Enter: choose the services. F1: help for the focused field.")
+            status.remove_class("error")
+        return problems
+
+    def action_next(self) -> None:
+        problems = self.show_problems()
+        if not problems:
+            self.post_message(Advance("mail"))
+            return
+        first = problems[0]
+        where = field_id(first.key)
+        widget = self.query(f"#{where}").first() if where else None
+        if isinstance(widget, Field):
+            widget.input.focus()
+        elif widget is not None:
+            widget.focus()
+        label = widget.label if isinstance(widget, Field) else first.key
+        self.notify(f"{label}: {first.message}", title="Not yet", severity="error",
+                    markup=False)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_help(self) -> None:
+        focused = self.focused
+        field = next((n for n in focused.ancestors_with_self if isinstance(n, Field)),
+                     None) if focused else None
+        if field is not None:
+            self.app.push_screen(HelpScreen(field.label, field.help))
+        elif isinstance(focused, RadioSet):
+            self.app.push_screen(HelpScreen("Delivery", DELIVERY_HELP))
+
+
+SCREEN = MailScreen

@@ -1,0 +1,144 @@
+"""Services: which qmail rc.d services run, and whether qmail replaces postfix.
+
+Switches edit ``session.profile.services``; what runs now comes from the probe.
+"""
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Label, Static, Switch
+
+from ..backend.model import SERVICES
+from ..backend.session import Session
+from ..messages import Advance
+from ..widgets.field import problem_text
+from ..widgets.help import HelpScreen
+
+#: switch id -> (one line on the screen, F1 help).
+ABOUT = {
+    "qmailsend": (
+        "delivers the queue: local mailboxes and remote SMTP",
+        "qmail-send with qmail-lspawn, qmail-rspawn and qmail-clean: without it "
+        "nothing is ever delivered. Keep it on."),
+    "qmailsmtpd": (
+        "receives mail from the network (port 25)",
+        "qmail-smtpd under tcpserver: accepts mail for the domains in rcpthosts, and "
+        "from any address for clients with RELAYCLIENT (tcp.smtp)."),
+    "qmailqread": (
+        "lets users who are not root list the queue",
+        "qmail-qread over a loopback tcpserver, so that local users can see the queue "
+        "without being root."),
+    "qmailpop3d": (
+        "POP3 for mail readers (port 110, Maildir only)",
+        "qmail-popup, checkpassword and qmail-pop3d under tcpserver: users fetch their "
+        "mail over POP3. qmail-pop3d serves ./Maildir/ only."),
+    "qmailofmipd": (
+        "mail submission for mail readers (port 587)",
+        "ofmipd under tcpserver: mail readers submit mail on port 587 and ofmipd fixes "
+        "up their headers."),
+    "replace_mta": (
+        "stop and disable postfix, point mailer.conf at qmail",
+        "Stops postfix, sets postfix=NO in rc.conf and switches /etc/mailer.conf to "
+        "qmail's sendmail, so that programs that send mail use qmail."),
+}
+#: switch id -> the class of the note beneath it.
+NOTES = {"qmailsmtpd": "error", "qmailpop3d": "warning"}
+POP3_MBOX = ("qmail-pop3d serves Maildir only: with ./Mailbox delivery POP3 users see "
+             "no mail (choose Maildir on the Mail screen).")
+
+
+class ServicesScreen(Screen):
+    CSS_PATH = "services.tcss"
+    AUTO_FOCUS = "Switch"
+    BINDINGS = [
+        Binding("enter", "next", "Next", priority=True),
+        Binding("escape", "back", "Back"),
+        Binding("f1", "help", "Help"),
+    ]
+
+    def __init__(self, session: Session) -> None:
+        super().__init__(name="services")
+        self.session = session
+
+    def compose(self) -> ComposeResult:
+        services = self.session.profile.services
+        yield Header()
+        yield Static("Services: what runs after the install", classes="screen-title")
+        with VerticalScroll(id="services-list", can_focus=False):
+            for name in (*SERVICES, "replace_mta"):
+                label, now = (("replace postfix", "postfix now") if name == "replace_mta"
+                              else (name, "now"))
+                with Horizontal(classes="service-row"):
+                    yield Switch(getattr(services, name), id=name)
+                    with Vertical(classes="service-text"):
+                        yield Label(f"[b]{label}[/b]  [dim]{now}: {self._now(name)}[/dim]")
+                        yield Label(ABOUT[name][0])
+                        if name in NOTES:
+                            yield Static("", markup=False, id=f"{name}-note",
+                                         classes=NOTES[name])
+        yield Static("", id="services-status", classes="hint")
+        yield Footer()
+
+    def _now(self, name: str) -> str:
+        """What the probe saw: running, stopped or not installed."""
+        state = self.session.state
+        script = "postfix" if name == "replace_mta" else name
+        if state.running(script):
+            return "running"
+        return "stopped" if script in state.rcd_status else "not installed"
+
+    def on_mount(self) -> None:
+        self.show_notes()
+
+    def on_screen_resume(self) -> None:
+        for switch in self.query(Switch):
+            switch.value = getattr(self.session.profile.services, switch.id)
+        self.show_notes()
+
+    def on_switch_changed(self, event: Switch.Changed) -> None:
+        setattr(self.session.profile.services, event.switch.id, event.value)
+        self.show_notes()
+
+    def problems(self) -> list:
+        """What a switch here is refused for: qmailsmtpd on with rcpthosts empty."""
+        return [p for p in self.session.problems() if p.key == "mail.rcpthosts"]
+
+    def show_notes(self) -> list:
+        """The refusal (red) and the warning beneath their switches; the refusals."""
+        problems = self.problems()
+        profile = self.session.profile
+        mbox_pop3 = (profile.services.qmailpop3d
+                     and profile.mail.defaultdelivery == "./Mailbox")
+        refusal = "\n".join(f"rcpthosts {problem_text(p)}" for p in problems)
+        for name, text in (("qmailsmtpd", refusal),
+                           ("qmailpop3d", POP3_MBOX if mbox_pop3 else "")):
+            note = self.query_one(f"#{name}-note", Static)
+            note.update(text)
+            note.display = bool(text)
+        status = self.query_one("#services-status", Static)
+        status.update("Fix the problem in red before going on." if problems else
+                      "Space toggles a service. Enter: review the plan. F1: help.")
+        status.set_class(bool(problems), "error")
+        return problems
+
+    def action_next(self) -> None:
+        problems = self.show_notes()
+        if problems:
+            self.query_one("#qmailsmtpd", Switch).focus()
+            self.notify(problems[0].message, title="Not yet", severity="error",
+                        markup=False)
+            return
+        self.post_message(Advance("services"))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_help(self) -> None:
+        focused = self.focused
+        if isinstance(focused, Switch):
+            self.app.push_screen(HelpScreen(str(focused.id), ABOUT[focused.id][1]))
+
+
+SCREEN = ServicesScreen

@@ -1,0 +1,1 @@
+"""Reusable widgets shared by the wizard screens, each styled by a .tcss beside it."""

@@ -1,0 +1,94 @@
+"""Field: a labelled Input with an error line beneath it, for any wizard screen.
+
+A screen composes Fields, listens for :class:`Field.Changed`, and calls
+:meth:`Field.show_problem` with what the backend's validation said.  Screens that
+use it list ``field.tcss`` (beside this module) in their ``CSS_PATH``.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import Input, Label, Static
+
+#: For a screen's CSS_PATH: ``CSS_PATH = ["mine.tcss", FIELD_CSS]``.
+FIELD_CSS = str(Path(__file__).with_name("field.tcss"))
+
+
+class Field(Vertical):
+    """``label  [input]`` with an error line beneath that shows only when set."""
+
+    class Changed(Message):
+        """The admin edited the field's text."""
+
+        def __init__(self, field: Field, value: str) -> None:
+            super().__init__()
+            self.field = field
+            self.value = value
+
+        @property
+        def control(self) -> Field:
+            return self.field
+
+    def __init__(self, label: str, value: str = "", *, key: str, help: str = "",
+                 placeholder: str = "", id: str | None = None) -> None:
+        super().__init__(id=id, classes="field")
+        self.label = label
+        self.key = key
+        self.help = help
+        self._value = value
+        self._placeholder = placeholder
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(classes="field-row"):
+            yield Label(self.label, classes="field-label")
+            yield Input(self._value, placeholder=self._placeholder, compact=True,
+                        classes="field-input")
+        yield Static("", markup=False, classes="field-error error")
+
+    @property
+    def input(self) -> Input:
+        return self.query_one(Input)
+
+    @property
+    def value(self) -> str:
+        return self.input.value if self.is_mounted else self._value
+
+    @value.setter
+    def value(self, text: str) -> None:
+        """Set the text (no-op when equal, so that the cursor stays put)."""
+        if self.is_mounted:
+            if self.input.value != text:
+                self.input.value = text
+        else:
+            self._value = text
+
+    @property
+    def problem(self) -> str:
+        return str(self.query_one(".field-error", Static).content)
+
+    def show_problem(self, text: str) -> None:
+        """Show ``text`` beneath the input (empty hides the line)."""
+        line = self.query_one(".field-error", Static)
+        line.update(text)
+        line.display = bool(text)
+        self.input.set_class(bool(text), "-invalid")
+
+    def on_mount(self) -> None:
+        self.show_problem("")
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.post_message(self.Changed(self, event.value))
+
+
+def problem_text(problem) -> str:
+    """A backend Problem as one line for beside a field: value, message, the way out."""
+    text = problem.message
+    if isinstance(problem.value, str) and problem.value:
+        text = f"{problem.value}: {text}"
+    if problem.suggestion:
+        return f"{text}; {problem.suggestion}"
+    return f"{text} (allowed: {problem.allowed})" if problem.allowed else text
