@@ -14,6 +14,7 @@ RC_LOCAL_TOP = """\
 ifconfig_wm0="inet 192.0.2.10 netmask 255.255.255.0"	# uplink
 defaultroute=192.0.2.1
 postfix=YES		# base MTA until qmail is in
+qmailsmtpd=NO	# enable once DNS points here
 dhcpcd=NO
 """
 RC_LOCAL_END = """\
@@ -24,6 +25,8 @@ savecore=NO	  # no dumps on this box
 cron=YES"""  # no final newline
 MAILER_TOP = "# local: vacation(1) from pkgsrc, keep it\nvacation\t/usr/pkg/bin/vacation\n"
 MAILER_END = "#  mailq\t/usr/local/bin/mailq   (old, kept for reference)\n"
+NEWALIASES = "newaliases\t/usr/libexec/postfix/sendmail\n"
+MAILER_NOTE = "\t# local: keep this note\n"
 MK_CONF = """\
 # /etc/mk.conf -- local pkgsrc settings
 CFLAGS+=	-O2
@@ -43,7 +46,8 @@ def _changes(before: str, after: str) -> tuple[list[str], list[str]]:
     """(lines removed or replaced, lines added) by a line diff, newlines kept."""
     a, b = before.splitlines(keepends=True), after.splitlines(keepends=True)
     removed, added = [], []
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag != "equal":
             removed += a[i1:i2]
             added += b[j1:j2]
@@ -63,6 +67,7 @@ def _local_edits(box) -> dict[str, str]:
     mailer = box.read("/etc/mailer.conf")
     first_map = mailer.index("sendmail\t")
     mailer = mailer[:first_map] + MAILER_TOP + mailer[first_map:] + MAILER_END
+    mailer = mailer.replace(NEWALIASES, NEWALIASES.rstrip("\n") + MAILER_NOTE)
     texts = {"/etc/rc.conf": rc, "/etc/mailer.conf": mailer, "/etc/mk.conf": MK_CONF}
     for path, text in texts.items():
         box.path(path).write_text(text)
@@ -73,14 +78,18 @@ def _check(box, before: dict[str, str], source_build: bool) -> None:
     after = {path: box.read(path) for path in before}
     rc_removed, rc_added = _changes(before["/etc/rc.conf"], after["/etc/rc.conf"])
     local_rc = [l for l in (RC_LOCAL_TOP + RC_LOCAL_END).splitlines(keepends=True)
-                if not l.startswith("postfix=")]
+                if not l.startswith(("postfix=", "qmailsmtpd="))]
     # the last local line had no newline: the wizard may add one, nothing else
     assert _in_order(local_rc[:-1], after["/etc/rc.conf"])
     assert "\ncron=YES\n" in after["/etc/rc.conf"]
-    assert rc_removed == ["postfix=YES\t\t# base MTA until qmail is in\n", "cron=YES"]
-    assert "postfix=NO\t\t# base MTA until qmail is in\n" in rc_added  # edited in place
-    assert all(ADDED_RC.fullmatch(l) or l in ("postfix=NO\t\t# base MTA until qmail is in\n",
-                                              "cron=YES\n") for l in rc_added), rc_added
+    in_place = {"postfix=YES\t\t# base MTA until qmail is in\n":
+                "postfix=NO\t\t# base MTA until qmail is in\n",
+                "qmailsmtpd=NO\t# enable once DNS points here\n":
+                "qmailsmtpd=YES\t# enable once DNS points here\n"}
+    assert rc_removed == [*in_place, "cron=YES"]
+    assert all(new in rc_added for new in in_place.values())  # edited in place
+    assert all(ADDED_RC.fullmatch(l) and not l.startswith("qmailsmtpd=")
+               or l in [*in_place.values(), "cron=YES\n"] for l in rc_added), rc_added
 
     m_removed, m_added = _changes(before["/etc/mailer.conf"], after["/etc/mailer.conf"])
     assert _in_order((MAILER_TOP + MAILER_END).splitlines(keepends=True),
@@ -88,7 +97,9 @@ def _check(box, before: dict[str, str], source_build: bool) -> None:
     assert all("/usr/libexec/postfix/sendmail" in l and not l.startswith("#")
                for l in m_removed), m_removed
     assert len(m_removed) == 4
-    assert all(ADDED_MAILER.fullmatch(l) for l in m_added), m_added
+    noted = "newaliases\t/usr/pkg/bin/newaliases" + MAILER_NOTE  # edited, note kept
+    assert noted in m_added
+    assert all(ADDED_MAILER.fullmatch(l) for l in m_added if l != noted), m_added
     for line in before["/etc/mailer.conf"].splitlines(keepends=True):
         if line.startswith("#"):  # every comment, shipped or local, kept
             assert line in after["/etc/mailer.conf"]

@@ -39,7 +39,7 @@ def test_pkgin_prompt_answered_after_the_package_list(sandbox, tmp_path):
     assert any("packages to be installed" in l for l in listed), listed
     installed = {sandbox.exec(["pkg_info", "-e", p]).stdout.strip()
                  for p in ("qmail", "qmail-run")}
-    assert all(name and any(name in l for l in listed) for name in installed), (installed, listed)
+    assert all(name and any(name in l for l in listed) for name in installed), listed
     if sandbox.config["flavor"] == "2017Q1":
         assert any("qmail-1.03nb27" in l for l in listed)
     after = log[prompt + 1:]
