@@ -109,3 +109,12 @@ def test_source_build_ends_as_profiled(make_sandbox, name):
 
     again = wizard(box, "plan", path)
     assert again.returncode == 0, again.stdout
+
+    probed = wizard(box, "probe")  # reads the built names and options back
+    assert probed.returncode == 0, probed.stderr
+    found = load(probed.stdout, "probe")
+    assert found.build == profile.build and found.mail == profile.mail
+    assert found.services == profile.services and found.install.method == "auto"
+    probed_path = box.paths.base.parent / f"probed-{name}"
+    probed_path.write_text(probed.stdout)
+    assert wizard(box, "plan", str(probed_path)).returncode == 0
