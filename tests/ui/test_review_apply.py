@@ -1,0 +1,147 @@
+"""Review, Confirm, Apply and Done on fresh sandboxes: a full walk, a cancel, a failure."""
+from __future__ import annotations
+
+import yaml
+from textual.widgets import Log, Static
+
+from tests.ui.conftest import settle
+from tui.app import FLOW
+from tui.screens.apply import ApplyScreen
+from tui.screens.confirm import ConfirmScreen
+from tui.screens.done import DoneScreen
+from tui.screens.review import ReviewScreen
+from tui.widgets.step_list import StepList
+
+
+def text(screen, selector: str) -> str:
+    return str(screen.query_one(selector, Static).render())
+
+
+async def wait_for(pilot, predicate, what: str, rounds: int = 600) -> None:
+    """Let the app run until ``predicate()`` holds (at most rounds x 50 ms)."""
+    for _ in range(rounds):
+        if predicate():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+async def open_review(pilot) -> ReviewScreen:
+    """From Welcome straight to Review (the answers are the probe's defaults)."""
+    await settle(pilot)
+    app = pilot.app
+    app.push_screen(ReviewScreen(app.session))
+    await pilot.pause()
+    await settle(pilot)
+    assert isinstance(app.screen, ReviewScreen), app.screen
+    assert app.screen.plan is not None, text(app.screen, "#summary")
+    return app.screen
+
+
+async def confirm_apply(pilot) -> ApplyScreen:
+    await pilot.press("enter")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, ConfirmScreen)
+    await pilot.press("y")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, ApplyScreen)
+    return pilot.app.screen
+
+
+async def test_enter_through_every_screen_ends_on_done(wizard_app):
+    app, box = wizard_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        for name in FLOW[:FLOW.index("review")]:
+            assert app.screen.name == name
+            await pilot.press("enter")
+            await settle(pilot)
+        review = app.screen
+        assert isinstance(review, ReviewScreen)
+        assert "8 of 12 steps change the host" in text(review, "#summary")
+        packages = text(review, "#plan-packages")
+        assert "⚠ installs packages" in packages
+        assert "$ env PKG_RCD_SCRIPTS=YES pkg_add" in packages
+        assert "+++ b/etc/mailer.conf" in text(review, "#plan-mta-switch")
+        assert "unchanged" in text(review, "#plan-users")
+
+        await pilot.press("enter")
+        await pilot.pause()
+        risks = text(app.screen, "#risks")
+        assert "⚠ stops postfix (mta-switch)" in risks and "⚠ starts qmailsmtpd" in risks
+        await pilot.press("y")
+        await settle(pilot)
+        apply_screen = app.screen
+        assert isinstance(apply_screen, ApplyScreen) and apply_screen.phase == "done"
+        states = apply_screen.query_one(StepList).states()
+        assert states["packages"] == "changed" and states["users"] == "unchanged"
+        assert "pending" not in states.values()
+        assert "qmail-send runs and SMTP answers" in text(apply_screen, "#status")
+        assert any("pkg_add" in line for line in apply_screen.query_one(Log).lines)
+
+        await pilot.press("enter")
+        await settle(pilot)
+        done = app.screen
+        assert isinstance(done, DoneScreen) and done.problems == []
+        checks = text(done, "#checks")
+        assert "✓ qmail-send running" in checks
+        assert "answers with 220 mail.example.org" in checks
+        assert "/var/log/qmail-wizard/" in text(done, "#log")
+    assert box.exec(["/etc/rc.d/qmailsmtpd", "status"]).returncode == 0
+    assert box.exec(["/etc/rc.d/qmailsend", "status"]).returncode == 0
+
+
+async def test_cancel_during_apply_then_resume(wizard_app):
+    app, box = wizard_app()
+    # paced: 3000 s x pace 0.02 = 60 s of download, far longer than the test waits
+    box.paths.faults_file.write_text(yaml.safe_dump(
+        {"faults": [{"kind": "slow-download", "package": "qmail", "seconds": 3000}]}))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_review(pilot)
+        screen = await confirm_apply(pilot)
+        log = screen.query_one(Log)
+        await wait_for(pilot, lambda: any("qmail-1.03" in line for line in log.lines),
+                       "the qmail download")
+        assert screen.phase == "running"
+        await pilot.press("c")
+        assert screen.phase == "cancelling"     # handled while the download still runs
+        await settle(pilot)
+        assert screen.phase == "failed"
+        assert screen.query_one(StepList).states()["packages"] == "cancelled"
+        status = text(screen, "#status")
+        assert status.startswith("Cancelled: resume with r")
+        assert "Log: /var/log/qmail-wizard/" in status
+        assert "apply stopped in step 'packages'" in text(screen, "#failure")
+
+        box.paths.faults_file.write_text("faults: []\n")
+        await pilot.press("r")
+        await settle(pilot)
+        assert screen.phase == "done", text(screen, "#status")
+        assert screen.query_one(StepList).states()["services"] == "changed"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, DoneScreen) and app.screen.problems == []
+    assert box.exec(["/etc/rc.d/qmailsmtpd", "status"]).returncode == 0
+
+
+async def test_failing_apply_names_the_step_and_the_log(wizard_app):
+    app, box = wizard_app()
+    box.paths.faults_file.write_text(yaml.safe_dump(
+        {"faults": [{"kind": "missing-package", "package": "qmail"}]}))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_review(pilot)
+        screen = await confirm_apply(pilot)
+        await settle(pilot)
+        assert screen.phase == "failed"
+        assert screen.query_one(StepList).states()["packages"] == "failed"
+        status = text(screen, "#status")
+        assert "Failed in step 'packages'" in status
+        assert "Log: /var/log/qmail-wizard/" in status
+        failure = text(screen, "#failure")
+        assert "apply stopped in step 'packages'" in failure
+        assert "exited with status" in failure and "your profile --resume" in failure
+
+        await pilot.press("a")
+        await settle(pilot)
+        assert isinstance(app.screen, ReviewScreen) and app.screen.plan is not None
+    assert box.exec(["/etc/rc.d/qmailsmtpd", "status"]).returncode != 0

@@ -1,0 +1,240 @@
+"""Apply: runs the plan in a worker and shows each step, the live output and the time.
+
+The engine (tui.backend.apply) re-plans from the real host state as it goes; its
+progress events arrive here as ``Progressed`` messages.  After it, the final check
+(qmail-send runs, SMTP answers) runs in the same worker.  On a failure or a cancel
+the screen offers r (resume) and a / Esc (back to the plan).
+"""
+from __future__ import annotations
+
+import threading
+import time
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Log, ProgressBar, Static
+
+from ..backend.apply import (ActionStarted, ApplyError, ApplyResult, Failed, Finished,
+                             LockHeld, OutputLine, Prompt, StepFinished, StepStarted, apply)
+from ..backend.checks import final_check
+from ..backend.hosts import HostError
+from ..backend.plan import PlanError
+from ..backend.probe import probe
+from ..backend.session import Session
+from ..backend.steps import STEP_IDS
+from ..messages import Advance
+from ..widgets.step_list import StepList
+
+
+class Progressed(Message):
+    """One progress event of the apply engine."""
+
+    def __init__(self, event: object) -> None:
+        super().__init__()
+        self.event = event
+
+
+class ApplyEnded(Message):
+    """The run ended; ``problems`` is the final check's list (None when it failed)."""
+
+    def __init__(self, result: ApplyResult, problems: list[str] | None) -> None:
+        super().__init__()
+        self.result = result
+        self.problems = problems
+
+
+class ApplyRefused(Message):
+    """Apply could not start or the final check could not run; ``text`` says why."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
+def elapsed_text(seconds: float) -> str:
+    minutes, seconds = divmod(int(seconds), 60)
+    return f"Elapsed {minutes}:{seconds:02d}"
+
+
+class ApplyScreen(Screen):
+    CSS_PATH = ["apply.tcss", "../widgets/step_list.tcss"]
+    BINDINGS = [
+        Binding("enter", "next", "Results", priority=True),
+        Binding("c,ctrl+c", "cancel", "Cancel apply", priority=True),
+        Binding("r", "retry", "Retry (resume)"),
+        Binding("a", "abort", "Abort"),
+        Binding("escape", "back", "Back to plan", show=False),
+    ]
+
+    def __init__(self, session: Session) -> None:
+        super().__init__(name="apply")
+        self.session = session
+        #: running, cancelling, failed (or cancelled), done
+        self.phase = "running"
+        self.finished_steps = 0
+        self.cancel_event = threading.Event()
+        self.failed_once = False
+        self.started = time.monotonic()
+        self.timer = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="body"):
+            with Horizontal(id="top"):
+                yield Static("Applying the plan", classes="screen-title", id="title")
+                yield Static(elapsed_text(0), id="elapsed")
+            with Horizontal(id="main"):
+                yield StepList(id="steps")
+                yield Log(id="output", max_lines=500)
+            yield ProgressBar(total=len(STEP_IDS), show_eta=False, id="progress")
+            with VerticalScroll(id="outcome"):
+                yield Static("Starting...", id="status")
+                yield Static("", id="failure")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#output", Log).border_title = "Output"
+        self.timer = self.set_interval(1, self.tick)
+        self.start(resume=False)
+
+    def on_unmount(self) -> None:
+        self.cancel_event.set()
+
+    # -- the run ------------------------------------------------------------------
+    def start(self, resume: bool) -> None:
+        self.phase = "running"
+        self.finished_steps = 0
+        self.cancel_event = threading.Event()
+        self.started = time.monotonic()
+        self.query_one(StepList).reset()
+        self.query_one(ProgressBar).update(progress=0)
+        self.query_one("#failure", Static).update("")
+        self.set_status("Resuming: planning from the host's state..." if resume
+                        else "Planning from the host's state...")
+        self.timer.resume()
+        self.refresh_bindings()
+        self.run_apply(resume, self.cancel_event)
+
+    @work(thread=True, exclusive=True, group="apply")
+    def run_apply(self, resume: bool, cancel: threading.Event) -> None:
+        host, session = self.session.host, self.session
+        try:
+            result = apply(host, lambda: session.make_plan(), resume=resume,
+                           progress=lambda event: self.post_message(Progressed(event)),
+                           cancel=cancel)
+        except (LockHeld, ApplyError, PlanError, HostError) as exc:
+            self.post_message(ApplyRefused(f"Apply did not start: {exc}"))
+            return
+        problems = None
+        if result.ok:
+            try:
+                problems = final_check(host, probe(host), session.profile)
+            except HostError as exc:
+                problems = [f"the final check could not read the host: {exc}"]
+        self.post_message(ApplyEnded(result, problems))
+
+    def tick(self) -> None:
+        self.query_one("#elapsed", Static).update(elapsed_text(time.monotonic() - self.started))
+
+    def set_status(self, text: str) -> None:
+        self.query_one("#status", Static).update(text)
+
+    # -- progress events ------------------------------------------------------------
+    def on_progressed(self, message: Progressed) -> None:
+        event, steps, log = message.event, self.query_one(StepList), self.query_one(Log)
+        if isinstance(event, StepStarted):
+            steps.set_state(event.step_id, "running")
+            if self.phase == "running":
+                self.set_status(f"Step {event.index}/{event.total}: {event.title}")
+        elif isinstance(event, ActionStarted):
+            log.write_line(f"$ {event.text}")
+        elif isinstance(event, OutputLine):
+            log.write_line(event.text.rstrip())
+        elif isinstance(event, Prompt):
+            log.write_line(f"{event.prompt.strip()} {event.answer}  (answered by qmail-wizard)")
+        elif isinstance(event, StepFinished):
+            steps.set_state(event.step_id, "changed" if event.changed else "unchanged")
+            self.finished_steps += 1
+            self.query_one(ProgressBar).update(progress=self.finished_steps)
+        elif isinstance(event, Finished):
+            self.set_status(f"All steps done (run {event.run_id}); checking that qmail runs...")
+        elif isinstance(event, Failed):
+            failure = event.failure
+            steps.set_state(failure.step, "cancelled" if failure.cancelled else "failed")
+
+    def on_apply_ended(self, message: ApplyEnded) -> None:
+        self.timer.pause()
+        result = message.result
+        log = self.query_one(Log)
+        for note in result.notes:
+            log.write_line(f"note: {note}")
+        if result.ok:
+            self.phase = "done"
+            if message.problems:
+                self.set_status("Applied, but the final check found problems: press Enter "
+                                "for the results.")
+                self.query_one("#failure", Static).update(
+                    "\n".join(f"• {problem}" for problem in message.problems))
+            else:
+                changed = ", ".join(result.changed) or "nothing"
+                self.set_status(f"Done: {changed} changed; qmail-send runs and SMTP answers. "
+                                f"Log: {result.log}\nPress Enter for the results.")
+        else:
+            self.failed_once = True
+            failure = result.failure
+            self.phase = "failed"
+            profile = self.session.profile_path or "your profile"
+            head = ("Cancelled: resume with r · a / Esc: back to the plan"
+                    if failure.cancelled else
+                    f"Failed in step '{failure.step}'. r: retry (resume) · a / Esc: "
+                    "back to the plan")
+            self.set_status(f"{head}\nLog: {failure.log}")
+            self.query_one("#failure", Static).update(failure.render(profile))
+            self.query_one("#outcome").focus()
+        self.query_one("#status").set_class(self.phase == "failed", "error")
+        self.refresh_bindings()
+
+    def on_apply_refused(self, message: ApplyRefused) -> None:
+        self.timer.pause()
+        self.phase = "failed"
+        self.set_status(f"{message.text}\nr tries again, a / Esc goes back to the plan.")
+        self.query_one("#status").add_class("error")
+        self.refresh_bindings()
+
+    # -- actions --------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        allowed = {"cancel": ("running",), "retry": ("failed",), "abort": ("failed", "done"),
+                   "next": ("done",)}
+        if action in allowed and self.phase not in allowed[action]:
+            return None if action == "abort" else False
+        return True
+
+    def action_cancel(self) -> None:
+        self.phase = "cancelling"
+        self.cancel_event.set()
+        self.set_status("Cancelling: stopping the running command...")
+        self.refresh_bindings()
+
+    def action_retry(self) -> None:
+        self.query_one("#status").remove_class("error")
+        self.query_one(Log).write_line("--- resuming ---" if self.failed_once else "--- again ---")
+        self.start(resume=self.failed_once)
+
+    def action_abort(self) -> None:
+        self.app.pop_screen()
+
+    def action_back(self) -> None:
+        if self.phase in ("running", "cancelling"):
+            self.notify("Apply is running: press c to cancel it first.", severity="warning")
+            return
+        self.app.pop_screen()
+
+    def action_next(self) -> None:
+        self.post_message(Advance("apply"))
+
+
+SCREEN = ApplyScreen

@@ -1,0 +1,195 @@
+"""Review: the plan (steps, commands, diffs, risks) before anything changes.
+
+The plan comes from ``session.make_plan()`` (probe + plan) in a worker; it is made
+again whenever the screen comes back into view (after Esc from Apply, say), except
+when the confirmation dialog closes.
+"""
+from __future__ import annotations
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Header, LoadingIndicator, Static
+
+from ..backend.hosts import HostError
+from ..backend.plan import PlanError
+from ..backend.profile import ProfileError
+from ..backend.session import Session
+from ..backend.steps import Plan, RunCommand, Step
+from ..messages import Advance
+from .confirm import ConfirmScreen
+
+
+class Planned(Message):
+    def __init__(self, plan: Plan, method: str) -> None:
+        super().__init__()
+        self.plan = plan
+        self.method = method
+
+
+class PlanFailed(Message):
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
+def diff_content(diff: str) -> Content:
+    """A unified diff, one style per kind of line."""
+    parts: list = []
+    for number, line in enumerate(diff.splitlines()):
+        if line.startswith(("+++", "---")):
+            style = "bold"
+        elif line.startswith("@@"):
+            style = "$accent"
+        elif line.startswith("+"):
+            style = "$success"
+        elif line.startswith("-"):
+            style = "$error"
+        else:
+            style = ""
+        if number:
+            parts.append("\n")
+        parts.append(("    " + line, style) if style else "    " + line)
+    return Content.assemble(*parts)
+
+
+def step_content(step: Step, index: int, total: int) -> Content:
+    """One step: its heading with state and risks, notes, commands and diffs."""
+    state = ("changes", "$warning bold") if step.changes else ("unchanged", "$text-muted")
+    parts: list = [(f"{index:>2}/{total} {step.id:<10}", "bold"), f" {step.title}: ", state]
+    for risk in step.risks:
+        parts += ["\n", (f"  ⚠ {risk}", "$error")]
+    for note in step.notes:
+        parts += ["\n", ("  note: ", "bold $accent"), note]
+    for action in step.actions:
+        parts.append("\n")
+        if isinstance(action, RunCommand):
+            parts += [("  $ ", "$accent"), (action.describe(), "bold")]
+        else:
+            parts.append((f"  {action.describe()} (mode {action.mode:04o}, "
+                          f"{':'.join(action.owner)})", "bold"))
+            parts += ["\n", diff_content(action.diff())]
+    return Content.assemble(*parts).rstrip()
+
+
+def plan_summary(plan: Plan, method: str) -> str:
+    changing = [s for s in plan.steps if s.changes]
+    risks = [r for s in plan.steps for r in s.risks]
+    how = {"source": "source build from pkgsrc (slower: compiles qmail)",
+           "binary": "binary packages (pkg_add)", "pkgin": "binary packages (pkgin)"}
+    if not changing:
+        return (f"Install method: {how.get(method, method)}. Nothing to do: the host "
+                "already matches your answers; apply only verifies.")
+    return (f"Install method: {how.get(method, method)}. {len(changing)} of "
+            f"{len(plan.steps)} steps change the host ({len(risks)} risky actions, "
+            "marked ⚠). Nothing has changed yet.")
+
+
+def problems_text(error: ProfileError) -> str:
+    lines = ["Your answers cannot be applied yet:"]
+    for problem in error.problems:
+        text = f"• {problem.key + ': ' if problem.key else ''}{problem.message}"
+        if problem.allowed:
+            text += f" (allowed: {problem.allowed})"
+        if problem.suggestion:
+            text += f"; {problem.suggestion}"
+        lines.append(text)
+    lines.append("Press Esc to go back and fix them; the plan is made again when you return.")
+    return "\n".join(lines)
+
+
+class ReviewScreen(Screen):
+    CSS_PATH = "review.tcss"
+    BINDINGS = [
+        Binding("enter", "confirm", "Apply…", priority=True),
+        Binding("escape", "back", "Back"),
+    ]
+
+    def __init__(self, session: Session) -> None:
+        super().__init__(name="review")
+        self.session = session
+        self.plan: Plan | None = None
+        self.confirming = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="body"):
+            yield Static("Review the plan", classes="screen-title")
+            yield Static("Planning: reading the host again...", id="summary", classes="hint")
+            yield LoadingIndicator(id="loading")
+            yield VerticalScroll(id="plan")
+            yield Static("", id="next-hint", classes="hint")
+        yield Footer()
+
+    def on_screen_resume(self) -> None:
+        if self.confirming:
+            self.confirming = False
+            return
+        self.plan = None
+        self.query_one("#loading").display = True
+        self.query_one("#plan").display = False
+        summary = self.query_one("#summary", Static)
+        summary.update("Planning: reading the host again...")
+        summary.remove_class("error")
+        self.query_one("#next-hint", Static).update("")
+        self.make_plan()
+
+    @work(thread=True, exclusive=True, group="plan")
+    def make_plan(self) -> None:
+        try:
+            problems = self.session.problems()
+            if problems:
+                raise ProfileError(problems)
+            plan = self.session.make_plan()
+            self.post_message(Planned(plan, self.session.method()))
+        except ProfileError as exc:
+            self.post_message(PlanFailed(problems_text(exc)))
+        except PlanError as exc:
+            self.post_message(PlanFailed(f"Cannot plan: {exc}\nPress Esc to change your "
+                                         "answers, or fix the host and come back."))
+        except HostError as exc:
+            self.post_message(PlanFailed(f"Cannot read the host: {exc}\nCheck the "
+                                         "connection, then press Esc and Enter to plan "
+                                         "again."))
+
+    async def on_planned(self, message: Planned) -> None:
+        self.plan = message.plan
+        self.query_one("#loading").display = False
+        self.query_one("#summary", Static).update(plan_summary(message.plan, message.method))
+        scroll = self.query_one("#plan", VerticalScroll)
+        await scroll.remove_children()
+        total = len(message.plan.steps)
+        await scroll.mount_all(
+            Static(step_content(step, index, total), id=f"plan-{step.id}",
+                   classes="plan-step" + ("" if step.changes else " -unchanged"))
+            for index, step in enumerate(message.plan.steps, 1))
+        scroll.display = True
+        scroll.focus()
+        self.query_one("#next-hint", Static).update(
+            "↑↓ PgUp PgDn scroll · Enter apply (asks to confirm) · Ctrl+S save profile")
+
+    def on_plan_failed(self, message: PlanFailed) -> None:
+        self.query_one("#loading").display = False
+        self.query_one("#summary", Static).update(message.text)
+        self.query_one("#summary").add_class("error")
+
+    def action_confirm(self) -> None:
+        if self.plan is None:
+            self.notify("There is no plan to apply yet (see above).", severity="warning")
+            return
+        self.confirming = True
+        self.app.push_screen(ConfirmScreen(self.plan), self.confirmed)
+
+    def confirmed(self, yes: bool | None) -> None:
+        if yes:
+            self.post_message(Advance("review"))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+
+SCREEN = ReviewScreen
