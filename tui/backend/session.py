@@ -80,7 +80,9 @@ class Session:
         tools = ["pkg_add"] + sorted(state.tools & {"pkgin", "make"})
         if state.show_options:
             tools.append("pkgsrc tree (/usr/pkgsrc)")
-        repository = next(iter(sorted(state.binary_options)), "none found in PKG_PATH")
+        packages = sorted(state.binary_options)
+        repository = (f"{packages[0].rsplit('/', 1)[-1]} in PKG_PATH" if packages
+                      else "none found in PKG_PATH")
         mailer = state.text("/etc/mailer.conf") or ""
         mta = "qmail" if "/usr/pkg/bin/sendmail" in mailer else (
             "postfix" if "postfix" in mailer else "unknown")
