@@ -158,7 +158,7 @@ def _mkconf(step: Step, profile: Profile, state: HostState, catalog, method: str
         value = getattr(profile.build.accounts, key)
         if value != ACCOUNT_DEFAULTS[key]:
             wanted[var] = value
-        elif mkconf.get(old or "", var) is not None:
+        elif mkconf.get(old or "", var) not in (None, value):  # an old rename: undo it
             defaults.append(var)
     new = mkconf.set_vars(old or "", wanted)
     if defaults:
