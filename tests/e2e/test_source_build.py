@@ -28,6 +28,7 @@ ALLOW_VULNERABLE_PACKAGES=	yes
 .endif	# BSD_PKG_MK
 
 WRKOBJDIR=		/usr/tmp/work	# keep work dirs off /usr/pkgsrc
+QMAIL_ALIAS_USER=	alias	# the classic name, as the profiles keep it
 """
 
 
