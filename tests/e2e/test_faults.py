@@ -20,7 +20,7 @@ from tui.sandbox.handle import Sandbox
 DEFAULT = str(ROOT / "profiles" / "default.yaml")
 PKG_ADD = "`env PKG_RCD_SCRIPTS=YES pkg_add -v qmail-run`"
 #: state that running qmail and qmail-wizard itself keep (logs, queue, journal, backups)
-RUNTIME = ("/var/log/", "/var/spool/qmail/", "/var/db/qmail-wizard/",
+RUNTIME = ("/var/log/", "/var/run/", "/var/spool/qmail/", "/var/db/qmail-wizard/",
            "/var/backups/qmail-wizard/", "/tmp/")
 
 FAULTS = {  # fault entry -> (failing step, the command it names)
@@ -71,15 +71,20 @@ def smtp_accepts(box) -> None:
         client.quit()
 
 
+def packages_alone(box) -> tuple[dict, dict]:
+    """(fresh tree, tree after the package command alone) of a fresh host ``box``."""
+    fresh = snapshot(box.paths.root)
+    added = box.exec(["env", "PKG_RCD_SCRIPTS=YES", "pkg_add", "-v", "qmail-run"])
+    assert added.returncode == 0, added.stderr
+    return fresh, snapshot(box.paths.root)
+
+
 @pytest.fixture(scope="module")
 def package_effect(tmp_path_factory):
-    """(fresh tree, tree after the package command alone) on a fresh 2017Q1 host."""
+    """:func:`packages_alone` on a fresh 2017Q1 host."""
     box = Sandbox.create(tmp_path_factory.mktemp("packages") / "sb", pace=0.02)
     try:
-        fresh = snapshot(box.paths.root)
-        added = box.exec(["env", "PKG_RCD_SCRIPTS=YES", "pkg_add", "-v", "qmail-run"])
-        assert added.returncode == 0, added.stderr
-        return fresh, snapshot(box.paths.root)
+        return packages_alone(box)
     finally:
         box.stop()
 
