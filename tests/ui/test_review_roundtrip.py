@@ -1,0 +1,65 @@
+"""Review shows the source build a choice implies; a saved profile plans what Review showed."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from tests.ui.conftest import settle
+from tests.ui.test_options import move_to, note, open_options
+from tui.backend.report import plan_json
+from tui.screens.review import ReviewScreen
+
+
+async def to_review(pilot) -> ReviewScreen:
+    """From Options, Enter through Accounts, Mail and Services to Review."""
+    for _ in range(4):
+        await pilot.press("enter")
+        await settle(pilot)
+    assert isinstance(pilot.app.screen, ReviewScreen)
+    return pilot.app.screen
+
+
+async def test_qmail_srs_means_a_source_build_in_review_and_clearing_it_does_not(wizard_app):
+    app, _box = wizard_app("2017Q1")
+    async with app.run_test(size=(80, 24)) as pilot:
+        options = await open_options(pilot)
+        await move_to(pilot, options, "qmail-srs")
+        await pilot.press("space")
+        assert "+qmail-srs" in note(app.screen)
+        await to_review(pilot)
+        plan = app.session.plan
+        commands = [a.describe() for a in plan.step("packages").actions]
+        assert "cd /usr/pkgsrc/mail/qmail && env PKG_RCD_SCRIPTS=YES make install" in commands
+        assert any("Source build because options qmail-srs" in n
+                   for n in plan.step("mkconf").notes)
+        for _ in range(4):
+            await pilot.press("escape")
+            await pilot.pause()
+        await move_to(pilot, options, "qmail-srs")
+        await pilot.press("space")
+        assert app.session.profile.build.options == []
+        assert note(app.screen) == ""
+        await to_review(pilot)
+        plan = app.session.plan
+        assert [a.describe() for a in plan.step("packages").actions] == [
+            "env PKG_RCD_SCRIPTS=YES pkg_add -v qmail-run"]
+        assert not plan.step("mkconf").notes
+
+
+async def test_profile_saved_with_ctrl_s_plans_what_review_showed(wizard_app, tmp_path):
+    app, box = wizard_app("2017Q1")
+    app.save_path = str(tmp_path / "saved.yaml")
+    async with app.run_test(size=(80, 24)) as pilot:
+        options = await open_options(pilot)
+        await move_to(pilot, options, "syncdir")
+        await pilot.press("space")
+        await to_review(pilot)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        shown = json.loads(plan_json(app.session.plan, app.session.method()))
+    done = subprocess.run(
+        [sys.executable, "-m", "tui.cli", "--target", f"sandbox:{box.paths.base}", "plan",
+         "--format", "json", app.save_path], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2, done.stderr
+    assert json.loads(done.stdout) == shown
