@@ -152,7 +152,8 @@ def _mkconf(step: Step, profile: Profile, state: HostState, catalog, method: str
     if method != "source":
         return
     old = state.text("/etc/mk.conf")
-    wanted = {"PKG_OPTIONS.qmail": " ".join(build_words(profile))}
+    words, cancelled = mk_words(profile, catalog, old or "")
+    wanted = {"PKG_OPTIONS.qmail": " ".join(words)}
     defaults = []
     for key, var in ACCOUNT_VARS.items():
         value = getattr(profile.build.accounts, key)
@@ -168,6 +169,23 @@ def _mkconf(step: Step, profile: Profile, state: HostState, catalog, method: str
         step.risks.append("changes pkgsrc build settings")
     step.notes.append(f"Source build because {source_reason(profile, catalog)}; binary "
                       "packages carry only the default options and account names.")
+    if cancelled:
+        step.notes.append(f"PKG_OPTIONS.qmail adds {' '.join(cancelled)} to undo what "
+                          "PKG_DEFAULT_OPTIONS in /etc/mk.conf would change for qmail.")
+
+
+def mk_words(profile: Profile, catalog, mk_text: str) -> tuple[list[str], list[str]]:
+    """(PKG_OPTIONS.qmail words, the words among them that cancel PKG_DEFAULT_OPTIONS):
+    pkgsrc applies PKG_DEFAULT_OPTIONS first, so its effect on qmail is undone here."""
+    words = build_words(profile)
+    general = (mkconf.get(mk_text, "PKG_DEFAULT_OPTIONS") or "").split()
+    target = catalog.effective(words)
+    built = catalog.effective(general + words)
+    cancel = sorted(target - built) + [f"-{o}" for o in sorted(built - target)]
+    if catalog.effective(general + words + cancel) != target:
+        raise PlanError("PKG_DEFAULT_OPTIONS in /etc/mk.conf changes qmail's options in a "
+                        "way PKG_OPTIONS.qmail cannot undo; set PKG_OPTIONS.qmail by hand.")
+    return words + cancel, cancel
 
 
 def _installed_matches(profile: Profile, state: HostState, catalog) -> bool:
