@@ -24,6 +24,7 @@ ACCEPT_LICENSES+=	vim-license
 
 .ifdef BSD_PKG_MK	# only inside pkgsrc
 PKG_DEVELOPER=		yes
+PKG_DEFAULT_OPTIONS+=	inet6 tls -x11	# every package, qmail included
 ALLOW_VULNERABLE_PACKAGES=	yes
 .endif	# BSD_PKG_MK
 
@@ -68,6 +69,9 @@ def test_source_build_ends_as_profiled(make_sandbox, name):
     for key, default in ACCOUNT_DEFAULTS.items():
         value = getattr(accounts, key)
         assert (f"{key}={value}" in note) == (value != default), (key, note)
+    # PKG_DEFAULT_OPTIONS would add tls (and sasl) to qmail: the plan undoes it, and says so
+    assert "note: PKG_OPTIONS.qmail adds -sasl -tls to undo what PKG_DEFAULT_OPTIONS" \
+        in plan.stdout
 
     applied = wizard(box, "apply", path, "--yes")
     assert applied.returncode == 0, applied.stderr[-3000:] + applied.stdout
