@@ -446,8 +446,10 @@ def _flow(value) -> str:
     text = yaml.safe_dump(value, default_flow_style=True, sort_keys=False,
                           width=1 << 30, allow_unicode=True)
     text = text[:-5] if text.endswith("\n...\n") else text
-    text = text.strip()
-    return json.dumps(value) if "\n" in text else text
+    text = text.rstrip("\n")  # not strip(): a value may end in Unicode spaces
+    if "\n" in text or yaml.safe_load(text) != value:
+        return json.dumps(value)  # JSON is YAML too, with every character escaped
+    return text
 
 
 def _dump_section(obj, path: tuple, indent: str) -> list[str]:
