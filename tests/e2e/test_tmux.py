@@ -1,0 +1,104 @@
+"""The wizard in a real terminal (tmux, 80x24) on a fresh sandbox: Enter on every screen
+and y at the confirmation end on Done with qmail-send and qmail-smtpd running."""
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+#: What each screen shows once it can take its key, and that key (8 presses in all).
+WALK = [
+    ("welcome", "Press Enter to choose the build options", "Enter"),
+    ("options", "PKG_OPTIONS.qmail", "Enter"),
+    ("accounts", "QMAIL_NOFILES_GROUP", "Enter"),
+    ("mail", "Relay networks", "Enter"),
+    ("services", "replace postfix", "Enter"),
+    ("review", "Nothing has changed yet", "Enter"),
+    ("confirm", "Press y to apply", "y"),
+    ("apply", "Press Enter for the results", "Enter"),
+]
+DONE = "qmail is installed and running"
+
+
+def wizard_command(box) -> str:
+    script = Path(sys.executable).with_name("qmail-wizard")
+    argv = [str(script)] if script.exists() else [sys.executable, "-m", "tui.cli"]
+    return shlex.join(argv + ["--target", f"sandbox:{box.paths.base}"])
+
+
+class Terminal:
+    """One tmux server of our own (its own socket), one 80x24 window."""
+
+    def __init__(self, tmp_path: Path, command: str):
+        self.socket = f"qmail-wizard-test-{os.getpid()}"
+        conf = tmp_path / "tmux.conf"
+        conf.write_text("set -g remain-on-exit on\n")  # a crash leaves its last screen
+        self.tmux("-f", str(conf), "new-session", "-d", "-s", "wizard", "-x", "80", "-y", "24",
+                  "-c", str(ROOT), command)
+
+    def tmux(self, *args: str) -> str:
+        return subprocess.run(["tmux", "-L", self.socket, *args], check=True,
+                              capture_output=True, text=True, timeout=30).stdout
+
+    def screen(self) -> str:
+        return self.tmux("capture-pane", "-p", "-t", "wizard")
+
+    def wait_for(self, text: str, what: str, deadline: float = 300) -> str:
+        limit = time.monotonic() + deadline
+        while True:
+            screen = self.screen()
+            if text in screen:
+                return screen
+            if time.monotonic() > limit:
+                pytest.fail(f"no {what} after {deadline:.0f} s ({text!r} not shown); "
+                            f"the terminal shows:\n{screen}")
+            time.sleep(0.2)  # poll interval of a real terminal; no event to wait on
+
+    def close(self) -> None:
+        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True,
+                       timeout=30)
+
+
+def walk_to_done(terminal: Terminal) -> str:
+    """Type each screen's key once it shows it is ready; the Done screen's text."""
+    for screen, marker, key in WALK:
+        terminal.wait_for(marker, f"{screen} screen")
+        terminal.tmux("send-keys", "-t", "wizard", key)  # the only keys typed
+    terminal.wait_for(DONE, "Done screen")
+    return terminal.wait_for("Press q to quit", "Done screen's last line")
+
+
+def service_rows(screen: str) -> dict[str, list[str]]:
+    """The Done screen's services table: name -> [at boot, now]."""
+    return {line.split()[0]: line.split()[1:] for line in screen.splitlines()
+            if line.split() and line.split()[0].startswith("qmail") and len(line.split()) == 3}
+
+
+def running(box, service: str) -> bool:
+    return box.exec([f"/etc/rc.d/{service}", "status"]).returncode == 0
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux (.ci/run installs it)")
+def test_enter_through_every_screen_to_done(make_sandbox, tmp_path):
+    assert len(WALK) <= 8  # key presses in all (issue 4)
+    box = make_sandbox()
+    terminal = Terminal(tmp_path, wizard_command(box))
+    try:
+        final = walk_to_done(terminal)
+        host_runs = {name: running(box, name) for name in ("qmailsend", "qmailsmtpd")}
+    finally:
+        terminal.close()
+    assert "✓ qmail-send running" in final, final
+    port = box.config["ports"]["smtp"]
+    assert f"✓ SMTP on 127.0.0.1:{port} answers with 220 mail.example.org" in final, final
+    rows = service_rows(final)
+    assert rows["qmailsend"] == ["enabled", "running"], final
+    assert rows["qmailsmtpd"] == ["enabled", "running"], final
+    assert host_runs == {"qmailsend": True, "qmailsmtpd": True}

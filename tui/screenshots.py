@@ -1,0 +1,243 @@
+"""Render the wizard's screens to SVG: ``python -m tui.screenshots [--check] [NAME...]``.
+
+Each scenario boots a fresh sandbox (fixed ports, fast pace), runs the wizard at 80x24,
+presses the keys an admin would press to reach one screen in one state, and writes
+``screenshots/<name>.svg``.  The output is byte-identical between runs: nothing that
+varies (ports, temp paths, pids, clocks) reaches the screen.  ``--check`` renders into a
+temp dir and exits 1 naming the files that differ.  The snapshot tests import
+``SCENARIOS`` and ``scenario_app`` so that one place knows how to reach each state.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import re
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Awaitable, Callable, Iterator
+
+from textual.widgets import Log, Static
+
+from .app import WizardApp
+from .backend.hosts import SandboxHost
+from .backend.session import Session
+from .sandbox.handle import Sandbox
+
+#: Fixed listener ports, so the Welcome screen reads the same on every run.
+PORTS = {"smtp": 42525, "pop3": 42110, "qread": 42125, "ofmip": 42587}
+PACE = 0.02
+SIZE = (80, 24)
+OUT_DIR = Path(__file__).resolve().parent.parent / "screenshots"
+#: How long a scenario may wait for the state it wants (an apply can take a while).
+DEADLINE = 120.0
+
+
+# -- waiting ------------------------------------------------------------------------------
+async def settle(pilot) -> None:
+    """Every worker done and every message processed."""
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def until(pilot, condition: Callable[[], bool], what: str,
+                deadline: float = DEADLINE) -> None:
+    """Let the app run until ``condition()`` holds; TimeoutError naming ``what`` else."""
+    limit = time.monotonic() + deadline
+    while not condition():
+        if time.monotonic() > limit:
+            raise TimeoutError(f"screenshots: gave up waiting for {what} after "
+                               f"{deadline:.0f} s; the screen shows:\n{screen_text(pilot.app)}")
+        await pilot.pause(0.05)
+    await pilot.pause()
+
+
+def on_screen(pilot, name: str) -> Callable[[], bool]:
+    """The active screen is the one of tui/screens/<name>.py."""
+    module = f"{__package__}.screens.{name}"
+    return lambda: type(pilot.app.screen).__module__ == module
+
+
+def screen_text(app) -> str:
+    """The text of the active screen's Static and Log widgets."""
+    parts = []
+    for widget in app.screen.query("*"):
+        if isinstance(widget, Log):
+            parts.extend(widget.lines)
+        elif isinstance(widget, Static):
+            parts.append(str(widget.render()))
+    return "\n".join(parts)
+
+
+def shows(pilot, pattern: str) -> Callable[[], bool]:
+    return lambda: re.search(pattern, screen_text(pilot.app), re.MULTILINE) is not None
+
+
+async def freeze(pilot) -> None:
+    """Stop what animates on its own (cursor blink) so the picture is reproducible."""
+    for widget in pilot.app.screen.query("*"):
+        if getattr(widget, "cursor_blink", False):
+            widget.cursor_blink = False
+    await pilot.wait_for_scheduled_animations()
+    await pilot.pause()
+
+
+# -- drivers: the keys an admin presses to reach each state -------------------------------
+async def _press_on(pilot, screen: str, key: str, following: str) -> None:
+    """On ``screen`` (its workers done), press ``key`` and wait for ``following``."""
+    await until(pilot, on_screen(pilot, screen), f"the {screen} screen")
+    await settle(pilot)
+    await pilot.press(key)
+    await until(pilot, on_screen(pilot, following), f"the {following} screen after {key}")
+
+
+async def to_welcome(pilot) -> None:
+    await settle(pilot)
+    await until(pilot, shows(pilot, "Press Enter"), "the host summary")
+
+
+async def to_options(pilot) -> None:
+    await to_welcome(pilot)
+    await _press_on(pilot, "welcome", "enter", "options")
+    await settle(pilot)
+
+
+async def to_accounts(pilot) -> None:
+    await to_options(pilot)
+    await _press_on(pilot, "options", "enter", "accounts")
+    await settle(pilot)
+
+
+async def to_mail(pilot) -> None:
+    await to_accounts(pilot)
+    await _press_on(pilot, "accounts", "enter", "mail")
+    await settle(pilot)
+
+
+async def to_services(pilot) -> None:
+    await to_mail(pilot)
+    await _press_on(pilot, "mail", "enter", "services")
+    await settle(pilot)
+
+
+async def to_review(pilot) -> None:
+    """The plan of the default answers, made by the screen's worker."""
+    await to_services(pilot)
+    await _press_on(pilot, "services", "enter", "review")
+    await settle(pilot)
+
+
+async def to_confirm(pilot) -> None:
+    await to_review(pilot)
+    await _press_on(pilot, "review", "enter", "confirm")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    title: str                               # alt text in the README
+    drive: Callable[[object], Awaitable[None]]
+    faults: str = ""                         # faults.yaml written before the app starts
+
+    async def reach(self, pilot) -> None:
+        """Drive a fresh app to this state and hold it still (also a snap_compare hook)."""
+        await self.drive(pilot)
+        await freeze(pilot)
+
+
+SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
+    Scenario("welcome", "Welcome", to_welcome),
+    Scenario("options", "Build options", to_options),
+    Scenario("accounts", "Accounts", to_accounts),
+    Scenario("mail", "Mail", to_mail),
+    Scenario("services", "Services", to_services),
+    Scenario("review", "Review", to_review),
+    Scenario("confirm", "Confirmation", to_confirm),
+)}
+
+
+@contextmanager
+def scenario_app(scenario: Scenario) -> Iterator[WizardApp]:
+    """A wizard on a fresh sandbox for ``scenario``; the sandbox is stopped afterwards.
+
+    Run the app in its own event loop (``asyncio.run``, ``App.run``, snap_compare):
+    closing that loop joins the screens' worker threads, so none of them is still
+    talking to (and booting again) the sandbox when it stops.
+    """
+    with tempfile.TemporaryDirectory(prefix="qmail-wizard-shot-") as tmp:
+        box = Sandbox.create(Path(tmp) / "host", pace=PACE, ports=PORTS)
+        try:
+            if scenario.faults:
+                box.paths.faults_file.write_text(scenario.faults)
+            yield WizardApp(Session(SandboxHost(box.paths.base)))
+        finally:
+            box.stop()
+
+
+async def _shoot(app: WizardApp, scenario: Scenario, size: tuple[int, int]) -> str:
+    async with app.run_test(size=size) as pilot:
+        await scenario.reach(pilot)
+        return app.export_screenshot()
+
+
+def render(scenario: Scenario, size: tuple[int, int] = SIZE) -> str:
+    """The SVG of ``scenario`` on a fresh sandbox."""
+    with scenario_app(scenario) as app:
+        return asyncio.run(_shoot(app, scenario, size))
+
+
+def render_all(names: list[str], out_dir: Path) -> list[Path]:
+    """Scenarios run one after the other (fixed ports: one sandbox at a time)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in names:
+        path = out_dir / f"{name}.svg"
+        path.write_text(render(SCENARIOS[name]))
+        written.append(path)
+    return written
+
+
+def stale(fresh_dir: Path, names: list[str], out_dir: Path = OUT_DIR) -> list[str]:
+    """Files of ``out_dir`` that differ from, lack, or have no counterpart in ``fresh_dir``
+    (the last only when every scenario was rendered)."""
+    differ = [f"{name}.svg" for name in names
+              if not (out_dir / f"{name}.svg").is_file()
+              or (out_dir / f"{name}.svg").read_bytes() != (fresh_dir / f"{name}.svg").read_bytes()]
+    if set(names) == set(SCENARIOS):
+        differ += sorted(p.name for p in out_dir.glob("*.svg") if p.stem not in SCENARIOS)
+    return differ
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tui.screenshots",
+                                     description="Render the wizard's screens to screenshots/.")
+    parser.add_argument("--check", action="store_true",
+                        help="exit 1 when screenshots/ differs from a fresh rendering")
+    parser.add_argument("names", nargs="*", metavar="NAME",
+                        help=f"only these scenarios ({', '.join(SCENARIOS)})")
+    args = parser.parse_args(argv)
+    unknown = [n for n in args.names if n not in SCENARIOS]
+    if unknown:
+        parser.error(f"unknown scenario {', '.join(unknown)}; choose from {', '.join(SCENARIOS)}")
+    names = args.names or list(SCENARIOS)
+    if not args.check:
+        for path in render_all(names, OUT_DIR):
+            print(f"wrote {path.relative_to(OUT_DIR.parent)}")
+        return 0
+    with tempfile.TemporaryDirectory(prefix="qmail-wizard-shots-") as tmp:
+        render_all(names, Path(tmp))
+        differ = stale(Path(tmp), names)
+    if differ:
+        print("stale screenshots: " + ", ".join(f"screenshots/{n}" for n in differ)
+              + "\nrefresh them with: python -m tui.screenshots (and delete any SVG that no "
+              "scenario renders)", file=sys.stderr)
+        return 1
+    print(f"screenshots/ is up to date ({len(names)} files)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
