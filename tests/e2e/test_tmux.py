@@ -2,7 +2,6 @@
 and y at the confirmation end on Done with qmail-send and qmail-smtpd running."""
 from __future__ import annotations
 
-import os
 import shlex
 import shutil
 import subprocess
@@ -34,17 +33,17 @@ def wizard_command(box) -> str:
 
 
 class Terminal:
-    """One tmux server of our own (its own socket), one 80x24 window."""
+    """One tmux server of our own (its socket in tmp_path), one 80x24 window."""
 
     def __init__(self, tmp_path: Path, command: str):
-        self.socket = f"qmail-wizard-test-{os.getpid()}"
+        self.socket = str(tmp_path / "tmux.sock")
         conf = tmp_path / "tmux.conf"
         conf.write_text("set -g remain-on-exit on\n")  # a crash leaves its last screen
         self.tmux("-f", str(conf), "new-session", "-d", "-s", "wizard", "-x", "80", "-y", "24",
                   "-c", str(ROOT), command)
 
     def tmux(self, *args: str) -> str:
-        return subprocess.run(["tmux", "-L", self.socket, *args], check=True,
+        return subprocess.run(["tmux", "-S", self.socket, *args], check=True,
                               capture_output=True, text=True, timeout=30).stdout
 
     def screen(self) -> str:
@@ -62,7 +61,7 @@ class Terminal:
             time.sleep(0.2)  # poll interval of a real terminal; no event to wait on
 
     def close(self) -> None:
-        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True,
+        subprocess.run(["tmux", "-S", self.socket, "kill-server"], capture_output=True,
                        timeout=30)
 
 
