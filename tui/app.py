@@ -1,6 +1,9 @@
 """The wizard App: the screen flow and the global bindings, nothing else."""
 from __future__ import annotations
 
+import time
+from typing import Callable
+
 from textual.app import App
 from textual.binding import Binding
 
@@ -28,6 +31,11 @@ class WizardApp(App):
         Binding("ctrl+s", "save_profile", "Save profile"),
         Binding("ctrl+q", "quit", "Quit"),
     ]
+
+    #: What the Apply screen's elapsed time is read from (the screenshots freeze it).
+    clock: Callable[[], float] = staticmethod(time.monotonic)
+    #: Id of the next new apply run; None: the engine's UTC timestamp (screenshots pin it).
+    run_id: str | None = None
 
     def __init__(self, session: Session, save_path: str = "qmail-wizard-profile.yaml") -> None:
         super().__init__()

@@ -32,6 +32,8 @@ PORTS = {"smtp": 42525, "pop3": 42110, "qread": 42125, "ofmip": 42587}
 PACE = 0.02
 SIZE = (80, 24)
 OUT_DIR = Path(__file__).resolve().parent.parent / "screenshots"
+#: The apply run's id (its log path is on screen); the clock is stopped ("Elapsed 0:00").
+RUN_ID = "20170406T120000Z"
 #: How long a scenario may wait for the state it wants (an apply can take a while).
 DEADLINE = 120.0
 
@@ -135,6 +137,32 @@ async def to_confirm(pilot) -> None:
     await _press_on(pilot, "review", "enter", "confirm")
 
 
+async def _start_apply(pilot) -> None:
+    """Confirm with y; the apply screen is up and its worker runs (not awaited)."""
+    await to_confirm(pilot)
+    await _press_on(pilot, "confirm", "y", "apply")
+
+
+async def to_apply_running(pilot) -> None:
+    """Held by the slow-download fault at 0 % of qmail's package (minutes away from 25 %)."""
+    await _start_apply(pilot)
+    await until(pilot, shows(pilot, r"/qmail-1[^/ ]*\.tgz: 0 of .*\(0%\)"),
+                "the start of qmail's download")
+
+
+async def to_apply_failed(pilot) -> None:
+    await _start_apply(pilot)
+    await until(pilot, shows(pilot, "^Failed in step"), "the failure")
+    await settle(pilot)
+
+
+async def to_done(pilot) -> None:
+    await _start_apply(pilot)
+    await until(pilot, shows(pilot, "(?i)press enter for the results"), "the end of apply")
+    await _press_on(pilot, "apply", "enter", "done")
+    await settle(pilot)
+
+
 @dataclass(frozen=True)
 class Scenario:
     name: str
@@ -156,6 +184,11 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
     Scenario("services", "Services", to_services),
     Scenario("review", "Review", to_review),
     Scenario("confirm", "Confirmation", to_confirm),
+    Scenario("apply-running", "Apply, running", to_apply_running,
+             "faults: [{kind: slow-download, package: qmail, seconds: 4000}]\n"),
+    Scenario("apply-failed", "Apply, failed", to_apply_failed,
+             "faults: [{kind: missing-package, package: qmail}]\n"),
+    Scenario("done", "Done", to_done),
 )}
 
 
@@ -172,7 +205,9 @@ def scenario_app(scenario: Scenario) -> Iterator[WizardApp]:
         try:
             if scenario.faults:
                 box.paths.faults_file.write_text(scenario.faults)
-            yield WizardApp(Session(SandboxHost(box.paths.base)))
+            app = WizardApp(Session(SandboxHost(box.paths.base)))
+            app.clock, app.run_id = (lambda: 0.0), RUN_ID
+            yield app
         finally:
             box.stop()
 

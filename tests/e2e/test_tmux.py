@@ -92,8 +92,12 @@ def test_enter_through_every_screen_to_done(make_sandbox, tmp_path):
     try:
         final = walk_to_done(terminal)
         host_runs = {name: running(box, name) for name in ("qmailsend", "qmailsmtpd")}
+        terminal.tmux("send-keys", "-t", "wizard", "q")
+        terminal.wait_for("Pane is dead", "the wizard quitting", deadline=30)
     finally:
-        terminal.close()
+        terminal.close()  # the terminal goes away: its session gets SIGHUP
+    after_quit = {name: running(box, name) for name in ("qmailsend", "qmailsmtpd")}
+    assert after_quit == {"qmailsend": True, "qmailsmtpd": True}, "quitting stopped qmail"
     assert "✓ qmail-send running" in final, final
     port = box.config["ports"]["smtp"]
     assert f"✓ SMTP on 127.0.0.1:{port} answers with 220 mail.example.org" in final, final

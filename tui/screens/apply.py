@@ -8,7 +8,6 @@ the screen offers r (resume) and a / Esc (back to the plan).
 from __future__ import annotations
 
 import threading
-import time
 
 from textual import work
 from textual.app import ComposeResult
@@ -78,7 +77,7 @@ class ApplyScreen(Screen):
         self.finished_steps = 0
         self.cancel_event = threading.Event()
         self.failed_once = False
-        self.started = time.monotonic()
+        self.started = 0.0
         self.timer = None
 
     def compose(self) -> ComposeResult:
@@ -109,7 +108,7 @@ class ApplyScreen(Screen):
         self.phase = "running"
         self.finished_steps = 0
         self.cancel_event = threading.Event()
-        self.started = time.monotonic()
+        self.started = self.app.clock()
         self.query_one(StepList).reset()
         self.query_one(ProgressBar).update(progress=0)
         self.query_one("#failure", Static).update("")
@@ -117,13 +116,13 @@ class ApplyScreen(Screen):
                         else "Planning from the host's state...")
         self.timer.resume()
         self.refresh_bindings()
-        self.run_apply(resume, self.cancel_event)
+        self.run_apply(resume, self.cancel_event, None if resume else self.app.run_id)
 
     @work(thread=True, exclusive=True, group="apply")
-    def run_apply(self, resume: bool, cancel: threading.Event) -> None:
+    def run_apply(self, resume: bool, cancel: threading.Event, run_id: str | None) -> None:
         host, session = self.session.host, self.session
         try:
-            result = apply(host, lambda: session.make_plan(), resume=resume,
+            result = apply(host, lambda: session.make_plan(), run_id=run_id, resume=resume,
                            progress=lambda event: self.post_message(Progressed(event)),
                            cancel=cancel)
         except (LockHeld, ApplyError, PlanError, HostError) as exc:
@@ -138,7 +137,7 @@ class ApplyScreen(Screen):
         self.post_message(ApplyEnded(result, problems))
 
     def tick(self) -> None:
-        self.query_one("#elapsed", Static).update(elapsed_text(time.monotonic() - self.started))
+        self.query_one("#elapsed", Static).update(elapsed_text(self.app.clock() - self.started))
 
     def set_status(self, text: str) -> None:
         self.query_one("#status", Static).update(text)

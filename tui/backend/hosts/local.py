@@ -39,6 +39,7 @@ class LocalHost(Host):
                 command, env=self._env(env), input=input, capture_output=True,
                 text=True, errors="replace", timeout=timeout, cwd=cwd,
                 stdin=None if input is not None else subprocess.DEVNULL,
+                start_new_session=True,  # daemons it starts must not get our terminal's SIGHUP
             )
         except FileNotFoundError:
             return Result(tuple(argv), 127, "", f"{argv[0]}: not found\n")

@@ -43,6 +43,7 @@ class SandboxHost(Host):
             done = subprocess.run(
                 command, input=input, capture_output=True, text=True, errors="replace",
                 timeout=timeout, stdin=None if input is not None else subprocess.DEVNULL,
+                start_new_session=True,  # daemons it starts must not get our terminal's SIGHUP
             )
         except subprocess.TimeoutExpired:
             raise HostError(f"'{' '.join(argv)}' did not finish within {timeout:.0f} s") from None
