@@ -2,23 +2,15 @@
 from __future__ import annotations
 
 import smtplib
-import time
 
 import pytest
 
+from tests.polling import wait_for
 from tests.e2e.cli import ROOT, wizard
 
 DEFAULT = str(ROOT / "profiles" / "default.yaml")
 
 
-def _wait_for(predicate, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    return predicate()
 
 
 @pytest.mark.slow
@@ -54,7 +46,7 @@ def test_plan_apply_then_nothing_left(sandbox):
                     "Subject: to the postmaster\r\n\r\nHello postmaster.\r\n")
     client.quit()
     maildir = sandbox.path("/home/admin/Maildir/new")
-    delivered = _wait_for(lambda: list(maildir.iterdir()))
+    delivered = wait_for(lambda: list(maildir.iterdir()))
     assert delivered and "Hello postmaster." in delivered[0].read_text()
 
     again = wizard(sandbox, "plan", DEFAULT)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 
 import tui
 
@@ -88,12 +87,3 @@ def start_send(box) -> None:
     assert done.returncode == 0, done.stderr
 
 
-def wait_for(predicate, timeout: float = 20.0):
-    """Poll ``predicate`` until it is truthy or the deadline passes; its last value."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    return predicate()

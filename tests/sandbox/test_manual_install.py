@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import smtplib
-import time
 from pathlib import Path
 
 import psutil
 import pytest
 
+from tests.polling import wait_for
 from tui.backend.hosts import SandboxHost
 
 MESSAGE_STEPS = """\
@@ -38,19 +38,11 @@ TCPRULES = {"2017Q1": "/usr/pkg/etc/qmail/tcp.smtp",
             "2020Q2": "/usr/pkg/etc/qmail/control/tcprules/smtp"}
 
 
-def _wait_for(predicate, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    return predicate()
 
 
 def _smtp(port: int, source: str = "127.0.0.1") -> smtplib.SMTP:
     client = smtplib.SMTP(timeout=10, source_address=(source, 0))
-    _wait_for(lambda: _connects(client, port), timeout=10)
+    wait_for(lambda: _connects(client, port), timeout=10)
     return client
 
 
@@ -76,7 +68,7 @@ def test_manual_install_by_message_steps_delivers_and_refuses_relay(sandbox):
                     "Subject: hello\r\n\r\nHello admin.\r\n")
     client.quit()
     maildir = sandbox.path("/home/admin/Maildir/new")
-    delivered = _wait_for(lambda: list(maildir.iterdir()))
+    delivered = wait_for(lambda: list(maildir.iterdir()))
     assert delivered, sandbox.read("/var/log/maillog")
     assert "Hello admin." in Path(delivered[0]).read_text()
     assert delivered[0].stat().st_uid == 1000

@@ -10,7 +10,9 @@ import pytest
 
 from tui.sandbox.handle import Sandbox
 
-from qmailhost import setup, start_send, wait_for
+from qmailhost import setup, start_send
+
+from tests.polling import wait_for
 
 TCP_SMTP = '127.0.0.1:allow,RELAYCLIENT=""\n:allow\n'
 

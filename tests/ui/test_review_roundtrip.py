@@ -63,3 +63,27 @@ async def test_profile_saved_with_ctrl_s_plans_what_review_showed(wizard_app, tm
          "--format", "json", app.save_path], capture_output=True, text=True, timeout=120)
     assert done.returncode == 2, done.stderr
     assert json.loads(done.stdout) == shown
+
+
+async def test_renamed_daemon_account_means_a_source_build(wizard_app):
+    app, _box = wizard_app("2017Q1")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_options(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        field = app.screen.query_one("#name-daemon")
+        field.focus()
+        field.value = ""
+        await pilot.press(*"mydaemon")
+        await pilot.pause()
+        assert app.session.profile.build.accounts.daemon == "mydaemon"
+        assert note(app.screen).startswith("* Renaming needs a source build")
+        for _ in range(3):
+            await pilot.press("enter")
+            await settle(pilot)
+        assert isinstance(app.screen, ReviewScreen)
+        plan = app.session.plan
+        assert "cd /usr/pkgsrc/mail/qmail && env PKG_RCD_SCRIPTS=YES make install" in [
+            a.describe() for a in plan.step("packages").actions]
+        mkconf = plan.step("mkconf").actions[0]
+        assert "QMAIL_DAEMON_USER=\tmydaemon\n" in mkconf.new
