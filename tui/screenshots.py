@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import re
 import sys
 import tempfile
@@ -22,7 +23,7 @@ from typing import Awaitable, Callable, Iterator
 
 from textual.widgets import Log, Static
 
-from .app import WizardApp
+from .app import FLOW, WizardApp
 from .backend.hosts import SandboxHost
 from .backend.session import Session
 from .sandbox.handle import Sandbox
@@ -101,39 +102,22 @@ async def to_welcome(pilot) -> None:
     await until(pilot, shows(pilot, "Press Enter"), "the host summary")
 
 
-async def to_options(pilot) -> None:
+async def advance(pilot, target: str) -> None:
+    """From launch, accept each screen with Enter until ``target`` shows (its worker done)."""
     await to_welcome(pilot)
-    await _press_on(pilot, "welcome", "enter", "options")
-    await settle(pilot)
+    flow = FLOW[:FLOW.index(target) + 1]
+    for current, following in zip(flow, flow[1:]):
+        await _press_on(pilot, current, "enter", following)
+        await settle(pilot)
 
 
-async def to_accounts(pilot) -> None:
-    await to_options(pilot)
-    await _press_on(pilot, "options", "enter", "accounts")
-    await settle(pilot)
-
-
-async def to_mail(pilot) -> None:
-    await to_accounts(pilot)
-    await _press_on(pilot, "accounts", "enter", "mail")
-    await settle(pilot)
-
-
-async def to_services(pilot) -> None:
-    await to_mail(pilot)
-    await _press_on(pilot, "mail", "enter", "services")
-    await settle(pilot)
-
-
-async def to_review(pilot) -> None:
-    """The plan of the default answers, made by the screen's worker."""
-    await to_services(pilot)
-    await _press_on(pilot, "services", "enter", "review")
-    await settle(pilot)
+def reach_screen(target: str) -> Callable[[object], Awaitable[None]]:
+    """A driver that accepts the defaults up to ``target`` (e.g. "review": the plan made)."""
+    return functools.partial(advance, target=target)
 
 
 async def to_confirm(pilot) -> None:
-    await to_review(pilot)
+    await advance(pilot, "review")
     await _press_on(pilot, "review", "enter", "confirm")
 
 
@@ -178,11 +162,11 @@ class Scenario:
 
 SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
     Scenario("welcome", "Welcome", to_welcome),
-    Scenario("options", "Build options", to_options),
-    Scenario("accounts", "Accounts", to_accounts),
-    Scenario("mail", "Mail", to_mail),
-    Scenario("services", "Services", to_services),
-    Scenario("review", "Review", to_review),
+    Scenario("options", "Build options", reach_screen("options")),
+    Scenario("accounts", "Accounts", reach_screen("accounts")),
+    Scenario("mail", "Mail", reach_screen("mail")),
+    Scenario("services", "Services", reach_screen("services")),
+    Scenario("review", "Review", reach_screen("review")),
     Scenario("confirm", "Confirmation", to_confirm),
     Scenario("apply-running", "Apply, running", to_apply_running,
              "faults: [{kind: slow-download, package: qmail, seconds: 4000}]\n"),
