@@ -51,7 +51,7 @@ def load(text: str | bytes, filename: str) -> Located:
     if len(text) > MAX_BYTES:
         raise SourceError(f"{filename}: larger than {MAX_BYTES} characters; not a profile")
     try:
-        _refuse_anchors(text, filename)
+        _screen(text, filename)
         nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -67,14 +67,24 @@ def load(text: str | bytes, filename: str) -> Located:
     return Located(data, lines)
 
 
-def _refuse_anchors(text: str, filename: str) -> None:
-    """Anchors and aliases are refused before anything is built (no YAML bombs)."""
+def _screen(text: str, filename: str) -> None:
+    """Refuse anchors and aliases (no YAML bombs) and deep nesting before anything is
+    built; stopping at the first deep event also keeps the parser fast (its cost grows
+    with the square of the nesting)."""
+    depth = 0
     for event in yaml.parse(text, Loader=yaml.SafeLoader):
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
             raise SourceError(
                 f"{filename}:{event.start_mark.line + 1}: YAML anchors and aliases "
                 "are not allowed in a profile; write the value out"
             )
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise SourceError(f"{filename}:{event.start_mark.line + 1}: nested too "
+                                  f"deeply (limit {MAX_DEPTH})")
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
 
 
 def _where(filename: str, node) -> str:
