@@ -91,10 +91,15 @@ def _show(value) -> str:
 
 
 def _keystr(path: tuple) -> str:
+    """``mail.aliases.root``; a key with control characters is shown quoted and escaped
+    (an error message never sends a terminal escape sequence)."""
     text = ""
     for part in path:
-        text += f"[{part}]" if isinstance(part, int) and not isinstance(part, bool) else (
-            f".{part}" if text else str(part))
+        if isinstance(part, int) and not isinstance(part, bool):
+            text += f"[{part}]"
+            continue
+        name = str(part) if str(part).isprintable() else json.dumps(str(part))
+        text += f".{name}" if text else name
     return text
 
 
