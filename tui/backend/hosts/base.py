@@ -128,11 +128,14 @@ class Host:
     def processes(self) -> list[ProcessInfo]:
         raise NotImplementedError
 
-    def connect(self, address: str, port: int, timeout: float = 10.0):
-        """A TCP connection to ``address:port`` as seen from the host (a socket)."""
+    def connect(self, address: str, port: int, timeout: float = 10.0,
+                source: str | None = None):
+        """A TCP connection to ``address:port`` as seen from the host (a socket),
+        from the host's own address ``source`` when given (e.g. 127.0.0.2)."""
         import socket
 
-        return socket.create_connection((address, port), timeout=timeout)
+        return socket.create_connection((address, port), timeout=timeout,
+                                        source_address=(source, 0) if source else None)
 
     def listeners(self) -> list[Listener]:
         raise NotImplementedError
