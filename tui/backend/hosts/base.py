@@ -46,7 +46,7 @@ class ProcessInfo:
     create_time: float
     status: str
     rss_bytes: int
-    cpu_percent: float = 0.0
+    cpu_time: float = 0.0     # user + system seconds so far
     machine_pid: int = 0      # the pid on the machine running qmail-wizard
 
 
@@ -125,6 +125,15 @@ class Host:
     def stat(self, path: str) -> FileStat:
         raise NotImplementedError
 
+    def read_from(self, path: str, offset: int, limit: int = 1 << 20) -> tuple[bytes, int]:
+        """Up to ``limit`` bytes of ``path`` from ``offset``, and the file's size now."""
+        data = self.read(path)
+        return data[offset:offset + limit], len(data)
+
+    def mtimes(self, path: str) -> dict[str, float]:
+        """Entry name -> mtime for every entry of the directory ``path``."""
+        return {name: self.stat(f"{path}/{name}").mtime for name in self.listdir(path)}
+
     def processes(self) -> list[ProcessInfo]:
         raise NotImplementedError
 
@@ -165,6 +174,26 @@ def atomic_write(real_path: str, data: bytes, mode: int, uid: int, gid: int) -> 
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+
+
+def read_span(real_path: str, path: str, offset: int, limit: int) -> tuple[bytes, int]:
+    """read_from() on a machine path (``path`` names it in errors)."""
+    try:
+        with open(real_path, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            fh.seek(min(offset, size))
+            return fh.read(limit), size
+    except OSError as exc:
+        raise HostError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def scan_mtimes(real_path: str, path: str) -> dict[str, float]:
+    """mtimes() on a machine path (entries not followed when they are symlinks)."""
+    try:
+        with os.scandir(real_path) as entries:
+            return {e.name: e.stat(follow_symlinks=False).st_mtime for e in entries}
+    except OSError as exc:
+        raise HostError(f"cannot list {path}: {exc.strerror}") from None
 
 
 def as_bytes(data: bytes | str) -> bytes:

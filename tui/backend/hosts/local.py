@@ -9,7 +9,7 @@ from typing import Mapping, Sequence
 
 from . import procview
 from .base import (DEFAULT_TIMEOUT, FileStat, Host, HostError, Result, as_bytes,
-                   atomic_write, check_argv)
+                   atomic_write, check_argv, read_span, scan_mtimes)
 
 
 def _name(lookup, ident: int) -> str:
@@ -97,6 +97,12 @@ class LocalHost(Host):
             raise HostError(f"cannot stat {path}: {exc.strerror}") from None
         return FileStat(path, st.st_mode, st.st_uid, st.st_gid, st.st_size, st.st_mtime,
                         _name(pwd.getpwuid, st.st_uid), _name(grp.getgrgid, st.st_gid))
+
+    def read_from(self, path, offset, limit=1 << 20):
+        return read_span(self._real(path), path, offset, limit)
+
+    def mtimes(self, path):
+        return scan_mtimes(self._real(path), path)
 
     # -- processes -----------------------------------------------------------------
     def processes(self):

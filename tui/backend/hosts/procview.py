@@ -1,7 +1,7 @@
 """psutil views of processes and listening sockets, shared by the hosts.
 
 Only calls that work on NetBSD are used (no cpu_affinity, memory_maps, /proc-only
-helpers): name, ppid, cmdline, uids, create_time, status, memory_info,
+helpers): name, ppid, cmdline, uids, create_time, status, memory_info, cpu_times,
 net_connections.
 """
 from __future__ import annotations
@@ -12,7 +12,8 @@ import psutil
 
 from .base import Listener, ProcessInfo
 
-ATTRS = ["pid", "ppid", "name", "cmdline", "uids", "create_time", "status", "memory_info"]
+ATTRS = ["pid", "ppid", "name", "cmdline", "uids", "create_time", "status", "memory_info",
+         "cpu_times"]
 
 
 def snapshot(pids: Iterable[int] | None, user_of: Callable[[int], str],
@@ -36,6 +37,7 @@ def snapshot(pids: Iterable[int] | None, user_of: Callable[[int], str],
         if info.get("uids") is None or info.get("create_time") is None:
             continue
         memory = info.get("memory_info")
+        times = info.get("cpu_times")
         found.append(ProcessInfo(
             pid=host_pid(info["pid"]),
             ppid=host_pid(info["ppid"]) if info.get("ppid") else 0,
@@ -45,6 +47,7 @@ def snapshot(pids: Iterable[int] | None, user_of: Callable[[int], str],
             create_time=info["create_time"],
             status=info.get("status") or "",
             rss_bytes=memory.rss if memory else 0,
+            cpu_time=times.user + times.system if times else 0.0,
             machine_pid=info["pid"],
         ))
     return found

@@ -14,7 +14,8 @@ from ...sandbox import container
 from ...sandbox.layout import SandboxPaths
 from . import procview
 from .base import (DEFAULT_TIMEOUT, FileStat, Host, HostError, Result, as_bytes,
-                   atomic_write, check_argv, owner_ids, parse_group, parse_passwd)
+                   atomic_write, check_argv, owner_ids, parse_group, parse_passwd,
+                   read_span, scan_mtimes)
 
 MAX_SYMLINKS = 40
 
@@ -125,6 +126,12 @@ class SandboxHost(Host):
         passwd, group = self._ids()
         return FileStat(path, st.st_mode, st.st_uid, st.st_gid, st.st_size, st.st_mtime,
                         passwd.get(st.st_uid, ""), group.get(st.st_gid, ""))
+
+    def read_from(self, path, offset, limit=1 << 20):
+        return read_span(str(self.resolve(path)), path, offset, limit)
+
+    def mtimes(self, path):
+        return scan_mtimes(str(self.resolve(path)), path)
 
     # -- processes -------------------------------------------------------------------
     def _ns_pid(self, machine_pid: int) -> int:

@@ -1,0 +1,432 @@
+"""Live state of the mail services on a host: rc.conf, rc.d status, processes, queue, log.
+
+rc.d ``onestatus`` (facts §6.2) is the authority; the host's process list (psutil,
+facts §8) is the cross-check and gives pids, uptime, CPU, memory and listening
+sockets.  A StatusReader keeps what it needs between reads (CPU times, the mail
+log's offset, listeners, which services it saw running) so that a read without
+the rc.d check costs one process scan and a few small file reads.
+"""
+from __future__ import annotations
+
+import math
+import re
+import secrets
+import time
+from collections import deque
+from dataclasses import asdict, dataclass, field
+
+from .files import rcconf
+from .hosts import Host, HostError, ProcessInfo
+
+SERVICES = ("qmailsend", "qmailsmtpd", "qmailqread", "qmailpop3d", "qmailofmipd", "postfix")
+#: Services whose rc.d script writes a pidfile (qmailsend from qmail-run 2017-08 on).
+PIDFILES = {"qmailsend": "/var/run/qmailsend.pid",
+            "postfix": "/var/spool/postfix/pid/master.pid"}
+QUEUE = "/var/qmail/queue"
+MAILLOG = "/var/log/maillog"
+LOGGERS = ("logger", "multilog")
+TAIL_BYTES = 64 * 1024          # how much of a big log the first read looks at
+LISTEN_RETRY_S = 2.0            # rescan sockets this often while a listener has none
+YES = ("yes", "true", "on", "1")
+MARK = re.compile(r"^@@qw-([0-9a-f]{16}) (\S+) (-?\d+)@@$")
+RUNNING = re.compile(r"^(\S+) is running as pid ([\d ]+)\.?$")
+NOT_RUNNING = re.compile(r"^(\S+) is not running\.?$")
+EXPANSION = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)(:?[-=])(.*)\}$")
+
+RC_SCRIPT = r"""
+for s in @SERVICES@; do
+  if [ -f /etc/rc.d/$s ]; then o=`/etc/rc.d/$s onestatus 2>&1`; rc=$?; else o=; rc=-1; fi
+  echo "@@qw-@NONCE@ $s $rc@@"
+  [ -n "$o" ] && printf '%s\n' "$o"
+done
+"""
+
+
+def procnames(service: str) -> tuple[str, ...]:
+    """Names the service's main process goes by (facts §4: argv0 ``<name>`` before
+    2017-08, ``nb<name>`` after)."""
+    if service == "qmailsend":
+        return ("qmail-send",)
+    if service == "postfix":
+        return ("master",)
+    return (service, f"nb{service}")
+
+
+@dataclass
+class ServiceStatus:
+    name: str
+    enabled: bool
+    running: bool
+    state: str              # running | stopped | crashed | unsure
+    pids: list[int]         # main process first, then helpers
+    uptime_s: float | None
+    cpu_percent: float
+    rss_bytes: int
+    listen: list[str]
+    user: str
+    rc_status: str
+
+
+@dataclass
+class QueueStatus:
+    messages: int
+    unprocessed: int
+    oldest_s: float | None
+
+
+@dataclass
+class Status:
+    services: list[ServiceStatus]
+    queue: QueueStatus
+    log: list[str]
+    taken_at: float = field(default_factory=time.time)
+
+    def service(self, name: str) -> ServiceStatus:
+        for service in self.services:
+            if service.name == name:
+                return service
+        raise KeyError(f"no service {name!r}: one of {', '.join(SERVICES)}")
+
+    def to_json(self) -> dict:
+        return {"services": [asdict(s) for s in self.services],
+                "queue": asdict(self.queue), "log": list(self.log)}
+
+
+@dataclass
+class _RcVerdict:
+    line: str
+    running: bool | None     # None: the output said neither
+    pids: list[int]
+    disagree: bool           # psutil saw otherwise at that check
+    main_then: int | None    # psutil's main pid at that check
+
+
+class StatusReader:
+    """Reads a host's Status again and again, cheaply."""
+
+    def __init__(self, host: Host, log_lines: int = 20):
+        self.host = host
+        self._log = deque(maxlen=log_lines)
+        self._log_offset = 0
+        self._skip_partial = False
+        self._cpu: dict[tuple[int, float], float] = {}
+        self._last_read: float | None = None
+        self._listeners: list = []
+        self._listen_key: tuple | None = None
+        self._listen_at = 0.0
+        self._rc: dict[str, _RcVerdict] = {}
+        self._seen_running: set[str] = set()
+        self._stopped: set[str] = set()
+
+    def expect(self, name: str, running: bool) -> None:
+        """A deliberate start or stop: a stop is then not reported as a crash."""
+        if running:
+            self._stopped.discard(name)
+        else:
+            self._stopped.add(name)
+            self._seen_running.discard(name)
+
+    def read(self, rc_check: bool = True) -> Status:
+        verdicts = self._rc_status() if rc_check else {}
+        procs = [p for p in self.host.processes() if p.status != "zombie"]
+        now = time.time()
+        by_pid = {p.pid: p for p in procs}
+        knobs = _Knobs(self._text("/etc/defaults/rc.conf"), self._text("/etc/rc.conf"))
+        mains = {}
+        for name in SERVICES:
+            verdict = verdicts.get(name)
+            main = self._main(name, procs, by_pid, verdict)
+            if verdict is not None:
+                self._rc[name] = _RcVerdict(
+                    verdict.line, verdict.running, verdict.pids,
+                    verdict.running is not None and verdict.running != (main is not None),
+                    main.pid if main else None)
+            mains[name] = main
+        self._refresh_listeners(mains, rc_check, now)
+        interval = now - self._last_read if self._last_read else None
+        services = [self._service(name, mains[name], procs, by_pid, knobs, now, interval)
+                    for name in SERVICES]
+        self._cpu = {(p.pid, p.create_time): p.cpu_time for p in procs}
+        self._last_read = now
+        return Status(services, self._queue(now), self._tail(), now)
+
+    # -- rc.d ----------------------------------------------------------------------
+    def _rc_status(self) -> dict[str, _RcVerdict]:
+        """Every service's ``onestatus`` in one host.run."""
+        nonce = secrets.token_hex(8)
+        script = RC_SCRIPT.replace("@SERVICES@", " ".join(SERVICES)).replace("@NONCE@", nonce)
+        result = self.host.run(["/bin/sh", "-c", script], timeout=60)
+        verdicts, current = {}, None
+        for line in result.stdout.splitlines():
+            match = MARK.match(line)
+            if match and match.group(1) == nonce:
+                current = match.group(2)
+                verdicts[current] = _RcVerdict("", None, [], False, None)
+                if int(match.group(3)) == -1:
+                    verdicts[current].line = f"/etc/rc.d/{current} is not installed"
+            elif current and line.strip():
+                verdict = verdicts[current]
+                verdict.line = line.strip()
+                if match := RUNNING.match(verdict.line):
+                    verdict.running, verdict.pids = True, [int(p) for p in match[2].split()]
+                elif NOT_RUNNING.match(verdict.line):
+                    verdict.running, verdict.pids = False, []
+        return verdicts
+
+    # -- processes -------------------------------------------------------------------
+    def _main(self, name, procs, by_pid, verdict) -> ProcessInfo | None:
+        """The service's main process: rc.d's pid, else the pidfile's, else by name."""
+        names = procnames(name)
+        last = verdict or self._rc.get(name)
+        if last is not None and last.running:
+            for pid in last.pids:
+                if pid in by_pid:
+                    return by_pid[pid]
+        pid = self._pidfile(name)
+        if pid in by_pid and _named(by_pid[pid], names):
+            return by_pid[pid]
+        found = [p for p in procs if _named(p, names)]
+        roots = [p for p in found if p.ppid not in {q.pid for q in found}]
+        return min(roots, key=lambda p: (p.create_time, p.pid)) if roots else None
+
+    def _pidfile(self, name: str) -> int | None:
+        if name not in PIDFILES:
+            return None
+        try:
+            text = self.host.read_text(PIDFILES[name]).split()
+        except HostError:
+            return None
+        return int(text[0]) if text and text[0].isdigit() else None
+
+    def _helpers(self, name: str, main: ProcessInfo, procs) -> list[ProcessInfo]:
+        """Children of the main process (qmail-lspawn/rspawn/clean, the logger, the
+        connections being served) and the loggers whose ``-t`` tag names the service."""
+        return [p for p in procs if p.pid != main.pid
+                and (p.ppid == main.pid or (p.name in LOGGERS and _tag(p) == name))]
+
+    def _refresh_listeners(self, mains, rc_check: bool, now: float) -> None:
+        key = tuple(sorted((p.pid, p.create_time) for p in mains.values() if p))
+        missing = any(p and name != "qmailsend" and not self._listen_of([p.pid])
+                      for name, p in mains.items())
+        if (rc_check or key != self._listen_key
+                or (missing and now - self._listen_at >= LISTEN_RETRY_S)):
+            self._listeners = self.host.listeners()
+            self._listen_key, self._listen_at = key, now
+
+    def _listen_of(self, pids) -> list[str]:
+        return sorted({_address(l.address, l.port) for l in self._listeners if l.pid in pids})
+
+    def _service(self, name, main, procs, by_pid, knobs, now, interval) -> ServiceStatus:
+        enabled = knobs.yes(name)
+        verdict = self._rc.get(name)
+        unsure = bool(verdict and verdict.disagree
+                      and verdict.main_then == (main.pid if main else None))
+        running = verdict.running if unsure else main is not None
+        if main is not None:
+            self._seen_running.add(name)
+            self._stopped.discard(name)
+        if unsure:
+            state = "unsure"
+        elif running:
+            state = "running"
+        elif enabled and name not in self._stopped and (
+                name in self._seen_running or self._pidfile_dead(name, by_pid)):
+            state = "crashed"
+        else:
+            state = "stopped"
+        rc_line = verdict.line if verdict else ""
+        if main is None:
+            return ServiceStatus(name, enabled, running, state, [], None, 0.0, 0, [], "",
+                                 rc_line)
+        group = [main] + self._helpers(name, main, procs)
+        pids = [p.pid for p in group]
+        return ServiceStatus(
+            name, enabled, running, state, pids,
+            uptime_s=round(max(0.0, now - main.create_time), 1),
+            cpu_percent=round(self._cpu_percent(group, main, now, interval), 1),
+            rss_bytes=sum(p.rss_bytes for p in group),
+            listen=self._listen_of(pids), user=main.user, rc_status=rc_line)
+
+    def _pidfile_dead(self, name: str, by_pid) -> bool:
+        pid = self._pidfile(name)
+        return pid is not None and pid not in by_pid
+
+    def _cpu_percent(self, group, main, now, interval) -> float:
+        if interval is None or interval <= 0:
+            elapsed = now - main.create_time
+            return 100.0 * sum(p.cpu_time for p in group) / elapsed if elapsed > 0 else 0.0
+        used = sum(p.cpu_time - self._cpu.get((p.pid, p.create_time), 0.0) for p in group)
+        return max(0.0, 100.0 * used / interval)
+
+    # -- files -----------------------------------------------------------------------
+    def _text(self, path: str) -> str:
+        try:
+            return self.host.read_text(path)
+        except HostError:
+            return ""
+
+    def _queue(self, now: float) -> QueueStatus:
+        """qmail-qstat's counts: files in mess/*/ and in todo/; the oldest by mtime."""
+        times: list[float] = []
+        try:
+            splits = self.host.listdir(f"{QUEUE}/mess")
+        except HostError:
+            splits = []
+        for split in splits:
+            try:
+                times += [t for n, t in self.host.mtimes(f"{QUEUE}/mess/{split}").items()
+                          if n.isdigit()]
+            except HostError:
+                continue
+        try:
+            todo = sum(n.isdigit() for n in self.host.mtimes(f"{QUEUE}/todo"))
+        except HostError:
+            todo = 0
+        oldest = round(max(0.0, now - min(times)), 1) if times else None
+        return QueueStatus(len(times), todo, oldest)
+
+    def _tail(self) -> list[str]:
+        """The last lines of the mail log, reading only what was appended since."""
+        try:
+            if self._log_offset == 0:
+                _, size = self.host.read_from(MAILLOG, 0, 0)
+                self._seek(max(0, size - TAIL_BYTES))
+            data, size = self.host.read_from(MAILLOG, self._log_offset, TAIL_BYTES)
+            if size < self._log_offset:                   # rotated or truncated
+                self._log.clear()
+                self._seek(max(0, size - TAIL_BYTES))
+                data, size = self.host.read_from(MAILLOG, self._log_offset, TAIL_BYTES)
+            elif size > self._log_offset + len(data):     # grew by more than we read
+                self._seek(size - TAIL_BYTES)
+                data, size = self.host.read_from(MAILLOG, self._log_offset, TAIL_BYTES)
+        except HostError:
+            self._log.clear()
+            self._log_offset = 0
+            return []
+        if self._skip_partial:
+            cut = data.find(b"\n")
+            data = data[cut + 1:] if cut >= 0 else b""
+            self._log_offset += cut + 1 if cut >= 0 else 0
+            self._skip_partial = cut < 0
+        end = data.rfind(b"\n") + 1
+        self._log.extend(data[:end].decode("utf-8", "replace").splitlines())
+        self._log_offset += end
+        return list(self._log)
+
+    def _seek(self, offset: int) -> None:
+        """Start reading at ``offset``; a line cut there is dropped."""
+        self._log_offset = offset
+        self._skip_partial = offset > 0
+        if offset > 0:
+            self._log.clear()
+
+
+class _Knobs:
+    """rc.conf values as /etc/rc sees them: /etc/rc.conf over /etc/defaults/rc.conf."""
+
+    def __init__(self, defaults: str, conf: str):
+        self.texts = [self._parse(conf), self._parse(defaults)]
+
+    @staticmethod
+    def _parse(text: str) -> dict[str, str]:
+        try:
+            return {a.name: a.value for a in rcconf.assignments(text)}
+        except ValueError:          # sh could not read it either
+            return {}
+
+    def value(self, var: str, depth: int = 0) -> str | None:
+        """The value (``${x:-word}`` expanded); None when unset."""
+        for values in self.texts:
+            if var in values:
+                match = EXPANSION.match(values[var])
+                if not match or depth >= 8:
+                    return values[var]
+                inner = self.value(match[1], depth + 1)
+                if inner is None or (inner == "" and match[2].startswith(":")):
+                    return match[3]
+                return inner
+        return None
+
+    def yes(self, var: str) -> bool:
+        return (self.value(var) or "").lower() in YES
+
+
+def _named(proc: ProcessInfo, names: tuple[str, ...]) -> bool:
+    """rc.subr's match: the command's first word, or its basename, is the name."""
+    first = proc.cmdline[0].rsplit("/", 1)[-1] if proc.cmdline else ""
+    return proc.name in names or first in names
+
+
+def _tag(proc: ProcessInfo) -> str:
+    """The service a ``logger -t <tag>`` logs for: nbqmail/send, nbqmailsmtpd -> name."""
+    args = list(proc.cmdline)
+    for i, arg in enumerate(args):
+        if arg == "-t" and i + 1 < len(args):
+            tag = args[i + 1]
+        elif arg.startswith("-t") and len(arg) > 2:
+            tag = arg[2:]
+        else:
+            continue
+        tag = tag.replace("/", "")
+        return tag[2:] if tag.startswith("nb") else tag
+    return ""
+
+
+def _address(address: str, port: int) -> str:
+    return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
+
+
+# -- text ------------------------------------------------------------------------------
+def duration(seconds: float | None) -> str:
+    """42s, 12m05s, 3h12m, 2d03h; "-" for None."""
+    if seconds is None:
+        return "-"
+    s = int(seconds)
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m{s % 60:02d}s"
+    if s < 86400:
+        return f"{s // 3600}h{s % 3600 // 60:02d}m"
+    return f"{s // 86400}d{s % 86400 // 3600:02d}h"
+
+
+def size(count: int) -> str:
+    """Bytes as 812K, 12.3M, 1.1G."""
+    if count <= 0:
+        return "-"
+    for unit, scale in (("G", 1 << 30), ("M", 1 << 20)):
+        if count >= scale:
+            return f"{count / scale:.1f}{unit}"
+    return f"{math.ceil(count / 1024)}K"
+
+
+HEADER = ("SERVICE", "ENABLED", "STATE", "PID", "UPTIME", "CPU%", "RSS", "LISTEN", "USER")
+
+
+def render_text(status: Status) -> str:
+    """A table of the services, the queue line and the last log lines."""
+    rows = [HEADER]
+    for s in status.services:
+        pid = "-" if not s.pids else str(s.pids[0]) + (f" +{len(s.pids) - 1}"
+                                                        if len(s.pids) > 1 else "")
+        state = s.state.upper() if s.state in ("crashed", "unsure") else s.state
+        rows.append((s.name, "yes" if s.enabled else "no", state, pid,
+                     duration(s.uptime_s), f"{s.cpu_percent:.1f}" if s.pids else "-",
+                     size(s.rss_bytes), ",".join(s.listen) or "-", s.user or "-"))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(HEADER))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip()
+             for row in rows]
+    for s in status.services:
+        if s.state in ("crashed", "unsure"):
+            why = ("enabled in rc.conf but not running" if s.state == "crashed"
+                   else f"rc.d says: {s.rc_status or '?'}; the process list disagrees")
+            lines.append(f"! {s.name} {s.state}: {why}; "
+                         f"try: /etc/rc.d/{s.name} restart")
+    q = status.queue
+    lines += ["", f"queue: {q.messages} message{'s' * (q.messages != 1)}, "
+                  f"{q.unprocessed} not yet preprocessed, oldest {duration(q.oldest_s)}"]
+    lines += ["", f"{MAILLOG} (last {len(status.log)} lines):" if status.log
+              else f"{MAILLOG}: no lines"]
+    lines += [f"  {line}" for line in status.log]
+    return "\n".join(lines) + "\n"
