@@ -32,6 +32,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="continue the last unfinished run")
     validate = commands.add_parser("validate", help="check a profile (exit 0 valid, 1 not)")
     validate.add_argument("profile")
+    status = commands.add_parser("status", help="services, queue and mail log of the host")
+    status.add_argument("--format", choices=("text", "json"), default="text")
+    status.add_argument("--watch", type=_seconds, metavar="SECONDS",
+                        help="redraw every SECONDS until Ctrl+C")
     undo = commands.add_parser("undo", help="restore the files a run changed")
     undo.add_argument("--run", metavar="ID", help="run id (default: the newest)")
     undo.add_argument("--yes", action="store_true")
@@ -55,6 +59,16 @@ def build_parser() -> argparse.ArgumentParser:
     stop = actions.add_parser("stop", help="stop every process of the sandbox")
     stop.add_argument("path", type=Path)
     return parser
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds")
+    return value
 
 
 def _sandbox(args) -> int:
@@ -120,6 +134,10 @@ def _headless(args) -> int:
         return headless.cmd_plan(host, args.profile, args.format)
     if args.command == "apply":
         return headless.cmd_apply(host, args.profile, args.yes, args.resume)
+    if args.command == "status":
+        from .commands.status import cmd_status
+
+        return cmd_status(host, args.format, args.watch, args.target)
     return headless.cmd_undo(host, args.run, args.yes)
 
 
@@ -128,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "sandbox":
         return _sandbox(args)
-    if args.command in ("probe", "plan", "apply", "validate", "undo"):
+    if args.command in ("probe", "plan", "apply", "validate", "undo", "status"):
         return _headless(args)
     return _tui(args)
 
