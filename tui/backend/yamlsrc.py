@@ -119,5 +119,8 @@ def _convert(node, path: tuple, lines: dict, filename: str, depth: int):
     constructor = yaml.SafeLoader("")
     try:
         return constructor.construct_object(node, deep=True)
-    except (yaml.YAMLError, ValueError, OverflowError) as exc:
-        raise SourceError(f"{_where(filename, node)}: cannot read value: {exc}") from None
+    except (yaml.YAMLError, ValueError, OverflowError, IndexError, KeyError):
+        # e.g. "!!int" with no digits, "!!bool maybe", an integer of 5,000 digits
+        shown = node.value if len(node.value) <= 40 else node.value[:40] + "..."
+        kind = node.tag.rpartition(":")[2]
+        raise SourceError(f"{_where(filename, node)}: cannot read {shown!r} as {kind}") from None
