@@ -453,8 +453,18 @@ def _flow(value) -> str:
     text = text[:-5] if text.endswith("\n...\n") else text
     text = text.rstrip("\n")  # not strip(): a value may end in Unicode spaces
     if "\n" in text or yaml.safe_load(text) != value:
-        return json.dumps(value)  # JSON is YAML too, with every character escaped
+        # JSON is YAML too, with every character escaped, but for YAML "\ud800\udc00"
+        # is two lone surrogates: a character beyond U+FFFF is written "\U00010000"
+        return _PAIR.sub(_astral, json.dumps(value))
     return text
+
+
+_PAIR = re.compile(r"(?<!\\)((?:\\\\)*)\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})")
+
+
+def _astral(match: re.Match) -> str:
+    high, low = int(match[2], 16), int(match[3], 16)
+    return f"{match[1]}\\U{0x10000 + (high - 0xD800) * 0x400 + low - 0xDC00:08x}"
 
 
 def _dump_section(obj, path: tuple, indent: str) -> list[str]:
