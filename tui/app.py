@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import time
-from typing import Callable
+from typing import Callable, Iterable
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.screen import Screen
 
 from .backend.profile import dump
 from .backend.session import Session
@@ -36,6 +37,8 @@ class WizardApp(App):
     clock: Callable[[], float] = staticmethod(time.monotonic)
     #: Id of the next new apply run; None: the engine's UTC timestamp (screenshots pin it).
     run_id: str | None = None
+    #: Applied to each live Status before the Dashboard shows it (screenshots pin figures).
+    status_filter: Callable = staticmethod(lambda status: status)
 
     def __init__(self, session: Session, save_path: str = "qmail-wizard-profile.yaml") -> None:
         super().__init__()
@@ -44,6 +47,21 @@ class WizardApp(App):
 
     def on_mount(self) -> None:
         self.push_screen(WelcomeScreen(self.session))
+
+    def on_probed(self, message) -> None:
+        """Welcome's probe (bubbled up): qmail-send already runs, so open the Dashboard."""
+        if self.session.state.running("qmailsend"):
+            self.open_dashboard()
+
+    def open_dashboard(self) -> None:
+        self.push_screen(screen_class("dashboard")(self.session))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        if screen.name != "dashboard":
+            yield SystemCommand("Dashboard: live service state (qmail-wizard status)",
+                                "Services, queue and mail log; start, stop, restart, flush, "
+                                "test mail", self.open_dashboard)
 
     def on_advance(self, message: Advance) -> None:
         index = FLOW.index(message.screen_name)

@@ -1,0 +1,124 @@
+"""Dashboard on a sandbox installed by `apply profiles/default.yaml --yes`: opened at
+launch, live state within 2 s of a crash behind the wizard's back, actions that act."""
+from __future__ import annotations
+
+import time
+
+import pytest
+from textual.widgets import Footer, Static
+
+from tests.e2e.cli import wizard
+from tui.app import WizardApp
+from tui.backend.hosts import SandboxHost
+from tui.backend.session import Session
+from tui.sandbox.handle import Sandbox
+from tui.screens.dashboard import DashboardScreen
+from tui.screens.welcome import WelcomeScreen
+from tui.widgets.log_pane import LogPane
+from tui.widgets.service_table import ServiceTable
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory):
+    """One sandbox with qmail installed and running, shared by this module's tests."""
+    box = Sandbox.create(tmp_path_factory.mktemp("dash") / "host", pace=0.02)
+    try:
+        result = wizard(box, "apply", "profiles/default.yaml", "--yes")
+        assert result.returncode == 0, result.stdout + result.stderr
+        yield box
+    finally:
+        box.stop()
+
+
+def launch(box) -> WizardApp:
+    return WizardApp(Session(SandboxHost(box.paths.base)))
+
+
+async def until(pilot, predicate, what: str, deadline: float = 20.0) -> float:
+    """Let the app run until ``predicate()`` holds; the seconds it took."""
+    start = time.monotonic()
+    while not predicate():
+        assert time.monotonic() - start < deadline, f"timed out waiting for {what}"
+        await pilot.pause(0.02)
+    return time.monotonic() - start
+
+
+async def open_dashboard(pilot) -> DashboardScreen:
+    await until(pilot, lambda: isinstance(pilot.app.screen, DashboardScreen), "the dashboard")
+    screen = pilot.app.screen
+    await until(pilot, lambda: screen.status is not None, "the first status read")
+    return screen
+
+
+def state(screen, name: str) -> str:
+    table = screen.query_one(ServiceTable)
+    return str(table.get_cell(name, "state"))
+
+
+def text(screen, selector: str) -> str:
+    return str(screen.query_one(selector, Static).render())
+
+
+async def test_launch_opens_the_dashboard_that_fits_80x24(installed):
+    app = launch(installed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_dashboard(pilot)
+        assert state(screen, "qmailsend") == "running"
+        assert state(screen, "qmailsmtpd") == "running"
+        assert state(screen, "postfix") == "stopped"
+        assert text(screen, "#health") == "All 3 enabled services are running"
+        assert text(screen, "#queue").startswith("Queue: 0 messages")
+        table = screen.query_one(ServiceTable)
+        port = installed.config["ports"]["smtp"]
+        assert str(table.get_cell("qmailsmtpd", "listen")) == f"127.0.0.1:{port}"
+        assert "user" not in [c.value for c in table.columns]       # dropped at 80 wide
+        assert table.virtual_size.width <= table.size.width          # no clipped column
+        await until(pilot, lambda: screen.query_one(LogPane).shown, "the mail log")
+        footer = {b.key for _, b, enabled, *_ in screen.active_bindings.values()
+                  if b.show and enabled}
+        assert {"s", "t", "r", "l", "f", "m", "w"} <= footer
+        assert app.screen.query_one(Footer).size.width == 80
+
+        await pilot.press("w")                        # the wizard, to reconfigure
+        await until(pilot, lambda: isinstance(app.screen, WelcomeScreen), "Welcome")
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"dashboard", "enter")
+        await open_dashboard(pilot)
+
+        await pilot.resize_terminal(120, 40)
+        await until(pilot, lambda: "user" in [c.value for c in
+                                              app.screen.query_one(ServiceTable).columns],
+                    "the user column at 120 wide")
+        assert str(app.screen.query_one(ServiceTable).get_cell("qmailsend", "user")) == "qmails"
+
+
+async def test_crash_is_shown_within_2s_and_restart_brings_it_back(installed):
+    app = launch(installed)
+    host = SandboxHost(installed.paths.base)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_dashboard(pilot)
+        await until(pilot, lambda: state(screen, "qmailsend") == "running", "qmail-send up")
+        pid = next(p.pid for p in host.processes() if p.name == "qmail-send")
+        assert installed.exec(["kill", "-KILL", str(pid)]).returncode == 0
+        elapsed = await until(pilot, lambda: state(screen, "qmailsend") == "CRASHED",
+                              "the crash on screen", deadline=5)
+        assert elapsed < 2.0, elapsed
+        assert "qmailsend CRASHED" in text(screen, "#health")
+
+        assert screen.query_one(ServiceTable).selected() == "qmailsend"
+        await pilot.press("r")
+        await until(pilot, lambda: not screen.busy, "the restart")
+        assert text(screen, "#result").startswith("$ /etc/rc.d/qmailsend restart")
+        await until(pilot, lambda: state(screen, "qmailsend") == "running", "qmail-send back")
+        assert installed.exec(["/etc/rc.d/qmailsend", "status"]).returncode == 0
+
+        await pilot.press("m")
+        await until(pilot, lambda: not screen.busy, "the test message", deadline=30)
+        result = text(screen, "#result")
+        assert result.startswith("✓ Test message to postmaster delivered to"), result
+        assert "/home/admin/Maildir/new/" in result
+
+        await pilot.press("f")
+        await until(pilot, lambda: not screen.busy, "the flush")
+        assert text(screen, "#result").startswith("$ /etc/rc.d/qmailsend flush")

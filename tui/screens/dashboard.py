@@ -1,0 +1,242 @@
+"""Dashboard: the services, the queue and the mail log, live; actions on the services.
+
+A thread worker reads the host once a second (``StatusReader``; rc.d ``status`` every
+``RC_EVERY`` reads, psutil and files in between) and posts each ``Status``; the actions
+run in their own workers and wake the reader so their effect shows at once.  The app's
+``status_filter`` (identity, pinned by the screenshots) is applied before rendering.
+"""
+from __future__ import annotations
+
+import threading
+
+from textual import work
+from textual.worker import get_current_worker
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from ..backend.hosts import HostError
+from ..backend.services import act, flush
+from ..backend.session import Session
+from ..backend.status import Status, StatusReader
+from ..backend.verify import send_test_message
+from ..widgets.log_pane import LogPane
+from ..widgets.service_table import WIDE, ServiceTable, uptime_text
+
+#: Seconds between reads; every RC_EVERY-th read also runs the rc.d scripts' status.
+INTERVAL = 1.0
+RC_EVERY = 5
+LOG = "/var/log/maillog"
+
+
+class StatusRead(Message):
+    def __init__(self, status: Status) -> None:
+        super().__init__()
+        self.status = status
+
+
+class StatusFailed(Message):
+    def __init__(self, error: str) -> None:
+        super().__init__()
+        self.error = error
+
+
+class ActionDone(Message):
+    """An action ended; ``text`` is what the result line shows."""
+
+    def __init__(self, text: str, ok: bool) -> None:
+        super().__init__()
+        self.text = text
+        self.ok = ok
+
+
+def health(status: Status) -> tuple[str, bool]:
+    """One line on the enabled services, and whether all of them run."""
+    enabled = [s for s in status.services if s.enabled]
+    down = [s for s in enabled if not s.running]
+    if not down:
+        return f"All {len(enabled)} enabled services are running", True
+    named = ", ".join(f"{s.name} {'CRASHED' if s.state == 'crashed' else s.state}"
+                      for s in down)
+    return f"{named}: select it and press s (start) or r (restart)", False
+
+
+def queue_text(status: Status) -> str:
+    queue = status.queue
+    oldest = uptime_text(queue.oldest_s) if queue.oldest_s is not None else "-"
+    return (f"Queue: {queue.messages} message{'s' if queue.messages != 1 else ''} · "
+            f"{queue.unprocessed} not yet preprocessed · oldest {oldest}")
+
+
+def command_text(command: str, result) -> tuple[str, bool]:
+    """``$ command`` with its output (or its exit status when it printed nothing)."""
+    output = " · ".join(line.strip() for line in
+                        (result.stdout + result.stderr).splitlines() if line.strip())
+    if result.rc:
+        output = f"exit status {result.rc}" + (f": {output}" if output else "")
+    return f"$ {command}" + (f"  → {output}" if output else ""), result.rc == 0
+
+
+class DashboardScreen(Screen):
+    CSS_PATH = "dashboard.tcss"
+    BINDINGS = [
+        Binding("s", "act('start')", "Start"),
+        Binding("t", "act('stop')", "Stop"),
+        Binding("r", "act('restart')", "Restart"),
+        Binding("l", "act('reload')", "Reload"),
+        Binding("f", "flush", "Flush"),
+        Binding("m", "test_mail", "Test mail"),
+        Binding("w", "wizard", "Wizard"),
+        Binding("escape", "app.pop_screen", "Back", show=False),
+        Binding("ctrl+s", "app.save_profile", "Save profile", show=False),
+    ]
+    SUB_TITLE = "Dashboard"
+    HINT = ("↑/↓ selects a service; s t r l act on it, f flushes the queue, m sends a "
+            "test message to postmaster")
+
+    def __init__(self, session: Session) -> None:
+        super().__init__(name="dashboard")
+        self.session = session
+        self.reader = StatusReader(session.host)
+        self.status: Status | None = None
+        self.busy = False
+        self.stop_event = threading.Event()
+        self.wake_event = threading.Event()
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="body"):
+            yield Static("Reading the services...", classes="screen-title", id="health")
+            yield ServiceTable(id="services")
+            yield Static("", id="queue")
+            yield LogPane(id="log")
+            yield Static(self.HINT, id="result", classes="hint")
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.query_one(LogPane).border_title = LOG
+        self.query_one(ServiceTable).focus()
+        self.watch_host(self.stop_event, self.wake_event, self.app.status_filter)
+
+    def on_unmount(self) -> None:
+        self.stop_event.set()
+        self.wake_event.set()
+
+    # -- the live state -------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="status")
+    def watch_host(self, stop: threading.Event, wake: threading.Event, pin) -> None:
+        reads, worker = 0, get_current_worker()
+        while not (stop.is_set() or worker.is_cancelled):
+            try:
+                status = self.reader.read(rc_check=reads % RC_EVERY == 0)
+            except HostError as exc:
+                self.post_message(StatusFailed(str(exc)))
+            else:
+                self.post_message(StatusRead(pin(status)))
+            reads += 1
+            wake.wait(INTERVAL)
+            wake.clear()
+
+    def on_status_read(self, message: StatusRead) -> None:
+        status = self.status = message.status
+        self.query_one(ServiceTable).show(status.services, self.size.width >= WIDE)
+        line, ok = health(status)
+        headline = self.query_one("#health", Static)
+        headline.update(line)
+        headline.set_class(not ok, "error")
+        self.query_one("#queue", Static).update(queue_text(status))
+        self.query_one(LogPane).follow(status.log)
+        self.refresh_bindings()
+
+    def on_status_failed(self, message: StatusFailed) -> None:
+        headline = self.query_one("#health", Static)
+        headline.update(f"Cannot read the host: {message.error}")
+        headline.add_class("error")
+
+    def on_resize(self) -> None:
+        if self.status is not None:
+            self.query_one(ServiceTable).show(self.status.services, self.size.width >= WIDE)
+
+    # -- actions --------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("act", "flush", "test_mail"):
+            return self.status is not None and not self.busy
+        return True
+
+    def begin(self, text: str) -> None:
+        self.busy = True
+        self.set_result(text, True)
+        self.refresh_bindings()
+
+    def set_result(self, text: str, ok: bool) -> None:
+        result = self.query_one("#result", Static)
+        result.update(text)
+        result.set_class(not ok, "error")
+
+    def action_act(self, action: str) -> None:
+        name = self.query_one(ServiceTable).selected()
+        if name is None:
+            return
+        self.begin(f"Running /etc/rc.d/{name} {action}...")
+        self.run_action(name, action)
+
+    def action_flush(self) -> None:
+        self.begin("Flushing the queue (/etc/rc.d/qmailsend flush)...")
+        self.run_flush()
+
+    def action_test_mail(self) -> None:
+        self.begin("Sending a test message to postmaster...")
+        self.run_test_mail()
+
+    def action_wizard(self) -> None:
+        """Back to the wizard's first screen, to reconfigure."""
+        while len(self.app.screen_stack) > 2:
+            self.app.pop_screen()
+
+    @work(thread=True, group="action")
+    def run_action(self, name: str, action: str) -> None:
+        def run() -> tuple[str, bool]:
+            if action in ("stop", "restart"):       # not a crash while it is down
+                self.reader.expect(name, running=False)
+            result = act(self.session.host, name, action)
+            if action in ("start", "restart"):
+                self.reader.expect(name, running=True)
+            return command_text(f"/etc/rc.d/{name} {action}", result)
+        self.finish(run)
+
+    @work(thread=True, group="action")
+    def run_flush(self) -> None:
+        self.finish(lambda: command_text("/etc/rc.d/qmailsend flush",
+                                         flush(self.session.host)))
+
+    @work(thread=True, group="action")
+    def run_test_mail(self) -> None:
+        def send() -> tuple[str, bool]:
+            delivery = send_test_message(self.session.host, state=self.session.state)
+            if delivery.ok:
+                return (f"✓ Test message to {delivery.recipient} delivered to "
+                        f"{delivery.target} after {delivery.seconds:.1f} s: {delivery.path}",
+                        True)
+            return (f"✗ Test message to {delivery.recipient} not delivered after "
+                    f"{delivery.seconds:.1f} s: {delivery.detail}", False)
+        self.finish(send)
+
+    def finish(self, produce) -> None:
+        """Worker side: post what ``produce()`` says (or the host error), wake the reader."""
+        try:
+            text, ok = produce()
+        except HostError as exc:
+            text, ok = f"Cannot reach the host: {exc}", False
+        self.post_message(ActionDone(text, ok))
+        self.wake_event.set()
+
+    def on_action_done(self, message: ActionDone) -> None:
+        self.busy = False
+        self.set_result(message.text, message.ok)
+        self.refresh_bindings()
+
+
+SCREEN = DashboardScreen

@@ -1,0 +1,111 @@
+"""The Dashboard's service table: one row per rc.d service, keyed by the service name.
+
+Below ``WIDE`` cells the table drops the user column and abbreviates pids and listen
+addresses, so that it fits an 80-column terminal.
+"""
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import DataTable
+
+#: Terminal width from which every column is shown in full.
+WIDE = 100
+#: (key, wide label, narrow label, right-aligned); None: dropped when narrow.
+COLUMNS = (
+    ("name", "Service", "Service", False),
+    ("boot", "At boot", "Boot", False),
+    ("state", "State", "State", False),
+    ("pids", "PIDs", "PID", False),
+    ("uptime", "Uptime", "Up", True),
+    ("cpu", "CPU %", "CPU%", True),
+    ("rss", "RSS", "RSS", True),
+    ("listen", "Listen", "Listen", False),
+    ("user", "User", None, False),
+)
+NONE = "-"
+
+
+def uptime_text(seconds: float | None) -> str:
+    """42s, 5m03s, 2h05m, 3d04h."""
+    if seconds is None:
+        return NONE
+    seconds = int(seconds)
+    for size, unit, sub_size, sub_unit in ((86400, "d", 3600, "h"), (3600, "h", 60, "m"),
+                                           (60, "m", 1, "s")):
+        if seconds >= size:
+            return f"{seconds // size}{unit}{seconds % size // sub_size:02d}{sub_unit}"
+    return f"{seconds}s"
+
+
+def size_text(count: int) -> str:
+    """Bytes as 640K, 1.2M, 3.4G."""
+    if not count:
+        return NONE
+    for unit, size in (("G", 1 << 30), ("M", 1 << 20)):
+        if count >= size:
+            return f"{count / size:.1f}{unit}"
+    return f"{max(1, count >> 10)}K"
+
+
+def first_and_more(items: list, wide: bool, keep: int = 4) -> str:
+    """All items (up to ``keep``) when wide, else the first and a count of the rest."""
+    shown = list(map(str, items[:keep if wide else 1]))
+    more = len(items) - len(shown)
+    return (" " if wide else "").join(shown) + (f" +{more}" if wide and more else
+                                                f"+{more}" if more else "")
+
+
+class ServiceTable(DataTable):
+    """The services with their live figures; ``show(status.services, wide)`` refreshes it."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+        self.layout_key: tuple[bool, tuple[str, ...]] | None = None
+
+    def show(self, services: list, wide: bool) -> None:
+        """Rebuild when the width class or the services change, else update the cells."""
+        columns = [(key, Text(wide_label if wide else narrow, justify="right" if right
+                              else "left"))
+                   for key, wide_label, narrow, right in COLUMNS if wide or narrow]
+        layout = (wide, tuple(service.name for service in services))
+        if layout != self.layout_key:
+            row = self.cursor_row
+            self.clear(columns=True)
+            for key, label in columns:
+                self.add_column(label, key=key)
+            for service in services:
+                self.add_row(*self.cells(service, wide).values(), key=service.name)
+            self.layout_key = layout
+            self.move_cursor(row=min(row, len(services) - 1))
+            return
+        for service in services:
+            for key, value in self.cells(service, wide).items():
+                self.update_cell(service.name, key, value)
+
+    def selected(self) -> str | None:
+        """The name of the service under the cursor."""
+        if not self.row_count:
+            return None
+        return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+
+    def cells(self, service, wide: bool) -> dict[str, object]:
+        theme = self.app.current_theme
+        state = {"running": Text("running", style=theme.success or ""),
+                 "stopped": Text("stopped"),
+                 "crashed": Text("CRASHED", style=f"bold {theme.error}"),
+                 "unsure": Text("unsure", style=f"bold {theme.warning}")}.get(
+                     service.state, Text(service.state))
+        alive = bool(service.pids)
+        cells = {
+            "name": service.name,
+            "boot": "enabled" if service.enabled else "off",
+            "state": state,
+            "pids": first_and_more(service.pids, wide) or NONE,
+            "uptime": Text(uptime_text(service.uptime_s), justify="right"),
+            "cpu": Text(f"{service.cpu_percent:.1f}" if alive else NONE, justify="right"),
+            "rss": Text(size_text(service.rss_bytes), justify="right"),
+            "listen": first_and_more(service.listen, wide, keep=2) or NONE,
+        }
+        if wide:
+            cells["user"] = service.user or NONE
+        return cells
