@@ -30,6 +30,9 @@ def build_parser() -> argparse.ArgumentParser:
     apply.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     apply.add_argument("--resume", action="store_true",
                        help="continue the last unfinished run")
+    verify = commands.add_parser("verify", help="check that qmail runs, is safe and "
+                                 "delivers (exit 0: all pass, 1: any fails)")
+    verify.add_argument("--format", choices=("text", "json"), default="text")
     validate = commands.add_parser("validate", help="check a profile (exit 0 valid, 1 not)")
     validate.add_argument("profile")
     status = commands.add_parser("status", help="services, queue and mail log of the host")
@@ -134,6 +137,9 @@ def _headless(args) -> int:
         return headless.cmd_plan(host, args.profile, args.format)
     if args.command == "apply":
         return headless.cmd_apply(host, args.profile, args.yes, args.resume)
+    if args.command == "verify":
+        from .commands.verify import cmd_verify
+        return cmd_verify(host, args.format)
     if args.command == "status":
         from .commands.status import cmd_status
 
@@ -146,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "sandbox":
         return _sandbox(args)
-    if args.command in ("probe", "plan", "apply", "validate", "undo", "status"):
+    if args.command in ("probe", "plan", "apply", "validate", "undo", "status", "verify"):
         return _headless(args)
     return _tui(args)
 

@@ -115,6 +115,8 @@ class ApplyResult:
     resumed: bool = False
     #: things the user should know, e.g. an unfinished earlier run that was not resumed
     notes: list[str] = field(default_factory=list)
+    #: the verify step's checks (tui.backend.verify.Check); a failing one fails the run
+    checks: list = field(default_factory=list)
 
     @property
     def log(self) -> str:
@@ -131,8 +133,12 @@ class _ActionFailed(Exception):
 # -- apply -------------------------------------------------------------------------------
 def apply(host: Host, replan: Callable[[], Plan], run_id: str | None = None,
           resume: bool = False, progress: Callable[[object], None] | None = None,
-          cancel: threading.Event | None = None) -> ApplyResult:
+          cancel: threading.Event | None = None,
+          verify: Callable[[], list] | None = None) -> ApplyResult:
     """Apply what ``replan()`` plans, step by step; see the module docstring.
+
+    ``verify()`` runs in the last step ("verify") and returns the checks
+    (tui.backend.verify); any failing check fails the run, naming it and its fix.
 
     ``resume`` continues the newest run (or ``run_id``) if it did not finish.
     Raises LockHeld while another run holds the lock, ApplyError when there is
@@ -140,7 +146,7 @@ def apply(host: Host, replan: Callable[[], Plan], run_id: str | None = None,
     """
     with Lock(host):
         record, notes = _open_run(host, run_id, resume)
-        run = _Run(host, record, progress or (lambda event: None), cancel)
+        run = _Run(host, record, progress or (lambda event: None), cancel, verify)
         return run.execute(replan, resume, notes)
 
 
@@ -177,11 +183,13 @@ def _taken(host: Host, run_id: str) -> bool:
 
 
 class _Run:
-    def __init__(self, host: Host, record: Journal, emit, cancel):
+    def __init__(self, host: Host, record: Journal, emit, cancel, verify):
         self.host = host
         self.record = record
         self.emit = emit
         self.cancel = cancel
+        self.verify = verify
+        self.checks: list = []
         self.log = RunLog(host, record.run_id)
         self.backups = Backups(host, record.run_id)
         self.last_line = ""
@@ -209,6 +217,9 @@ class _Run:
                     command = action.describe()
                     self._check_cancel()
                     self._act(step, action)
+                if step_id == "verify" and self.verify is not None:
+                    command = "qmail-wizard verify"
+                    self._run_checks()
                 self._step_done(step)
         except stream.Cancelled:
             return self._fail(step_id, command, None,
@@ -226,7 +237,8 @@ class _Run:
         changed = ", ".join(record.changed) or "nothing"
         self.log.note(f"run {record.run_id} done; changed: {changed}")
         self.emit(Finished(record.run_id, tuple(record.changed)))
-        return ApplyResult(True, record.run_id, record.changed, None, resumed, notes)
+        return ApplyResult(True, record.run_id, record.changed, None, resumed, notes,
+                           self.checks)
 
     def _check_cancel(self) -> None:
         if self.cancel is not None and self.cancel.is_set():
@@ -248,7 +260,24 @@ class _Run:
         self.log.note(f"[{step_id}] FAILED: {command + ' ' if command else ''}{detail}")
         self.emit(Failed(failure))
         return ApplyResult(False, self.record.run_id, self.record.changed, failure,
-                           bool(self.record.resumed), notes)
+                           bool(self.record.resumed), notes, self.checks)
+
+    def _run_checks(self) -> None:
+        """The verify step: every check as an output line; the failing ones fail it."""
+        self.last_line = ""
+        self.emit(ActionStarted("qmail-wizard verify"))
+        self.log.note("[verify] checks (qmail-wizard verify):")
+        started = time.monotonic()
+        self.checks = self.verify()
+        for check in self.checks:
+            self._line(f"{'PASS' if check.ok else 'FAIL'} {check.id}: {check.detail}"
+                       + ("" if check.ok else f" Fix: {check.fix}"))
+        self.log.note(f"[verify] checks done in {time.monotonic() - started:.2f} s")
+        self._check_cancel()
+        failed = [check for check in self.checks if not check.ok]
+        if failed:
+            raise _ActionFailed(None, "found problems: " + "; ".join(
+                f"check '{c.id}' failed: {c.detail} (fix: {c.fix})" for c in failed))
 
     # -- actions --------------------------------------------------------------------
     def _act(self, step: Step, action) -> None:

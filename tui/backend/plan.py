@@ -35,7 +35,7 @@ TITLES = {
     "mta-switch": "Replace postfix as the system MTA",
     "rcconf": "Services enabled in /etc/rc.conf",
     "services": "Start services (in order)",
-    "verify": "Check qmail-send runs and SMTP answers",
+    "verify": "Verify qmail (services, SMTP, relay, aliases, a test delivery)",
 }
 #: control files each service reads when it starts (restart when they change) and
 #: those qmail-send re-reads on SIGHUP (reload is enough).
@@ -134,8 +134,11 @@ def _plan_steps(profile: Profile, state: HostState, catalog) -> Plan:
     _mta_switch(steps["mta-switch"], profile, state)
     _rcconf(steps["rcconf"], profile, state)
     _services(steps["services"], profile, state)
-    steps["verify"].notes.append("qmail-send must run and the SMTP listener must answer "
-                                 "with a 220 greeting naming control/me.")
+    steps["verify"].notes.append(
+        "qmail-wizard verify: qmail-send and the enabled listeners run where rc.conf says, "
+        "SMTP greets as control/me, rcpthosts is set and relaying is refused, the system "
+        "aliases deliver, a test message to postmaster arrives, postfix is off, mailer.conf "
+        "points at qmail and nothing else holds the SMTP port. A failing check fails apply.")
     return Plan([steps[step_id] for step_id in STEP_IDS])
 
 

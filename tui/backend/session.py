@@ -5,10 +5,9 @@ the host is blocking and is called from a worker thread, never from the UI loop.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from .checks import smtp_address
 from .discover import profile_from_state
 from .hosts import Host
 from .model import Profile
@@ -16,6 +15,7 @@ from .plan import host_catalog, install_method, make_plan
 from .probe import HostState, probe
 from .profile import Problem, dump, read, validate
 from .steps import Plan
+from .verify import Check, smtp_address
 
 
 @dataclass
@@ -40,6 +40,8 @@ class Session:
     profile: Profile | None = None
     profile_path: str | None = None
     plan: Plan | None = None
+    #: the checks of the last apply's verify step (set by the Apply screen)
+    checks: list[Check] = field(default_factory=list)
 
     def probe(self) -> HostSummary:
         """Read the host (one round trip, plus its sockets) and prefill the profile."""
@@ -47,7 +49,7 @@ class Session:
         self.catalog = host_catalog(self.state)
         if self.profile is None:
             self.profile = profile_from_state(self.state, self.catalog)
-        _address, port = smtp_address(self.state)
+        _address, port = smtp_address(self.host, self.state)
         names = {p.pid: p.name for p in self.host.processes()}
         holders = sorted({f"{names.get(l.pid, '?')} (pid {l.pid})"
                           for l in self.host.listeners() if l.port == port})

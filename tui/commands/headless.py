@@ -12,13 +12,13 @@ from pathlib import Path
 
 from ..backend import apply as apply_mod
 from ..backend import catalog as catalog_mod
-from ..backend.checks import final_check
 from ..backend.discover import profile_from_state
 from ..backend.hosts import Host, HostError
 from ..backend.plan import PlanError, host_catalog, install_method, make_plan
 from ..backend.probe import HostState, probe
 from ..backend.profile import ProfileError, dump, read, validate
 from ..backend.report import plan_json, plan_text
+from ..backend.verify import render_text, verify
 from ..backend.yamlsrc import SourceError
 
 
@@ -115,16 +115,16 @@ def cmd_apply(host: Host, path: str, yes: bool, resume: bool) -> int:
 
     try:
         result = apply_mod.apply(host, replan, resume=resume,
-                                 progress=apply_mod.stderr_reporter(sys.stderr))
+                                 progress=apply_mod.stderr_reporter(sys.stderr),
+                                 verify=lambda: verify(host))
     except (apply_mod.LockHeld, apply_mod.ApplyError, PlanError, HostError) as exc:
         return _fail(str(exc))
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
+    if result.checks:
+        sys.stdout.write(render_text(result.checks))
     if not result.ok:
         return _fail(result.failure.render(path))
-    problems = final_check(host, probe(host), profile)
-    if problems:
-        return _fail("apply finished, but the final check failed: " + " ".join(problems))
     changed = ", ".join(result.changed) if result.changed else "nothing (already as profiled)"
     print(f"Applied {path} (run {result.run_id}): changed {changed}. Log: {result.log}")
     return 0

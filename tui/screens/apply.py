@@ -1,8 +1,8 @@
 """Apply: runs the plan in a worker and shows each step, the live output and the time.
 
 The engine (tui.backend.apply) re-plans from the real host state as it goes; its
-progress events arrive here as ``Progressed`` messages.  After it, the final check
-(qmail-send runs, SMTP answers) runs in the same worker.  On a failure or a cancel
+progress events arrive here as ``Progressed`` messages.  Its last step runs the
+checks of tui.backend.verify; they are kept in ``session.checks`` for Done.  On a failure or a cancel
 the screen offers r (resume) and a / Esc (back to the plan).
 """
 from __future__ import annotations
@@ -19,12 +19,11 @@ from textual.widgets import Footer, Header, Log, ProgressBar, Static
 
 from ..backend.apply import (ActionStarted, ApplyError, ApplyResult, Failed, Finished,
                              LockHeld, OutputLine, Prompt, StepFinished, StepStarted, apply)
-from ..backend.checks import final_check
 from ..backend.hosts import HostError
 from ..backend.plan import PlanError
-from ..backend.probe import probe
 from ..backend.session import Session
 from ..backend.steps import STEP_IDS
+from ..backend.verify import verify
 from ..messages import Advance
 from ..widgets.step_list import StepList
 
@@ -38,16 +37,15 @@ class Progressed(Message):
 
 
 class ApplyEnded(Message):
-    """The run ended; ``problems`` is the final check's list (None when it failed)."""
+    """The run ended (its checks are in ``result.checks`` and ``session.checks``)."""
 
-    def __init__(self, result: ApplyResult, problems: list[str] | None) -> None:
+    def __init__(self, result: ApplyResult) -> None:
         super().__init__()
         self.result = result
-        self.problems = problems
 
 
 class ApplyRefused(Message):
-    """Apply could not start or the final check could not run; ``text`` says why."""
+    """Apply could not start; ``text`` says why."""
 
     def __init__(self, text: str) -> None:
         super().__init__()
@@ -124,17 +122,12 @@ class ApplyScreen(Screen):
         try:
             result = apply(host, lambda: session.make_plan(), run_id=run_id, resume=resume,
                            progress=lambda event: self.post_message(Progressed(event)),
-                           cancel=cancel)
+                           cancel=cancel, verify=lambda: verify(host, cancel=cancel))
         except (LockHeld, ApplyError, PlanError, HostError) as exc:
             self.post_message(ApplyRefused(f"Apply did not start: {exc}"))
             return
-        problems = None
-        if result.ok:
-            try:
-                problems = final_check(host, probe(host), session.profile)
-            except HostError as exc:
-                problems = [f"the final check could not read the host: {exc}"]
-        self.post_message(ApplyEnded(result, problems))
+        session.checks = result.checks
+        self.post_message(ApplyEnded(result))
 
     def tick(self) -> None:
         self.query_one("#elapsed", Static).update(elapsed_text(self.app.clock() - self.started))
@@ -160,7 +153,7 @@ class ApplyScreen(Screen):
             self.finished_steps += 1
             self.query_one(ProgressBar).update(progress=self.finished_steps)
         elif isinstance(event, Finished):
-            self.set_status(f"All steps done (run {event.run_id}); checking that qmail runs...")
+            self.set_status(f"All steps done and verified (run {event.run_id}).")
         elif isinstance(event, Failed):
             failure = event.failure
             steps.set_state(failure.step, "cancelled" if failure.cancelled else "failed")
@@ -173,15 +166,9 @@ class ApplyScreen(Screen):
             log.write_line(f"note: {note}")
         if result.ok:
             self.phase = "done"
-            if message.problems:
-                self.set_status("Applied, but the final check found problems: press Enter "
-                                "for the results.")
-                self.query_one("#failure", Static).update(
-                    "\n".join(f"• {problem}" for problem in message.problems))
-            else:
-                changed = ", ".join(result.changed) or "nothing"
-                self.set_status(f"Done: {changed} changed; qmail-send runs and SMTP answers. "
-                                f"Log: {result.log}\nPress Enter for the results.")
+            changed = ", ".join(result.changed) or "nothing"
+            self.set_status(f"Done: {changed} changed; all {len(result.checks)} checks pass. "
+                            f"Log: {result.log}\nPress Enter for the results.")
         else:
             self.failed_once = True
             failure = result.failure

@@ -1,0 +1,691 @@
+"""``verify``: does this host run a working and safe qmail? (issue 5, DESIGN §8)
+
+Every check has a stable id, passes or fails, says what it saw and, when it fails,
+the fix (a command to run or the file to edit).  A check that does not apply passes
+with a detail saying it was skipped.  All I/O goes through the Host: one probe, the
+psutil views, SMTP connections and one qmail-inject for the test delivery.
+"""
+from __future__ import annotations
+
+import re
+import secrets
+import threading
+import time
+from dataclasses import asdict, dataclass
+
+from .files import alias, control, mailerconf, rcconf, tcprules
+from .hosts import Host, HostError
+from .plan import ALIAS_DIR, CONTROL, QMAILDIR, rules_paths
+from .probe import HostState, probe
+
+LISTENERS = ("qmailsmtpd", "qmailqread", "qmailpop3d", "qmailofmipd")
+#: qmail-run's listen defaults when the rc.d script cannot be read (facts §4.2-4.5)
+LISTEN_DEFAULTS = {"qmailsmtpd": ("0", "25"), "qmailqread": ("127.0.0.1", "20025"),
+                   "qmailpop3d": ("0", "110"), "qmailofmipd": ("127.0.0.1", "26")}
+ALIASES = {"root": "qmail never delivers to root, so root's mail bounces",
+           "postmaster": "mail to postmaster (required by RFC 5321) bounces",
+           "mailer-daemon": "mail to mailer-daemon bounces"}
+#: a client address no usual tcp.smtp rule names, and a domain no host is local for
+NON_RELAY_CLIENT = "127.0.0.2"
+OUTSIDE_RCPT = "relay-test@qmail-wizard.invalid"
+MAILLOG = "/var/log/maillog"
+QMAIL_EXAMPLE_MAILER = "/usr/pkg/share/examples/qmail-run/mailer.conf"
+INJECT = ("/usr/pkg/bin/qmail-inject", f"{QMAILDIR}/bin/qmail-inject")
+YES = ("YES", "TRUE", "ON", "1")
+
+
+@dataclass
+class Check:
+    id: str
+    title: str
+    ok: bool
+    detail: str
+    fix: str = ""      # "" when ok
+
+
+@dataclass
+class Delivery:
+    ok: bool
+    recipient: str
+    target: str        # where the alias/user resolves to (Maildir or mbox paths)
+    path: str          # the delivered file ("" when it did not arrive)
+    seconds: float
+    detail: str
+    fix: str = ""
+
+
+def render_text(checks: list[Check]) -> str:
+    """One line per check (failures followed by their fix), then a summary line."""
+    out = []
+    for check in checks:
+        out.append(f"{'PASS' if check.ok else 'FAIL'}  {check.id}: {check.title}: {check.detail}")
+        if not check.ok:
+            out.append(f"      fix: {check.fix}")
+    failed = [c.id for c in checks if not c.ok]
+    out.append(f"{len(failed)} of {len(checks)} checks failed: {', '.join(failed)}" if failed
+               else f"all {len(checks)} checks pass")
+    return "\n".join(out) + "\n"
+
+
+def to_json(checks: list[Check]) -> list[dict]:
+    return [asdict(check) for check in checks]
+
+
+# -- reading the host's configuration ---------------------------------------------------
+def _line_of(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+def rc_setting(state: HostState, var: str) -> tuple[str | None, str]:
+    """(value, where) of an rc.conf variable over /etc/defaults/rc.conf; a value like
+    ``${_rc_d_postfix:-YES}`` is returned as written."""
+    for path in ("/etc/rc.conf", "/etc/defaults/rc.conf"):
+        text = state.text(path) or ""
+        try:
+            found = [a for a in rcconf.assignments(text) if a.name == var]
+        except ValueError:
+            continue
+        if found:
+            return found[-1].value, f"{path}:{_line_of(text, found[-1].start)}"
+    return None, ""
+
+
+def enabled(state: HostState, name: str) -> bool:
+    value, _ = rc_setting(state, name)
+    return (value or "").upper() in YES
+
+
+def listen_address(host: Host, state: HostState, name: str) -> tuple[str, int]:
+    """Where the listener ``name`` binds: rc.conf, else its rc.d script's default."""
+    script = state.text(f"/etc/rc.d/{name}")
+    if script is None:
+        try:
+            script = host.read_text(f"/etc/rc.d/{name}")
+        except HostError:
+            script = ""
+    values = []
+    for var, fallback in zip(("tcphost", "tcpport"), LISTEN_DEFAULTS[name]):
+        value, _ = rc_setting(state, f"{name}_{var}")
+        if value is None:
+            match = re.search(r"\$\{%s_%s:?=\"?([^}\"]*)\"?\}" % (name, var), script)
+            value = match.group(1) if match else fallback
+        values.append(value)
+    return values[0], int(values[1]) if values[1].isdigit() else int(LISTEN_DEFAULTS[name][1])
+
+
+def smtp_address(host: Host, state: HostState) -> tuple[str, int]:
+    """Where to connect to qmailsmtpd (0 / 0.0.0.0 means every address: use loopback)."""
+    address, port = listen_address(host, state, "qmailsmtpd")
+    return _connectable(address), port
+
+
+def _connectable(address: str) -> str:
+    return "127.0.0.1" if address in ("", "0", "0.0.0.0", "::") else address
+
+
+def _me(state: HostState) -> str:
+    return control.value(state.text(f"{CONTROL}/me") or "")
+
+
+# -- SMTP ------------------------------------------------------------------------------
+class _Smtp:
+    """A minimal SMTP client on a socket from Host.connect."""
+
+    def __init__(self, sock, timeout: float):
+        sock.settimeout(timeout)
+        self.sock = sock
+        self.reader = sock.makefile("rb")
+
+    def reply(self) -> tuple[int, str]:
+        lines = []
+        while True:
+            line = self.reader.readline(1024).decode("latin-1").rstrip("\r\n")
+            if not line:
+                raise OSError("the server closed the connection")
+            lines.append(line)
+            if len(line) < 4 or line[3] != "-":
+                break
+        code = lines[0][:3]
+        return (int(code) if code.isdigit() else 0), "\n".join(lines)
+
+    def command(self, text: str) -> tuple[int, str]:
+        self.sock.sendall(text.encode() + b"\r\n")
+        return self.reply()
+
+
+def greeting(host: Host, address: str, port: int, timeout: float = 5.0) -> str:
+    """The first line the SMTP server at address:port sends ('' when none)."""
+    try:
+        with host.connect(address, port, timeout) as sock:
+            smtp = _Smtp(sock, timeout)
+            _code, text = smtp.reply()
+            smtp.command("QUIT")
+    except OSError:
+        return ""
+    return text.split("\n", 1)[0]
+
+
+def relay_attempt(host: Host, address: str, port: int, source: str,
+                  timeout: float = 5.0) -> tuple[int, str]:
+    """The reply to RCPT TO an outside domain, from the host's address ``source``."""
+    with host.connect(address, port, timeout, source=source) as sock:
+        smtp = _Smtp(sock, timeout)
+        smtp.reply()
+        smtp.command("HELO qmail-wizard.invalid")
+        smtp.command("MAIL FROM:<verify@qmail-wizard.invalid>")
+        code, text = smtp.command(f"RCPT TO:<{OUTSIDE_RCPT}>")
+        smtp.command("QUIT")
+    return code, text
+
+
+# -- tcprules --------------------------------------------------------------------------
+def _address_matches(rule_address: str, key: str) -> bool:
+    """``key`` is one of tcpserver's lookups; ranges (``1.2.3.4-9``) as tcprules expands."""
+    if rule_address == key:
+        return True
+    parts, wanted = rule_address.split("."), key.split(".")
+    if len(parts) != len(wanted) or not any("-" in p for p in parts):
+        return False
+    for part, value in zip(parts, wanted):
+        low, dash, high = part.partition("-")
+        if dash and low.isdigit() and high.isdigit() and value.isdigit():
+            if not int(low) <= int(value) <= int(high):
+                return False
+        elif part != value:
+            return False
+    return True
+
+
+def rule_for(rules: list[tcprules.Rule], ip: str) -> tcprules.Rule | None:
+    """The rule tcpserver applies to client ``ip``: the longest matching prefix first,
+    of equal rules the first in the file."""
+    octets = ip.split(".")
+    keys = [ip] + [".".join(octets[:n]) + "." for n in (3, 2, 1)] + [""]
+    for key in keys:
+        for rule in rules:
+            if _address_matches(rule.address, key):
+                return rule
+    return None
+
+
+def _everyone_lines(text: str) -> list[tuple[int, str]]:
+    found = []
+    for number, row in enumerate(text.splitlines(), 1):
+        try:
+            rules = tcprules.parse(row)
+        except tcprules.RulesError:
+            continue
+        if rules and tcprules.grants_everyone(rules[0]):
+            found.append((number, row))
+    return found
+
+
+# -- the checks -------------------------------------------------------------------------
+class _Verifier:
+    def __init__(self, host: Host, state: HostState, delivery_timeout: float,
+                 cancel: threading.Event | None):
+        self.host, self.state = host, state
+        self.delivery_timeout, self.cancel = delivery_timeout, cancel
+        self.procs = host.processes()
+        self.listeners = host.listeners()
+        self.smtpd = enabled(state, "qmailsmtpd")
+        self.rules_path, self.cdb_path = rules_paths(state)
+
+    def status_line(self, name: str) -> str:
+        lines = self.state.rcd_status.get(name, (1, ""))[1].splitlines()
+        return lines[-1] if lines else f"/etc/rc.d/{name} is missing"
+
+    def pids(self, name: str) -> list[int]:
+        return [p.pid for p in self.procs if p.name in (name, f"nb{name}")]
+
+    def qmail_send(self) -> Check:
+        title = "qmail-send running"
+        pids = [p for p in self.procs if p.name == "qmail-send"]
+        if self.state.running("qmailsend") and pids:
+            return Check("qmail-send", title, True,
+                         f"qmail-send runs as pid {pids[0].pid} (user {pids[0].user})")
+        detail = (f"qmail-send is not running ({self.status_line('qmailsend')}): no mail is "
+                  "delivered or sent while it is down")
+        if not enabled(self.state, "qmailsend"):
+            return Check("qmail-send", title, False, detail + "; qmailsend is not enabled "
+                         "in /etc/rc.conf", "set qmailsend=YES in /etc/rc.conf, then run "
+                         "/etc/rc.d/qmailsend start")
+        return Check("qmail-send", title, False, detail,
+                     "/etc/rc.d/qmailsend start (if it stops again, read /var/log/maillog)")
+
+    def listener(self, name: str) -> Check:
+        address, port = listen_address(self.host, self.state, name)
+        title, cid = f"{name} listening on {address}:{port}", f"listener-{name}"
+        if not enabled(self.state, name):
+            return Check(cid, title, True, f"skipped: {name} is not enabled in /etc/rc.conf")
+        pids = self.pids(name)
+        if not self.state.running(name) or not pids:
+            return Check(cid, title, False, f"{name} is enabled in /etc/rc.conf but not "
+                         f"running ({self.status_line(name)})",
+                         f"/etc/rc.d/{name} start (if it fails, read /var/log/maillog)")
+        wanted = {"0.0.0.0", "::"} if _connectable(address) != address else {address}
+        bound = [l for l in self.listeners if l.pid in pids]
+        if any(l.port == port and l.address in wanted for l in bound):
+            return Check(cid, title, True, f"pid {pids[0]} listens on {address}:{port} as "
+                         "/etc/rc.conf says")
+        where = ", ".join(f"{l.address}:{l.port}" for l in bound) or "no address"
+        return Check(cid, title, False, f"{name} (pid {pids[0]}) listens on {where}, not on "
+                     f"{address}:{port} as /etc/rc.conf says",
+                     f"/etc/rc.d/{name} restart (it reads {name}_tcphost and "
+                     f"{name}_tcpport from /etc/rc.conf when it starts)")
+
+    def smtp_greeting(self) -> Check:
+        address, port = smtp_address(self.host, self.state)
+        title, me = "SMTP greeting names control/me", _me(self.state)
+        if not self.smtpd:
+            return Check("smtp-greeting", title, True, "skipped: qmailsmtpd is not enabled")
+        line = greeting(self.host, address, port)
+        if not line:
+            return Check("smtp-greeting", title, False, f"nothing answers SMTP on "
+                         f"{address}:{port}", "/etc/rc.d/qmailsmtpd start, then read "
+                         "/var/log/maillog if it does not answer")
+        words = line.split()
+        if line.startswith("220") and len(words) > 1 and words[1] == me:
+            return Check("smtp-greeting", title, True, f"{address}:{port} answers {line!r}")
+        return Check("smtp-greeting", title, False,
+                     f"{address}:{port} answers {line!r}, not '220 {me}' (control/me): "
+                     "another MTA holds the port, or control/smtpgreeting overrides the name",
+                     "stop the other MTA (see check smtp-port), or correct "
+                     f"{CONTROL}/smtpgreeting")
+
+    def rcpthosts(self) -> Check:
+        path, title = f"{CONTROL}/rcpthosts", "rcpthosts lists this host's domains"
+        if not (self.smtpd or enabled(self.state, "qmailofmipd")):
+            return Check("rcpthosts", title, True, "skipped: no SMTP listener is enabled")
+        text = self.state.text(path)
+        example = _me(self.state) or "example.org"
+        fix = f"put your domains in {path}, one per line (e.g. echo {example} >> {path})"
+        if text is None:
+            return Check("rcpthosts", title, False, f"{path} is missing: qmail-smtpd accepts "
+                         "mail for any domain, an open relay", fix)
+        domains = control.lines(text)
+        if not domains:
+            return Check("rcpthosts", title, False, f"{path} is empty: qmail-smtpd refuses "
+                         "every recipient from outside, so no mail for your domains arrives",
+                         fix)
+        return Check("rcpthosts", title, True, f"{len(domains)} domains: {', '.join(domains)}")
+
+    def relay_rules(self) -> Check:
+        title, source = "no tcp.smtp rule lets everyone relay", self.rules_path
+        if not self.smtpd:
+            return Check("relay-rules", title, True, "skipped: qmailsmtpd is not enabled")
+        text = self.state.text(source)
+        cdb = f"/etc/rc.d/qmailsmtpd cdb"
+        if text is None:
+            return Check("relay-rules", title, False, f"{source} is missing",
+                         f"create {source} with 127.:allow,RELAYCLIENT=\"\" and :allow, "
+                         f"then run {cdb}")
+        everyone = _everyone_lines(text)
+        if everyone:
+            number, row = everyone[0]
+            return Check("relay-rules", title, False,
+                         f"{source} line {number} ({row.strip()}) grants RELAYCLIENT to every "
+                         "client: anyone can relay mail through this host (open relay)",
+                         f"delete line {number} from {source} (keep RELAYCLIENT for your own "
+                         f"networks only, e.g. 127.:allow,RELAYCLIENT=\"\"), then run {cdb}")
+        try:
+            relays = [r.address for r in tcprules.parse(text) if tcprules.RELAY in r.env]
+        except tcprules.RulesError as exc:
+            return Check("relay-rules", title, False, f"{source}: {exc}",
+                         f"correct that line of {source}, then run {cdb}")
+        if not self.state.cdbs.get(self.cdb_path, False):
+            missing = self.cdb_path not in self.state.cdbs
+            return Check("relay-rules", title, False, f"{self.cdb_path} is "
+                         f"{'missing' if missing else 'older than ' + source}: the rules in "
+                         "force are not the ones in the file", f"run {cdb}")
+        return Check("relay-rules", title, True, "RELAYCLIENT only for "
+                     f"{', '.join(repr(a) for a in relays) or 'no client'} ({source})")
+
+    def relay_refused(self, rcpthosts: Check, rules: Check) -> Check:
+        title = "relay refused for a non-relay client"
+        if not self.smtpd:
+            return Check("relay-refused", title, True, "skipped: qmailsmtpd is not enabled")
+        why = self._live_relay_impossible()
+        if why is None:
+            address, port = smtp_address(self.host, self.state)
+            try:
+                code, reply = relay_attempt(self.host, address, port, NON_RELAY_CLIENT)
+            except OSError as exc:
+                why = f"connecting from {NON_RELAY_CLIENT} to {address}:{port} failed ({exc})"
+            else:
+                said = reply.replace("\n", " ")
+                if 500 <= code < 600:
+                    return Check("relay-refused", title, True,
+                                 f"from {NON_RELAY_CLIENT}, RCPT TO:<{OUTSIDE_RCPT}> was "
+                                 f"refused: {said}")
+                return Check("relay-refused", title, False,
+                             f"OPEN RELAY: from {NON_RELAY_CLIENT}, a client that must not "
+                             f"relay, {address}:{port} answered RCPT "
+                             f"TO:<{OUTSIDE_RCPT}> with {said!r}",
+                             f"list only your domains in {CONTROL}/rcpthosts, remove "
+                             f"RELAYCLIENT from broad rules in {self.rules_path}, then run "
+                             "/etc/rc.d/qmailsmtpd cdb")
+        static = f"only the static check was done ({why})"
+        for check in (rcpthosts, rules):
+            if not check.ok:
+                return Check("relay-refused", title, False, f"{static}: {check.detail}",
+                             check.fix)
+        return Check("relay-refused", title, True,
+                     f"{static}: rcpthosts is set and {rules.detail}")
+
+    def _live_relay_impossible(self) -> str | None:
+        """Why no non-relay client can be tried from this host (None: it can)."""
+        if not self.pids("qmailsmtpd"):
+            return "qmailsmtpd is not running"
+        try:
+            rules = tcprules.parse(self.state.text(self.rules_path) or "")
+        except tcprules.RulesError:
+            return f"{self.rules_path} cannot be parsed"
+        rule = rule_for(rules, NON_RELAY_CLIENT)
+        if rule and rule.action == "allow" and tcprules.RELAY in rule.env \
+                and not tcprules.grants_everyone(rule):
+            return (f"the only client address this host can connect from, {NON_RELAY_CLIENT}, "
+                    f"may relay by the rule '{tcprules.render_rule(rule)}'")
+        if rule and rule.action == "deny":
+            return f"{NON_RELAY_CLIENT} is denied by the rule '{tcprules.render_rule(rule)}'"
+        return None
+
+    def alias(self, name: str) -> Check:
+        path, title = f"{ALIAS_DIR}/.qmail-{name}", f"{name} alias delivers somewhere"
+        text = self.state.text(path)
+        fix = (f"echo '&{self.state.admin_user() or 'USER'}' > {path} && chmod 644 {path} "
+               "(any local user or address)")
+        if text is None:
+            return Check(f"alias-{name}", title, False, f"{path} is missing: {ALIASES[name]}",
+                         fix)
+        if alias.is_placeholder(text):
+            what = ("its first line is blank: qmail defers every message" if text[:1] == "\n"
+                    else f"it holds only comments: qmail throws mail to {name} away "
+                         "without a bounce")
+            return Check(f"alias-{name}", title, False, f"{path}: {what}", fix)
+        targets = alias.targets(text)
+        shown = ", ".join(t.value for t in targets) if targets else "default delivery of ~alias"
+        return Check(f"alias-{name}", title, True, f"{path} delivers to {shown}")
+
+    def postfix(self) -> Check:
+        title = "postfix stopped and not enabled"
+        value, where = rc_setting(self.state, "postfix")
+        value = value or ""
+        check = re.fullmatch(r"\$\{_rc_d_postfix:?-(.*)\}", value)
+        if check:  # rc.d/postfix sets it to "check": start only if mailer.conf selects it
+            on = mailerconf.selects_postfix(self.state.text("/etc/mailer.conf") or "")
+            setting = f"{where} leaves postfix to /etc/mailer.conf, which selects " \
+                      f"{'postfix' if on else 'another MTA'}"
+        else:
+            on = value.upper() in YES
+            setting = f"{where} sets postfix={value}" if where else "no rc.conf sets postfix"
+        running = self.state.running("postfix")
+        problems = ([f"postfix is running ({self.status_line('postfix')})"] if running else []) \
+            + ([f"postfix is enabled: {setting}, so it starts at boot and takes the SMTP port"]
+               if on else [])
+        if not problems:
+            return Check("postfix", title, True, f"postfix is stopped; {setting}")
+        fixes = (["set postfix=NO in /etc/rc.conf"] if on else []) + \
+            (["run /etc/rc.d/postfix stop"] if running else [])
+        return Check("postfix", title, False, "; ".join(problems), " and ".join(fixes))
+
+    def mailer_conf(self) -> Check:
+        title, path = "/etc/mailer.conf points at qmail", "/etc/mailer.conf"
+        shipped = self.state.text(QMAIL_EXAMPLE_MAILER)
+        wanted = mailerconf.parse(shipped) if shipped else mailerconf.QMAIL_MAP()
+        text = self.state.text(path)
+        current = mailerconf.parse(text or "")
+        wrong = [f"{name} to {current.get(name, 'nothing')}" for name in ("sendmail",
+                 "send-mail", "mailq") if current.get(name) != wanted.get(name)]
+        if not wrong:
+            return Check("mailer-conf", title, True, f"sendmail runs {wanted['sendmail']}")
+        source = f"cp {QMAIL_EXAMPLE_MAILER} {path}" if shipped else \
+            f"point sendmail and send-mail at {wanted['sendmail']} in {path}"
+        return Check("mailer-conf", title, False,
+                     f"{path} maps {', '.join(wrong)}, not qmail's "
+                     f"({wanted['sendmail']}): local mail (cron, daily reports) does not reach "
+                     "qmail", f"{source} (or edit the sendmail, send-mail and mailq lines)")
+
+    def smtp_port(self) -> Check:
+        _address, port = listen_address(self.host, self.state, "qmailsmtpd")
+        title = f"nothing but qmail holds SMTP port {port}"
+        names = {p.pid: p for p in self.procs}
+        ours = set(self.pids("qmailsmtpd"))
+        others = [l for l in self.listeners if l.port == port and l.pid not in ours]
+        if not others:
+            holder = f"qmailsmtpd (pid {min(ours)})" if ours else "nothing"
+            return Check("smtp-port", title, True, f"port {port} is held by {holder}")
+        held = []
+        for listener in others:
+            proc = names.get(listener.pid)
+            who = (f"{proc.name} (pid {proc.pid}, user {proc.user})" if proc
+                   else "a process qmail-wizard cannot see (run it as root)")
+            held.append(f"{who} on {listener.address}:{port}")
+        postfix = any(p and ("postfix" in " ".join(p.cmdline) or p.name == "master")
+                      for p in (names.get(l.pid) for l in others))
+        fix = ("run /etc/rc.d/postfix stop and set postfix=NO in /etc/rc.conf" if postfix
+               else f"stop that program or move it off port {port}")
+        return Check("smtp-port", title, False, f"port {port} is held by {', '.join(held)}",
+                     fix + "; then /etc/rc.d/qmailsmtpd restart")
+
+    def delivery(self, running: bool) -> Check:
+        title = "test message to postmaster delivered"
+        if not running:
+            return Check("delivery", title, False, "not tried: qmail-send is not running",
+                         "/etc/rc.d/qmailsend start, then qmail-wizard verify")
+        got = send_test_message(self.host, "postmaster", self.delivery_timeout, self.state,
+                                self.cancel)
+        return Check("delivery", title, got.ok, got.detail, got.fix)
+
+
+def verify(host: Host, state: HostState | None = None, delivery_timeout: float = 10.0,
+           cancel: threading.Event | None = None) -> list[Check]:
+    """Every check, in a stable order; a test message to postmaster comes last."""
+    state = state or probe(host)
+    if "qmail" not in state.packages:
+        return [Check("qmail-installed", "qmail installed", False,
+                      "qmail is not installed (pkg_info lists no qmail package)",
+                      "qmail-wizard apply PROFILE (e.g. profiles/default.yaml)")]
+    v = _Verifier(host, state, delivery_timeout, cancel)
+    checks = [v.qmail_send()]
+    checks += [v.listener(name) for name in LISTENERS
+               if name == "qmailsmtpd" or enabled(state, name)]
+    checks.append(v.smtp_greeting())
+    rcpthosts, rules = v.rcpthosts(), v.relay_rules()
+    checks += [rcpthosts, v.relay_refused(rcpthosts, rules), rules]
+    checks += [v.alias(name) for name in ALIASES]
+    checks += [v.postfix(), v.mailer_conf(), v.smtp_port()]
+    if cancel is None or not cancel.is_set():
+        checks.append(v.delivery(checks[0].ok))
+    return checks
+
+
+# -- the test delivery ------------------------------------------------------------------
+@dataclass
+class _Box:
+    kind: str     # "maildir" or "mbox"
+    path: str
+    user: str     # who owns it (for the fix)
+
+
+def _read(host: Host, path: str) -> str | None:
+    try:
+        return host.read_text(path)
+    except HostError:
+        return None
+
+
+def resolve(host: Host, state: HostState, recipient: str, depth: int = 0
+            ) -> tuple[list[_Box], list[str]]:
+    """The mailboxes local delivery to ``recipient`` ends in (following ``&user``
+    forwards), and notes on what leaves them (discards, remote forwards, programs)."""
+    local, _at, domain = recipient.rpartition("@") if "@" in recipient else (recipient, "", "")
+    locals_ = control.lines(state.text(f"{CONTROL}/locals") or "") + [_me(state)]
+    if domain and domain.lower() not in [d.lower() for d in locals_]:
+        return [], [f"forwarded to {recipient}, off this host"]
+    local = local.lower()
+    users = state.users()
+    alias_user = state.build_info.get("qmail", {}).get("QMAIL_ALIAS_USER", "alias")
+    if local in users and users[local][0] != 0:
+        home, who = users[local][2], local
+        text = _read(host, f"{home}/.qmail")
+        where = f"{home}/.qmail"
+    else:
+        home, who = users.get(alias_user, (0, 0, f"{QMAILDIR}/alias"))[2], alias_user
+        where = f"{home}/.qmail-{local.replace('.', ':')}"
+        text = _read(host, where)
+        if text is None:
+            where = f"{home}/.qmail-default"
+            text = _read(host, where)
+        if text is None:
+            return [], [f"{local} is neither a user nor an alias: the message bounces"]
+    if not text:
+        text = control.value(state.text(f"{CONTROL}/defaultdelivery") or "") + "\n"
+    targets = alias.targets(text)
+    if not targets:
+        return [], [f"{where} has no delivery line: qmail throws the message away"]
+    boxes, notes = [], []
+    for target in targets:
+        if target.kind in ("maildir", "mbox"):
+            path = target.value if target.value.startswith("/") else \
+                f"{home.rstrip('/')}/{target.value.removeprefix('./')}"
+            path = path.rstrip("/") if target.kind == "maildir" else path
+            boxes.append(_Box(target.kind, path, who))
+        elif target.kind == "forward" and depth < 5:
+            more, why = resolve(host, state, target.value, depth + 1)
+            boxes += more
+            notes += why
+        else:
+            notes.append(f"{where} pipes it to {target.value}" if target.kind == "program"
+                         else f"{where} forwards too deep")
+    return boxes, notes
+
+
+class _Chain:
+    """The maillog lines of one test message and the forwards it caused (all carry its
+    unique envelope sender)."""
+
+    INFO = re.compile(r"info msg (\d+): bytes \d+ from <([^>]*)>")
+    START = re.compile(r"starting delivery (\d+): msg (\d+) to")
+    END = re.compile(r"delivery (\d+): (success|failure|deferral): (.*)")
+
+    def __init__(self, sender: str):
+        self.sender = sender
+        self.msgs: dict[str, bool] = {}         # msg -> a delivery started
+        self.open: set[str] = set()             # delivery numbers without an outcome
+        self.outcomes: list[str] = []
+        self.lines: list[str] = []
+
+    def feed(self, text: str) -> None:
+        for line in text.splitlines():
+            info, start, end = self.INFO.search(line), self.START.search(line), \
+                self.END.search(line)
+            if info and info.group(2) == self.sender:
+                self.msgs[info.group(1)] = False
+            elif start and start.group(2) in self.msgs:
+                self.msgs[start.group(2)] = True
+                self.open.add(start.group(1))
+            elif end and end.group(1) in self.open:
+                self.open.discard(end.group(1))
+                self.outcomes.append(end.group(2))
+            else:
+                continue
+            self.lines.append(line.split(": ", 1)[-1] if ": " in line else line)
+
+    @property
+    def settled(self) -> bool:
+        """Every delivery of the message ended (a deferral retries only minutes later)."""
+        return bool(self.msgs) and all(self.msgs.values()) and not self.open
+
+
+def _new_files(host: Host, boxes: list[_Box], before: dict[str, object], token: str
+               ) -> str | None:
+    for box in boxes:
+        try:
+            if box.kind == "maildir":
+                for name in host.listdir(f"{box.path}/new"):
+                    if name not in before[box.path]:
+                        path = f"{box.path}/new/{name}"
+                        if token.encode() in host.read(path):
+                            return path
+            else:
+                data, _size = host.read_from(box.path, before[box.path])
+                if token.encode() in data:
+                    return box.path
+        except HostError:
+            continue
+    return None
+
+
+def _snapshot(host: Host, box: _Box):
+    try:
+        if box.kind == "maildir":
+            return set(host.listdir(f"{box.path}/new"))
+        return host.stat(box.path).size
+    except HostError:
+        return set() if box.kind == "maildir" else 0
+
+
+def send_test_message(host: Host, recipient: str = "postmaster", timeout: float = 10.0,
+                      state: HostState | None = None,
+                      cancel: threading.Event | None = None) -> Delivery:
+    """Inject a uniquely marked message for ``recipient`` and wait up to ``timeout``
+    seconds until it lands in a mailbox the recipient resolves to (polling, never
+    sleeping longer than needed); say where, or what the maillog says about it."""
+    state = state or probe(host)
+    boxes, notes = resolve(host, state, recipient)
+    target = ", ".join(b.path for b in boxes) or "; ".join(notes)
+    token = secrets.token_hex(8)
+    me = _me(state) or state.hostname
+    sender = f"qmail-wizard-verify-{token}@{me}"
+    message = (f"From: qmail-wizard <{sender}>\nTo: {recipient}\n"
+               f"Subject: qmail-wizard test message {token}\n"
+               f"Message-ID: <{token}.qmail-wizard@{me}>\n\n"
+               f"qmail-wizard verify sent this to check delivery ({token}).\n")
+    inject = next((path for path in INJECT if host.exists(path)), INJECT[0])
+    before = {box.path: _snapshot(host, box) for box in boxes}
+    try:
+        offset = host.stat(MAILLOG).size
+    except HostError:
+        offset = 0
+    started = time.monotonic()
+    sent = host.run([inject, "-f", sender, recipient], input=message, timeout=30)
+    if sent.rc != 0:
+        return Delivery(False, recipient, target, "", 0.0,
+                        f"{inject} exited with status {sent.rc}: "
+                        f"{(sent.stderr or sent.stdout).strip()}",
+                        "read /var/log/maillog and check the queue with qmail-qstat")
+    chain, delay = _Chain(sender), 0.01
+    while True:
+        data, size = host.read_from(MAILLOG, offset) if host.exists(MAILLOG) else (b"", 0)
+        offset = size if size >= offset else 0
+        chain.feed(data.decode("utf-8", "replace"))
+        path = _new_files(host, boxes, before, token)
+        seconds = round(time.monotonic() - started, 2)
+        if path:
+            return Delivery(True, recipient, target, path, seconds,
+                            f"delivered to {path} in {seconds:.2f} s")
+        if chain.settled or seconds >= timeout or (cancel is not None and cancel.is_set()):
+            break
+        time.sleep(min(delay, max(0.0, timeout - seconds)))
+        delay = min(delay * 2, 0.2)
+    return _undelivered(host, recipient, target, boxes, notes, chain, seconds, timeout)
+
+
+def _undelivered(host, recipient, target, boxes, notes, chain, seconds, timeout) -> Delivery:
+    said = ("the maillog says: " + " | ".join(chain.lines)) if chain.lines else \
+        f"{MAILLOG} has no line about it (is qmail-send running and logging?)"
+    when = "was not delivered" if chain.settled else f"did not arrive within {timeout:g} s"
+    where = f" to {target}" if target else ""
+    detail = f"the message to {recipient}{where} {when}; {said}"
+    if notes:
+        detail += "; " + "; ".join(notes)
+    missing = [b for b in boxes if b.kind == "maildir" and not host.exists(f"{b.path}/new")]
+    if missing:
+        box = missing[0]
+        fix = f"maildirmake {box.path} && chown -R {box.user} {box.path}"
+    elif not boxes:
+        fix = f"point the alias at a local user: echo '&USER' > {ALIAS_DIR}/.qmail-{recipient}"
+    else:
+        fix = f"read {MAILLOG} about it, fix the cause, then run qmail-wizard verify"
+    return Delivery(False, recipient, target, "", seconds, detail, fix)

@@ -1,0 +1,21 @@
+"""``qmail-wizard verify [--format text|json]``: exit 0 when every check passes, 1 if not."""
+from __future__ import annotations
+
+import json
+import sys
+
+from ..backend.hosts import Host, HostError
+from ..backend.verify import render_text, to_json, verify
+
+
+def cmd_verify(host: Host, fmt: str) -> int:
+    try:
+        checks = verify(host)
+    except HostError as exc:
+        print(f"qmail-wizard: verify could not read the host: {exc}", file=sys.stderr)
+        return 1
+    if fmt == "json":
+        sys.stdout.write(json.dumps(to_json(checks), indent=2) + "\n")
+    else:
+        sys.stdout.write(render_text(checks))
+    return 0 if all(check.ok for check in checks) else 1
