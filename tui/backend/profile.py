@@ -385,7 +385,7 @@ def _check_mail(profile: Profile, users: set[str] | None, out: _Collector) -> No
 def _check_aliases(aliases: dict, users: set[str] | None, out: _Collector) -> None:
     for name in model.SYSTEM_ALIASES:
         if name not in aliases:
-            fallback = next(iter(aliases.values()), "")
+            fallback = next((t for t in aliases.values() if _target_problem(t) is None), "")
             out.add(("mail", "aliases", name), f"missing: mail to {name} would be "
                     "discarded or bounce", allowed="a local user or user@domain for each "
                     "of root, postmaster and mailer-daemon",
@@ -394,14 +394,11 @@ def _check_aliases(aliases: dict, users: set[str] | None, out: _Collector) -> No
         path = ("mail", "aliases", name)
         if not LOCAL_RE.fullmatch(name):
             out.add(path, "not a valid alias name", name, LOCAL_ALLOWED)
-        address = ADDRESS_RE.fullmatch(target)
-        if address:
-            problem = _fqdn_problem(address.group(2))
-            if problem:
-                out.add(path, f"the address's domain is {problem[0]}", target, FQDN_ALLOWED)
-        elif not NAME_RE.fullmatch(target):
-            out.add(path, "not a local user or an address", target,
-                    "a local user name or user@domain")
+        problem = _target_problem(target)
+        if problem:
+            out.add(path, *problem)
+        elif ADDRESS_RE.fullmatch(target):
+            continue  # an address elsewhere: nothing on this host to check
         elif target == "root":
             out.add(path, "qmail never delivers to root, so this mail would bounce", target,
                     "an unprivileged local user or user@domain",
@@ -411,6 +408,19 @@ def _check_aliases(aliases: dict, users: set[str] | None, out: _Collector) -> No
             out.add(path, "no such user on this host", target,
                     "a user of this host or user@domain",
                     f"did you mean {close[0]!r}?" if close else "create the user first")
+
+
+def _target_problem(target: str) -> tuple[str, str, str] | None:
+    """(message, value, allowed) when ``target`` is neither a user name nor an address."""
+    address = ADDRESS_RE.fullmatch(target)
+    if address:
+        problem = _fqdn_problem(address.group(2))
+        if problem:
+            return f"the address's domain is {problem[0]}", target, FQDN_ALLOWED
+        return None
+    if not NAME_RE.fullmatch(target):
+        return "not a local user or an address", target, "a local user name or user@domain"
+    return None
 
 
 def _relay_problem(rule: str) -> str | None:
