@@ -426,7 +426,8 @@ def render_text(status: Status) -> str:
     q = status.queue
     lines += ["", f"queue: {q.messages} message{'s' * (q.messages != 1)}, "
                   f"{q.unprocessed} not yet preprocessed, oldest {duration(q.oldest_s)}"]
-    lines += ["", f"{MAILLOG} (last {len(status.log)} lines):" if status.log
+    count = len(status.log)
+    lines += ["", f"{MAILLOG} (last {count} line{'s' * (count != 1)}):" if count
               else f"{MAILLOG}: no lines"]
     lines += [f"  {line}" for line in status.log]
     return "\n".join(lines) + "\n"

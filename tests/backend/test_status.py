@@ -1,0 +1,251 @@
+"""StatusReader and services on a sandbox installed by `apply profiles/default.yaml`
+(2017Q1: procname qmailsmtpd; tests/e2e/test_status_cli.py covers 2020Q2's nbqmailsmtpd).
+
+The read-only tests share one installed sandbox; the tests that stop and kill qmail-send
+come last and leave it running.
+"""
+from __future__ import annotations
+
+import statistics
+import time
+
+import pytest
+
+from tests.conftest import FAST
+from tests.e2e.cli import ROOT, wizard
+from tests.polling import wait_for
+from tui.backend import services
+from tui.backend.hosts import Host, SandboxHost
+from tui.backend.status import (QueueStatus, ServiceStatus, Status, StatusReader, _Knobs,
+                                _tag, duration, render_text, size)
+from tui.sandbox.handle import Sandbox
+
+
+class CountingHost(SandboxHost):
+    """A SandboxHost that counts the calls a read makes."""
+
+    def __init__(self, path):
+        super().__init__(path)
+        self.calls: dict[str, int] = {}
+        self.offsets: list[int] = []
+
+    def _count(self, name):
+        self.calls[name] = self.calls.get(name, 0) + 1
+
+    def run(self, argv, *args, **kwargs):
+        self._count("run")
+        return super().run(argv, *args, **kwargs)
+
+    def processes(self):
+        self._count("processes")
+        return super().processes()
+
+    def listeners(self):
+        self._count("listeners")
+        return super().listeners()
+
+    def read_from(self, path, offset, limit=1 << 20):
+        self.offsets.append(offset)
+        return super().read_from(path, offset, limit)
+
+
+@pytest.fixture(scope="module")
+def box(tmp_path_factory):
+    sandbox = Sandbox.create(tmp_path_factory.mktemp("status") / "sb", flavor="2017Q1",
+                             pace=FAST)
+    applied = wizard(sandbox, "apply", str(ROOT / "profiles" / "default.yaml"), "--yes")
+    assert applied.returncode == 0, applied.stderr
+    yield sandbox
+    sandbox.stop()
+
+
+@pytest.fixture
+def host(box):
+    return CountingHost(box.paths.base)
+
+
+def ps(box) -> dict[int, str]:
+    """pid -> command, as the sandbox's own ps shows them."""
+    out = box.exec(["ps", "-o", "pid,command", "-ax"]).stdout.splitlines()[1:]
+    return {int(line.split(None, 1)[0]): line.split(None, 1)[1] for line in out}
+
+
+def rc_conf(box, var: str) -> str:
+    return [l.split("=", 1)[1] for l in box.read("/etc/rc.conf").splitlines()
+            if l.startswith(f"{var}=")][-1]
+
+
+# -- on the installed sandbox --------------------------------------------------------
+@pytest.mark.slow
+def test_services_pids_listen_and_users(box, host):
+    status = StatusReader(host).read()
+    commands = ps(box)
+    send = status.service("qmailsend")
+    assert (send.enabled, send.running, send.state, send.user) == (True, True, "running", "qmails")
+    assert commands[send.pids[0]].startswith("qmail-send ")
+    helpers = sorted(commands[pid].split()[0] for pid in send.pids[1:])
+    assert helpers == ["logger", "qmail-clean", "qmail-lspawn", "qmail-rspawn"]
+    assert send.rc_status == f"qmailsend is running as pid {send.pids[0]}."
+    assert send.uptime_s > 0 and send.rss_bytes > 0 and send.listen == []
+
+    smtpd = status.service("qmailsmtpd")
+    assert (smtpd.running, smtpd.state, smtpd.user) == (True, "running", "qmaild")
+    assert commands[smtpd.pids[0]].startswith("qmailsmtpd /usr/pkg/bin/tcpserver ")
+    assert "-t nbqmailsmtpd" in commands[smtpd.pids[1]]
+    address = f"{rc_conf(box, 'qmailsmtpd_tcphost')}:{rc_conf(box, 'qmailsmtpd_tcpport')}"
+    assert smtpd.listen == [address]
+
+    for name in ("postfix", "qmailpop3d", "qmailofmipd"):
+        other = status.service(name)
+        assert (other.enabled, other.running, other.state, other.pids) == (
+            False, False, "stopped", [])
+        assert other.rc_status == f"{name} is not running."
+    assert status.queue == QueueStatus(0, 0, None)
+    assert any("nbqmailsend" in line for line in status.log)
+    assert host.calls["run"] == 1
+
+
+@pytest.mark.slow
+def test_cheap_reads_run_nothing_and_scan_once(host):
+    reader = StatusReader(host)
+    reader.read()
+    host.calls.clear()
+    times = []
+    for _ in range(20):
+        started = time.perf_counter()
+        status = reader.read(rc_check=False)
+        times.append(time.perf_counter() - started)
+    assert host.calls == {"processes": 20}
+    assert statistics.median(times) < 0.05, times
+    assert status.service("qmailsmtpd").listen  # kept from the last socket scan
+    assert status.service("qmailsend").rc_status.startswith("qmailsend is running")
+
+
+@pytest.mark.slow
+def test_cpu_percent_is_over_the_last_interval(box, host):
+    reader = StatusReader(host)
+    first = reader.read(rc_check=False).service("qmailsend")
+    assert 0 <= first.cpu_percent < 100
+    box.exec(["/etc/rc.d/qmailsend", "flush"])
+    second = reader.read(rc_check=False).service("qmailsend")
+    assert second.cpu_percent >= 0 and second.pids == first.pids
+
+
+@pytest.mark.slow
+def test_log_follows_appends_and_truncation(box, host):
+    reader = StatusReader(host, log_lines=3)
+    reader.read(rc_check=False)
+    start = host.offsets[-1]
+    box.exec(["logger", "-p", "mail.info", "-t", "qwtest", "first line"])
+    box.exec(["logger", "-p", "mail.info", "-t", "qwtest", "second line"])
+    log = wait_for(lambda: (lines := reader.read(rc_check=False).log)
+                   and "second line" in lines[-1] and lines)
+    assert len(log) == 3 and "first line" in log[-2]
+    assert min(host.offsets[-1:]) > start  # only the appended bytes were read
+    host.write("/var/log/maillog", "Jan  1 00:00:00 mail qwtest: fresh\n", mode=0o640)
+    assert reader.read(rc_check=False).log == ["Jan  1 00:00:00 mail qwtest: fresh"]
+
+
+@pytest.mark.slow
+def test_deliberate_stop_queue_then_crash_and_restart(box, host):
+    reader = StatusReader(host)
+    assert reader.read().service("qmailsend").running
+    stopped = services.act(host, "qmailsend", "stop")
+    assert stopped.ok, stopped.stderr
+    reader.expect("qmailsend", False)
+    assert reader.read().service("qmailsend").state == "stopped"
+
+    sent = box.exec(["/usr/pkg/bin/qmail-inject", "admin@mail.example.org"],
+                    input="Subject: queued\n\nwhile qmail-send is down\n")
+    assert sent.returncode == 0, sent.stderr
+    queue = reader.read(rc_check=False).queue
+    assert (queue.messages, queue.unprocessed) == (1, 1) and 0 <= queue.oldest_s < 60
+
+    started = services.act(host, "qmailsend", "start")
+    assert started.ok, started.stderr
+    reader.expect("qmailsend", True)
+    assert wait_for(lambda: reader.read(rc_check=False).queue.messages == 0)
+
+    pid = reader.read().service("qmailsend").pids[0]
+    assert box.exec(["kill", "-9", str(pid)]).returncode == 0
+    killed = wait_for(lambda: not (s := reader.read(rc_check=False).service("qmailsend"))
+                      .running and s, timeout=2)
+    assert killed and killed.state == "crashed" and killed.pids == []
+    assert reader.read().service("qmailsend").rc_status == "qmailsend is not running."
+
+    restarted = services.act(host, "qmailsend", "restart")
+    assert restarted.ok, restarted.stderr
+    back = reader.read().service("qmailsend")
+    assert back.running and back.state == "running" and back.pids[0] != pid
+    assert ps(box)[back.pids[0]].startswith("qmail-send ")
+
+
+@pytest.mark.slow
+def test_reload_and_flush_run_the_rcd_verbs(host):
+    assert services.act(host, "qmailsmtpd", "reload").stdout.startswith("Reloading ")
+    assert services.flush(host).stdout.startswith("Flushing timeout table")
+
+
+# -- pure ----------------------------------------------------------------------------
+def test_act_rejects_unknown_names():
+    host = Host()  # runs nothing: any command would raise NotImplementedError
+    with pytest.raises(ValueError, match=r"unknown service 'qmail-send': allowed are qmailsend"):
+        services.act(host, "qmail-send", "start")
+    with pytest.raises(ValueError, match=r"unknown action 'kill' for qmailsend: allowed are "
+                                         r"start, stop, restart, reload"):
+        services.act(host, "qmailsend", "kill")
+    with pytest.raises(ValueError, match="qmailqread has no reload"):
+        services.act(host, "qmailqread", "reload")
+
+
+def test_knobs_follow_rc_conf_over_defaults():
+    defaults = "postfix=${_rc_d_postfix:-YES}\nsshd=NO\nntpd=NO\n"
+    knobs = _Knobs(defaults, ". /etc/defaults/rc.conf\nsshd=yes # on\nqmailsend=\"YES\"\n")
+    assert [knobs.yes(v) for v in ("postfix", "sshd", "ntpd", "qmailsend", "qmailpop3d")] == [
+        True, True, False, True, False]
+    assert not _Knobs(defaults, "postfix=NO\n").yes("postfix")
+    assert not _Knobs(defaults, "_rc_d_postfix=check\n").yes("postfix")
+    assert not _Knobs("qmailsend=YES\n", 'x="unterminated\n').yes("postfix")
+
+
+def test_logger_tags_name_their_service():
+    from tui.backend.hosts import ProcessInfo
+
+    def logger(*args):
+        return ProcessInfo(1, 1, "logger", ("logger",) + args, "qmaill", 0.0, "sleeping", 0)
+
+    assert _tag(logger("-t", "nbqmail/send", "-p", "mail.info")) == "qmailsend"
+    assert _tag(logger("-t", "nbqmailsmtpd")) == "qmailsmtpd"
+    assert _tag(logger("-tqmailpop3d")) == "qmailpop3d"
+    assert _tag(logger("-p", "mail.info")) == ""
+
+
+def test_render_text_table_queue_and_log():
+    def service(name, **kw):
+        values = dict(enabled=False, running=False, state="stopped", pids=[], uptime_s=None,
+                      cpu_percent=0.0, rss_bytes=0, listen=[], user="", rc_status="")
+        values.update(kw)
+        return ServiceStatus(name, **values)
+
+    status = Status([service("qmailsend", enabled=True, state="crashed"),
+                     service("qmailsmtpd", enabled=True, running=True, state="running",
+                             pids=[40, 41], uptime_s=3725, cpu_percent=1.25,
+                             rss_bytes=3 << 20, listen=["127.0.0.1:25"], user="qmaild")],
+                    QueueStatus(2, 1, 95.0), ["Nov 28 10:00:00 mail nbqmailsmtpd: hello"])
+    text = render_text(status)
+    lines = text.splitlines()
+    assert lines[0].split() == ["SERVICE", "ENABLED", "STATE", "PID", "UPTIME", "CPU%", "RSS",
+                                "LISTEN", "USER"]
+    assert lines[1].split() == ["qmailsend", "yes", "CRASHED", "-", "-", "-", "-", "-", "-"]
+    assert lines[2].split() == ["qmailsmtpd", "yes", "running", "40", "+1", "1h02m", "1.2",
+                                "3.0M", "127.0.0.1:25", "qmaild"]
+    assert ("! qmailsend crashed: enabled in rc.conf but not running; "
+            "try: /etc/rc.d/qmailsend restart") in lines
+    assert "queue: 2 messages, 1 not yet preprocessed, oldest 1m35s" in lines
+    assert lines[-2:] == ["/var/log/maillog (last 1 line):",
+                          "  Nov 28 10:00:00 mail nbqmailsmtpd: hello"]
+    assert status.to_json()["services"][1]["listen"] == ["127.0.0.1:25"]
+    assert set(status.to_json()) == {"services", "queue", "log"}
+    assert [duration(s) for s in (None, 5, 65, 3600, 90000)] == ["-", "5s", "1m05s", "1h00m",
+                                                                  "1d01h"]
+    assert [size(n) for n in (0, 1000, 5 << 30)] == ["-", "1K", "5.0G"]

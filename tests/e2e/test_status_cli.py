@@ -1,0 +1,114 @@
+"""`qmail-wizard status` on a 2020Q2 sandbox installed by `apply profiles/default.yaml`
+(procname nbqmailsmtpd, qmailsend pidfile).  One installed sandbox for the module;
+the test that kills qmail-send comes last and restarts it."""
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import threading
+
+import pytest
+
+from tests.conftest import FAST
+from tests.e2e.cli import ROOT, wizard
+from tests.polling import wait_for
+from tui.sandbox.handle import Sandbox
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def box(tmp_path_factory):
+    sandbox = Sandbox.create(tmp_path_factory.mktemp("status-cli") / "sb", flavor="2020Q2",
+                             pace=FAST)
+    applied = wizard(sandbox, "apply", str(ROOT / "profiles" / "default.yaml"), "--yes")
+    assert applied.returncode == 0, applied.stderr
+    yield sandbox
+    sandbox.stop()
+
+
+def ps(box) -> dict[int, str]:
+    out = box.exec(["ps", "-o", "pid,command", "-ax"]).stdout.splitlines()[1:]
+    return {int(line.split(None, 1)[0]): line.split(None, 1)[1] for line in out}
+
+
+def status_json(box) -> dict:
+    done = wizard(box, "status", "--format", "json", timeout=60)
+    assert done.returncode == 0, done.stderr
+    return {s["name"]: s for s in json.loads(done.stdout)["services"]} | {
+        "": json.loads(done.stdout)}
+
+
+def test_json_lists_the_real_processes_and_rc_conf_address(box):
+    services = status_json(box)
+    commands = ps(box)
+    send, smtpd, postfix = services["qmailsend"], services["qmailsmtpd"], services["postfix"]
+    assert send["running"] and smtpd["running"]
+    assert commands[send["pids"][0]].startswith("qmail-send ")
+    assert commands[smtpd["pids"][0]].startswith("nbqmailsmtpd /usr/pkg/bin/sslserver ")
+    assert int(box.read("/var/run/qmailsend.pid")) == send["pids"][0]
+    conf = dict(l.split("=", 1) for l in box.read("/etc/rc.conf").splitlines()
+                if l.startswith("qmailsmtpd_tcp"))
+    assert smtpd["listen"] == [f"{conf['qmailsmtpd_tcphost']}:{conf['qmailsmtpd_tcpport']}"]
+    assert (postfix["enabled"], postfix["running"], postfix["pids"]) == (False, False, [])
+    keys = {"name", "enabled", "running", "pids", "uptime_s", "cpu_percent", "rss_bytes",
+            "listen", "user", "state", "rc_status"}
+    assert all(set(s) == keys for s in services[""]["services"])
+    assert services[""]["queue"] == {"messages": 0, "unprocessed": 0, "oldest_s": None}
+    assert any("nbqmail/send" in line for line in services[""]["log"])
+
+
+def test_text_has_the_table_queue_and_log(box):
+    done = wizard(box, "status", timeout=60)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].split()[:3] == ["SERVICE", "ENABLED", "STATE"]
+    rows = {line.split()[0]: line.split() for line in lines[1:7]}
+    assert list(rows) == ["qmailsend", "qmailsmtpd", "qmailqread", "qmailpop3d",
+                          "qmailofmipd", "postfix"]
+    assert rows["qmailsend"][1:3] == ["yes", "running"]
+    assert rows["postfix"][1:3] == ["no", "stopped"]
+    assert "queue: 0 messages, 0 not yet preprocessed, oldest -" in lines
+    assert any(line.startswith("/var/log/maillog (last ") for line in lines)
+
+
+def test_bad_format_and_watch_values_exit_2(box):
+    bad = wizard(box, "status", "--format", "xml", timeout=60)
+    assert bad.returncode == 2
+    assert "argument --format: invalid choice: 'xml' (choose from 'text', 'json')" in bad.stderr
+    bad = wizard(box, "status", "--watch", "0", timeout=60)
+    assert bad.returncode == 2 and "'0' is not a positive number of seconds" in bad.stderr
+
+
+def test_watch_redraws_until_ctrl_c(box):
+    child = subprocess.Popen(
+        [sys.executable, "-m", "tui.cli", "--target", f"sandbox:{box.paths.base}", "status",
+         "--watch", "0.2"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL, text=True)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(child.stdout), daemon=True)
+    reader.start()
+    try:
+        assert wait_for(lambda: sum(l.startswith("qmail status of") for l in lines) >= 2)
+    finally:
+        child.send_signal(signal.SIGINT)
+        child.wait(timeout=20)
+    reader.join(timeout=5)
+    assert child.returncode == 0, child.stderr.read()
+    assert "Traceback" not in child.stderr.read()
+    assert sum(l.startswith("SERVICE ") for l in lines) >= 2
+
+
+def test_killed_qmail_send_shows_crashed(box):
+    pid = status_json(box)["qmailsend"]["pids"][0]
+    assert box.exec(["kill", "-9", str(pid)]).returncode == 0
+    send = status_json(box)["qmailsend"]
+    assert (send["running"], send["state"], send["pids"]) == (False, "crashed", [])
+    assert send["rc_status"] == "qmailsend is not running."
+    done = wizard(box, "status", timeout=60)
+    assert ("! qmailsend crashed: enabled in rc.conf but not running; "
+            "try: /etc/rc.d/qmailsend restart") in done.stdout
+    assert box.exec(["/etc/rc.d/qmailsend", "restart"]).returncode == 0
+    assert status_json(box)["qmailsend"]["state"] == "running"
