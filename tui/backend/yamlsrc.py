@@ -55,7 +55,12 @@ def load(text: str | bytes, filename: str) -> Located:
         nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark else ""
+        if mark:
+            where = f":{mark.line + 1}"
+        elif isinstance(exc, yaml.reader.ReaderError):  # a character YAML forbids
+            where = f":{text.count(chr(10), 0, exc.position) + 1}"
+        else:
+            where = ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise SourceError(f"{filename}{where}: not valid YAML: {problem}") from None
     except RecursionError:
