@@ -186,6 +186,17 @@ def test_reload_and_flush_run_the_rcd_verbs(host):
     assert services.flush(host).stdout.startswith("Flushing timeout table")
 
 
+@pytest.mark.slow
+def test_a_disabled_service_is_acted_on_with_the_one_prefix(host):
+    refused = services.act(host, "qmailpop3d", "start")  # rc.conf says qmailpop3d=NO
+    assert not refused.ok
+    started = services.act(host, "qmailpop3d", "start", enabled=False)
+    assert started.ok, started.stderr
+    assert wait_for(lambda: StatusReader(host).read().service("qmailpop3d").running)
+    assert services.act(host, "qmailpop3d", "stop", enabled=False).ok
+    assert not StatusReader(host).read().service("qmailpop3d").running
+
+
 # -- pure ----------------------------------------------------------------------------
 def test_act_rejects_unknown_names():
     host = Host()  # runs nothing: any command would raise NotImplementedError

@@ -12,8 +12,11 @@ RELOAD = {"qmailsend": "reload", "qmailsmtpd": "cdb", "qmailpop3d": "cdb",
 TIMEOUT = 120.0
 
 
-def act(host: Host, service: str, action: str) -> Result:
-    """``/etc/rc.d/<service> <action>``; ValueError for an unknown service or action."""
+def act(host: Host, service: str, action: str, enabled: bool = True) -> Result:
+    """``/etc/rc.d/<service> <action>``; ValueError for an unknown service or action.
+
+    A service rc.conf does not enable gets the ``one`` prefix (``onestop``), which is
+    how rc.subr lets an admin act on it anyway (facts §6.2)."""
     if service not in SERVICES:
         raise ValueError(f"unknown service {service!r}: allowed are {', '.join(SERVICES)}")
     if action not in ACTIONS:
@@ -25,7 +28,8 @@ def act(host: Host, service: str, action: str) -> Result:
             raise ValueError(f"{service} has no reload (it reads no rules file): "
                              "use restart")
         verb = RELOAD[service]
-    return host.run([f"/etc/rc.d/{service}", verb], timeout=TIMEOUT)
+    return host.run([f"/etc/rc.d/{service}", verb if enabled else f"one{verb}"],
+                    timeout=TIMEOUT)
 
 
 def flush(host: Host) -> Result:
