@@ -1,14 +1,15 @@
 """One run at a time: ``mkdir /var/db/qmail-wizard/lock`` (atomic on any host) + a holder file.
 
 The holder names this process (pid on the machine running qmail-wizard, that
-machine's name, its start time).  A lock whose holder process is gone from this
-machine is stale and is cleared.
+machine's name, its start time); LockHeld's message names all three.  A lock whose
+holder process is gone from this machine is stale and is cleared.
 """
 from __future__ import annotations
 
 import json
 import os
 import socket
+import time
 from dataclasses import dataclass
 
 import psutil
@@ -45,7 +46,8 @@ class Holder:
             return False
 
     def __str__(self) -> str:
-        return f"pid {self.pid} on {self.machine}"
+        started = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(self.started))
+        return f"pid {self.pid} on {self.machine}, started {started}"
 
 
 class Lock:
