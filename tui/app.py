@@ -51,9 +51,9 @@ class WizardApp(App):
     def on_probed(self, message) -> None:
         """Welcome's probe (bubbled up): qmail-send already runs, so open the Dashboard."""
         if self.session.state.running("qmailsend"):
-            self.open_dashboard()
+            self.action_open_dashboard()
 
-    def open_dashboard(self) -> None:
+    def action_open_dashboard(self) -> None:
         self.push_screen(screen_class("dashboard")(self.session))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
@@ -61,7 +61,7 @@ class WizardApp(App):
         if screen.name != "dashboard":
             yield SystemCommand("Dashboard: live service state (qmail-wizard status)",
                                 "Services, queue and mail log; start, stop, restart, flush, "
-                                "test mail", self.open_dashboard)
+                                "test mail", self.action_open_dashboard)
 
     def on_advance(self, message: Advance) -> None:
         index = FLOW.index(message.screen_name)

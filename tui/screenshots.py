@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import functools
 import re
+import subprocess
 import sys
 import tempfile
 import time
@@ -35,6 +37,8 @@ SIZE = (80, 24)
 OUT_DIR = Path(__file__).resolve().parent.parent / "screenshots"
 #: The apply run's id (its log path is on screen); the clock is stopped ("Elapsed 0:00").
 RUN_ID = "20170406T120000Z"
+#: What the Dashboard shows instead of the live pids, uptimes, CPU, RSS and log times.
+PINNED_UPTIME, PINNED_RSS, LOG_TIME = 3723.0, 1536 << 10, "Apr  6 12:00:00"
 #: How long a scenario may wait for the state it wants (an apply can take a while).
 DEADLINE = 120.0
 
@@ -147,12 +151,68 @@ async def to_done(pilot) -> None:
     await settle(pilot)
 
 
+async def to_dashboard(pilot) -> None:
+    """Launch on a host where qmail runs: the Dashboard opens, its first reads shown."""
+    await until(pilot, on_screen(pilot, "dashboard"), "the dashboard at launch")
+    await until(pilot, lambda: pilot.app.screen.status is not None
+                and pilot.app.screen.query_one("#log").shown, "the first status read")
+
+
+def install_default(box: Sandbox) -> None:
+    """qmail installed and running, as `qmail-wizard apply profiles/default.yaml` does;
+    then the mail log rotated (emptied) and one message to admin delivered, so that the
+    log holds one delivery (apply's test message to postmaster is two deliveries at
+    once, logged in either order)."""
+    root = OUT_DIR.parent
+    subprocess.run([sys.executable, "-m", "tui.cli", "--target", f"sandbox:{box.paths.base}",
+                    "apply", str(root / "profiles" / "default.yaml"), "--yes"],
+                   cwd=root, check=True, capture_output=True, timeout=DEADLINE,
+                   stdin=subprocess.DEVNULL)
+    box.sh(": > /var/log/maillog")
+    sent = box.exec(["/usr/pkg/bin/qmail-inject", "admin"], input="Subject: hello\n\nhello\n")
+    if sent.returncode:
+        raise RuntimeError(f"screenshots: qmail-inject failed: {sent.stderr}")
+    host, limit = SandboxHost(box.paths.base), time.monotonic() + DEADLINE
+    while "end msg" not in host.read_text("/var/log/maillog"):
+        if time.monotonic() > limit:
+            raise TimeoutError("screenshots: the message to admin was never delivered")
+        time.sleep(0.05)
+
+
+class StatusPin:
+    """The app's status filter for pictures: fixed pids, uptimes, CPU, RSS, queue age and
+    log times; the log's other numbers (pids, inodes, ports) become 100, 101... in the
+    order first seen (so a line reads the same in every refresh)."""
+
+    def __init__(self) -> None:
+        self.numbers: dict[str, str] = {}
+
+    def __call__(self, status):
+        services = [dataclasses.replace(
+            service, pids=[1000 + 10 * index + k for k in range(len(service.pids))],
+            uptime_s=PINNED_UPTIME if service.pids else None, cpu_percent=0.0,
+            rss_bytes=PINNED_RSS * len(service.pids))
+            for index, service in enumerate(status.services)]
+        queue = dataclasses.replace(status.queue, oldest_s=None if status.queue.oldest_s
+                                    is None else 60.0)
+        return dataclasses.replace(status, services=services, queue=queue, taken_at=0.0,
+                                   log=[self.line(line) for line in status.log])
+
+    def line(self, line: str) -> str:
+        line = re.sub(r"^\w{3} [ \d]\d \d\d:\d\d:\d\d", LOG_TIME, line)
+        return re.sub(r"(?<![\d.])\d{3,}(?![\d.])", self.number, line)
+
+    def number(self, match: re.Match) -> str:
+        return self.numbers.setdefault(match.group(), str(100 + len(self.numbers)))
+
+
 @dataclass(frozen=True)
 class Scenario:
     name: str
     title: str                               # alt text in the README
     drive: Callable[[object], Awaitable[None]]
     faults: str = ""                         # faults.yaml written before the app starts
+    prepare: Callable[[Sandbox], None] | None = None   # run on the host before the app
 
     async def reach(self, pilot) -> None:
         """Drive a fresh app to this state and hold it still (also a snap_compare hook)."""
@@ -173,6 +233,7 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
     Scenario("apply-failed", "Apply, failed", to_apply_failed,
              "faults: [{kind: missing-package, package: qmail}]\n"),
     Scenario("done", "Done", to_done),
+    Scenario("dashboard", "Dashboard", to_dashboard, prepare=install_default),
 )}
 
 
@@ -189,8 +250,10 @@ def scenario_app(scenario: Scenario) -> Iterator[WizardApp]:
         try:
             if scenario.faults:
                 box.paths.faults_file.write_text(scenario.faults)
+            if scenario.prepare:
+                scenario.prepare(box)
             app = WizardApp(Session(SandboxHost(box.paths.base)))
-            app.clock, app.run_id = (lambda: 0.0), RUN_ID
+            app.clock, app.run_id, app.status_filter = (lambda: 0.0), RUN_ID, StatusPin()
             yield app
         finally:
             box.stop()

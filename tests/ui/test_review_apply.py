@@ -8,6 +8,7 @@ from tests.ui.conftest import settle
 from tui.app import FLOW
 from tui.screens.apply import ApplyScreen
 from tui.screens.confirm import ConfirmScreen
+from tui.screens.dashboard import DashboardScreen
 from tui.screens.done import DoneScreen
 from tui.screens.review import ReviewScreen
 from tui.widgets.step_list import StepList
@@ -82,11 +83,15 @@ async def test_enter_through_every_screen_ends_on_done(wizard_app):
         await pilot.press("enter")
         await settle(pilot)
         done = app.screen
-        assert isinstance(done, DoneScreen) and done.problems == []
-        checks = text(done, "#checks")
-        assert "✓ qmail-send running" in checks
-        assert "answers with 220 mail.example.org" in checks
+        assert isinstance(done, DoneScreen) and done.checks is app.session.checks
+        assert done.checks and all(check.ok for check in done.checks)
+        checks = [str(row.render()) for row in done.query(".check")]
+        assert len(checks) == len(done.checks) and all(c.startswith("✓ ") for c in checks)
+        assert any("answers '220 mail.example.org" in c for c in checks), checks
         assert "/var/log/qmail-wizard/" in text(done, "#log")
+        await pilot.press("d")
+        await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen)
+                       and app.screen.status is not None, "the dashboard")
     assert box.exec(["/etc/rc.d/qmailsmtpd", "status"]).returncode == 0
     assert box.exec(["/etc/rc.d/qmailsend", "status"]).returncode == 0
 
@@ -120,7 +125,8 @@ async def test_cancel_during_apply_then_resume(wizard_app):
         assert screen.query_one(StepList).states()["services"] == "changed"
         await pilot.press("enter")
         await settle(pilot)
-        assert isinstance(app.screen, DoneScreen) and app.screen.problems == []
+        assert isinstance(app.screen, DoneScreen)
+        assert app.screen.checks and all(check.ok for check in app.screen.checks)
     assert box.exec(["/etc/rc.d/qmailsmtpd", "status"]).returncode == 0
 
 

@@ -30,6 +30,8 @@ from ..widgets.service_table import WIDE, ServiceTable, uptime_text
 INTERVAL = 1.0
 RC_EVERY = 5
 LOG = "/var/log/maillog"
+#: Lines of the log the reader keeps (a 120x40 terminal shows about 25).
+LOG_LINES = 50
 
 
 class StatusRead(Message):
@@ -100,7 +102,7 @@ class DashboardScreen(Screen):
     def __init__(self, session: Session) -> None:
         super().__init__(name="dashboard")
         self.session = session
-        self.reader = StatusReader(session.host)
+        self.reader = StatusReader(session.host, log_lines=LOG_LINES)
         self.status: Status | None = None
         self.busy = False
         self.stop_event = threading.Event()
@@ -217,9 +219,8 @@ class DashboardScreen(Screen):
         def send() -> tuple[str, bool]:
             delivery = send_test_message(self.session.host, state=self.session.state)
             if delivery.ok:
-                return (f"✓ Test message to {delivery.recipient} delivered to "
-                        f"{delivery.target} after {delivery.seconds:.1f} s: {delivery.path}",
-                        True)
+                return (f"✓ Test message to {delivery.recipient} delivered after "
+                        f"{delivery.seconds:.1f} s: {delivery.path or delivery.target}", True)
             return (f"✗ Test message to {delivery.recipient} not delivered after "
                     f"{delivery.seconds:.1f} s: {delivery.detail}", False)
         self.finish(send)

@@ -1,4 +1,8 @@
-"""Done: what the final check sees now, the services' state and the run's log."""
+"""Done: the verification's checks (with the fix for each failure), the services, the log.
+
+The checks are the ones the Apply screen ran as its last step (``session.checks``);
+when there are none (Done reached otherwise), a worker runs ``verify`` itself.
+"""
 from __future__ import annotations
 
 from textual import work
@@ -10,19 +14,18 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, LoadingIndicator, Static
 
 from ..backend import journal
-from ..backend.checks import final_check, smtp_address
 from ..backend.hosts import HostError
 from ..backend.model import SERVICES
-from ..backend.plan import CONTROL
 from ..backend.probe import probe
 from ..backend.runlog import log_path
 from ..backend.session import Session
+from ..backend.verify import Check, verify
 
 
 class Verified(Message):
-    def __init__(self, problems: list[str], log: str) -> None:
+    def __init__(self, checks: list[Check], log: str) -> None:
         super().__init__()
-        self.problems = problems
+        self.checks = checks
         self.log = log
 
 
@@ -32,14 +35,26 @@ class VerifyFailed(Message):
         self.error = error
 
 
+def check_row(check: Check) -> Static:
+    """✓/✗ title: detail, and the fix under a failure; styled by its -ok/-failed class."""
+    text = f"{'✓' if check.ok else '✗'} {check.title}" + (
+        f": {check.detail}" if check.detail else "")
+    if not check.ok and check.fix:
+        text += f"\n  fix: {check.fix}"
+    return Static(text, markup=False, classes="check " + ("-ok" if check.ok else "-failed"))
+
+
 class DoneScreen(Screen):
     CSS_PATH = "done.tcss"
-    BINDINGS = [Binding("q", "app.quit", "Quit")]
+    BINDINGS = [
+        Binding("d", "app.open_dashboard", "Dashboard"),
+        Binding("q", "app.quit", "Quit"),
+    ]
 
     def __init__(self, session: Session) -> None:
         super().__init__(name="done")
         self.session = session
-        self.problems: list[str] | None = None
+        self.checks: list[Check] | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -47,47 +62,39 @@ class DoneScreen(Screen):
             yield Static("Checking qmail...", classes="screen-title", id="headline")
             yield LoadingIndicator(id="loading")
             with Vertical(id="results"):
-                yield Static("", id="checks")
+                yield Vertical(id="checks")
                 yield DataTable(id="services", show_cursor=False, zebra_stripes=True)
                 yield Static("", id="log", classes="hint")
-                yield Static("Press q to quit.", classes="hint")
+                yield Static("Press d for the live dashboard, q to quit.", classes="hint")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#services", DataTable).add_columns("Service", "At boot", "Now")
         self.query_one("#results").display = False
-        self.verify()
+        self.verify(self.session.checks or None)
 
     @work(thread=True, exclusive=True)
-    def verify(self) -> None:
+    def verify(self, checks: list[Check] | None) -> None:
         host = self.session.host
         try:
             self.session.state = probe(host)
-            problems = final_check(host, self.session.state, self.session.profile)
+            if checks is None:
+                checks = verify(host, self.session.state)
         except HostError as exc:
             self.post_message(VerifyFailed(str(exc)))
             return
         run_id = journal.last_run(host)
-        self.post_message(Verified(problems, log_path(run_id) if run_id else ""))
+        self.post_message(Verified(checks, log_path(run_id) if run_id else ""))
 
     def on_verified(self, message: Verified) -> None:
-        self.problems = message.problems
+        self.checks = message.checks
         state, services = self.session.state, self.session.profile.services
+        failed = [check for check in message.checks if not check.ok]
         self.query_one("#loading").display = False
-        headline = self.query_one("#headline", Static)
-        checks = self.query_one("#checks", Static)
-        if message.problems:
-            headline.update("qmail is installed, but the final check found problems")
-            checks.update("\n".join(f"✗ {problem}" for problem in message.problems))
-            checks.add_class("error")
-        else:
-            headline.update("qmail is installed and running")
-            me = (state.text(f"{CONTROL}/me") or "").split("\n", 1)[0]
-            lines = ["✓ qmail-send running"] if services.qmailsend else []
-            if services.qmailsmtpd:
-                address, port = smtp_address(state)
-                lines.append(f"✓ SMTP on {address}:{port} answers with 220 {me}")
-            checks.update("\n".join(lines))
+        self.query_one("#headline", Static).update(
+            f"qmail is installed, but {len(failed)} of {len(message.checks)} checks failed"
+            if failed else "qmail is installed and running")
+        self.query_one("#checks").mount_all(check_row(check) for check in message.checks)
         table = self.query_one("#services", DataTable)
         for name in SERVICES:
             table.add_row(name, "enabled" if getattr(services, name) else "off",
@@ -99,9 +106,9 @@ class DoneScreen(Screen):
     def on_verify_failed(self, message: VerifyFailed) -> None:
         self.query_one("#loading").display = False
         self.query_one("#headline", Static).update("Cannot read the host to check qmail")
-        checks = self.query_one("#checks", Static)
-        checks.update(f"{message.error}\nCheck the connection and run qmail-wizard again.")
-        checks.add_class("error")
+        self.query_one("#checks").mount(Static(
+            f"{message.error}\nCheck the connection and run qmail-wizard again.",
+            markup=False, classes="check -failed"))
         self.query_one("#results").display = True
 
 

@@ -38,5 +38,5 @@ class LogPane(RichLog):
         self.tail = list(tail)
         for line in new:
             self.shown.append(short(line))
-            self.write(Text(self.shown[-1]))
+            self.write(Text(self.shown[-1]), expand=True)
         del self.shown[:-500]

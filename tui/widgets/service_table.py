@@ -80,7 +80,7 @@ class ServiceTable(DataTable):
             return
         for service in services:
             for key, value in self.cells(service, wide).items():
-                self.update_cell(service.name, key, value)
+                self.update_cell(service.name, key, value, update_width=True)
 
     def selected(self) -> str | None:
         """The name of the service under the cursor."""
