@@ -30,6 +30,9 @@ def build_parser() -> argparse.ArgumentParser:
     apply.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     apply.add_argument("--resume", action="store_true",
                        help="continue the last unfinished run")
+    apply.add_argument("--overwrite-drift", action="store_true",
+                       help="write the profile's version of files changed by hand since "
+                       "the last apply (they are backed up first)")
     verify = commands.add_parser("verify", help="check that qmail runs, is safe and "
                                  "delivers (exit 0: all pass, 1: any fails)")
     verify.add_argument("--format", choices=("text", "json"), default="text")
@@ -136,7 +139,8 @@ def _headless(args) -> int:
     if args.command == "plan":
         return headless.cmd_plan(host, args.profile, args.format)
     if args.command == "apply":
-        return headless.cmd_apply(host, args.profile, args.yes, args.resume)
+        return headless.cmd_apply(host, args.profile, args.yes, args.resume,
+                                  args.overwrite_drift)
     if args.command == "verify":
         from .commands.verify import cmd_verify
         return cmd_verify(host, args.format)

@@ -15,7 +15,7 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Callable, TextIO
 
-from . import backup, journal, stream
+from . import backup, journal, stream, written
 from .backup import Backups
 from .hosts import Host, HostError
 from .journal import Journal
@@ -134,11 +134,15 @@ class _ActionFailed(Exception):
 def apply(host: Host, replan: Callable[[], Plan], run_id: str | None = None,
           resume: bool = False, progress: Callable[[object], None] | None = None,
           cancel: threading.Event | None = None,
-          verify: Callable[[], list] | None = None) -> ApplyResult:
+          verify: Callable[[bool], list] | None = None) -> ApplyResult:
     """Apply what ``replan()`` plans, step by step; see the module docstring.
 
-    ``verify()`` runs in the last step ("verify") and returns the checks
-    (tui.backend.verify); any failing check fails the run, naming it and its fix.
+    ``verify(delivery)`` runs in the last step ("verify") and returns the checks
+    (tui.backend.verify); ``delivery`` is False when the run changed nothing (no
+    test message needed).  Any failing check fails the run, naming it and its fix.
+    A step that would write a file changed by hand since the wizard wrote it (drift
+    nobody chose to keep or overwrite, ``Plan.undecided``) fails the run untouched.
+    Every host file written is recorded (tui.backend.written).
 
     ``resume`` continues the newest run (or ``run_id``) if it did not finish.
     Raises LockHeld while another run holds the lock, ApplyError when there is
@@ -213,6 +217,7 @@ class _Run:
                 step = plan.step(step_id)
                 changed = step.changes
                 self.emit(StepStarted(index, len(STEP_IDS), step_id, step.title))
+                self._refuse_drift(plan, step)
                 for action in step.actions:
                     command = action.describe()
                     self._check_cancel()
@@ -262,13 +267,25 @@ class _Run:
         return ApplyResult(False, self.record.run_id, self.record.changed, failure,
                            bool(self.record.resumed), notes, self.checks)
 
+    def _refuse_drift(self, plan: Plan, step: Step) -> None:
+        paths = {a.path for a in step.actions if isinstance(a, WriteFile)}
+        drifted = [d.path for d in plan.undecided if d.path in paths]
+        if drifted:
+            raise _ActionFailed(None, f"refused to overwrite {', '.join(drifted)}: changed "
+                                "by hand since qmail-wizard wrote it. Keep your version "
+                                "(edit the profile to match it) or take the profile's "
+                                "(apply --overwrite-drift, which backs it up first)")
+
     def _run_checks(self) -> None:
         """The verify step: every check as an output line; the failing ones fail it."""
         self.last_line = ""
         self.emit(ActionStarted("qmail-wizard verify"))
-        self.log.note("[verify] checks (qmail-wizard verify):")
+        delivery = bool(self.record.changed)
+        self.log.note("[verify] checks (qmail-wizard verify"
+                      + ("" if delivery else "; no test message: this run changed nothing")
+                      + "):")
         started = time.monotonic()
-        self.checks = self.verify()
+        self.checks = self.verify(delivery)
         for check in self.checks:
             self._line(f"{'PASS' if check.ok else 'FAIL'} {check.id}: {check.detail}"
                        + ("" if check.ok else f" Fix: {check.fix}"))
@@ -292,6 +309,8 @@ class _Run:
         self.backups.save(action.path)
         started = time.monotonic()
         self.host.write(action.path, action.new, mode=action.mode, owner=action.owner)
+        if not action.bookkeeping:
+            written.remember(self.host, {action.path: action.new}, self.record.run_id)
         self.log.note(f"[{step.id}] {action.describe()} (mode {action.mode:04o}, "
                       f"owner {':'.join(action.owner)}): done in "
                       f"{time.monotonic() - started:.2f} s\n{action.diff()}")
@@ -343,7 +362,12 @@ def undo(host: Host, run_id: str | None = None) -> list[str]:
         if not host.exists(backup.run_dir(run_id)):
             raise ApplyError(f"nothing to undo: run {run_id} has no backups under "
                              f"{backup.BACKUP_ROOT}/")
-        return backup.restore(host, run_id)
+        restored = backup.restore(host, run_id)
+        record = written.parse(host.read_text(written.WRITTEN)) \
+            if host.exists(written.WRITTEN) else {}
+        written.remember(host, {p: host.read_text(p) if host.exists(p) else None
+                                for p in restored if p in record}, run_id)
+        return restored
 
 
 # -- progress on stderr ----------------------------------------------------------------

@@ -6,14 +6,16 @@ touches the host: the planner only reads the :class:`HostState`.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 
 from . import catalog as catalog_mod
+from . import written
 from .files import alias, control, mailerconf, mkconf, rcconf, tcprules
 from .model import ACCOUNT_DEFAULTS, ACCOUNT_VARS, GROUP_KEYS, SERVICES, Profile
 from .probe import SYSCONF, HostState
-from .steps import STEP_IDS, Plan, RunCommand, Step, WriteFile
+from .steps import STEP_IDS, Drift, Plan, RunCommand, Step, WriteFile
 
 CONTROL = f"{SYSCONF}/control"
 ALIAS_DIR = f"{SYSCONF}/alias"
@@ -106,9 +108,17 @@ def source_reason(profile: Profile, catalog) -> str:
     return "; ".join(reasons)
 
 
-def make_plan(profile: Profile, state: HostState, catalog=None) -> Plan:
+def make_plan(profile: Profile, state: HostState, catalog=None,
+              keep: frozenset[str] | set[str] = frozenset(),
+              overwrite: frozenset[str] | set[str] = frozenset()) -> Plan:
     """The plan; on a host without qmail, later steps show what they will write
-    (they are planned again from the real state once the packages are in)."""
+    (they are planned again from the real state once the packages are in).
+
+    Files changed by hand since the wizard wrote them are listed in ``plan.drift``:
+    a path in ``keep`` is then not written (the admin's version stays), one in
+    ``overwrite`` is written (apply backs it up first); any other is undecided and
+    apply refuses to run.
+    """
     catalog = catalog or host_catalog(state)
     _preflight(state)
     if profile.services.qmailsmtpd and not profile.mail.rcpthosts:
@@ -116,30 +126,80 @@ def make_plan(profile: Profile, state: HostState, catalog=None) -> Plan:
                         "would relay mail for anyone (an open relay). List your domains in "
                         "mail.rcpthosts, or turn services.qmailsmtpd off.")
     try:
-        return _plan_steps(profile, state, catalog)
+        return _plan_steps(profile, state, catalog, set(keep), set(overwrite))
     except ValueError as exc:  # a host file the editors cannot read safely (rc.conf ...)
         raise PlanError(f"{exc}; fix that file by hand, then plan again.") from None
 
 
-def _plan_steps(profile: Profile, state: HostState, catalog) -> Plan:
+def _plan_steps(profile: Profile, state: HostState, catalog, keep: set[str],
+                overwrite: set[str]) -> Plan:
     method = install_method(profile, catalog)
     steps = {step_id: Step(step_id, TITLES[step_id]) for step_id in STEP_IDS}
+    drift: dict[str, Drift] = {}
+    _baseline(steps["preflight"], state)
     _mkconf(steps["mkconf"], profile, state, catalog, method)
     _packages(steps["packages"], profile, state, catalog, method)
     _users(steps["users"], profile, state)
     _control(steps["control"], profile, state)
     _aliases(steps["aliases"], profile, state)
-    _maildirs(steps["maildirs"], profile, state)
+    _maildirs(steps["maildirs"], profile, state, steps["control"])
     _tcprules(steps["tcprules"], profile, state)
     _mta_switch(steps["mta-switch"], profile, state)
     _rcconf(steps["rcconf"], profile, state)
-    _services(steps["services"], profile, state)
+    for step_id in STEP_IDS[:STEP_IDS.index("services")]:
+        _resolve_drift(steps[step_id], state, keep, overwrite, drift)
+    _services(steps["services"], profile, _planned(state, steps.values()))
     steps["verify"].notes.append(
         "qmail-wizard verify: qmail-send and the enabled listeners run where rc.conf says, "
         "SMTP greets as control/me, rcpthosts is set and relaying is refused, the system "
         "aliases deliver, a test message to postmaster arrives, postfix is off, mailer.conf "
         "points at qmail and nothing else holds the SMTP port. A failing check fails apply.")
-    return Plan([steps[step_id] for step_id in STEP_IDS])
+    return Plan([steps[step_id] for step_id in STEP_IDS], list(drift.values()))
+
+
+def _planned(state: HostState, steps) -> HostState:
+    """``state`` as it will be once the files these steps write are written."""
+    files = dict(state.files)
+    for step in steps:
+        files.update((a.path, a.new) for a in step.actions if isinstance(a, WriteFile))
+    return dataclasses.replace(state, files=files)
+
+
+def _resolve_drift(step: Step, state: HostState, keep: set[str], overwrite: set[str],
+                   drift: dict[str, Drift]) -> None:
+    """Note each file this step writes that was changed by hand since the wizard
+    wrote it; drop the writes of the files the admin keeps."""
+    record = written.parse(state.text(written.WRITTEN))
+    kept = {}
+    for action in step.actions:
+        if not isinstance(action, WriteFile) or action.bookkeeping:
+            continue
+        entry = record.get(action.path)
+        if entry is None or not written.changed_by_hand(entry, action.old):
+            continue
+        resolution = "keep" if action.path in keep else \
+            "overwrite" if action.path in overwrite else ""
+        drift.setdefault(action.path, Drift(action.path, entry["text"], action.old,
+                                            resolution))
+        if resolution == "keep":
+            kept[action] = action.path
+    if not kept:
+        return
+    actions = []
+    for action in step.actions:
+        if action in kept:
+            continue
+        if isinstance(action, RunCommand) and action.input is not None:
+            source = next((w for w in kept if w.new == action.input), None)
+            if source is not None:  # compile the admin's rules, not the profile's
+                if all(state.cdbs.get(path, False) for path in action.touches):
+                    continue
+                action = dataclasses.replace(action, input=source.old or "")
+        actions.append(action)
+    step.actions[:] = actions
+    step.notes.extend(f"{path} keeps your version (changed by hand since qmail-wizard "
+                      "wrote it); the profile's version is not written."
+                      for path in sorted(set(kept.values())))
 
 
 def _preflight(state: HostState) -> None:
@@ -303,7 +363,7 @@ def _aliases(step: Step, profile: Profile, state: HostState) -> None:
             step.notes.append(f".qmail-{name} was a placeholder that discarded mail.")
 
 
-def _maildirs(step: Step, profile: Profile, state: HostState) -> None:
+def _maildirs(step: Step, profile: Profile, state: HostState, control_step: Step) -> None:
     if profile.mail.defaultdelivery != "./Maildir/":
         return
     gids = {gid: name for name, gid in state.groups().items()}
@@ -313,8 +373,19 @@ def _maildirs(step: Step, profile: Profile, state: HostState) -> None:
         group = gids.get(gid, str(gid))
         step.actions.append(RunCommand(("maildirmake", f"{home}/Maildir")))
         step.actions.append(RunCommand(("chown", "-R", f"{user}:{group}", f"{home}/Maildir")))
-    if "/etc/skel" not in state.maildirs:
+    if "/etc/skel" not in state.maildirs and _wizard_sets_maildir(state, control_step):
         step.actions.append(RunCommand(("maildirmake", "/etc/skel/Maildir")))
+
+
+def _wizard_sets_maildir(state: HostState, control_step: Step) -> bool:
+    """True when qmail is installed by this plan, this plan turns the delivery to
+    Maildir, or an earlier run of the wizard did: only then is /etc/skel its business
+    (a qmail installed by hand keeps /etc/skel as the admin left it)."""
+    path = f"{CONTROL}/defaultdelivery"
+    ours = written.parse(state.text(written.WRITTEN)).get(path, {}).get("text", "")
+    return ("qmail" not in state.packages
+            or any(isinstance(a, WriteFile) and a.path == path for a in control_step.actions)
+            or control.lines(ours)[:1] == ["./Maildir/"])
 
 
 def rules_paths(state: HostState) -> tuple[str, str]:
@@ -360,8 +431,9 @@ def _mta_switch(step: Step, profile: Profile, state: HostState) -> None:
 def _rcconf(step: Step, profile: Profile, state: HostState) -> None:
     rc_conf = state.text("/etc/rc.conf") or ""
     wanted = {name: "YES" if getattr(profile.services, name) else "NO" for name in SERVICES}
+    # an unset knob already means disabled: NO is written only over another value
     changes = {name: value for name, value in wanted.items()
-               if rcconf.get(rc_conf, name) != value}
+               if rcconf.get(rc_conf, name) not in (value, None if value == "NO" else value)}
     if changes:
         step.actions.append(WriteFile("/etc/rc.conf", rc_conf,
                                       rcconf.set_vars(rc_conf, changes)))
@@ -384,7 +456,25 @@ def service_inputs(state: HostState) -> dict[str, dict[str, str]]:
     return inputs
 
 
+def _baseline(step: Step, state: HostState) -> None:
+    """A running qmail the wizard has no record of (installed by hand): record what
+    its services run with now, before anything changes, so that a later change of
+    their inputs restarts or reloads them."""
+    if state.text(SERVICES_RECORD) is not None:
+        return
+    current = service_inputs(state)
+    running = {s: current[s] for s in SERVICES if state.running(s)}
+    if running:
+        step.actions.append(WriteFile(SERVICES_RECORD, None, _record_text(running), 0o600,
+                                      bookkeeping=True))
+
+
+def _record_text(record: dict) -> str:
+    return json.dumps(record, indent=1, sort_keys=True) + "\n"
+
+
 def _services(step: Step, profile: Profile, state: HostState) -> None:
+    """``state`` is the host as planned (control files already written)."""
     try:
         recorded = json.loads(state.text(SERVICES_RECORD) or "{}")
     except ValueError:
@@ -413,6 +503,5 @@ def _services(step: Step, profile: Profile, state: HostState) -> None:
                 step.risks.append(f"restarts {service} ({', '.join(sorted(changed))})")
     wanted = {s: current[s] for s in SERVICES if getattr(profile.services, s)}
     if step.actions or recorded != wanted:
-        new = json.dumps(wanted, indent=1, sort_keys=True) + "\n"
-        step.actions.append(WriteFile(SERVICES_RECORD, state.text(SERVICES_RECORD), new,
-                                      0o600))
+        step.actions.append(WriteFile(SERVICES_RECORD, state.text(SERVICES_RECORD),
+                                      _record_text(wanted), 0o600, bookkeeping=True))

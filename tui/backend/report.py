@@ -3,23 +3,35 @@ from __future__ import annotations
 
 import json
 
-from .steps import Plan, RunCommand, WriteFile
+from .steps import Drift, Plan, RunCommand, WriteFile, host_change
+
+RESOLUTIONS = {"keep": "kept: the profile's version is not written",
+               "overwrite": "overwritten by the profile's version (backed up first)",
+               "": "apply refuses until you choose: --overwrite-drift, or edit the "
+                   "profile to match it"}
 
 
 def _action_dict(action) -> dict:
     if isinstance(action, WriteFile):
         return {"type": "write", "path": action.path, "mode": f"{action.mode:04o}",
                 "owner": ":".join(action.owner), "creates": action.old is None,
-                "diff": action.diff()}
+                "bookkeeping": action.bookkeeping, "diff": action.diff()}
     return {"type": "run", "command": action.describe(), "argv": list(action.argv),
             "env": dict(action.env), "cwd": action.cwd,
             "answers": [{"prompt": p, "reply": r} for p, r in action.answers]}
+
+
+def _drift_dict(drift: Drift) -> dict:
+    return {"path": drift.path, "resolution": drift.resolution or None,
+            "deleted": drift.now is None, "wizard_wrote": drift.wrote, "now": drift.now,
+            "diff": drift.diff()}
 
 
 def plan_json(plan: Plan, method: str) -> str:
     return json.dumps({
         "pending": plan.pending,
         "method": method,
+        "drift": [_drift_dict(d) for d in plan.drift],
         "steps": [{"id": s.id, "title": s.title, "changes": s.changes, "risks": s.risks,
                    "notes": s.notes, "actions": [_action_dict(a) for a in s.actions]}
                   for s in plan.steps],
@@ -38,10 +50,18 @@ def plan_text(plan: Plan, method: str, header: str) -> str:
         for action in step.actions:
             if isinstance(action, RunCommand):
                 lines.append(f"    $ {action.describe()}")
+            elif not host_change(action):
+                lines.append(f"    {action.describe()}")
             else:
                 lines.append(f"    {action.describe()} (mode {action.mode:04o}, "
                              f"{':'.join(action.owner)})")
                 lines.extend("      " + line for line in action.diff().splitlines())
+    if plan.drift:
+        lines += ["", "Changed by hand since qmail-wizard wrote them (drift):"]
+    for drift in plan.drift:
+        gone = " (deleted)" if drift.now is None else ""
+        lines.append(f"  {drift.path}{gone}: {RESOLUTIONS[drift.resolution]}")
+        lines.extend("      " + line for line in drift.diff().splitlines())
     changing = [s for s in plan.steps if s.changes]
     risks = [r for s in plan.steps for r in s.risks]
     lines.append("")

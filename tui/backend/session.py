@@ -42,6 +42,9 @@ class Session:
     plan: Plan | None = None
     #: the checks of the last apply's verify step (set by the Apply screen)
     checks: list[Check] = field(default_factory=list)
+    #: drifted files (plan.drift) the admin keeps / lets the profile overwrite
+    keep: set[str] = field(default_factory=set)
+    overwrite: set[str] = field(default_factory=set)
 
     def probe(self) -> HostSummary:
         """Read the host (one round trip, plus its sockets) and prefill the profile."""
@@ -70,7 +73,8 @@ class Session:
     def make_plan(self) -> Plan:
         """Probe again and plan from the real state (raises PlanError)."""
         self.state = probe(self.host)
-        self.plan = make_plan(self.profile, self.state, self.catalog)
+        self.plan = make_plan(self.profile, self.state, self.catalog, self.keep,
+                              self.overwrite)
         return self.plan
 
     def save(self, path: str) -> None:

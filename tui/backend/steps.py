@@ -17,13 +17,18 @@ STEP_IDS = ("preflight", "mkconf", "packages", "users", "control", "aliases", "m
 
 @dataclass(frozen=True)
 class WriteFile:
-    """Replace ``path`` with ``new`` (``old`` is None when the file does not exist)."""
+    """Replace ``path`` with ``new`` (``old`` is None when the file does not exist).
+
+    A ``bookkeeping`` write is the wizard's own record (under /var/db/qmail-wizard/):
+    apply writes it, but it is no change to the host (the step stays "unchanged").
+    """
 
     path: str
     old: str | None
     new: str
     mode: int = 0o644
     owner: tuple[str, str] = ("root", "wheel")
+    bookkeeping: bool = False
 
     def diff(self) -> str:
         before = [] if self.old is None else self.old.splitlines(keepends=True)
@@ -32,6 +37,8 @@ class WriteFile:
         return "".join(difflib.unified_diff(before, after, source, f"b{self.path}"))
 
     def describe(self) -> str:
+        if self.bookkeeping:
+            return f"record {self.path} (wizard bookkeeping)"
         return f"{'create' if self.old is None else 'edit'} {self.path}"
 
 
@@ -65,6 +72,31 @@ class RunCommand:
 Action = WriteFile | RunCommand
 
 
+def host_change(action) -> bool:
+    """True unless ``action`` only writes the wizard's own bookkeeping."""
+    return not (isinstance(action, WriteFile) and action.bookkeeping)
+
+
+@dataclass(frozen=True)
+class Drift:
+    """``path`` was changed by hand since the wizard wrote it (``wrote``), and the plan
+    would write it again.  ``now`` is None when the file was deleted; ``resolution``
+    is "keep" (not written), "overwrite" (written, after a backup) or "" (undecided:
+    apply refuses)."""
+
+    path: str
+    wrote: str
+    now: str | None
+    resolution: str = ""
+
+    def diff(self) -> str:
+        """What changed by hand: the wizard's version -> the file now."""
+        after = [] if self.now is None else self.now.splitlines(keepends=True)
+        return "".join(difflib.unified_diff(
+            self.wrote.splitlines(keepends=True), after, f"qmail-wizard wrote {self.path}",
+            "/dev/null (deleted)" if self.now is None else f"now {self.path}"))
+
+
 @dataclass
 class Step:
     id: str
@@ -76,12 +108,15 @@ class Step:
 
     @property
     def changes(self) -> bool:
-        return bool(self.actions)
+        """True when an action changes the host (bookkeeping writes do not)."""
+        return any(host_change(a) for a in self.actions)
 
 
 @dataclass
 class Plan:
     steps: list[Step]
+    #: files changed by hand since the wizard wrote them that this plan writes (or keeps)
+    drift: list[Drift] = field(default_factory=list)
 
     def step(self, step_id: str) -> Step:
         for step in self.steps:
@@ -92,6 +127,11 @@ class Plan:
     @property
     def pending(self) -> bool:
         return any(step.changes for step in self.steps)
+
+    @property
+    def undecided(self) -> list[Drift]:
+        """Drifted files nobody chose for: apply refuses to overwrite them."""
+        return [d for d in self.drift if not d.resolution]
 
 
 def _quote(arg: str) -> str:

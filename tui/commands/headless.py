@@ -11,6 +11,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from ..backend import apply as apply_mod
+from ..backend import backup
 from ..backend import catalog as catalog_mod
 from ..backend.discover import profile_from_state
 from ..backend.hosts import Host, HostError
@@ -73,16 +74,32 @@ def cmd_probe(host: Host, fmt: str) -> int:
     return 0
 
 
-def _plan(host: Host, path: str):
+def _plan(host: Host, path: str, overwrite_drift: bool = False):
+    """(profile, state, plan, method, the drifted paths the plan overwrites)."""
     state = probe(host)
     profile = _load_checked(path, state)
     catalog = host_catalog(state)
-    return profile, state, make_plan(profile, state, catalog), install_method(profile, catalog)
+    plan = make_plan(profile, state, catalog)
+    overwrite = {d.path for d in plan.drift} if overwrite_drift else set()
+    if overwrite:
+        plan = make_plan(profile, state, catalog, overwrite=overwrite)
+    return profile, state, plan, install_method(profile, catalog), overwrite
+
+
+def _drift_refusal(plan, path: str) -> str:
+    files = "".join(f"\n  {d.path}" + (" (deleted)" if d.now is None else "")
+                    for d in plan.undecided)
+    return (f"refusing to apply {path}: it would overwrite files changed by hand since "
+            f"qmail-wizard wrote them:{files}\nNothing was changed. `qmail-wizard plan "
+            f"{path}` shows what qmail-wizard wrote and what is there now. To take the "
+            f"profile's version (yours is backed up first): qmail-wizard apply {path} "
+            f"--overwrite-drift. To keep yours: edit the profile to match the file "
+            f"(`qmail-wizard probe` prints the values the host has), then apply again.")
 
 
 def cmd_plan(host: Host, path: str, fmt: str) -> int:
     try:
-        profile, state, plan, method = _plan(host, path)
+        profile, state, plan, method, _ = _plan(host, path)
     except (ProfileError, SourceError, PlanError, HostError) as exc:
         return _fail(str(exc))
     if fmt == "json":
@@ -95,11 +112,14 @@ def cmd_plan(host: Host, path: str, fmt: str) -> int:
     return 2 if plan.pending else 0
 
 
-def cmd_apply(host: Host, path: str, yes: bool, resume: bool) -> int:
+def cmd_apply(host: Host, path: str, yes: bool, resume: bool,
+              overwrite_drift: bool = False) -> int:
     try:
-        profile, state, plan, method = _plan(host, path)
+        profile, state, plan, method, overwrite = _plan(host, path, overwrite_drift)
     except (ProfileError, SourceError, PlanError, HostError) as exc:
         return _fail(str(exc))
+    if plan.undecided:
+        return _fail(_drift_refusal(plan, path))
     if plan.pending and not yes and not resume:
         sys.stdout.write(plan_text(plan, method, f"Plan for {state.hostname}, profile {path}"))
         if not sys.stdin.isatty():
@@ -111,12 +131,12 @@ def cmd_apply(host: Host, path: str, yes: bool, resume: bool) -> int:
             return 1
 
     def replan():
-        return make_plan(profile, probe(host), host_catalog(state))
+        return make_plan(profile, probe(host), host_catalog(state), overwrite=overwrite)
 
     try:
         result = apply_mod.apply(host, replan, resume=resume,
                                  progress=apply_mod.stderr_reporter(sys.stderr),
-                                 verify=lambda: verify(host))
+                                 verify=lambda delivery: verify(host, delivery=delivery))
     except (apply_mod.LockHeld, apply_mod.ApplyError, PlanError, HostError) as exc:
         return _fail(str(exc))
     for note in result.notes:
@@ -125,6 +145,10 @@ def cmd_apply(host: Host, path: str, yes: bool, resume: bool) -> int:
         sys.stdout.write(render_text(result.checks))
     if not result.ok:
         return _fail(result.failure.render(path))
+    for drifted in sorted(overwrite):
+        print(f"note: {drifted} had been changed by hand; the profile's version was "
+              f"written and yours saved under {backup.run_dir(result.run_id)}/",
+              file=sys.stderr)
     changed = ", ".join(result.changed) if result.changed else "nothing (already as profiled)"
     print(f"Applied {path} (run {result.run_id}): changed {changed}. Log: {result.log}")
     return 0

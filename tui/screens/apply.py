@@ -122,7 +122,9 @@ class ApplyScreen(Screen):
         try:
             result = apply(host, lambda: session.make_plan(), run_id=run_id, resume=resume,
                            progress=lambda event: self.post_message(Progressed(event)),
-                           cancel=cancel, verify=lambda: verify(host, cancel=cancel))
+                           cancel=cancel,
+                           verify=lambda delivery: verify(host, cancel=cancel,
+                                                          delivery=delivery))
         except (LockHeld, ApplyError, PlanError, HostError) as exc:
             self.post_message(ApplyRefused(f"Apply did not start: {exc}"))
             return
