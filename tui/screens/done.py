@@ -36,12 +36,14 @@ class VerifyFailed(Message):
 
 
 def check_row(check: Check) -> Static:
-    """✓/✗ title: detail, and the fix under a failure; styled by its -ok/-failed class."""
-    text = f"{'✓' if check.ok else '✗'} {check.title}" + (
-        f": {check.detail}" if check.detail else "")
-    if not check.ok and check.fix:
+    """✓ title, or ✗ title: detail with the fix under it; styled by its -ok/-failed class
+    (``qmail-wizard verify`` prints the details of the passed checks too)."""
+    if check.ok:
+        return Static(f"✓ {check.title}", markup=False, classes="check -ok")
+    text = f"✗ {check.title}" + (f": {check.detail}" if check.detail else "")
+    if check.fix:
         text += f"\n  fix: {check.fix}"
-    return Static(text, markup=False, classes="check " + ("-ok" if check.ok else "-failed"))
+    return Static(text, markup=False, classes="check -failed")
 
 
 class DoneScreen(Screen):
@@ -93,7 +95,8 @@ class DoneScreen(Screen):
         self.query_one("#loading").display = False
         self.query_one("#headline", Static).update(
             f"qmail is installed, but {len(failed)} of {len(message.checks)} checks failed"
-            if failed else "qmail is installed and running")
+            if failed else f"qmail is installed and running: all {len(message.checks)} "
+            "checks pass")
         self.query_one("#checks").mount_all(check_row(check) for check in message.checks)
         table = self.query_one("#services", DataTable)
         for name in SERVICES:
