@@ -4,6 +4,8 @@ from __future__ import annotations
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
+from tui.backend import model
+
 #: Every property runs this many examples in CI, the same ones every time.
 EXAMPLES = 2000
 PROPERTY = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
@@ -32,3 +34,46 @@ nasty_text = st.one_of(
         ["mail.example.org", "example.org", "admin", "127.", "tls", "qmaild", ""]),
         st.sampled_from(INJECTIONS), st.sampled_from(["", ".example.org", "x"])),
 )
+
+
+def set_field(profile, where: str, value: str) -> str:
+    """Put ``value`` at ``where`` in ``profile``; the key path its problems name."""
+    mail, accounts = profile.mail, profile.build.accounts
+    kind, _, name = where.partition(":")
+    if kind == "account":
+        setattr(accounts, name, value)
+        return f"build.accounts.{name}"
+    if kind in ("me", "defaultdomain", "plusdomain", "defaultdelivery"):
+        setattr(mail, kind, value)
+        return f"mail.{kind}"
+    if kind in ("locals", "rcpthosts", "relay_from"):
+        getattr(mail, kind).append(value)
+        return f"mail.{kind}[{len(getattr(mail, kind)) - 1}]"
+    if kind == "virtual-domain":
+        mail.virtualdomains[value] = "joe"
+        mail.rcpthosts.append(value)
+        return "mail.virtualdomains."
+    if kind == "virtual-prefix":
+        mail.virtualdomains["example.net"] = value
+        mail.rcpthosts.append("example.net")
+        return "mail.virtualdomains.example.net"
+    if kind == "alias-name":
+        mail.aliases[value] = "admin"
+        return "mail.aliases."
+    if kind == "alias-target":
+        mail.aliases["root"] = value
+        return "mail.aliases.root"
+    if kind == "alias-only":  # the system aliases missing: the suggestion quotes this one
+        mail.aliases = {"admin": value}
+        return "mail.aliases.admin"
+    if kind == "method":
+        profile.install.method = value
+        return "install.method"
+    profile.build.options = [value]
+    return "build.options[0]"
+
+
+FIELDS = ([f"account:{k}" for k in model.ACCOUNT_DEFAULTS]
+          + ["me", "defaultdomain", "plusdomain", "defaultdelivery", "locals", "rcpthosts",
+             "relay_from", "virtual-domain", "virtual-prefix", "alias-name", "alias-target", "alias-only",
+             "method", "option"])

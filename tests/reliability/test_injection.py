@@ -21,8 +21,7 @@ import yaml
 
 from tests.e2e.cli import ROOT, wizard
 from tests.polling import wait_for
-from tests.reliability.hostile import CANARY, INJECTIONS
-from tests.reliability.test_properties import FIELDS, _set_field
+from tests.reliability.hostile import CANARY, FIELDS, INJECTIONS, set_field
 from tui.backend import model
 from tui.backend.catalog import builtin
 from tui.backend.profile import defaults_for, dump, validate
@@ -41,7 +40,7 @@ def test_every_field_refuses_every_injection_by_name():
     for where in FIELDS:
         for value in INJECTIONS:
             profile = copy.deepcopy(BASE)
-            key = _set_field(profile, where, value)
+            key = set_field(profile, where, value)
             for catalog in (builtin("2017Q1"), builtin("2020Q2")):
                 problems = validate(profile, catalog, {"admin"}, "p.yaml")
                 assert any(p.key.startswith(key) for p in problems), (where, value)
