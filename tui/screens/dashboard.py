@@ -105,6 +105,7 @@ class DashboardScreen(Screen):
         self.reader = StatusReader(session.host, log_lines=LOG_LINES)
         self.status: Status | None = None
         self.busy = False
+        self.texts: dict[str, str] = {}
         self.stop_event = threading.Event()
         self.wake_event = threading.Event()
 
@@ -143,20 +144,26 @@ class DashboardScreen(Screen):
             wake.clear()
 
     def on_status_read(self, message: StatusRead) -> None:
-        status = self.status = message.status
+        """Show a read; what did not change is not touched (an idle refresh stays cheap)."""
+        first, status = self.status is None, message.status
+        self.status = status
         self.query_one(ServiceTable).show(status.services, self.size.width >= WIDE)
         line, ok = health(status)
-        headline = self.query_one("#health", Static)
-        headline.update(line)
-        headline.set_class(not ok, "error")
-        self.query_one("#queue", Static).update(queue_text(status))
+        self.show_text("#health", line, ok)
+        self.show_text("#queue", queue_text(status), True)
         self.query_one(LogPane).follow(status.log)
-        self.refresh_bindings()
+        if first:
+            self.refresh_bindings()
+
+    def show_text(self, selector: str, text: str, ok: bool) -> None:
+        widget = self.query_one(selector, Static)
+        if self.texts.get(selector) != text:
+            self.texts[selector] = text
+            widget.update(text)
+        widget.set_class(not ok, "error")
 
     def on_status_failed(self, message: StatusFailed) -> None:
-        headline = self.query_one("#health", Static)
-        headline.update(f"Cannot read the host: {message.error}")
-        headline.add_class("error")
+        self.show_text("#health", f"Cannot read the host: {message.error}", False)
 
     def on_resize(self) -> None:
         if self.status is not None:

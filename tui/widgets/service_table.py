@@ -79,8 +79,10 @@ class ServiceTable(DataTable):
             self.move_cursor(row=min(row, len(services) - 1))
             return
         for service in services:
+            row = dict(zip(self.columns, self.get_row(service.name)))
             for key, value in self.cells(service, wide).items():
-                self.update_cell(service.name, key, value, update_width=True)
+                if row[key] != value:          # unchanged cells cost no refresh
+                    self.update_cell(service.name, key, value, update_width=True)
 
     def selected(self) -> str | None:
         """The name of the service under the cursor."""
