@@ -47,6 +47,17 @@ RESTART_INPUTS = {
     "qmailpop3d": ("concurrencypop3",),
 }
 HUP_INPUTS = {"qmailsend": ("locals", "virtualdomains")}
+#: what each service runs with from qmail's build: qmail-send and its helpers are
+#: long-running binaries that a rebuild replaces (options and every name compiled in);
+#: the tcpserver listeners exec their program per connection, so only the accounts on
+#: their rc.d command line (tcpserver -u/-g, setuidgid of the logger) matter.
+BUILD_INPUTS = {
+    "qmailsend": ("options",) + tuple(ACCOUNT_VARS),
+    "qmailsmtpd": ("daemon", "nofiles_group", "log"),
+    "qmailofmipd": ("daemon", "nofiles_group", "log"),
+    "qmailqread": ("send", "qmail_group", "log"),
+    "qmailpop3d": ("log",),
+}
 #: rc.d start returns before the daemon runs (qmail-run starts it with "&"), so a
 #: start is followed by polling its status for up to 10 s; when the daemon never
 #: comes up, the last status line ("... is not running.") fails the step.
@@ -139,7 +150,8 @@ def _plan_steps(profile: Profile, state: HostState, catalog, keep: set[str],
     _baseline(steps["preflight"], state)
     _mkconf(steps["mkconf"], profile, state, catalog, method)
     _packages(steps["packages"], profile, state, catalog, method)
-    _users(steps["users"], profile, state)
+    rebuild = any(isinstance(a, RunCommand) for a in steps["packages"].actions)
+    _users(steps["users"], profile, state, rebuild)
     _control(steps["control"], profile, state)
     _aliases(steps["aliases"], profile, state)
     _maildirs(steps["maildirs"], profile, state, steps["control"])
@@ -148,7 +160,10 @@ def _plan_steps(profile: Profile, state: HostState, catalog, keep: set[str],
     _rcconf(steps["rcconf"], profile, state)
     for step_id in STEP_IDS[:STEP_IDS.index("services")]:
         _resolve_drift(steps[step_id], state, keep, overwrite, drift)
-    _services(steps["services"], profile, _planned(state, steps.values()))
+    planned = _planned(state, steps.values())
+    if rebuild:  # the services will run the build the profile asks for
+        planned = _rebuilt(planned, profile, catalog)
+    _services(steps["services"], profile, planned)
     steps["verify"].notes.append(
         "qmail-wizard verify: qmail-send and the enabled listeners run where rc.conf says, "
         "SMTP greets as control/me, rcpthosts is set and relaying is refused, the system "
@@ -292,9 +307,14 @@ def _packages(step: Step, profile: Profile, state: HostState, catalog, method: s
             step.actions.append(WriteFile(f"/etc/rc.d/{script}", None, example, 0o755))
 
 
-def _users(step: Step, profile: Profile, state: HostState) -> None:
+def _users(step: Step, profile: Profile, state: HostState, rebuild: bool) -> None:
     if "qmail" not in state.packages:
         return  # the package creates them; planned again after it is installed
+    _left_behind(step, profile, state)
+    if rebuild:
+        step.notes.append("The packages step's build creates the accounts it is built with "
+                          "(pkgsrc's PKG_USERS); missing ones are added here afterwards.")
+        return
     accounts = profile.build.accounts
     groups = state.groups()
     users = state.users()
@@ -313,6 +333,32 @@ def _users(step: Step, profile: Profile, state: HostState) -> None:
         home = f"{QMAILDIR}/alias" if key == "alias" else QMAILDIR
         step.actions.append(RunCommand(("useradd", "-g", group, "-d", home, "-s", NOLOGIN,
                                         "-c", f"qmail {key}", name)))
+
+
+def _left_behind(step: Step, profile: Profile, state: HostState) -> None:
+    """Note qmail accounts that exist but the profiled build does not use (an old
+    build's names, the classic names, users at home in /var/qmail): pkgsrc never
+    removes users or groups, so a rename leaves the old ones behind."""
+    accounts = profile.build.accounts
+    wanted = {getattr(accounts, key) for key in ACCOUNT_VARS}
+    info = state.build_info.get("qmail", {})
+    users, groups = state.users(), state.groups()
+    for key, var in ACCOUNT_VARS.items():
+        if key == "root":
+            continue
+        table = groups if key in GROUP_KEYS else users
+        names = {info.get(var, ACCOUNT_DEFAULTS[key]), ACCOUNT_DEFAULTS[key]}
+        if key not in GROUP_KEYS:
+            names |= {user for user, (_, _, home) in users.items()
+                      if home in (QMAILDIR, f"{QMAILDIR}/alias")}
+        for name in sorted(names & set(table) - wanted):
+            kind, tool = ("group", "groupdel") if key in GROUP_KEYS else ("user", "userdel")
+            step.notes.append(
+                f"The {kind} {name} is left behind: qmail as profiled uses "
+                f"{getattr(accounts, key)} ({var}), and pkgsrc never removes accounts. "
+                f"Once nothing runs as it or owns files of it (find / -{kind} {name}), "
+                f"remove it with: {tool} {name}")
+            wanted.add(name)  # once per name
 
 
 def _write_if_changed(step: Step, state: HostState, path: str, new: str,
@@ -446,14 +492,28 @@ def _digest(text: str | None) -> str:
 def service_inputs(state: HostState) -> dict[str, dict[str, str]]:
     """Hashes of what each service read when it started (restart/HUP when they change)."""
     rc_conf = state.text("/etc/rc.conf") or ""
+    info = state.build_info.get("qmail", {})
+    built = {key: info.get(var, ACCOUNT_DEFAULTS[key]) for key, var in ACCOUNT_VARS.items()}
+    built["options"] = " ".join(sorted(info.get("PKG_OPTIONS", "").split()))
     inputs = {}
     for service in SERVICES:
         names = RESTART_INPUTS.get(service, ()) + HUP_INPUTS.get(service, ())
         record = {name: _digest(state.text(f"{CONTROL}/{name}")) for name in names}
         record["rc.conf"] = _digest("\n".join(
             f"{line}" for line in rc_conf.splitlines() if line.startswith(service + "_")))
+        record["build"] = _digest(" ".join(f"{k}={built[k]}"
+                                           for k in BUILD_INPUTS.get(service, ())))
         inputs[service] = record
     return inputs
+
+
+def _rebuilt(state: HostState, profile: Profile, catalog) -> HostState:
+    """``state`` with qmail's build info as the packages step will leave it."""
+    info = dict(state.build_info.get("qmail", {}))
+    info["PKG_OPTIONS"] = " ".join(sorted(catalog.effective(build_words(profile))))
+    info.update((var, getattr(profile.build.accounts, key))
+                for key, var in ACCOUNT_VARS.items())
+    return dataclasses.replace(state, build_info={**state.build_info, "qmail": info})
 
 
 def _baseline(step: Step, state: HostState) -> None:
@@ -485,6 +545,9 @@ def _services(step: Step, profile: Profile, state: HostState) -> None:
         enabled = getattr(profile.services, service)
         running = state.running(service)
         before = recorded.get(service)
+        # an input the record lacks (written by an older wizard) is not a change
+        changed = {k for k, v in current[service].items()
+                   if before is not None and before.get(k, v) != v}
         if enabled and not running:
             step.actions.append(RunCommand((script, "start")))
             step.actions.append(RunCommand(("sh", "-c", WAIT_RUNNING, script)))
@@ -492,8 +555,7 @@ def _services(step: Step, profile: Profile, state: HostState) -> None:
         elif not enabled and running:
             step.actions.append(RunCommand((script, "stop")))
             step.risks.append(f"stops {service}")
-        elif enabled and before is not None and before != current[service]:
-            changed = {k for k in current[service] if before.get(k) != current[service][k]}
+        elif enabled and changed:
             if changed <= set(HUP_INPUTS.get(service, ())):
                 step.actions.append(RunCommand((script, "reload")))
                 step.risks.append(f"reloads {service} ({', '.join(sorted(changed))})")
