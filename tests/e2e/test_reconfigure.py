@@ -175,82 +175,87 @@ def _snapshot(box) -> dict[str, str]:
     return files
 
 
+@pytest.fixture(scope="module")
+def rebuilt(tmp_path_factory):
+    """A second installed box for the source rebuilds: SRS, then (with SRS kept) the
+    daemon rename; the rename test holds on its own too (SRS is then also new)."""
+    box = install(tmp_path_factory.mktemp("rebuild") / "sb")
+    yield box
+    box.stop()
+
+
+SRS = [("method: binary", "method: auto"), ("options: []", "options: [qmail-srs]")]
+
+
 @pytest.mark.slow
-def test_enabling_srs_rebuilds_and_keeps_queue_control_and_aliases(tmp_path):
-    box = install(tmp_path / "srs")
-    try:
-        kept = _snapshot(box)
-        stopped = box.exec(["/etc/rc.d/qmailsend", "stop"])
-        assert stopped.returncode == 0, stopped.stderr
-        queued = box.exec(["/usr/pkg/bin/qmail-inject", "postmaster@example.org"],
-                          input="Subject: before the rebuild\n\nqueued before the rebuild\n")
-        assert queued.returncode == 0, queued.stderr
-        path = profile(tmp_path, "srs", ("method: binary", "method: auto"),
-                       ("options: []", "options: [qmail-srs]"))
+def test_enabling_srs_rebuilds_and_keeps_queue_control_and_aliases(rebuilt, tmp_path):
+    box = rebuilt
+    kept = _snapshot(box)
+    stopped = box.exec(["/etc/rc.d/qmailsend", "stop"])
+    assert stopped.returncode == 0, stopped.stderr
+    queued = box.exec(["/usr/pkg/bin/qmail-inject", "postmaster@example.org"],
+                      input="Subject: before the rebuild\n\nqueued before the rebuild\n")
+    assert queued.returncode == 0, queued.stderr
+    path = profile(tmp_path, "srs", *SRS)
 
-        plan = plan_of(box, path)
-        assert plan["method"] == "source"
-        steps = {s["id"]: s for s in plan["steps"]}
-        assert any("Source build because options qmail-srs -> " in n and "qmail-srs" in
-                   n.split("->")[1] for n in steps["mkconf"]["notes"]), steps["mkconf"]
-        commands = [(a["cwd"], a["argv"]) for a in steps["packages"]["actions"]]
-        assert commands == [(f"/usr/pkgsrc/mail/{p}", ["make", t])
-                            for p in ("qmail", "qmail-run") for t in ("clean", "replace")]
-        assert "replaces the installed qmail" in steps["packages"]["risks"]
-        assert set(changes(plan)) == {"mkconf", "packages", "services"}
-        assert "starts qmailsend" in steps["services"]["risks"]
+    plan = plan_of(box, path)
+    assert plan["method"] == "source"
+    steps = {s["id"]: s for s in plan["steps"]}
+    assert any("Source build because options qmail-srs -> " in n and "qmail-srs" in
+               n.split("->")[1] for n in steps["mkconf"]["notes"]), steps["mkconf"]
+    commands = [(a["cwd"], a["argv"]) for a in steps["packages"]["actions"]]
+    assert commands == [(f"/usr/pkgsrc/mail/{p}", ["make", t])
+                        for p in ("qmail", "qmail-run") for t in ("clean", "replace")]
+    assert "replaces the installed qmail" in steps["packages"]["risks"]
+    assert set(changes(plan)) == {"mkconf", "packages", "services"}
+    assert "starts qmailsend" in steps["services"]["risks"]
 
-        started = time.monotonic()
-        applied = wizard(box, "apply", path, "--yes")
-        took = time.monotonic() - started
-        assert applied.returncode == 0, applied.stderr[-3000:] + applied.stdout
-        assert "make replace" in applied.stderr and took < 60, took
-        options = box.exec(["pkg_info", "-Q", "PKG_OPTIONS", "qmail"]).stdout.split()
-        assert "qmail-srs" in options
-        assert box.exec(["pkg_info", "-e", "qmail-run"]).returncode == 0
-        assert _snapshot(box) == kept  # control files and aliases as they were
-        assert delivered(box, "queued before the rebuild")
-        smtp_send(box, "postmaster@example.org", "after the rebuild")
-        assert delivered(box, "after the rebuild")
-        assert wizard(box, "plan", path).returncode == 0
-    finally:
-        box.stop()
+    started = time.monotonic()
+    applied = wizard(box, "apply", path, "--yes")
+    took = time.monotonic() - started
+    assert applied.returncode == 0, applied.stderr[-3000:] + applied.stdout
+    assert "make replace" in applied.stderr and took < 60, took
+    options = box.exec(["pkg_info", "-Q", "PKG_OPTIONS", "qmail"]).stdout.split()
+    assert "qmail-srs" in options
+    assert box.exec(["pkg_info", "-e", "qmail-run"]).returncode == 0
+    assert _snapshot(box) == kept  # control files and aliases as they were
+    assert delivered(box, "queued before the rebuild")
+    smtp_send(box, "postmaster@example.org", "after the rebuild")
+    assert delivered(box, "after the rebuild")
+    assert wizard(box, "plan", path).returncode == 0
 
 
 # -- 3./4. renaming the daemon account: rebuild, restart only what it affects --------
 @pytest.mark.slow
-def test_renaming_the_daemon_account_rebuilds_and_restarts_only_the_listeners(tmp_path):
-    box = install(tmp_path / "rename")
-    try:
-        before = pids(box)
-        path = profile(tmp_path, "rename", ("method: binary", "method: auto"),
-                       ("daemon: qmaild", "daemon: mydaemon"))
-        plan = plan_of(box, path)
-        steps = {s["id"]: s for s in plan["steps"]}
-        assert any("accounts daemon=mydaemon" in n for n in steps["mkconf"]["notes"])
-        assert [a["argv"] for a in steps["packages"]["actions"]][1] == ["make", "replace"]
-        assert not steps["users"]["actions"]  # the new qmail package creates mydaemon
-        left = [n for n in steps["users"]["notes"] if "qmaild" in n]
-        assert left and "left behind" in left[0] and "userdel qmaild" in left[0], left
-        risks = steps["services"]["risks"]
-        assert "restarts qmailsmtpd (build)" in risks and "restarts qmailsend (build)" in risks
-        assert not any("qmailqread" in r for r in risks), risks
+def test_renaming_the_daemon_account_rebuilds_and_restarts_only_what_it_affects(rebuilt,
+                                                                               tmp_path):
+    box = rebuilt
+    before = pids(box)
+    path = profile(tmp_path, "rename", *SRS, ("daemon: qmaild", "daemon: mydaemon"))
+    plan = plan_of(box, path)
+    steps = {s["id"]: s for s in plan["steps"]}
+    assert any("accounts daemon=mydaemon" in n for n in steps["mkconf"]["notes"])
+    assert [a["argv"] for a in steps["packages"]["actions"]][1] == ["make", "replace"]
+    assert not steps["users"]["actions"]  # the new qmail package creates mydaemon
+    left = [n for n in steps["users"]["notes"] if "qmaild" in n]
+    assert left and "left behind" in left[0] and "userdel qmaild" in left[0], left
+    risks = steps["services"]["risks"]
+    assert "restarts qmailsmtpd (build)" in risks and "restarts qmailsend (build)" in risks
+    assert not any("qmailqread" in r for r in risks), risks
 
-        applied = wizard(box, "apply", path, "--yes")
-        assert applied.returncode == 0, applied.stderr[-3000:] + applied.stdout
-        assert users_of(box, "qmailsmtpd") == {"mydaemon"}
-        now = pids(box)
-        assert now["qmailqread"] == before["qmailqread"]  # its inputs did not change
-        assert not now["qmailsmtpd"] & before["qmailsmtpd"]
-        assert not now["qmail-send"] & before["qmail-send"]  # qmail was rebuilt
-        passwd = {line.split(":")[0] for line in box.read("/etc/passwd").splitlines()}
-        assert {"mydaemon", "qmaild"} <= passwd  # the old account is left, not deleted
-        smtp_send(box, "postmaster@example.org", "to the renamed daemon")
-        assert delivered(box, "to the renamed daemon")
+    applied = wizard(box, "apply", path, "--yes")
+    assert applied.returncode == 0, applied.stderr[-3000:] + applied.stdout
+    assert users_of(box, "qmailsmtpd") == {"mydaemon"}
+    now = pids(box)
+    assert now["qmailqread"] == before["qmailqread"]  # its inputs did not change
+    assert not now["qmailsmtpd"] & before["qmailsmtpd"]
+    assert not now["qmail-send"] & before["qmail-send"]  # qmail was rebuilt
+    passwd = {line.split(":")[0] for line in box.read("/etc/passwd").splitlines()}
+    assert {"mydaemon", "qmaild"} <= passwd  # the old account is left, not deleted
+    smtp_send(box, "postmaster@example.org", "to the renamed daemon")
+    assert delivered(box, "to the renamed daemon")
 
-        again = wizard(box, "plan", path)
-        assert again.returncode == 0, again.stdout
-        assert "The user qmaild is left behind" in again.stdout
-        assert "userdel qmaild" in again.stdout
-    finally:
-        box.stop()
+    again = wizard(box, "plan", path)
+    assert again.returncode == 0, again.stdout
+    assert "The user qmaild is left behind" in again.stdout
+    assert "userdel qmaild" in again.stdout
