@@ -179,8 +179,6 @@ def test_edited_files_keep_their_mode_and_owner(host):
     assert not changed
 
 
-@pytest.mark.xfail(strict=True, reason="plan.py writes every file as root:wheel: the "
-                   "alias files pkg_add made root:qmail become root:wheel")
 def test_edited_files_keep_their_group(host):
     box, _ = host
     changed = {p: (b, a) for p, (b, a) in edited(box).items() if b != a}

@@ -21,7 +21,7 @@ from .hosts import Host, HostError
 from .journal import Journal
 from .lock import Lock, LockHeld
 from .runlog import RunLog, log_path
-from .steps import STEP_IDS, Plan, RunCommand, Step, WriteFile
+from .steps import NEW_FILE_OWNER, STEP_IDS, Plan, RunCommand, Step, WriteFile
 
 __all__ = ["ActionStarted", "ApplyError", "ApplyResult", "Failed", "Failure", "Finished",
            "LockHeld", "OutputLine", "Prompt", "StepFinished", "StepStarted", "apply",
@@ -308,12 +308,20 @@ class _Run:
     def _write(self, step: Step, action: WriteFile) -> None:
         self.backups.save(action.path)
         started = time.monotonic()
-        self.host.write(action.path, action.new, mode=action.mode, owner=action.owner)
+        owner = action.owner or self._owner_of(action.path)
+        self.host.write(action.path, action.new, mode=action.mode, owner=owner)
         if not action.bookkeeping:
             written.remember(self.host, {action.path: action.new}, self.record.run_id)
         self.log.note(f"[{step.id}] {action.describe()} (mode {action.mode:04o}, "
-                      f"owner {':'.join(action.owner)}): done in "
+                      f"owner {':'.join(owner)}): done in "
                       f"{time.monotonic() - started:.2f} s\n{action.diff()}")
+
+    def _owner_of(self, path: str) -> tuple[str, str]:
+        """The owner and group ``path`` has now (root:wheel when it does not exist)."""
+        if not self.host.exists(path):
+            return NEW_FILE_OWNER
+        stat = self.host.stat(path)
+        return (stat.owner, stat.group) if stat.owner and stat.group else NEW_FILE_OWNER
 
     def _command(self, step: Step, action: RunCommand) -> None:
         for path in action.touches:

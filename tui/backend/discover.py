@@ -87,7 +87,7 @@ def _mail(profile, state: HostState, admin: str, sources: dict[str, str]) -> Non
     mail.virtualdomains = dict(v.split(":", 1) for v in virtual if ":" in v)
     aliases = {}
     for name in SYSTEM_ALIASES:
-        path = f"{ALIAS_DIR}/.qmail-{name}"
+        path = f"{ALIAS_DIR}/{alias.filename(name)}"
         text = state.text(path)
         forwards = [t.value for t in alias.targets(text or "") if t.kind == "forward"]
         aliases[name] = forwards[0] if forwards else admin

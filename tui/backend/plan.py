@@ -400,13 +400,13 @@ def _control(step: Step, profile: Profile, state: HostState) -> None:
 
 def _aliases(step: Step, profile: Profile, state: HostState) -> None:
     for name, target in sorted(profile.mail.aliases.items()):
-        path = f"{ALIAS_DIR}/.qmail-{name}"
+        path = f"{ALIAS_DIR}/{alias.filename(name)}"
         current = state.text(path)
         if current == alias.render_forward(target):
             continue
         step.actions.append(WriteFile(path, current, alias.render_forward(target)))
         if current is not None and alias.is_placeholder(current):
-            step.notes.append(f".qmail-{name} was a placeholder that discarded mail.")
+            step.notes.append(f"{alias.filename(name)} was a placeholder that discarded mail.")
 
 
 def _maildirs(step: Step, profile: Profile, state: HostState, control_step: Step) -> None:

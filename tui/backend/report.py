@@ -14,7 +14,7 @@ RESOLUTIONS = {"keep": "kept: the profile's version is not written",
 def _action_dict(action) -> dict:
     if isinstance(action, WriteFile):
         return {"type": "write", "path": action.path, "mode": f"{action.mode:04o}",
-                "owner": ":".join(action.owner), "creates": action.old is None,
+                "owner": action.owner_text(), "creates": action.old is None,
                 "bookkeeping": action.bookkeeping, "diff": action.diff()}
     return {"type": "run", "command": action.describe(), "argv": list(action.argv),
             "env": dict(action.env), "cwd": action.cwd,
@@ -54,7 +54,7 @@ def plan_text(plan: Plan, method: str, header: str) -> str:
                 lines.append(f"    {action.describe()}")
             else:
                 lines.append(f"    {action.describe()} (mode {action.mode:04o}, "
-                             f"{':'.join(action.owner)})")
+                             f"{action.owner_text()})")
                 lines.extend("      " + line for line in action.diff().splitlines())
     if plan.drift:
         lines += ["", "Changed by hand since qmail-wizard wrote them (drift):"]

@@ -15,19 +15,25 @@ STEP_IDS = ("preflight", "mkconf", "packages", "users", "control", "aliases", "m
             "tcprules", "mta-switch", "rcconf", "services", "verify")
 
 
+#: who owns a file the wizard creates without naming an owner
+NEW_FILE_OWNER = ("root", "wheel")
+
+
 @dataclass(frozen=True)
 class WriteFile:
     """Replace ``path`` with ``new`` (``old`` is None when the file does not exist).
 
     A ``bookkeeping`` write is the wizard's own record (under /var/db/qmail-wizard/):
     apply writes it, but it is no change to the host (the step stays "unchanged").
+    ``owner`` None keeps an existing file's owner and group (a new file gets
+    root:wheel).
     """
 
     path: str
     old: str | None
     new: str
     mode: int = 0o644
-    owner: tuple[str, str] = ("root", "wheel")
+    owner: tuple[str, str] | None = None
     bookkeeping: bool = False
 
     def diff(self) -> str:
@@ -35,6 +41,11 @@ class WriteFile:
         after = self.new.splitlines(keepends=True)
         source = "/dev/null" if self.old is None else f"a{self.path}"
         return "".join(difflib.unified_diff(before, after, source, f"b{self.path}"))
+
+    def owner_text(self) -> str:
+        if self.owner:
+            return ":".join(self.owner)
+        return ":".join(NEW_FILE_OWNER) if self.old is None else "owner kept"
 
     def describe(self) -> str:
         if self.bookkeeping:

@@ -391,7 +391,7 @@ class _Verifier:
         return None
 
     def alias(self, name: str) -> Check:
-        path, title = f"{ALIAS_DIR}/.qmail-{name}", f"{name} alias delivers somewhere"
+        path, title = f"{ALIAS_DIR}/{alias.filename(name)}", f"{name} alias delivers somewhere"
         text = self.state.text(path)
         fix = (f"echo '&{self.state.admin_user() or 'USER'}' > {path} && chmod 644 {path} "
                "(any local user or address)")
@@ -686,7 +686,8 @@ def _undelivered(host, recipient, target, boxes, notes, chain, seconds, timeout)
         box = missing[0]
         fix = f"maildirmake {box.path} && chown -R {box.user} {box.path}"
     elif not boxes:
-        fix = f"point the alias at a local user: echo '&USER' > {ALIAS_DIR}/.qmail-{recipient}"
+        fix = ("point the alias at a local user: echo '&USER' > "
+               f"{ALIAS_DIR}/{alias.filename(recipient)}")
     else:
         fix = f"read {MAILLOG} about it, fix the cause, then run qmail-wizard verify"
     return Delivery(False, recipient, target, "", seconds, detail, fix)

@@ -71,7 +71,7 @@ def step_content(step: Step, index: int, total: int) -> Content:
             parts += [("  $ ", "$accent"), (action.describe(), "bold")]
         else:
             parts.append((f"  {action.describe()} (mode {action.mode:04o}, "
-                          f"{':'.join(action.owner)})", "bold"))
+                          f"{action.owner_text()})", "bold"))
             parts += ["\n", diff_content(action.diff())]
     return Content.assemble(*parts).rstrip()
 

@@ -39,6 +39,12 @@ def targets(text: str) -> list[Target]:
     return found
 
 
+def filename(name: str) -> str:
+    """The dot-qmail file of alias ``name``: qmail-local looks ``john.smith`` up as
+    ``.qmail-john:smith`` (dots become colons, dot-qmail(5))."""
+    return ".qmail-" + name.replace(".", ":")
+
+
 def is_placeholder(text: str) -> bool:
     """True when the file exists with content but delivers nowhere: mail is thrown
     away (comment-only) or deferred (blank first line) -- pitfall §4.2 item 3."""
