@@ -245,6 +245,7 @@ def test_renaming_the_daemon_account_rebuilds_and_restarts_only_what_it_affects(
 
     applied = wizard(box, "apply", path, "--yes")
     assert applied.returncode == 0, applied.stderr[-3000:] + applied.stdout
+    assert "note: The user qmaild is left behind" in applied.stderr  # said at the end too
     assert users_of(box, "qmailsmtpd") == {"mydaemon"}
     now = pids(box)
     assert now["qmailqread"] == before["qmailqread"]  # its inputs did not change

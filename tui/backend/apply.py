@@ -226,6 +226,8 @@ class _Run:
                     command = "qmail-wizard verify"
                     self._run_checks()
                 self._step_done(step)
+                if step_id == "users":  # accounts left behind: worth saying at the end
+                    notes.extend(note for note in step.notes if note not in notes)
         except stream.Cancelled:
             return self._fail(step_id, command, None,
                               "was cancelled" if command else "cancelled before it began",
