@@ -101,6 +101,8 @@ def test_stale_lock_of_a_killed_run_is_cleared_and_the_next_apply_succeeds(host)
     c = seen["c"]
     assert c.returncode == 0, c.stderr[-3000:]
     assert "did not finish (running); this is a new run" in c.stderr
+    assert (f"note: cleared the stale lock of a run that is gone (pid {seen['a_pid']} "
+            f"on {seen['holder']['machine']}") in c.stderr
     assert not box.path(LOCK_DIR).exists()  # C released its own lock
     assert wizard(box, "plan", DEFAULT).returncode == 0
 

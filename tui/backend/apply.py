@@ -148,8 +148,10 @@ def apply(host: Host, replan: Callable[[], Plan], run_id: str | None = None,
     Raises LockHeld while another run holds the lock, ApplyError when there is
     nothing to resume; every failure after that is returned in the ApplyResult.
     """
-    with Lock(host):
+    with Lock(host) as lock:
         record, notes = _open_run(host, run_id, resume)
+        if lock.cleared:
+            notes.insert(0, f"cleared the stale lock of a run that is gone ({lock.cleared})")
         run = _Run(host, record, progress or (lambda event: None), cancel, verify)
         return run.execute(replan, resume, notes)
 

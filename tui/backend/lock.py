@@ -56,6 +56,8 @@ class Lock:
     def __init__(self, host: Host):
         self.host = host
         self.me = Holder.me()
+        #: the holder of a stale lock this run cleared (its process was gone)
+        self.cleared: Holder | None = None
 
     def __enter__(self) -> "Lock":
         make_private_dirs(self.host, [STATE_DIR])
@@ -69,6 +71,7 @@ class Lock:
             raise LockHeld(f"another qmail-wizard run holds {LOCK_DIR}: {holder}; "
                            "wait for it to finish")
         self._clear()
+        self.cleared = holder
         if self._take():
             return self
         raise LockHeld(f"another qmail-wizard run took {LOCK_DIR} just now: {self.holder()}")
