@@ -64,10 +64,10 @@ class DoneScreen(Screen):
             yield Static("Checking qmail...", classes="screen-title", id="headline")
             yield LoadingIndicator(id="loading")
             with Vertical(id="results"):
+                yield Static("Press q to quit, d for the live dashboard.", classes="hint")
                 yield Vertical(id="checks")
                 yield DataTable(id="services", show_cursor=False, zebra_stripes=True)
                 yield Static("", id="log", classes="hint")
-                yield Static("Press d for the live dashboard, q to quit.", classes="hint")
         yield Footer()
 
     def on_mount(self) -> None:
