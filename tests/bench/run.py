@@ -353,7 +353,8 @@ def main() -> int:
     q = args.quick
     started = time.monotonic()
     figures: dict = {"machine": f"{os.cpu_count()} cpus, Python {sys.version.split()[0]}",
-                     "date": time.strftime("%Y-%m-%d %H:%M %Z")}
+                     "date": time.strftime("%Y-%m-%d %H:%M %Z"),
+                     "load_avg_1m_at_start": round(os.getloadavg()[0], 2)}
     boxes = Boxes()
     try:
         figures.update(bench_headless(4 if q else 10))
