@@ -122,11 +122,12 @@ def _sandbox(args) -> int:
 
 def _headless(args) -> int:
     from .commands import headless
-    from .commands.target import TargetError, open_target
-    from .sandbox.container import SandboxError
 
     if args.command == "validate" and args.target == "local" and os.uname().sysname != "NetBSD":
         return headless.cmd_validate(args.profile, None)  # not a NetBSD host: built-in tables
+    from .commands.target import TargetError, open_target
+    from .sandbox.container import SandboxError
+
     try:
         host = open_target(args.target)
     except (TargetError, SandboxError) as exc:

@@ -10,17 +10,13 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from ..backend import apply as apply_mod
-from ..backend import backup
 from ..backend import catalog as catalog_mod
-from ..backend.discover import profile_from_state
 from ..backend.hosts import Host, HostError
-from ..backend.plan import PlanError, host_catalog, install_method, make_plan
-from ..backend.probe import HostState, probe
-from ..backend.profile import ProfileError, dump, read, validate
-from ..backend.report import plan_json, plan_text
-from ..backend.verify import render_text, verify
+from ..backend.profile import ProfileError, read, validate
 from ..backend.yamlsrc import SourceError
+
+# The rest of the backend (apply, probe, plan and with them pexpect and psutil) is
+# imported by the commands that use it: `validate` starts in a fraction of the time.
 
 
 def _fail(message: str) -> int:
@@ -28,11 +24,14 @@ def _fail(message: str) -> int:
     return 1
 
 
-def _load_checked(path: str, state: HostState | None):
-    """The profile at ``path`` validated against the host (or the built-in tables)."""
+def _load_checked(path: str, state):
+    """The profile at ``path`` validated against the host (or the built-in tables);
+    ``state`` is a probed HostState or None."""
     loaded = read(Path(path), path)
     profile, lines = loaded.profile, loaded.lines
     if state is not None and state.is_netbsd:
+        from ..backend.plan import host_catalog
+
         catalogs = [host_catalog(state)]
         users = set(state.users())
     else:
@@ -48,6 +47,8 @@ def _load_checked(path: str, state: HostState | None):
 def cmd_validate(path: str, host: Host | None) -> int:
     state = None
     if host is not None:
+        from ..backend.probe import probe
+
         try:
             state = probe(host)
         except HostError:
@@ -62,6 +63,11 @@ def cmd_validate(path: str, host: Host | None) -> int:
 
 
 def cmd_probe(host: Host, fmt: str) -> int:
+    from ..backend.discover import profile_from_state
+    from ..backend.plan import host_catalog
+    from ..backend.probe import probe
+    from ..backend.profile import dump
+
     try:
         state = probe(host)
         profile = profile_from_state(state, host_catalog(state))
@@ -76,6 +82,9 @@ def cmd_probe(host: Host, fmt: str) -> int:
 
 def _plan(host: Host, path: str, overwrite_drift: bool = False):
     """(profile, state, plan, method, the drifted paths the plan overwrites)."""
+    from ..backend.plan import host_catalog, install_method, make_plan
+    from ..backend.probe import probe
+
     state = probe(host)
     profile = _load_checked(path, state)
     catalog = host_catalog(state)
@@ -98,6 +107,9 @@ def _drift_refusal(plan, path: str) -> str:
 
 
 def cmd_plan(host: Host, path: str, fmt: str) -> int:
+    from ..backend.plan import PlanError
+    from ..backend.report import plan_json, plan_text
+
     try:
         profile, state, plan, method, _ = _plan(host, path)
     except (ProfileError, SourceError, PlanError, HostError) as exc:
@@ -114,6 +126,13 @@ def cmd_plan(host: Host, path: str, fmt: str) -> int:
 
 def cmd_apply(host: Host, path: str, yes: bool, resume: bool,
               overwrite_drift: bool = False) -> int:
+    from ..backend import apply as apply_mod
+    from ..backend import backup
+    from ..backend.plan import PlanError, host_catalog, make_plan
+    from ..backend.probe import probe
+    from ..backend.report import plan_text
+    from ..backend.verify import render_text, verify
+
     try:
         profile, state, plan, method, overwrite = _plan(host, path, overwrite_drift)
     except (ProfileError, SourceError, PlanError, HostError) as exc:
@@ -155,6 +174,8 @@ def cmd_apply(host: Host, path: str, yes: bool, resume: bool,
 
 
 def cmd_undo(host: Host, run_id: str | None, yes: bool) -> int:
+    from ..backend import apply as apply_mod
+
     if not yes and not sys.stdin.isatty():
         return _fail("undo restores files from a run's backups: confirm with --yes.")
     if not yes and input("Restore the files of that run? [y/N] ").strip().lower() not in ("y", "yes"):
