@@ -158,6 +158,41 @@ async def to_dashboard(pilot) -> None:
                 and pilot.app.screen.query_one("#log").shown, "the first status read")
 
 
+async def to_reconfigure(pilot) -> None:
+    """Launch on a host where qmail runs; from the Dashboard, w goes to the wizard's
+    Welcome, which describes the installed qmail."""
+    await until(pilot, lambda: on_screen(pilot, "dashboard")() or
+                (on_screen(pilot, "welcome")() and pilot.app.screen.summary is not None),
+                "the dashboard or welcome at launch")
+    if on_screen(pilot, "dashboard")():
+        await pilot.press("w")
+    await until(pilot, on_screen(pilot, "welcome"), "the welcome screen")
+    await to_welcome(pilot)
+
+
+#: What an admin adds by hand to control/locals while the wizard is open (drift).
+HAND_EDIT = "hand.example.org\n"
+
+
+async def to_review_reconfigure(pilot) -> None:
+    """Reconfigure: one domain added to rcpthosts on Mail, while control/locals gets a
+    line added by hand (after the probe): Review shows the control change and asks
+    what to do with the hand-edited file."""
+    await to_reconfigure(pilot)
+    for current, following in zip(FLOW, FLOW[1:FLOW.index("mail") + 1]):
+        await _press_on(pilot, current, "enter", following)
+    await settle(pilot)
+    host = pilot.app.session.host
+    locals_path = "/usr/pkg/etc/qmail/control/locals"
+    host.write(locals_path, host.read_text(locals_path) + HAND_EDIT)
+    pilot.app.screen.query_one("#rcpthosts").input.focus()
+    await pilot.press("end", *", new.example.org")
+    await _press_on(pilot, "mail", "enter", "services")
+    await _press_on(pilot, "services", "enter", "review")
+    await settle(pilot)
+    await until(pilot, lambda: pilot.app.screen.plan is not None, "the plan")
+
+
 def install_default(box: Sandbox) -> None:
     """qmail installed and running, as `qmail-wizard apply profiles/default.yaml` does;
     then the mail log rotated (emptied) and one message to admin delivered, so that the
@@ -234,6 +269,10 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
              "faults: [{kind: missing-package, package: qmail}]\n"),
     Scenario("done", "Done", to_done),
     Scenario("dashboard", "Dashboard", to_dashboard, prepare=install_default),
+    Scenario("welcome-reconfigure", "Welcome, qmail installed", to_reconfigure,
+             prepare=install_default),
+    Scenario("review-reconfigure", "Review, reconfiguring: one change and a hand edit",
+             to_review_reconfigure, prepare=install_default),
 )}
 
 

@@ -10,11 +10,11 @@ from pathlib import Path
 
 from .discover import profile_from_state
 from .hosts import Host
-from .model import Profile
+from .model import ACCOUNT_DEFAULTS, ACCOUNT_VARS, SERVICES, Profile
 from .plan import host_catalog, install_method, make_plan
 from .probe import HostState, probe
 from .profile import Problem, dump, read, validate
-from .steps import Plan
+from .steps import Plan, WriteFile
 from .verify import Check, smtp_address
 
 
@@ -28,8 +28,14 @@ class HostSummary:
     repository: str
     mta: str
     port_holder: str
-    qmail: str              # "" on a fresh host, else "qmail-1.03nb27 (options ...)"
+    qmail: str              # "" on a fresh host, else "qmail-1.03nb27"
     fresh: bool
+    #: what is installed, for reconfiguring (("" ...) on a fresh host)
+    qmail_run: str = ""     # "qmail-run-20170406"
+    options: str = ""       # "defaults" or "defaults +qmail-srs -qmail-bigdns"
+    accounts: str = ""      # "default names" or "daemon=qmaild2, log=qmaill2"
+    running: str = ""       # "qmailsend, qmailsmtpd"
+    port_names: str = ""    # the SMTP port's holders without pids
 
 
 @dataclass
@@ -45,18 +51,29 @@ class Session:
     #: drifted files (plan.drift) the admin keeps / lets the profile overwrite
     keep: set[str] = field(default_factory=set)
     overwrite: set[str] = field(default_factory=set)
+    #: where each prefilled value was read: key path ("mail.locals") -> "path:line"
+    sources: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def reconfigure(self) -> bool:
+        """qmail is installed: the wizard changes an existing setup."""
+        return self.state is not None and "qmail" in self.state.packages
 
     def probe(self) -> HostSummary:
         """Read the host (one round trip, plus its sockets) and prefill the profile."""
         self.state = probe(self.host)
         self.catalog = host_catalog(self.state)
         if self.profile is None:
-            self.profile = profile_from_state(self.state, self.catalog)
+            self.sources.clear()
+            self.profile = profile_from_state(self.state, self.catalog, self.sources)
         _address, port = smtp_address(self.host, self.state)
         names = {p.pid: p.name for p in self.host.processes()}
-        holders = sorted({f"{names.get(l.pid, '?')} (pid {l.pid})"
-                          for l in self.host.listeners() if l.port == port})
-        return self.summary(port, holders)
+        pids = sorted({(names.get(l.pid, "?"), l.pid) for l in self.host.listeners()
+                       if l.port == port})
+        summary = self.summary(port, [f"{name} (pid {pid})" for name, pid in pids])
+        summary.port_names = f"port {port}: " + (
+            ", ".join(sorted({name for name, _pid in pids})) or "free")
+        return summary
 
     def load_profile(self, path: str) -> None:
         """Prefill from a profile file (raises ProfileError/SourceError)."""
@@ -70,12 +87,26 @@ class Session:
     def method(self) -> str:
         return install_method(self.profile, self.catalog)
 
+    def source(self, key: str) -> str:
+        """Where the prefilled value of ``key`` was read ("path:line"; "" if nowhere)."""
+        return self.sources.get(key, "")
+
     def make_plan(self) -> Plan:
         """Probe again and plan from the real state (raises PlanError)."""
         self.state = probe(self.host)
         self.plan = make_plan(self.profile, self.state, self.catalog, self.keep,
                               self.overwrite)
         return self.plan
+
+    def profile_versions(self) -> dict[str, str]:
+        """What the profile would write to each drifted file of the last plan (also
+        the files kept), planned from the same probe with no choice made."""
+        if self.plan is None or not self.plan.drift:
+            return {}
+        drifted = {d.path for d in self.plan.drift}
+        plan = make_plan(self.profile, self.state, self.catalog)
+        return {a.path: a.new for step in plan.steps for a in step.actions
+                if isinstance(a, WriteFile) and a.path in drifted}
 
     def save(self, path: str) -> None:
         Path(path).write_text(dump(self.profile))
@@ -92,13 +123,27 @@ class Session:
         mailer = state.text("/etc/mailer.conf") or ""
         mta = "qmail" if "/usr/pkg/bin/sendmail" in mailer else (
             "postfix" if "postfix" in mailer else "unknown")
-        qmail = ""
-        if "qmail" in state.packages:
-            options = state.build_info.get("qmail", {}).get("PKG_OPTIONS", "")
-            qmail = f"{state.packages['qmail']} (options: {options or 'none'})"
-        return HostSummary(
+        qmail = state.packages.get("qmail", "")
+        summary = HostSummary(
             release=state.uname, hostname=state.hostname, pkg_tools=tools,
             repository=repository, mta=mta,
             port_holder=f"port {port}: " + (", ".join(holders) if holders else "free"),
             qmail=qmail, fresh=not qmail,
         )
+        if qmail:
+            self._installed(summary)
+        return summary
+
+    def _installed(self, summary: HostSummary) -> None:
+        """The reconfigure rows: qmail-run, options and accounts built, services."""
+        state, catalog = self.state, self.catalog
+        info = state.build_info.get("qmail", {})
+        summary.qmail_run = state.packages.get("qmail-run", "not installed")
+        built = set(info.get("PKG_OPTIONS", "").split())
+        changes = [f"+{o}" for o in sorted(built - catalog.defaults)]
+        changes += [f"-{o}" for o in sorted(catalog.defaults - built)]
+        summary.options = " ".join(["defaults", *changes])
+        renamed = [f"{key}={info[var]}" for key, var in ACCOUNT_VARS.items()
+                   if info.get(var, ACCOUNT_DEFAULTS[key]) != ACCOUNT_DEFAULTS[key]]
+        summary.accounts = ", ".join(renamed) or "default names"
+        summary.running = ", ".join(n for n in SERVICES if state.running(n)) or "nothing"

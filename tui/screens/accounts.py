@@ -11,6 +11,7 @@ from ..backend.model import ACCOUNT_DEFAULTS, ACCOUNT_VARS
 from ..backend.profile import NAME_ALLOWED, Problem
 from ..backend.session import Session
 from ..messages import Advance
+from ..widgets.field import FIELD_CSS, Sourced, source_line
 from ..widgets.help import HelpScreen
 from .options import source_build_cost
 
@@ -41,7 +42,7 @@ BUILD_TIME = ("Renaming needs a source build: the names are compiled into qmail,
 
 
 class AccountsScreen(Screen):
-    CSS_PATH = "accounts.tcss"
+    CSS_PATH = ["accounts.tcss", FIELD_CSS]
     BINDINGS = [
         Binding("enter", "next", "Next", priority=True),
         Binding("escape", "back", "Back"),
@@ -63,14 +64,19 @@ class AccountsScreen(Screen):
                      "site needs other names; F1 tells what each is for.", classes="hint")
         with VerticalScroll(id="rows", can_focus=False):
             for key, var in ACCOUNT_VARS.items():
-                with Horizontal(classes="account-row", id=f"row-{key}"):
-                    yield Label(var, classes="account-var")
-                    yield Input(getattr(self.accounts, key), id=f"name-{key}",
-                                classes="account-input")
-                    yield Static("", id=f"mark-{key}", classes="account-mark")
-                    yield Static(ACCOUNT_DEFAULTS[key], classes="account-default")
-                    yield Static("", id=f"error-{key}", classes="account-error error",
-                                 markup=False)
+                with Sourced(classes="account"):
+                    with Horizontal(classes="account-row", id=f"row-{key}"):
+                        yield Label(var, classes="account-var")
+                        yield Input(getattr(self.accounts, key), id=f"name-{key}",
+                                    classes="account-input")
+                        yield Static("", id=f"mark-{key}", classes="account-mark")
+                        yield Static(ACCOUNT_DEFAULTS[key], classes="account-default")
+                        yield Static("", id=f"error-{key}", classes="account-error error",
+                                     markup=False)
+                    source = self.session.source(f"build.accounts.{key}")
+                    if source:
+                        yield Static(source_line(source), markup=False,
+                                     classes="account-source source-line")
         yield Static("", id="note", markup=False)
         yield Footer()
 

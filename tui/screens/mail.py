@@ -16,7 +16,7 @@ from textual.widgets import Footer, Header, Label, RadioButton, RadioSet, Static
 from ..backend.model import DELIVERIES, SYSTEM_ALIASES
 from ..backend.session import Session
 from ..messages import Advance
-from ..widgets.field import FIELD_CSS, Field, problem_text
+from ..widgets.field import FIELD_CSS, Field, Sourced, problem_text, source_line
 from ..widgets.help import HelpScreen
 
 #: (profile key, label, help): the text fields in screen order, before delivery.
@@ -88,24 +88,32 @@ class MailScreen(Screen):
             yield Static("Names and domains (qmail's control files)", classes="section")
             for key, label, help in CONTROL_FIELDS:
                 yield Field(label, self._text(key), key=key, help=help, id=key,
-                            placeholder=PLACEHOLDERS.get(key, ""))
-            with Horizontal(id="delivery-row"):
-                yield Label("Delivery", id="delivery-label")
-                with RadioSet(id="defaultdelivery", compact=True):
-                    for delivery, label in zip(DELIVERIES, ("Maildir", "mbox")):
-                        yield RadioButton(f"{label} ({delivery})",
-                                          value=mail.defaultdelivery == delivery)
+                            placeholder=PLACEHOLDERS.get(key, ""), source=self._source(key))
+            with Sourced(id="delivery"):
+                with Horizontal(id="delivery-row"):
+                    yield Label("Delivery", id="delivery-label")
+                    with RadioSet(id="defaultdelivery", compact=True):
+                        for delivery, label in zip(DELIVERIES, ("Maildir", "mbox")):
+                            yield RadioButton(f"{label} ({delivery})",
+                                              value=mail.defaultdelivery == delivery)
+                if self._source("defaultdelivery"):
+                    yield Static(source_line(self._source("defaultdelivery")), markup=False,
+                                 id="delivery-source", classes="source-line")
             yield Static("", markup=False, id="delivery-error", classes="error")
             yield Static("Aliases: who reads the system's mail", classes="section")
             for name in SYSTEM_ALIASES:
                 yield Field(f"{name} to", self._text(f"alias-{name}"),
                             key=f"aliases.{name}", help=ALIAS_HELP.format(name=name),
-                            id=f"alias-{name}")
+                            source=self._source(f"aliases.{name}"), id=f"alias-{name}")
             yield Static("Relaying: clients allowed to send anywhere", classes="section")
             yield Field("Relay networks", self._text("relay_from"), key="relay_from",
-                        help=RELAY_HELP, id="relay_from")
+                        help=RELAY_HELP, source=self._source("relay_from"), id="relay_from")
         yield Static("", markup=False, id="mail-status", classes="hint")
         yield Footer()
+
+    def _source(self, key: str) -> str:
+        """Where the host's value of ``mail.<key>`` was read ("" when not from the host)."""
+        return self.session.source(f"mail.{key}")
 
     def _text(self, field: str) -> str:
         """The profile's value for a field, as the admin edits it."""

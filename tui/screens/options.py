@@ -9,6 +9,7 @@ from textual.widgets import Footer, Header, OptionList, Static
 
 from ..backend.session import Session
 from ..messages import Advance
+from ..widgets.field import source_line
 from ..widgets.help import HelpScreen
 from ..widgets.option_list import BuildOptionList, Refused, Row, toggle
 
@@ -47,6 +48,16 @@ def group_help(catalog, group: str) -> str:
             f"{default[-1] if default else 'none'}.")
 
 
+def built_line(session: Session, row: Row) -> str:
+    """Whether the installed qmail was built with the highlighted option (or a member
+    of the highlighted group), as the start of its source line."""
+    built = set(session.state.build_info.get("qmail", {}).get("PKG_OPTIONS", "").split())
+    if row.name:
+        return f"installed: built {'with' if row.name in built else 'without'} it, "
+    chosen = sorted(built & set(session.catalog.groups[row.group]))
+    return f"installed: built with {', '.join(chosen) or 'none of them'}, "
+
+
 class OptionsScreen(Screen):
     CSS_PATH = "options.tcss"
     BINDINGS = [
@@ -68,6 +79,7 @@ class OptionsScreen(Screen):
         yield Static(f"Build options  [dim]({self.session.catalog.source})[/dim]",
                      classes="screen-title")
         yield Static("", id="words", classes="hint")
+        yield Static("", id="source", classes="hint", markup=False)
         with Horizontal(id="panes"):
             yield BuildOptionList(self.session.catalog, self.words, id="options")
             with VerticalScroll(id="side", can_focus=False):
@@ -77,6 +89,7 @@ class OptionsScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.query_one("#source").display = bool(self.session.source("build.options"))
         self.query_one(BuildOptionList).focus()
 
     def on_screen_resume(self) -> None:
@@ -112,6 +125,10 @@ class OptionsScreen(Screen):
         row = self.query_one(BuildOptionList).row
         if row is not None:
             self.query_one("#about", Static).update(self.about(row))
+        source = self.session.source("build.options")
+        if source and row is not None:
+            self.query_one("#source", Static).update(
+                built_line(self.session, row) + source_line(source))
 
     def about(self, row: Row) -> str:
         if row.name:

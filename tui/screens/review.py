@@ -2,7 +2,11 @@
 
 The plan comes from ``session.make_plan()`` (probe + plan) in a worker; it is made
 again whenever the screen comes back into view (after Esc from Apply, say), except
-when the confirmation dialog closes.
+when the confirmation dialog closes.  When qmail is installed (reconfiguring), only
+the steps that change show, and each file changed by hand since the wizard wrote it
+shows both versions and waits for a choice (keep mine / take the profile's) before
+Enter applies; a choice goes to ``session.keep`` / ``session.overwrite`` and the plan
+is made again.
 """
 from __future__ import annotations
 
@@ -21,14 +25,17 @@ from ..backend.profile import ProfileError
 from ..backend.session import Session
 from ..backend.steps import Plan, RunCommand, Step
 from ..messages import Advance
+from ..widgets.drift_choice import DriftChoice, versions_diff
 from .confirm import ConfirmScreen
 
 
 class Planned(Message):
-    def __init__(self, plan: Plan, method: str) -> None:
+    def __init__(self, plan: Plan, method: str, versions: dict[str, str]) -> None:
         super().__init__()
         self.plan = plan
         self.method = method
+        #: the profile's version of each drifted file
+        self.versions = versions
 
 
 class PlanFailed(Message):
@@ -89,6 +96,21 @@ def plan_summary(plan: Plan, method: str) -> str:
             "marked ⚠). Nothing has changed yet.")
 
 
+def shown(step: Step) -> bool:
+    """Whether a reconfigure plan shows ``step``: it changes the host or says why not
+    (verify's note is the same in every plan)."""
+    return step.changes or bool(step.risks) or (bool(step.notes) and step.id != "verify")
+
+
+def drift_text(plan: Plan) -> str:
+    """The line under the summary that asks for the choices still to make."""
+    undecided = len(plan.undecided)
+    if not undecided:
+        return ""
+    files = f"{undecided} file{'s' if undecided > 1 else ''}"
+    return f"\n{files} changed by hand: choose below (k keep mine, o take the profile's)."
+
+
 def problems_text(error: ProfileError) -> str:
     lines = ["Your answers cannot be applied yet:"]
     for problem in error.problems:
@@ -114,6 +136,8 @@ class ReviewScreen(Screen):
         self.session = session
         self.plan: Plan | None = None
         self.confirming = False
+        #: the drifted file the admin chose for last (focused again after re-planning)
+        self.chosen = ""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -129,6 +153,10 @@ class ReviewScreen(Screen):
         if self.confirming:
             self.confirming = False
             return
+        self.replan()
+
+    def replan(self) -> None:
+        """Hide the old plan and make it again in a worker."""
         self.plan = None
         self.query_one("#loading").display = True
         self.query_one("#plan").display = False
@@ -145,7 +173,8 @@ class ReviewScreen(Screen):
             if problems:
                 raise ProfileError(problems)
             plan = self.session.make_plan()
-            self.post_message(Planned(plan, self.session.method()))
+            self.post_message(Planned(plan, self.session.method(),
+                                      self.session.profile_versions()))
         except ProfileError as exc:
             self.post_message(PlanFailed(problems_text(exc)))
         except PlanError as exc:
@@ -157,20 +186,50 @@ class ReviewScreen(Screen):
                                          "again."))
 
     async def on_planned(self, message: Planned) -> None:
-        self.plan = message.plan
+        plan = self.plan = message.plan
         self.query_one("#loading").display = False
-        self.query_one("#summary", Static).update(plan_summary(message.plan, message.method))
+        self.query_one("#summary", Static).update(
+            plan_summary(plan, message.method) + drift_text(plan))
         scroll = self.query_one("#plan", VerticalScroll)
         await scroll.remove_children()
-        total = len(message.plan.steps)
-        await scroll.mount_all(
+        await scroll.mount_all(self.plan_widgets(plan, message.versions))
+        scroll.display = True
+        choices = list(self.query(DriftChoice))
+        focus = next((c for c in choices if not c.drift.resolution), None) or next(
+            (c for c in choices if c.path == self.chosen), scroll)
+        focus.focus()
+        self.query_one("#next-hint", Static).update(
+            "Tab next file · k keep mine · o take the profile's · then Enter"
+            if plan.undecided else
+            "↑↓ PgUp PgDn scroll · Enter apply (asks to confirm) · Ctrl+S save profile")
+
+    def plan_widgets(self, plan: Plan, versions: dict[str, str]) -> list[Static]:
+        """Every step; when reconfiguring, the drifted files, then only the steps that
+        change, then one line naming the others."""
+        total = len(plan.steps)
+        numbered = list(enumerate(plan.steps, 1))
+        if self.session.reconfigure:
+            numbered = [(index, step) for index, step in numbered if shown(step)]
+        widgets: list[Static] = [
             Static(step_content(step, index, total), id=f"plan-{step.id}",
                    classes="plan-step" + ("" if step.changes else " -unchanged"))
-            for index, step in enumerate(message.plan.steps, 1))
-        scroll.display = True
-        scroll.focus()
-        self.query_one("#next-hint", Static).update(
-            "↑↓ PgUp PgDn scroll · Enter apply (asks to confirm) · Ctrl+S save profile")
+            for index, step in numbered]
+        if not self.session.reconfigure:
+            return widgets
+        drift = [DriftChoice(d, diff_content(versions_diff(d, versions.get(d.path))),
+                             id=f"drift-{index}") for index, d in enumerate(plan.drift)]
+        hidden = [step.id for step in plan.steps if not shown(step)]
+        if hidden:
+            widgets.append(Static(f"{len(hidden)} steps unchanged: {', '.join(hidden)}",
+                                  id="plan-unchanged", classes="plan-step -unchanged"))
+        return drift + widgets
+
+    def on_drift_choice_chosen(self, message: DriftChoice.Chosen) -> None:
+        keep, overwrite = self.session.keep, self.session.overwrite
+        (keep if message.resolution == "keep" else overwrite).add(message.path)
+        (overwrite if message.resolution == "keep" else keep).discard(message.path)
+        self.chosen = message.path
+        self.replan()
 
     def on_plan_failed(self, message: PlanFailed) -> None:
         self.query_one("#loading").display = False
@@ -180,6 +239,13 @@ class ReviewScreen(Screen):
     def action_confirm(self) -> None:
         if self.plan is None:
             self.notify("There is no plan to apply yet (see above).", severity="warning")
+            return
+        if self.plan.undecided:
+            first = next(c for c in self.query(DriftChoice) if not c.drift.resolution)
+            first.focus()
+            self.notify(f"{first.path} was changed by hand: press k to keep yours or o to "
+                        "take the profile's (for each such file) before applying.",
+                        title="Not yet", severity="error", markup=False)
             return
         self.confirming = True
         self.app.push_screen(ConfirmScreen(self.plan), self.confirmed)

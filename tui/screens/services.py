@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, Static, Switch
 
 from ..backend.model import SERVICES
 from ..backend.session import Session
 from ..messages import Advance
-from ..widgets.field import problem_text
+from ..widgets.field import FIELD_CSS, Sourced, problem_text, source_line
 from ..widgets.help import HelpScreen
 
 #: switch id -> (one line on the screen, F1 help).
@@ -50,7 +50,7 @@ POP3_MBOX = ("qmail-pop3d serves Maildir only: with ./Mailbox delivery POP3 user
 
 
 class ServicesScreen(Screen):
-    CSS_PATH = "services.tcss"
+    CSS_PATH = ["services.tcss", FIELD_CSS]
     AUTO_FOCUS = "Switch"
     BINDINGS = [
         Binding("enter", "next", "Next", priority=True),
@@ -70,7 +70,7 @@ class ServicesScreen(Screen):
             for name in (*SERVICES, "replace_mta"):
                 label, now = (("replace postfix", "postfix now") if name == "replace_mta"
                               else (name, "now"))
-                with Horizontal(classes="service-row"):
+                with Sourced(classes="service-row"):
                     yield Switch(getattr(services, name), id=name)
                     with Vertical(classes="service-text"):
                         yield Label(f"[b]{label}[/b]  [dim]{now}: {self._now(name)}[/dim]")
@@ -78,6 +78,10 @@ class ServicesScreen(Screen):
                         if name in NOTES:
                             yield Static("", markup=False, id=f"{name}-note",
                                          classes=NOTES[name])
+                        source = self.session.source(f"services.{name}")
+                        if source:
+                            yield Static(source_line(source), markup=False,
+                                         classes="source-line")
         yield Static("", id="services-status", classes="hint")
         yield Footer()
 

@@ -26,6 +26,27 @@ class ProbeFailed(Message):
         self.error = error
 
 
+def rows(summary: HostSummary) -> list[tuple[str, str]]:
+    """The host table: what the host is, then what is installed (when qmail is)."""
+    common = [
+        ("System", summary.release),
+        ("Host name", summary.hostname),
+        ("Package tools", ", ".join(summary.pkg_tools)),
+        ("Binary qmail", summary.repository),
+        ("Mail system", summary.mta),
+    ]
+    if summary.fresh:
+        return common + [("SMTP", summary.port_holder), ("qmail", "not installed")]
+    return common + [
+        ("SMTP", summary.port_names),
+        ("qmail", summary.qmail),
+        ("qmail-run", summary.qmail_run),
+        ("Build options", summary.options),
+        ("Accounts", summary.accounts),
+        ("Running", summary.running),
+    ]
+
+
 class WelcomeScreen(Screen):
     CSS_PATH = "welcome.tcss"
     BINDINGS = [Binding("enter", "next", "Next", priority=True)]
@@ -62,26 +83,17 @@ class WelcomeScreen(Screen):
         summary = self.summary = message.summary
         self.query_one("#loading").display = False
         table = self.query_one("#host", DataTable)
-        rows = [
-            ("System", summary.release),
-            ("Host name", summary.hostname),
-            ("Package tools", ", ".join(summary.pkg_tools)),
-            ("Binary qmail", summary.repository),
-            ("Mail system", summary.mta),
-            ("SMTP", summary.port_holder),
-            ("qmail", summary.qmail or "not installed"),
-        ]
-        for label, value in rows:
+        for label, value in rows(summary):
             table.add_row(label, value)
         table.display = True
-        intro = ("This host has no qmail yet: the wizard will install it from pkgsrc, "
-                 "replace the base MTA and check that mail flows."
-                 if summary.fresh else
-                 "qmail is installed: the wizard will show its settings and change only "
-                 "what you change.")
-        self.query_one("#intro", Static).update(intro)
+        self.query_one("#intro", Static).update(
+            "This host has no qmail yet: the wizard will install it from pkgsrc, "
+            "replace the base MTA and check that mail flows." if summary.fresh else
+            "qmail is installed. Every screen starts from what is set now (a focused "
+            "field says which file it was read from); Review shows only what you change.")
         self.query_one("#next-hint", Static).update(
-            "Press Enter to choose the build options.")
+            "Press Enter to choose the build options." if summary.fresh else
+            "Press Enter to reconfigure, starting with the build options.")
 
     def on_probe_failed(self, message: ProbeFailed) -> None:
         self.query_one("#loading").display = False

@@ -1,5 +1,8 @@
 """Field: a labelled Input with an error line beneath it, for any wizard screen.
 
+A field prefilled from the host also knows where its value was read
+(``source="path:line"``) and shows it on a line beneath while it has focus.
+
 A screen composes Fields, listens for :class:`Field.Changed`, and calls
 :meth:`Field.show_problem` with what the backend's validation said.  Screens that
 use it list ``field.tcss`` (beside this module) in their ``CSS_PATH``.
@@ -17,7 +20,18 @@ from textual.widgets import Input, Label, Static
 FIELD_CSS = str(Path(__file__).with_name("field.tcss"))
 
 
-class Field(Vertical):
+class Sourced(Vertical):
+    """A group whose ``.source-line`` (where its value was read) shows only while
+    something in it has focus (field.tcss)."""
+
+    def on_descendant_focus(self) -> None:
+        self.add_class("-focused")
+
+    def on_descendant_blur(self) -> None:
+        self.remove_class("-focused")
+
+
+class Field(Sourced):
     """``label  [input]`` with an error line beneath that shows only when set."""
 
     class Changed(Message):
@@ -33,13 +47,14 @@ class Field(Vertical):
             return self.field
 
     def __init__(self, label: str, value: str = "", *, key: str, help: str = "",
-                 placeholder: str = "", id: str | None = None) -> None:
+                 placeholder: str = "", source: str = "", id: str | None = None) -> None:
         super().__init__(id=id, classes="field")
         self.label = label
         self.key = key
         self.help = help
         self._value = value
         self._placeholder = placeholder
+        self.source = source
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="field-row"):
@@ -47,6 +62,9 @@ class Field(Vertical):
             yield Input(self._value, placeholder=self._placeholder, compact=True,
                         classes="field-input")
         yield Static("", markup=False, classes="field-error error")
+        if self.source:
+            yield Static(source_line(self.source), markup=False,
+                         classes="field-source source-line")
 
     @property
     def input(self) -> Input:
@@ -92,3 +110,8 @@ def problem_text(problem) -> str:
     if problem.suggestion:
         return f"{text}; {problem.suggestion}"
     return f"{text} (allowed: {problem.allowed})" if problem.allowed else text
+
+
+def source_line(source: str) -> str:
+    """The hint beneath a field prefilled from the host: ``from path:line``."""
+    return f"from {source}"
