@@ -30,8 +30,8 @@ from tui.sandbox.handle import Sandbox
 
 PKG_ADD = "`env PKG_RCD_SCRIPTS=YES pkg_add -v qmail-run`"
 PKGIN = "`env PKG_RCD_SCRIPTS=YES pkgin install qmail-run`"
-#: qmailofmipd is left out: a profile enabling it never applies (the plan writes no
-#: control/concurrencyofmip, which /etc/rc.d/qmailofmipd requires)
+#: qmailofmipd is left out: a profile enabling it never applies (nothing writes the
+#: tcp.ofmip.cdb /etc/rc.d/qmailofmipd requires, and its ofmipd comes with mess822 only)
 ALL_SERVICES = ("qmailsend", "qmailsmtpd", "qmailqread", "qmailpop3d")
 PACKAGE_FAULTS = {
     "missing-package": "{kind: missing-package, package: qmail-run, times: 1}",

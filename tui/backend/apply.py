@@ -348,7 +348,8 @@ class _Run:
             status = result.rc
         self.log.note(f"[{step.id}] exit {status} after {time.monotonic() - started:.2f} s")
         if status not in action.ok_status:
-            raise _ActionFailed(status, f"exited with status {status}")
+            meaning = f": {action.failure}" if action.failure else ""
+            raise _ActionFailed(status, f"exited with status {status}{meaning}")
 
     def _line(self, text: str) -> None:
         self.log.output(text)

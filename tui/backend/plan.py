@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import re
 
 from . import catalog as catalog_mod
 from . import written
@@ -22,6 +23,9 @@ ALIAS_DIR = f"{SYSCONF}/alias"
 PKGSRC = "/usr/pkgsrc/mail"
 SERVICES_RECORD = "/var/db/qmail-wizard/services.json"
 RCD_NO_RCVAR = ("qmail",)
+#: the concurrency limits qmail-run's INSTALL creates when missing (facts §5.2); an
+#: install interrupted in its POST-INSTALL lacks them, so the plan writes them too
+CONCURRENCY = ("concurrencyincoming", "concurrencypop3")
 #: qmail-run's own users' homes and shell (facts §3.2)
 QMAILDIR = "/var/qmail"
 NOLOGIN = "/sbin/nologin"
@@ -149,8 +153,7 @@ def _plan_steps(profile: Profile, state: HostState, catalog, keep: set[str],
     drift: dict[str, Drift] = {}
     _baseline(steps["preflight"], state)
     _mkconf(steps["mkconf"], profile, state, catalog, method)
-    _packages(steps["packages"], profile, state, catalog, method)
-    rebuild = any(isinstance(a, RunCommand) for a in steps["packages"].actions)
+    rebuild = _packages(steps["packages"], profile, state, catalog, method)
     _users(steps["users"], profile, state, rebuild)
     _control(steps["control"], profile, state)
     _aliases(steps["aliases"], profile, state)
@@ -277,34 +280,41 @@ def _installed_matches(profile: Profile, state: HostState, catalog) -> bool:
                for key, var in ACCOUNT_VARS.items())
 
 
-def _packages(step: Step, profile: Profile, state: HostState, catalog, method: str) -> None:
+def _packages(step: Step, profile: Profile, state: HostState, catalog, method: str) -> bool:
+    """Plan the package commands; True when they build or install qmail itself."""
     rcd_env = (("PKG_RCD_SCRIPTS", "YES"),)
-    installed = "qmail" in state.packages and "qmail-run" in state.packages
-    if not installed or not _installed_matches(profile, state, catalog):
-        verb = "replace" if "qmail" in state.packages else "install"
-        if method == "binary" and verb == "install":
+    qmail_fits = "qmail" in state.packages and _installed_matches(profile, state, catalog)
+    if not qmail_fits or "qmail-run" not in state.packages:
+        # qmail as profiled is there but qmail-run is not (an install interrupted
+        # between the two): only qmail-run is added, with the planned tool
+        rebuild = "qmail" in state.packages and not qmail_fits
+        if method == "binary" and not rebuild:
             step.actions.append(RunCommand(("pkg_add", "-v", "qmail-run"), env=rcd_env,
                                            stream=True))
-        elif method == "pkgin" and verb == "install":
+        elif method == "pkgin" and not rebuild:
             step.actions.append(RunCommand(("pkgin", "update"), stream=True))
             step.actions.append(RunCommand(("pkgin", "install", "qmail-run"), env=rcd_env,
                                            stream=True,
                                            answers=(("proceed ? [Y/n] ", "y"),)))
         else:
             for package in ("qmail", "qmail-run"):
+                if package == "qmail" and qmail_fits:
+                    continue
+                verb = "replace" if package in state.packages else "install"
                 directory = f"{PKGSRC}/{package}"
                 step.actions.append(RunCommand(("make", "clean"), cwd=directory))
                 step.actions.append(RunCommand(("make", verb), cwd=directory, env=rcd_env,
                                                stream=True))
             step.notes.append("Building from source takes several minutes.")
-        step.risks.append("builds qmail from source" if method == "source"
+        step.risks.append("builds qmail from source" if method == "source" or rebuild
                           else "installs packages")
-        if verb == "replace":
+        if rebuild:
             step.risks.append("replaces the installed qmail")
     for script in SERVICES + RCD_NO_RCVAR:  # qmail-run added without PKG_RCD_SCRIPTS
         example = state.text(f"/usr/pkg/share/examples/rc.d/{script}")
         if example is not None and script not in state.rcd_status:
             step.actions.append(WriteFile(f"/etc/rc.d/{script}", None, example, 0o755))
+    return not qmail_fits
 
 
 def _users(step: Step, profile: Profile, state: HostState, rebuild: bool) -> None:
@@ -388,9 +398,21 @@ def control_texts(profile: Profile, state: HostState) -> dict[str, str]:
     if mail.virtualdomains or old("virtualdomains"):
         texts["virtualdomains"] = control.render_virtualdomains(mail.virtualdomains,
                                                                 old("virtualdomains"))
-    if not old("concurrencyincoming"):
-        texts["concurrencyincoming"] = "20\n"
+    for name in CONCURRENCY + required_limits(profile, state):
+        if not old(name):
+            texts[name] = "20\n"
     return texts
+
+
+def required_limits(profile: Profile, state: HostState) -> tuple[str, ...]:
+    """The concurrency files the rc.d scripts of the enabled services require
+    (their ``required_files``), e.g. control/concurrencyofmip for qmailofmipd."""
+    found: list[str] = []
+    for service in SERVICES:
+        if getattr(profile.services, service):
+            script = state.text(f"/usr/pkg/share/examples/rc.d/{service}") or ""
+            found += re.findall(r"required_files=.*?control/(concurrency\w+)", script)
+    return tuple(dict.fromkeys(found))
 
 
 def _control(step: Step, profile: Profile, state: HostState) -> None:
@@ -533,6 +555,18 @@ def _record_text(record: dict) -> str:
     return json.dumps(record, indent=1, sort_keys=True) + "\n"
 
 
+def _not_started(service: str) -> str:
+    return (f"{service} did not start; its messages are in /var/log/maillog "
+            f"(and /etc/rc.d/{service} status says why)")
+
+
+def _wait_running(service: str) -> RunCommand:
+    """Poll ``status`` for up to 10 s: a daemon can die right after rc.d started it."""
+    return RunCommand(("sh", "-c", WAIT_RUNNING, f"/etc/rc.d/{service}"),
+                      failure=f"{service} was started but is not running 10 s later; "
+                              "why is in /var/log/maillog")
+
+
 def _services(step: Step, profile: Profile, state: HostState) -> None:
     """``state`` is the host as planned (control files already written)."""
     try:
@@ -549,8 +583,8 @@ def _services(step: Step, profile: Profile, state: HostState) -> None:
         changed = {k for k, v in current[service].items()
                    if before is not None and before.get(k, v) != v}
         if enabled and not running:
-            step.actions.append(RunCommand((script, "start")))
-            step.actions.append(RunCommand(("sh", "-c", WAIT_RUNNING, script)))
+            step.actions.append(RunCommand((script, "start"), failure=_not_started(service)))
+            step.actions.append(_wait_running(service))
             step.risks.append(f"starts {service}")
         elif not enabled and running:
             step.actions.append(RunCommand((script, "stop")))
@@ -560,8 +594,9 @@ def _services(step: Step, profile: Profile, state: HostState) -> None:
                 step.actions.append(RunCommand((script, "reload")))
                 step.risks.append(f"reloads {service} ({', '.join(sorted(changed))})")
             else:
-                step.actions.append(RunCommand((script, "restart")))
-                step.actions.append(RunCommand(("sh", "-c", WAIT_RUNNING, script)))
+                step.actions.append(RunCommand((script, "restart"),
+                                               failure=_not_started(service)))
+                step.actions.append(_wait_running(service))
                 step.risks.append(f"restarts {service} ({', '.join(sorted(changed))})")
     wanted = {s: current[s] for s in SERVICES if getattr(profile.services, s)}
     if step.actions or recorded != wanted:

@@ -72,6 +72,8 @@ class RunCommand:
     answers: tuple[tuple[str, str], ...] = ()
     #: exit statuses that count as success (rc.d stop of a stopped service: 1)
     ok_status: tuple[int, ...] = (0,)
+    #: what a failure means and where to look, said after the exit status
+    failure: str = ""
 
     def describe(self) -> str:
         env = " ".join(f"{k}={v}" for k, v in self.env)
