@@ -20,6 +20,7 @@ from .backup import Backups
 from .hosts import Host, HostError
 from .journal import Journal
 from .lock import Lock, LockHeld
+from .probe import Prober
 from .runlog import RunLog, log_path
 from .steps import NEW_FILE_OWNER, STEP_IDS, Plan, RunCommand, Step, WriteFile
 
@@ -134,7 +135,8 @@ class _ActionFailed(Exception):
 def apply(host: Host, replan: Callable[[], Plan], run_id: str | None = None,
           resume: bool = False, progress: Callable[[object], None] | None = None,
           cancel: threading.Event | None = None,
-          verify: Callable[[bool], list] | None = None) -> ApplyResult:
+          verify: Callable[[bool], list] | None = None,
+          prober: Prober | None = None) -> ApplyResult:
     """Apply what ``replan()`` plans, step by step; see the module docstring.
 
     ``verify(delivery)`` runs in the last step ("verify") and returns the checks
@@ -144,6 +146,10 @@ def apply(host: Host, replan: Callable[[], Plan], run_id: str | None = None,
     nobody chose to keep or overwrite, ``Plan.undecided``) fails the run untouched.
     Every host file written is recorded (tui.backend.written).
 
+    ``prober``: the Prober ``replan`` (and ``verify``) read the host with; apply tells
+    it what each step did, so that a re-plan after a step that only wrote files
+    needs no probe and one after commands skips what they cannot have changed.
+
     ``resume`` continues the newest run (or ``run_id``) if it did not finish.
     Raises LockHeld while another run holds the lock, ApplyError when there is
     nothing to resume; every failure after that is returned in the ApplyResult.
@@ -152,7 +158,7 @@ def apply(host: Host, replan: Callable[[], Plan], run_id: str | None = None,
         record, notes = _open_run(host, run_id, resume)
         if lock.cleared:
             notes.insert(0, f"cleared the stale lock of a run that is gone ({lock.cleared})")
-        run = _Run(host, record, progress or (lambda event: None), cancel, verify)
+        run = _Run(host, record, progress or (lambda event: None), cancel, verify, prober)
         return run.execute(replan, resume, notes)
 
 
@@ -189,8 +195,9 @@ def _taken(host: Host, run_id: str) -> bool:
 
 
 class _Run:
-    def __init__(self, host: Host, record: Journal, emit, cancel, verify):
+    def __init__(self, host: Host, record: Journal, emit, cancel, verify, prober):
         self.host = host
+        self.prober = prober
         self.record = record
         self.emit = emit
         self.cancel = cancel
@@ -224,6 +231,7 @@ class _Run:
                     command = action.describe()
                     self._check_cancel()
                     self._act(step, action)
+                self._observed(step)
                 if step_id == "verify" and self.verify is not None:
                     command = "qmail-wizard verify"
                     self._run_checks()
@@ -248,6 +256,20 @@ class _Run:
         self.emit(Finished(record.run_id, tuple(record.changed)))
         return ApplyResult(True, record.run_id, record.changed, None, resumed, notes,
                            self.checks)
+
+    def _observed(self, step: Step) -> None:
+        """Tell the prober what ``step`` did: files written (and the record of them)
+        or commands run."""
+        if self.prober is None or not step.actions:
+            return
+        writes = [a for a in step.actions if isinstance(a, WriteFile)]
+        if len(writes) < len(step.actions):
+            self.prober.ran()
+            return
+        files = {a.path: a.new for a in writes}
+        if not all(a.bookkeeping for a in writes):
+            files[written.WRITTEN] = self.host.read_text(written.WRITTEN)
+        self.prober.wrote(files)
 
     def _check_cancel(self) -> None:
         if self.cancel is not None and self.cancel.is_set():

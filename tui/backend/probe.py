@@ -1,14 +1,17 @@
 """Read a host's state in one round trip: one batched sh script, parsed into HostState.
 
-The script is constant text (no user value ever reaches it); each section starts
-with a marker line ``@@qw <kind> <name> <rc>@@`` so that the output parses without
-guessing.
+The script is constant text (values from an earlier probe reach it only as
+positional parameters); each section starts with a marker line
+``@@qw <kind> <name> <rc>@@`` so that the output parses without guessing.  Its slow
+commands run concurrently, each into a temporary file printed whole at the end.
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 import secrets
 from dataclasses import dataclass, field
+from typing import Mapping
 
 from .hosts import Host, HostError
 
@@ -26,36 +29,71 @@ CDBS = ((f"{SYSCONF}/tcp.smtp", f"{SYSCONF}/tcp.smtp.cdb"),
         (f"{SYSCONF}/control/tcprules/smtp", f"{SYSCONF}/control/tcprules/smtp.cdb"))
 MARK = re.compile(r"^@@qw-([0-9a-f]{16}) (\S+) (\S+) (-?\d+)@@$")
 
+#: files whose content the probe shows in HostState.files and nowhere else: writing
+#: one changes nothing else it reads (see HostState.after_writes)
+PLAIN_FILES = frozenset(TEXT_FILES) - {
+    "/etc/passwd",            # homes: the Maildir checks
+    "/etc/mk.conf",           # make show-options
+    "/etc/pkg_install.conf",  # PKG_PATH: the binary packages' options
+    "/etc/rc.d/qmailsmtpd",   # run by the rc.d status checks,
+    "/etc/rc.conf", "/etc/defaults/rc.conf",  # which read these (rc.d/qmail's output)
+} - {src for src, _cdb in CDBS}
+#: directories whose plain files (and .qmail-* files) the probe reads
+LISTED_DIRS = (f"{SYSCONF}/control", f"{SYSCONF}/control/tcprules", f"{SYSCONF}/alias")
+
+# $1: "again" when an earlier probe of this run supplies what cannot have changed
+# (uname, hostname, uid); $2: that probe's /etc/mk.conf ("keep" sections stand for
+# make show-options while it is unchanged) or "-" (run it); $3: the package files
+# whose options it read, one per line.
 SCRIPT = r"""
+again=$1; mk_before=$2; known_pkgs=$3
 mark() { echo "@@qw-@NONCE@ $1 $2 $3@@"; }
 out() { kind=$1; name=$2; shift 2; o=`"$@" 2>&1`; rc=$?; mark "$kind" "$name" "$rc"; [ -n "$o" ] && printf '%s\n' "$o"; }
 file() { if [ -f "$1" ]; then mark file "$1" 0; cat "$1"; echo; else mark file "$1" 1; fi; }
-out uname s uname -srm
-out hostname - hostname
-out id u id -u
-for f in @FILES@; do file "$f"; done
-for d in @SYSCONF@/control @SYSCONF@/control/tcprules @SYSCONF@/alias; do
-  [ -d "$d" ] || continue
-  for f in "$d"/* "$d"/.qmail-*; do [ -f "$f" ] && file "$f"; done
-done
-out pkgs - pkg_info
-for p in qmail qmail-run; do
-  dir=`ls -d /var/db/pkg/$p-[0-9]* 2>/dev/null | head -1`
-  if [ -n "$dir" ]; then file "$dir/+BUILD_INFO"; mark pkgdir "$p" 0; echo "$dir"; fi
-done
+tmp=`mktemp -d "${TMPDIR:-/tmp}/qw-probe.XXXXXXXX" 2>/dev/null` || tmp=
+[ -n "$tmp" ] && trap 'rm -rf "$tmp"' 0
+njobs=0
+job() { if [ -n "$tmp" ]; then njobs=$((njobs+1)); out "$@" > "$tmp/$njobs" 2>&1 & else out "$@"; fi; }
+if [ "$again" = again ]; then
+  mark keep uname 0; mark keep hostname 0; mark keep uid 0
+else
+  job uname s uname -srm
+  job hostname - hostname
+  out id u id -u
+fi
+job pkgs - pkg_info
 if [ -f /usr/pkgsrc/mail/qmail/Makefile ]; then
-  out show-options qmail sh -c 'cd /usr/pkgsrc/mail/qmail && make show-options'
+  if [ "$mk_before" != - ] && [ "`cat /etc/mk.conf 2>/dev/null`" = "$mk_before" ]; then
+    mark keep show_options 0
+  else
+    job show-options qmail sh -c 'cd /usr/pkgsrc/mail/qmail && make show-options'
+  fi
 fi
 pkgpath=${PKG_PATH:-`sed -n 's/^PKG_PATH=//p' /etc/pkg_install.conf 2>/dev/null | tail -1`}
 IFS=';'
 for dir in $pkgpath; do
   for f in "$dir"/qmail-[0-9]*.tgz; do
-    [ -f "$f" ] && out binary-options "$f" pkg_info -Q PKG_OPTIONS "$f"
+    [ -f "$f" ] || continue
+    case "$known_pkgs" in
+      *"
+$f
+"*) mark keep-binary "$f" 0 ;;
+      *) job binary-options "$f" pkg_info -Q PKG_OPTIONS "$f" ;;
+    esac
   done
 done
 unset IFS
 for s in @RCD@; do
-  [ -f /etc/rc.d/$s ] && out rcd "$s" /etc/rc.d/$s onestatus
+  [ -f /etc/rc.d/$s ] && job rcd "$s" /etc/rc.d/$s onestatus
+done
+for f in @FILES@; do file "$f"; done
+for d in @SYSCONF@/control @SYSCONF@/control/tcprules @SYSCONF@/alias; do
+  [ -d "$d" ] || continue
+  for f in "$d"/* "$d"/.qmail-*; do [ -f "$f" ] && file "$f"; done
+done
+for p in qmail qmail-run; do
+  dir=`ls -d /var/db/pkg/$p-[0-9]* 2>/dev/null | head -1`
+  if [ -n "$dir" ]; then file "$dir/+BUILD_INFO"; mark pkgdir "$p" 0; echo "$dir"; fi
 done
 for u in `awk -F: '$3 >= 1000 && $3 < 32767 { print $1 ":" $6 }' /etc/passwd`; do
   [ -d "${u#*:}/Maildir/new" ] && mark maildir "${u%%:*}" 0
@@ -72,6 +110,10 @@ for s in @RCD@; do
 done
 command -v pkgin >/dev/null 2>&1 && mark tool pkgin 0
 command -v make >/dev/null 2>&1 && mark tool make 0
+if [ -n "$tmp" ]; then
+  wait
+  i=1; while [ $i -le $njobs ]; do cat "$tmp/$i"; i=$((i+1)); done
+fi
 mark end - 0
 """
 
@@ -126,6 +168,14 @@ class HostState:
                 found.setdefault(parts[0], int(parts[2]))
         return found
 
+    def after_writes(self, files: Mapping[str, str]) -> "HostState | None":
+        """This state once ``files`` (path -> text) are written and nothing else
+        changed, as a probe would then read it; None when a write could change more
+        than the file's text (mk.conf, passwd, rules sources ...): probe again."""
+        if not all(_plain(path) and "\r" not in text for path, text in files.items()):
+            return None  # (the probe reads text with universal newlines)
+        return dataclasses.replace(self, files={**self.files, **files})
+
     def admin_user(self) -> str | None:
         """The first ordinary login user (uid >= 1000, with a home), as a default."""
         people = [(uid, name) for name, (uid, _gid, home) in self.users().items()
@@ -133,7 +183,17 @@ class HostState:
         return min(people)[1] if people else None
 
 
-def parse(output: str, nonce: str) -> HostState:
+def _plain(path: str) -> bool:
+    """True when the probe reads ``path`` only as text (see PLAIN_FILES)."""
+    directory, _, name = path.rpartition("/")
+    if directory in LISTED_DIRS:
+        return path not in {src for src, _cdb in CDBS} and (
+            not name.startswith(".") or name.startswith(".qmail-"))
+    return path in PLAIN_FILES
+
+
+def parse(output: str, nonce: str, previous: HostState | None = None) -> HostState:
+    """The state ``output`` shows; its ``keep`` sections take values from ``previous``."""
     state = HostState()
     sections: list[tuple[str, str, int, list[str]]] = []
     for line in output.split("\n"):
@@ -147,8 +207,20 @@ def parse(output: str, nonce: str) -> HostState:
     for kind, name, rc, lines in sections:
         if kind == "file" and rc == 0:
             state.files[name] = "\n".join(lines)  # exact: `cat; echo` ends each file
-        _apply_section(state, kind, name, rc, lines)
+        if kind.startswith("keep"):
+            _keep(state, previous, kind, name)
+        else:
+            _apply_section(state, kind, name, rc, lines)
     return state
+
+
+def _keep(state: HostState, previous: HostState | None, kind: str, name: str) -> None:
+    if previous is None:
+        raise HostError("the host probe answered for an earlier probe it was not given")
+    if kind == "keep-binary":
+        state.binary_options[name] = previous.binary_options[name]
+    elif name in ("uname", "hostname", "uid", "show_options"):
+        setattr(state, name, getattr(previous, name))
 
 
 def _apply_section(state: HostState, kind: str, name: str, rc: int, lines: list[str]) -> None:
@@ -185,8 +257,51 @@ def _apply_section(state: HostState, kind: str, name: str, rc: int, lines: list[
         state.tools.add(name)
 
 
-def probe(host: Host) -> HostState:
-    """One round trip: run the batched script and parse what it printed."""
+def probe(host: Host, previous: HostState | None = None) -> HostState:
+    """One round trip: run the batched script and parse what it printed.
+
+    ``previous``: a probe of the same host earlier in this run (an apply changing
+    it since).  What no apply step changes is then taken from it, not run again:
+    uname, hostname, uid, the options of package files it already read, and
+    ``make show-options`` while /etc/mk.conf is unchanged.
+    """
     nonce = secrets.token_hex(8)
-    result = host.run(["/bin/sh", "-c", script(nonce)], timeout=120)
-    return parse(result.stdout, nonce)
+    args = ["full", "-", ""]
+    if previous is not None:
+        mk_conf = (previous.text("/etc/mk.conf") or "").rstrip("\n")
+        keep_options = previous.show_options is not None and "\0" not in mk_conf \
+            and len(mk_conf) < 65536
+        args = ["again", mk_conf if keep_options else "-",
+                "".join(f"\n{path}" for path in previous.binary_options) + "\n"]
+    result = host.run(["/bin/sh", "-c", script(nonce), "probe"] + args, timeout=120)
+    return parse(result.stdout, nonce, previous)
+
+
+class Prober:
+    """A host's state while an apply changes it, read no more than needed: probed
+    (with ``previous``) only after commands ran, and updated in memory after steps
+    that only wrote files the probe reads as plain text."""
+
+    def __init__(self, host: Host, state: HostState | None = None):
+        """``state``: a probe of ``host`` moments ago; it is probed again (with it
+        as ``previous``) on first use."""
+        self.host = host
+        self.state = state
+        self.current = False
+
+    def __call__(self) -> HostState:
+        if not self.current or self.state is None:
+            self.state = probe(self.host, self.state)
+            self.current = True
+        return self.state
+
+    def wrote(self, files: Mapping[str, str]) -> None:
+        """Only ``files`` (path -> text) were written since the last call."""
+        if self.current and self.state is not None:
+            updated = self.state.after_writes(files)
+            self.current = updated is not None
+            self.state = updated or self.state
+
+    def ran(self) -> None:
+        """Commands ran: anything may have changed."""
+        self.current = False

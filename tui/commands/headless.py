@@ -129,7 +129,7 @@ def cmd_apply(host: Host, path: str, yes: bool, resume: bool,
     from ..backend import apply as apply_mod
     from ..backend import backup
     from ..backend.plan import PlanError, host_catalog, make_plan
-    from ..backend.probe import probe
+    from ..backend.probe import Prober
     from ..backend.report import plan_text
     from ..backend.verify import render_text, verify
 
@@ -149,13 +149,17 @@ def cmd_apply(host: Host, path: str, yes: bool, resume: bool,
             print("Nothing changed.")
             return 1
 
+    prober = Prober(host, state)  # re-reads the host only as far as a step changed it
+
     def replan():
-        return make_plan(profile, probe(host), host_catalog(state), overwrite=overwrite)
+        return make_plan(profile, prober(), host_catalog(state), overwrite=overwrite)
 
     try:
         result = apply_mod.apply(host, replan, resume=resume,
                                  progress=apply_mod.stderr_reporter(sys.stderr),
-                                 verify=lambda delivery: verify(host, delivery=delivery))
+                                 verify=lambda delivery: verify(host, prober(),
+                                                                delivery=delivery),
+                                 prober=prober)
     except (apply_mod.LockHeld, apply_mod.ApplyError, PlanError, HostError) as exc:
         return _fail(str(exc))
     for note in result.notes:
