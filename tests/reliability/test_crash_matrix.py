@@ -264,10 +264,6 @@ def test_killed_in_qmail_run_post_install_resumes_to_the_same_control_files(make
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="plan._maildirs skips a user whose Maildir exists "
-                   "(state.maildirs), whoever owns it: killed between maildirmake and "
-                   "chown -R, the Maildir stays root's, qmail-local defers every delivery "
-                   "(Unable_to_chdir_to_maildir) and verify fails on every --resume")
 def test_killed_between_maildirmake_and_chown_resumes_to_a_working_maildir(make_sandbox,
                                                                           tmp_path):
     profile = profiles(tmp_path)["binary"]

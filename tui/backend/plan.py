@@ -436,10 +436,13 @@ def _maildirs(step: Step, profile: Profile, state: HostState, control_step: Step
         return
     gids = {gid: name for name, gid in state.groups().items()}
     for user, (uid, gid, home) in sorted(state.users().items()):
-        if not (1000 <= uid < 32767 and home.startswith("/home/")) or user in state.maildirs:
+        if not (1000 <= uid < 32767 and home.startswith("/home/")):
+            continue
+        if user in state.maildirs and user not in state.foreign_maildirs:
             continue
         group = gids.get(gid, str(gid))
-        step.actions.append(RunCommand(("maildirmake", f"{home}/Maildir")))
+        if user not in state.maildirs:
+            step.actions.append(RunCommand(("maildirmake", f"{home}/Maildir")))
         step.actions.append(RunCommand(("chown", "-R", f"{user}:{group}", f"{home}/Maildir")))
     if "/etc/skel" not in state.maildirs and _wizard_sets_maildir(state, control_step):
         step.actions.append(RunCommand(("maildirmake", "/etc/skel/Maildir")))

@@ -96,7 +96,14 @@ for p in qmail qmail-run; do
   if [ -n "$dir" ]; then file "$dir/+BUILD_INFO"; mark pkgdir "$p" 0; echo "$dir"; fi
 done
 for u in `awk -F: '$3 >= 1000 && $3 < 32767 { print $1 ":" $6 }' /etc/passwd`; do
-  [ -d "${u#*:}/Maildir/new" ] && mark maildir "${u%%:*}" 0
+  m="${u#*:}/Maildir"
+  if [ -d "$m/new" ]; then
+    if [ -n "`find "$m" -maxdepth 1 ! -user "${u%%:*}" 2>/dev/null | head -1`" ]; then
+      mark maildir "${u%%:*}" 2
+    else
+      mark maildir "${u%%:*}" 0
+    fi
+  fi
 done
 [ -d /etc/skel/Maildir/new ] && mark maildir /etc/skel 0
 for pair in @CDBS@; do
@@ -138,6 +145,9 @@ class HostState:
     binary_options: dict[str, str] = field(default_factory=dict)  # package file -> words
     rcd_status: dict[str, tuple[int, str]] = field(default_factory=dict)  # script -> rc, out
     maildirs: set[str] = field(default_factory=set)
+    #: users whose Maildir (or one of cur/new/tmp) someone else owns, e.g. root after
+    #: an interrupted maildirmake + chown: qmail-local cannot deliver there
+    foreign_maildirs: set[str] = field(default_factory=set)
     cdbs: dict[str, bool] = field(default_factory=dict)  # cdb path -> up to date
     tools: set[str] = field(default_factory=set)
 
@@ -251,6 +261,8 @@ def _apply_section(state: HostState, kind: str, name: str, rc: int, lines: list[
         state.rcd_status[name] = (rc, text)
     elif kind == "maildir":
         state.maildirs.add(name)
+        if rc == 2:
+            state.foreign_maildirs.add(name)
     elif kind == "cdb":
         state.cdbs[name] = rc == 0
     elif kind == "tool":
