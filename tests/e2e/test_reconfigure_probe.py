@@ -3,6 +3,7 @@
 probed profile reloads qmail-send, which then delivers for that domain."""
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -40,6 +41,15 @@ def test_hand_install_plans_nothing_and_a_new_local_domain_reloads_qmail_send(
     assert planned.returncode == 0, planned.stdout + planned.stderr
     assert "Nothing to do" in planned.stdout
     assert "maildirmake" not in planned.stdout and "qmailpop3d=NO" not in planned.stdout
+
+    # probe --format json: the same profile, and the file and line of each value read
+    probed = json.loads(wizard(sandbox, "probe", "--format", "json").stdout)
+    assert probed["profile"] == yaml.safe_load(profile.read_text())
+    sources = probed["sources"]
+    rc_line = rc_conf.splitlines().index("qmailsmtpd=YES") + 1
+    assert sources["services.qmailsmtpd"] == f"/etc/rc.conf:{rc_line}"
+    assert sources["mail.aliases.root"] == "/usr/pkg/etc/qmail/alias/.qmail-root:1"
+    assert sources["mail.defaultdelivery"] == "/usr/pkg/etc/qmail/control/defaultdelivery:1"
 
     # add a local domain: the control file changes and qmail-send is reloaded (HUP)
     data = yaml.safe_load(profile.read_text())

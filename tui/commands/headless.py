@@ -68,13 +68,15 @@ def cmd_probe(host: Host, fmt: str) -> int:
     from ..backend.probe import probe
     from ..backend.profile import dump
 
+    sources: dict[str, str] = {}
     try:
         state = probe(host)
-        profile = profile_from_state(state, host_catalog(state))
+        profile = profile_from_state(state, host_catalog(state), sources)
     except HostError as exc:
         return _fail(str(exc))
-    if fmt == "json":
-        sys.stdout.write(json.dumps(asdict(profile), indent=2) + "\n")
+    if fmt == "json":  # the profile, and where each value read from the host came from
+        document = {"profile": asdict(profile), "sources": dict(sorted(sources.items()))}
+        sys.stdout.write(json.dumps(document, indent=2) + "\n")
     else:
         sys.stdout.write(dump(profile))
     return 0
