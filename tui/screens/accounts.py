@@ -5,7 +5,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Label, Static
+from textual.widgets import Header, Input, Label, Static
 
 from ..backend.model import ACCOUNT_DEFAULTS, ACCOUNT_VARS
 from ..backend.profile import NAME_ALLOWED, Problem
@@ -14,6 +14,7 @@ from ..messages import Advance
 from ..widgets.field import FIELD_CSS, Sourced, source_line
 from ..widgets.help import HelpScreen
 from .options import source_build_cost
+from ..widgets.footer import KeyFooter
 
 #: What each account is for (facts §3.1 and §3.2), for F1.
 USES = {
@@ -78,7 +79,7 @@ class AccountsScreen(Screen):
                         yield Static(source_line(source), markup=False,
                                      classes="account-source source-line")
         yield Static("", id="note", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_screen_resume(self) -> None:
         for key in ACCOUNT_VARS:

@@ -15,7 +15,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Log, ProgressBar, Static
+from textual.widgets import Header, Log, ProgressBar, Static
 
 from ..backend.apply import (ActionStarted, ApplyError, ApplyResult, Failed, Finished,
                              LockHeld, OutputLine, Prompt, StepFinished, StepStarted, apply)
@@ -26,6 +26,7 @@ from ..backend.steps import STEP_IDS
 from ..backend.verify import verify
 from ..messages import Advance
 from ..widgets.step_list import StepList
+from ..widgets.footer import KeyFooter
 
 
 class Progressed(Message):
@@ -91,7 +92,7 @@ class ApplyScreen(Screen):
             with VerticalScroll(id="outcome"):
                 yield Static("Starting...", id="status")
                 yield Static("", id="failure")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#output", Log).border_title = "Output"

@@ -16,13 +16,14 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from ..backend.hosts import HostError
 from ..backend.services import act, flush
 from ..backend.session import Session
 from ..backend.status import Status, StatusReader
 from ..backend.verify import send_test_message
+from ..widgets.footer import KeyFooter
 from ..widgets.log_pane import LogPane
 from ..widgets.service_table import WIDE, ServiceTable, uptime_text
 
@@ -117,7 +118,7 @@ class DashboardScreen(Screen):
             yield Static("", id="queue")
             yield LogPane(id="log")
             yield Static(self.HINT, id="result", classes="hint")
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyFooter(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one(LogPane).border_title = LOG

@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, LoadingIndicator, Static
+from textual.widgets import DataTable, Header, LoadingIndicator, Static
 
 from ..backend import journal
 from ..backend.hosts import HostError
@@ -20,6 +20,7 @@ from ..backend.probe import probe
 from ..backend.runlog import log_path
 from ..backend.session import Session
 from ..backend.verify import Check, verify
+from ..widgets.footer import KeyFooter
 
 
 class Verified(Message):
@@ -68,7 +69,7 @@ class DoneScreen(Screen):
                 yield Vertical(id="checks")
                 yield DataTable(id="services", show_cursor=False, zebra_stripes=True)
                 yield Static("", id="log", classes="hint")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#services", DataTable).add_columns("Service", "At boot", "Now")

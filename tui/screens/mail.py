@@ -11,13 +11,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Label, RadioButton, RadioSet, Static
+from textual.widgets import Header, Label, RadioButton, RadioSet, Static
 
 from ..backend.model import DELIVERIES, SYSTEM_ALIASES
 from ..backend.session import Session
 from ..messages import Advance
 from ..widgets.field import FIELD_CSS, Field, Sourced, problem_text, source_line
 from ..widgets.help import HelpScreen
+from ..widgets.footer import KeyFooter
 
 #: (profile key, label, help): the text fields in screen order, before delivery.
 CONTROL_FIELDS = (
@@ -109,7 +110,7 @@ class MailScreen(Screen):
             yield Field("Relay networks", self._text("relay_from"), key="relay_from",
                         help=RELAY_HELP, source=self._source("relay_from"), id="relay_from")
         yield Static("", markup=False, id="mail-status", classes="hint")
-        yield Footer()
+        yield KeyFooter()
 
     def _source(self, key: str) -> str:
         """Where the host's value of ``mail.<key>`` was read ("" when not from the host)."""

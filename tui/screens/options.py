@@ -5,13 +5,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Header, OptionList, Static
 
 from ..backend.session import Session
 from ..messages import Advance
 from ..widgets.field import source_line
 from ..widgets.help import HelpScreen
 from ..widgets.option_list import BuildOptionList, Refused, Row, toggle
+from ..widgets.footer import KeyFooter
 
 COST = ("Built from /usr/pkgsrc: several minutes; needs the pkgsrc tree. "
         "Binary packages carry only the defaults.")
@@ -86,7 +87,7 @@ class OptionsScreen(Screen):
                 yield Static("", id="problems", classes="error")
                 yield Static("", id="note", markup=False)
                 yield Static("", id="about", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#source").display = bool(self.session.source("build.options"))

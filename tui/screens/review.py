@@ -17,7 +17,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, LoadingIndicator, Static
+from textual.widgets import Header, LoadingIndicator, Static
 
 from ..backend.hosts import HostError
 from ..backend.plan import PlanError
@@ -27,6 +27,7 @@ from ..backend.steps import Plan, RunCommand, Step
 from ..messages import Advance
 from ..widgets.drift_choice import DriftChoice, versions_diff
 from .confirm import ConfirmScreen
+from ..widgets.footer import KeyFooter
 
 
 class Planned(Message):
@@ -147,7 +148,7 @@ class ReviewScreen(Screen):
             yield LoadingIndicator(id="loading")
             yield VerticalScroll(id="plan")
             yield Static("", id="next-hint", classes="hint")
-        yield Footer()
+        yield KeyFooter()
 
     def on_screen_resume(self) -> None:
         if self.confirming:

@@ -8,13 +8,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Label, Static, Switch
+from textual.widgets import Header, Label, Static, Switch
 
 from ..backend.model import SERVICES
 from ..backend.session import Session
 from ..messages import Advance
 from ..widgets.field import FIELD_CSS, Sourced, problem_text, source_line
 from ..widgets.help import HelpScreen
+from ..widgets.footer import KeyFooter
 
 #: switch id -> (one line on the screen, F1 help).
 ABOUT = {
@@ -83,7 +84,7 @@ class ServicesScreen(Screen):
                             yield Static(source_line(source), markup=False,
                                          classes="source-line")
         yield Static("", id="services-status", classes="hint")
-        yield Footer()
+        yield KeyFooter()
 
     def _now(self, name: str) -> str:
         """What the probe saw: running, stopped or not installed."""

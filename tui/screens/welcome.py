@@ -7,11 +7,12 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, LoadingIndicator, Static
+from textual.widgets import DataTable, Header, LoadingIndicator, Static
 
 from ..backend.hosts import HostError
 from ..backend.session import HostSummary, Session
 from ..messages import Advance
+from ..widgets.footer import KeyFooter
 
 
 class Probed(Message):
@@ -64,7 +65,7 @@ class WelcomeScreen(Screen):
             yield LoadingIndicator(id="loading")
             yield DataTable(id="host", show_cursor=False, zebra_stripes=True)
             yield Static("", id="next-hint", classes="hint")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#host", DataTable)

@@ -22,13 +22,16 @@ FIELD_CSS = str(Path(__file__).with_name("field.tcss"))
 
 class Sourced(Vertical):
     """A group whose ``.source-line`` (where its value was read) shows only while
-    something in it has focus (field.tcss)."""
+    something in it has focus (field.tcss).  A group without one is left alone: a class
+    change restyles the whole group, which would slow every Tab."""
 
     def on_descendant_focus(self) -> None:
-        self.add_class("-focused")
+        if self.query(".source-line"):
+            self.add_class("-focused")
 
     def on_descendant_blur(self) -> None:
-        self.remove_class("-focused")
+        if self.has_class("-focused"):
+            self.remove_class("-focused")
 
 
 class Field(Sourced):
