@@ -15,8 +15,6 @@ from __future__ import annotations
 import importlib
 import sys
 
-from ..layout import PYTHON_WRAPPER
-
 #: NetBSD base system: path -> program.
 BASE_PROGRAMS = {
     "/sbin/init": "init",
@@ -114,6 +112,8 @@ def module_name(program: str) -> str:
 
 def stub_text(program: str) -> str:
     """The file installed for a simulated program."""
+    from ..layout import PYTHON_WRAPPER  # here: every program's start imports this module
+
     return (
         f"#!{PYTHON_WRAPPER}\n"
         f"# qmail-wizard sandbox: simulated '{program}' (source: tui/sandbox/programs)\n"
