@@ -117,6 +117,7 @@ class StatusReader:
         self._rc: dict[str, _RcVerdict] = {}
         self._seen_running: set[str] = set()
         self._stopped: set[str] = set()
+        self._splits: dict[str, tuple[float, float, list[float]]] = {}   # _queue's
 
     def expect(self, name: str, running: bool) -> None:
         """A deliberate start or stop: a stop is then not reported as a crash."""
@@ -266,18 +267,26 @@ class StatusReader:
             return ""
 
     def _queue(self, now: float) -> QueueStatus:
-        """qmail-qstat's counts: files in mess/*/ and in todo/; the oldest by mtime."""
-        times: list[float] = []
+        """qmail-qstat's counts: files in mess/*/ and in todo/; the oldest by mtime.  A
+        split directory whose mtime is unchanged (and was settled, 1 s old, when last
+        listed) keeps its last listing, so an idle queue costs two directory scans."""
         try:
-            splits = self.host.listdir(f"{QUEUE}/mess")
+            splits = self.host.mtimes(f"{QUEUE}/mess")
         except HostError:
-            splits = []
-        for split in splits:
+            splits = {}
+        listed: dict[str, tuple[float, float, list[float]]] = {}
+        for split, mtime in sorted(splits.items()):
+            kept = self._splits.get(split)
+            if kept is not None and kept[0] == mtime and mtime < kept[1] - 1.0:
+                listed[split] = kept
+                continue
             try:
-                times += [t for n, t in self.host.mtimes(f"{QUEUE}/mess/{split}").items()
-                          if n.isdigit()]
+                entries = self.host.mtimes(f"{QUEUE}/mess/{split}")
             except HostError:
                 continue
+            listed[split] = (mtime, now, [t for n, t in entries.items() if n.isdigit()])
+        self._splits = listed
+        times = [t for _, _, split_times in listed.values() for t in split_times]
         try:
             todo = sum(n.isdigit() for n in self.host.mtimes(f"{QUEUE}/todo"))
         except HostError:

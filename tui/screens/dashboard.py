@@ -1,7 +1,9 @@
 """Dashboard: the services, the queue and the mail log, live; actions on the services.
 
 A thread worker reads the host once a second (``StatusReader``; rc.d ``status`` every
-``RC_EVERY`` reads, psutil and files in between) and posts each ``Status``; the actions
+``RC_EVERY`` reads, psutil and files in between: the process list alone shows a crash
+within a second) and posts each ``Status``; a read that would show nothing new is
+dropped before it reaches the widgets (an idle Dashboard stays still); the actions
 run in their own workers and wake the reader so their effect shows at once.  The app's
 ``status_filter`` (identity, pinned by the screenshots) is applied before rendering.
 """
@@ -25,11 +27,11 @@ from ..backend.status import Status, StatusReader
 from ..backend.verify import send_test_message
 from ..widgets.footer import KeyFooter
 from ..widgets.log_pane import LogPane
-from ..widgets.service_table import WIDE, ServiceTable, uptime_text
+from ..widgets.service_table import WIDE, ServiceTable, fingerprint, uptime_text
 
 #: Seconds between reads; every RC_EVERY-th read also runs the rc.d scripts' status.
 INTERVAL = 1.0
-RC_EVERY = 5
+RC_EVERY = 30
 LOG = "/var/log/maillog"
 #: Lines of the log the reader keeps (a 120x40 terminal shows about 25).
 LOG_LINES = 50
@@ -72,6 +74,11 @@ def queue_text(status: Status) -> str:
     oldest = uptime_text(queue.oldest_s) if queue.oldest_s is not None else "-"
     return (f"Queue: {queue.messages} message{'s' if queue.messages != 1 else ''} · "
             f"{queue.unprocessed} not yet preprocessed · oldest {oldest}")
+
+
+def shown(status: Status) -> tuple:
+    """Everything the screen shows of ``status``: a read equal to the last one is dropped."""
+    return fingerprint(status.services), queue_text(status), tuple(status.log)
 
 
 def command_text(command: str, result) -> tuple[str, bool]:
@@ -132,14 +139,18 @@ class DashboardScreen(Screen):
     # -- the live state -------------------------------------------------------------
     @work(thread=True, exclusive=True, group="status")
     def watch_host(self, stop: threading.Event, wake: threading.Event, pin) -> None:
-        reads, worker = 0, get_current_worker()
+        reads, worker, last = 0, get_current_worker(), None
         while not (stop.is_set() or worker.is_cancelled):
             try:
-                status = self.reader.read(rc_check=reads % RC_EVERY == 0)
+                status = pin(self.reader.read(rc_check=reads % RC_EVERY == 0))
             except HostError as exc:
                 self.post_message(StatusFailed(str(exc)))
+                last = None
             else:
-                self.post_message(StatusRead(pin(status)))
+                view = shown(status)
+                if view != last:
+                    last = view
+                    self.post_message(StatusRead(status))
             reads += 1
             wake.wait(INTERVAL)
             wake.clear()

@@ -26,14 +26,18 @@ NONE = "-"
 
 
 def uptime_text(seconds: float | None) -> str:
-    """42s, 5m03s, 2h05m, 3d04h."""
+    """42s, 5m03s, then whole minutes from 10 minutes on (12m, 2h05m, 3d04h), so that an
+    idle table changes about once a minute rather than every second."""
     if seconds is None:
         return NONE
     seconds = int(seconds)
-    for size, unit, sub_size, sub_unit in ((86400, "d", 3600, "h"), (3600, "h", 60, "m"),
-                                           (60, "m", 1, "s")):
+    for size, unit, sub_size, sub_unit in ((86400, "d", 3600, "h"), (3600, "h", 60, "m")):
         if seconds >= size:
             return f"{seconds // size}{unit}{seconds % size // sub_size:02d}{sub_unit}"
+    if seconds >= 600:
+        return f"{seconds // 60}m"
+    if seconds >= 60:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
     return f"{seconds}s"
 
 
@@ -45,6 +49,17 @@ def size_text(count: int) -> str:
         if count >= size:
             return f"{count / size:.1f}{unit}"
     return f"{max(1, count >> 10)}K"
+
+
+def cpu_text(service) -> str:
+    return f"{service.cpu_percent:.1f}" if service.pids else NONE
+
+
+def fingerprint(services: list) -> tuple:
+    """What the table shows of ``services`` at any width: equal means nothing to redraw."""
+    return tuple((s.name, s.enabled, s.running, s.state, tuple(s.pids), uptime_text(s.uptime_s),
+                  cpu_text(s), size_text(s.rss_bytes), tuple(s.listen), s.user)
+                 for s in services)
 
 
 def first_and_more(items: list, wide: bool, keep: int = 4) -> str:
@@ -97,14 +112,13 @@ class ServiceTable(DataTable):
                  "crashed": Text("CRASHED", style=f"bold {theme.error}"),
                  "unsure": Text("unsure", style=f"bold {theme.warning}")}.get(
                      service.state, Text(service.state))
-        alive = bool(service.pids)
         cells = {
             "name": service.name,
             "boot": "enabled" if service.enabled else "off",
             "state": state,
             "pids": first_and_more(service.pids, wide) or NONE,
             "uptime": Text(uptime_text(service.uptime_s), justify="right"),
-            "cpu": Text(f"{service.cpu_percent:.1f}" if alive else NONE, justify="right"),
+            "cpu": Text(cpu_text(service), justify="right"),
             "rss": Text(size_text(service.rss_bytes), justify="right"),
             "listen": first_and_more(service.listen, wide, keep=2) or NONE,
         }
