@@ -1,91 +1,55 @@
-"""The wizard App: the screen flow and the global bindings, nothing else."""
+"""The wizard's flow and its one app factory; the Textual App itself is tui.wizard.
+
+This module imports no Textual: ``create_app`` starts the host probe in a thread first,
+so that it runs while Textual and the screens are imported and the first screen paints.
+"""
 from __future__ import annotations
 
-import time
-from typing import Callable, Iterable
+import importlib
+import threading
+from concurrent.futures import Future
 
-from textual.app import App, SystemCommand
-from textual.binding import Binding
-from textual.screen import Screen
-
-from .backend.profile import dump
-from .backend.session import Session
-from .messages import Advance
-from .screens.welcome import WelcomeScreen
+from .backend.session import HostSummary, Session
 
 #: The screens in order; each name is a module of tui.screens with a ``SCREEN`` class.
 FLOW = ("welcome", "options", "accounts", "mail", "services", "review", "apply", "done")
 
 
 def screen_class(name: str):
-    import importlib
-
     return importlib.import_module(f"{__package__}.screens.{name}").SCREEN
 
 
-class WizardApp(App):
-    """qmail-wizard's TUI; all host work happens in workers owned by the screens."""
+def start_probe(session: Session) -> Future[HostSummary]:
+    """``session.probe()`` in a daemon thread; its summary (or HostError) in a Future."""
+    probing: Future[HostSummary] = Future()
 
-    CSS_PATH = "app.tcss"
-    TITLE = "qmail-wizard"
-    BINDINGS = [
-        Binding("ctrl+s", "save_profile", "Save profile"),
-        Binding("ctrl+q", "quit", "Quit"),
-    ]
-
-    #: What the Apply screen's elapsed time is read from (the screenshots freeze it).
-    clock: Callable[[], float] = staticmethod(time.monotonic)
-    #: Id of the next new apply run; None: the engine's UTC timestamp (screenshots pin it).
-    run_id: str | None = None
-    #: Applied to each live Status before the Dashboard shows it (screenshots pin figures).
-    status_filter: Callable = staticmethod(lambda status: status)
-
-    def __init__(self, session: Session, save_path: str = "qmail-wizard-profile.yaml") -> None:
-        super().__init__()
-        self.session = session
-        self.save_path = session.profile_path or save_path
-
-    def on_mount(self) -> None:
-        self.push_screen(WelcomeScreen(self.session))
-
-    def on_probed(self, message) -> None:
-        """Welcome's probe (bubbled up): qmail-send already runs, so open the Dashboard."""
-        if self.session.state.running("qmailsend"):
-            self.action_open_dashboard()
-
-    def action_open_dashboard(self) -> None:
-        self.push_screen(screen_class("dashboard")(self.session))
-
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
-        if screen.name != "dashboard":
-            yield SystemCommand("Dashboard: live service state (qmail-wizard status)",
-                                "Services, queue and mail log; start, stop, restart, flush, "
-                                "test mail", self.action_open_dashboard)
-
-    def on_advance(self, message: Advance) -> None:
-        index = FLOW.index(message.screen_name)
-        if index + 1 < len(FLOW):
-            self.push_screen(screen_class(FLOW[index + 1])(self.session))
-
-    def action_save_profile(self) -> None:
-        if self.session.profile is None:
-            self.notify("Nothing to save yet: the host is still being read.", severity="warning")
-            return
+    def run() -> None:
         try:
-            with open(self.save_path, "w") as fh:
-                fh.write(dump(self.session.profile))
-        except OSError as exc:
-            self.notify(f"Cannot save {self.save_path}: {exc.strerror}", severity="error")
-            return
-        self.notify(f"Profile saved to {self.save_path}")
+            probing.set_result(session.probe())
+        except BaseException as exc:       # handed to whoever waits for the summary
+            probing.set_exception(exc)
+
+    threading.Thread(target=run, name="qmail-wizard probe", daemon=True).start()
+    return probing
 
 
-def create_app(target: str = "local", profile_path: str | None = None) -> WizardApp:
+def create_app(target: str = "local", profile_path: str | None = None):
     """The one app factory, shared by the CLI, the tests and the screenshot generator."""
     from .commands.target import open_target
 
     session = Session(open_target(target))
     if profile_path:
         session.load_profile(profile_path)
-    return WizardApp(session)
+    probing = start_probe(session)
+    from .wizard import WizardApp
+
+    return WizardApp(session, probing=probing)
+
+
+def __getattr__(name: str):
+    """``WizardApp`` on first use (importing it imports Textual)."""
+    if name == "WizardApp":
+        from .wizard import WizardApp
+
+        return WizardApp
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

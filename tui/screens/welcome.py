@@ -75,8 +75,9 @@ class WelcomeScreen(Screen):
 
     @work(thread=True, exclusive=True)
     def probe_host(self) -> None:
+        """Wait for the probe the App started with it (``WizardApp.probing``)."""
         try:
-            self.post_message(Probed(self.session.probe()))
+            self.post_message(Probed(self.app.probing.result()))
         except HostError as exc:
             self.post_message(ProbeFailed(str(exc)))
 

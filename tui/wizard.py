@@ -1,0 +1,77 @@
+"""The wizard App: the screen flow and the global bindings, nothing else."""
+from __future__ import annotations
+
+import time
+from concurrent.futures import Future
+from typing import Callable, Iterable
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from .app import FLOW, screen_class, start_probe
+from .backend.profile import dump
+from .backend.session import Session
+from .messages import Advance
+from .screens.welcome import WelcomeScreen
+
+
+class WizardApp(App):
+    """qmail-wizard's TUI; all host work happens in workers owned by the screens."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "qmail-wizard"
+    BINDINGS = [
+        Binding("ctrl+s", "save_profile", "Save profile"),
+        Binding("ctrl+q", "quit", "Quit"),
+    ]
+
+    #: What the Apply screen's elapsed time is read from (the screenshots freeze it).
+    clock: Callable[[], float] = staticmethod(time.monotonic)
+    #: Id of the next new apply run; None: the engine's UTC timestamp (screenshots pin it).
+    run_id: str | None = None
+    #: Applied to each live Status before the Dashboard shows it (screenshots pin figures).
+    status_filter: Callable = staticmethod(lambda status: status)
+
+    def __init__(self, session: Session, save_path: str = "qmail-wizard-profile.yaml",
+                 probing: Future | None = None) -> None:
+        super().__init__()
+        self.session = session
+        self.save_path = session.profile_path or save_path
+        #: The Welcome screen's host summary, read from the start (``start_probe``).
+        self.probing = probing or start_probe(session)
+
+    def on_mount(self) -> None:
+        self.push_screen(WelcomeScreen(self.session))
+
+    def on_probed(self, message) -> None:
+        """Welcome's probe (bubbled up): qmail-send already runs, so open the Dashboard."""
+        if self.session.state.running("qmailsend"):
+            self.action_open_dashboard()
+
+    def action_open_dashboard(self) -> None:
+        self.push_screen(screen_class("dashboard")(self.session))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        if screen.name != "dashboard":
+            yield SystemCommand("Dashboard: live service state (qmail-wizard status)",
+                                "Services, queue and mail log; start, stop, restart, flush, "
+                                "test mail", self.action_open_dashboard)
+
+    def on_advance(self, message: Advance) -> None:
+        index = FLOW.index(message.screen_name)
+        if index + 1 < len(FLOW):
+            self.push_screen(screen_class(FLOW[index + 1])(self.session))
+
+    def action_save_profile(self) -> None:
+        if self.session.profile is None:
+            self.notify("Nothing to save yet: the host is still being read.", severity="warning")
+            return
+        try:
+            with open(self.save_path, "w") as fh:
+                fh.write(dump(self.session.profile))
+        except OSError as exc:
+            self.notify(f"Cannot save {self.save_path}: {exc.strerror}", severity="error")
+            return
+        self.notify(f"Profile saved to {self.save_path}")
