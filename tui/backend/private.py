@@ -1,9 +1,14 @@
 """Root-only directories on the host (mode 0700) and commands that must succeed."""
 from __future__ import annotations
 
+import weakref
 from typing import Iterable, Sequence
 
 from .hosts import Host, HostError, Result
+
+#: directories already made private on each host by this process (one command each
+#: time would cost a round trip per journal save)
+_made: "weakref.WeakKeyDictionary[Host, set[str]]" = weakref.WeakKeyDictionary()
 
 
 def run_checked(host: Host, argv: Sequence[str]) -> Result:
@@ -16,10 +21,14 @@ def run_checked(host: Host, argv: Sequence[str]) -> Result:
 
 
 def make_private_dirs(host: Host, paths: Iterable[str]) -> None:
-    """Create ``paths`` (with parents) and set each one listed to mode 0700."""
-    paths = list(dict.fromkeys(paths))
-    run_checked(host, ["mkdir", "-p", "--", *paths])
-    run_checked(host, ["chmod", "0700", "--", *paths])
+    """Create ``paths`` (with parents) and set each one listed to mode 0700, in one
+    command; paths this process already made on ``host`` are skipped."""
+    made = _made.setdefault(host, set())
+    paths = [path for path in dict.fromkeys(paths) if path not in made]
+    if not paths:
+        return
+    run_checked(host, ["sh", "-c", 'mkdir -p -- "$@" && chmod 0700 -- "$@"', "sh", *paths])
+    made.update(paths)
 
 
 def lineage(top: str, path: str) -> list[str]:
