@@ -11,14 +11,12 @@ import time
 
 import pytest
 
-from tests.conftest import FAST
-from tests.e2e.cli import ROOT, wizard
+from tests.e2e.cli import installed_sandbox
 from tests.polling import wait_for
 from tui.backend import services
 from tui.backend.hosts import Host, SandboxHost
 from tui.backend.status import (QueueStatus, ServiceStatus, Status, StatusReader, _Knobs,
                                 _tag, duration, render_text, size)
-from tui.sandbox.handle import Sandbox
 
 
 class CountingHost(SandboxHost):
@@ -51,12 +49,8 @@ class CountingHost(SandboxHost):
 
 @pytest.fixture(scope="module")
 def box(tmp_path_factory):
-    sandbox = Sandbox.create(tmp_path_factory.mktemp("status") / "sb", flavor="2017Q1",
-                             pace=FAST)
-    applied = wizard(sandbox, "apply", str(ROOT / "profiles" / "default.yaml"), "--yes")
-    assert applied.returncode == 0, applied.stderr
-    yield sandbox
-    sandbox.stop()
+    with installed_sandbox(tmp_path_factory.mktemp("status") / "sb", "2017Q1") as sandbox:
+        yield sandbox
 
 
 @pytest.fixture

@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
+
+from tui.sandbox.handle import Sandbox
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -12,6 +15,19 @@ def wizard(box, *args: str, timeout: float = 600) -> subprocess.CompletedProcess
     return subprocess.run(
         [sys.executable, "-m", "tui.cli", "--target", f"sandbox:{box.paths.base}", *args],
         capture_output=True, text=True, timeout=timeout, cwd=ROOT, stdin=subprocess.DEVNULL)
+
+
+@contextmanager
+def installed_sandbox(path: Path, flavor: str = "2017Q1", pace: float = 0.02):
+    """A fresh sandbox at ``path`` where `apply profiles/default.yaml --yes` succeeded
+    (qmail running); stopped on exit."""
+    box = Sandbox.create(path, flavor=flavor, pace=pace)
+    try:
+        applied = wizard(box, "apply", str(ROOT / "profiles" / "default.yaml"), "--yes")
+        assert applied.returncode == 0, applied.stderr[-3000:] + applied.stdout
+        yield box
+    finally:
+        box.stop()
 
 
 def profile_for(tmp_path: Path, name: str, **replacements: str) -> str:

@@ -13,10 +13,8 @@ import time
 
 import pytest
 
-from tests.e2e.cli import ROOT, wizard
-from tests.conftest import FAST
+from tests.e2e.cli import ROOT, installed_sandbox, wizard
 from tui.backend.hosts import SandboxHost
-from tui.sandbox.handle import Sandbox
 
 DEFAULT = ROOT / "profiles" / "default.yaml"
 CONTROL = "/usr/pkg/etc/qmail/control"
@@ -44,13 +42,6 @@ def profile(tmp_path, name: str, *edits: tuple[str, str]) -> str:
     path = tmp_path / f"{name}.yaml"
     path.write_text(text)
     return str(path)
-
-
-def install(path) -> Sandbox:
-    box = Sandbox.create(path, flavor="2017Q1", pace=FAST)
-    applied = wizard(box, "apply", str(DEFAULT), "--yes")
-    assert applied.returncode == 0, applied.stderr[-3000:] + applied.stdout
-    return box
 
 
 def plan_of(box, path: str) -> dict:
@@ -96,9 +87,8 @@ def smtp_send(box, to: str, text: str) -> None:
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory):
-    box = install(tmp_path_factory.mktemp("reconf") / "sb")
-    yield box
-    box.stop()
+    with installed_sandbox(tmp_path_factory.mktemp("reconf") / "sb") as box:
+        yield box
 
 
 # -- 1. control file changes: exactly the file, and the right follow-up ---------------
@@ -179,9 +169,8 @@ def _snapshot(box) -> dict[str, str]:
 def rebuilt(tmp_path_factory):
     """A second installed box for the source rebuilds: SRS, then (with SRS kept) the
     daemon rename; the rename test holds on its own too (SRS is then also new)."""
-    box = install(tmp_path_factory.mktemp("rebuild") / "sb")
-    yield box
-    box.stop()
+    with installed_sandbox(tmp_path_factory.mktemp("rebuild") / "sb") as box:
+        yield box
 
 
 SRS = [("method: binary", "method: auto"), ("options: []", "options: [qmail-srs]")]

@@ -11,22 +11,16 @@ import threading
 
 import pytest
 
-from tests.conftest import FAST
-from tests.e2e.cli import ROOT, wizard
+from tests.e2e.cli import ROOT, installed_sandbox, wizard
 from tests.polling import wait_for
-from tui.sandbox.handle import Sandbox
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def box(tmp_path_factory):
-    sandbox = Sandbox.create(tmp_path_factory.mktemp("status-cli") / "sb", flavor="2020Q2",
-                             pace=FAST)
-    applied = wizard(sandbox, "apply", str(ROOT / "profiles" / "default.yaml"), "--yes")
-    assert applied.returncode == 0, applied.stderr
-    yield sandbox
-    sandbox.stop()
+    with installed_sandbox(tmp_path_factory.mktemp("status-cli") / "sb", "2020Q2") as sandbox:
+        yield sandbox
 
 
 def ps(box) -> dict[int, str]:

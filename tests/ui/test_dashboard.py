@@ -7,11 +7,10 @@ import time
 import pytest
 from textual.widgets import Footer, Static
 
-from tests.e2e.cli import wizard
+from tests.e2e.cli import installed_sandbox
 from tui.app import WizardApp
 from tui.backend.hosts import SandboxHost
 from tui.backend.session import Session
-from tui.sandbox.handle import Sandbox
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.welcome import WelcomeScreen
 from tui.widgets.log_pane import LogPane
@@ -21,13 +20,8 @@ from tui.widgets.service_table import ServiceTable
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory):
     """One sandbox with qmail installed and running, shared by this module's tests."""
-    box = Sandbox.create(tmp_path_factory.mktemp("dash") / "host", pace=0.02)
-    try:
-        result = wizard(box, "apply", "profiles/default.yaml", "--yes")
-        assert result.returncode == 0, result.stdout + result.stderr
+    with installed_sandbox(tmp_path_factory.mktemp("dash") / "host") as box:
         yield box
-    finally:
-        box.stop()
 
 
 def launch(box) -> WizardApp:

@@ -10,14 +10,12 @@ from __future__ import annotations
 import pytest
 from textual.widgets import DataTable, Input, Static
 
-from tests.conftest import FAST
-from tests.e2e.cli import ROOT, wizard
+from tests.e2e.cli import installed_sandbox
 from tests.ui.conftest import settle
 from tests.ui.test_review_apply import wait_for
 from tui.app import FLOW, WizardApp
 from tui.backend.hosts import SandboxHost
 from tui.backend.session import Session
-from tui.sandbox.handle import Sandbox
 from tui.screenshots import to_reconfigure
 from tui.widgets.drift_choice import DriftChoice
 from tui.widgets.field import Field
@@ -28,13 +26,8 @@ BUILD_INFO = "/var/db/pkg/qmail-1.03nb27/+BUILD_INFO"
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory):
-    box = Sandbox.create(tmp_path_factory.mktemp("reconfigure") / "host", pace=FAST)
-    try:
-        done = wizard(box, "apply", str(ROOT / "profiles" / "default.yaml"), "--yes")
-        assert done.returncode == 0, done.stderr[-3000:] + done.stdout
+    with installed_sandbox(tmp_path_factory.mktemp("reconfigure") / "host") as box:
         yield box
-    finally:
-        box.stop()
 
 
 def text(widget) -> str:
