@@ -17,8 +17,10 @@ from dataclasses import asdict, dataclass, field
 
 from .files import rcconf
 from .hosts import Host, HostError, ProcessInfo
+from .model import SERVICES as QMAIL_SERVICES
 
-SERVICES = ("qmailsend", "qmailsmtpd", "qmailqread", "qmailpop3d", "qmailofmipd", "postfix")
+#: the qmail services and the base MTA
+SERVICES = QMAIL_SERVICES + ("postfix",)
 #: Services whose rc.d script writes a pidfile (qmailsend from qmail-run 2017-08 on).
 PIDFILES = {"qmailsend": "/var/run/qmailsend.pid",
             "postfix": "/var/spool/postfix/pid/master.pid"}

@@ -201,8 +201,10 @@ class DashboardScreen(Screen):
         name = self.query_one(ServiceTable).selected()
         if name is None:
             return
-        self.begin(f"Running /etc/rc.d/{name} {action}...")
-        self.run_action(name, action)
+        # rc.d refuses start/stop of a service rc.conf does not enable; act uses onestart
+        enabled = self.status.service(name).enabled if self.status else True
+        self.begin(f"Running /etc/rc.d/{name} {action if enabled else 'one' + action}...")
+        self.run_action(name, action, enabled)
 
     def action_flush(self) -> None:
         self.begin("Flushing the queue (/etc/rc.d/qmailsend flush)...")
@@ -218,14 +220,15 @@ class DashboardScreen(Screen):
             self.app.pop_screen()
 
     @work(thread=True, group="action")
-    def run_action(self, name: str, action: str) -> None:
+    def run_action(self, name: str, action: str, enabled: bool) -> None:
         def run() -> tuple[str, bool]:
             if action in ("stop", "restart"):       # not a crash while it is down
                 self.reader.expect(name, running=False)
-            result = act(self.session.host, name, action)
+            result = act(self.session.host, name, action, enabled)
             if action in ("start", "restart"):
                 self.reader.expect(name, running=True)
-            return command_text(f"/etc/rc.d/{name} {action}", result)
+            return command_text(f"/etc/rc.d/{name} {action if enabled else 'one' + action}",
+                                result)
         self.finish(run)
 
     @work(thread=True, group="action")
