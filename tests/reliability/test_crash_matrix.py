@@ -205,14 +205,15 @@ def test_crash_chain_converges_to_the_uninterrupted_result(chains, path):
 def test_three_random_sigkills_then_resume(make_sandbox, tmp_path):
     """Issue 7 acceptance: three SIGKILLs at random moments during one install.
 
-    A moment is a random number of steps (1-3) into the run plus a random delay
-    (0-0.3 s) after that step began, so that every kill lands inside a run however
-    fast the host is (fixed times missed when apply got faster)."""
-    # seed 20261128 lands a kill inside pkg_add after it registered qmail: a known bug,
-    # pinned by test_killed_after_pkg_add_registered_qmail_resumes (strict xfail)
-    seed = int(os.environ.get("QW_CRASH_SEED", "3"))
+    A moment is a random step of the run (1-11; a resumed run begins its finished
+    steps again, quickly) plus a random delay (0-0.3 s) after that step began, so that
+    every kill lands inside a run however fast the host is (fixed times missed when
+    apply got faster)."""
+    # seed 20261128 lands a kill inside pkg_add after it registered qmail, seed 3 one
+    # inside qmail's POST-INSTALL (queue-fix): both once left an install no resume fixed
+    seed = int(os.environ.get("QW_CRASH_SEED", "20261128"))
     rng = random.Random(seed)
-    moments = [(rng.randint(1, 3), round(rng.uniform(0.0, 0.3), 2)) for _ in range(3)]
+    moments = [(rng.randint(1, N - 1), round(rng.uniform(0.0, 0.3), 2)) for _ in range(3)]
     print(f"\nrandom SIGKILLs: seed {seed} (QW_CRASH_SEED), (steps begun, then seconds) "
           f"{moments}")
     profile = profiles(tmp_path)["binary"]
@@ -245,16 +246,26 @@ def test_three_random_sigkills_then_resume(make_sandbox, tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="pkg_add records a package in /var/db/pkg before it "
-                   "extracts it (as pkg_install does); killed in between, qmail stays "
-                   "registered without its files, the plan installs nothing more and "
-                   "qmail-run's +INSTALL (or the control step) fails on every --resume")
-def test_killed_after_pkg_add_registered_qmail_resumes(make_sandbox, tmp_path):
+@pytest.mark.parametrize("moment", ["PRE-INSTALL", "POST-INSTALL"])
+def test_killed_inside_pkg_add_of_qmail_resumes_by_reinstalling(make_sandbox, tmp_path,
+                                                                 moment):
+    """pkg_add records qmail in /var/db/pkg before it extracts it and runs its
+    POST-INSTALL (queue-fix makes the queue): killed there, qmail is registered but
+    half installed.  The plan removes what the interrupted step registered and
+    installs it again; the resumed run then delivers mail."""
     profile = profiles(tmp_path)["binary"]
     box = make_sandbox(name="registered")
-    kill_at(start_apply(box, profile), output_of(PKG_ADD, "PRE-INSTALL for qmail-1"))
+    kill_at(start_apply(box, profile), output_of(PKG_ADD, f"{moment} for qmail-1"))
     no_orphans(box)
+    assert box.exec(["pkg_info", "-e", "qmail"]).returncode == 0
+    plan = wizard(box, "plan", profile)
+    commands = [line.strip() for line in plan.stdout.splitlines() if "$ " in line]
+    delete = [c for c in commands if "pkg_delete -f" in c]
+    assert delete and "qmail-1.03" in delete[0] and "qmail-run" not in delete[0], commands
+    assert "interrupted while it installed packages" in plan.stdout
     apply_done(box, profile, "--resume")
+    assert wizard(box, "plan", profile).returncode == 0
+    smtp_accepts(box, f"after a kill in qmail's {moment}")
 
 
 @pytest.mark.slow

@@ -22,7 +22,7 @@ from .journal import Journal
 from .lock import Lock, LockHeld
 from .probe import Prober
 from .runlog import RunLog, log_path
-from .steps import NEW_FILE_OWNER, STEP_IDS, Plan, RunCommand, Step, WriteFile
+from .steps import NEW_FILE_OWNER, STEP_IDS, Plan, RunCommand, Step, WriteFile, host_change
 
 __all__ = ["ActionStarted", "ApplyError", "ApplyResult", "Failed", "Failure", "Finished",
            "LockHeld", "OutputLine", "Prompt", "StepFinished", "StepStarted", "apply",
@@ -325,7 +325,8 @@ class _Run:
     # -- actions --------------------------------------------------------------------
     def _act(self, step: Step, action) -> None:
         self.last_line = ""
-        self.emit(ActionStarted(action.describe()))
+        if host_change(action):  # the wizard's own records are only logged
+            self.emit(ActionStarted(action.describe()))
         if isinstance(action, WriteFile):
             self._write(step, action)
         else:

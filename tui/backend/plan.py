@@ -22,6 +22,10 @@ CONTROL = f"{SYSCONF}/control"
 ALIAS_DIR = f"{SYSCONF}/alias"
 PKGSRC = "/usr/pkgsrc/mail"
 SERVICES_RECORD = "/var/db/qmail-wizard/services.json"
+#: {"before": {base: pkgname}} while a packages step runs, {} once it finished: the
+#: packages registered since it began and not then are suspect after a kill (pkg_add
+#: records a package before it extracts it and runs its POST-INSTALL)
+PACKAGES_RECORD = "/var/db/qmail-wizard/packages.json"
 RCD_NO_RCVAR = ("qmail",)
 #: the concurrency limits qmail-run's INSTALL creates when missing (facts §5.2); an
 #: install interrupted in its POST-INSTALL lacks them, so the plan writes them too
@@ -280,8 +284,58 @@ def _installed_matches(profile: Profile, state: HostState, catalog) -> bool:
                for key, var in ACCOUNT_VARS.items())
 
 
+def unfinished_packages(state: HostState) -> list[str]:
+    """Packages registered since a packages step began that never finished (a kill
+    inside pkg_add, pkgin or make), dependents first: any of them may lack files or
+    the rest of its +INSTALL (qmail's queue, qmail-run's control defaults)."""
+    try:
+        before = json.loads(state.text(PACKAGES_RECORD) or "{}").get("before")
+    except (ValueError, AttributeError):
+        before = None
+    if not isinstance(before, dict):
+        return []
+    suspect = [base for base, pkgname in state.packages.items() if before.get(base) != pkgname]
+    return sorted(suspect, key=lambda base: (base != "qmail-run", base != "qmail", base))
+
+
 def _packages(step: Step, profile: Profile, state: HostState, catalog, method: str) -> bool:
     """Plan the package commands; True when they build or install qmail itself."""
+    redo = unfinished_packages(state)
+    if redo:  # removed first, then planned as if they were not there
+        step.actions.append(RunCommand(
+            ("pkg_delete", "-f", *(state.packages[base] for base in redo)), stream=True,
+            failure="removing what an interrupted install left half done"))
+        step.notes.append(f"An earlier run was interrupted while it installed packages: "
+                          f"{', '.join(redo)} may be incomplete, so they are removed and "
+                          "installed again.")
+        state = dataclasses.replace(
+            state, packages={b: p for b, p in state.packages.items() if b not in redo},
+            build_info={b: i for b, i in state.build_info.items() if b not in redo})
+    rebuild = _package_commands(step, profile, state, catalog, method)
+    if any(isinstance(action, RunCommand) for action in step.actions):
+        _record_packages_step(step, state)
+    return rebuild
+
+
+def _record_packages_step(step: Step, state: HostState) -> None:
+    """Frame the package commands with PACKAGES_RECORD: what was installed before
+    them (kept from the first, interrupted attempt), then {} once they finished."""
+    old = state.text(PACKAGES_RECORD)
+    try:
+        begun = "before" in json.loads(old or "{}")
+    except (ValueError, TypeError):
+        begun = False
+    if not begun:
+        new = _record_text({"before": state.packages})
+        step.actions.insert(0, WriteFile(PACKAGES_RECORD, old, new, 0o600, bookkeeping=True))
+        old = new
+    step.actions.append(WriteFile(PACKAGES_RECORD, old, "{}\n", 0o600, bookkeeping=True))
+
+
+def _package_commands(step: Step, profile: Profile, state: HostState, catalog,
+                      method: str) -> bool:
+    """The install or build commands and rc.d scripts; True when they build or
+    install qmail itself."""
     rcd_env = (("PKG_RCD_SCRIPTS", "YES"),)
     qmail_fits = "qmail" in state.packages and _installed_matches(profile, state, catalog)
     if not qmail_fits or "qmail-run" not in state.packages:

@@ -23,7 +23,7 @@ TEXT_FILES = ("/etc/rc.conf", "/etc/defaults/rc.conf", "/etc/mailer.conf", "/etc
               f"{SYSCONF}/tcp.smtp", f"{SYSCONF}/tcp.pop3",
               "/usr/pkg/share/examples/qmail-run/mailer.conf",
               "/etc/rc.d/qmailsmtpd", "/var/db/qmail-wizard/services.json",
-              "/var/db/qmail-wizard/written.json")
+              "/var/db/qmail-wizard/written.json", "/var/db/qmail-wizard/packages.json")
 #: compiled rules: (source, cdb) of both qmail-run layouts (facts §4.2, §5.2-5.3)
 CDBS = ((f"{SYSCONF}/tcp.smtp", f"{SYSCONF}/tcp.smtp.cdb"),
         (f"{SYSCONF}/control/tcprules/smtp", f"{SYSCONF}/control/tcprules/smtp.cdb"))

@@ -23,7 +23,7 @@ from ..backend.hosts import HostError
 from ..backend.plan import PlanError
 from ..backend.profile import ProfileError
 from ..backend.session import Session
-from ..backend.steps import Plan, RunCommand, Step
+from ..backend.steps import Plan, RunCommand, Step, host_change
 from ..messages import Advance
 from ..widgets.drift_choice import DriftChoice, versions_diff
 from .confirm import ConfirmScreen
@@ -73,7 +73,7 @@ def step_content(step: Step, index: int, total: int) -> Content:
         parts += ["\n", (f"  ⚠ {risk}", "$error")]
     for note in step.notes:
         parts += ["\n", ("  note: ", "bold $accent"), note]
-    for action in step.actions:
+    for action in filter(host_change, step.actions):  # not the wizard's own records
         parts.append("\n")
         if isinstance(action, RunCommand):
             parts += [("  $ ", "$accent"), (action.describe(), "bold")]
