@@ -38,6 +38,10 @@ class CountingHost(SandboxHost):
         self._count("processes")
         return super().processes()
 
+    def still_running(self, procs):
+        self._count("still_running")
+        return super().still_running(procs)
+
     def listeners(self):
         self._count("listeners")
         return super().listeners()
@@ -100,19 +104,24 @@ def test_services_pids_listen_and_users(box, host):
 
 
 @pytest.mark.slow
-def test_cheap_reads_run_nothing_and_scan_once(host):
+def test_cheap_reads_run_nothing_and_look_at_known_processes(host):
     reader = StatusReader(host)
-    reader.read()
+    scanned = reader.read()
     host.calls.clear()
     times = []
     for _ in range(20):
         started = time.perf_counter()
         status = reader.read(rc_check=False)
         times.append(time.perf_counter() - started)
-    assert host.calls == {"processes": 20}
+    assert host.calls == {"still_running": 20}       # no process scan within SCAN_EVERY_S
     assert statistics.median(times) < 0.05, times
-    assert status.service("qmailsmtpd").listen  # kept from the last socket scan
+    smtpd = status.service("qmailsmtpd")
+    assert smtpd.listen and smtpd.pids == scanned.service("qmailsmtpd").pids
+    assert smtpd.uptime_s >= scanned.service("qmailsmtpd").uptime_s
     assert status.service("qmailsend").rc_status.startswith("qmailsend is running")
+    reader.expect("qmailsend", True)                 # an action: the next read scans
+    reader.read(rc_check=False)
+    assert host.calls["processes"] == 1
 
 
 @pytest.mark.slow
@@ -121,7 +130,7 @@ def test_cpu_percent_is_over_the_last_interval(box, host):
     first = reader.read(rc_check=False).service("qmailsend")
     assert 0 <= first.cpu_percent < 100
     box.exec(["/etc/rc.d/qmailsend", "flush"])
-    second = reader.read(rc_check=False).service("qmailsend")
+    second = reader.read().service("qmailsend")              # a scan: over the interval
     assert second.cpu_percent >= 0 and second.pids == first.pids
 
 
@@ -161,7 +170,11 @@ def test_deliberate_stop_queue_then_crash_and_restart(box, host):
     assert wait_for(lambda: reader.read(rc_check=False).queue.messages == 0)
 
     pid = reader.read().service("qmailsend").pids[0]
+    before = [p for p in host.processes() if p.pid == pid]
+    assert host.still_running(before) and Host.still_running(host, before)
     assert box.exec(["kill", "-9", str(pid)]).returncode == 0
+    assert wait_for(lambda: not host.still_running(before), timeout=2)
+    assert not Host.still_running(host, before)
     killed = wait_for(lambda: not (s := reader.read(rc_check=False).service("qmailsend"))
                       .running and s, timeout=2)
     assert killed and killed.state == "crashed" and killed.pids == []

@@ -2,9 +2,10 @@
 
 rc.d ``onestatus`` (facts §6.2) is the authority; the host's process list (psutil,
 facts §8) is the cross-check and gives pids, uptime, CPU, memory and listening
-sockets.  A StatusReader keeps what it needs between reads (CPU times, the mail
-log's offset, listeners, which services it saw running) so that a read without
-the rc.d check costs one process scan and a few small file reads.
+sockets.  A StatusReader keeps what it needs between reads (its last process scan,
+CPU times, the mail log's offset, listeners, which services it saw running) so that a
+read without the rc.d check costs a look at the processes it knows (a scan only every
+SCAN_EVERY_S or when one of them ended) and a few small file reads.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import re
 import secrets
 import time
 from collections import deque
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from .files import rcconf
 from .hosts import Host, HostError, ProcessInfo
@@ -29,6 +30,7 @@ MAILLOG = "/var/log/maillog"
 LOGGERS = ("logger", "multilog")
 TAIL_BYTES = 64 * 1024          # how much of a big log the first read looks at
 LISTEN_RETRY_S = 2.0            # rescan sockets this often while a listener has none
+SCAN_EVERY_S = 5.0              # a process scan stands this long while its processes run
 YES = ("yes", "true", "on", "1")
 MARK = re.compile(r"^@@qw-([0-9a-f]{16}) (\S+) (-?\d+)@@$")
 RUNNING = re.compile(r"^(\S+) is running as pid ([\d ]+)\.?$")
@@ -112,7 +114,9 @@ class StatusReader:
         self._log_offset = 0
         self._skip_partial = False
         self._cpu: dict[tuple[int, float], float] = {}
-        self._last_read: float | None = None
+        self._scan_at: float | None = None
+        self._scanned: tuple[list[ServiceStatus], list[ProcessInfo]] | None = None
+        self._expects = 0               # a scan begun before an expect() is not kept
         self._listeners: list = []
         self._listen_key: tuple | None = None
         self._listen_at = 0.0
@@ -123,6 +127,7 @@ class StatusReader:
 
     def expect(self, name: str, running: bool) -> None:
         """A deliberate start or stop: a stop is then not reported as a crash."""
+        self._scanned, self._expects = None, self._expects + 1     # the next read scans
         if running:
             self._stopped.discard(name)
         else:
@@ -130,7 +135,26 @@ class StatusReader:
             self._seen_running.discard(name)
 
     def read(self, rc_check: bool = True) -> Status:
-        verdicts = self._rc_status() if rc_check else {}
+        """The status now.  Without ``rc_check``, the services of the last process scan
+        stand (uptimes brought up to date) while the scan is under SCAN_EVERY_S old,
+        every process it found still runs (a crash shows at once), and it found every
+        enabled service running and listening; CPU % is over the interval between scans."""
+        services = None if rc_check else self._kept()
+        if services is None:
+            services = self._scan(self._rc_status() if rc_check else {}, rc_check)
+        now = time.time()
+        return Status(services, self._queue(now), self._tail(), now)
+
+    def _kept(self) -> list[ServiceStatus] | None:
+        now = time.time()
+        if (self._scanned is None or now - self._scan_at >= SCAN_EVERY_S
+                or not self.host.still_running(self._scanned[1])):
+            return None
+        return [s if s.uptime_s is None else replace(s, uptime_s=round(
+                    s.uptime_s + now - self._scan_at, 1)) for s in self._scanned[0]]
+
+    def _scan(self, verdicts: dict[str, _RcVerdict], rc_check: bool) -> list[ServiceStatus]:
+        expects = self._expects
         procs = [p for p in self.host.processes() if p.status != "zombie"]
         now = time.time()
         by_pid = {p.pid: p for p in procs}
@@ -146,12 +170,16 @@ class StatusReader:
                     main.pid if main else None)
             mains[name] = main
         self._refresh_listeners(mains, rc_check, now)
-        interval = now - self._last_read if self._last_read else None
+        interval = now - self._scan_at if self._scan_at else None
         services = [self._service(name, mains[name], procs, by_pid, knobs, now, interval)
                     for name in SERVICES]
         self._cpu = {(p.pid, p.create_time): p.cpu_time for p in procs}
-        self._last_read = now
-        return Status(services, self._queue(now), self._tail(), now)
+        self._scan_at = now
+        keep = (expects == self._expects and not self._missing_listener(mains)
+                and all(s.state == "running" for s in services if s.enabled))
+        self._scanned = (services, [by_pid[pid] for service in services
+                                    for pid in service.pids]) if keep else None
+        return services
 
     # -- rc.d ----------------------------------------------------------------------
     def _rc_status(self) -> dict[str, _RcVerdict]:
@@ -209,12 +237,15 @@ class StatusReader:
 
     def _refresh_listeners(self, mains, rc_check: bool, now: float) -> None:
         key = tuple(sorted((p.pid, p.create_time) for p in mains.values() if p))
-        missing = any(p and name != "qmailsend" and not self._listen_of([p.pid])
-                      for name, p in mains.items())
-        if (rc_check or key != self._listen_key
-                or (missing and now - self._listen_at >= LISTEN_RETRY_S)):
+        retry = now - self._listen_at >= LISTEN_RETRY_S and self._missing_listener(mains)
+        if rc_check or key != self._listen_key or retry:
             self._listeners = self.host.listeners()
             self._listen_key, self._listen_at = key, now
+
+    def _missing_listener(self, mains) -> bool:
+        """Whether a running service other than qmail-send has no listening socket."""
+        return any(p and name != "qmailsend" and not self._listen_of([p.pid])
+                   for name, p in mains.items())
 
     def _listen_of(self, pids) -> list[str]:
         return sorted({_address(l.address, l.port) for l in self._listeners if l.pid in pids})

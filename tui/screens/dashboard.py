@@ -1,9 +1,10 @@
 """Dashboard: the services, the queue and the mail log, live; actions on the services.
 
 A thread worker reads the host once a second (``StatusReader``; rc.d ``status`` every
-``RC_EVERY`` reads, psutil and files in between: the process list alone shows a crash
-within a second) and posts each ``Status``; a read that would show nothing new is
-dropped before it reaches the widgets (an idle Dashboard stays still); the actions
+``RC_EVERY`` reads; in between a look at the known processes, a full process scan every
+few seconds: an ended process shows as a crash within a second) and posts each
+``Status``; a read that would show nothing new is dropped before it reaches the widgets
+(an idle Dashboard stays still: uptimes change once a minute); the actions
 run in their own workers and wake the reader so their effect shows at once.  The app's
 ``status_filter`` (identity, pinned by the screenshots) is applied before rendering.
 """

@@ -26,19 +26,15 @@ NONE = "-"
 
 
 def uptime_text(seconds: float | None) -> str:
-    """42s, 5m03s, then whole minutes from 10 minutes on (12m, 2h05m, 3d04h), so that an
-    idle table changes about once a minute rather than every second."""
+    """<1m (just started), then whole minutes (12m), 2h05m, 3d04h: an idle table changes at
+    most once a minute (a state change, a crash included, shows at once in its own cell)."""
     if seconds is None:
         return NONE
     seconds = int(seconds)
     for size, unit, sub_size, sub_unit in ((86400, "d", 3600, "h"), (3600, "h", 60, "m")):
         if seconds >= size:
             return f"{seconds // size}{unit}{seconds % size // sub_size:02d}{sub_unit}"
-    if seconds >= 600:
-        return f"{seconds // 60}m"
-    if seconds >= 60:
-        return f"{seconds // 60}m{seconds % 60:02d}s"
-    return f"{seconds}s"
+    return f"{seconds // 60}m" if seconds >= 60 else "<1m"
 
 
 def size_text(count: int) -> str:

@@ -137,6 +137,11 @@ class Host:
     def processes(self) -> list[ProcessInfo]:
         raise NotImplementedError
 
+    def still_running(self, procs: list[ProcessInfo]) -> bool:
+        """Whether every one of ``procs`` (from ``processes()``) still runs, no zombie."""
+        now = {(p.pid, p.create_time) for p in self.processes() if p.status != "zombie"}
+        return all((p.pid, p.create_time) in now for p in procs)
+
     def connect(self, address: str, port: int, timeout: float = 10.0,
                 source: str | None = None):
         """A TCP connection to ``address:port`` as seen from the host (a socket),

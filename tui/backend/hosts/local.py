@@ -108,5 +108,8 @@ class LocalHost(Host):
     def processes(self):
         return procview.snapshot(None, lambda uid: _name(pwd.getpwuid, uid))
 
+    def still_running(self, procs):
+        return procview.running(procs)
+
     def listeners(self):
         return procview.listening(lambda pid: True)

@@ -53,6 +53,19 @@ def snapshot(pids: Iterable[int] | None, user_of: Callable[[int], str],
     return found
 
 
+def running(procs: Iterable[ProcessInfo]) -> bool:
+    """Whether each process still runs (its machine pid, same start time, no zombie):
+    a small file or two per process instead of a scan.  Unsure (access denied) is False."""
+    for info in procs:
+        try:
+            proc = psutil.Process(info.machine_pid)
+            if proc.create_time() != info.create_time or proc.status() == psutil.STATUS_ZOMBIE:
+                return False
+        except psutil.Error:
+            return False
+    return True
+
+
 def listening(pid_filter: Callable[[int | None], bool],
               host_pid: Callable[[int], int] = lambda pid: pid) -> list[Listener]:
     out = []

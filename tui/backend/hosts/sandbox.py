@@ -150,6 +150,9 @@ class SandboxHost(Host):
         return procview.snapshot(container.namespace_pids(self.paths),
                                  lambda uid: passwd.get(uid, str(uid)), self._ns_pid)
 
+    def still_running(self, procs):
+        return procview.running(procs)
+
     def listeners(self):
         members = set(container.namespace_pids(self.paths))
         return procview.listening(lambda pid: pid in members, self._ns_pid)
