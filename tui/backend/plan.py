@@ -366,7 +366,7 @@ def _package_commands(step: Step, profile: Profile, state: HostState, catalog,
             step.risks.append("replaces the installed qmail")
     for script in SERVICES + RCD_NO_RCVAR:  # qmail-run added without PKG_RCD_SCRIPTS
         example = state.text(f"/usr/pkg/share/examples/rc.d/{script}")
-        if example is not None and script not in state.rcd_status:
+        if example is not None and script not in state.rcd_scripts:
             step.actions.append(WriteFile(f"/etc/rc.d/{script}", None, example, 0o755))
     return not qmail_fits
 

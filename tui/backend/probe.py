@@ -17,7 +17,9 @@ from .hosts import Host, HostError
 
 SYSCONF = "/usr/pkg/etc/qmail"
 QMAIL_SERVICES = ("qmailsend", "qmailqread", "qmailsmtpd", "qmailpop3d", "qmailofmipd")
-RCD_SCRIPTS = ("postfix", "qmail") + QMAIL_SERVICES
+#: rc.d scripts whose status the probe checks (onestatus); the umbrella rc.d/qmail
+#: only runs those of qmailsend, qmailsmtpd and qmailpop3d, so it is only looked for
+RCD_SCRIPTS = ("postfix",) + QMAIL_SERVICES
 TEXT_FILES = ("/etc/rc.conf", "/etc/defaults/rc.conf", "/etc/mailer.conf", "/etc/mk.conf",
               "/etc/pkg_install.conf", "/etc/passwd", "/etc/group", "/etc/myname",
               f"{SYSCONF}/tcp.smtp", f"{SYSCONF}/tcp.pop3",
@@ -44,9 +46,11 @@ LISTED_DIRS = (f"{SYSCONF}/control", f"{SYSCONF}/control/tcprules", f"{SYSCONF}/
 # $1: "again" when an earlier probe of this run supplies what cannot have changed
 # (uname, hostname, uid); $2: that probe's /etc/mk.conf ("keep" sections stand for
 # make show-options while it is unchanged) or "-" (run it); $3: the package files
-# whose options it read, one per line.
+# whose options it read, one per line; $4: its package database listing ("-": none),
+# pkg_info's answer is kept while the listing is the same (its package names are the
+# database's entries) and no other database could be pkg_info's.
 SCRIPT = r"""
-again=$1; mk_before=$2; known_pkgs=$3
+again=$1; mk_before=$2; known_pkgs=$3; pkgdb_before=$4
 mark() { echo "@@qw-@NONCE@ $1 $2 $3@@"; }
 out() { kind=$1; name=$2; shift 2; o=`"$@" 2>&1`; rc=$?; mark "$kind" "$name" "$rc"; [ -n "$o" ] && printf '%s\n' "$o"; }
 file() { if [ -f "$1" ]; then mark file "$1" 0; cat "$1"; echo; else mark file "$1" 1; fi; }
@@ -61,7 +65,14 @@ else
   job hostname - hostname
   out id u id -u
 fi
-job pkgs - pkg_info
+set -- /var/db/pkg/* /var/db/pkg/*/+CONTENTS
+mark pkgdb - 0; printf '%s\n' "$*"
+if [ "$pkgdb_before" = "$*" ] && [ -z "$PKG_DBDIR" ] && [ ! -e /usr/pkg/pkgdb ] &&
+   ! grep -q PKG_DBDIR /etc/pkg_install.conf 2>/dev/null; then
+  mark keep pkgs 0
+else
+  job pkgs - pkg_info
+fi
 if [ -f /usr/pkgsrc/mail/qmail/Makefile ]; then
   if [ "$mk_before" != - ] && [ "`cat /etc/mk.conf 2>/dev/null`" = "$mk_before" ]; then
     mark keep show_options 0
@@ -86,6 +97,7 @@ unset IFS
 for s in @RCD@; do
   [ -f /etc/rc.d/$s ] && job rcd "$s" /etc/rc.d/$s onestatus
 done
+[ -f /etc/rc.d/qmail ] && mark rcd-script qmail 0
 for f in @FILES@; do file "$f"; done
 for d in @SYSCONF@/control @SYSCONF@/control/tcprules @SYSCONF@/alias; do
   [ -d "$d" ] || continue
@@ -112,7 +124,7 @@ for pair in @CDBS@; do
     if [ "$src" -nt "$cdb" ]; then mark cdb "$cdb" 2; else mark cdb "$cdb" 0; fi
   fi
 done
-for s in @RCD@; do
+for s in @RCD@ qmail; do
   [ -f /usr/pkg/share/examples/rc.d/$s ] && file /usr/pkg/share/examples/rc.d/$s
 done
 command -v pkgin >/dev/null 2>&1 && mark tool pkgin 0
@@ -140,10 +152,14 @@ class HostState:
     uid: int = -1
     files: dict[str, str] = field(default_factory=dict)
     packages: dict[str, str] = field(default_factory=dict)     # base -> pkgname
+    #: the entries of /var/db/pkg (and their +CONTENTS) when pkg_info answered
+    pkgdb: str = ""
     build_info: dict[str, dict[str, str]] = field(default_factory=dict)  # base -> vars
     show_options: str | None = None
     binary_options: dict[str, str] = field(default_factory=dict)  # package file -> words
     rcd_status: dict[str, tuple[int, str]] = field(default_factory=dict)  # script -> rc, out
+    #: the scripts of RCD_SCRIPTS, and the umbrella qmail, that /etc/rc.d holds
+    rcd_scripts: set[str] = field(default_factory=set)
     maildirs: set[str] = field(default_factory=set)
     #: users whose Maildir (or one of cur/new/tmp) someone else owns, e.g. root after
     #: an interrupted maildirmake + chown: qmail-local cannot deliver there
@@ -229,6 +245,8 @@ def _keep(state: HostState, previous: HostState | None, kind: str, name: str) ->
         raise HostError("the host probe answered for an earlier probe it was not given")
     if kind == "keep-binary":
         state.binary_options[name] = previous.binary_options[name]
+    elif name == "pkgs":
+        state.packages = dict(previous.packages)
     elif name in ("uname", "hostname", "uid", "show_options"):
         setattr(state, name, getattr(previous, name))
 
@@ -241,7 +259,11 @@ def _apply_section(state: HostState, kind: str, name: str, rc: int, lines: list[
         state.hostname = text
     elif kind == "id" and text.isdigit():
         state.uid = int(text)
-    elif kind == "pkgs" and rc == 0:
+    elif kind == "pkgdb":
+        state.pkgdb = text
+    elif kind == "pkgs" and rc != 0:
+        state.pkgdb = ""  # no answer to keep
+    elif kind == "pkgs":
         for line in text.splitlines():
             pkgname = line.split()[0] if line.split() else ""
             base, _, version = pkgname.rpartition("-")
@@ -259,6 +281,9 @@ def _apply_section(state: HostState, kind: str, name: str, rc: int, lines: list[
         state.binary_options[name] = text
     elif kind == "rcd":
         state.rcd_status[name] = (rc, text)
+        state.rcd_scripts.add(name)
+    elif kind == "rcd-script":
+        state.rcd_scripts.add(name)
     elif kind == "maildir":
         state.maildirs.add(name)
         if rc == 2:
@@ -274,17 +299,19 @@ def probe(host: Host, previous: HostState | None = None) -> HostState:
 
     ``previous``: a probe of the same host earlier in this run (an apply changing
     it since).  What no apply step changes is then taken from it, not run again:
-    uname, hostname, uid, the options of package files it already read, and
-    ``make show-options`` while /etc/mk.conf is unchanged.
+    uname, hostname, uid, the options of package files it already read,
+    ``make show-options`` while /etc/mk.conf is unchanged, and pkg_info's list while
+    /var/db/pkg has the same entries.
     """
     nonce = secrets.token_hex(8)
-    args = ["full", "-", ""]
+    args = ["full", "-", "", "-"]
     if previous is not None:
         mk_conf = (previous.text("/etc/mk.conf") or "").rstrip("\n")
         keep_options = previous.show_options is not None and "\0" not in mk_conf \
             and len(mk_conf) < 65536
         args = ["again", mk_conf if keep_options else "-",
-                "".join(f"\n{path}" for path in previous.binary_options) + "\n"]
+                "".join(f"\n{path}" for path in previous.binary_options) + "\n",
+                previous.pkgdb if 0 < len(previous.pkgdb) < 65536 else "-"]
     result = host.run(["/bin/sh", "-c", script(nonce), "probe"] + args, timeout=120)
     return parse(result.stdout, nonce, previous)
 
