@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, LoadingIndicator, Static
+from textual.widgets import DataTable, Header, Static
 
 from ..backend import journal
 from ..backend.hosts import HostError
@@ -21,6 +21,7 @@ from ..backend.runlog import log_path
 from ..backend.session import Session
 from ..backend.verify import Check, verify
 from ..widgets.footer import KeyFooter
+from ..widgets.spinner import Spinner
 
 
 class Verified(Message):
@@ -63,7 +64,7 @@ class DoneScreen(Screen):
         yield Header()
         with VerticalScroll(id="body"):
             yield Static("Checking qmail...", classes="screen-title", id="headline")
-            yield LoadingIndicator(id="loading")
+            yield Spinner(id="loading")
             with Vertical(id="results"):
                 yield Static("Press q to quit, d for the live dashboard.", classes="hint")
                 yield Vertical(id="checks")
@@ -93,7 +94,7 @@ class DoneScreen(Screen):
         self.checks = message.checks
         state, services = self.session.state, self.session.profile.services
         failed = [check for check in message.checks if not check.ok]
-        self.query_one("#loading").display = False
+        self.query_one("#loading", Spinner).spin(False)
         self.query_one("#headline", Static).update(
             f"qmail is installed, but {len(failed)} of {len(message.checks)} checks failed"
             if failed else f"qmail is installed and running: all {len(message.checks)} "
@@ -108,7 +109,7 @@ class DoneScreen(Screen):
         self.query_one("#results").display = True
 
     def on_verify_failed(self, message: VerifyFailed) -> None:
-        self.query_one("#loading").display = False
+        self.query_one("#loading", Spinner).spin(False)
         self.query_one("#headline", Static).update("Cannot read the host to check qmail")
         self.query_one("#checks").mount(Static(
             f"{message.error}\nCheck the connection and run qmail-wizard again.",

@@ -17,7 +17,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Header, LoadingIndicator, Static
+from textual.widgets import Header, Static
 
 from ..backend.hosts import HostError
 from ..backend.plan import PlanError
@@ -28,6 +28,7 @@ from ..messages import Advance
 from ..widgets.drift_choice import DriftChoice, versions_diff
 from .confirm import ConfirmScreen
 from ..widgets.footer import KeyFooter
+from ..widgets.spinner import Spinner
 
 
 class Planned(Message):
@@ -145,7 +146,7 @@ class ReviewScreen(Screen):
         with Vertical(id="body"):
             yield Static("Review the plan", classes="screen-title")
             yield Static("Planning: reading the host again...", id="summary", classes="hint")
-            yield LoadingIndicator(id="loading")
+            yield Spinner(id="loading")
             yield VerticalScroll(id="plan")
             yield Static("", id="next-hint", classes="hint")
         yield KeyFooter()
@@ -159,7 +160,7 @@ class ReviewScreen(Screen):
     def replan(self) -> None:
         """Hide the old plan and make it again in a worker."""
         self.plan = None
-        self.query_one("#loading").display = True
+        self.query_one("#loading", Spinner).spin(True)
         self.query_one("#plan").display = False
         summary = self.query_one("#summary", Static)
         summary.update("Planning: reading the host again...")
@@ -188,7 +189,7 @@ class ReviewScreen(Screen):
 
     async def on_planned(self, message: Planned) -> None:
         plan = self.plan = message.plan
-        self.query_one("#loading").display = False
+        self.query_one("#loading", Spinner).spin(False)
         self.query_one("#summary", Static).update(
             plan_summary(plan, message.method) + drift_text(plan))
         scroll = self.query_one("#plan", VerticalScroll)
@@ -233,7 +234,7 @@ class ReviewScreen(Screen):
         self.replan()
 
     def on_plan_failed(self, message: PlanFailed) -> None:
-        self.query_one("#loading").display = False
+        self.query_one("#loading", Spinner).spin(False)
         self.query_one("#summary", Static).update(message.text)
         self.query_one("#summary").add_class("error")
 

@@ -7,12 +7,13 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, LoadingIndicator, Static
+from textual.widgets import DataTable, Header, Static
 
 from ..backend.hosts import HostError
 from ..backend.session import HostSummary, Session
 from ..messages import Advance
 from ..widgets.footer import KeyFooter
+from ..widgets.spinner import Spinner
 
 
 class Probed(Message):
@@ -62,7 +63,7 @@ class WelcomeScreen(Screen):
         with Vertical(id="body"):
             yield Static("Welcome to qmail-wizard", classes="screen-title")
             yield Static("Reading the host...", id="intro", classes="hint")
-            yield LoadingIndicator(id="loading")
+            yield Spinner(id="loading")
             yield DataTable(id="host", show_cursor=False, zebra_stripes=True)
             yield Static("", id="next-hint", classes="hint")
         yield KeyFooter()
@@ -83,7 +84,7 @@ class WelcomeScreen(Screen):
 
     def on_probed(self, message: Probed) -> None:
         summary = self.summary = message.summary
-        self.query_one("#loading").display = False
+        self.query_one("#loading", Spinner).spin(False)
         table = self.query_one("#host", DataTable)
         for label, value in rows(summary):
             table.add_row(label, value)
@@ -98,7 +99,7 @@ class WelcomeScreen(Screen):
             "Press Enter to reconfigure, starting with the build options.")
 
     def on_probe_failed(self, message: ProbeFailed) -> None:
-        self.query_one("#loading").display = False
+        self.query_one("#loading", Spinner).spin(False)
         self.query_one("#intro", Static).update(
             f"[b]Cannot read the host:[/b] {message.error}\n"
             "Check that you run as root on the NetBSD host (or give --target), then "
