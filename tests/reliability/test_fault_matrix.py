@@ -1,7 +1,8 @@
 """Issue 7, fault matrix: every fault kind of the sandbox on every step where it strikes.
 
 The package faults (missing-package, network-failure, slow-download,
-install-script-failure) strike the package step of the binary and the pkgin path;
+install-script-failure) strike the package step of the binary and the pkgin path, the
+two a source build meets (a distfile missing or slow to fetch) that of the source path;
 pkgin-wrong-answer strikes pkgin's prompt; service-start-failure strikes each
 service's start (all services enabled but qmailofmipd, see ALL_SERVICES).  Each fault strikes once (``times: 1``).
 
@@ -30,6 +31,7 @@ from tui.sandbox.handle import Sandbox
 
 PKG_ADD = "`env PKG_RCD_SCRIPTS=YES pkg_add -v qmail-run`"
 PKGIN = "`env PKG_RCD_SCRIPTS=YES pkgin install qmail-run`"
+MAKE = "`cd /usr/pkgsrc/mail/qmail && env PKG_RCD_SCRIPTS=YES make install`"
 #: qmailofmipd is left out: a profile enabling it never applies (nothing writes the
 #: tcp.ofmip.cdb /etc/rc.d/qmailofmipd requires, and its ofmipd comes with mess822 only)
 ALL_SERVICES = ("qmailsend", "qmailsmtpd", "qmailqread", "qmailpop3d")
@@ -39,11 +41,17 @@ PACKAGE_FAULTS = {
     "install-script-failure": "{kind: install-script-failure, package: qmail, times: 1}",
     "slow-download": "{kind: slow-download, package: qmail, seconds: 150, times: 1}",
 }
+#: the faults make's fetch of qmail's distfile (netqmail) meets
+SOURCE_FAULTS = {
+    "missing-package": "{kind: missing-package, package: qmail, times: 1}",
+    "slow-download": PACKAGE_FAULTS["slow-download"],
+}
 #: case id -> (install path, fault entry, failing step or None, command it names)
 CASES = {
     **{f"{path}-{kind}": (path, entry, None if kind == "slow-download" else "packages",
-                          PKG_ADD if path == "binary" else PKGIN)
-       for path in ("binary", "pkgin") for kind, entry in PACKAGE_FAULTS.items()},
+                          {"binary": PKG_ADD, "pkgin": PKGIN, "source": MAKE}[path])
+       for path, faults in (("binary", PACKAGE_FAULTS), ("pkgin", PACKAGE_FAULTS),
+                            ("source", SOURCE_FAULTS)) for kind, entry in faults.items()},
     "pkgin-pkgin-wrong-answer": ("pkgin", "{kind: pkgin-wrong-answer, times: 1}", "packages",
                                  PKGIN),
     **{f"binary-service-start-failure-{s}":
@@ -120,9 +128,12 @@ def package_case(base, profile: str, entry: str, step: str | None, command: str)
         if step is None:  # a slow download: progress shown while it lasts, then done
             started = time.monotonic()
             done = apply_done(box, profile)
+            # pkg_add and pkgin show a progress meter; make's fetch a line per distfile
+            marks, least = (("Requesting", "netqmail-"), 1) if command == MAKE \
+                else (("qmail-1.03nb27", "%"), 3)
             shown = [line for line in done.stderr.splitlines()
-                     if command.strip("`") in line and "qmail-1.03nb27" in line and "%" in line]
-            assert len(shown) >= 3 and time.monotonic() - started > 3, shown
+                     if command.strip("`") in line and all(m in line for m in marks)]
+            assert len(shown) >= least and time.monotonic() - started > 3, shown
             return "survived: apply finished, showing the slow download's progress"
         run_id = failed_cleanly(box, profile, step, command, before)
         after_failure = managed_files(box)
@@ -189,7 +200,8 @@ def outcomes(tmp_path_factory):
     steps = {(path if path != "services" else "binary", step or "packages")
              for path, _, step, _ in CASES.values()}
     print(f"\nfault matrix: {len(CASES)} faults x steps ({len(PACKAGE_FAULTS)} package faults "
-          f"x binary and pkgin, pkgin-wrong-answer, service-start-failure x "
+          f"x binary and pkgin, {len(SOURCE_FAULTS)} x source, pkgin-wrong-answer, "
+          f"service-start-failure x "
           f"{len(ALL_SERVICES)} services) on {len(steps)} (path, step) pairs; "
           f"{len(CASES) - failing} survived, in {time.monotonic() - started:.0f} s")
     return results
