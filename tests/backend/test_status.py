@@ -14,7 +14,7 @@ import pytest
 from tests.e2e.cli import installed_sandbox
 from tests.polling import wait_for
 from tui.backend import services
-from tui.backend.hosts import Host, SandboxHost
+from tui.backend.hosts import Host, SandboxHost, procview
 from tui.backend.status import (QueueStatus, ServiceStatus, Status, StatusReader, _Knobs,
                                 _tag, duration, render_text, size)
 
@@ -172,9 +172,10 @@ def test_deliberate_stop_queue_then_crash_and_restart(box, host):
     pid = reader.read().service("qmailsend").pids[0]
     before = [p for p in host.processes() if p.pid == pid]
     assert host.still_running(before) and Host.still_running(host, before)
+    assert procview.running(before)  # LocalHost's (psutil) version
     assert box.exec(["kill", "-9", str(pid)]).returncode == 0
     assert wait_for(lambda: not host.still_running(before), timeout=2)
-    assert not Host.still_running(host, before)
+    assert not Host.still_running(host, before) and not procview.running(before)
     killed = wait_for(lambda: not (s := reader.read(rc_check=False).service("qmailsend"))
                       .running and s, timeout=2)
     assert killed and killed.state == "crashed" and killed.pids == []

@@ -298,7 +298,25 @@ def rss_mib(pid: int) -> float:
     return total / 2**20
 
 
+def idle_cost(term: Terminal, idle: float) -> tuple[float, float, float, float]:
+    """(CPU %, max RSS MiB of the tree, RSS MiB of the process itself, seconds) of
+    ``term``'s process tree left idle for ``idle`` s while its pty is drained."""
+    cpu_before, started = cpu_seconds(term.pid), time.monotonic()
+    samples = []
+    while time.monotonic() - started < idle:
+        samples.append(rss_mib(term.pid))
+        next_sample = time.monotonic() + 1.0
+        while time.monotonic() < next_sample:  # keep the pty drained
+            term._read(next_sample - time.monotonic())
+    cpu = cpu_seconds(term.pid) - cpu_before
+    elapsed = time.monotonic() - started
+    own = psutil.Process(term.pid).memory_info().rss / 2**20
+    return 100 * cpu / elapsed, max(samples), own, elapsed
+
+
 def bench_dashboard(box: Sandbox, idle: float) -> dict:
+    """The Dashboard idle, then the bare app idle the same way (the floor of any
+    Textual app on this machine: its input thread wakes 10 times a second)."""
     box.exec(["true"])  # boot it again: /etc/rc starts qmail
     if not DASHBOARD_SCREEN.exists():
         return {"dashboard_idle_cpu_percent": None, "tui_rss_mib": None,
@@ -308,21 +326,19 @@ def bench_dashboard(box: Sandbox, idle: float) -> dict:
     try:
         term.wait_for(DASHBOARD_MARKER, timeout=120)
         term.drain(1.0)
-        cpu_before, started = cpu_seconds(term.pid), time.monotonic()
-        samples = []
-        while time.monotonic() - started < idle:
-            samples.append(rss_mib(term.pid))
-            next_sample = time.monotonic() + 1.0
-            while time.monotonic() < next_sample:  # keep the pty drained
-                term._read(next_sample - time.monotonic())
-        cpu = cpu_seconds(term.pid) - cpu_before
-        elapsed = time.monotonic() - started
-        own = psutil.Process(term.pid).memory_info().rss / 2**20
+        cpu, rss, own, elapsed = idle_cost(term, idle)
     finally:
         term.close()
-    return {"dashboard_idle_cpu_percent": round(100 * cpu / elapsed, 2),
-            "tui_rss_mib": round(max(samples), 1), "wizard_process_rss_mib": round(own, 1),
-            "dashboard_idle_s": round(elapsed, 1)}
+    bare = Terminal([sys.executable, str(HERE / "bare_app.py")], *TERM_SIZE, cwd=str(ROOT))
+    try:
+        bare.wait_for(BARE_MARKER, timeout=60)
+        bare.drain(1.0)
+        bare_cpu = idle_cost(bare, idle)[0]
+    finally:
+        bare.close()
+    return {"dashboard_idle_cpu_percent": round(cpu, 2), "tui_rss_mib": round(rss, 1),
+            "wizard_process_rss_mib": round(own, 1), "dashboard_idle_s": round(elapsed, 1),
+            "bare_app_idle_cpu_percent": round(bare_cpu, 2)}
 
 
 # -- report --------------------------------------------------------------------------------

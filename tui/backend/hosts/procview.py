@@ -6,6 +6,7 @@ net_connections.
 """
 from __future__ import annotations
 
+import functools
 from typing import Callable, Iterable
 
 import psutil
@@ -51,6 +52,12 @@ def snapshot(pids: Iterable[int] | None, user_of: Callable[[int], str],
             machine_pid=info["pid"],
         ))
     return found
+
+
+@functools.cache
+def boot_time() -> float:
+    """When the machine booted (psutil's create_time counts from it)."""
+    return psutil.boot_time()
 
 
 def running(procs: Iterable[ProcessInfo]) -> bool:

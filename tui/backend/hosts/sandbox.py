@@ -20,6 +20,10 @@ from .base import (DEFAULT_TIMEOUT, FileStat, Host, HostError, Result, as_bytes,
 MAX_SYMLINKS = 40
 
 
+#: the kernel's clock ticks per second (start times in /proc/PID/stat are in ticks)
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
 class SandboxHost(Host):
     name = "sandbox"
 
@@ -151,7 +155,19 @@ class SandboxHost(Host):
                                  lambda uid: passwd.get(uid, str(uid)), self._ns_pid)
 
     def still_running(self, procs):
-        return procview.running(procs)
+        """From /proc/PID/stat (the sandbox runs on Linux): same start time, no zombie.
+        One small read per process, a fraction of psutil's cost (the Dashboard asks
+        every second)."""
+        for info in procs:
+            try:
+                with open(f"/proc/{info.machine_pid}/stat", "rb") as fh:
+                    fields = fh.read().rpartition(b")")[2].split()
+            except OSError:
+                return False
+            started = procview.boot_time() + int(fields[19]) / CLOCK_TICKS
+            if fields[0] == b"Z" or abs(started - info.create_time) > 0.01:
+                return False
+        return True
 
     def listeners(self):
         members = set(container.namespace_pids(self.paths))
