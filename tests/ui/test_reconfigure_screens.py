@@ -106,6 +106,8 @@ async def test_welcome_sources_and_review_of_one_rcpthosts_change(installed):
         assert f"edit {CONTROL}/rcpthosts" in control and "+new.example.org" in control
         assert "locals" not in control and "reload" not in control
         assert text(review.query_one("#plan-unchanged")).startswith("11 steps unchanged: ")
+        assert text(review.query_one("#summary")).startswith(
+            "No package to install or build. 1 of 12 steps change the host")
         assert not review.plan.step("packages").changes
         assert not review.plan.step("services").changes
         assert not list(review.query(DriftChoice))
@@ -128,6 +130,7 @@ async def test_srs_shows_the_rebuild_only(installed):
                          "plan-unchanged"]       # users: a note on who creates them
         assert "qmail-srs" in text(review.query_one("#plan-mkconf"))
         assert "builds qmail from source" in text(review.query_one("#plan-packages"))
+        assert text(review.query_one("#summary")).startswith("Install method: source build")
 
 
 async def test_hand_edit_is_drift_and_keep_leaves_it(installed):

@@ -90,12 +90,14 @@ def plan_summary(plan: Plan, method: str) -> str:
     risks = [r for s in plan.steps for r in s.risks]
     how = {"source": "source build from pkgsrc (slower: compiles qmail)",
            "binary": "binary packages (pkg_add)", "pkgin": "binary packages (pkgin)"}
+    installs = any(isinstance(a, RunCommand) for a in plan.step("packages").actions)
+    lead = f"Install method: {how.get(method, method)}." if installs else \
+        "No package to install or build."
     if not changing:
-        return (f"Install method: {how.get(method, method)}. Nothing to do: the host "
-                "already matches your answers; apply only verifies.")
-    return (f"Install method: {how.get(method, method)}. {len(changing)} of "
-            f"{len(plan.steps)} steps change the host ({len(risks)} risky actions, "
-            "marked ⚠). Nothing has changed yet.")
+        return (f"{lead} Nothing to do: the host already matches your answers; apply "
+                "only verifies.")
+    return (f"{lead} {len(changing)} of {len(plan.steps)} steps change the host "
+            f"({len(risks)} risky actions, marked ⚠). Nothing has changed yet.")
 
 
 def shown(step: Step) -> bool:

@@ -35,8 +35,8 @@ class DriftChoice(Static, can_focus=True):
     """A drifted file: heading, choice, diff; ``k``/``o`` post :class:`Chosen`."""
 
     BINDINGS = [
-        Binding("k", "choose('keep')", "Keep mine"),
-        Binding("o", "choose('overwrite')", "Take profile's"),
+        Binding("k", "choose('keep')", "Keep"),
+        Binding("o", "choose('overwrite')", "Overwrite"),
     ]
 
     class Chosen(Message):
