@@ -1,7 +1,9 @@
 """SandboxHost against a fresh sandbox: commands, files through symlinks, processes."""
 from __future__ import annotations
 
+import os
 import stat
+import subprocess
 
 import pytest
 
@@ -38,6 +40,21 @@ def test_write_is_atomic_with_mode_and_owner(host):
     assert inside[2:4] == ["1000", "100"]
     assert host.read_text("/home/admin/note") == "hello\n"
     assert not [n for n in host.listdir("/home/admin") if "qw-tmp" in n]
+
+
+def test_write_removes_the_temp_copy_a_killed_writer_left(host):
+    """A writer killed between its temp file and the rename leaves .NAME.qw-tmp-PID;
+    the next write of NAME removes it once that pid is gone, not while it runs."""
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    dead = host.resolve(f"/etc/.rc.conf.qw-tmp-{gone.pid}")
+    live = host.resolve(f"/etc/.rc.conf.qw-tmp-{os.getppid()}")
+    other = host.resolve(f"/etc/.myname.qw-tmp-{gone.pid}")
+    for path in (dead, live, other):
+        path.write_text("half written\n")
+    host.write("/etc/rc.conf", host.read_text("/etc/rc.conf"))
+    assert not dead.exists()
+    assert live.exists() and other.exists()  # a running writer's; another file's
 
 
 def test_unknown_owner_is_refused_and_nothing_written(host):

@@ -174,11 +174,37 @@ def atomic_write(real_path: str, data: bytes, mode: int, uid: int, gid: int) -> 
         except FileNotFoundError:
             pass
         raise
+    remove_stale_temps(directory, os.path.basename(real_path))
     dir_fd = os.open(directory, os.O_RDONLY)
     try:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+
+
+def remove_stale_temps(directory: str, name: str) -> None:
+    """Remove the temp copies of ``name`` (``.NAME.qw-tmp-PID``) whose writer is gone:
+    a writer killed between creating its temp file and the rename leaves one."""
+    prefix = f".{name}.qw-tmp-"
+    try:
+        entries = [e for e in os.listdir(directory) if e.startswith(prefix)]
+    except OSError:
+        return
+    for entry in entries:
+        pid = entry[len(prefix):]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+            continue  # its writer still runs
+        except ProcessLookupError:
+            pass
+        except OSError:
+            continue
+        try:
+            os.unlink(os.path.join(directory, entry))
+        except OSError:
+            pass
 
 
 def read_span(real_path: str, path: str, offset: int, limit: int) -> tuple[bytes, int]:
