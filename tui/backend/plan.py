@@ -288,14 +288,21 @@ def unfinished_packages(state: HostState) -> list[str]:
     """Packages registered since a packages step began that never finished (a kill
     inside pkg_add, pkgin or make), dependents first: any of them may lack files or
     the rest of its +INSTALL (qmail's queue, qmail-run's control defaults)."""
-    try:
-        before = json.loads(state.text(PACKAGES_RECORD) or "{}").get("before")
-    except (ValueError, AttributeError):
-        before = None
-    if not isinstance(before, dict):
+    before = _packages_before(state)
+    if before is None:
         return []
     suspect = [base for base, pkgname in state.packages.items() if before.get(base) != pkgname]
     return sorted(suspect, key=lambda base: (base != "qmail-run", base != "qmail", base))
+
+
+def _packages_before(state: HostState) -> dict | None:
+    """What PACKAGES_RECORD says was installed when an unfinished packages step
+    began; None when no packages step is unfinished (or the record is unreadable)."""
+    try:
+        before = json.loads(state.text(PACKAGES_RECORD) or "{}").get("before")
+    except (ValueError, AttributeError):
+        return None
+    return before if isinstance(before, dict) else None
 
 
 def _packages(step: Step, profile: Profile, state: HostState, catalog, method: str) -> bool:
@@ -321,11 +328,7 @@ def _record_packages_step(step: Step, state: HostState) -> None:
     """Frame the package commands with PACKAGES_RECORD: what was installed before
     them (kept from the first, interrupted attempt), then {} once they finished."""
     old = state.text(PACKAGES_RECORD)
-    try:
-        begun = "before" in json.loads(old or "{}")
-    except (ValueError, TypeError):
-        begun = False
-    if not begun:
+    if _packages_before(state) is None:
         new = _record_text({"before": state.packages})
         step.actions.insert(0, WriteFile(PACKAGES_RECORD, old, new, 0o600, bookkeeping=True))
         old = new
