@@ -35,7 +35,8 @@ class Journal:
     status: str = "running"
     updated: str = ""
     resumed: list[str] = field(default_factory=list)
-    #: step id -> {"changed": bool, "finished": timestamp}, in the order they finished
+    #: step id -> {"changed": bool, "finished": timestamp}, in plan order (a resumed
+    #: run finishing a step again updates it in place)
     steps: dict[str, dict] = field(default_factory=dict)
     #: {"step", "command", "status", "detail"} of the last failure, None once done
     failure: dict | None = None
@@ -49,7 +50,7 @@ class Journal:
         return [step for step, info in self.steps.items() if info["changed"]]
 
     def step_done(self, step_id: str, changed: bool) -> None:
-        before = self.steps.pop(step_id, {}).get("changed", False)
+        before = self.steps.get(step_id, {}).get("changed", False)
         self.steps[step_id] = {"changed": changed or before, "finished": now()}
 
     def save(self, host: Host) -> None:
