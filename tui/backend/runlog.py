@@ -3,8 +3,9 @@
 Every action is recorded with a timestamp: the command (or file write) as it was
 run, its output, exit status and duration.  The host interface writes whole files
 atomically, so the log is kept in memory and rewritten: at every entry, and while a
-long command streams, at most every FLUSH_SECONDS.  A resumed run appends, and
-removes the temp copy a killed run left mid-rewrite (``.RUN_ID.log.qw-tmp-PID``).
+long command streams, at most every FLUSH_SECONDS.  A resumed run appends (its first
+rewrite also removes the temp copy a killed run left mid-rewrite, as every atomic
+write does).
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import time
 
 from .hosts import Host
 from .journal import now
-from .private import make_private_dirs, run_checked
+from .private import make_private_dirs
 
 LOG_DIR = "/var/log/qmail-wizard"
 FLUSH_SECONDS = 2.0
@@ -27,10 +28,6 @@ class RunLog:
         self.host = host
         self.path = log_path(run_id)
         make_private_dirs(host, [LOG_DIR])
-        litter = [f"{LOG_DIR}/{name}" for name in host.listdir(LOG_DIR)
-                  if name.startswith(f".{run_id}.log.qw-tmp-")]
-        if litter:  # the lock is held: no live run writes this log
-            run_checked(host, ["rm", "-f", "--", *litter])
         self.parts = [host.read_text(self.path)] if host.exists(self.path) else []
         self.flushed = 0.0
 
