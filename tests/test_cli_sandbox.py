@@ -4,6 +4,10 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
+pytestmark = pytest.mark.sandbox  # runs qmail-wizard on sandboxes in a subprocess
+
 
 def cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "tui.cli", *args],
