@@ -1,4 +1,4 @@
-"""Shared fixtures: fresh sandboxes that are always stopped afterwards.
+"""Shared fixtures: fresh sandboxes, always ended afterwards (killed: rc.shutdown is tested where it matters).
 
 Every test that boots a sandbox carries the ``sandbox`` marker, so
 ``pytest -m "not sandbox"`` is the fast lane.  The marker is applied here, at
@@ -35,7 +35,7 @@ def make_sandbox(tmp_path):
 
     yield factory
     for box in created:
-        box.stop()
+        box.kill()
 
 
 @pytest.fixture(params=["2017Q1", "2020Q2"])

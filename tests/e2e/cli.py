@@ -20,14 +20,14 @@ def wizard(box, *args: str, timeout: float = 600) -> subprocess.CompletedProcess
 @contextmanager
 def installed_sandbox(path: Path, flavor: str = "2017Q1", pace: float = 0.02):
     """A fresh sandbox at ``path`` where `apply profiles/default.yaml --yes` succeeded
-    (qmail running); stopped on exit."""
+    (qmail running); ended on exit."""
     box = Sandbox.create(path, flavor=flavor, pace=pace)
     try:
         applied = wizard(box, "apply", str(ROOT / "profiles" / "default.yaml"), "--yes")
         assert applied.returncode == 0, applied.stderr[-3000:] + applied.stdout
         yield box
     finally:
-        box.stop()
+        box.kill()
 
 
 def profile_for(tmp_path: Path, name: str, **replacements: str) -> str:

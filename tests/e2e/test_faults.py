@@ -90,7 +90,7 @@ def package_effect(tmp_path_factory):
     try:
         return packages_alone(box)
     finally:
-        box.stop()
+        box.kill()
 
 
 def assert_backed_up(box, run_id: str, fresh: dict, after: dict, package_effect) -> None:

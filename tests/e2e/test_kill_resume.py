@@ -83,7 +83,7 @@ def killed_and_resumed(make_sandbox, profile: str, seen, name: str) -> dict[str,
         kill_when(start_apply(box, profile), seen)
         return resume_and_check(box, profile)
     finally:
-        box.stop()
+        box.kill()
 
 
 def uninterrupted(make_sandbox, profile: str) -> dict[str, bytes | None]:
@@ -93,7 +93,7 @@ def uninterrupted(make_sandbox, profile: str) -> dict[str, bytes | None]:
         assert applied.returncode == 0, applied.stderr[-3000:]
         return relevant_files(box)
     finally:
-        box.stop()
+        box.kill()
 
 
 def run_all(make_sandbox, profile: str, kill_points: dict, workers: int) -> None:

@@ -37,7 +37,7 @@ def installed(tmp_path_factory):
 
     yield get
     for box in boxes.values():
-        box.stop()
+        box.kill()
 
 
 def checks_of(box) -> tuple[int, dict[str, dict]]:

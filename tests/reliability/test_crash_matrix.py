@@ -102,7 +102,7 @@ def reference(make_sandbox, profile: str, name: str) -> dict:
         run = last_run(box)
         return {"state": host_state(box), "backups": backups(box, run)}
     finally:
-        box.stop()
+        box.kill()
 
 
 def chain(make_sandbox, profile: str, points, name: str) -> dict:
@@ -142,7 +142,7 @@ def chain(make_sandbox, profile: str, points, name: str) -> dict:
         return {"state": host_state(box), "run": run_id, "kills": kills,
                 "box": box, "backups_check": lambda ref: assert_backed_up(box, run_id, ref)}
     except BaseException:
-        box.stop()
+        box.kill()
         raise
 
 
@@ -161,7 +161,7 @@ def converged(base, profile: str, path: str) -> list[str]:
         assert not differ, f"differs from the uninterrupted run: {differ}"
         got["backups_check"](expected["backups"])
     finally:
-        got["box"].stop()
+        got["box"].kill()
     edges = len(boundaries())
     return [f"crash matrix, {path}: {len(points)} kill points ({edges} step boundaries, "
             f"{len(points) - edges} mid-command), converged in {time.monotonic() - started:.0f} s"] + \

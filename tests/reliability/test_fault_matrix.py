@@ -141,7 +141,7 @@ def package_case(base, profile: str, entry: str, step: str | None, command: str)
         versions_allowed(box, run_id, before, after_failure, final)
         return "failed cleanly, resumed"
     finally:
-        box.stop()
+        box.kill()
 
 
 def services_chain(base, profile: str, services: tuple[str, ...]) -> dict:
@@ -170,7 +170,7 @@ def services_chain(base, profile: str, services: tuple[str, ...]) -> dict:
                 break
         return outcome
     finally:
-        box.stop()
+        box.kill()
 
 
 @pytest.fixture(scope="module")

@@ -144,7 +144,7 @@ def odd_host(tmp_path_factory):
         applied = wizard(box, "apply", profile, "--yes")
         yield box, profile, plan, before, applied, outside
     finally:
-        box.stop()
+        box.kill()
 
 
 def test_plan_runs_no_shell_with_user_values(odd_host):

@@ -79,7 +79,7 @@ def host(tmp_path_factory):
         seen["c"] = cli(box, "apply", DEFAULT, "--yes")
         yield box, seen
     finally:
-        box.stop()
+        box.kill()
 
 
 def test_second_apply_is_refused_naming_the_holder(host):

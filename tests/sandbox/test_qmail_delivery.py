@@ -37,7 +37,7 @@ def host(tmp_path_factory):
         assert done.returncode == 0, done.stderr
         yield box
     finally:
-        box.stop()
+        box.kill()
 
 
 def connect(box, source="127.0.0.1") -> smtplib.SMTP:

@@ -215,10 +215,11 @@ def namespace_pids(paths: SandboxPaths) -> list[int]:
     return found
 
 
-def stop(paths: SandboxPaths, timeout: float = 15.0) -> None:
-    """Shut the sandbox down: rc.shutdown inside, then end every process."""
+def stop(paths: SandboxPaths, timeout: float = 15.0, shutdown: bool = True) -> None:
+    """Shut the sandbox down: rc.shutdown inside (unless ``shutdown`` is False), then
+    end every process by ending the namespace's PID 1."""
     pid = container_pid(paths)
-    if pid is not None and (paths.control / "run" / "booted").exists():
+    if shutdown and pid is not None and (paths.control / "run" / "booted").exists():
         try:
             subprocess.run(enter_argv(paths, ["/bin/sh", "/etc/rc.shutdown"]),
                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
