@@ -1,20 +1,24 @@
-"""screenshots/ is what the code renders now: ``python -m tui.screenshots --check``."""
-from __future__ import annotations
+"""screenshots/ is what the code renders now, one scenario per test (80x24).
 
-import subprocess
-import sys
-from pathlib import Path
+These files are also the 80x24 snapshots: one rendering per scenario checks both.
+Refresh after an intended change: ``python -m tui.screenshots [NAME...]``.
+"""
+from __future__ import annotations
 
 import pytest
 
-pytestmark = pytest.mark.sandbox  # runs qmail-wizard on sandboxes in a subprocess
-
-ROOT = Path(__file__).resolve().parents[2]
+from tui.screenshots import OUT_DIR, SCENARIOS, render
 
 
-def test_screenshots_are_fresh():
-    result = subprocess.run([sys.executable, "-m", "tui.screenshots", "--check"], cwd=ROOT,
-                            capture_output=True, text=True, timeout=900,
-                            stdin=subprocess.DEVNULL)
-    assert result.returncode == 0, result.stderr + result.stdout
-    assert "up to date" in result.stdout
+@pytest.mark.parametrize("name", list(SCENARIOS))
+def test_screenshot_is_fresh(name):
+    fresh = render(SCENARIOS[name])
+    kept = OUT_DIR / f"{name}.svg"
+    assert kept.is_file(), f"screenshots/{name}.svg is missing: run python -m tui.screenshots {name}"
+    assert kept.read_text() == fresh, (
+        f"screenshots/{name}.svg is stale: run python -m tui.screenshots {name}")
+
+
+def test_every_screenshot_has_a_scenario():
+    orphans = sorted(p.name for p in OUT_DIR.glob("*.svg") if p.stem not in SCENARIOS)
+    assert not orphans, f"no scenario renders {orphans}: delete them"
