@@ -10,21 +10,21 @@ QMAIL_RUN = "/usr/pkgsrc/mail/qmail-run"
 
 SHOW_OPTIONS_2017Q1 = """\
 Any of the following general options may be selected:
-\tdjbware-errno-hack\t Fix compilation with errno.h instead of extern int errno.
-\tqmail-bigdns\t Allow big DNS replies to MX queries.
-\tqmail-maildiruniq\t Make maildir file names unique even with fast PID reuse.
-\tqmail-netqmail\t Use netqmail, a patch collection prepared by respected list members.
-\tqmail-outgoingip\t Set the source IP address for outgoing SMTP connections.
-\tqmail-srs\t Enable SRS (Sender Rewriting Scheme) support.
-\tqmail-viruscan\t Reject some MIME attachment types at SMTP time.
+\tdjbware-errno-hack\tPatch to #include <errno.h> for correctness.
+\tqmail-bigdns\t Patch to handle oversized responses to MX queries.
+\tqmail-maildiruniq\tPatch to avoid name collisions when PIDs recycle fast.
+\tqmail-netqmail\t Patch collection prepared by respected list members.
+\tqmail-outgoingip\tPatch to force a particular source IP address.
+\tqmail-srs\t Patch to implement Sender Rewriting Scheme with libsrs2.
+\tqmail-viruscan\t Patch to SMTP-reject certain types of MIME attachments.
 \tsasl\t Enable SASL support.
-\tsyncdir\t Make link/rename/unlink/open synchronous.
+\tsyncdir\t Force synchronous link() and related syscalls.
 \ttls\t Enable TLS support.
-At most one of the following "rcpt" options may be selected:
-\tqmail-badrcptto\t Reject invalid recipients listed in a control file.
-\tqmail-qregex\t Reject SMTP senders and recipients by customizable patterns.
-\tqmail-rcptcheck\t Reject invalid recipients by running an external program.
-\tqmail-realrcptto\t Reject mail for nonexistent local recipients during SMTP.
+At most one of the following rcpt options may be selected:
+\tqmail-badrcptto\t Patch to SMTP-reject particular envelope recipients.
+\tqmail-qregex\t Patch to SMTP-reject customizable patterns.
+\tqmail-rcptcheck\t Patch to SMTP-reject via a script or program.
+\tqmail-realrcptto\tPatch to SMTP-reject nonexistent recipients.
 
 These options are enabled by default:
 \tdjbware-errno-hack qmail-bigdns qmail-netqmail
@@ -66,7 +66,7 @@ def test_show_options_2017q1_defaults_then_mkconf(make_sandbox):
     assert make(box, "show-var", "VARNAME=PKG_OPTIONS").stdout == \
         "djbware-errno-hack qmail-bigdns qmail-netqmail qmail-qregex sasl tls\n"
     run = make(box, "show-options", cwd=QMAIL_RUN)
-    assert "\tqmail-run-ofmipd\t Install an rc.d script for ofmipd (mail submission).\n" \
+    assert "\tqmail-run-ofmipd\tEnable dependency on mess822 for ofmipd service.\n" \
         in run.stdout
     assert "These options are enabled by default:\n\nThese options are currently enabled:\n\n" \
         in run.stdout

@@ -23,6 +23,9 @@ UNVERIFIED = {
         "pkg_delete: Package `{pkg}' is still required by other packages:",
         "\t{others}",
     ),
+    # mk/defaults/options.description line of tai-system-clock (2019): no stored
+    # revision has it; the text is a guess, the single tab follows the file's alignment.
+    "tai_system_clock_description": "Assume the system clock runs on TAI, not UTC.",
     # facts §1 (2004 wording kept for the modern build).
     "unsupported_option": '"{opt}" is not a supported build option.',
     # facts §7.5: pkgin 0.x wording is assumed for the flavors' pkgin.

@@ -135,6 +135,23 @@ def defaults(opts: OptionSet) -> tuple[str, ...]:
     return resolve(opts).enabled
 
 
+def option_line(name: str, description_file: str) -> str:
+    """One show-options line: ``echo "<TAB>"name"<TAB>"`sed -n "s/^name<TAB>//p" FILE```.
+
+    The command substitution is unquoted, so the shell splits it into words: the
+    description's words come out joined by single spaces, and when the text left
+    after ``name<TAB>`` starts with more white space (the file aligns descriptions
+    with extra tabs) the description becomes a separate argument, i.e. one space
+    follows the second tab.  No matching line leaves ``<TAB>name<TAB>``.
+    """
+    prefix = f"{name}\t"
+    found = "\n".join(line[len(prefix):] for line in description_file.splitlines()
+                      if line.startswith(prefix))
+    words = found.split()
+    gap = " " if words and found[:1].isspace() else ""
+    return f"\t{name}\t{gap}{' '.join(words)}"
+
+
 def wrap_words(words, width: int = 40) -> list[str]:
     """bsd.options.mk's word-wrap filter: tab-indented lines, cut past ``width``."""
     lines, line = [], ""
