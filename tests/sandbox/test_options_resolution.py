@@ -1,6 +1,10 @@
 """PKG_OPTIONS resolution (bsd.options.mk semantics) and the mk.conf reader."""
 from __future__ import annotations
 
+import subprocess
+
+import pytest
+
 from tui.sandbox import mkconf, options as opt
 from tui.sandbox.flavors import FLAVORS, UNVERIFIED
 
@@ -71,6 +75,30 @@ def test_wrap_words_like_the_awk_filter():
     words = "dbus gconf gnutls gtk3 svg x11 xaw3d xft2 xml".split()
     assert opt.wrap_words(words) == ["\tdbus gconf gnutls gtk3 svg x11 xaw3d xft2", "\txml"]
     assert opt.wrap_words([]) == []
+
+
+DESCRIPTION_FILE = ("qmail-bigdns\t\tPatch to handle oversized responses to MX queries.\n"
+                    "qmail-realrcptto\tPatch to SMTP-reject nonexistent recipients.\n"
+                    "odd\t\t  two  spaces\tand a tab \n")
+
+
+@pytest.mark.parametrize("name", ["qmail-bigdns", "qmail-realrcptto", "odd", "missing"])
+def test_option_line_is_what_the_shell_makes_of_the_recipe(tmp_path, name):
+    """bsd.options.mk: echo "<TAB>"name"<TAB>"`sed -n "s/^"name"<TAB>//p" FILE`."""
+    described = tmp_path / "options.description"
+    described.write_text(DESCRIPTION_FILE)
+    recipe = f'echo "\t"{name}"\t"`sed -n "s/^"{name}"\t//p" {described}`'
+    shell = subprocess.run(["/bin/sh", "-c", recipe], capture_output=True, text=True)
+    assert shell.returncode == 0
+    assert opt.option_line(name, DESCRIPTION_FILE) + "\n" == shell.stdout
+
+
+def test_option_line_spacing():
+    assert opt.option_line("qmail-bigdns", DESCRIPTION_FILE) == \
+        "\tqmail-bigdns\t Patch to handle oversized responses to MX queries."
+    assert opt.option_line("qmail-realrcptto", DESCRIPTION_FILE) == \
+        "\tqmail-realrcptto\tPatch to SMTP-reject nonexistent recipients."
+    assert opt.option_line("missing", DESCRIPTION_FILE) == "\tmissing\t"
 
 
 MK_CONF = """\

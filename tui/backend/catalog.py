@@ -369,9 +369,9 @@ def builtin(era: str) -> Catalog:
 #: member asked for wins), so both are pick-one groups here; the members of a set are
 #: independent options.
 _GROUP_HEADERS = (
-    (re.compile(r"^Exactly one of the following (\S+) options is required:$"), "group"),
-    (re.compile(r"^At most one of the following (\S+) options may be selected:$"), "group"),
-    (re.compile(r"^At least one of the following (\S+) options must be selected:$"),
+    (re.compile(r"^Exactly one of the following ([\w.+-]+) options is required:$"), "group"),
+    (re.compile(r"^At most one of the following ([\w.+-]+) options may be selected:$"), "group"),
+    (re.compile(r"^At least one of the following ([\w.+-]+) options must be selected:$"),
      "general"),
 )
 
