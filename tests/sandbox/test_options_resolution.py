@@ -6,7 +6,7 @@ import subprocess
 import pytest
 
 from tui.sandbox import mkconf, options as opt
-from tui.sandbox.flavors import FLAVORS, UNVERIFIED
+from tui.sandbox.flavors import FLAVORS
 
 Q17 = FLAVORS["2017Q1"].qmail_options
 Q20 = FLAVORS["2020Q2"].qmail_options
@@ -54,20 +54,22 @@ def test_specific_beats_default_options():
 
 
 def test_unsupported_package_word_fails_default_word_is_skipped():
-    res = opt.resolve(Q17, ["bogus"], [])
-    assert res.ok
-    res = opt.resolve(Q17, [], ["eai", "-pam"])
-    assert res.errors == (UNVERIFIED["unsupported_option"].format(opt="eai"),
-                          UNVERIFIED["unsupported_option"].format(opt="pam"))
+    res = opt.resolve(Q17, ["bogus", "-bogus"], [])
+    assert res.ok and not res.warnings
+    # bsd.options.mk 1.72: one reason for all unsupported names; "-name" only warns
+    res = opt.resolve(Q17, [], ["pam", "eai", "-inet6", "eai"])
+    assert res.errors == ("[bsd.options.mk] The following selected options are not "
+                          "supported: eai pam.",)
+    assert res.warnings == ("Option inet6 is unsupported, so disabling it has no effect.",)
 
 
-def test_legacy_names_warn_and_are_dropped_in_2020q2():
-    res = opt.resolve(Q20, [], ["qmail-netqmail", "qmail-realrcptto", "-eai"])
-    assert res.ok
+def test_pre_2017_08_names_are_unsupported_in_2020q2():
+    """options.mk 1.69 keeps no compatibility for the options removed in 2017-08."""
+    res = opt.resolve(Q20, [], ["qmail-netqmail", "-qmail-realrcptto", "-eai"])
+    assert res.errors == ("[bsd.options.mk] The following selected options are not "
+                          "supported: qmail-netqmail.",)
     assert res.warnings == (
-        'WARN: Please unset "qmail-netqmail" option (it\'s now always enabled).',
-        'WARN: Please unset "qmail-realrcptto" option (it\'s now always included, as a program).',
-    )
+        "Option qmail-realrcptto is unsupported, so disabling it has no effect.",)
     assert res.enabled == ("qmail-customerror", "qmail-srs", "syncdir", "tls")
 
 
