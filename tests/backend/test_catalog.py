@@ -8,6 +8,9 @@ from hypothesis import strategies as st
 from tui.backend import catalog
 from tui.backend.catalog import CatalogError, builtin, from_build_info, from_show_options
 from tui.backend.hosts import SandboxHost
+from tui.backend.plan import host_catalog
+from tui.backend.probe import probe
+from tui.backend.profile import defaults_for, validate
 from tui.sandbox import options as sandbox_options
 from tui.sandbox.flavors import FLAVORS
 
@@ -115,6 +118,60 @@ def test_effective_agrees_with_bsd_options_mk(era, words):
     assert cat.effective(words) == frozenset(resolved.enabled)
 
 
+#: bsd.options.mk's show-options output with both group kinds: a required group (as
+#: lang/perl5 has) and qmail's optional rcpt group; option lines are <TAB>name<TAB>, then
+#: the description (a space first when options.description aligns it with more tabs).
+REAL_FORMAT = """\
+Any of the following general options may be selected:
+\tdtrace\t Enable DTrace support.
+\tqmail-maildiruniq\tPatch to avoid name collisions when PIDs recycle fast.
+\tsasl\t Enable SASL support.
+\ttls\t Enable TLS support.
+Exactly one of the following perlbits options is required:
+\t64bitall\t
+\t64bitint\t
+At most one of the following rcpt options may be selected:
+\tqmail-qregex\t Patch to SMTP-reject customizable patterns.
+\tqmail-realrcptto\tPatch to SMTP-reject nonexistent recipients.
+At least one of the following gui options must be selected:
+\tgtk2\t Enable support for GTK2.
+
+These options are enabled by default:
+\t64bitint dtrace qmail-realrcptto
+
+These options are currently enabled:
+\t64bitint dtrace qmail-qregex sasl tls
+
+You can select which build options to use by setting PKG_DEFAULT_OPTIONS
+or PKG_OPTIONS.qmail.
+"""
+
+
+def test_from_show_options_reads_the_real_format():
+    cat = from_show_options(REAL_FORMAT, "tree")
+    assert cat.supported == ("64bitall", "64bitint", "dtrace", "gtk2", "qmail-maildiruniq",
+                             "qmail-qregex", "qmail-realrcptto", "sasl", "tls")
+    assert cat.groups == {"perlbits": ("64bitall", "64bitint"),
+                          "rcpt": ("qmail-qregex", "qmail-realrcptto")}
+    assert cat.defaults == {"64bitint", "dtrace", "qmail-realrcptto"}
+    assert cat.current == {"64bitint", "dtrace", "qmail-qregex", "sasl", "tls"}
+    # options the wizard has no help for keep the host's description
+    assert cat.descriptions["dtrace"] == "Enable DTrace support."
+    assert cat.descriptions["gtk2"] == "Enable support for GTK2."
+    assert cat.descriptions["64bitall"] == ""
+    assert cat.descriptions["qmail-qregex"] == catalog.OPTIONS["qmail-qregex"].text
+    # a member asked for replaces the group's default member, in either group kind
+    assert cat.effective(["qmail-qregex", "64bitall"]) == {
+        "64bitall", "dtrace", "qmail-qregex"}
+
+
+def test_from_show_options_invented_group_header_is_no_group():
+    quoted = REAL_FORMAT.replace("At most one of the following rcpt",
+                                 'At most one of the following "rcpt"')
+    cat = from_show_options(quoted, "tree")
+    assert "rcpt" not in cat.groups and "qmail-qregex" not in cat.supported
+
+
 def test_from_show_options_rejects_other_text():
     with pytest.raises(CatalogError, match="has no build options"):
         from_show_options("This package does not use the options framework.\n", "qmail-run")
@@ -155,6 +212,23 @@ def test_readers_agree_with_the_sandbox(sandbox, flavor):
     assert binary.supported == cat.supported and binary.groups == cat.groups
     assert binary.defaults == cat.defaults and binary.implies == cat.implies
     assert not binary.needs_source_build([])
+
+
+def test_profile_with_rcpt_group_words_is_valid_on_a_2017q1_tree(make_sandbox):
+    """-qmail-realrcptto / qmail-qregex go through the catalog probed from the host."""
+    box = make_sandbox("2017Q1")
+    host = SandboxHost(box.paths.base)
+    cat = host_catalog(probe(host))
+    assert cat.source.startswith("pkgsrc tree ")
+    assert cat.groups == {"rcpt": ("qmail-badrcptto", "qmail-qregex", "qmail-rcptcheck",
+                                   "qmail-realrcptto")}
+    profile = defaults_for("mail.example.org", "admin")
+    for words in (["-qmail-realrcptto"], ["qmail-qregex"],
+                  ["-qmail-realrcptto", "qmail-qregex"]):
+        profile.build.options = words
+        assert validate(profile, cat, {"root", "admin"}) == [], words
+    assert "qmail-qregex" in cat.effective(["qmail-qregex"])
+    assert not set(cat.effective(["-qmail-realrcptto"])) & set(cat.groups["rcpt"])
 
 
 def test_show_options_with_mkconf_choices(make_sandbox):

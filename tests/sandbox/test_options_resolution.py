@@ -1,8 +1,12 @@
 """PKG_OPTIONS resolution (bsd.options.mk semantics) and the mk.conf reader."""
 from __future__ import annotations
 
+import subprocess
+
+import pytest
+
 from tui.sandbox import mkconf, options as opt
-from tui.sandbox.flavors import FLAVORS, UNVERIFIED
+from tui.sandbox.flavors import FLAVORS
 
 Q17 = FLAVORS["2017Q1"].qmail_options
 Q20 = FLAVORS["2020Q2"].qmail_options
@@ -50,20 +54,22 @@ def test_specific_beats_default_options():
 
 
 def test_unsupported_package_word_fails_default_word_is_skipped():
-    res = opt.resolve(Q17, ["bogus"], [])
-    assert res.ok
-    res = opt.resolve(Q17, [], ["eai", "-pam"])
-    assert res.errors == (UNVERIFIED["unsupported_option"].format(opt="eai"),
-                          UNVERIFIED["unsupported_option"].format(opt="pam"))
+    res = opt.resolve(Q17, ["bogus", "-bogus"], [])
+    assert res.ok and not res.warnings
+    # bsd.options.mk 1.72: one reason for all unsupported names; "-name" only warns
+    res = opt.resolve(Q17, [], ["pam", "eai", "-inet6", "eai"])
+    assert res.errors == ("[bsd.options.mk] The following selected options are not "
+                          "supported: eai pam.",)
+    assert res.warnings == ("Option inet6 is unsupported, so disabling it has no effect.",)
 
 
-def test_legacy_names_warn_and_are_dropped_in_2020q2():
-    res = opt.resolve(Q20, [], ["qmail-netqmail", "qmail-realrcptto", "-eai"])
-    assert res.ok
+def test_pre_2017_08_names_are_unsupported_in_2020q2():
+    """options.mk 1.69 keeps no compatibility for the options removed in 2017-08."""
+    res = opt.resolve(Q20, [], ["qmail-netqmail", "-qmail-realrcptto", "-eai"])
+    assert res.errors == ("[bsd.options.mk] The following selected options are not "
+                          "supported: qmail-netqmail.",)
     assert res.warnings == (
-        'WARN: Please unset "qmail-netqmail" option (it\'s now always enabled).',
-        'WARN: Please unset "qmail-realrcptto" option (it\'s now always included, as a program).',
-    )
+        "Option qmail-realrcptto is unsupported, so disabling it has no effect.",)
     assert res.enabled == ("qmail-customerror", "qmail-srs", "syncdir", "tls")
 
 
@@ -71,6 +77,30 @@ def test_wrap_words_like_the_awk_filter():
     words = "dbus gconf gnutls gtk3 svg x11 xaw3d xft2 xml".split()
     assert opt.wrap_words(words) == ["\tdbus gconf gnutls gtk3 svg x11 xaw3d xft2", "\txml"]
     assert opt.wrap_words([]) == []
+
+
+DESCRIPTION_FILE = ("qmail-bigdns\t\tPatch to handle oversized responses to MX queries.\n"
+                    "qmail-realrcptto\tPatch to SMTP-reject nonexistent recipients.\n"
+                    "odd\t\t  two  spaces\tand a tab \n")
+
+
+@pytest.mark.parametrize("name", ["qmail-bigdns", "qmail-realrcptto", "odd", "missing"])
+def test_option_line_is_what_the_shell_makes_of_the_recipe(tmp_path, name):
+    """bsd.options.mk: echo "<TAB>"name"<TAB>"`sed -n "s/^"name"<TAB>//p" FILE`."""
+    described = tmp_path / "options.description"
+    described.write_text(DESCRIPTION_FILE)
+    recipe = f'echo "\t"{name}"\t"`sed -n "s/^"{name}"\t//p" {described}`'
+    shell = subprocess.run(["/bin/sh", "-c", recipe], capture_output=True, text=True)
+    assert shell.returncode == 0
+    assert opt.option_line(name, DESCRIPTION_FILE) + "\n" == shell.stdout
+
+
+def test_option_line_spacing():
+    assert opt.option_line("qmail-bigdns", DESCRIPTION_FILE) == \
+        "\tqmail-bigdns\t Patch to handle oversized responses to MX queries."
+    assert opt.option_line("qmail-realrcptto", DESCRIPTION_FILE) == \
+        "\tqmail-realrcptto\tPatch to SMTP-reject nonexistent recipients."
+    assert opt.option_line("missing", DESCRIPTION_FILE) == "\tmissing\t"
 
 
 MK_CONF = """\

@@ -364,12 +364,33 @@ def builtin(era: str) -> Catalog:
     return _assemble(f"built-in table ({era})", names, e.defaults, dict(e.groups), era)
 
 
-_GROUP_HEADER = re.compile(r'^(At most one|Exactly one|At least one) of the following '
-                           r'"([^"]+)" options may be selected:$')
+#: bsd.options.mk's group and set headers (``${_grp_:Q}`` outside the shell's quotes,
+#: so the name is printed bare).  Required and optional groups resolve alike (the last
+#: member asked for wins), so both are pick-one groups here; the members of a set are
+#: independent options.
+_GROUP_HEADERS = (
+    (re.compile(r"^Exactly one of the following ([\w.+-]+) options is required:$"), "group"),
+    (re.compile(r"^At most one of the following ([\w.+-]+) options may be selected:$"), "group"),
+    (re.compile(r"^At least one of the following ([\w.+-]+) options must be selected:$"),
+     "general"),
+)
+
+
+def _group_header(line: str):
+    """The block a group or set header opens (``("group", name)`` or "general"), or None."""
+    for pattern, kind in _GROUP_HEADERS:
+        match = pattern.match(line)
+        if match:
+            return ("group", match.group(1)) if kind == "group" else "general"
+    return None
 
 
 def from_show_options(text: str, source: str) -> Catalog:
-    """Parse the output of ``make show-options`` in the qmail pkgsrc directory."""
+    """Parse the output of ``make show-options`` in the qmail pkgsrc directory.
+
+    Option lines are ``<TAB>name<TAB>description`` (the description may start with a
+    space, or be missing); the enabled lists are word-wrapped, tab-indented lines.
+    """
     supported: list[str] = []
     descriptions: dict[str, str] = {}
     groups: dict[str, tuple[str, ...]] = {}
@@ -380,18 +401,19 @@ def from_show_options(text: str, source: str) -> Catalog:
             if block in ("default", "current"):
                 lists[block].extend(line.split())
                 continue
-            name, _, desc = line.strip().partition("\t")
-            supported.append(name.strip())
-            descriptions[name.strip()] = desc.strip()
+            name, _, desc = line[1:].partition("\t")
+            name = name.strip()
+            if not name or " " in name:
+                continue
+            supported.append(name)
+            descriptions[name] = desc.strip()
             if isinstance(block, tuple):
-                groups[block[1]] = groups.get(block[1], ()) + (name.strip(),)
+                groups[block[1]] = groups.get(block[1], ()) + (name,)
             continue
-        header = _GROUP_HEADER.match(line)
         if line == "Any of the following general options may be selected:":
             block = "general"
-        elif header:
-            # Only "At most one" is a pick-one constraint the wizard models.
-            block = ("group", header.group(2)) if header.group(1) == "At most one" else "general"
+        elif _group_header(line):
+            block = _group_header(line)
         elif line == "These options are enabled by default:":
             block, lists["default"] = "default", []
         elif line == "These options are currently enabled:":

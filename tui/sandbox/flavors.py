@@ -23,8 +23,9 @@ UNVERIFIED = {
         "pkg_delete: Package `{pkg}' is still required by other packages:",
         "\t{others}",
     ),
-    # facts §1 (2004 wording kept for the modern build).
-    "unsupported_option": '"{opt}" is not a supported build option.',
+    # mk/defaults/options.description line of tai-system-clock (2019): no stored
+    # revision has it; the text is a guess, the single tab follows the file's alignment.
+    "tai_system_clock_description": "Assume the system clock runs on TAI, not UTC.",
     # facts §7.5: pkgin 0.x wording is assumed for the flavors' pkgin.
     "pkgin_version": {"2017Q1": "0.9.4nb4", "2020Q2": "20.5.1"},
     # facts §2: the qmail-run package versions of each branch.
@@ -139,15 +140,6 @@ class OptionSet:
     optional_groups: dict = field(default_factory=dict)
     #: option -> option it turns on (e.g. tls -> sasl).
     implies: dict = field(default_factory=dict)
-    #: legacy names still accepted with a WARN (facts §1b); name -> reason key.
-    legacy: dict = field(default_factory=dict)
-
-    def all_names(self) -> tuple[str, ...]:
-        names = list(self.supported)
-        for members in self.optional_groups.values():
-            names.extend(members)
-        names.extend(self.legacy)
-        return tuple(sorted(set(names)))
 
 
 @dataclass(frozen=True)
@@ -218,21 +210,9 @@ _QMAIL_2020 = OptionSet(
                "qmail-customerror", "qmail-srs")
     + (("djbware-errno-hack",) if UNVERIFIED["errno_hack_2020"] else ()),
     suggested=("eai", "qmail-customerror", "qmail-srs", "syncdir", "tls"),
-    legacy={
-        # facts §1b: accepted with a warning after the 2017-08 cleanup.
-        "qmail-netqmail": "enabled", "qmail-bigdns": "enabled",
-        "qmail-maildiruniq": "enabled", "qmail-outgoingip": "enabled",
-        "qmail-rcptcheck": "enabled", "qmail-remote": "enabled",
-        "qmail-badrcptto": "program", "qmail-qregex": "program",
-        "qmail-realrcptto": "program", "qmail-viruscan": "program",
-    },
 )
-
-#: Verbatim deprecation warnings (facts §1b).
-LEGACY_WARNINGS = {
-    "enabled": 'WARN: Please unset "{opt}" option (it\'s now always enabled).',
-    "program": 'WARN: Please unset "{opt}" option (it\'s now always included, as a program).',
-}
+# options.mk 1.69 (2020-05-23) no longer maps the pre-2017-08 names (the compatibility
+# of 1.44/1.45 ended after 2017Q3): they are unsupported options like any other.
 
 _RUN_2017Q1 = OptionSet(supported=("qmail-run-ofmipd", "sasl", "tls"), suggested=())
 _RUN_2020 = OptionSet(supported=(), suggested=())

@@ -9,22 +9,22 @@ bsd.options.mk semantics (generic to specific: suggested options, then the
 supported words of PKG_DEFAULT_OPTIONS, then the package variable):
 
 - ``name`` enables, ``-name`` disables; later words win.
-- Unsupported words of PKG_DEFAULT_OPTIONS are silently skipped; unsupported
-  words of ``PKG_OPTIONS.<pkg>`` (with or without ``-``) fail the build.
+- Unsupported words of PKG_DEFAULT_OPTIONS are silently skipped; an unsupported
+  ``name`` in ``PKG_OPTIONS.<pkg>`` fails the build (one PKG_FAIL_REASON listing them
+  all), an unsupported ``-name`` only warns (bsd.options.mk rev 1.72).
 - Members of an optional group (``rcpt``) go on a stack per group: ``-name``
   takes a member off, ``name`` pushes it; only the last member left on the stack
   is enabled, so the most specific setting wins and never is there more than one.
 - The result is sorted and de-duplicated (``PKG_OPTIONS:O:u``).
 
 Package-specific effects applied after bsd.options.mk (the qmail options.mk):
-implied options (2017Q1 ``tls`` turns ``sasl`` on) and the 2017-08 legacy names
-(a ``WARN:`` line each, then dropped).
+implied options (2017Q1 ``tls`` turns ``sasl`` on).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .flavors import LEGACY_WARNINGS, UNVERIFIED, OptionSet
+from .flavors import OptionSet
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ class Resolution:
     enabled: tuple[str, ...]
     #: PKG_FAIL_REASON lines (without "ERROR: "); the build must stop if any.
     errors: tuple[str, ...] = ()
-    #: PKG_OPTIONS_DEPRECATED_WARNINGS lines ("WARN: ...").
+    #: PKG_OPTIONS_DEPRECATED_WARNINGS lines (unsupported options disabled).
     warnings: tuple[str, ...] = ()
     #: group -> members that were asked for but lost to a more specific member.
     overridden: dict = field(default_factory=dict)
@@ -69,27 +69,38 @@ def _group_of(opts: OptionSet) -> dict[str, str]:
 
 
 def unsupported_errors(words: list[str]) -> list[str]:
-    """PKG_FAIL_REASON lines, one per unsupported option (wording: flavors.UNVERIFIED)."""
-    names = sorted({w.lstrip("-") for w in words})
-    return [UNVERIFIED["unsupported_option"].format(opt=name) for name in names]
+    """The PKG_FAIL_REASON line for unsupported options (``:O:u``, shell-unquoted)."""
+    if not words:
+        return []
+    return ["[bsd.options.mk] The following selected options are not supported: "
+            + " ".join(sorted(set(words))) + "."]
+
+
+def unsupported_warning(name: str) -> str:
+    """The PKG_OPTIONS_DEPRECATED_WARNINGS line for ``-name`` of an unsupported option."""
+    return f"Option {name} is unsupported, so disabling it has no effect."
 
 
 def resolve(opts: OptionSet, default_words: list[str] | None = None,
             package_words: list[str] | None = None) -> Resolution:
     """Enabled options from PKG_DEFAULT_OPTIONS words and PKG_OPTIONS.<pkg> words."""
-    known = set(supported(opts)) | set(opts.legacy)
+    known = set(supported(opts))
     groups = _group_of(opts)
     defaults = [w for w in (default_words or []) if w.lstrip("-") in known]
     enabled: list[str] = []
     stacks: dict[str, list[str]] = {g: [] for g in opts.optional_groups}
     asked: dict[str, list[str]] = {g: [] for g in opts.optional_groups}
     unsupported: list[str] = []
+    disabled: list[str] = []
     words = [(w, False) for w in opts.suggested]
     words += [(w, True) for w in defaults + list(package_words or [])]
     for word, from_user in words:
         name = word[1:] if word.startswith("-") else word
         if name not in known:
-            unsupported.append(word)
+            if word.startswith("-"):
+                disabled.append(unsupported_warning(name))
+            else:
+                unsupported.append(word)
             continue
         if name in groups:
             stack = stacks[groups[name]]
@@ -110,18 +121,12 @@ def resolve(opts: OptionSet, default_words: list[str] | None = None,
         if lost:
             overridden[group] = tuple(lost)
     errors = unsupported_errors(unsupported)
-    return _package_effects(opts, sorted(set(enabled)), errors, overridden)
+    return _package_effects(opts, sorted(set(enabled)), errors, overridden, disabled)
 
 
 def _package_effects(opts: OptionSet, enabled: list[str], errors: list[str],
-                     overridden: dict) -> Resolution:
-    """What the package's options.mk does after bsd.options.mk: legacy, implies."""
-    warnings = []
-    for name in list(enabled):
-        reason = opts.legacy.get(name)
-        if reason:
-            warnings.append(LEGACY_WARNINGS[reason].format(opt=name))
-            enabled.remove(name)
+                     overridden: dict, warnings: list[str]) -> Resolution:
+    """What the package's options.mk does after bsd.options.mk: implied options."""
     for name in list(enabled):
         implied = opts.implies.get(name)
         if implied and implied not in enabled:
@@ -133,6 +138,23 @@ def _package_effects(opts: OptionSet, enabled: list[str], errors: list[str],
 def defaults(opts: OptionSet) -> tuple[str, ...]:
     """What a binary package from the repository was built with (no mk.conf)."""
     return resolve(opts).enabled
+
+
+def option_line(name: str, description_file: str) -> str:
+    """One show-options line: ``echo "<TAB>"name"<TAB>"`sed -n "s/^name<TAB>//p" FILE```.
+
+    The command substitution is unquoted, so the shell splits it into words: the
+    description's words come out joined by single spaces, and when the text left
+    after ``name<TAB>`` starts with more white space (the file aligns descriptions
+    with extra tabs) the description becomes a separate argument, i.e. one space
+    follows the second tab.  No matching line leaves ``<TAB>name<TAB>``.
+    """
+    prefix = f"{name}\t"
+    found = "\n".join(line[len(prefix):] for line in description_file.splitlines()
+                      if line.startswith(prefix))
+    words = found.split()
+    gap = " " if words and found[:1].isspace() else ""
+    return f"\t{name}\t{gap}{' '.join(words)}"
 
 
 def wrap_words(words, width: int = 40) -> list[str]:

@@ -304,32 +304,43 @@ MK_FILES = {
 }
 
 
-def _descriptions() -> str:
-    return "".join(f"{name}\t{text}\n" for name, text in sorted(DESCRIPTIONS.items()))
+def _descriptions(flavor: Flavor) -> str:
+    """mk/defaults/options.description: the lines of the flavor's qmail options."""
+    names = set()
+    for base in ("qmail", "qmail-run"):
+        opts = option_set(flavor, base)
+        if opts:
+            names.update(opt.supported(opts))
+    return "".join(f"{name}\t{OPTION_DESCRIPTIONS[name]}\n"
+                   for name in sorted(names) if name in OPTION_DESCRIPTIONS)
 
 
-#: mk/defaults/options.description lines for the options of both eras.
-DESCRIPTIONS = {
-    "djbware-errno-hack": "Fix compilation with errno.h instead of extern int errno.",
-    "eai": "Enable support for Email Address Internationalization (EAI).",
-    "inet6": "Enable support for IPv6.",
-    "pam": "Enable PAM support.",
-    "sasl": "Enable SASL support.",
-    "syncdir": "Make link/rename/unlink/open synchronous.",
-    "tai-system-clock": "Assume the system clock is TAI, not UTC.",
-    "tls": "Enable TLS support.",
-    "qmail-badrcptto": "Reject invalid recipients listed in a control file.",
-    "qmail-bigdns": "Allow big DNS replies to MX queries.",
-    "qmail-customerror": "Allow queue filters to return custom error text.",
-    "qmail-maildiruniq": "Make maildir file names unique even with fast PID reuse.",
-    "qmail-netqmail": "Use netqmail, a patch collection prepared by respected list members.",
-    "qmail-outgoingip": "Set the source IP address for outgoing SMTP connections.",
-    "qmail-qregex": "Reject SMTP senders and recipients by customizable patterns.",
-    "qmail-rcptcheck": "Reject invalid recipients by running an external program.",
-    "qmail-realrcptto": "Reject mail for nonexistent local recipients during SMTP.",
-    "qmail-srs": "Enable SRS (Sender Rewriting Scheme) support.",
-    "qmail-viruscan": "Reject some MIME attachment types at SMTP time.",
-    "qmail-run-ofmipd": "Install an rc.d script for ofmipd (mail submission).",
+#: mk/defaults/options.description: what follows ``name<TAB>`` on each line, extra
+#: alignment tabs included (they decide show-options' spacing).  From the revision at
+#: commit 007ece1b (2017, before qmail-remote; it has every 2017Q1 qmail option), plus
+#: qmail-customerror as the pkgsrc README page shows it (alignment: names of 16 and
+#: more characters get one tab in that file).
+OPTION_DESCRIPTIONS = {
+    "djbware-errno-hack": "Patch to #include <errno.h> for correctness.",
+    "eai": "\t\tEnable EAI (Email Address Internationalization) support.",
+    "inet6": "\t\tEnable support for IPv6.",
+    "pam": "\t\tEnable PAM support.",
+    "sasl": "\t\tEnable SASL support.",
+    "syncdir": "\t\tForce synchronous link() and related syscalls.",
+    "tai-system-clock": UNVERIFIED["tai_system_clock_description"],
+    "tls": "\t\tEnable TLS support.",
+    "qmail-badrcptto": "\tPatch to SMTP-reject particular envelope recipients.",
+    "qmail-bigdns": "\tPatch to handle oversized responses to MX queries.",
+    "qmail-customerror": "Patch to return custom messages from queue filters.",
+    "qmail-maildiruniq": "Patch to avoid name collisions when PIDs recycle fast.",
+    "qmail-netqmail": "\tPatch collection prepared by respected list members.",
+    "qmail-outgoingip": "Patch to force a particular source IP address.",
+    "qmail-qregex": "\tPatch to SMTP-reject customizable patterns.",
+    "qmail-rcptcheck": "\tPatch to SMTP-reject via a script or program.",
+    "qmail-realrcptto": "Patch to SMTP-reject nonexistent recipients.",
+    "qmail-run-ofmipd": "Enable dependency on mess822 for ofmipd service.",
+    "qmail-srs": "\tPatch to implement Sender Rewriting Scheme with libsrs2.",
+    "qmail-viruscan": "\tPatch to SMTP-reject certain types of MIME attachments.",
 }
 
 
@@ -344,7 +355,7 @@ def install_tree(paths, flavor: Flavor) -> None:
 
     for rel, text in MK_FILES.items():
         write(f"mk/{rel}", text)
-    write("mk/defaults/options.description", _descriptions())
+    write("mk/defaults/options.description", _descriptions(flavor))
     (root / "distfiles").mkdir(parents=True, exist_ok=True)
     (root / "packages" / "All").mkdir(parents=True, exist_ok=True)
     for pkg in flavor.packages:

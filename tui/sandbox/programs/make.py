@@ -126,17 +126,20 @@ class Package:
 # --- show targets ----------------------------------------------------------------
 
 def show_options(p: Package) -> None:
+    """bsd.options.mk's show-options target (rev 1.72; see docs/fidelity/show-options.md)."""
     if not p.opts:
         say("This package does not use the options framework.")
         return
-    descriptions = pkgsrc.DESCRIPTIONS
+    described = Path(p.dir, "../../mk/defaults/options.description")
+    text = described.read_text() if described.is_file() else ""
     say("Any of the following general options may be selected:")
     for name in opt.general(p.opts):
-        say(f"\t{name}\t {descriptions.get(name, '')}")
+        say(opt.option_line(name, text))
     for group, members in p.opts.optional_groups.items():
-        say(f'At most one of the following "{group}" options may be selected:')
+        # echo "At most one of the following "${_grp_:Q}" options may be selected:"
+        say(f"At most one of the following {group} options may be selected:")
         for name in sorted(members):
-            say(f"\t{name}\t {descriptions.get(name, '')}")
+            say(opt.option_line(name, text))
     say()
     say("These options are enabled by default:")
     for line in opt.wrap_words(sorted(p.opts.suggested)):
