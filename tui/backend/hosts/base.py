@@ -100,7 +100,9 @@ class Host:
 
     def run(self, argv: Sequence[str], env: Mapping[str, str] | None = None,
             timeout: float = DEFAULT_TIMEOUT, input: str | None = None,
-            cwd: str | None = None) -> Result:
+            cwd: str | None = None, errors: str = "replace") -> Result:
+        """``errors``: how output that is not UTF-8 is decoded ("surrogateescape"
+        keeps its bytes, for text that is written back)."""
         raise NotImplementedError
 
     def spawn(self, argv: Sequence[str], env: Mapping[str, str] | None = None,

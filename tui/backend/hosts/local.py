@@ -32,12 +32,13 @@ class LocalHost(Host):
         merged.update(env)
         return merged
 
-    def run(self, argv, env=None, timeout=DEFAULT_TIMEOUT, input=None, cwd=None) -> Result:
+    def run(self, argv, env=None, timeout=DEFAULT_TIMEOUT, input=None, cwd=None,
+            errors="replace") -> Result:
         command = self._command(argv)
         try:
             done = subprocess.run(
                 command, env=self._env(env), input=input, capture_output=True,
-                text=True, errors="replace", timeout=timeout, cwd=cwd,
+                text=True, errors=errors, timeout=timeout, cwd=cwd,
                 stdin=None if input is not None else subprocess.DEVNULL,
                 start_new_session=True,  # daemons it starts must not get our terminal's SIGHUP
             )

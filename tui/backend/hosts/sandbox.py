@@ -42,11 +42,12 @@ class SandboxHost(Host):
         except container.SandboxError as exc:
             raise HostError(str(exc)) from None
 
-    def run(self, argv, env=None, timeout=DEFAULT_TIMEOUT, input=None, cwd=None) -> Result:
+    def run(self, argv, env=None, timeout=DEFAULT_TIMEOUT, input=None, cwd=None,
+            errors="replace") -> Result:
         command = self._enter(argv, env, cwd)
         try:
             done = subprocess.run(
-                command, input=input, capture_output=True, text=True, errors="replace",
+                command, input=input, capture_output=True, text=True, errors=errors,
                 timeout=timeout, stdin=None if input is not None else subprocess.DEVNULL,
                 start_new_session=True,  # daemons it starts must not get our terminal's SIGHUP
             )
