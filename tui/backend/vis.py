@@ -3,11 +3,11 @@
 Text from a host (the mail log, a ``.qmail``, a command's output) is data.  Before it
 reaches a terminal, every C0 control character (ESC included) but tab, DEL, every C1
 control character (U+0080..U+009F), and every byte that was not UTF-8 (kept as a
-surrogate escape, see Host.read_text) is shown as vis(3)'s default octal escape,
-``\\ooo`` of its byte (ESC is ``\\033``; a C1 character, two bytes in UTF-8, is
-``\\302\\233``).  Backslashes are left alone (vis's VIS_NOSLASH), so diffs of files
-with line continuations read as they are.  Newlines stay when ``keep_newlines`` (text
-shown as lines), else they too are escaped.
+surrogate escape, see Host.read_text) is shown as the octal escape of ``vis -o``
+(VIS_OCTAL): ``\\ooo`` per byte, so ESC is ``\\033`` and a C1 character, two bytes in
+UTF-8, is ``\\302\\233``.  Unlike vis, backslashes are not doubled (the output is for
+reading, not for unvis): diffs of files with line continuations read as they are.
+Newlines stay when ``keep_newlines`` (text shown as lines), else they too are escaped.
 """
 from __future__ import annotations
 
