@@ -223,3 +223,13 @@ def test_stale_sweep_removes_only_dead_writers_regular_files(root, tmp_path):
     assert live.exists() and other.exists()
     assert link.is_symlink() and victim.read_text() == "keep\n"
     assert linked.exists() and (etc / "master.passwd").exists()
+
+
+def test_errors_on_the_way_are_host_errors_naming_the_path(root, tmp_path):
+    (root / "etc" / "plain").write_text("x\n")
+    with pytest.raises(HostError, match=r"cannot read /etc/plain/x: /etc/plain is a regular"):
+        read_file(str(root), "/etc/plain/x")
+    with pytest.raises(HostError, match=r"cannot write /x: .*No such file"):
+        write_file(str(tmp_path / "gone"), "/x", b"", mode=0o644, uid=0, gid=0)
+    with pytest.raises(HostError, match="host paths are absolute"):
+        read_file(str(root), "etc/plain")

@@ -121,7 +121,7 @@ class OptionsScreen(Screen):
             self.session.profile.build.options = toggle(
                 self.session.catalog, self.words, message.row)
         except Refused as exc:
-            self.notify(str(exc), severity="warning")
+            self.notify(str(exc), severity="warning", markup=False)
             return
         self.refresh_view()
 
@@ -152,7 +152,8 @@ class OptionsScreen(Screen):
     def action_next(self) -> None:
         problems = self.session.catalog.check(self.words)
         if problems:
-            self.notify(f"Fix the build options first: {problems[0]}", severity="error")
+            self.notify(f"Fix the build options first: {problems[0]}", severity="error",
+                        markup=False)
             return
         self.post_message(Advance("options"))
 

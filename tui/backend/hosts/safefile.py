@@ -75,11 +75,17 @@ class _Walk:
         if not path.startswith("/"):
             raise HostError(f"host paths are absolute: {path!r}")
         self.path, self.verb = path, verb
-        self.root = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         self.stack: list[int] = []   # descriptors below the root
         self.shown: list[str] = []   # the host's names of those directories
         try:
+            self.root = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        except OSError as exc:
+            raise HostError(f"cannot {verb} {path}: {root}: {exc.strerror}") from None
+        try:
             self.name = self._walk([p for p in path.split("/") if p], follow_last)
+        except OSError as exc:
+            self.close()
+            raise HostError(f"cannot {verb} {path}: {exc.strerror}") from None
         except BaseException:
             self.close()
             raise
