@@ -72,6 +72,7 @@ class WizardApp(App):
             with open(self.save_path, "w") as fh:
                 fh.write(dump(self.session.profile))
         except OSError as exc:
-            self.notify(f"Cannot save {self.save_path}: {exc.strerror}", severity="error")
+            self.notify(f"Cannot save {self.save_path}: {exc.strerror}", severity="error",
+                        markup=False)
             return
-        self.notify(f"Profile saved to {self.save_path}")
+        self.notify(f"Profile saved to {self.save_path}", markup=False)

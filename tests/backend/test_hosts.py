@@ -10,6 +10,10 @@ import pytest
 from tui.backend.hosts import HostError, LocalHost, SandboxHost
 
 
+#: a command run as the sandbox's ordinary user admin (uid 1000, gid 100)
+AS_ADMIN = ["setpriv", "--reuid", "1000", "--regid", "100", "--clear-groups", "sh", "-c"]
+
+
 @pytest.fixture
 def host(make_sandbox):
     return SandboxHost(make_sandbox().paths.base)
@@ -43,13 +47,13 @@ def test_write_is_atomic_with_mode_and_owner(host):
 
 
 def test_write_removes_the_temp_copy_a_killed_writer_left(host):
-    """A writer killed between its temp file and the rename leaves .NAME.qw-tmp-PID;
+    """A writer killed between its temp file and the rename leaves .NAME.qw-tmp-PID-RANDOM;
     the next write of NAME removes it once that pid is gone, not while it runs."""
     gone = subprocess.Popen(["true"])
     gone.wait()
-    dead = host.resolve(f"/etc/.rc.conf.qw-tmp-{gone.pid}")
-    live = host.resolve(f"/etc/.rc.conf.qw-tmp-{os.getppid()}")
-    other = host.resolve(f"/etc/.myname.qw-tmp-{gone.pid}")
+    dead = host.resolve(f"/etc/.rc.conf.qw-tmp-{gone.pid}-0123456789abcdef")
+    live = host.resolve(f"/etc/.rc.conf.qw-tmp-{os.getppid()}-0123456789abcdef")
+    other = host.resolve(f"/etc/.myname.qw-tmp-{gone.pid}-0123456789abcdef")
     for path in (dead, live, other):
         path.write_text("half written\n")
     host.write("/etc/rc.conf", host.read_text("/etc/rc.conf"))
@@ -71,6 +75,36 @@ def test_paths_resolve_symlinks_inside_the_root(host):
     host.run(["ln", "-s", "/../../../../etc", "/var/escape"])
     assert host.resolve("/var/escape/passwd") == host.paths.root / "etc" / "passwd"
     assert "admin:" in host.read_text("/var/escape/passwd")
+
+
+def test_a_symlink_planted_inside_never_leads_a_write_outside(host, tmp_path):
+    """A user's symlink (to the machine's /etc, or to the sandbox's own rc.conf) is
+    refused, named with its target; nothing outside the sandbox root changes."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "victim").write_text("keep\n")
+    rc_conf = host.read("/etc/rc.conf")
+    host.run(AS_ADMIN + [f"ln -s {outside} /home/admin/out"])
+    host.run(AS_ADMIN + ["ln -s /etc/rc.conf /home/admin/.qmail-abuse"])
+    with pytest.raises(HostError, match=f"/home/admin/out is a symbolic link to {outside} "
+                                        "that someone else controls: not followed"):
+        host.write("/home/admin/out/victim", "owned\n")
+    with pytest.raises(HostError, match=r"/home/admin/.qmail-abuse is a symbolic link to "
+                                        r"/etc/rc.conf: not written"):
+        host.write("/home/admin/.qmail-abuse", "&root\n")
+    assert (outside / "victim").read_text() == "keep\n"
+    assert sorted(p.name for p in outside.iterdir()) == ["victim"]
+    assert host.read("/etc/rc.conf") == rc_conf
+
+
+def test_read_user_file_refuses_what_is_not_the_users_plain_file(host):
+    host.run(AS_ADMIN + ["printf './Maildir/\\n' > /home/admin/.qmail"])
+    assert host.read_user_file("/home/admin/.qmail", owner="admin") == b"./Maildir/\n"
+    with pytest.raises(HostError, match="belongs to uid 1000, not 0: not read"):
+        host.read_user_file("/home/admin/.qmail", owner="root")
+    host.run(AS_ADMIN + ["ln -s /etc/master.passwd /home/admin/.qmail-x"])
+    with pytest.raises(HostError, match="symbolic link to /etc/master.passwd: not followed"):
+        host.read_user_file("/home/admin/.qmail-x", owner="admin")
 
 
 def test_processes_are_the_sandboxs_own(host):

@@ -23,6 +23,7 @@ from .lock import Lock, LockHeld
 from .probe import Prober
 from .runlog import RunLog, log_path
 from .steps import NEW_FILE_OWNER, STEP_IDS, Plan, RunCommand, Step, WriteFile, host_change
+from .vis import vis
 
 __all__ = ["ActionStarted", "ApplyError", "ApplyResult", "Failed", "Failure", "Finished",
            "LockHeld", "OutputLine", "Prompt", "StepFinished", "StepStarted", "apply",
@@ -415,7 +416,7 @@ def stderr_reporter(stream: TextIO = sys.stderr) -> Callable[[object], None]:
     where = {"head": "", "command": ""}
 
     def show(text: str) -> None:
-        print(text, file=stream, flush=True)
+        print(vis(text), file=stream, flush=True)   # command output is host text
 
     def report(event) -> None:
         if isinstance(event, StepStarted):

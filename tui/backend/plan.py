@@ -568,7 +568,7 @@ def _rcconf(step: Step, profile: Profile, state: HostState) -> None:
 
 
 def _digest(text: str | None) -> str:
-    return hashlib.sha256((text or "").encode()).hexdigest()[:16]
+    return hashlib.sha256((text or "").encode("utf-8", "surrogateescape")).hexdigest()[:16]
 
 
 def service_inputs(state: HostState) -> dict[str, dict[str, str]]:

@@ -312,7 +312,9 @@ def probe(host: Host, previous: HostState | None = None) -> HostState:
         args = ["again", mk_conf if keep_options else "-",
                 "".join(f"\n{path}" for path in previous.binary_options) + "\n",
                 previous.pkgdb if 0 < len(previous.pkgdb) < 65536 else "-"]
-    result = host.run(["/bin/sh", "-c", script(nonce), "probe"] + args, timeout=120)
+    # surrogateescape: bytes of the files read that are not UTF-8 survive an edit
+    result = host.run(["/bin/sh", "-c", script(nonce), "probe"] + args, timeout=120,
+                      errors="surrogateescape")
     return parse(result.stdout, nonce, previous)
 
 

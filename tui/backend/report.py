@@ -1,9 +1,11 @@
-"""A plan for humans (text) and for machines (JSON)."""
+"""A plan for humans (text, control characters made visible) and for machines (JSON,
+which escapes them)."""
 from __future__ import annotations
 
 import json
 
 from .steps import Drift, Plan, RunCommand, WriteFile, host_change
+from .vis import vis
 
 RESOLUTIONS = {"keep": "kept: the profile's version is not written",
                "overwrite": "overwritten by the profile's version (backed up first)",
@@ -70,4 +72,4 @@ def plan_text(plan: Plan, method: str, header: str) -> str:
                      + (f"; risks: {', '.join(risks)}." if risks else "."))
     else:
         lines.append("Nothing to do: the host matches the profile.")
-    return "\n".join(lines) + "\n"
+    return vis("\n".join(lines), keep_newlines=True) + "\n"   # diffs hold host text

@@ -18,7 +18,7 @@ WRITTEN = f"{STATE_DIR}/written.json"
 
 
 def sha256(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def parse(text: str | None) -> dict[str, dict]:

@@ -13,6 +13,7 @@ from pathlib import Path
 from ..backend import catalog as catalog_mod
 from ..backend.hosts import Host, HostError
 from ..backend.profile import ProfileError, read, validate
+from ..backend.vis import vis
 from ..backend.yamlsrc import SourceError
 
 # The rest of the backend (apply, probe, plan and with them pexpect and psutil) is
@@ -20,7 +21,7 @@ from ..backend.yamlsrc import SourceError
 
 
 def _fail(message: str) -> int:
-    print(f"qmail-wizard: {message}", file=sys.stderr)
+    print(vis(f"qmail-wizard: {message}", keep_newlines=True), file=sys.stderr)
     return 1
 
 
@@ -165,9 +166,9 @@ def cmd_apply(host: Host, path: str, yes: bool, resume: bool,
     except (apply_mod.LockHeld, apply_mod.ApplyError, PlanError, HostError) as exc:
         return _fail(str(exc))
     for note in result.notes:
-        print(f"note: {note}", file=sys.stderr)
+        print(vis(f"note: {note}"), file=sys.stderr)
     if result.checks:
-        sys.stdout.write(render_text(result.checks))
+        sys.stdout.write(vis(render_text(result.checks), keep_newlines=True))
     if not result.ok:
         return _fail(result.failure.render(path))
     for drifted in sorted(overwrite):
@@ -192,5 +193,5 @@ def cmd_undo(host: Host, run_id: str | None, yes: bool) -> int:
     except (apply_mod.ApplyError, HostError) as exc:
         return _fail(str(exc))
     for path in restored:
-        print(f"restored {path}")
+        print(vis(f"restored {path}"))
     return 0

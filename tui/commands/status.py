@@ -8,6 +8,7 @@ import time
 
 from ..backend.hosts import Host, HostError
 from ..backend.status import StatusReader, render_text
+from ..backend.vis import vis
 
 RC_CHECK_EVERY = 5.0     # seconds between rc.d checks while watching
 CLEAR = "\033[H\033[2J"
@@ -33,7 +34,7 @@ def cmd_status(host: Host, fmt: str, watch: float | None, target: str) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except HostError as exc:
-        print(f"qmail-wizard: status: {exc}", file=sys.stderr)
+        print(vis(f"qmail-wizard: status: {exc}"), file=sys.stderr)
         return 1
 
 
@@ -42,7 +43,7 @@ def _show(status, fmt: str, target: str, watch: float | None) -> None:
         # watching: one object per line
         print(json.dumps(status.to_json(), indent=None if watch else 2), flush=True)
         return
-    text = render_text(status)
+    text = vis(render_text(status), keep_newlines=True)   # the mail log is anyone's text
     if watch is not None:
         when = time.strftime("%H:%M:%S", time.localtime(status.taken_at))
         text = (f"qmail status of {target} at {when} (every {watch:g} s; Ctrl+C stops)\n\n"

@@ -6,16 +6,17 @@ import sys
 
 from ..backend.hosts import Host, HostError
 from ..backend.verify import render_text, to_json, verify
+from ..backend.vis import vis
 
 
 def cmd_verify(host: Host, fmt: str) -> int:
     try:
         checks = verify(host)
     except HostError as exc:
-        print(f"qmail-wizard: verify could not read the host: {exc}", file=sys.stderr)
+        print(vis(f"qmail-wizard: verify could not read the host: {exc}"), file=sys.stderr)
         return 1
     if fmt == "json":
         sys.stdout.write(json.dumps(to_json(checks), indent=2) + "\n")
     else:
-        sys.stdout.write(render_text(checks))
+        sys.stdout.write(vis(render_text(checks), keep_newlines=True))
     return 0 if all(check.ok for check in checks) else 1

@@ -139,7 +139,7 @@ class AccountsScreen(Screen):
             self.query_one(f"#name-{key}", Input).focus()
             problem = problems[key]
             self.notify(f"{ACCOUNT_VARS[key]}: {problem.message} (allowed: {problem.allowed})",
-                        severity="error")
+                        severity="error", markup=False)
             return
         self.post_message(Advance("accounts"))
 

@@ -24,6 +24,7 @@ from ..backend.plan import PlanError
 from ..backend.session import Session
 from ..backend.steps import STEP_IDS
 from ..backend.verify import verify
+from ..backend.vis import vis
 from ..messages import Advance
 from ..widgets.step_list import StepList
 from ..widgets.footer import KeyFooter
@@ -90,8 +91,8 @@ class ApplyScreen(Screen):
                 yield Log(id="output", max_lines=500)
             yield ProgressBar(total=len(STEP_IDS), show_eta=False, id="progress")
             with VerticalScroll(id="outcome"):
-                yield Static("Starting...", id="status")
-                yield Static("", id="failure")
+                yield Static("Starting...", id="status", markup=False)
+                yield Static("", id="failure", markup=False)
         yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -136,7 +137,7 @@ class ApplyScreen(Screen):
         self.query_one("#elapsed", Static).update(elapsed_text(self.app.clock() - self.started))
 
     def set_status(self, text: str) -> None:
-        self.query_one("#status", Static).update(text)
+        self.query_one("#status", Static).update(vis(text, keep_newlines=True))
 
     # -- progress events ------------------------------------------------------------
     def on_progressed(self, message: Progressed) -> None:
@@ -146,11 +147,12 @@ class ApplyScreen(Screen):
             if self.phase == "running":
                 self.set_status(f"Step {event.index}/{event.total}: {event.title}")
         elif isinstance(event, ActionStarted):
-            log.write_line(f"$ {event.text}")
+            log.write_line(vis(f"$ {event.text}"))
         elif isinstance(event, OutputLine):
-            log.write_line(event.text.rstrip())
+            log.write_line(vis(event.text.rstrip()))
         elif isinstance(event, Prompt):
-            log.write_line(f"{event.prompt.strip()} {event.answer}  (answered by qmail-wizard)")
+            log.write_line(vis(f"{event.prompt.strip()} {event.answer}  "
+                               "(answered by qmail-wizard)"))
         elif isinstance(event, StepFinished):
             steps.set_state(event.step_id, "changed" if event.changed else "unchanged")
             self.finished_steps += 1
@@ -166,7 +168,7 @@ class ApplyScreen(Screen):
         result = message.result
         log = self.query_one(Log)
         for note in result.notes:
-            log.write_line(f"note: {note}")
+            log.write_line(vis(f"note: {note}"))
         if result.ok:
             self.phase = "done"
             changed = ", ".join(result.changed) or "nothing"
@@ -182,7 +184,8 @@ class ApplyScreen(Screen):
                     f"Failed in step '{failure.step}'. r: retry (resume) · a / Esc: "
                     "back to the plan")
             self.set_status(f"{head}\nLog: {failure.log}")
-            self.query_one("#failure", Static).update(failure.render(profile))
+            self.query_one("#failure", Static).update(vis(failure.render(profile),
+                                                          keep_newlines=True))
             self.query_one("#outcome").focus()
         self.query_one("#status").set_class(self.phase == "failed", "error")
         self.refresh_bindings()

@@ -26,6 +26,7 @@ from ..backend.services import act, flush
 from ..backend.session import Session
 from ..backend.status import Status, StatusReader
 from ..backend.verify import send_test_message
+from ..backend.vis import vis
 from ..widgets.footer import KeyFooter
 from ..widgets.log_pane import LogPane
 from ..widgets.service_table import WIDE, ServiceTable, fingerprint, uptime_text
@@ -121,11 +122,12 @@ class DashboardScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="body"):
-            yield Static("Reading the services...", classes="screen-title", id="health")
+            yield Static("Reading the services...", classes="screen-title", id="health",
+                         markup=False)
             yield ServiceTable(id="services")
-            yield Static("", id="queue")
+            yield Static("", id="queue", markup=False)
             yield LogPane(id="log")
-            yield Static(self.HINT, id="result", classes="hint")
+            yield Static(self.HINT, id="result", classes="hint", markup=False)
         yield KeyFooter(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
@@ -172,7 +174,7 @@ class DashboardScreen(Screen):
         widget = self.query_one(selector, Static)
         if self.texts.get(selector) != text:
             self.texts[selector] = text
-            widget.update(text)
+            widget.update(vis(text, keep_newlines=True))
         widget.set_class(not ok, "error")
 
     def on_status_failed(self, message: StatusFailed) -> None:
@@ -195,7 +197,7 @@ class DashboardScreen(Screen):
 
     def set_result(self, text: str, ok: bool) -> None:
         result = self.query_one("#result", Static)
-        result.update(text)
+        result.update(vis(text, keep_newlines=True))
         result.set_class(not ok, "error")
 
     def action_act(self, action: str) -> None:

@@ -20,6 +20,7 @@ from ..backend.probe import probe
 from ..backend.runlog import log_path
 from ..backend.session import Session
 from ..backend.verify import Check, verify
+from ..backend.vis import vis
 from ..widgets.footer import KeyFooter
 from ..widgets.spinner import Spinner
 
@@ -41,11 +42,11 @@ def check_row(check: Check) -> Static:
     """✓ title, or ✗ title: detail with the fix under it; styled by its -ok/-failed class
     (``qmail-wizard verify`` prints the details of the passed checks too)."""
     if check.ok:
-        return Static(f"✓ {check.title}", markup=False, classes="check -ok")
+        return Static(vis(f"✓ {check.title}"), markup=False, classes="check -ok")
     text = f"✗ {check.title}" + (f": {check.detail}" if check.detail else "")
     if check.fix:
         text += f"\n  fix: {check.fix}"
-    return Static(text, markup=False, classes="check -failed")
+    return Static(vis(text, keep_newlines=True), markup=False, classes="check -failed")
 
 
 class DoneScreen(Screen):
@@ -69,7 +70,7 @@ class DoneScreen(Screen):
                 yield Static("Press q to quit, d for the live dashboard.", classes="hint")
                 yield Vertical(id="checks")
                 yield DataTable(id="services", show_cursor=False, zebra_stripes=True)
-                yield Static("", id="log", classes="hint")
+                yield Static("", id="log", classes="hint", markup=False)
         yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -112,7 +113,7 @@ class DoneScreen(Screen):
         self.query_one("#loading", Spinner).spin(False)
         self.query_one("#headline", Static).update("Cannot read the host to check qmail")
         self.query_one("#checks").mount(Static(
-            f"{message.error}\nCheck the connection and run qmail-wizard again.",
+            f"{vis(message.error)}\nCheck the connection and run qmail-wizard again.",
             markup=False, classes="check -failed"))
         self.query_one("#results").display = True
 

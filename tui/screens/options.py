@@ -4,10 +4,12 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Header, OptionList, Static
 
 from ..backend.session import Session
+from ..backend.vis import vis
 from ..messages import Advance
 from ..widgets.field import source_line
 from ..widgets.help import HelpScreen
@@ -77,14 +79,15 @@ class OptionsScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static(f"Build options  [dim]({self.session.catalog.source})[/dim]",
+        yield Static(Content.assemble("Build options  ",
+                                      (f"({vis(self.session.catalog.source)})", "dim")),
                      classes="screen-title")
-        yield Static("", id="words", classes="hint")
+        yield Static("", id="words", classes="hint", markup=False)
         yield Static("", id="source", classes="hint", markup=False)
         with Horizontal(id="panes"):
             yield BuildOptionList(self.session.catalog, self.words, id="options")
             with VerticalScroll(id="side", can_focus=False):
-                yield Static("", id="problems", classes="error")
+                yield Static("", id="problems", classes="error", markup=False)
                 yield Static("", id="note", markup=False)
                 yield Static("", id="about", markup=False)
         yield KeyFooter()
@@ -101,7 +104,7 @@ class OptionsScreen(Screen):
         words = self.words
         self.query_one(BuildOptionList).show(words)
         shown = " ".join(map(str, words)) if words else "(none: the defaults)"
-        self.query_one("#words", Static).update(f"PKG_OPTIONS.qmail: {shown}")
+        self.query_one("#words", Static).update(vis(f"PKG_OPTIONS.qmail: {shown}"))
         problems = self.session.catalog.check(words)
         box = self.query_one("#problems", Static)
         box.update("\n".join(f"• {p}" for p in problems))
@@ -118,7 +121,7 @@ class OptionsScreen(Screen):
             self.session.profile.build.options = toggle(
                 self.session.catalog, self.words, message.row)
         except Refused as exc:
-            self.notify(str(exc), severity="warning")
+            self.notify(str(exc), severity="warning", markup=False)
             return
         self.refresh_view()
 
@@ -149,7 +152,8 @@ class OptionsScreen(Screen):
     def action_next(self) -> None:
         problems = self.session.catalog.check(self.words)
         if problems:
-            self.notify(f"Fix the build options first: {problems[0]}", severity="error")
+            self.notify(f"Fix the build options first: {problems[0]}", severity="error",
+                        markup=False)
             return
         self.post_message(Advance("options"))
 

@@ -24,6 +24,7 @@ from ..backend.plan import PlanError
 from ..backend.profile import ProfileError
 from ..backend.session import Session
 from ..backend.steps import Plan, RunCommand, Step, host_change
+from ..backend.vis import vis
 from ..messages import Advance
 from ..widgets.drift_choice import DriftChoice, versions_diff
 from .confirm import ConfirmScreen
@@ -62,7 +63,8 @@ def diff_content(diff: str) -> Content:
             style = ""
         if number:
             parts.append("\n")
-        parts.append(("    " + line, style) if style else "    " + line)
+        line = "    " + vis(line)
+        parts.append((line, style) if style else line)
     return Content.assemble(*parts)
 
 
@@ -73,13 +75,13 @@ def step_content(step: Step, index: int, total: int) -> Content:
     for risk in step.risks:
         parts += ["\n", (f"  ⚠ {risk}", "$error")]
     for note in step.notes:
-        parts += ["\n", ("  note: ", "bold $accent"), note]
+        parts += ["\n", ("  note: ", "bold $accent"), vis(note, keep_newlines=True)]
     for action in filter(host_change, step.actions):  # not the wizard's own records
         parts.append("\n")
         if isinstance(action, RunCommand):
-            parts += [("  $ ", "$accent"), (action.describe(), "bold")]
+            parts += [("  $ ", "$accent"), (vis(action.describe()), "bold")]
         else:
-            parts.append((f"  {action.describe()} (mode {action.mode:04o}, "
+            parts.append((f"  {vis(action.describe())} (mode {action.mode:04o}, "
                           f"{action.owner_text()})", "bold"))
             parts += ["\n", diff_content(action.diff())]
     return Content.assemble(*parts).rstrip()
@@ -147,7 +149,8 @@ class ReviewScreen(Screen):
         yield Header()
         with Vertical(id="body"):
             yield Static("Review the plan", classes="screen-title")
-            yield Static("Planning: reading the host again...", id="summary", classes="hint")
+            yield Static("Planning: reading the host again...", id="summary", classes="hint",
+                         markup=False)
             yield Spinner(id="loading")
             yield VerticalScroll(id="plan")
             yield Static("", id="next-hint", classes="hint")
@@ -193,7 +196,7 @@ class ReviewScreen(Screen):
         plan = self.plan = message.plan
         self.query_one("#loading", Spinner).spin(False)
         self.query_one("#summary", Static).update(
-            plan_summary(plan, message.method) + drift_text(plan))
+            vis(plan_summary(plan, message.method) + drift_text(plan), keep_newlines=True))
         scroll = self.query_one("#plan", VerticalScroll)
         await scroll.remove_children()
         await scroll.mount_all(self.plan_widgets(plan, message.versions))

@@ -1,16 +1,19 @@
 """Welcome: what this host is and has, read by a probe in a worker thread."""
 from __future__ import annotations
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
 from ..backend.hosts import HostError
 from ..backend.session import HostSummary, Session
+from ..backend.vis import vis
 from ..messages import Advance
 from ..widgets.footer import KeyFooter
 from ..widgets.spinner import Spinner
@@ -87,7 +90,7 @@ class WelcomeScreen(Screen):
         self.query_one("#loading", Spinner).spin(False)
         table = self.query_one("#host", DataTable)
         for label, value in rows(summary):
-            table.add_row(label, value)
+            table.add_row(Text(label), Text(vis(value)))
         table.display = True
         self.query_one("#intro", Static).update(
             "This host has no qmail yet: the wizard will install it from pkgsrc, "
@@ -100,10 +103,10 @@ class WelcomeScreen(Screen):
 
     def on_probe_failed(self, message: ProbeFailed) -> None:
         self.query_one("#loading", Spinner).spin(False)
-        self.query_one("#intro", Static).update(
-            f"[b]Cannot read the host:[/b] {message.error}\n"
+        self.query_one("#intro", Static).update(Content.assemble(
+            ("Cannot read the host:", "bold"), f" {vis(message.error)}\n"
             "Check that you run as root on the NetBSD host (or give --target), then "
-            "restart qmail-wizard.")
+            "restart qmail-wizard."))
 
     def action_next(self) -> None:
         if self.summary is None:

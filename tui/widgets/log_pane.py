@@ -2,6 +2,8 @@
 
 Lines are wrapped to the pane, and the syslog prefix "Nov 28 17:57:09 mail " is shown
 as "17:57:09 " (the date and the host name are the same on every line of a live tail).
+Anyone can write to the mail log: lines are shown as plain text (no markup), their
+control characters as visible escapes (tui.backend.vis).
 """
 from __future__ import annotations
 
@@ -9,6 +11,8 @@ import re
 
 from rich.text import Text
 from textual.widgets import RichLog
+
+from ..backend.vis import vis
 
 SYSLOG_PREFIX = re.compile(r"^\w{3} [ \d]\d (\d\d:\d\d:\d\d) \S+ ")
 
@@ -37,6 +41,6 @@ class LogPane(RichLog):
         new = tail[overlap(self.tail, tail):]
         self.tail = list(tail)
         for line in new:
-            self.shown.append(short(line))
+            self.shown.append(vis(short(line)))
             self.write(Text(self.shown[-1]), expand=True)
         del self.shown[:-500]

@@ -1,12 +1,15 @@
 """The Dashboard's service table: one row per rc.d service, keyed by the service name.
 
 Below ``WIDE`` cells the table drops the user column and abbreviates pids and listen
-addresses, so that it fits an 80-column terminal.
+addresses, so that it fits an 80-column terminal.  Cells are Text (a plain str
+would be read as markup), host text in them with visible control characters.
 """
 from __future__ import annotations
 
 from rich.text import Text
 from textual.widgets import DataTable
+
+from ..backend.vis import vis
 
 #: Terminal width from which every column is shown in full.
 WIDE = 100
@@ -23,6 +26,11 @@ COLUMNS = (
     ("user", "User", None, False),
 )
 NONE = "-"
+
+
+def plain(text: str) -> Text:
+    """Host text as a cell: no markup, control characters visible."""
+    return Text(vis(text))
 
 
 def uptime_text(seconds: float | None) -> str:
@@ -107,17 +115,17 @@ class ServiceTable(DataTable):
                  "stopped": Text("stopped"),
                  "crashed": Text("CRASHED", style=f"bold {theme.error}"),
                  "unsure": Text("unsure", style=f"bold {theme.warning}")}.get(
-                     service.state, Text(service.state))
+                     service.state, plain(service.state))
         cells = {
-            "name": service.name,
-            "boot": "enabled" if service.enabled else "off",
+            "name": plain(service.name),
+            "boot": Text("enabled" if service.enabled else "off"),
             "state": state,
-            "pids": first_and_more(service.pids, wide) or NONE,
+            "pids": plain(first_and_more(service.pids, wide) or NONE),
             "uptime": Text(uptime_text(service.uptime_s), justify="right"),
             "cpu": Text(cpu_text(service), justify="right"),
             "rss": Text(size_text(service.rss_bytes), justify="right"),
-            "listen": first_and_more(service.listen, wide, keep=2) or NONE,
+            "listen": plain(first_and_more(service.listen, wide, keep=2) or NONE),
         }
         if wide:
-            cells["user"] = service.user or NONE
+            cells["user"] = plain(service.user or NONE)
         return cells

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
 DEFAULT_TIMEOUT = 600.0
+#: read_user_file's default size limit
+USER_FILE_LIMIT = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,9 @@ class Host:
 
     def run(self, argv: Sequence[str], env: Mapping[str, str] | None = None,
             timeout: float = DEFAULT_TIMEOUT, input: str | None = None,
-            cwd: str | None = None) -> Result:
+            cwd: str | None = None, errors: str = "replace") -> Result:
+        """``errors``: how output that is not UTF-8 is decoded ("surrogateescape"
+        keeps its bytes, for text that is written back)."""
         raise NotImplementedError
 
     def spawn(self, argv: Sequence[str], env: Mapping[str, str] | None = None,
@@ -110,7 +114,16 @@ class Host:
         raise NotImplementedError
 
     def read_text(self, path: str) -> str:
-        return self.read(path).decode("utf-8", "replace")
+        """The file as text; bytes that are not UTF-8 survive as surrogate escapes, so
+        writing the text back (see as_bytes) keeps them byte for byte."""
+        return self.read(path).decode("utf-8", "surrogateescape")
+
+    def read_user_file(self, path: str, owner: str | None = None,
+                       limit: int = USER_FILE_LIMIT) -> bytes:
+        """A file in a directory someone else may control (a home, ~alias): a regular
+        file with one link, owned by the user ``owner`` when given, of at most
+        ``limit`` bytes; never a symlink, FIFO or device (safefile.Refused says which)."""
+        raise NotImplementedError
 
     def write(self, path: str, data: bytes | str, mode: int = 0o644,
               owner: tuple[str, str] | None = None) -> None:
@@ -155,58 +168,6 @@ class Host:
         raise NotImplementedError
 
 
-def atomic_write(real_path: str, data: bytes, mode: int, uid: int, gid: int) -> None:
-    """Write via a temp file in the same directory: fsync, chmod/chown, rename."""
-    directory = os.path.dirname(real_path) or "."
-    tmp = os.path.join(directory, f".{os.path.basename(real_path)}.qw-tmp-{os.getpid()}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chown(tmp, uid, gid)
-        os.chmod(tmp, mode)
-        os.replace(tmp, real_path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    remove_stale_temps(directory, os.path.basename(real_path))
-    dir_fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-
-
-def remove_stale_temps(directory: str, name: str) -> None:
-    """Remove the temp copies of ``name`` (``.NAME.qw-tmp-PID``) whose writer is gone:
-    a writer killed between creating its temp file and the rename leaves one."""
-    prefix = f".{name}.qw-tmp-"
-    try:
-        entries = [e for e in os.listdir(directory) if e.startswith(prefix)]
-    except OSError:
-        return
-    for entry in entries:
-        pid = entry[len(prefix):]
-        if not pid.isdigit() or int(pid) == os.getpid():
-            continue
-        try:
-            os.kill(int(pid), 0)
-            continue  # its writer still runs
-        except ProcessLookupError:
-            pass
-        except OSError:
-            continue
-        try:
-            os.unlink(os.path.join(directory, entry))
-        except OSError:
-            pass
-
-
 def read_span(real_path: str, path: str, offset: int, limit: int) -> tuple[bytes, int]:
     """read_from() on a machine path (``path`` names it in errors)."""
     try:
@@ -228,7 +189,9 @@ def scan_mtimes(real_path: str, path: str) -> dict[str, float]:
 
 
 def as_bytes(data: bytes | str) -> bytes:
-    return data.encode("utf-8") if isinstance(data, str) else data
+    """Text as the bytes to write: surrogate escapes (from read_text) become the bytes
+    they stand for."""
+    return data.encode("utf-8", "surrogateescape") if isinstance(data, str) else data
 
 
 def owner_ids(passwd: Mapping[int, str], group: Mapping[int, str],

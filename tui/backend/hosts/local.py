@@ -7,9 +7,9 @@ import grp
 import subprocess
 from typing import Mapping, Sequence
 
-from . import procview
-from .base import (DEFAULT_TIMEOUT, FileStat, Host, HostError, Result, as_bytes,
-                   atomic_write, check_argv, read_span, scan_mtimes)
+from . import procview, safefile
+from .base import (DEFAULT_TIMEOUT, USER_FILE_LIMIT, FileStat, Host, HostError, Result,
+                   as_bytes, check_argv, read_span, scan_mtimes)
 
 
 def _name(lookup, ident: int) -> str:
@@ -32,12 +32,13 @@ class LocalHost(Host):
         merged.update(env)
         return merged
 
-    def run(self, argv, env=None, timeout=DEFAULT_TIMEOUT, input=None, cwd=None) -> Result:
+    def run(self, argv, env=None, timeout=DEFAULT_TIMEOUT, input=None, cwd=None,
+            errors="replace") -> Result:
         command = self._command(argv)
         try:
             done = subprocess.run(
                 command, env=self._env(env), input=input, capture_output=True,
-                text=True, errors="replace", timeout=timeout, cwd=cwd,
+                text=True, errors=errors, timeout=timeout, cwd=cwd,
                 stdin=None if input is not None else subprocess.DEVNULL,
                 start_new_session=True,  # daemons it starts must not get our terminal's SIGHUP
             )
@@ -62,24 +63,25 @@ class LocalHost(Host):
         return path
 
     def read(self, path: str) -> bytes:
-        try:
-            with open(self._real(path), "rb") as fh:
-                return fh.read()
-        except OSError as exc:
-            raise HostError(f"cannot read {path}: {exc.strerror}") from None
+        return safefile.read_file("/", self._real(path), follow=True, single_link=False)
+
+    def read_user_file(self, path, owner=None, limit=USER_FILE_LIMIT) -> bytes:
+        uid = None
+        if owner is not None:
+            try:
+                uid = pwd.getpwnam(owner).pw_uid
+            except KeyError:
+                raise HostError(f"cannot read {path}: no such user {owner!r}") from None
+        return safefile.read_file("/", self._real(path), owner=uid, limit=limit)
 
     def write(self, path, data, mode=0o644, owner=None) -> None:
-        real = os.path.realpath(self._real(path))
         uid = gid = 0
         if owner is not None:
             try:
                 uid, gid = pwd.getpwnam(owner[0]).pw_uid, grp.getgrnam(owner[1]).gr_gid
             except KeyError as exc:
                 raise HostError(f"cannot write {path}: no such user or group {exc}") from None
-        try:
-            atomic_write(real, as_bytes(data), mode, uid, gid)
-        except OSError as exc:
-            raise HostError(f"cannot write {path}: {exc.strerror}") from None
+        safefile.write_file("/", self._real(path), as_bytes(data), mode=mode, uid=uid, gid=gid)
 
     def exists(self, path: str) -> bool:
         return os.path.exists(self._real(path))

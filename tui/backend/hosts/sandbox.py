@@ -12,10 +12,10 @@ from pathlib import Path
 
 from ...sandbox import container
 from ...sandbox.layout import SandboxPaths
-from . import procview
-from .base import (DEFAULT_TIMEOUT, FileStat, Host, HostError, Result, as_bytes,
-                   atomic_write, check_argv, owner_ids, parse_group, parse_passwd,
-                   read_span, scan_mtimes)
+from . import procview, safefile
+from .base import (DEFAULT_TIMEOUT, USER_FILE_LIMIT, FileStat, Host, HostError, Result,
+                   as_bytes, check_argv, owner_ids, parse_group, parse_passwd, read_span,
+                   scan_mtimes)
 
 MAX_SYMLINKS = 40
 
@@ -42,11 +42,12 @@ class SandboxHost(Host):
         except container.SandboxError as exc:
             raise HostError(str(exc)) from None
 
-    def run(self, argv, env=None, timeout=DEFAULT_TIMEOUT, input=None, cwd=None) -> Result:
+    def run(self, argv, env=None, timeout=DEFAULT_TIMEOUT, input=None, cwd=None,
+            errors="replace") -> Result:
         command = self._enter(argv, env, cwd)
         try:
             done = subprocess.run(
-                command, input=input, capture_output=True, text=True, errors="replace",
+                command, input=input, capture_output=True, text=True, errors=errors,
                 timeout=timeout, stdin=None if input is not None else subprocess.DEVNULL,
                 start_new_session=True,  # daemons it starts must not get our terminal's SIGHUP
             )
@@ -66,7 +67,8 @@ class SandboxHost(Host):
 
     # -- files -------------------------------------------------------------------
     def resolve(self, path: str, follow_last: bool = True) -> Path:
-        """Machine path of a NetBSD path, following symlinks inside the sandbox root."""
+        """Machine path of a NetBSD path, following symlinks inside the sandbox root
+        (for stat and listing; read and write walk by descriptors instead)."""
         if not path.startswith("/"):
             raise HostError(f"host paths are absolute: {path!r}")
         root = str(self.paths.root)     # os.path, not pathlib: the Dashboard resolves
@@ -99,19 +101,25 @@ class SandboxHost(Host):
                 parse_group(self.read_text("/etc/group")))
 
     def read(self, path: str) -> bytes:
-        try:
-            return self.resolve(path).read_bytes()
-        except OSError as exc:
-            raise HostError(f"cannot read {path}: {exc.strerror}") from None
+        """Walked inside the sandbox root by descriptors (see safefile): a symlink
+        planted inside cannot lead outside, even by a race."""
+        return safefile.read_file(str(self.paths.root), path, follow=True, single_link=False)
+
+    def read_user_file(self, path, owner=None, limit=USER_FILE_LIMIT) -> bytes:
+        uid = None
+        if owner is not None:
+            uids = {name: uid for uid, name in self._ids()[0].items()}
+            if owner not in uids:
+                raise HostError(f"cannot read {path}: no such user {owner!r}")
+            uid = uids[owner]
+        return safefile.read_file(str(self.paths.root), path, owner=uid, limit=limit)
 
     def write(self, path, data, mode=0o644, owner=None) -> None:
+        """Written by safefile.write_file inside the sandbox root: never outside it."""
         passwd, group = self._ids()
         uid, gid = owner_ids(passwd, group, owner)
-        real = self.resolve(path)
-        try:
-            atomic_write(str(real), as_bytes(data), mode, uid, gid)
-        except OSError as exc:
-            raise HostError(f"cannot write {path}: {exc.strerror}") from None
+        safefile.write_file(str(self.paths.root), path, as_bytes(data), mode=mode,
+                            uid=uid, gid=gid)
 
     def exists(self, path: str) -> bool:
         return self.resolve(path).exists()
