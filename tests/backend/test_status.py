@@ -9,11 +9,12 @@ from __future__ import annotations
 import statistics
 import time
 
+import psutil
 import pytest
 
 from tests.e2e.cli import installed_sandbox
 from tests.polling import wait_for
-from tui.backend import services
+from tui.backend import procmatch, services
 from tui.backend.hosts import Host, SandboxHost, procview
 from tui.backend.status import (QueueStatus, ServiceStatus, Status, StatusReader, _Knobs,
                                 _tag, duration, render_text, size)
@@ -97,10 +98,37 @@ def test_services_pids_listen_and_users(box, host):
         other = status.service(name)
         assert (other.enabled, other.running, other.state, other.pids) == (
             False, False, "stopped", [])
-        assert other.rc_status == f"{name} is not running."
+        # postfix: its master process, never rc.d/postfix status
+        assert other.rc_status == ("" if name == "postfix" else f"{name} is not running.")
     assert status.queue == QueueStatus(0, 0, None)
     assert any("nbqmailsend" in line for line in status.log)
     assert host.calls["run"] == 1
+
+
+@pytest.mark.slow
+def test_listener_is_found_by_argv0_not_by_its_kernel_name(box, host):
+    """argv0 tcpserver qmailsmtpd: the kernel names it tcpserver (psutil name(), NetBSD's
+    p_comm); only argv[0] (ps's first word, cmdline()[0]) says qmailsmtpd."""
+    smtpd = StatusReader(host).read().service("qmailsmtpd")
+    listener = next(p for p in host.processes() if p.pid == smtpd.pids[0])
+    seen = psutil.Process(listener.machine_pid)
+    assert (seen.name(), seen.cmdline()[0]) == ("tcpserver", "qmailsmtpd")
+    assert [p.pid for p in procmatch.service_processes(host.processes(), "qmailsmtpd")
+            if p.ppid not in smtpd.pids] == [smtpd.pids[0]]
+    assert not [p for p in host.processes() if p.name in ("qmailsmtpd", "nbqmailsmtpd")]
+
+
+@pytest.mark.slow
+def test_status_reads_leave_the_mail_log_alone(box, host):
+    """Five reads (rc.d checks included) add at most one postfix line to the mail log:
+    rc.d/postfix status would add one each (postfix status answers through syslog)."""
+    def postfix_lines():
+        return sum("postfix" in line for line in box.read("/var/log/maillog").splitlines())
+    before = postfix_lines()
+    reader = StatusReader(host)
+    for _ in range(5):
+        assert reader.read().service("postfix").state == "stopped"
+    assert postfix_lines() - before <= 1
 
 
 @pytest.mark.slow

@@ -61,6 +61,10 @@ def test_verify_passes_after_apply_and_the_delivery_lands(installed, flavor):
         assert cid in checks
     port = box.config["ports"]["smtp"]
     assert f"127.0.0.1:{port}" in checks["listener-qmailsmtpd"]["detail"]
+    # the holder is named by argv[0] (ps's first word), not by the kernel's tcpserver
+    argv0 = {"2017Q1": "qmailsmtpd", "2020Q2": "nbqmailsmtpd"}[flavor]
+    assert checks["smtp-port"]["detail"].startswith(f"port {port} is held by {argv0} (pid ")
+    assert checks["postfix"]["detail"].startswith("postfix is stopped; ")
     assert "'220 mail.example.org" in checks["smtp-greeting"]["detail"]
     # 127. relays in the default profile: no non-relay client is reachable, said so
     assert "only the static check was done" in checks["relay-refused"]["detail"]

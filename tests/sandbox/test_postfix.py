@@ -1,10 +1,15 @@
 """The base system's postfix (rc.d/postfix, the master/smtpd stand-ins) and mailwrapper."""
 from __future__ import annotations
 
+import os
+import pty
 import smtplib
 import socket
+import subprocess
 
 import psutil
+
+from tui.sandbox import container
 
 
 def _port_open(port: int) -> bool:
@@ -22,12 +27,26 @@ def _names(pids: list[int]) -> set[str]:
     return names
 
 
+def _postfix_script_lines(box) -> list[str]:
+    """The mail log's postfix-script lines, without their date and host."""
+    return [line[line.index("postfix/postfix-script["):]
+            for line in box.read("/var/log/maillog").splitlines()
+            if " postfix/postfix-script[" in line]
+
+
 def test_postfix_runs_after_create_and_speaks_smtp(sandbox):
     box = sandbox
     pid = box.read("/var/spool/postfix/pid/master.pid").strip()
+    before = len(_postfix_script_lines(box))
+    # rc.d/postfix status is postfix(1)'s: postlog to syslog, stderr only on a tty
     status = box.exec(["/etc/rc.d/postfix", "status"])
-    assert (status.returncode, status.stdout) == (0, f"postfix is running as pid {pid}.\n")
+    assert (status.returncode, status.stdout, status.stderr) == (0, "", "")
+    said = _postfix_script_lines(box)[before:]
+    assert len(said) == 1 and said[0].endswith(
+        f"]: the Postfix mail system is running: PID: {pid}"), said
     assert box.exec(["ps", "-p", pid, "-o", "comm="]).stdout.strip() == "master"
+    assert box.exec(["ps", "-p", pid, "-o", "command="]).stdout.split()[0] == \
+        "/usr/libexec/postfix/master"
     port = box.config["ports"]["smtp"]
     with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
         assert client.ehlo()[0] == 250
@@ -42,6 +61,32 @@ def test_postfix_runs_after_create_and_speaks_smtp(sandbox):
     assert "postfix/smtpd[" in log and f"{dropped[0].name}: client=localhost[127.0.0.1]" in log
 
 
+def test_status_speaks_on_a_terminal_only(sandbox):
+    """postlog writes to stderr only when stderr is a tty (then as tag: message)."""
+    box = sandbox
+    pid = box.read("/var/spool/postfix/pid/master.pid").strip()
+    leader, follower = pty.openpty()
+    try:
+        status = subprocess.run(container.enter_argv(box.paths, ["/etc/rc.d/postfix", "status"]),
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=follower, timeout=60)
+        os.close(follower)
+        said = b""
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:     # EIO: the terminal's last writer is gone
+                break
+            if not chunk:
+                break
+            said += chunk
+    finally:
+        os.close(leader)
+    assert (status.returncode, status.stdout) == (0, b"")
+    assert said.replace(b"\r\n", b"\n") == (
+        f"postfix/postfix-script: the Postfix mail system is running: PID: {pid}\n".encode())
+
+
 def test_stop_frees_the_port_and_start_again(make_sandbox):
     box = make_sandbox()
     port = box.config["ports"]["smtp"]
@@ -49,7 +94,9 @@ def test_stop_frees_the_port_and_start_again(make_sandbox):
     stop = box.exec(["/etc/rc.d/postfix", "stop"])
     assert stop.returncode == 0
     status = box.exec(["/etc/rc.d/postfix", "status"])
-    assert (status.returncode, status.stdout) == (1, "postfix is not running.\n")
+    assert (status.returncode, status.stdout, status.stderr) == (1, "", "")
+    # postfix-script's status says "not running" at info level, not as a fatal
+    assert _postfix_script_lines(box)[-1].endswith("]: the Postfix mail system is not running")
     assert not _port_open(port)
     assert "stopping the Postfix mail system" in box.read("/var/log/maillog")
     assert box.exec(["/etc/rc.d/postfix", "stop"]).returncode == 1
@@ -72,7 +119,8 @@ def test_mailer_conf_away_from_postfix_skips_it_at_boot(make_sandbox):
         "$postfix is not enabled - see rc.conf(5).\n"
         "Use the following if you wish to perform the operation:\n"
         "  /etc/rc.d/postfix onestatus\n")
-    assert box.exec(["/etc/rc.d/postfix", "onestatus"]).stdout == "postfix is not running.\n"
+    onestatus = box.exec(["/etc/rc.d/postfix", "onestatus"])
+    assert (onestatus.returncode, onestatus.stdout) == (1, "")
     assert not _port_open(box.config["ports"]["smtp"])
     assert "master" not in _names(box.pids())
 

@@ -152,9 +152,8 @@ def test_service_command(make_sandbox):
     box.sh("echo dummyd=YES >> /etc/rc.conf; touch /etc/dummyd.conf")
     assert _run(box, "service", "-e", "dummyd") == (0, "/etc/rc.d/dummyd\n", "")
     assert _run(box, "service", "nosuch", "start") == (1, "", "nosuch does not exist in /etc/rc.d\n")
-    assert _run(box, "service", "-v", "postfix", "status") == (
-        0, f"postfix is running as pid {box.read('/var/spool/postfix/pid/master.pid').strip()}.\n",
-        "postfix is located in /etc/rc.d\n")
+    assert _run(box, "service", "-v", "postfix", "status") == (  # postfix status: syslog only
+        0, "", "postfix is located in /etc/rc.d\n")
     code, out, _ = _run(box, "service", "-e", "-l")
     assert code == 1 and out.startswith("usage: service [-elv]\n")
     assert out.endswith("rc_directories is currently set to /etc/rc.d\n")

@@ -13,19 +13,24 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Mapping
 
+from . import procmatch
 from .hosts import Host, HostError
 
 SYSCONF = "/usr/pkg/etc/qmail"
 QMAIL_SERVICES = ("qmailsend", "qmailqread", "qmailsmtpd", "qmailpop3d", "qmailofmipd")
 #: rc.d scripts whose status the probe checks (onestatus); the umbrella rc.d/qmail
-#: only runs those of qmailsend, qmailsmtpd and qmailpop3d, so it is only looked for
-RCD_SCRIPTS = ("postfix",) + QMAIL_SERVICES
+#: only runs those of qmailsend, qmailsmtpd and qmailpop3d, so it is only looked for.
+#: rc.d/postfix is only looked for too: its status runs ``postfix status``, a mail log
+#: line at every call; postfix is its master process (``postfix_master``).
+RCD_SCRIPTS = QMAIL_SERVICES
+POSTFIX_PIDFILE = procmatch.PIDFILES["postfix"]
 TEXT_FILES = ("/etc/rc.conf", "/etc/defaults/rc.conf", "/etc/mailer.conf", "/etc/mk.conf",
               "/etc/pkg_install.conf", "/etc/passwd", "/etc/group", "/etc/myname",
               f"{SYSCONF}/tcp.smtp", f"{SYSCONF}/tcp.pop3",
               "/usr/pkg/share/examples/qmail-run/mailer.conf",
               "/etc/rc.d/qmailsmtpd", "/var/db/qmail-wizard/services.json",
-              "/var/db/qmail-wizard/written.json", "/var/db/qmail-wizard/packages.json")
+              "/var/db/qmail-wizard/written.json", "/var/db/qmail-wizard/packages.json",
+              POSTFIX_PIDFILE)
 #: compiled rules: (source, cdb) of both qmail-run layouts (facts §4.2, §5.2-5.3)
 CDBS = ((f"{SYSCONF}/tcp.smtp", f"{SYSCONF}/tcp.smtp.cdb"),
         (f"{SYSCONF}/control/tcprules/smtp", f"{SYSCONF}/control/tcprules/smtp.cdb"))
@@ -39,6 +44,7 @@ PLAIN_FILES = frozenset(TEXT_FILES) - {
     "/etc/pkg_install.conf",  # PKG_PATH: the binary packages' options
     "/etc/rc.d/qmailsmtpd",   # run by the rc.d status checks,
     "/etc/rc.conf", "/etc/defaults/rc.conf",  # which read these (rc.d/qmail's output)
+    POSTFIX_PIDFILE,          # postfix_master
 } - {src for src, _cdb in CDBS}
 #: directories whose plain files (and .qmail-* files) the probe reads
 LISTED_DIRS = (f"{SYSCONF}/control", f"{SYSCONF}/control/tcprules", f"{SYSCONF}/alias")
@@ -97,7 +103,7 @@ unset IFS
 for s in @RCD@; do
   [ -f /etc/rc.d/$s ] && job rcd "$s" /etc/rc.d/$s onestatus
 done
-[ -f /etc/rc.d/qmail ] && mark rcd-script qmail 0
+for s in qmail postfix; do [ -f /etc/rc.d/$s ] && mark rcd-script $s 0; done
 for f in @FILES@; do file "$f"; done
 for d in @SYSCONF@/control @SYSCONF@/control/tcprules @SYSCONF@/alias; do
   [ -d "$d" ] || continue
@@ -158,8 +164,10 @@ class HostState:
     show_options: str | None = None
     binary_options: dict[str, str] = field(default_factory=dict)  # package file -> words
     rcd_status: dict[str, tuple[int, str]] = field(default_factory=dict)  # script -> rc, out
-    #: the scripts of RCD_SCRIPTS, and the umbrella qmail, that /etc/rc.d holds
+    #: the scripts of RCD_SCRIPTS, the umbrella qmail and postfix that /etc/rc.d holds
     rcd_scripts: set[str] = field(default_factory=set)
+    #: the pid of postfix's master process (procmatch), None when none runs
+    postfix_master: int | None = None
     maildirs: set[str] = field(default_factory=set)
     #: users whose Maildir (or one of cur/new/tmp) someone else owns, e.g. root after
     #: an interrupted maildirmake + chown: qmail-local cannot deliver there
@@ -175,7 +183,17 @@ class HostState:
         return self.files.get(path)
 
     def running(self, service: str) -> bool:
+        if service == "postfix":
+            return self.postfix_master is not None
         return self.rcd_status.get(service, (1, ""))[0] == 0
+
+    def status_line(self, service: str) -> str:
+        """What was seen of a service: rc.d status's last line, postfix's master."""
+        if service == "postfix":
+            return (f"master pid {self.postfix_master}" if self.postfix_master
+                    else f"no {procmatch.POSTFIX_MASTER} process runs")
+        lines = self.rcd_status.get(service, (1, ""))[1].splitlines()
+        return lines[-1] if lines else f"/etc/rc.d/{service} is missing"
 
     def users(self) -> dict[str, tuple[int, int, str]]:
         """name -> (uid, gid, home) from /etc/passwd."""
@@ -315,7 +333,22 @@ def probe(host: Host, previous: HostState | None = None) -> HostState:
     # surrogateescape: bytes of the files read that are not UTF-8 survive an edit
     result = host.run(["/bin/sh", "-c", script(nonce), "probe"] + args, timeout=120,
                       errors="surrogateescape")
-    return parse(result.stdout, nonce, previous)
+    state = parse(result.stdout, nonce, previous)
+    state.postfix_master = postfix_master(host, state)
+    return state
+
+
+def postfix_master(host: Host, state: HostState) -> int | None:
+    """The pid of postfix's master process (its pid file's when that process is the
+    master), found as rc.subr would; never ``rc.d/postfix status`` (a log line)."""
+    words = (state.text(POSTFIX_PIDFILE) or "").split()
+    pid = int(words[0]) if words and words[0].isdigit() else None
+    try:
+        procs = host.processes()
+    except HostError:
+        return None
+    main = procmatch.main_process(procs, "postfix", pid)
+    return main.pid if main else None
 
 
 class Prober:

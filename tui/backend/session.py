@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import procmatch
 from .discover import profile_from_state
 from .hosts import Host
 from .model import ACCOUNT_DEFAULTS, ACCOUNT_VARS, SERVICES, Profile
@@ -67,7 +68,7 @@ class Session:
             self.sources.clear()
             self.profile = profile_from_state(self.state, self.catalog, self.sources)
         _address, port = smtp_address(self.host, self.state)
-        names = {p.pid: p.name for p in self.host.processes()}
+        names = {p.pid: procmatch.program(p) for p in self.host.processes()}  # argv[0]
         pids = sorted({(names.get(l.pid, "?"), l.pid) for l in self.host.listeners()
                        if l.port == port})
         summary = self.summary(port, [f"{name} (pid {pid})" for name, pid in pids])

@@ -1,8 +1,10 @@
 """Live state of the mail services on a host: rc.conf, rc.d status, processes, queue, log.
 
-rc.d ``onestatus`` (facts §6.2) is the authority; the host's process list (psutil,
-facts §8) is the cross-check and gives pids, uptime, CPU, memory and listening
-sockets.  A StatusReader keeps what it needs between reads (its last process scan,
+For the qmail services rc.d ``onestatus`` (facts §6.2) is the authority; the host's
+process list (psutil, facts §8), matched as rc.subr matches (procmatch), is the
+cross-check and gives pids, uptime, CPU, memory and listening sockets.  postfix is
+found by its master process only: NetBSD's rc.d/postfix ``status`` runs ``postfix
+status``, which writes a line to the mail log at every call.  A StatusReader keeps what it needs between reads (its last process scan,
 CPU times, the mail log's offset, listeners, which services it saw running) so that a
 read without the rc.d check costs a look at the processes it knows (a scan only every
 SCAN_EVERY_S or when one of them ended) and a few small file reads.
@@ -16,15 +18,14 @@ import time
 from collections import deque
 from dataclasses import asdict, dataclass, field, replace
 
+from . import procmatch
 from .files import rcconf
 from .hosts import Host, HostError, ProcessInfo
 from .model import SERVICES as QMAIL_SERVICES
+from .procmatch import PIDFILES
 
 #: the qmail services and the base MTA
 SERVICES = QMAIL_SERVICES + ("postfix",)
-#: Services whose rc.d script writes a pidfile (qmailsend from qmail-run 2017-08 on).
-PIDFILES = {"qmailsend": "/var/run/qmailsend.pid",
-            "postfix": "/var/spool/postfix/pid/master.pid"}
 QUEUE = "/var/qmail/queue"
 MAILLOG = "/var/log/maillog"
 LOGGERS = ("logger", "multilog")
@@ -44,16 +45,6 @@ for s in @SERVICES@; do
   [ -n "$o" ] && printf '%s\n' "$o"
 done
 """
-
-
-def procnames(service: str) -> tuple[str, ...]:
-    """Names the service's main process goes by (facts §4: argv0 ``<name>`` before
-    2017-08, ``nb<name>`` after)."""
-    if service == "qmailsend":
-        return ("qmail-send",)
-    if service == "postfix":
-        return ("master",)
-    return (service, f"nb{service}")
 
 
 @dataclass
@@ -183,9 +174,9 @@ class StatusReader:
 
     # -- rc.d ----------------------------------------------------------------------
     def _rc_status(self) -> dict[str, _RcVerdict]:
-        """Every service's ``onestatus`` in one host.run."""
+        """Every qmail service's ``onestatus`` in one host.run (never postfix's)."""
         nonce = secrets.token_hex(8)
-        script = RC_SCRIPT.replace("@SERVICES@", " ".join(SERVICES)).replace("@NONCE@", nonce)
+        script = RC_SCRIPT.replace("@SERVICES@", " ".join(QMAIL_SERVICES)).replace("@NONCE@", nonce)
         result = self.host.run(["/bin/sh", "-c", script], timeout=60)
         verdicts, current = {}, None
         for line in result.stdout.splitlines():
@@ -206,19 +197,13 @@ class StatusReader:
 
     # -- processes -------------------------------------------------------------------
     def _main(self, name, procs, by_pid, verdict) -> ProcessInfo | None:
-        """The service's main process: rc.d's pid, else the pidfile's, else by name."""
-        names = procnames(name)
+        """The service's main process: rc.d's pid, else as rc.subr finds it (procmatch)."""
         last = verdict or self._rc.get(name)
         if last is not None and last.running:
             for pid in last.pids:
                 if pid in by_pid:
                     return by_pid[pid]
-        pid = self._pidfile(name)
-        if pid in by_pid and _named(by_pid[pid], names):
-            return by_pid[pid]
-        found = [p for p in procs if _named(p, names)]
-        roots = [p for p in found if p.ppid not in {q.pid for q in found}]
-        return min(roots, key=lambda p: (p.create_time, p.pid)) if roots else None
+        return procmatch.main_process(procs, name, self._pidfile(name))
 
     def _pidfile(self, name: str) -> int | None:
         if name not in PIDFILES:
@@ -233,7 +218,8 @@ class StatusReader:
         """Children of the main process (qmail-lspawn/rspawn/clean, the logger, the
         connections being served) and the loggers whose ``-t`` tag names the service."""
         return [p for p in procs if p.pid != main.pid
-                and (p.ppid == main.pid or (p.name in LOGGERS and _tag(p) == name))]
+                and (p.ppid == main.pid
+                     or (procmatch.program(p) in LOGGERS and _tag(p) == name))]
 
     def _refresh_listeners(self, mains, rc_check: bool, now: float) -> None:
         key = tuple(sorted((p.pid, p.create_time) for p in mains.values() if p))
@@ -391,12 +377,6 @@ class _Knobs:
 
     def yes(self, var: str) -> bool:
         return (self.value(var) or "").lower() in YES
-
-
-def _named(proc: ProcessInfo, names: tuple[str, ...]) -> bool:
-    """rc.subr's match: the command's first word, or its basename, is the name."""
-    first = proc.cmdline[0].rsplit("/", 1)[-1] if proc.cmdline else ""
-    return proc.name in names or first in names
 
 
 def _tag(proc: ProcessInfo) -> str:

@@ -13,8 +13,9 @@ import threading
 import time
 from dataclasses import asdict, dataclass
 
+from . import procmatch
 from .files import alias, control, mailerconf, rcconf, tcprules
-from .hosts import Host, HostError
+from .hosts import Host, HostError, ProcessInfo
 from .plan import ALIAS_DIR, CONTROL, QMAILDIR, rules_paths
 from .probe import HostState, probe
 
@@ -232,15 +233,17 @@ class _Verifier:
         self.rules_path, self.cdb_path = rules_paths(state)
 
     def status_line(self, name: str) -> str:
-        lines = self.state.rcd_status.get(name, (1, ""))[1].splitlines()
-        return lines[-1] if lines else f"/etc/rc.d/{name} is missing"
+        return self.state.status_line(name)
 
     def pids(self, name: str) -> list[int]:
-        return [p.pid for p in self.procs if p.name in (name, f"nb{name}")]
+        """The service's processes as rc.subr finds them, its main process first."""
+        found = procmatch.service_processes(self.procs, name)
+        main = procmatch.main_process(found, name)
+        return [p.pid for p in sorted(found, key=lambda p: p is not main)]
 
     def qmail_send(self) -> Check:
         title = "qmail-send running"
-        pids = [p for p in self.procs if p.name == "qmail-send"]
+        pids = procmatch.service_processes(self.procs, "qmailsend")
         if self.state.running("qmailsend") and pids:
             return Check("qmail-send", title, True,
                          f"qmail-send runs as pid {pids[0].pid} (user {pids[0].user})")
@@ -450,19 +453,19 @@ class _Verifier:
         _address, port = listen_address(self.host, self.state, "qmailsmtpd")
         title = f"nothing but qmail holds SMTP port {port}"
         names = {p.pid: p for p in self.procs}
-        ours = set(self.pids("qmailsmtpd"))
-        others = [l for l in self.listeners if l.port == port and l.pid not in ours]
+        smtpd = self.pids("qmailsmtpd")
+        others = [l for l in self.listeners if l.port == port and l.pid not in smtpd]
         if not others:
-            holder = f"qmailsmtpd (pid {min(ours)})" if ours else "nothing"
+            holder = (f"{procmatch.program(names[smtpd[0]])} (pid {smtpd[0]})" if smtpd
+                      else "nothing")
             return Check("smtp-port", title, True, f"port {port} is held by {holder}")
         held = []
         for listener in others:
             proc = names.get(listener.pid)
-            who = (f"{proc.name} (pid {proc.pid}, user {proc.user})" if proc
+            who = (f"{procmatch.program(proc)} (pid {proc.pid}, user {proc.user})" if proc
                    else "a process qmail-wizard cannot see (run it as root)")
             held.append(f"{who} on {listener.address}:{port}")
-        postfix = any(p and ("postfix" in " ".join(p.cmdline) or p.name == "master")
-                      for p in (names.get(l.pid) for l in others))
+        postfix = any(_postfix(names.get(l.pid), names) for l in others)
         fix = ("run /etc/rc.d/postfix stop and set postfix=NO in /etc/rc.conf" if postfix
                else f"stop that program or move it off port {port}")
         return Check("smtp-port", title, False, f"port {port} is held by {', '.join(held)}",
@@ -476,6 +479,13 @@ class _Verifier:
         got = send_test_message(self.host, "postmaster", self.delivery_timeout, self.state,
                                 self.cancel)
         return Check("delivery", title, got.ok, got.detail, got.fix)
+
+
+def _postfix(proc: ProcessInfo | None, by_pid: dict[int, ProcessInfo]) -> bool:
+    """Whether ``proc`` is postfix's master or one of its daemons (master's child)."""
+    master = procmatch.POSTFIX_MASTER
+    return proc is not None and (procmatch.matches(proc, master) or (
+        proc.ppid in by_pid and procmatch.matches(by_pid[proc.ppid], master)))
 
 
 def verify(host: Host, state: HostState | None = None, delivery_timeout: float = 10.0,

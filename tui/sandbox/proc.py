@@ -1,4 +1,4 @@
-"""Process helpers for simulated daemons: names as on NetBSD, detaching."""
+"""Process helpers for simulated daemons: kernel names and argv[0] as on NetBSD, detaching."""
 from __future__ import annotations
 
 import json
@@ -17,9 +17,9 @@ def _python() -> dict:
         return json.load(fh)
 
 
-def _link(procname: str) -> str | None:
-    """The interpreter link named ``procname`` (made now if we may), or None."""
-    link = os.path.join(ARGV0_DIR, procname)
+def _link(name: str) -> str | None:
+    """The interpreter link named ``name`` (made now if we may), or None."""
+    link = os.path.join(ARGV0_DIR, name)
     if not os.path.islink(link):
         tmp = f"{link}.{os.getpid()}"
         try:
@@ -36,22 +36,26 @@ def prepare_names(*names: str) -> None:
         _link(name)
 
 
-def exec_named(procname: str, script: str, args: list[str]) -> None:
-    """Replace this process with ``script args`` running under the name ``procname``.
+def exec_program(script: str, argv: list[str]) -> None:
+    """Replace this process with the simulated program ``script``, as execve(2) runs a
+    NetBSD binary: the kernel's name for the process (``p_comm``, psutil ``name()``)
+    is the file name of ``script``; ``argv[0]`` is only argv[0] (``ps``'s first word,
+    psutil ``cmdline()[0]``), whatever it says (argv0(1) sets it to ``qmailsmtpd``
+    while the kernel name stays ``tcpserver``).
 
-    ``ps`` then shows ``procname`` as the first word of the command and psutil's
-    ``name()`` is ``procname`` (the kernel takes it from the executable's file
-    name, so the interpreter is started through a link of that name).  Without
-    a link (not root, none prepared) the script runs under its own name.
+    The interpreter is started through a link named after ``script`` with
+    ``[argv[0], script, *argv[1:]]``: the script path stays in the command line as
+    its second word.  Without a link (not root, none prepared) the script runs as a
+    plain script (kernel name and argv[0] those of the interpreter).
     """
-    link = _link(procname)
+    link = _link(os.path.basename(script))
     if link is None:
-        os.execv(script, [script, *args])
+        os.execv(script, [script, *argv[1:]])
     info = _python()
     env = dict(os.environ)
     env["PYTHONPATH"] = info["pythonpath"]
     env["PYTHONDONTWRITEBYTECODE"] = "1"
-    os.execve(link, [procname, script, *args], env)
+    os.execve(link, [argv[0], script, *argv[1:]], env)
 
 
 def which(name: str, default_path: str = DEFAULT_PATH) -> str | None:
@@ -82,7 +86,7 @@ def execvp(argv: list[str]) -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     if is_stub(path):
-        exec_named(os.path.basename(argv[0]), path, list(argv[1:]))
+        exec_program(path, list(argv))
     os.execv(path, argv)
 
 
@@ -100,17 +104,19 @@ def lines(fd: int = 0, size: int = 4096) -> Iterator[bytes]:
             yield line
 
 
-def ensure_name(procname: str) -> None:
-    """Re-exec the running program under ``procname`` unless it already has it."""
+def ensure_name() -> None:
+    """Re-exec the running program through its interpreter link unless the kernel
+    already names it after its file (a daemon started as a plain script)."""
+    name = os.path.basename(sys.argv[0])
     try:
         with open("/proc/self/comm") as fh:
             current = fh.read().strip()
     except OSError:
         return
-    if current != procname[:15]:
+    if current != name[:15]:
         sys.stdout.flush()
         sys.stderr.flush()
-        exec_named(procname, os.path.abspath(sys.argv[0]), sys.argv[1:])
+        exec_program(os.path.abspath(sys.argv[0]), sys.argv)
 
 
 def detach_stdio(keep_stderr: bool = False) -> None:

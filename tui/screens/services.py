@@ -92,7 +92,7 @@ class ServicesScreen(Screen):
         script = "postfix" if name == "replace_mta" else name
         if state.running(script):
             return "running"
-        return "stopped" if script in state.rcd_status else "not installed"
+        return "stopped" if script in state.rcd_scripts else "not installed"
 
     def on_mount(self) -> None:
         self.show_notes()

@@ -1,5 +1,5 @@
-"""pathexec as daemontools/ucspi programs do it: find a program on $PATH and run it,
-keeping a sandbox stub's requested argv[0] visible (see proc.exec_named)."""
+"""pathexec as daemontools/ucspi programs do it: find a program on $PATH and run it
+with the given argv (a simulated program as execve runs a binary: proc.exec_program)."""
 from __future__ import annotations
 
 import os
@@ -17,8 +17,8 @@ def run(fatal: str, program: str, argv: list[str]) -> int:
     try:
         if path is None:
             raise FileNotFoundError
-        if argv[0] != path and argv[0] != program and proc.is_stub(path):
-            proc.exec_named(os.path.basename(argv[0]), path, argv[1:])
+        if proc.is_stub(path):
+            proc.exec_program(path, argv)
         os.execv(path, argv)
     except FileNotFoundError:
         reason = "file does not exist"

@@ -52,7 +52,7 @@ def main(argv: list[str]) -> int:
         return 0
     source = open(infile, errors="replace") if infile else sys.stdin
     if source is sys.stdin:
-        ensure_name("logger")
+        ensure_name()
         # a logger at the end of a daemon's pipeline must not hold the caller's output open
         null = os.open(os.devnull, os.O_WRONLY)
         os.dup2(null, 1)

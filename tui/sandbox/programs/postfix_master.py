@@ -85,7 +85,7 @@ def main(argv: list[str]) -> int:
         os.set_inheritable(write_end, True)
         os.environ[_READY_ENV] = str(write_end)
         proc.detach_stdio()
-        proc.exec_named("master", MASTER, argv[1:])
+        proc.exec_program(MASTER, argv)
     os.close(write_end)
     if not wait:
         return 0

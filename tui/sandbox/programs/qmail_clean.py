@@ -12,7 +12,7 @@ _FILES = {"todo": lambda n: [queue.q("intd", n), queue.q("todo", n)],
 
 
 def main(argv: list[str]) -> int:
-    ensure_name("qmail-clean")
+    ensure_name()
     for line in lines():
         try:
             request = json.loads(line)

@@ -52,7 +52,7 @@ def _child(request: dict, aliasempty: str) -> None:
 def main(argv: list[str]) -> int:
     if len(argv) < 2:
         return 100
-    ensure_name("qmail-lspawn")
+    ensure_name()
     aliasempty = argv[1]
     os.chdir(QMAILDIR)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)

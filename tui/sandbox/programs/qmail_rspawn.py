@@ -9,7 +9,7 @@ from ..qmail import remote
 
 
 def main(argv: list[str]) -> int:
-    ensure_name("qmail-rspawn")
+    ensure_name()
     for line in lines():
         try:
             request = json.loads(line)

@@ -9,7 +9,7 @@ from ..qmail.send import Sender
 
 
 def main(argv: list[str]) -> int:
-    ensure_name("qmail-send")
+    ensure_name()
     try:
         os.chdir(QMAILDIR)
     except OSError:

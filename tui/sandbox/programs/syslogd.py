@@ -20,7 +20,7 @@ def serve(sock: socket.socket) -> None:
 
 
 def main(argv: list[str]) -> int:
-    ensure_name("syslogd")
+    ensure_name()
     try:
         os.unlink(syslog.SOCKET)
     except FileNotFoundError:
