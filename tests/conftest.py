@@ -89,6 +89,6 @@ def pytest_sessionfinish(session, exitstatus):
                             for p in sorted(basetemp.glob("**/control/sandbox.json"))]
     if made:
         session.config.pluginmanager.get_plugin("terminalreporter").write_line(
-            f"ERROR: the fast lane made {len(made)} sandbox(es), e.g. {made[0].parent.parent}: "
+            f"ERROR: the fast lane made {len(made)} sandbox(es), e.g. {made[0]}: "
             "mark those tests (conftest.SANDBOX_FIXTURES / SANDBOX_NAMES)", red=True)
         session.exitstatus = 1

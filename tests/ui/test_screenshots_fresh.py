@@ -9,6 +9,8 @@ import pytest
 
 from tui.screenshots import OUT_DIR, SCENARIOS, render
 
+pytestmark = pytest.mark.sandbox  # each scenario runs on a fresh sandbox
+
 
 @pytest.mark.parametrize("name", list(SCENARIOS))
 def test_screenshot_is_fresh(name):
