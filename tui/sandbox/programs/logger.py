@@ -54,7 +54,7 @@ def main(argv: list[str]) -> int:
     # bytes pass through as they are: syslogd makes them visible
     source = open(infile, errors="surrogateescape") if infile else \
         io.TextIOWrapper(sys.stdin.buffer, errors="surrogateescape")
-    if source is sys.stdin:
+    if not infile:
         ensure_name("logger")
         # a logger at the end of a daemon's pipeline must not hold the caller's output open
         null = os.open(os.devnull, os.O_WRONLY)
