@@ -102,5 +102,5 @@ def test_apply_installed_plans_nothing_and_a_run_without_changes_sends_no_mail(
     again = wizard(box, "apply", str(profile), "--yes")
     assert again.returncode == 0, again.stderr[-3000:] + again.stdout
     assert "changed nothing" in again.stdout
-    assert "delivery" not in again.stdout and "all 13 checks pass" in again.stdout
+    assert "delivery" not in again.stdout and "all 14 checks pass" in again.stdout
     assert len(list(box.path("/home/admin/Maildir/new").iterdir())) == delivered

@@ -13,14 +13,15 @@ import threading
 import time
 from dataclasses import asdict, dataclass
 
-from . import procmatch
+from . import procmatch, rcscript
 from .files import alias, control, mailerconf, rcconf, tcprules
 from .hosts import Host, HostError, ProcessInfo
 from .plan import ALIAS_DIR, CONTROL, QMAILDIR, rules_paths
 from .probe import HostState, probe
 
 LISTENERS = ("qmailsmtpd", "qmailqread", "qmailpop3d", "qmailofmipd")
-#: qmail-run's listen defaults when the rc.d script cannot be read (facts §4.2-4.5)
+SERVICES = ("qmailsend",) + LISTENERS
+#: qmail-run's listen defaults, used only when the rc.d script cannot be read
 LISTEN_DEFAULTS = {"qmailsmtpd": ("0", "25"), "qmailqread": ("127.0.0.1", "20025"),
                    "qmailpop3d": ("0", "110"), "qmailofmipd": ("127.0.0.1", "26")}
 ALIASES = {"root": "qmail never delivers to root, so root's mail bounces",
@@ -96,22 +97,47 @@ def enabled(state: HostState, name: str) -> bool:
     return (value or "").upper() in YES
 
 
-def listen_address(host: Host, state: HostState, name: str) -> tuple[str, int]:
-    """Where the listener ``name`` binds: rc.conf, else its rc.d script's default."""
+def rc_script(host: Host, state: HostState, name: str) -> str:
+    """The installed /etc/rc.d/<name> ('' when it cannot be read)."""
     script = state.text(f"/etc/rc.d/{name}")
     if script is None:
         try:
             script = host.read_text(f"/etc/rc.d/{name}")
         except HostError:
             script = ""
-    values = []
-    for var, fallback in zip(("tcphost", "tcpport"), LISTEN_DEFAULTS[name]):
-        value, _ = rc_setting(state, f"{name}_{var}")
-        if value is None:
-            match = re.search(r"\$\{%s_%s:?=\"?([^}\"]*)\"?\}" % (name, var), script)
-            value = match.group(1) if match else fallback
-        values.append(value)
-    return values[0], int(values[1]) if values[1].isdigit() else int(LISTEN_DEFAULTS[name][1])
+    return script
+
+
+@dataclass
+class Listen:
+    """Where a listener binds, and how that was decided: the knob that set each value
+    (None: the script fixes it) and whether /etc/rc.conf set one of them."""
+    address: str
+    port: int
+    knobs: tuple[str, ...]
+    from_rc_conf: bool
+
+
+def listen(host: Host, state: HostState, name: str) -> Listen:
+    """Where the listener ``name`` binds, learnt from its installed rc.d script: the
+    rc.conf knobs it reads (over their defaults in the script) or its fixed address."""
+    spec = rcscript.listen_spec(rc_script(host, state, name), name)
+    if spec is None:        # no readable script: qmail-run's defaults, no knob known
+        spec = rcscript.ListenSpec(*LISTEN_DEFAULTS[name], None, None)
+    values, from_rc_conf = [], False
+    for knob, default in ((spec.host_knob, spec.host), (spec.port_knob, spec.port)):
+        value = rc_setting(state, knob)[0] if knob else None
+        from_rc_conf |= value is not None
+        values.append(default if value is None else value)
+    port = int(values[1]) if values[1].isdigit() else int(spec.port)
+    knobs = tuple(k for k in (spec.host_knob, spec.port_knob) if k)
+    return Listen(values[0], port, knobs, from_rc_conf)
+
+
+def listen_address(host: Host, state: HostState, name: str) -> tuple[str, int]:
+    """(address, port) the listener ``name`` binds (see ``listen``)."""
+    where = listen(host, state, name)
+    return where.address, where.port
 
 
 def smtp_address(host: Host, state: HostState) -> tuple[str, int]:
@@ -257,7 +283,8 @@ class _Verifier:
                      "/etc/rc.d/qmailsend start (if it stops again, read /var/log/maillog)")
 
     def listener(self, name: str) -> Check:
-        address, port = listen_address(self.host, self.state, name)
+        where = listen(self.host, self.state, name)
+        address, port = where.address, where.port
         title, cid = f"{name} listening on {address}:{port}", f"listener-{name}"
         if not enabled(self.state, name):
             return Check(cid, title, True, f"skipped: {name} is not enabled in /etc/rc.conf")
@@ -266,16 +293,44 @@ class _Verifier:
             return Check(cid, title, False, f"{name} is enabled in /etc/rc.conf but not "
                          f"running ({self.status_line(name)})",
                          f"/etc/rc.d/{name} start (if it fails, read /var/log/maillog)")
+        says = "/etc/rc.conf" if where.from_rc_conf else f"/etc/rc.d/{name}"
         wanted = {"0.0.0.0", "::"} if _connectable(address) != address else {address}
         bound = [l for l in self.listeners if l.pid in pids]
         if any(l.port == port and l.address in wanted for l in bound):
             return Check(cid, title, True, f"pid {pids[0]} listens on {address}:{port} as "
-                         "/etc/rc.conf says")
-        where = ", ".join(f"{l.address}:{l.port}" for l in bound) or "no address"
-        return Check(cid, title, False, f"{name} (pid {pids[0]}) listens on {where}, not on "
-                     f"{address}:{port} as /etc/rc.conf says",
-                     f"/etc/rc.d/{name} restart (it reads {name}_tcphost and "
-                     f"{name}_tcpport from /etc/rc.conf when it starts)")
+                         f"{says} says")
+        where_now = ", ".join(f"{l.address}:{l.port}" for l in bound) or "no address"
+        if where.knobs:
+            reads = (f"it reads {' and '.join(where.knobs)} from /etc/rc.conf when it "
+                     "starts")
+        else:
+            reads = (f"/etc/rc.d/{name} fixes {address}:{port}; no /etc/rc.conf setting "
+                     "changes it")
+        return Check(cid, title, False, f"{name} (pid {pids[0]}) listens on {where_now}, "
+                     f"not on {address}:{port} as {says} says",
+                     f"/etc/rc.d/{name} restart ({reads})")
+
+    def log_accounts(self) -> Check:
+        """Each enabled service's logger runs as an account that exists (2017Q1's
+        qmailpop3d runs a literal ``setuidgid qmaill`` whatever QMAIL_LOG_USER was)."""
+        title = "rc.d loggers run as existing accounts"
+        users, missing = self.state.users(), []
+        for name in SERVICES:
+            if enabled(self.state, name):
+                script = rc_script(self.host, self.state, name)
+                missing += [(name, user) for user in sorted(rcscript.log_users(script))
+                            if user not in users]
+        if not missing:
+            return Check("log-accounts", title, True, "every enabled service's logger "
+                         "runs as an account in /etc/passwd")
+        built = self.state.build_info.get("qmail", {}).get("QMAIL_LOG_USER", "qmaill")
+        detail = "; ".join(f"/etc/rc.d/{name} runs its logger as {user}, which is not in "
+                           "/etc/passwd" for name, user in missing)
+        return Check("log-accounts", title, False, detail + f" (qmail was built with "
+                     f"QMAIL_LOG_USER={built}): that service's log lines are lost",
+                     f"in /etc/rc.d/{missing[0][0]} change 'setuidgid {missing[0][1]}' "
+                     f"to 'setuidgid {built}' (the log account qmail was built with), "
+                     f"then /etc/rc.d/{missing[0][0]} restart")
 
     def smtp_greeting(self) -> Check:
         address, port = smtp_address(self.host, self.state)
@@ -501,7 +556,7 @@ def verify(host: Host, state: HostState | None = None, delivery_timeout: float =
     checks = [v.qmail_send()]
     checks += [v.listener(name) for name in LISTENERS
                if name == "qmailsmtpd" or enabled(state, name)]
-    checks.append(v.smtp_greeting())
+    checks += [v.log_accounts(), v.smtp_greeting()]
     rcpthosts, rules = v.rcpthosts(), v.relay_rules()
     checks += [rcpthosts, v.relay_refused(rcpthosts, rules), rules]
     checks += [v.alias(name) for name in ALIASES]

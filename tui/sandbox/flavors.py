@@ -79,11 +79,11 @@ UNVERIFIED = {
     "postfix_version": {"2017Q1": "2.11.4", "2020Q2": "3.4.7"},
     # facts §4: qmail-run script revisions not read.  2020Q2 qmailsend is rev 1.18 as
     # described (softlimit -m datalimit, full qmail-start path); 2020Q2 qmailsmtpd uses
-    # control/tcprules/smtp with autocdb like qmailpop3d 1.31; 2017Q1 qmailpop3d
-    # substitutes QMAIL_LOG_USER like the other pulled-up scripts; qmailqread's tag is
+    # control/tcprules/smtp with autocdb like qmailpop3d 1.31 (its revision is not
+    # read); 2017Q1 qmailsmtpd substitutes the QMAIL_* users like the pulled-up
+    # qmailqread 1.8.12.1 (its branch revision is not read); qmailqread's tag is
     # nbqmail/qread in 2020Q2 (rev 1.13 would log with an empty tag); the umbrella's
-    # reload runs qmailsend (rev 1.6 says "send"); 2017Q1 qmailqread has the
-    # tcphost/tcpport knobs of rev 1.13 (the sandbox needs a free port).
+    # reload runs qmailsend (rev 1.6 says "send").
     "qmail_run_script_guesses": True,
 }
 #: The ten account variables and their defaults (facts §3.1).

@@ -41,6 +41,38 @@ def route(facility: str, level: str) -> str | None:
     return ROUTES.get(facility, DEFAULT_FILE)
 
 
+def visible(raw: bytes) -> str:
+    """A message as NetBSD syslogd writes it (syslogd.c copy_utf8_ascii): a newline
+    becomes a space, another ASCII control (tab kept) ``^`` and the character XOR 0100
+    (ESC -> ``^[``, DEL -> ``^?``), a valid multi-byte UTF-8 character ``<U+hex>``, and
+    a byte of no valid sequence ``?``."""
+    out, i = [], 0
+    while i < len(raw):
+        byte = raw[i]
+        if byte < 0x80:
+            if byte == 0x0A:
+                out.append(" ")
+            elif (byte < 0x20 and byte != 0x09) or byte == 0x7F:
+                out.append("^" + chr(byte ^ 0o100))
+            else:
+                out.append(chr(byte))
+            i += 1
+            continue
+        size = 2 if 0xC2 <= byte <= 0xDF else 3 if 0xE0 <= byte <= 0xEF else \
+            4 if 0xF0 <= byte <= 0xF4 else 0
+        try:
+            char = raw[i:i + size].decode("utf-8") if size else ""
+        except UnicodeDecodeError:
+            char = ""
+        if len(char) == 1:
+            out.append(f"<U+{ord(char):x}>")
+            i += size
+        else:
+            out.append("?")
+            i += 1
+    return "".join(out)
+
+
 def append(path: str, line: str) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
     try:
@@ -53,19 +85,23 @@ def encode(facility: str, level: str, tag: str, message: str, pid: int | None) -
     """A BSD syslog datagram: <PRI>tag[pid]: message."""
     priority = FACILITIES.index(facility) * 8 + LEVELS.index(level)
     ident = f"{tag}[{pid}]" if pid else tag
-    return f"<{priority}>{ident}: {message.rstrip()}".encode("utf-8", "replace")
+    text = message.rstrip("\n")
+    return f"<{priority}>{ident}: {text}".encode("utf-8", "surrogateescape")
 
 
 def decode(datagram: bytes) -> tuple[str, str, str]:
-    """(facility, level, 'tag[pid]: message') of a datagram from :func:`encode`."""
-    text = datagram.decode("utf-8", "replace")
-    priority, rest = 13, text
-    if text.startswith("<") and ">" in text[:5]:
-        head, rest = text[1:].split(">", 1)
+    """(facility, level, 'tag[pid]: message') of a datagram from :func:`encode`, the
+    message made visible as syslogd writes it."""
+    priority, rest = 13, datagram
+    if datagram.startswith(b"<") and b">" in datagram[:5]:
+        head, rest = datagram[1:].split(b">", 1)
         if head.isdigit():
             priority = int(head)
+    ident, sep, message = rest.partition(b": ")
+    text = ident.decode("ascii", "replace") + sep.decode() + visible(message) if sep \
+        else visible(rest)
     facility = FACILITIES[min(priority // 8, len(FACILITIES) - 1)]
-    return facility, LEVELS[priority % 8], rest
+    return facility, LEVELS[priority % 8], text
 
 
 def log(facility: str, level: str, tag: str, message: str, pid: int | None = None) -> None:
@@ -79,7 +115,8 @@ def log(facility: str, level: str, tag: str, message: str, pid: int | None = Non
     path = route(facility, level)
     if path:
         ident = f"{tag}[{pid}]" if pid else tag
-        append(path, f"{stamp_host()} {ident}: {message.rstrip()}\n")
+        raw = message.rstrip("\n").encode("utf-8", "surrogateescape")
+        append(path, f"{stamp_host()} {ident}: {visible(raw)}\n")
 
 
 def stamp_host(when: float | None = None) -> str:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import getpass
+import io
 import os
 import sys
 
@@ -50,8 +51,10 @@ def main(argv: list[str]) -> int:
     if args:
         syslog.log(facility, level, tag, " ".join(args), pid)
         return 0
-    source = open(infile, errors="replace") if infile else sys.stdin
-    if source is sys.stdin:
+    # bytes pass through as they are: syslogd makes them visible
+    source = open(infile, errors="surrogateescape") if infile else \
+        io.TextIOWrapper(sys.stdin.buffer, errors="surrogateescape")
+    if not infile:
         ensure_name()
         # a logger at the end of a daemon's pipeline must not hold the caller's output open
         null = os.open(os.devnull, os.O_WRONLY)

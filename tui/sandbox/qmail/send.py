@@ -25,16 +25,16 @@ DOUBLE_BOUNCE_SENDER = "#@[]"
 
 
 def logsafe(text: str) -> str:
+    """qmail-1.03 qsutil.c logsafe(): per byte, newline becomes ``/``; a byte below 33,
+    above 126 (a signed char there) or ``%`` becomes ``_``."""
     out = []
-    for ch in text:
-        if ch == "\n":
+    for byte in text.encode("utf-8", "surrogateescape"):
+        if byte == 10:
             out.append("/")
-        elif ch == " ":
+        elif byte < 33 or byte > 126 or byte == 37:
             out.append("_")
-        elif ord(ch) < 33 or ord(ch) > 126:
-            out.append("?")
         else:
-            out.append(ch)
+            out.append(chr(byte))
     return "".join(out)
 
 
@@ -177,7 +177,8 @@ class Sender:
             self.write_channel_file(job, channel)
         self.clean("todo", num)
         self.log(f"new msg {num}")
-        self.log(f"info msg {num}: bytes {size} from <{sender}> qp {pid} uid {uid}")
+        self.log(f"info msg {num}: bytes {size} from <{logsafe(sender)}> qp {pid} "
+                 f"uid {uid}")
         self.jobs[num] = job
 
     def load_existing(self) -> None:
@@ -230,7 +231,7 @@ class Sender:
                     spawn.active[self.delnum] = (job, rcpt)
                     job.active.add(rcpt)
                     self.log(f"starting delivery {self.delnum}: msg {job.num} "
-                             f"to {spawn.name} {rcpt}")
+                             f"to {spawn.name} {logsafe(rcpt)}")
                     self.status()
                     request = {"d": self.delnum, "n": job.num, "s": job.sender, "r": rcpt}
                     try:
