@@ -1,15 +1,16 @@
 """The base system's postfix (rc.d/postfix, the master/smtpd stand-ins) and mailwrapper."""
 from __future__ import annotations
 
-import smtplib
-import socket
-
 import psutil
 
 
-def _port_open(port: int) -> bool:
-    with socket.socket() as sock:
-        return sock.connect_ex(("127.0.0.1", port)) == 0
+def _port_open(box, port: int = 25) -> bool:
+    """Whether something accepts connections on the sandbox's 127.0.0.1:``port``."""
+    try:
+        box.connect(port).close()
+    except ConnectionRefusedError:
+        return False
+    return True
 
 
 def _names(pids: list[int]) -> set[str]:
@@ -28,12 +29,11 @@ def test_postfix_runs_after_create_and_speaks_smtp(sandbox):
     status = box.exec(["/etc/rc.d/postfix", "status"])
     assert (status.returncode, status.stdout) == (0, f"postfix is running as pid {pid}.\n")
     assert box.exec(["ps", "-p", pid, "-o", "comm="]).stdout.strip() == "master"
-    port = box.config["ports"]["smtp"]
-    with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
+    with box.smtp(25) as client:
         assert client.ehlo()[0] == 250
         client.sendmail("root@mail.example.org", ["admin@mail.example.org"],
                         "Subject: hello\r\n\r\nbody\r\n")
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+    with box.connect(25) as raw:
         assert raw.recv(200) == b"220 mail.example.org ESMTP Postfix\r\n"
     dropped = list(box.path("/var/spool/postfix/maildrop").iterdir())
     assert len(dropped) == 1 and "Subject: hello" in dropped[0].read_text()
@@ -44,19 +44,18 @@ def test_postfix_runs_after_create_and_speaks_smtp(sandbox):
 
 def test_stop_frees_the_port_and_start_again(make_sandbox):
     box = make_sandbox()
-    port = box.config["ports"]["smtp"]
-    assert _port_open(port)
+    assert _port_open(box)
     stop = box.exec(["/etc/rc.d/postfix", "stop"])
     assert stop.returncode == 0
     status = box.exec(["/etc/rc.d/postfix", "status"])
     assert (status.returncode, status.stdout) == (1, "postfix is not running.\n")
-    assert not _port_open(port)
+    assert not _port_open(box)
     assert "stopping the Postfix mail system" in box.read("/var/log/maillog")
     assert box.exec(["/etc/rc.d/postfix", "stop"]).returncode == 1
     assert box.exec(["/etc/rc.d/postfix", "start"]).returncode == 0
     assert box.exec(["/etc/rc.d/postfix", "start"]).returncode == 1  # already running
     assert box.exec(["/etc/rc.d/postfix", "status"]).returncode == 0
-    assert _port_open(port)
+    assert _port_open(box)
 
 
 def test_mailer_conf_away_from_postfix_skips_it_at_boot(make_sandbox):
@@ -73,7 +72,7 @@ def test_mailer_conf_away_from_postfix_skips_it_at_boot(make_sandbox):
         "Use the following if you wish to perform the operation:\n"
         "  /etc/rc.d/postfix onestatus\n")
     assert box.exec(["/etc/rc.d/postfix", "onestatus"]).stdout == "postfix is not running.\n"
-    assert not _port_open(box.config["ports"]["smtp"])
+    assert not _port_open(box)
     assert "master" not in _names(box.pids())
 
 

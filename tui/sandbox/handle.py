@@ -76,12 +76,19 @@ class Sandbox:
 
 
 class SandboxSMTP(smtplib.SMTP):
-    """smtplib.SMTP whose connections are made inside a sandbox's network namespace."""
+    """smtplib.SMTP whose connections are made inside a sandbox's network namespace;
+    ``greeting`` is the server's first reply (code, text)."""
+
+    greeting: tuple[int, bytes] = (0, b"")
 
     def __init__(self, box: Sandbox, port: int = 25, source: str | None = None,
                  timeout: float = 10.0):
         self._box, self._source = box, source
         super().__init__("127.0.0.1", port, timeout=timeout)
+
+    def connect(self, host="127.0.0.1", port=25, source_address=None):
+        self.greeting = super().connect(host, port, source_address)
+        return self.greeting
 
     def _get_socket(self, host, port, timeout):
         return self._box.connect(port, host, self._source, timeout)
