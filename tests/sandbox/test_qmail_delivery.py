@@ -19,15 +19,14 @@ TCP_SMTP = '127.0.0.1:allow,RELAYCLIENT=""\n:allow\n'
 
 @pytest.fixture(scope="module")
 def host(tmp_path_factory):
-    """One sandbox with qmail-send running and an SMTP listener on port 25 (postfix
-    stopped)."""
+    """One sandbox with qmail-send running and an SMTP listener on port 25 (setup
+    stopped postfix)."""
     box = Sandbox.create(tmp_path_factory.mktemp("qmail") / "box", pace=0.02)
     try:
         setup(box)
         box.path("/usr/pkg/etc/qmail/alias/.qmail-postmaster").write_text(
             "# pkgsrc says: replace this comment with your config\n")
         start_send(box)
-        assert box.exec(["postfix", "stop"]).returncode == 0
         done = box.sh(
             f"cd /usr/pkg/etc/qmail && printf '{TCP_SMTP}' > tcp.smtp"
             " && tcprules tcp.smtp.cdb tcp.smtp.tmp < tcp.smtp && cd /"
