@@ -62,13 +62,14 @@ def test_the_sandbox_has_only_a_loopback(make_sandbox):
 
 
 def test_two_sandboxes_both_hold_port_25(make_sandbox):
+    """postfix as on a fresh NetBSD (main.cf without inet_interfaces: every address)."""
     one = make_sandbox(hostname="mail.example.org")
     two = make_sandbox("2020Q2", hostname="mx.example.net")
     for box, name in ((one, "mail.example.org"), (two, "mx.example.net")):
         host = SandboxHost(box.paths.base)
         master = int(box.read("/var/spool/postfix/pid/master.pid"))
         assert [(l.address, l.port, l.pid) for l in host.listeners()] == [
-            ("127.0.0.1", 25, master)]
+            ("0.0.0.0", 25, master)]
         with host.connect("127.0.0.1", 25, timeout=10) as sock:
             assert sock.recv(200) == f"220 {name} ESMTP Postfix\r\n".encode()
         with host.connect("127.0.0.1", 25, timeout=10, source="127.0.0.2") as sock:

@@ -121,11 +121,11 @@ mail.info\t\t\t\t\t/var/log/maillog
 """
 
 POSTFIX_MAIN_CF = """\
-# Postfix main.cf of the base system (sandbox stand-in).
+# Postfix main.cf of the base system (sandbox stand-in; NetBSD's main.cf,v 1.1.1.3
+# leaves inet_interfaces commented out, so Postfix claims every address).
 myhostname = {hostname}
 mydomain = {domain}
 myorigin = $myhostname
-inet_interfaces = loopback-only
 mydestination = $myhostname, localhost.$mydomain, localhost
 queue_directory = /var/spool/postfix
 command_directory = /usr/sbin
