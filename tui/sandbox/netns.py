@@ -102,7 +102,8 @@ def _address(hex_address: str) -> tuple[str, int]:
 
 def listening(pid: int, members: list[int]) -> list[tuple[str, int, int | None]]:
     """(address, port, machine pid or None) of every listening TCP socket of the network
-    namespace of ``pid``; one entry per process of ``members`` holding it, as psutil does."""
+    namespace of ``pid``; the holder is the lowest pid of ``members`` with the socket
+    open, as psutil's Linux net_connections reports it."""
     sockets: dict[str, tuple[str, int]] = {}
     for table in ("tcp", "tcp6"):
         try:
@@ -114,10 +115,8 @@ def listening(pid: int, members: list[int]) -> list[tuple[str, int, int | None]]
                         sockets[fields[9]] = _address(fields[1])
         except OSError:
             continue
-    if not sockets:
-        return []
-    holders: dict[str, list[int]] = {}
-    for member in members:
+    holders: dict[str, int] = {}
+    for member in sorted(members) if sockets else []:
         directory = f"/proc/{member}/fd"
         try:
             fds = os.listdir(directory)
@@ -129,11 +128,5 @@ def listening(pid: int, members: list[int]) -> list[tuple[str, int, int | None]]
             except OSError:
                 continue
             if target.startswith("socket:[") and target[8:-1] in sockets:
-                holders.setdefault(target[8:-1], [])
-                if member not in holders[target[8:-1]]:
-                    holders[target[8:-1]].append(member)
-    found = []
-    for inode, (address, port) in sockets.items():
-        for holder in holders.get(inode) or [None]:
-            found.append((address, port, holder))
-    return found
+                holders.setdefault(target[8:-1], member)
+    return [(address, port, holders.get(inode)) for inode, (address, port) in sockets.items()]
