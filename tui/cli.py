@@ -57,6 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"pkgsrc branch to simulate (default {DEFAULT_FLAVOR})")
     create.add_argument("--hostname", default="mail.example.org", metavar="FQDN")
     create.add_argument("--admin-user", default="admin", metavar="NAME")
+    create.add_argument("--publish", action="append", default=[], type=_publish,
+                        metavar="MACHINEPORT:PORT",
+                        help="forward the machine's 127.0.0.1:MACHINEPORT to the "
+                        "sandbox's PORT (repeatable), like docker -p")
     run = actions.add_parser("exec", help="run one command inside (exit status passed through)")
     run.add_argument("path", type=Path)
     run.add_argument("argv", nargs=argparse.REMAINDER, metavar="-- CMD [ARGS...]")
@@ -65,6 +69,15 @@ def build_parser() -> argparse.ArgumentParser:
     stop = actions.add_parser("stop", help="stop every process of the sandbox")
     stop.add_argument("path", type=Path)
     return parser
+
+
+def _publish(text: str) -> tuple[int, int]:
+    from .sandbox.forward import parse_publish
+
+    try:
+        return parse_publish(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _seconds(text: str) -> float:
@@ -86,9 +99,13 @@ def _sandbox(args) -> int:
         if args.action == "create":
             from .sandbox.create import create
 
-            paths = create(args.path, args.flavor, args.hostname, args.admin_user)
+            paths = create(args.path, args.flavor, args.hostname, args.admin_user,
+                           args.publish)
+            published = "".join(f"; 127.0.0.1:{m} reaches its port {p}"
+                                for m, p in args.publish)
             print(f"sandbox created at {paths.base} (NetBSD, pkgsrc-{args.flavor}, "
-                  f"{args.hostname}); enter it with: qmail-wizard sandbox shell {paths.base}")
+                  f"{args.hostname}{published}); enter it with: "
+                  f"qmail-wizard sandbox shell {paths.base}")
             return 0
         paths = SandboxPaths(args.path.absolute())
         if not paths.is_sandbox():

@@ -1,6 +1,6 @@
 """Render the wizard's screens to SVG: ``python -m tui.screenshots [--check] [NAME...]``.
 
-Each scenario boots a fresh sandbox (fixed ports, fast pace), runs the wizard at 80x24,
+Each scenario boots a fresh sandbox (fast pace), runs the wizard at 80x24,
 presses the keys an admin would press to reach one screen in one state, and writes
 ``screenshots/<name>.svg``.  The output is byte-identical between runs: nothing that
 varies (ports, temp paths, pids, clocks) reaches the screen.  ``--check`` renders into a
@@ -30,8 +30,6 @@ from .backend.hosts import SandboxHost
 from .backend.session import Session
 from .sandbox.handle import Sandbox
 
-#: Fixed listener ports, so the Welcome screen reads the same on every run.
-PORTS = {"smtp": 42525, "pop3": 42110, "qread": 42125, "ofmip": 42587}
 PACE = 0.02
 SIZE = (80, 24)
 OUT_DIR = Path(__file__).resolve().parent.parent / "screenshots"
@@ -285,7 +283,7 @@ def scenario_app(scenario: Scenario) -> Iterator[WizardApp]:
     talking to (and booting again) the sandbox when it stops.
     """
     with tempfile.TemporaryDirectory(prefix="qmail-wizard-shot-") as tmp:
-        box = Sandbox.create(Path(tmp) / "host", pace=PACE, ports=PORTS)
+        box = Sandbox.create(Path(tmp) / "host", pace=PACE)
         try:
             if scenario.faults:
                 box.paths.faults_file.write_text(scenario.faults)
@@ -311,7 +309,7 @@ def render(scenario: Scenario, size: tuple[int, int] = SIZE) -> str:
 
 
 def render_all(names: list[str], out_dir: Path) -> list[Path]:
-    """Scenarios run one after the other (fixed ports: one sandbox at a time)."""
+    """Scenarios run one after the other."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for name in names:

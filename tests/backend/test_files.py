@@ -13,8 +13,7 @@ from tui.sandbox import mkconf as sim_mkconf
 from tui.sandbox.create import DEFAULTS_RC_CONF, MAILER_CONF, RC_CONF
 from tui.sandbox.qmail import rules as sim_rules
 
-RC = RC_CONF.format(hostname="mail.example.org", smtp=2525, pop3=2110, qread=2111,
-                    ofmip=2587)
+RC = RC_CONF.format(hostname="mail.example.org")
 
 MK_CONF = """\
 # Example /etc/mk.conf file produced by bootstrap-pkgsrc
@@ -60,7 +59,7 @@ def changed_lines(old: str, new: str) -> list[tuple[str, str]]:
 def test_rcconf_get_reads_the_sandbox_rc_conf_as_sh_does():
     assert rcconf.get(RC, "hostname") == "mail.example.org"
     assert rcconf.get(RC, "sshd") == "YES"               # trailing comment ignored
-    assert rcconf.get(RC, "qmailsmtpd_tcpport") == "2525"
+    assert rcconf.get(RC, "qmailsmtpd_tcpport") is None   # a fresh NetBSD: no qmail line
     assert rcconf.get(RC, "postfix") is None
     assert rcconf.get(DEFAULTS_RC_CONF, "postfix") == "${_rc_d_postfix:-YES}"
     assert rcconf.get(DEFAULTS_RC_CONF, "sshd_flags") == ""   # two assignments a line
@@ -96,9 +95,9 @@ def test_rcconf_set_vars_on_the_sandbox_rc_conf_exact_text():
                                "sshd": "NO", "qmailsmtpd_tcpport": "2626"})
     assert new == RC.replace(
         "sshd=YES\t\t# local: remote administration",
-        "sshd=NO\t\t# local: remote administration").replace(
-        "qmailsmtpd_tcpport=2525", "qmailsmtpd_tcpport=2626") + (
-        "\n# qmail-wizard\npostfix=NO\nqmailsend=YES\nqmailsmtpd=YES\n")
+        "sshd=NO\t\t# local: remote administration") + (
+        "\n# qmail-wizard\npostfix=NO\nqmailsend=YES\nqmailsmtpd=YES\n"
+        "qmailsmtpd_tcpport=2626\n")
     assert rcconf.get(new, "sshd") == "NO"
     assert rcconf.set_vars(new, {"postfix": "NO", "qmailsend": "YES"}) == new
 

@@ -1,7 +1,6 @@
 """Issue 3, first acceptance: the default profile on fresh sandboxes of both flavors."""
 from __future__ import annotations
 
-import smtplib
 
 import pytest
 
@@ -41,7 +40,7 @@ def test_plan_apply_then_nothing_left(sandbox):
     for service in ("qmailsend", "qmailsmtpd"):
         assert sandbox.exec([f"/etc/rc.d/{service}", "status"]).returncode == 0
 
-    client = smtplib.SMTP("127.0.0.1", sandbox.config["ports"]["smtp"], timeout=10)
+    client = sandbox.smtp(25)
     client.sendmail("someone@example.net", ["postmaster@example.org"],
                     "Subject: to the postmaster\r\n\r\nHello postmaster.\r\n")
     client.quit()

@@ -22,20 +22,14 @@ RUNNING = ("qmailsend", "qmailsmtpd", "qmailqread")
 
 
 def relevant_files(box) -> dict[str, bytes | None]:
-    """The files apply writes or installs that define the result, by NetBSD path;
-    this sandbox's own listener ports in rc.conf are replaced by their names."""
+    """The files apply writes or installs that define the result, by NetBSD path."""
     paths = ["/etc/rc.conf", "/etc/mailer.conf", "/etc/mk.conf", f"{SYSCONF}/tcp.smtp",
              f"{SYSCONF}/tcp.smtp.cdb"]
     for directory, prefix in ((f"{SYSCONF}/control", ""), (f"{SYSCONF}/alias", ".qmail-"),
                               ("/etc/rc.d", "qmail")):
         paths += [f"{directory}/{p.name}" for p in box.path(directory).iterdir()
                   if p.name.startswith(prefix) and p.is_file()]
-    files = {p: box.path(p).read_bytes() if box.path(p).exists() else None for p in paths}
-    rc_conf = files["/etc/rc.conf"]
-    for name, port in box.config["ports"].items():
-        rc_conf = rc_conf.replace(f"_tcpport={port}\n".encode(), f"_tcpport=<{name}>\n".encode())
-    files["/etc/rc.conf"] = rc_conf
-    return files
+    return {p: box.path(p).read_bytes() if box.path(p).exists() else None for p in paths}
 
 
 def start_apply(box, profile: str) -> subprocess.Popen:

@@ -8,7 +8,6 @@ qmail-newmrh / qmail-newu follow-ups have no profile change to plan and are not 
 from __future__ import annotations
 
 import json
-import smtplib
 import time
 
 import pytest
@@ -80,7 +79,7 @@ def delivered(box, text: str, timeout: float = 10.0):
 
 
 def smtp_send(box, to: str, text: str) -> None:
-    client = smtplib.SMTP("127.0.0.1", box.config["ports"]["smtp"], timeout=10)
+    client = box.smtp(25)
     client.sendmail("someone@example.net", [to], f"Subject: {text}\r\n\r\n{text}\r\n")
     client.quit()
 

@@ -35,7 +35,7 @@ def status_json(box) -> dict:
         "": json.loads(done.stdout)}
 
 
-def test_json_lists_the_real_processes_and_rc_conf_address(box):
+def test_json_lists_the_real_processes_and_listen_address(box):
     services = status_json(box)
     commands = ps(box)
     send, smtpd, postfix = services["qmailsend"], services["qmailsmtpd"], services["postfix"]
@@ -43,9 +43,8 @@ def test_json_lists_the_real_processes_and_rc_conf_address(box):
     assert commands[send["pids"][0]].startswith("qmail-send ")
     assert commands[smtpd["pids"][0]].startswith("nbqmailsmtpd /usr/pkg/bin/sslserver ")
     assert int(box.read("/var/run/qmailsend.pid")) == send["pids"][0]
-    conf = dict(l.split("=", 1) for l in box.read("/etc/rc.conf").splitlines()
-                if l.startswith("qmailsmtpd_tcp"))
-    assert smtpd["listen"] == [f"{conf['qmailsmtpd_tcphost']}:{conf['qmailsmtpd_tcpport']}"]
+    assert "qmailsmtpd_tcp" not in box.read("/etc/rc.conf")
+    assert smtpd["listen"] == ["0.0.0.0:25"]   # the rc.d script's defaults
     assert (postfix["enabled"], postfix["running"], postfix["pids"]) == (False, False, [])
     keys = {"name", "enabled", "running", "pids", "uptime_s", "cpu_percent", "rss_bytes",
             "listen", "user", "state", "rc_status"}

@@ -10,7 +10,6 @@ import json
 import os
 import re
 import signal
-import smtplib
 import subprocess
 import sys
 
@@ -44,15 +43,6 @@ def profiles(directory: Path) -> dict[str, str]:
 
 
 # -- the state apply defines -----------------------------------------------------------
-def normalized(box, data: bytes | None) -> bytes | None:
-    """``data`` with this sandbox's own listener ports replaced by their names."""
-    if data is None:
-        return None
-    for name, port in box.config["ports"].items():
-        data = data.replace(f"_tcpport={port}\n".encode(), f"_tcpport=<{name}>\n".encode())
-    return data
-
-
 def managed_paths(box) -> list[str]:
     """The files the wizard manages: control files, aliases, rc.conf, mailer.conf,
     tcp.smtp and its cdb, mk.conf, the qmail rc.d scripts."""
@@ -67,7 +57,7 @@ def managed_paths(box) -> list[str]:
 
 
 def managed_files(box) -> dict[str, bytes | None]:
-    return {p: normalized(box, box.path(p).read_bytes() if box.path(p).exists() else None)
+    return {p: box.path(p).read_bytes() if box.path(p).exists() else None
             for p in managed_paths(box)}
 
 
@@ -117,7 +107,7 @@ def backups(box, run_id: str) -> dict[str, tuple]:
     for path, entry in manifest(box, run_id).items():
         data = None
         if entry["existed"]:
-            data = normalized(box, box.path(f"{BACKUPS}/{run_id}{path}").read_bytes())
+            data = box.path(f"{BACKUPS}/{run_id}{path}").read_bytes()
         saved[path] = (entry["existed"], entry.get("mode"), tuple(entry.get("owner", ())), data)
     return saved
 
@@ -152,7 +142,7 @@ def assert_journal_prefix(record: dict, status: str) -> list[str]:
 
 
 def smtp_accepts(box, subject: str) -> None:
-    client = smtplib.SMTP("127.0.0.1", box.config["ports"]["smtp"], timeout=10)
+    client = box.smtp(25)
     try:
         assert client.mail("someone@example.net")[0] == 250
         assert client.rcpt("admin@mail.example.org")[0] == 250

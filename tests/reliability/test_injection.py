@@ -13,7 +13,6 @@ from __future__ import annotations
 import copy
 import json
 import os
-import smtplib
 from pathlib import Path
 
 import pytest
@@ -187,7 +186,7 @@ def test_odd_values_land_only_where_they_belong(odd_host):
 def test_an_alias_with_a_dot_delivers(odd_host):
     box, *_ = odd_host
     assert box.path(f"{SYSCONF}/alias/.qmail-john:smith").exists()
-    client = smtplib.SMTP("127.0.0.1", box.config["ports"]["smtp"], timeout=10)
+    client = box.smtp(25)
     try:
         client.sendmail("someone@example.net", ["john.smith@mail.example.org"],
                         "Subject: dotted alias\r\n\r\nTo john.smith.\r\n")

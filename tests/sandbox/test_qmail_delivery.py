@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import poplib
 import smtplib
-import socket
 
 import psutil
 import pytest
 
+from tui.backend.hosts import SandboxHost
 from tui.sandbox.handle import Sandbox
 
 from qmailhost import setup, start_send
@@ -19,20 +19,20 @@ TCP_SMTP = '127.0.0.1:allow,RELAYCLIENT=""\n:allow\n'
 
 @pytest.fixture(scope="module")
 def host(tmp_path_factory):
-    """One sandbox with qmail-send running and an SMTP listener on the sandbox's port."""
+    """One sandbox with qmail-send running and an SMTP listener on port 25 (setup
+    stopped postfix)."""
     box = Sandbox.create(tmp_path_factory.mktemp("qmail") / "box", pace=0.02)
     try:
         setup(box)
         box.path("/usr/pkg/etc/qmail/alias/.qmail-postmaster").write_text(
             "# pkgsrc says: replace this comment with your config\n")
         start_send(box)
-        port = box.config["ports"]["smtp"]
         done = box.sh(
             f"cd /usr/pkg/etc/qmail && printf '{TCP_SMTP}' > tcp.smtp"
             " && tcprules tcp.smtp.cdb tcp.smtp.tmp < tcp.smtp && cd /"
             " && (env - PATH=/usr/pkg/bin:/usr/bin:/bin QMAILQUEUE=/usr/pkg/bin/qmail-queue"
             " tcpserver -vRl0 -x /usr/pkg/etc/qmail/tcp.smtp.cdb -c 20 -u 2011 -g 2002"
-            f" 127.0.0.1 {port} qmail-smtpd 2>&1 | logger -t nbqmailsmtpd -p mail.info)"
+            " 127.0.0.1 25 qmail-smtpd 2>&1 | logger -t nbqmailsmtpd -p mail.info)"
             " >/dev/null 2>&1 &")
         assert done.returncode == 0, done.stderr
         yield box
@@ -41,16 +41,26 @@ def host(tmp_path_factory):
 
 
 def connect(box, source="127.0.0.1") -> smtplib.SMTP:
-    client = smtplib.SMTP(timeout=10, source_address=(source, 0))
-
     def attempt():
         try:
-            return client.connect("127.0.0.1", box.config["ports"]["smtp"])
+            return box.smtp(25, source=source)
         except OSError:
             return None
 
-    assert wait_for(attempt) == (220, b"mail.example.org ESMTP")
+    client = wait_for(attempt)
+    assert client and client.greeting == (220, b"mail.example.org ESMTP")
     return client
+
+
+class SandboxPOP3(poplib.POP3):
+    """poplib.POP3 connected inside the sandbox's network namespace."""
+
+    def __init__(self, box, port=110, timeout=10):
+        self._box = box
+        super().__init__("127.0.0.1", port, timeout=timeout)
+
+    def _create_socket(self, timeout):
+        return self._box.connect(self.port, self.host, timeout=timeout)
 
 
 def maillog(box) -> str:
@@ -172,18 +182,17 @@ def test_unknown_extension_bounces_to_sender(host):
 
 
 def test_pop3_serves_the_maildir(host):
-    port = host.config["ports"]["pop3"]
     hashed = host.exec(["/.sandbox/bin/python", "-c",
                         "import crypt; print(crypt.crypt('secret', '$6$saltsalt'))"]).stdout.strip()
     host.sh(f"sed -i 's|^admin:[^:]*:|admin:{hashed}:|' /etc/master.passwd")
-    done = host.sh(f"(tcpserver -qRHl0 127.0.0.1 {port} qmail-popup mail.example.org"
+    done = host.sh(f"(tcpserver -qRHl0 127.0.0.1 110 qmail-popup mail.example.org"
                    " checkpassword qmail-pop3d Maildir) >/dev/null 2>&1 &")
     assert done.returncode == 0
 
 
     def attempt():
         try:
-            return poplib.POP3("127.0.0.1", port, timeout=10)
+            return SandboxPOP3(host)
         except OSError:
             return None
 
@@ -228,19 +237,10 @@ def test_sigterm_ends_the_family_and_frees_the_port(host):
     assert wait_for(lambda: not any(p.is_running() and p.status() != psutil.STATUS_ZOMBIE
                                     for p in family))
     assert wait_for(lambda: "status: exiting" in maillog(host))
-    server = [p for p in named("/usr/pkg/bin/tcpserver")
-              if str(host.config["ports"]["smtp"]) in p.cmdline()]
+    server = [p for p in named("/usr/pkg/bin/tcpserver") if "25" in p.cmdline()]
     assert server
     server[0].terminate()
 
 
-    def free():
-        with socket.socket() as probe:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                probe.bind(("127.0.0.1", host.config["ports"]["smtp"]))
-                return True
-            except OSError:
-                return False
-
-    assert wait_for(free)
+    listeners = SandboxHost(host.paths.base).listeners
+    assert wait_for(lambda: not [l for l in listeners() if l.port == 25])

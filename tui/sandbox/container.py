@@ -1,7 +1,8 @@
 """Run things inside a sandbox: one bubblewrap container per sandbox.
 
-The container is "booted" once (``bwrap ... /sbin/init`` in new PID, UTS and IPC
-namespaces, sharing the machine's network) and every later command enters it
+The container is "booted" once (``bwrap ... /sbin/init`` in new PID, UTS, IPC and
+network namespaces: its network is a loopback of its own, so the real port numbers
+hold and sandboxes run side by side) and every later command enters it
 with ``nsenter``, so daemons started by one command are seen by the next, ``ps``
 shows only the sandbox's processes, and stopping the container's PID 1 ends
 every process of the sandbox.
@@ -109,7 +110,7 @@ def bwrap_argv(paths: SandboxPaths, config: dict) -> list[str]:
     for directory in _python_mounts():
         argv += ["--ro-bind", directory, directory]
     argv += ["--proc", "/proc", "--dev", "/dev",
-             "--unshare-pid", "--unshare-uts", "--unshare-ipc",
+             "--unshare-pid", "--unshare-uts", "--unshare-ipc", "--unshare-net",
              "--hostname", config["hostname"], "--chdir", "/"]
     if os.geteuid() == 0:
         argv += ["--cap-add", "ALL"]
@@ -176,14 +177,58 @@ def boot(paths: SandboxPaths) -> int:
     pid = container_pid(paths)
     if pid is None:
         raise SandboxError(f"the sandbox at {paths.base} stopped while booting; see {paths.boot_log}.")
+    if config.get("publish"):
+        _start_forwarder(paths, pid, config["publish"])
     return pid
+
+
+def _start_forwarder(paths: SandboxPaths, pid: int, publish: list) -> None:
+    """Start the ``--publish`` forwarder (forward.py); the sandbox does not run without it."""
+    from .forward import MODULE
+
+    ready, ready_w = os.pipe()
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+           "PYTHONPATH": os.pathsep.join(python_path_entries())}
+    with open(paths.boot_log, "ab") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", MODULE, str(pid), str(ready_w)]
+            + [f"{machine}:{port}" for machine, port in publish],
+            stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env,
+            pass_fds=(ready_w,), start_new_session=True,
+        )
+    os.close(ready_w)
+    with os.fdopen(ready, "rb") as fh:
+        answer = fh.read().decode(errors="replace")
+    if answer != "ok":
+        proc.wait()
+        stop(paths)
+        raise SandboxError(f"the sandbox at {paths.base} did not start: "
+                           f"{answer or 'its port forwarder failed, see ' + str(paths.boot_log)}. "
+                           "Free that machine port, or edit 'publish' in "
+                           f"{paths.config_file}.")
+    paths.forward_pid_file.write_text(f"{proc.pid}\n")
+
+
+def _stop_forwarder(paths: SandboxPaths) -> None:
+    try:
+        pid = int(paths.forward_pid_file.read_text().strip())
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            if b"tui.sandbox.forward" in fh.read():
+                os.kill(pid, signal.SIGKILL)
+                try:
+                    os.waitpid(pid, 0)
+                except ChildProcessError:
+                    pass
+    except (OSError, ValueError):
+        pass
+    paths.forward_pid_file.unlink(missing_ok=True)
 
 
 def enter_argv(paths: SandboxPaths, argv: list[str], env: dict | None = None,
                cwd: str = "/root") -> list[str]:
     """The machine argv that runs ``argv`` inside the (booted) container."""
     pid = boot(paths)
-    enter = ["nsenter", "-t", str(pid), "-m", "-u", "-i", "-p", "-r", "-w"]
+    enter = ["nsenter", "-t", str(pid), "-m", "-u", "-i", "-n", "-p", "-r", "-w"]
     if os.geteuid() != 0:
         enter += ["-U", "--preserve-credentials"]
     environment = {"PATH": NETBSD_PATH, "HOME": "/root", "USER": "root",
@@ -227,6 +272,7 @@ def stop(paths: SandboxPaths, timeout: float = 15.0, shutdown: bool = True) -> N
         except (subprocess.TimeoutExpired, SandboxError):
             pass
     members = namespace_pids(paths)
+    _stop_forwarder(paths)
     if pid is not None:
         try:
             os.kill(pid, signal.SIGKILL)  # PID 1 of the namespace: the kernel ends the rest

@@ -4,10 +4,9 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 from pathlib import Path
 
-from . import container, pkgsrc, rcd, repo
+from . import container, forward, pkgsrc, rcd, repo
 from .container import SandboxError
 from .flavors import DEFAULT_FLAVOR, UNVERIFIED, get_flavor
 from .install import install_base_programs, refresh_machine_links
@@ -68,18 +67,6 @@ hostname={hostname}
 sshd=YES		# local: remote administration
 ntpd=YES		# local: keep the clock right
 wscons=YES
-
-# Sandbox: this simulated host shares the machine's loopback, so its mail
-# listeners use free ports on 127.0.0.1 instead of 25/110/...
-# postfix reads its own port from /etc/postfix/master.cf.
-qmailsmtpd_tcphost=127.0.0.1
-qmailsmtpd_tcpport={smtp}
-qmailpop3d_tcphost=127.0.0.1
-qmailpop3d_tcpport={pop3}
-qmailqread_tcphost=127.0.0.1
-qmailqread_tcpport={qread}
-qmailofmipd_tcphost=127.0.0.1
-qmailofmipd_tcpport={ofmip}
 """
 
 DEFAULTS_RC_CONF = """\
@@ -134,11 +121,11 @@ mail.info\t\t\t\t\t/var/log/maillog
 """
 
 POSTFIX_MAIN_CF = """\
-# Postfix main.cf of the base system (sandbox stand-in).
+# Postfix main.cf of the base system (sandbox stand-in; NetBSD's main.cf,v 1.1.1.3
+# leaves inet_interfaces commented out, so Postfix claims every address).
 myhostname = {hostname}
 mydomain = {domain}
 myorigin = $myhostname
-inet_interfaces = loopback-only
 mydestination = $myhostname, localhost.$mydomain, localhost
 queue_directory = /var/spool/postfix
 command_directory = /usr/sbin
@@ -148,12 +135,13 @@ setgid_group = maildrop
 """
 
 POSTFIX_MASTER_CF = """\
-# Postfix master process configuration file (sandbox stand-in).
+# Postfix master process configuration file (sandbox stand-in: the services
+# of NetBSD's master.cf,v 1.1.1.6 that the stand-in runs).
+# ==========================================================================
 # service type  private unpriv  chroot  wakeup  maxproc command + args
 #               (yes)   (yes)   (yes)   (never) (100)
 # ==========================================================================
-# Sandbox: the SMTP service listens where qmailsmtpd will, a free loopback port.
-127.0.0.1:{smtp} inet n -       n       -       -       smtpd
+smtp      inet  n       -       n       -       -       smtpd
 pickup    unix  n       -       n       60      1       pickup
 cleanup   unix  n       -       n       -       0       cleanup
 qmgr      unix  n       -       n       300     1       qmgr
@@ -167,20 +155,6 @@ export BLOCKSIZE=1k
 export HOST="$(hostname)"
 umask 022
 """
-
-
-def _free_ports(count: int) -> list[int]:
-    sockets, ports = [], []
-    try:
-        while len(ports) < count:
-            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            sock.bind(("127.0.0.1", 0))
-            sockets.append(sock)
-            ports.append(sock.getsockname()[1])
-    finally:
-        for sock in sockets:
-            sock.close()
-    return ports
 
 
 def validate(hostname: str, admin_user: str) -> None:
@@ -198,6 +172,24 @@ def validate(hostname: str, admin_user: str) -> None:
         raise SandboxError(
             f"--admin-user {admin_user!r} is a base-system account; choose another name."
         )
+
+
+def _check_publish(publish: list[tuple[int, int]]) -> None:
+    """Each machine port once, and free on the machine's loopback (checked before
+    anything is written)."""
+    seen = set()
+    for machine_port, port in publish:
+        if machine_port in seen:
+            raise SandboxError(f"--publish {machine_port}:{port}: machine port "
+                               f"{machine_port} is published twice; give each once.")
+        seen.add(machine_port)
+        try:
+            forward.check_free(machine_port)
+        except OSError as exc:
+            raise SandboxError(
+                f"--publish {machine_port}:{port}: cannot listen on 127.0.0.1:"
+                f"{machine_port} ({exc.strerror}); choose a free machine port."
+            ) from None
 
 
 def _write(path: Path, text: str, mode: int = 0o644) -> None:
@@ -228,7 +220,7 @@ def _accounts(paths: SandboxPaths, admin: str) -> None:
     paths.host_path("/root").chmod(0o755)
 
 
-def _tree(paths: SandboxPaths, flavor, hostname: str, ports: dict) -> None:
+def _tree(paths: SandboxPaths, flavor, hostname: str) -> None:
     for directory in ("etc/rc.d", "etc/defaults", "etc/postfix", "etc/mail", "sbin",
                       "usr/sbin", "usr/libexec/postfix", "usr/pkg", "usr/pkgsrc",
                       "var/db/pkg", "var/log", "var/run", "var/mail", "var/tmp",
@@ -247,13 +239,13 @@ def _tree(paths: SandboxPaths, flavor, hostname: str, ports: dict) -> None:
     _write(paths.host_path("/etc/hosts"),
            f"127.0.0.1\tlocalhost localhost.\n::1\t\tlocalhost localhost.\n"
            f"127.0.0.1\t{hostname} {hostname.split('.')[0]}\n")
-    _write(paths.host_path("/etc/rc.conf"), RC_CONF.format(hostname=hostname, **ports))
+    _write(paths.host_path("/etc/rc.conf"), RC_CONF.format(hostname=hostname))
     _write(paths.host_path("/etc/defaults/rc.conf"), DEFAULTS_RC_CONF, 0o444)
     _write(paths.host_path("/etc/mailer.conf"), MAILER_CONF)
     _write(paths.host_path("/etc/syslog.conf"), SYSLOG_CONF)
     _write(paths.host_path("/etc/postfix/main.cf"),
            POSTFIX_MAIN_CF.format(hostname=hostname, domain=domain))
-    _write(paths.host_path("/etc/postfix/master.cf"), POSTFIX_MASTER_CF.format(**ports))
+    _write(paths.host_path("/etc/postfix/master.cf"), POSTFIX_MASTER_CF)
     _write(paths.host_path("/etc/mail/aliases"),
            "# Basic system aliases -- these MUST be present\n"
            "MAILER-DAEMON: postmaster\npostmaster: root\n")
@@ -269,7 +261,7 @@ def _tree(paths: SandboxPaths, flavor, hostname: str, ports: dict) -> None:
 
 def create(base: Path, flavor_name: str = DEFAULT_FLAVOR,
            hostname: str = "mail.example.org", admin_user: str = "admin",
-           ports: dict | None = None) -> SandboxPaths:
+           publish: list[tuple[int, int]] | None = None) -> SandboxPaths:
     """Build a fresh sandbox at ``base`` and boot it (postfix running)."""
     container.check_platform()
     flavor = get_flavor(flavor_name)
@@ -281,17 +273,15 @@ def create(base: Path, flavor_name: str = DEFAULT_FLAVOR,
             f"{paths.base} is {what}: choose a new path, or stop it with "
             f"'qmail-wizard sandbox stop {paths.base}' and remove it first."
         )
-    if ports is None:  # fixed ports only for reproducible screenshots
-        smtp, pop3, qread, ofmip = _free_ports(4)
-        ports = {"smtp": smtp, "pop3": pop3, "qread": qread, "ofmip": ofmip}
+    _check_publish(publish or [])
     config = {"flavor": flavor.name, "hostname": hostname, "admin_user": admin_user,
-              "ports": ports, "pace": 1.0}
+              "publish": [list(pair) for pair in publish or []], "pace": 1.0}
     for directory in (paths.root, paths.control / "run", paths.run):
         directory.mkdir(parents=True, exist_ok=True)
     paths.base.chmod(0o755)
     paths.config_file.write_text(json.dumps(config, indent=2) + "\n")
     paths.faults_file.write_text(FAULTS_TEMPLATE)
-    _tree(paths, flavor, hostname, ports)
+    _tree(paths, flavor, hostname)
     _accounts(paths, admin_user)
     install_base_programs(paths)
     refresh_machine_links(paths)

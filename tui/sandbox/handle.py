@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import json
+import smtplib
+import socket
 import subprocess
 from pathlib import Path
 
-from . import container
+from . import container, netns
 from .layout import SandboxPaths
 
 
@@ -16,10 +18,10 @@ class Sandbox:
     @classmethod
     def create(cls, base: Path, flavor: str = "2017Q1", hostname: str = "mail.example.org",
                admin_user: str = "admin", pace: float | None = None,
-               ports: dict | None = None) -> "Sandbox":
+               publish: list[tuple[int, int]] | None = None) -> "Sandbox":
         from .create import create
 
-        create(base, flavor, hostname, admin_user, ports)
+        create(base, flavor, hostname, admin_user, publish)
         box = cls(base)
         if pace is not None:
             box.set_config(pace=pace)
@@ -53,6 +55,18 @@ class Sandbox:
     def read(self, netbsd_path: str) -> str:
         return self.path(netbsd_path).read_text()
 
+    def connect(self, port: int, address: str = "127.0.0.1", source: str | None = None,
+                timeout: float = 10.0) -> socket.socket:
+        """A TCP connection to ``address:port`` as seen inside the sandbox (from its
+        own address ``source``, e.g. 127.0.0.2, when given)."""
+        pid = container.boot(self.paths)
+        return netns.connect(pid, address, port, timeout, source)
+
+    def smtp(self, port: int = 25, source: str | None = None,
+             timeout: float = 10.0) -> smtplib.SMTP:
+        """An SMTP client connected to the sandbox's ``port`` from inside its network."""
+        return SandboxSMTP(self, port, source, timeout)
+
     def stop(self) -> None:
         """Shut down as NetBSD does: rc.shutdown, then every process ends."""
         container.stop(self.paths)
@@ -64,3 +78,22 @@ class Sandbox:
     def pids(self) -> list[int]:
         """Machine pids of every process of the sandbox."""
         return container.namespace_pids(self.paths)
+
+
+class SandboxSMTP(smtplib.SMTP):
+    """smtplib.SMTP whose connections are made inside a sandbox's network namespace;
+    ``greeting`` is the server's first reply (code, text)."""
+
+    greeting: tuple[int, bytes] = (0, b"")
+
+    def __init__(self, box: Sandbox, port: int = 25, source: str | None = None,
+                 timeout: float = 10.0):
+        self._box, self._source = box, source
+        super().__init__("127.0.0.1", port, timeout=timeout)
+
+    def connect(self, host="127.0.0.1", port=25, source_address=None):
+        self.greeting = super().connect(host, port, source_address)
+        return self.greeting
+
+    def _get_socket(self, host, port, timeout):
+        return self._box.connect(port, host, self._source, timeout)

@@ -4,10 +4,11 @@ A sandbox directory ``PATH`` holds:
 
 - ``PATH/root/``    the NetBSD host's file tree (``/etc``, ``/var``, ``/usr/pkg`` ...);
 - ``PATH/control/`` the simulator's own state, visible inside as ``/.sandbox``:
-  ``sandbox.json`` (flavor, hostname, ports), ``faults.yaml`` (fault injection),
+  ``sandbox.json`` (flavor, hostname, published ports), ``faults.yaml`` (fault injection),
   ``bin/python`` (the interpreter wrapper every simulated program starts with),
   ``argv0/`` (interpreter links named after daemons, so ``ps`` shows their names);
-- ``PATH/run/``     machine-side state: the container's pid and the boot log.
+- ``PATH/run/``     machine-side state: the container's pid, the port forwarder's pid
+  and the boot log.
 """
 from __future__ import annotations
 
@@ -53,6 +54,10 @@ class SandboxPaths:
     @property
     def pid_file(self) -> Path:
         return self.run / "container.pid"
+
+    @property
+    def forward_pid_file(self) -> Path:
+        return self.run / "forward.pid"
 
     @property
     def boot_log(self) -> Path:

@@ -6,16 +6,17 @@ and listeners are the sandbox's own, numbered as the sandbox numbers them.
 """
 from __future__ import annotations
 
+import errno
 import os
 import subprocess
 from pathlib import Path
 
-from ...sandbox import container
+from ...sandbox import container, netns
 from ...sandbox.layout import SandboxPaths
 from . import procview, safefile
-from .base import (DEFAULT_TIMEOUT, USER_FILE_LIMIT, FileStat, Host, HostError, Result,
-                   as_bytes, check_argv, owner_ids, parse_group, parse_passwd, read_span,
-                   scan_mtimes)
+from .base import (DEFAULT_TIMEOUT, USER_FILE_LIMIT, FileStat, Host, HostError, Listener,
+                   Result, as_bytes, check_argv, owner_ids, parse_group, parse_passwd,
+                   read_span, scan_mtimes)
 
 MAX_SYMLINKS = 40
 
@@ -177,6 +178,23 @@ class SandboxHost(Host):
                 return False
         return True
 
+    # -- network -------------------------------------------------------------------
+    def connect(self, address, port, timeout=10.0, source=None):
+        """A socket made inside the sandbox's network namespace, connected there
+        (OSError when it cannot be, as for a plain connect)."""
+        pid = container.container_pid(self.paths)
+        if pid is None:
+            raise netns.NetnsError(errno.ENETDOWN, f"the sandbox at {self.paths.base} "
+                                                   "is not running")
+        return netns.connect(pid, address, port, timeout, source)
+
     def listeners(self):
-        members = set(container.namespace_pids(self.paths))
-        return procview.listening(lambda pid: pid in members, self._ns_pid)
+        """The sandbox namespace's own /proc/net/tcp{,6} (psutil reads the caller's
+        namespace), sockets mapped to the sandbox's processes through their fds."""
+        pid = container.container_pid(self.paths)
+        if pid is None:
+            return []
+        members = container.namespace_pids(self.paths)
+        return [Listener(address=address, port=port,
+                         pid=self._ns_pid(holder) if holder else None)
+                for address, port, holder in netns.listening(pid, members)]

@@ -42,7 +42,9 @@ def main_cf() -> dict:
 
 
 def smtp_listen_address() -> tuple[str, int]:
-    """The address of master.cf's ``inet`` smtpd service (default: all, port 25)."""
+    """The address of master.cf's ``inet`` smtpd service.  A service without a host
+    part binds main.cf's ``inet_interfaces`` (``loopback-only``: 127.0.0.1; default
+    ``all``); the stand-in binds one IPv4 address."""
     with open(MASTER_CF) as fh:
         for line in fh:
             fields = line.split()
@@ -50,8 +52,17 @@ def smtp_listen_address() -> tuple[str, int]:
                     and fields[1] == "inet" and fields[7] == "smtpd":
                 host, _, port = fields[0].rpartition(":")
                 port = 25 if port == "smtp" else int(port)
-                return host or "0.0.0.0", port
+                return host or _inet_interface(), port
     raise ValueError("no inet smtpd service in master.cf")
+
+
+def _inet_interface() -> str:
+    wanted = main_cf().get("inet_interfaces", "all").replace(",", " ").split()
+    if not wanted or wanted[0] == "all":
+        return "0.0.0.0"
+    if wanted[0] in ("loopback-only", "localhost"):
+        return "127.0.0.1"
+    return wanted[0]
 
 
 def log(program: str, message: str, level: str = "info", pid: int | None = None) -> None:
