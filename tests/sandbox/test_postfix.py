@@ -121,7 +121,7 @@ def test_mailer_conf_away_from_postfix_skips_it_at_boot(make_sandbox):
         "  /etc/rc.d/postfix onestatus\n")
     onestatus = box.exec(["/etc/rc.d/postfix", "onestatus"])
     assert (onestatus.returncode, onestatus.stdout) == (1, "")
-    assert not _port_open(box.config["ports"]["smtp"])
+    assert not _port_open(box)
     assert "master" not in _names(box.pids())
 
 
