@@ -31,8 +31,7 @@ class Damaged(HostError):
 def check_run_id(run_id: str) -> str:
     """``run_id`` when it has the run-id format; HostError naming it and the format."""
     if not isinstance(run_id, str) or not RUN_ID.fullmatch(run_id):
-        raise HostError(f"{run_id!r} is not a run id: run ids look like {RUN_ID_SHOWN} "
-                        f"(the names under {JOURNAL_DIR}/)")
+        raise HostError(f"{run_id!r} is not a run id: run ids look like {RUN_ID_SHOWN}")
     return run_id
 
 

@@ -183,13 +183,15 @@ def cmd_apply(host: Host, path: str, yes: bool, resume: bool,
 
 def cmd_undo(host: Host, run_id: str | None, yes: bool) -> int:
     from ..backend import apply as apply_mod
+    from ..backend.backup import BACKUP_ROOT
     from ..backend.journal import check_run_id
 
     if run_id is not None:   # before anything is read
         try:
             check_run_id(run_id)
         except HostError as exc:
-            return _fail(f"cannot undo: {exc}")
+            return _fail(f"cannot undo: {exc} (the runs are the directories under "
+                         f"{BACKUP_ROOT}/). Nothing was read or restored.")
     if not yes and not sys.stdin.isatty():
         return _fail("undo restores files from a run's backups: confirm with --yes.")
     if not yes and input("Restore the files of that run? [y/N] ").strip().lower() not in ("y", "yes"):
