@@ -88,3 +88,45 @@ def test_last_run_record_that_is_not_a_run_id_is_refused_by_undo(make_sandbox):
         "last-run is damaged: it holds '../../../home/admin', not a run id; name the run "
         "with --run ID (the runs are the directories under /var/backups/qmail-wizard/)\n")
     assert trap.changed(before, trap.snapshot(box)) == []
+
+
+async def test_review_shows_the_damaged_record_and_asks_for_each_differing_file(
+        make_sandbox):
+    from tests.security.test_host_text import until
+    from tui.app import WizardApp
+    from tui.backend.hosts import SandboxHost
+    from tui.backend.session import Session
+    from tui.screens.review import ReviewScreen
+    from tui.widgets.drift_choice import DriftChoice
+
+    box = installed(make_sandbox)
+    rcpthosts = box.path(RCPTHOSTS)
+    rcpthosts.write_text(rcpthosts.read_text() + "mine.example.org\n")
+    box.path(RECORD).write_text("{not json")
+    before = trap.snapshot(box)
+    session = Session(SandboxHost(box.paths.base))
+    session.load_profile(DEFAULT)
+    app = WizardApp(session)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, app.probing.done, "the probe")
+        review = ReviewScreen(session)
+        await app.push_screen(review)
+        await until(pilot, lambda: review.plan is not None and review.query(DriftChoice),
+                    "the plan", deadline=trap.TIME_LIMIT)
+        await pilot.pause()
+        assert str(review.query_one("#damage").render()) == f"⚠ {DAMAGE}"
+        assert "The drift record is damaged (see below)." in str(
+            review.query_one("#summary").render())
+        [choice] = review.query(DriftChoice)
+        assert choice.path == RCPTHOSTS
+        assert (f"{RCPTHOSTS} differs from the profile (the drift record is damaged: it "
+                "may be a change of yours)") in str(choice.render())
+        await pilot.press("enter")                     # refused until a choice is made
+        await pilot.pause()
+        assert app.screen is review and review.plan.undecided
+        choice.focus()
+        await pilot.press("o")
+        await until(pilot, lambda: review.plan is not None and not review.plan.undecided,
+                    "the plan with the choice", deadline=trap.TIME_LIMIT)
+        assert session.overwrite == {RCPTHOSTS}
+    assert trap.changed(before, trap.snapshot(box)) == []
