@@ -10,9 +10,9 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from .app import FLOW, screen_class, start_probe
-from .backend.profile import dump
 from .backend.session import Session
 from .messages import Advance
+from .screens.save import SaveScreen
 from .screens.welcome import WelcomeScreen
 
 
@@ -65,14 +65,15 @@ class WizardApp(App):
             self.push_screen(screen_class(FLOW[index + 1])(self.session))
 
     def action_save_profile(self) -> None:
+        """Ask for a file name (SaveScreen), then save the profile there."""
         if self.session.profile is None:
             self.notify("Nothing to save yet: the host is still being read.", severity="warning")
             return
-        try:
-            with open(self.save_path, "w") as fh:
-                fh.write(dump(self.session.profile))
-        except OSError as exc:
-            self.notify(f"Cannot save {self.save_path}: {exc.strerror}", severity="error",
-                        markup=False)
+        if isinstance(self.screen, SaveScreen):
             return
-        self.notify(f"Profile saved to {self.save_path}", markup=False)
+        self.push_screen(SaveScreen(self.session, self.save_path), self._saved)
+
+    def _saved(self, path: str | None) -> None:
+        if path:
+            self.save_path = path
+            self.notify(f"Profile saved to {path}", markup=False)

@@ -56,7 +56,9 @@ async def test_profile_saved_with_ctrl_s_plans_what_review_showed(wizard_app, tm
         await move_to(pilot, options, "syncdir")
         await pilot.press("space")
         await to_review(pilot)
-        await pilot.press("ctrl+s")
+        await pilot.press("ctrl+s")      # asks for the file name: app.save_path
+        await pilot.pause()
+        await pilot.press("enter")
         await pilot.pause()
         shown = json.loads(plan_json(app.session.plan, app.session.method()))
     done = subprocess.run(

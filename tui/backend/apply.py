@@ -164,26 +164,46 @@ def apply(host: Host, replan: Callable[[], Plan], run_id: str | None = None,
 
 
 def _open_run(host: Host, run_id: str | None, resume: bool) -> tuple[Journal, list[str]]:
-    last = journal.last_run(host)
+    try:
+        last = journal.last_run(host)
+    except journal.Damaged as exc:
+        if resume and run_id is None:
+            raise ApplyError(f"cannot resume: {exc}; remove it and run apply without "
+                             "--resume") from None
+        last, damaged = None, [f"{exc}; this run replaces it"]
+    else:
+        damaged = []
     if resume:
         target = run_id or last
         if target is None or not host.exists(journal.journal_path(target)):
             missing = f"no run {target}" if target else "no earlier run"
             raise ApplyError(f"nothing to resume: {missing} was found; "
                              "run apply without --resume")
-        record = Journal.load(host, target)
+        try:
+            record = Journal.load(host, target)
+        except journal.Damaged as exc:
+            raise ApplyError(f"cannot resume run {target}: {exc}; remove it (the backups "
+                             f"and the log of the run stay) and run apply without "
+                             "--resume") from None
         if record.finished:
             raise ApplyError(f"nothing to resume: run {target} finished; "
                              "run apply without --resume")
         record.resumed.append(journal.now())
         record.status = "running"
         return record, []
-    notes = []
+    notes = damaged
     if last and host.exists(journal.journal_path(last)):
-        previous = Journal.load(host, last)
-        if not previous.finished:
+        try:
+            previous = Journal.load(host, last)
+        except journal.Damaged as exc:
+            notes.append(f"{exc}; this new run does not need it (remove it when its "
+                         "backups are no longer needed)")
+            previous = None
+        if previous is not None and not previous.finished:
             notes.append(f"run {last} did not finish ({previous.status}); this is a new run. "
                          "Use --resume to continue an unfinished run instead.")
+    if run_id is not None:
+        journal.check_run_id(run_id)
     if run_id is not None and _taken(host, run_id):
         raise ApplyError(f"run id {run_id} is already used; choose another or omit it")
     return Journal(run_id or journal.new_run_id(host, lambda rid: _taken(host, rid)),
@@ -297,6 +317,10 @@ class _Run:
     def _refuse_drift(self, plan: Plan, step: Step) -> None:
         paths = {a.path for a in step.actions if isinstance(a, WriteFile)}
         drifted = [d.path for d in plan.undecided if d.path in paths]
+        if drifted and plan.damage:
+            raise _ActionFailed(None, f"refused to overwrite {', '.join(drifted)}: "
+                                f"{plan.damage}. Keep your version or take the profile's "
+                                "(apply --overwrite-drift, which backs it up first)")
         if drifted:
             raise _ActionFailed(None, f"refused to overwrite {', '.join(drifted)}: changed "
                                 "by hand since qmail-wizard wrote it. Keep your version "
@@ -387,23 +411,39 @@ class _Run:
 
 
 # -- undo --------------------------------------------------------------------------------
-def undo(host: Host, run_id: str | None = None) -> list[str]:
-    """Restore every file run ``run_id`` (default: the newest) changed; return the paths.
+def undo(host: Host, run_id: str | None = None, notes: list[str] | None = None) -> list[str]:
+    """Restore every file run ``run_id`` (default: the newest) changed; return the
+    paths.  What the user should know is appended to ``notes``.
 
-    Raises LockHeld while a run holds the lock, ApplyError when there is no such run.
+    ``run_id`` must have the run-id format (HostError naming it, before anything is
+    read).  Raises LockHeld while a run holds the lock, ApplyError when there is no
+    such run, HostError (safefile.Refused) when a destination is a link.
     """
+    if run_id is not None:
+        journal.check_run_id(run_id)
     with Lock(host):
-        run_id = run_id or journal.last_run(host)
+        if run_id is None:
+            try:
+                run_id = journal.last_run(host)
+            except journal.Damaged as exc:
+                raise ApplyError(f"cannot undo: {exc}; name the run with --run ID (the "
+                                 f"runs are the directories under "
+                                 f"{backup.BACKUP_ROOT}/)") from None
         if run_id is None:
             raise ApplyError("nothing to undo: no run was recorded on this host")
         if not host.exists(backup.run_dir(run_id)):
             raise ApplyError(f"nothing to undo: run {run_id} has no backups under "
                              f"{backup.BACKUP_ROOT}/")
         restored = backup.restore(host, run_id)
-        record = written.parse(host.read_text(written.WRITTEN)) \
-            if host.exists(written.WRITTEN) else {}
+        record = written.load(host.read_text(written.WRITTEN)
+                              if host.exists(written.WRITTEN) else None)
+        if record.damage:
+            if notes is not None:
+                notes.append(f"{written.damage_message(record.damage)} (undo left it "
+                             "as it is)")
+            return restored
         written.remember(host, {p: host.read_text(p) if host.exists(p) else None
-                                for p in restored if p in record}, run_id)
+                                for p in restored if p in record.files}, run_id)
         return restored
 
 

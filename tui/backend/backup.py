@@ -12,13 +12,14 @@ import posixpath
 import stat
 
 from .hosts import Host, HostError
-from .private import lineage, make_private_dirs, run_checked
+from .journal import check_run_id
+from .private import lineage, make_private_dirs
 
 BACKUP_ROOT = "/var/backups/qmail-wizard"
 
 
 def run_dir(run_id: str) -> str:
-    return f"{BACKUP_ROOT}/{run_id}"
+    return f"{BACKUP_ROOT}/{check_run_id(run_id)}"
 
 
 class Backups:
@@ -54,30 +55,82 @@ class Backups:
         return True
 
 
+#: the largest MANIFEST and backup copy undo reads
+COPY_LIMIT = 16 << 20
+
+
 def load_manifest(host: Host, run_id: str) -> dict[str, dict]:
-    path = f"{run_dir(run_id)}/MANIFEST"
+    """Run ``run_id``'s MANIFEST, every entry checked (:func:`check_entry`); it must be
+    root's, a regular file with one link, never a symlink."""
+    path = f"{run_dir(check_run_id(run_id))}/MANIFEST"
     if not host.exists(path):
         raise HostError(f"run {run_id} has no backups ({path} does not exist)")
     try:
-        return json.loads(host.read_text(path))
+        manifest = json.loads(host.read_user_file(path, owner="root", limit=COPY_LIMIT)
+                              .decode("utf-8"))
     except ValueError as exc:
         raise HostError(f"{path} is not a backup manifest: {exc}") from None
+    if not isinstance(manifest, dict):
+        raise HostError(f"{path} is not a backup manifest: not a JSON object")
+    for entry_path, entry in manifest.items():
+        problem = check_entry(entry_path, entry)
+        if problem:
+            raise HostError(f"{path} is refused: its entry {entry_path!r} {problem}; "
+                            "nothing was restored")
+    return manifest
+
+
+def check_entry(path: str, entry) -> str:
+    """What is wrong with one MANIFEST entry ("" when nothing): the path must be
+    absolute and normal (no ``..``, so its copy lies inside the run's directory) and
+    outside the backups; the entry must have the shape :meth:`Backups.save` gives."""
+    if not path.startswith("/") or posixpath.normpath(path) != path or path == "/" \
+            or "\0" in path or path.startswith("//"):
+        return "is not a normal absolute path (it would point outside the run's backups)"
+    if path == BACKUP_ROOT or path.startswith(BACKUP_ROOT + "/"):
+        return f"points into {BACKUP_ROOT}"
+    if not isinstance(entry, dict) or not isinstance(entry.get("existed"), bool):
+        return "has no existed flag"
+    if not entry["existed"]:
+        return ""
+    mode, ids = entry.get("mode"), entry.get("ids")
+    if not isinstance(mode, int) or isinstance(mode, bool) or not 0 <= mode <= 0o7777:
+        return "has no valid mode"
+    if not (isinstance(ids, list) and len(ids) == 2
+            and all(isinstance(i, int) and not isinstance(i, bool) and 0 <= i < 2**32
+                    for i in ids)):
+        return "has no valid owner ids"
+    return ""
 
 
 def restore(host: Host, run_id: str) -> list[str]:
-    """Put back every file run ``run_id`` backed up (absent ones are deleted)."""
-    restored = []
-    for path, entry in sorted(load_manifest(host, run_id).items()):
+    """Put back every file run ``run_id`` backed up (absent ones are deleted).
+
+    Only the paths of the run's MANIFEST, each from its own copy in the run's
+    directory (root's, one link).  Every destination is checked before the first
+    write: a symlink or a file with several links there refuses the whole undo
+    (safefile.Refused naming it), and writes never follow one.
+    """
+    manifest = load_manifest(host, run_id)
+    copies = {}
+    for path, entry in sorted(manifest.items()):
         if entry["existed"]:
-            data = host.read(run_dir(run_id) + path)
-            user, group = entry["owner"]
-            if user and group:
-                host.write(path, data, mode=entry["mode"], owner=(user, group))
-            else:
-                host.write(path, data, mode=entry["mode"], owner=None)
-                run_checked(host, ["chown", "{}:{}".format(*entry["ids"]), "--", path])
-        elif host.exists(path):
-            run_checked(host, ["rm", "-f", "--", path])
+            copy = run_dir(run_id) + path
+            if not host.exists(copy):
+                raise HostError(f"the backup of {path} ({copy}) is missing; nothing was "
+                                "restored")
+            copies[path] = host.read_user_file(copy, owner="root", limit=COPY_LIMIT)
+            try:
+                host.check_writable(path)
+            except HostError as exc:
+                raise type(exc)(f"{exc}; nothing was restored. Put a regular file "
+                                f"there (or remove what is there), then undo again") from None
+    restored = []
+    for path, entry in sorted(manifest.items()):
+        if entry["existed"]:
+            host.write(path, copies[path], mode=entry["mode"], owner=tuple(entry["ids"]))
+        else:
+            host.remove(path)
         restored.append(path)
     return restored
 

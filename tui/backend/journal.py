@@ -7,7 +7,8 @@ the id of the newest run; that is the run ``--resume`` and ``undo`` act on.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+import re
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timezone
 from typing import Callable
 
@@ -18,6 +19,20 @@ from .private import make_private_dirs
 JOURNAL_DIR = f"{STATE_DIR}/journal"
 LAST_RUN = f"{STATE_DIR}/last-run"
 RUN_ID_FORMAT = "%Y%m%dT%H%M%SZ"
+#: what a run id looks like: the UTC start, ``-N`` when that second was taken
+RUN_ID = re.compile(r"[0-9]{8}T[0-9]{6}Z(?:-[1-9][0-9]{0,5})?")
+RUN_ID_SHOWN = "YYYYmmddTHHMMSSZ, e.g. 20170406T120000Z, or with -2, -3... after it"
+
+
+class Damaged(HostError):
+    """A record of the wizard's (journal, last-run) cannot be used; says which and why."""
+
+
+def check_run_id(run_id: str) -> str:
+    """``run_id`` when it has the run-id format; HostError naming it and the format."""
+    if not isinstance(run_id, str) or not RUN_ID.fullmatch(run_id):
+        raise HostError(f"{run_id!r} is not a run id: run ids look like {RUN_ID_SHOWN}")
+    return run_id
 
 
 def now() -> str:
@@ -25,7 +40,7 @@ def now() -> str:
 
 
 def journal_path(run_id: str) -> str:
-    return f"{JOURNAL_DIR}/{run_id}.json"
+    return f"{JOURNAL_DIR}/{check_run_id(run_id)}.json"
 
 
 @dataclass
@@ -61,18 +76,61 @@ class Journal:
 
     @classmethod
     def load(cls, host: Host, run_id: str) -> "Journal":
+        """The journal of ``run_id``; Damaged when it is not one."""
+        path = journal_path(run_id)
         try:
-            data = json.loads(host.read_text(journal_path(run_id)))
-            return cls(**data)
-        except (ValueError, TypeError) as exc:
-            raise HostError(f"{journal_path(run_id)} is not a journal: {exc}") from None
+            data = json.loads(host.read_text(path))
+        except ValueError as exc:
+            raise _damaged(path, f"not JSON ({exc})") from None
+        problem = _shape(data, run_id)
+        if problem:
+            raise _damaged(path, problem)
+        return cls(**data)
+
+
+_TYPES = {"run_id": str, "started": str, "status": str, "updated": str, "resumed": list,
+          "steps": dict, "failure": (dict, type(None))}
+_STATUSES = ("running", "failed", "done")
+
+
+def _shape(data, run_id: str) -> str:
+    """What is wrong with a journal's JSON (\"\" when nothing)."""
+    if not isinstance(data, dict):
+        return f"a JSON {type(data).__name__}, not an object"
+    known = {f.name for f in fields(Journal)}
+    extra = sorted(set(data) - known)
+    if extra:
+        return f"unknown field {extra[0]!r}"
+    for name in ("run_id", "started"):
+        if name not in data:
+            return f"no {name!r} field"
+    for name, kinds in _TYPES.items():
+        if name in data and not isinstance(data[name], kinds):
+            return f"{name!r} is a {type(data[name]).__name__}"
+    if data["run_id"] != run_id:
+        return f"it names run {data['run_id']!r}"
+    if data.get("status", "running") not in _STATUSES:
+        return f"unknown status {data['status']!r}"
+    if not all(isinstance(info, dict) and isinstance(info.get("changed"), bool)
+               for info in data.get("steps", {}).values()):
+        return "a step without a changed flag"
+    return ""
+
+
+def _damaged(path: str, reason: str) -> Damaged:
+    return Damaged(f"the journal {path} is damaged: {reason}")
 
 
 def last_run(host: Host) -> str | None:
-    """The id of the newest run, or None before the first one."""
+    """The id of the newest run, or None before the first one; Damaged when the
+    record holds something that is not a run id."""
     if not host.exists(LAST_RUN):
         return None
-    return host.read_text(LAST_RUN).strip() or None
+    text = host.read_text(LAST_RUN).strip()
+    if text and not RUN_ID.fullmatch(text):
+        raise Damaged(f"the record of the newest run {LAST_RUN} is damaged: it holds "
+                      f"{text[:40]!r}, not a run id")
+    return text or None
 
 
 def set_last_run(host: Host, run_id: str) -> None:

@@ -176,7 +176,9 @@ def _plan_steps(profile: Profile, state: HostState, catalog, keep: set[str],
         "SMTP greets as control/me, rcpthosts is set and relaying is refused, the system "
         "aliases deliver, a test message to postmaster arrives, postfix is off, mailer.conf "
         "points at qmail and nothing else holds the SMTP port. A failing check fails apply.")
-    return Plan([steps[step_id] for step_id in STEP_IDS], list(drift.values()))
+    damage = written.load(state.text(written.WRITTEN)).damage
+    return Plan([steps[step_id] for step_id in STEP_IDS], list(drift.values()),
+                written.damage_message(damage) if damage else "")
 
 
 def _planned(state: HostState, steps) -> HostState:
@@ -191,18 +193,21 @@ def _resolve_drift(step: Step, state: HostState, keep: set[str], overwrite: set[
                    drift: dict[str, Drift]) -> None:
     """Note each file this step writes that was changed by hand since the wizard
     wrote it; drop the writes of the files the admin keeps."""
-    record = written.parse(state.text(written.WRITTEN))
+    record = written.load(state.text(written.WRITTEN))
     kept = {}
     for action in step.actions:
         if not isinstance(action, WriteFile) or action.bookkeeping:
             continue
-        entry = record.get(action.path)
-        if entry is None or not written.changed_by_hand(entry, action.old):
+        entry = record.files.get(action.path)
+        if record.damage:   # what the wizard wrote is unknown: any edit may be the admin's
+            if action.old is None:
+                continue
+        elif entry is None or not written.changed_by_hand(entry, action.old):
             continue
         resolution = "keep" if action.path in keep else \
             "overwrite" if action.path in overwrite else ""
-        drift.setdefault(action.path, Drift(action.path, entry["text"], action.old,
-                                            resolution))
+        drift.setdefault(action.path, Drift(action.path, None if record.damage else
+                                            entry["text"], action.old, resolution))
         if resolution == "keep":
             kept[action] = action.path
     if not kept:

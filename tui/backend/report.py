@@ -33,6 +33,7 @@ def plan_json(plan: Plan, method: str) -> str:
     return json.dumps({
         "pending": plan.pending,
         "method": method,
+        "damage": plan.damage or None,
         "drift": [_drift_dict(d) for d in plan.drift],
         "steps": [{"id": s.id, "title": s.title, "changes": s.changes, "risks": s.risks,
                    "notes": s.notes, "actions": [_action_dict(a) for a in s.actions]}
@@ -42,6 +43,8 @@ def plan_json(plan: Plan, method: str) -> str:
 
 def plan_text(plan: Plan, method: str, header: str) -> str:
     lines = [header, f"Install method: {method}", ""]
+    if plan.damage:
+        lines += [f"WARNING: {plan.damage}.", ""]
     total = len(plan.steps)
     for index, step in enumerate(plan.steps, 1):
         state = "CHANGES" if step.changes else "unchanged"
@@ -61,7 +64,9 @@ def plan_text(plan: Plan, method: str, header: str) -> str:
     if plan.drift:
         lines += ["", "Changed by hand since qmail-wizard wrote them (drift):"]
     for drift in plan.drift:
-        gone = " (deleted)" if drift.now is None else ""
+        gone = " (deleted)" if drift.now is None else \
+            " (differs from the profile; the damaged record cannot say who changed it)" \
+            if drift.wrote is None else ""
         lines.append(f"  {drift.path}{gone}: {RESOLUTIONS[drift.resolution]}")
         lines.extend("      " + line for line in drift.diff().splitlines())
     changing = [s for s in plan.steps if s.changes]

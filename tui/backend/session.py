@@ -5,12 +5,13 @@ the host is blocking and is called from a worker thread, never from the UI loop.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import procmatch
 from .discover import profile_from_state
-from .hosts import Host
+from .hosts import Host, safefile
 from .model import ACCOUNT_DEFAULTS, ACCOUNT_VARS, SERVICES, Profile
 from .plan import host_catalog, install_method, make_plan
 from .probe import HostState, probe
@@ -109,9 +110,16 @@ class Session:
         return {a.path: a.new for step in plan.steps for a in step.actions
                 if isinstance(a, WriteFile) and a.path in drifted}
 
-    def save(self, path: str) -> None:
-        Path(path).write_text(dump(self.profile))
-        self.profile_path = path
+    def save(self, path: str) -> str:
+        """Write the profile to ``path`` on this machine (relative: to the current
+        directory); return the absolute path.  Written by safefile: a symlink or a
+        file with several links there is refused (safefile.Refused names it and its
+        target), nothing is ever truncated through one; HostError says why else."""
+        target = os.path.abspath(os.path.expanduser(path))
+        safefile.write_file("/", target, dump(self.profile).encode("utf-8"), mode=0o644,
+                            uid=os.geteuid(), gid=os.getegid())
+        self.profile_path = target
+        return target
 
     def summary(self, port: int, holders: list[str]) -> HostSummary:
         state = self.state

@@ -93,17 +93,22 @@ def host_change(action) -> bool:
 @dataclass(frozen=True)
 class Drift:
     """``path`` was changed by hand since the wizard wrote it (``wrote``), and the plan
-    would write it again.  ``now`` is None when the file was deleted; ``resolution``
-    is "keep" (not written), "overwrite" (written, after a backup) or "" (undecided:
-    apply refuses)."""
+    would write it again.  ``now`` is None when the file was deleted; ``wrote`` is
+    None when unknown (the drift record is damaged: the file differs from the
+    profile, and whoever made it so counts as the admin); ``resolution`` is "keep"
+    (not written), "overwrite" (written, after a backup) or "" (undecided: apply
+    refuses)."""
 
     path: str
-    wrote: str
+    wrote: str | None
     now: str | None
     resolution: str = ""
 
     def diff(self) -> str:
-        """What changed by hand: the wizard's version -> the file now."""
+        """What changed by hand: the wizard's version -> the file now ("" when the
+        wizard's version is unknown)."""
+        if self.wrote is None:
+            return ""
         after = [] if self.now is None else self.now.splitlines(keepends=True)
         return "".join(difflib.unified_diff(
             self.wrote.splitlines(keepends=True), after, f"qmail-wizard wrote {self.path}",
@@ -130,6 +135,8 @@ class Plan:
     steps: list[Step]
     #: files changed by hand since the wizard wrote them that this plan writes (or keeps)
     drift: list[Drift] = field(default_factory=list)
+    #: why the drift record cannot be used, for the admin ("" when it can)
+    damage: str = ""
 
     def step(self, step_id: str) -> Step:
         for step in self.steps:

@@ -101,7 +101,8 @@ def _plan(host: Host, path: str, overwrite_drift: bool = False):
 def _drift_refusal(plan, path: str) -> str:
     files = "".join(f"\n  {d.path}" + (" (deleted)" if d.now is None else "")
                     for d in plan.undecided)
-    return (f"refusing to apply {path}: it would overwrite files changed by hand since "
+    damage = f"{plan.damage}.\n" if plan.damage else ""
+    return (f"{damage}refusing to apply {path}: it would overwrite files changed by hand since "
             f"qmail-wizard wrote them:{files}\nNothing was changed. `qmail-wizard plan "
             f"{path}` shows what qmail-wizard wrote and what is there now. To take the "
             f"profile's version (yours is backed up first): qmail-wizard apply {path} "
@@ -182,16 +183,31 @@ def cmd_apply(host: Host, path: str, yes: bool, resume: bool,
 
 def cmd_undo(host: Host, run_id: str | None, yes: bool) -> int:
     from ..backend import apply as apply_mod
+    from ..backend.backup import BACKUP_ROOT
+    from ..backend.journal import check_run_id
 
+    if run_id is not None:   # before anything is read
+        try:
+            check_run_id(run_id)
+        except HostError as exc:
+            return _fail(f"cannot undo: {exc} (the runs are the directories under "
+                         f"{BACKUP_ROOT}/). Nothing was read or restored.")
     if not yes and not sys.stdin.isatty():
         return _fail("undo restores files from a run's backups: confirm with --yes.")
     if not yes and input("Restore the files of that run? [y/N] ").strip().lower() not in ("y", "yes"):
         print("Nothing changed.")
         return 1
     try:
-        restored = apply_mod.undo(host, run_id)
-    except (apply_mod.ApplyError, HostError) as exc:
+        notes: list[str] = []
+        restored = apply_mod.undo(host, run_id, notes)
+    except apply_mod.LockHeld as exc:
+        return _fail(f"cannot undo now: {exc}. Nothing was restored.")
+    except apply_mod.ApplyError as exc:
         return _fail(str(exc))
+    except HostError as exc:
+        return _fail(f"undo refused: {exc}")
     for path in restored:
         print(vis(f"restored {path}"))
+    for note in notes:
+        print(vis(f"note: {note}"), file=sys.stderr)
     return 0

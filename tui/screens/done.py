@@ -88,7 +88,10 @@ class DoneScreen(Screen):
         except HostError as exc:
             self.post_message(VerifyFailed(str(exc)))
             return
-        run_id = journal.last_run(host)
+        try:
+            run_id = journal.last_run(host)
+        except HostError:   # a damaged record of the newest run: no log to name
+            run_id = None
         self.post_message(Verified(checks, log_path(run_id) if run_id else ""))
 
     def on_verified(self, message: Verified) -> None:

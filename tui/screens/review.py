@@ -111,10 +111,12 @@ def shown(step: Step) -> bool:
 def drift_text(plan: Plan) -> str:
     """The line under the summary that asks for the choices still to make."""
     undecided = len(plan.undecided)
+    damage = "\nThe drift record is damaged (see below)." if plan.damage else ""
     if not undecided:
-        return ""
+        return damage
     files = f"{undecided} file{'s' if undecided > 1 else ''}"
-    return f"\n{files} changed by hand: choose below (k keep mine, o take the profile's)."
+    return (f"{damage}\n{files} changed by hand: choose below (k keep mine, o take the "
+            "profile's).")
 
 
 def problems_text(error: ProfileError) -> str:
@@ -221,10 +223,13 @@ class ReviewScreen(Screen):
             Static(step_content(step, index, total), id=f"plan-{step.id}",
                    classes="plan-step" + ("" if step.changes else " -unchanged"))
             for index, step in numbered]
-        if not self.session.reconfigure:
-            return widgets
         drift = [DriftChoice(d, diff_content(versions_diff(d, versions.get(d.path))),
                              id=f"drift-{index}") for index, d in enumerate(plan.drift)]
+        if plan.damage:
+            drift.insert(0, Static(Content.assemble(("⚠ ", "$error"), vis(plan.damage)),
+                                   id="damage", classes="plan-step"))
+        if not self.session.reconfigure:
+            return drift + widgets
         hidden = [step.id for step in plan.steps if not shown(step)]
         if hidden:
             widgets.append(Static(f"{len(hidden)} steps unchanged: {', '.join(hidden)}",

@@ -48,9 +48,12 @@ class DriftChoice(Static, can_focus=True):
     def __init__(self, drift: Drift, diff: Content, *, id: str | None = None) -> None:
         self.drift = drift
         state = ("$warning bold" if not drift.resolution else "$success bold")
+        how = (" differs from the profile (the drift record is damaged: it may be a "
+               "change of yours)" if drift.wrote is None else
+               " was changed by hand since qmail-wizard wrote it")
         heading = Content.assemble(
-            ("⚠ ", "$warning"), (drift.path, "bold"), " was changed by hand since "
-            "qmail-wizard wrote it\n  ", ("k", "bold $accent"), " keep mine · ",
+            ("⚠ ", "$warning"), (drift.path, "bold"), how, "\n  ",
+            ("k", "bold $accent"), " keep mine · ",
             ("o", "bold $accent"), " take the profile's · choice: ",
             (CHOICES[drift.resolution], state), "\n")
         super().__init__(heading + diff, id=id,

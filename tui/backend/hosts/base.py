@@ -126,7 +126,19 @@ class Host:
         raise NotImplementedError
 
     def write(self, path: str, data: bytes | str, mode: int = 0o644,
-              owner: tuple[str, str] | None = None) -> None:
+              owner: tuple[str, str] | tuple[int, int] | None = None) -> None:
+        """Replace ``path`` atomically (safefile.write_file), owned by ``owner``: names
+        or numeric ids (root:wheel when None)."""
+        raise NotImplementedError
+
+    def check_writable(self, path: str) -> None:
+        """Raise safefile.Refused (or HostError) when write() would refuse ``path``
+        for what is there now (a symlink, several links, not a regular file)."""
+        raise NotImplementedError
+
+    def remove(self, path: str) -> bool:
+        """Remove the file ``path`` (a symlink itself, never what it points to);
+        False when there was nothing; a directory is refused."""
         raise NotImplementedError
 
     def exists(self, path: str) -> bool:
@@ -196,10 +208,13 @@ def as_bytes(data: bytes | str) -> bytes:
 
 def owner_ids(passwd: Mapping[int, str], group: Mapping[int, str],
               owner: tuple[str, str] | None) -> tuple[int, int]:
-    """Names -> ids on the host; unknown names raise HostError naming them."""
+    """Names -> ids on the host (ids stay ids); unknown names raise HostError naming
+    them."""
     if owner is None:
         return 0, 0
     user, grp = owner
+    if isinstance(user, int) and isinstance(grp, int):
+        return user, grp
     uids = {name: uid for uid, name in passwd.items()}
     gids = {name: gid for gid, name in group.items()}
     if user not in uids:

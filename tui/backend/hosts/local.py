@@ -76,12 +76,20 @@ class LocalHost(Host):
 
     def write(self, path, data, mode=0o644, owner=None) -> None:
         uid = gid = 0
-        if owner is not None:
+        if owner is not None and all(isinstance(i, int) for i in owner):
+            uid, gid = owner
+        elif owner is not None:
             try:
                 uid, gid = pwd.getpwnam(owner[0]).pw_uid, grp.getgrnam(owner[1]).gr_gid
             except KeyError as exc:
                 raise HostError(f"cannot write {path}: no such user or group {exc}") from None
         safefile.write_file("/", self._real(path), as_bytes(data), mode=mode, uid=uid, gid=gid)
+
+    def check_writable(self, path) -> None:
+        safefile.check_writable("/", self._real(path))
+
+    def remove(self, path) -> bool:
+        return safefile.remove_file("/", self._real(path))
 
     def exists(self, path: str) -> bool:
         return os.path.exists(self._real(path))

@@ -14,6 +14,9 @@ only where the caller allows it.
   with ``O_CREAT|O_EXCL|O_NOFOLLOW``, ``fchown``/``fchmod``/``fsync`` on its
   descriptor, then ``rename`` in the same directory.  It refuses a destination that is
   a symbolic link or has more than one link.
+- :func:`check_writable` says whether :func:`write_file` would refuse a destination,
+  writing nothing (to refuse a whole batch before its first write).
+- :func:`remove_file` removes one directory entry, never following it.
 - :func:`remove_stale_temps` removes the temp files of killed writers.
 """
 from __future__ import annotations
@@ -29,7 +32,8 @@ from .base import USER_FILE_LIMIT, HostError
 #: uids whose symlinks (in directories only they can write to) are followed
 TRUSTED_UIDS = frozenset({0, os.geteuid()})
 MAX_SYMLINKS = 40
-__all__ = ["Refused", "USER_FILE_LIMIT", "read_file", "remove_stale_temps", "write_file"]
+__all__ = ["Refused", "USER_FILE_LIMIT", "check_writable", "read_file", "remove_file",
+           "remove_stale_temps", "write_file"]
 TEMP_MARK = ".qw-tmp-"
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
@@ -234,6 +238,37 @@ def write_file(root: str, path: str, data: bytes, *, mode: int, uid: int, gid: i
         os.fsync(walk.fd)
     except OSError as exc:
         raise HostError(f"cannot write {path}: {exc.strerror}") from None
+    finally:
+        walk.close()
+
+
+def check_writable(root: str, path: str) -> None:
+    """Raise what :func:`write_file` would for ``path``'s destination (a symlink, not a
+    regular file, more than one link, a path that cannot be walked); write nothing."""
+    walk = _Walk(root, path, "write", follow_last=False)
+    try:
+        dest = _lstat(walk.fd, walk.name)
+        if dest is not None:
+            walk.refuse_link(dest, "written")
+            _check(path, dest, "written", None, single_link=True)
+    finally:
+        walk.close()
+
+
+def remove_file(root: str, path: str) -> bool:
+    """Remove the entry ``path`` under ``root`` (a file, or a symlink itself: never its
+    target); False when there was none.  A directory is refused."""
+    walk = _Walk(root, path, "remove", follow_last=False)
+    try:
+        st = _lstat(walk.fd, walk.name)
+        if st is None:
+            return False
+        if stat.S_ISDIR(st.st_mode):
+            raise Refused(f"{path} is a directory: not removed")
+        os.unlink(walk.name, dir_fd=walk.fd)
+        return True
+    except OSError as exc:
+        raise HostError(f"cannot remove {path}: {exc.strerror}") from None
     finally:
         walk.close()
 

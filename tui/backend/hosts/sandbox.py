@@ -122,6 +122,12 @@ class SandboxHost(Host):
         safefile.write_file(str(self.paths.root), path, as_bytes(data), mode=mode,
                             uid=uid, gid=gid)
 
+    def check_writable(self, path) -> None:
+        safefile.check_writable(str(self.paths.root), path)
+
+    def remove(self, path) -> bool:
+        return safefile.remove_file(str(self.paths.root), path)
+
     def exists(self, path: str) -> bool:
         return self.resolve(path).exists()
 
