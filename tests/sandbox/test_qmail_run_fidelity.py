@@ -36,24 +36,22 @@ def test_knob_parser_on_shipped_scripts():
     assert rcscript.log_users(new["qmailpop3d"]) == {"mylog"}
 
 
-def _start_qread(box):
+def _start_qread(box, rc_lines: str = ""):
     qmailhost.setup(box, programs=qmailhost.PROGRAMS + ["argv0", "setuidgid", "pgrphack"])
     box.path("/etc/rc.d/qmailqread").write_text(
         rcd.qmail_run_scripts(box.config["flavor"], {})["qmailqread"])
     box.path("/etc/rc.d/qmailqread").chmod(0o555)
     with box.path("/etc/rc.conf").open("a") as fh:
-        fh.write("qmailqread=YES\n")
+        fh.write("qmailqread=YES\n" + rc_lines)
     done = box.sh("/etc/rc.d/qmailqread start </dev/null >/tmp/start.out 2>&1")
     assert done.returncode == 0, box.read("/tmp/start.out")
 
 
 def test_2017Q1_qmailqread_fixed_address(make_sandbox):
-    """rc.conf's qmailqread_tcpport (the sandbox writes one) is ignored; verify checks the
-    script's 127.0.0.1:20025 and its hint names no rc.conf knob.  Until each sandbox has
-    its own network, this binds the machine's 127.0.0.1:20025."""
+    """rc.conf's qmailqread_tcpport is ignored; verify checks the script's
+    127.0.0.1:20025 and its hint names no rc.conf knob."""
     box = make_sandbox("2017Q1")
-    assert "qmailqread_tcpport=" in box.read("/etc/rc.conf")
-    _start_qread(box)
+    _start_qread(box, "qmailqread_tcpport=20026\n")
     host = SandboxHost(box.paths.base)
     bound = wait_for(lambda: [l for l in host.listeners() if l.port == 20025])
     assert bound and bound[0].address == "127.0.0.1"
@@ -71,10 +69,10 @@ def test_2017Q1_qmailqread_fixed_address(make_sandbox):
 
 def test_2020Q2_qmailqread_hint_names_its_knobs(make_sandbox):
     box = make_sandbox("2020Q2")
-    _start_qread(box)
+    _start_qread(box, "qmailqread_tcpport=20026\n")
     host = SandboxHost(box.paths.base)
-    port = int(verify.rc_setting(probe(host), "qmailqread_tcpport")[0])
-    assert wait_for(lambda: [l for l in host.listeners() if l.port == port])
+    assert verify.rc_setting(probe(host), "qmailqread_tcpport")[0] == "20026"
+    assert wait_for(lambda: [l for l in host.listeners() if l.port == 20026])
     checker = verify._Verifier(host, probe(host), 1.0, None)
     assert checker.listener("qmailqread").ok
     checker.listeners = []
