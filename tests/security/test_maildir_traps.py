@@ -97,3 +97,16 @@ def test_the_repair_refuses_a_directory_swapped_for_a_link(box):
         assert trap.changed(before, trap.snapshot(box)) == []
     finally:
         box.sh(f"rm -f {MAILDIR}/cur && mv {MAILDIR}/cur.real {MAILDIR}/cur")
+
+
+def test_missing_subdirectories_are_made_as_the_user(box):
+    """What a run killed inside maildirmake leaves: the Maildir without new and tmp."""
+    assert trap.as_user(box, f"rm -rf {MAILDIR}/new {MAILDIR}/tmp").returncode == 0
+    before = trap.snapshot(box)
+    planned = trap.wizard(box, "plan", PROFILE)
+    assert f"$ setuidgid admin mkdir -m 700 {MAILDIR}/new" in planned.stdout
+    applied = trap.wizard(box, "apply", PROFILE, "--yes")
+    assert applied.returncode == 0, applied.stderr[-2000:]
+    for sub in ("new", "tmp"):
+        assert owner(box, f"{MAILDIR}/{sub}") == (1000, 100, 0o700)
+    assert trap.changed(before, trap.snapshot(box), allowed=("/var/qmail/queue",)) == []

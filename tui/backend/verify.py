@@ -721,7 +721,8 @@ def _undelivered(host, recipient, target, route, chain, seconds, timeout) -> Del
     said = ("the maillog says: " + " | ".join(chain.lines)) if chain.lines else \
         f"{MAILLOG} has no line about it (is qmail-send running and logging?)"
     when = "was not delivered" if chain.settled else f"did not arrive within {timeout:g} s"
-    where = f" to {target}" if target else ""
+    shown = ", ".join(b.path for b in route.boxes)
+    where = f" to {shown}" if shown else ""
     detail = f"the message to {recipient}{where} {when}; {said}"
     if route.notes:
         detail += "; " + "; ".join(route.notes)
