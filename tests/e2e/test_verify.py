@@ -140,7 +140,7 @@ BROKEN = {
         _rename("/home/admin/Maildir", "/home/admin/Maildir.away"),
         "delivery", ["the message to postmaster to /home/admin/Maildir was not delivered",
                      "the maillog says:", "deferral"],
-        "maildirmake /home/admin/Maildir && chown -R admin /home/admin/Maildir"),
+        "setuidgid admin maildirmake /home/admin/Maildir"),
 }
 RESTORE = {
     "catch-all RELAYCLIENT": CDB,

@@ -15,6 +15,7 @@ from typing import Mapping
 
 from . import procmatch
 from .hosts import Host, HostError
+from .hosts.safefile import Refused
 
 SYSCONF = "/usr/pkg/etc/qmail"
 QMAIL_SERVICES = ("qmailsend", "qmailqread", "qmailsmtpd", "qmailpop3d", "qmailofmipd")
@@ -48,6 +49,12 @@ PLAIN_FILES = frozenset(TEXT_FILES) - {
 } - {src for src, _cdb in CDBS}
 #: directories whose plain files (and .qmail-* files) the probe reads
 LISTED_DIRS = (f"{SYSCONF}/control", f"{SYSCONF}/control/tcprules", f"{SYSCONF}/alias")
+#: the alias user's directory: the script only names its .qmail-* files, which are then
+#: read with Host.read_user_file (never a link, FIFO or file with other hard links)
+ALIAS_DIR = f"{SYSCONF}/alias"
+#: what the probe says of a Maildir and each of its new, cur and tmp
+MAILDIR_KINDS = ("dir", "foreign", "link", "other", "missing")
+MAILDIR_SUBDIRS = ("new", "cur", "tmp")
 
 # $1: "again" when an earlier probe of this run supplies what cannot have changed
 # (uname, hostname, uid); $2: that probe's /etc/mk.conf ("keep" sections stand for
@@ -105,25 +112,41 @@ for s in @RCD@; do
 done
 for s in qmail postfix; do [ -f /etc/rc.d/$s ] && mark rcd-script $s 0; done
 for f in @FILES@; do file "$f"; done
-for d in @SYSCONF@/control @SYSCONF@/control/tcprules @SYSCONF@/alias; do
+for d in @SYSCONF@/control @SYSCONF@/control/tcprules; do
   [ -d "$d" ] || continue
   for f in "$d"/* "$d"/.qmail-*; do [ -f "$f" ] && file "$f"; done
 done
+if [ -d @SYSCONF@/alias ]; then
+  mark names @SYSCONF@/alias 0
+  for f in @SYSCONF@/alias/.qmail-*; do
+    if [ -e "$f" ] || [ -h "$f" ]; then printf '%s\n' "${f##*/}"; fi
+  done
+fi
 for p in qmail qmail-run; do
   dir=`ls -d /var/db/pkg/$p-[0-9]* 2>/dev/null | head -1`
   if [ -n "$dir" ]; then file "$dir/+BUILD_INFO"; mark pkgdir "$p" 0; echo "$dir"; fi
 done
+kind() {
+  if [ -h "$1" ]; then echo link
+  elif [ -d "$1" ]; then
+    if [ -n "`find "$1" -prune -user "$2" -print 2>/dev/null`" ]; then echo dir
+    else echo foreign; fi
+  elif [ -e "$1" ]; then echo other
+  else echo missing; fi
+}
+maildir() {
+  mark maildir "$1" 0
+  k=`kind "$2" "$3"`; echo "Maildir $k"
+  case $k in dir|foreign) ;; *) return ;; esac
+  for s in new cur tmp; do echo "$s `kind "$2/$s" "$3"`"; done
+  find "$2" -path "$2/*/*/*" -prune -o \( -type l -o ! -user "$3" \) ! -path "$2" \
+    ! -path "$2/new" ! -path "$2/cur" ! -path "$2/tmp" -print 2>/dev/null |
+    head -3 | sed 's/^/odd /'
+}
 for u in `awk -F: '$3 >= 1000 && $3 < 32767 { print $1 ":" $6 }' /etc/passwd`; do
-  m="${u#*:}/Maildir"
-  if [ -d "$m/new" ]; then
-    if [ -n "`find "$m" -maxdepth 1 ! -user "${u%%:*}" 2>/dev/null | head -1`" ]; then
-      mark maildir "${u%%:*}" 2
-    else
-      mark maildir "${u%%:*}" 0
-    fi
-  fi
+  maildir "${u%%:*}" "${u#*:}/Maildir" "${u%%:*}"
 done
-[ -d /etc/skel/Maildir/new ] && mark maildir /etc/skel 0
+maildir /etc/skel /etc/skel/Maildir root
 for pair in @CDBS@; do
   src=${pair%:*}; cdb=${pair#*:}
   if [ -f "$cdb" ]; then
@@ -135,6 +158,7 @@ for s in @RCD@ qmail; do
 done
 command -v pkgin >/dev/null 2>&1 && mark tool pkgin 0
 command -v make >/dev/null 2>&1 && mark tool make 0
+command -v setuidgid >/dev/null 2>&1 && mark tool setuidgid 0
 if [ -n "$tmp" ]; then
   wait
   i=1; while [ $i -le $njobs ]; do cat "$tmp/$i"; i=$((i+1)); done
@@ -168,10 +192,15 @@ class HostState:
     rcd_scripts: set[str] = field(default_factory=set)
     #: the pid of postfix's master process (procmatch), None when none runs
     postfix_master: int | None = None
-    maildirs: set[str] = field(default_factory=set)
-    #: users whose Maildir (or one of cur/new/tmp) someone else owns, e.g. root after
-    #: an interrupted maildirmake + chown: qmail-local cannot deliver there
-    foreign_maildirs: set[str] = field(default_factory=set)
+    #: user (or "/etc/skel") -> what ~/Maildir and its new, cur, tmp are (nothing
+    #: followed): {"Maildir": kind, "new": kind, ...}, kinds as MAILDIR_KINDS; "foreign"
+    #: is a real directory someone else owns (root after an interrupted run)
+    maildirs: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: user -> up to 3 entries in the Maildir (two levels down; not new, cur, tmp) that
+    #: are symlinks or belong to someone else: reported, never changed
+    maildir_odd: dict[str, list[str]] = field(default_factory=dict)
+    #: path -> why a file in a user-controlled directory was not read (Refused)
+    refused: dict[str, str] = field(default_factory=dict)
     cdbs: dict[str, bool] = field(default_factory=dict)  # cdb path -> up to date
     tools: set[str] = field(default_factory=set)
 
@@ -303,9 +332,13 @@ def _apply_section(state: HostState, kind: str, name: str, rc: int, lines: list[
     elif kind == "rcd-script":
         state.rcd_scripts.add(name)
     elif kind == "maildir":
-        state.maildirs.add(name)
-        if rc == 2:
-            state.foreign_maildirs.add(name)
+        seen = dict(line.split(" ", 1) for line in lines
+                    if line.split(" ", 1)[0] in ("Maildir",) + MAILDIR_SUBDIRS)
+        state.maildirs[name] = {part: seen.get(part, "missing")
+                                for part in ("Maildir",) + MAILDIR_SUBDIRS}
+        odd = [line[4:] for line in lines if line.startswith("odd ")]
+        if odd:
+            state.maildir_odd[name] = odd
     elif kind == "cdb":
         state.cdbs[name] = rc == 0
     elif kind == "tool":
@@ -335,6 +368,7 @@ def probe(host: Host, previous: HostState | None = None) -> HostState:
                       errors="surrogateescape")
     state = parse(result.stdout, nonce, previous)
     state.postfix_master = postfix_master(host, state)
+    read_alias_files(host, state, alias_names(result.stdout, nonce))
     return state
 
 
@@ -349,6 +383,35 @@ def postfix_master(host: Host, state: HostState) -> int | None:
         return None
     main = procmatch.main_process(procs, "postfix", pid)
     return main.pid if main else None
+
+
+def alias_names(output: str, nonce: str) -> list[str]:
+    """The .qmail-* names the script listed in the alias directory."""
+    names, inside = [], False
+    for line in output.split("\n"):
+        match = MARK.match(line)
+        if match and match.group(1) == nonce:
+            inside = match.group(2) == "names"
+        elif inside and line.startswith(".qmail-") and "/" not in line:
+            names.append(line)
+    return names
+
+
+def read_alias_files(host: Host, state: HostState, names: list[str]) -> None:
+    """Read ~alias/.qmail-* as the safe rules say: a regular file with one link and at
+    most 64 KiB, nothing followed; anything else lands in ``state.refused``."""
+    for name in names:
+        path = f"{ALIAS_DIR}/{name}"
+        try:
+            data = host.read_user_file(path)
+        except Refused as exc:
+            state.refused[path] = str(exc)
+            continue
+        except HostError as exc:
+            if "No such file" not in str(exc):   # gone since it was listed: nothing
+                state.refused[path] = str(exc)
+            continue
+        state.files[path] = data.decode("utf-8", "surrogateescape")
 
 
 class Prober:

@@ -7,6 +7,7 @@ psutil views, SMTP connections and one qmail-inject for the test delivery.
 """
 from __future__ import annotations
 
+import posixpath
 import re
 import secrets
 import threading
@@ -16,6 +17,7 @@ from dataclasses import asdict, dataclass
 from . import procmatch, rcscript
 from .files import alias, control, mailerconf, rcconf, tcprules
 from .hosts import Host, HostError, ProcessInfo
+from .hosts.safefile import Refused
 from .plan import ALIAS_DIR, CONTROL, QMAILDIR, rules_paths
 from .probe import HostState, probe
 
@@ -373,7 +375,7 @@ class _Verifier:
         if not self.smtpd:
             return Check("relay-rules", title, True, "skipped: qmailsmtpd is not enabled")
         text = self.state.text(source)
-        cdb = f"/etc/rc.d/qmailsmtpd cdb"
+        cdb = "/etc/rc.d/qmailsmtpd cdb"
         if text is None:
             return Check("relay-rules", title, False, f"{source} is missing",
                          f"create {source} with 127.:allow,RELAYCLIENT=\"\" and :allow, "
@@ -453,6 +455,10 @@ class _Verifier:
         text = self.state.text(path)
         fix = (f"echo '&{self.state.admin_user() or 'USER'}' > {path} && chmod 644 {path} "
                "(any local user or address)")
+        if path in self.state.refused:
+            return Check(f"alias-{name}", title, False, f"{self.state.refused[path]} "
+                         "(qmail-wizard reads no links, FIFOs or hard links in ~alias)",
+                         f"replace it by a regular file: rm {path} && {fix}")
         if text is None:
             return Check(f"alias-{name}", title, False, f"{path} is missing: {ALIASES[name]}",
                          fix)
@@ -567,6 +573,10 @@ def verify(host: Host, state: HostState | None = None, delivery_timeout: float =
 
 
 # -- the test delivery ------------------------------------------------------------------
+#: the most of an mbox the check reads (it is read whole, safely, on each look)
+MBOX_LIMIT = 8 << 20
+
+
 @dataclass
 class _Box:
     kind: str     # "maildir" or "mbox"
@@ -574,57 +584,90 @@ class _Box:
     user: str     # who owns it (for the fix)
 
 
-def _read(host: Host, path: str) -> str | None:
+@dataclass
+class _Route:
+    """Where local delivery to a recipient ends, as far as it can be read safely."""
+
+    boxes: list
+    notes: list          # discards, remote forwards, programs, what was not read
+    #: (file, why, user, what to do): .qmail files not read and paths not suggested
+    problems: list
+
+
+def _read(host: Host, path: str, owner: str | None) -> tuple[str | None, str]:
+    """(text, "") of a .qmail in a directory its user controls, read by the safe rules
+    (owned by ``owner`` when given, one link, no link followed, no FIFO opened);
+    (None, why) when it was refused, (None, "") when it does not exist."""
     try:
-        return host.read_text(path)
-    except HostError:
-        return None
+        return host.read_user_file(path, owner=owner).decode("utf-8", "replace"), ""
+    except Refused as exc:
+        return None, str(exc)
+    except HostError as exc:
+        return None, "" if "No such file" in str(exc) or "does not exist" in str(exc) \
+            else str(exc)
 
 
-def resolve(host: Host, state: HostState, recipient: str, depth: int = 0
-            ) -> tuple[list[_Box], list[str]]:
+def _inside(path: str, home: str) -> bool:
+    return posixpath.normpath(path).startswith(home.rstrip("/") + "/")
+
+
+def resolve(host: Host, state: HostState, recipient: str, depth: int = 0) -> _Route:
     """The mailboxes local delivery to ``recipient`` ends in (following ``&user``
     forwards), and notes on what leaves them (discards, remote forwards, programs)."""
     local, _at, domain = recipient.rpartition("@") if "@" in recipient else (recipient, "", "")
     locals_ = control.lines(state.text(f"{CONTROL}/locals") or "") + [_me(state)]
     if domain and domain.lower() not in [d.lower() for d in locals_]:
-        return [], [f"forwarded to {recipient}, off this host"]
+        return _Route([], [f"forwarded to {recipient}, off this host"], [])
     local = local.lower()
     users = state.users()
     alias_user = state.build_info.get("qmail", {}).get("QMAIL_ALIAS_USER", "alias")
     if local in users and users[local][0] != 0:
         home, who = users[local][2], local
-        text = _read(host, f"{home}/.qmail")
         where = f"{home}/.qmail"
+        text, why = _read(host, where, who)
     else:
         home, who = users.get(alias_user, (0, 0, f"{QMAILDIR}/alias"))[2], alias_user
         where = f"{home}/.qmail-{local.replace('.', ':')}"
-        text = _read(host, where)
-        if text is None:
+        text, why = _read(host, where, None)
+        if text is None and not why:
             where = f"{home}/.qmail-default"
-            text = _read(host, where)
-        if text is None:
-            return [], [f"{local} is neither a user nor an alias: the message bounces"]
+            text, why = _read(host, where, None)
+        if text is None and not why:
+            return _Route([], [f"{local} is neither a user nor an alias: the message "
+                               "bounces"], [])
+    if why:
+        return _Route([], [f"{why}, so where mail to {local} goes is not known"],
+                      [(where, why, who, f"make {where} a regular file of {who}'s (no "
+                        "symbolic link, FIFO or hard link), or remove it")])
     if not text:
         text = control.value(state.text(f"{CONTROL}/defaultdelivery") or "") + "\n"
     targets = alias.targets(text)
     if not targets:
-        return [], [f"{where} has no delivery line: qmail throws the message away"]
-    boxes, notes = [], []
+        return _Route([], [f"{where} has no delivery line: qmail throws the message away"],
+                      [])
+    route = _Route([], [], [])
     for target in targets:
         if target.kind in ("maildir", "mbox"):
             path = target.value if target.value.startswith("/") else \
                 f"{home.rstrip('/')}/{target.value.removeprefix('./')}"
             path = path.rstrip("/") if target.kind == "maildir" else path
-            boxes.append(_Box(target.kind, path, who))
+            if _inside(path, home):
+                route.boxes.append(_Box(target.kind, path, who))
+            else:   # never looked into, nor suggested: it is not the user's to name
+                route.notes.append(f"{where} delivers to {path}, outside {who}'s home "
+                                   f"{home}: not checked")
+                route.problems.append((where, f"{where} names {path}, outside {home}", who,
+                                       f"correct that line of {where} (a Maildir or mbox "
+                                       f"in {home})"))
         elif target.kind == "forward" and depth < 5:
-            more, why = resolve(host, state, target.value, depth + 1)
-            boxes += more
-            notes += why
+            more = resolve(host, state, target.value, depth + 1)
+            route.boxes += more.boxes
+            route.notes += more.notes
+            route.problems += more.problems
         else:
-            notes.append(f"{where} pipes it to {target.value}" if target.kind == "program"
-                         else f"{where} forwards too deep")
-    return boxes, notes
+            route.notes.append(f"{where} pipes it to {target.value}"
+                               if target.kind == "program" else f"{where} forwards too deep")
+    return route
 
 
 class _Chain:
@@ -672,11 +715,11 @@ def _new_files(host: Host, boxes: list[_Box], before: dict[str, object], token: 
                 for name in host.listdir(f"{box.path}/new"):
                     if name not in before[box.path]:
                         path = f"{box.path}/new/{name}"
-                        if token.encode() in host.read(path):
+                        if token.encode() in host.read_user_file(path, owner=box.user):
                             return path
             else:
-                data, _size = host.read_from(box.path, before[box.path])
-                if token.encode() in data:
+                data = host.read_user_file(box.path, owner=box.user, limit=MBOX_LIMIT)
+                if token.encode() in data[before[box.path]:]:
                     return box.path
         except HostError:
             continue
@@ -687,7 +730,7 @@ def _snapshot(host: Host, box: _Box):
     try:
         if box.kind == "maildir":
             return set(host.listdir(f"{box.path}/new"))
-        return host.stat(box.path).size
+        return len(host.read_user_file(box.path, owner=box.user, limit=MBOX_LIMIT))
     except HostError:
         return set() if box.kind == "maildir" else 0
 
@@ -699,7 +742,8 @@ def send_test_message(host: Host, recipient: str = "postmaster", timeout: float 
     seconds until it lands in a mailbox the recipient resolves to (polling, never
     sleeping longer than needed); say where, or what the maillog says about it."""
     state = state or probe(host)
-    boxes, notes = resolve(host, state, recipient)
+    route = resolve(host, state, recipient)
+    boxes, notes = route.boxes, route.notes
     target = ", ".join(b.path for b in boxes) or "; ".join(notes)
     token = secrets.token_hex(8)
     me = _me(state) or state.hostname
@@ -735,24 +779,46 @@ def send_test_message(host: Host, recipient: str = "postmaster", timeout: float 
             break
         time.sleep(min(delay, max(0.0, timeout - seconds)))
         delay = min(delay * 2, 0.2)
-    return _undelivered(host, recipient, target, boxes, notes, chain, seconds, timeout)
+    return _undelivered(host, recipient, target, route, chain, seconds, timeout)
 
 
-def _undelivered(host, recipient, target, boxes, notes, chain, seconds, timeout) -> Delivery:
+def _undelivered(host, recipient, target, route, chain, seconds, timeout) -> Delivery:
     said = ("the maillog says: " + " | ".join(chain.lines)) if chain.lines else \
         f"{MAILLOG} has no line about it (is qmail-send running and logging?)"
     when = "was not delivered" if chain.settled else f"did not arrive within {timeout:g} s"
-    where = f" to {target}" if target else ""
+    shown = ", ".join(b.path for b in route.boxes)
+    where = f" to {shown}" if shown else ""
     detail = f"the message to {recipient}{where} {when}; {said}"
-    if notes:
-        detail += "; " + "; ".join(notes)
-    missing = [b for b in boxes if b.kind == "maildir" and not host.exists(f"{b.path}/new")]
-    if missing:
-        box = missing[0]
-        fix = f"maildirmake {box.path} && chown -R {box.user} {box.path}"
+    if route.notes:
+        detail += "; " + "; ".join(route.notes)
+    boxes = route.boxes
+    made = [_make_maildir(host, b) for b in boxes if b.kind == "maildir"]
+    if route.problems:
+        fix = "; ".join(dict.fromkeys(problem[3] for problem in route.problems))
+    elif any(made):
+        fix = next(m for m in made if m)
     elif not boxes:
         fix = ("point the alias at a local user: echo '&USER' > "
                f"{ALIAS_DIR}/{alias.filename(recipient)}")
     else:
         fix = f"read {MAILLOG} about it, fix the cause, then run qmail-wizard verify"
     return Delivery(False, recipient, target, "", seconds, detail, fix)
+
+
+def _make_maildir(host: Host, box: _Box) -> str:
+    """The command that makes what is missing of the Maildir ``box``, as its user
+    ("" when nothing is missing)."""
+    if not _exists(host, box.path):
+        return f"setuidgid {box.user} maildirmake {box.path}"
+    missing = [f"{box.path}/{sub}" for sub in ("new", "cur", "tmp")
+               if not _exists(host, f"{box.path}/{sub}")]
+    return f"setuidgid {box.user} mkdir -m 700 {' '.join(missing)}" if missing else ""
+
+
+def _exists(host: Host, path: str) -> bool:
+    """Whether anything is at ``path`` (a link is not followed)."""
+    parent, _, name = path.rpartition("/")
+    try:
+        return name in host.listdir(parent or "/")
+    except HostError:
+        return False
