@@ -126,7 +126,7 @@ class Package:
 # --- show targets ----------------------------------------------------------------
 
 def show_options(p: Package) -> None:
-    """bsd.options.mk's show-options target (rev 1.72; see docs/fidelity/show-options.md)."""
+    """bsd.options.mk's show-options target (rev 1.72; see docs/FIDELITY.md §4)."""
     if not p.opts:
         say("This package does not use the options framework.")
         return
