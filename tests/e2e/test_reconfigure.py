@@ -13,6 +13,7 @@ import time
 import pytest
 
 from tests.e2e.cli import ROOT, installed_sandbox, wizard
+from tui.backend import procmatch
 from tui.backend.hosts import SandboxHost
 
 DEFAULT = ROOT / "profiles" / "default.yaml"
@@ -62,15 +63,16 @@ def changes(plan: dict) -> dict[str, list[dict]]:
 
 
 def pids(box) -> dict[str, set[int]]:
-    """service (argv0 of its tcpserver, or qmail-send) -> pids."""
+    """service (argv0 of its tcpserver, or qmail-send) -> pids: ps's first word, as
+    rc.subr finds them (the kernel names every listener tcpserver)."""
     found: dict[str, set[int]] = {}
     for proc in SandboxHost(box.paths.base).processes():
-        found.setdefault(proc.name, set()).add(proc.pid)
+        found.setdefault(procmatch.program(proc), set()).add(proc.pid)
     return found
 
 
 def users_of(box, name: str) -> set[str]:
-    return {p.user for p in SandboxHost(box.paths.base).processes() if p.name == name}
+    return {p.user for p in procmatch.find(SandboxHost(box.paths.base).processes(), name)}
 
 
 def delivered(box, text: str, timeout: float = 10.0):
