@@ -149,6 +149,12 @@ def _program(d: Delivery, command: str) -> bool:
                   permanent=run.returncode in PERMANENT_EXITS)
 
 
+def _read_nonblocking(name: str) -> bytes:
+    fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as fh:
+        return fh.read() or b""
+
+
 def _instructions(d: Delivery) -> list[str]:
     name = _qmail_file(d)
     if name is None:
@@ -158,8 +164,11 @@ def _instructions(d: Delivery) -> list[str]:
     st = os.stat(name)
     if st.st_mode & 0o002:
         raise Failure("Uh-oh: .qmail file is writable. (#4.7.0)")
-    with open(name, "rb") as fh:
-        data = fh.read().decode(errors="replace")
+    # qmail's open_read: O_RDONLY|O_NDELAY, so a FIFO reads as empty instead of blocking
+    try:
+        data = _read_nonblocking(name).decode(errors="replace")
+    except BlockingIOError:
+        data = ""
     if not data:
         return d.aliasempty.splitlines()
     return data.splitlines()
