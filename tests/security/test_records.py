@@ -96,6 +96,7 @@ async def test_review_shows_the_damaged_record_and_asks_for_each_differing_file(
     from tui.app import WizardApp
     from tui.backend.hosts import SandboxHost
     from tui.backend.session import Session
+    from tui.screens.dashboard import DashboardScreen
     from tui.screens.review import ReviewScreen
     from tui.widgets.drift_choice import DriftChoice
 
@@ -108,7 +109,8 @@ async def test_review_shows_the_damaged_record_and_asks_for_each_differing_file(
     session.load_profile(DEFAULT)
     app = WizardApp(session)
     async with app.run_test(size=(120, 40)) as pilot:
-        await until(pilot, app.probing.done, "the probe")
+        # qmail runs here: the app opens on the Dashboard once its probe is in
+        await until(pilot, lambda: isinstance(app.screen, DashboardScreen), "the Dashboard")
         review = ReviewScreen(session)
         await app.push_screen(review)
         await until(pilot, lambda: review.plan is not None and review.query(DriftChoice),
