@@ -12,20 +12,17 @@ import time
 
 import pytest
 
-from tests.e2e.cli import ROOT, installed_sandbox, profile_for
+from tests.e2e.cli import ROOT, profile_for
 from tests.security import trap
 
 ALIAS = "/usr/pkg/etc/qmail/alias"
 DEFAULT = str(ROOT / "profiles" / "default.yaml")
-HASH = "$2a$08$qwSECRETqwSECRETqwSECRETqwSECRETqwSECRETqwSECRETqw"
 QUEUE = ("/var/qmail/queue",)
 
 
 @pytest.fixture(scope="module")
 def box(tmp_path_factory):
-    with installed_sandbox(tmp_path_factory.mktemp("aliasdir") / "box") as installed:
-        path = installed.path("/etc/master.passwd")
-        path.write_text(path.read_text().replace("root:*:", f"root:{HASH}:", 1))
+    with trap.installed_with_secret(tmp_path_factory.mktemp("aliasdir") / "box") as installed:
         yield installed
 
 
@@ -60,7 +57,7 @@ def test_probe_does_not_read_a_qmail_root_link(box):
         shown = trap.wizard(box, "status", timeout=60)
         probed = trap.wizard(box, "probe", timeout=60)
         for done in (planned, checked, shown, probed):
-            assert HASH not in done.stdout + done.stderr and "::0:0:" not in done.stdout
+            assert trap.HASH not in done.stdout + done.stderr and "::0:0:" not in done.stdout
         assert trap.changed(before, trap.snapshot(box), allowed=QUEUE) == []
     finally:
         box.sh(f"rm -f {ALIAS}/.qmail-root")

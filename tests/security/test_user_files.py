@@ -11,28 +11,25 @@ import time
 
 import pytest
 
-from tests.e2e.cli import ROOT, installed_sandbox, profile_for
+from tests.e2e.cli import profile_for
 from tests.security import trap
 from tui.backend.lock import LOCK_DIR
 
 QMAIL = "/home/admin/.qmail"
 #: a password hash planted in the sandbox's master.passwd: it must never be shown
-HASH = "$2a$08$qwSECRETqwSECRETqwSECRETqwSECRETqwSECRETqwSECRETqw"
 QUEUE = ("/var/qmail/queue",)   # test messages come and go
 
 
 @pytest.fixture(scope="module")
 def box(tmp_path_factory):
-    with installed_sandbox(tmp_path_factory.mktemp("userfiles") / "box") as installed:
-        path = installed.path("/etc/master.passwd")
-        path.write_text(path.read_text().replace("root:*:", f"root:{HASH}:", 1))
+    with trap.installed_with_secret(tmp_path_factory.mktemp("userfiles") / "box") as installed:
         yield installed
 
 
 def delivery(box) -> dict:
     done = trap.wizard(box, "verify", "--format", "json", timeout=90)
     assert done.returncode == 1, done.stdout[-2000:]
-    assert HASH not in done.stdout + done.stderr
+    assert trap.HASH not in done.stdout + done.stderr
     return {c["id"]: c for c in json.loads(done.stdout)}["delivery"]
 
 
@@ -51,7 +48,7 @@ def test_qmail_leading_to_master_passwd_is_not_read(box, lay, why):
         assert why.replace("not read", "not") in check["detail"], check
         assert "make /home/admin/.qmail a regular file of admin's" in check["fix"]
         text = trap.wizard(box, "verify", timeout=90)
-        assert HASH not in text.stdout + text.stderr
+        assert trap.HASH not in text.stdout + text.stderr
         assert "::0:0:" not in text.stdout       # no line of master.passwd at all
         assert trap.changed(before, trap.snapshot(box), allowed=QUEUE) == []
         print(f"{why}: {time.monotonic() - started:.1f} s")

@@ -7,9 +7,13 @@ import os
 import stat
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
-from tests.e2e.cli import ROOT
+from tests.e2e.cli import ROOT, installed_sandbox
+
+#: A password hash planted in root's master.passwd entry: it must never be shown.
+HASH = "$2a$08$qwSECRETqwSECRETqwSECRETqwSECRETqwSECRETqwSECRETqw"
 
 #: Trees a local user must never get the wizard to change (besides the trap itself).
 GUARDED = ("/etc", "/usr/pkg/etc", "/var/qmail")
@@ -61,3 +65,12 @@ def wizard(box, *args: str, timeout: float = TIME_LIMIT) -> subprocess.Completed
         capture_output=True, text=True, timeout=timeout, cwd=ROOT, stdin=subprocess.DEVNULL)
     assert "Traceback" not in result.stdout + result.stderr, result.stderr[-3000:]
     return result
+
+
+@contextmanager
+def installed_with_secret(path: Path):
+    """An installed sandbox (default profile) whose root password hash is HASH."""
+    with installed_sandbox(path) as box:
+        passwd = box.path("/etc/master.passwd")
+        passwd.write_text(passwd.read_text().replace("root:*:", f"root:{HASH}:", 1))
+        yield box

@@ -229,10 +229,7 @@ def write_file(root: str, path: str, data: bytes, *, mode: int, uid: int, gid: i
     """
     walk = _Walk(root, path, "write", follow_last=False)
     try:
-        dest = _lstat(walk.fd, walk.name)
-        if dest is not None:
-            walk.refuse_link(dest, "written")
-            _check(path, dest, "written", None, single_link=True)
+        _check_destination(walk, path)
         _replace(walk.fd, walk.name, path, data, mode, uid, gid)
         remove_stale_temps(walk.fd, walk.name)
         os.fsync(walk.fd)
@@ -247,12 +244,17 @@ def check_writable(root: str, path: str) -> None:
     regular file, more than one link, a path that cannot be walked); write nothing."""
     walk = _Walk(root, path, "write", follow_last=False)
     try:
-        dest = _lstat(walk.fd, walk.name)
-        if dest is not None:
-            walk.refuse_link(dest, "written")
-            _check(path, dest, "written", None, single_link=True)
+        _check_destination(walk, path)
     finally:
         walk.close()
+
+
+def _check_destination(walk: _Walk, path: str) -> None:
+    """Refuse an existing destination that is a link, not regular, or has 2+ links."""
+    dest = _lstat(walk.fd, walk.name)
+    if dest is not None:
+        walk.refuse_link(dest, "written")
+        _check(path, dest, "written", None, single_link=True)
 
 
 def remove_file(root: str, path: str) -> bool:
