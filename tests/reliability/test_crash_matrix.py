@@ -53,7 +53,9 @@ def common_mid() -> dict[str, list[tuple[str, object]]]:
     return {
         "mta-switch": [("postfix stop running", action_start("/etc/rc.d/postfix stop"))],
         "services": [("qmailsmtpd start running", action_start("/etc/rc.d/qmailsmtpd start"))],
-        "verify": [("verify, its first check", output_of("qmail-wizard verify", "PASS"))],
+        # the checks print together once they are done, the run ends milliseconds later:
+        # kill while they run (the test delivery alone takes a second or more)
+        "verify": [("verify, its checks running", action_start("qmail-wizard verify"))],
     }
 
 
