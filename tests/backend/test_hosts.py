@@ -73,7 +73,7 @@ def test_paths_resolve_symlinks_inside_the_root(host):
     host.write("/var/control/me", "mail.example.org\n")
     assert host.run(["cat", "/usr/pkg/etc/qmail/control/me"]).stdout == "mail.example.org\n"
     host.run(["ln", "-s", "/../../../../etc", "/var/escape"])
-    assert host.resolve("/var/escape/passwd") == host.paths.root / "etc" / "passwd"
+    assert host.resolve("/var/escape/passwd") == host.root / "etc" / "passwd"
     assert "admin:" in host.read_text("/var/escape/passwd")
 
 
