@@ -9,7 +9,6 @@ import pytest
 
 from tui.backend.hosts import HostError, LocalHost, SandboxHost
 
-
 #: a command run as the sandbox's ordinary user admin (uid 1000, gid 100)
 AS_ADMIN = ["setpriv", "--reuid", "1000", "--regid", "100", "--clear-groups", "sh", "-c"]
 
