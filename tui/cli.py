@@ -6,7 +6,7 @@ import os
 import sys
 from pathlib import Path
 
-from .sandbox.flavors import DEFAULT_FLAVOR, FLAVORS
+from .sandbox.api import DEFAULT_FLAVOR, FLAVOR_NAMES
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -53,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     actions = sandbox.add_subparsers(dest="action", metavar="ACTION", required=True)
     create = actions.add_parser("create", help="build a fresh simulated NetBSD host")
     create.add_argument("path", type=Path)
-    create.add_argument("--flavor", default=DEFAULT_FLAVOR, choices=sorted(FLAVORS),
+    create.add_argument("--flavor", default=DEFAULT_FLAVOR, choices=FLAVOR_NAMES,
                         help=f"pkgsrc branch to simulate (default {DEFAULT_FLAVOR})")
     create.add_argument("--hostname", default="mail.example.org", metavar="FQDN")
     create.add_argument("--admin-user", default="admin", metavar="NAME")
@@ -72,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _publish(text: str) -> tuple[int, int]:
-    from .sandbox.forward import parse_publish
+    from .sandbox.api import parse_publish
 
     try:
         return parse_publish(text)
@@ -91,40 +91,32 @@ def _seconds(text: str) -> float:
 
 
 def _sandbox(args) -> int:
-    from .sandbox import container
-    from .sandbox.container import SandboxError
-    from .sandbox.layout import SandboxPaths
+    from .backend.hosts import HostError
+    from .sandbox import api as sandbox
 
     try:
         if args.action == "create":
-            from .sandbox.create import create
-
-            paths = create(args.path, args.flavor, args.hostname, args.admin_user,
-                           args.publish)
+            base = sandbox.create(args.path, args.flavor, args.hostname, args.admin_user,
+                                  args.publish)
             published = "".join(f"; 127.0.0.1:{m} reaches its port {p}"
                                 for m, p in args.publish)
-            print(f"sandbox created at {paths.base} (NetBSD, pkgsrc-{args.flavor}, "
+            print(f"sandbox created at {base} (NetBSD, pkgsrc-{args.flavor}, "
                   f"{args.hostname}{published}); enter it with: "
-                  f"qmail-wizard sandbox shell {paths.base}")
+                  f"qmail-wizard sandbox shell {base}")
             return 0
-        paths = SandboxPaths(args.path.absolute())
-        if not paths.is_sandbox():
-            raise SandboxError(
-                f"{args.path} is not a sandbox: create one with "
-                f"'qmail-wizard sandbox create {args.path}'."
-            )
+        base = sandbox.require(args.path)
         if args.action == "stop":
-            container.stop(paths)
+            sandbox.stop(base)
             return 0
         if args.action == "shell":
             argv = ["/bin/sh", "-l"]
         else:
             argv = args.argv[1:] if args.argv[:1] == ["--"] else args.argv
             if not argv:
-                raise SandboxError("nothing to run: give the command after '--', "
-                                   f"e.g. qmail-wizard sandbox exec {args.path} -- uname -a")
-        machine_argv = container.enter_argv(paths, argv)
-    except SandboxError as exc:
+                raise HostError("nothing to run: give the command after '--', "
+                                f"e.g. qmail-wizard sandbox exec {args.path} -- uname -a")
+        machine_argv = sandbox.enter_argv(base, argv)
+    except HostError as exc:
         print(f"qmail-wizard: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:
@@ -142,12 +134,12 @@ def _headless(args) -> int:
 
     if args.command == "validate" and args.target == "local" and os.uname().sysname != "NetBSD":
         return headless.cmd_validate(args.profile, None)  # not a NetBSD host: built-in tables
+    from .backend.hosts import HostError
     from .commands.target import TargetError, open_target
-    from .sandbox.container import SandboxError
 
     try:
         host = open_target(args.target)
-    except (TargetError, SandboxError) as exc:
+    except (TargetError, HostError) as exc:
         print(f"qmail-wizard: {exc}", file=sys.stderr)
         return 1
     if args.command == "validate":
@@ -181,16 +173,16 @@ def main(argv: list[str] | None = None) -> int:
 
 def _tui(args) -> int:
     """No command: the interactive wizard (the only path that imports Textual)."""
+    from .backend.hosts import HostError
     from .backend.profile import ProfileError
     from .backend.yamlsrc import SourceError
     from .commands.target import TargetError
-    from .sandbox.container import SandboxError
 
     try:
         from .app import create_app
 
         app = create_app(args.target, args.profile)
-    except (TargetError, SandboxError, ProfileError, SourceError) as exc:
+    except (TargetError, HostError, ProfileError, SourceError) as exc:
         print(f"qmail-wizard: {exc}", file=sys.stderr)
         return 1
     app.run()

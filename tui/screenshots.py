@@ -28,7 +28,7 @@ from textual.widgets import Log, Static
 from .app import FLOW, WizardApp
 from .backend.hosts import SandboxHost
 from .backend.session import Session
-from .sandbox.handle import Sandbox
+from .sandbox import api as sandbox
 
 PACE = 0.02
 SIZE = (80, 24)
@@ -191,13 +191,13 @@ async def to_review_reconfigure(pilot) -> None:
     await until(pilot, lambda: pilot.app.screen.plan is not None, "the plan")
 
 
-def install_default(box: Sandbox) -> None:
+def install_default(box: sandbox.Sandbox) -> None:
     """qmail installed and running, as `qmail-wizard apply profiles/default.yaml` does;
     then the mail log rotated (emptied) and one message to admin delivered, so that the
     log holds one delivery (apply's test message to postmaster is two deliveries at
     once, logged in either order)."""
     root = OUT_DIR.parent
-    subprocess.run([sys.executable, "-m", "tui.cli", "--target", f"sandbox:{box.paths.base}",
+    subprocess.run([sys.executable, "-m", "tui.cli", "--target", f"sandbox:{box.base}",
                     "apply", str(root / "profiles" / "default.yaml"), "--yes"],
                    cwd=root, check=True, capture_output=True, timeout=DEADLINE,
                    stdin=subprocess.DEVNULL)
@@ -205,7 +205,7 @@ def install_default(box: Sandbox) -> None:
     sent = box.exec(["/usr/pkg/bin/qmail-inject", "admin"], input="Subject: hello\n\nhello\n")
     if sent.returncode:
         raise RuntimeError(f"screenshots: qmail-inject failed: {sent.stderr}")
-    host, limit = SandboxHost(box.paths.base), time.monotonic() + DEADLINE
+    host, limit = SandboxHost(box.base), time.monotonic() + DEADLINE
     while "end msg" not in host.read_text("/var/log/maillog"):
         if time.monotonic() > limit:
             raise TimeoutError("screenshots: the message to admin was never delivered")
@@ -245,7 +245,7 @@ class Scenario:
     title: str                               # alt text in the README
     drive: Callable[[object], Awaitable[None]]
     faults: str = ""                         # faults.yaml written before the app starts
-    prepare: Callable[[Sandbox], None] | None = None   # run on the host before the app
+    prepare: Callable[[sandbox.Sandbox], None] | None = None   # run on the host before the app
 
     async def reach(self, pilot) -> None:
         """Drive a fresh app to this state and hold it still (also a snap_compare hook)."""
@@ -283,13 +283,13 @@ def scenario_app(scenario: Scenario) -> Iterator[WizardApp]:
     talking to (and booting again) the sandbox when it stops.
     """
     with tempfile.TemporaryDirectory(prefix="qmail-wizard-shot-") as tmp:
-        box = Sandbox.create(Path(tmp) / "host", pace=PACE)
+        box = sandbox.Sandbox.create(Path(tmp) / "host", pace=PACE)
         try:
             if scenario.faults:
-                box.paths.faults_file.write_text(scenario.faults)
+                box.set_faults(scenario.faults)
             if scenario.prepare:
                 scenario.prepare(box)
-            app = WizardApp(Session(SandboxHost(box.paths.base)))
+            app = WizardApp(Session(SandboxHost(box.base)))
             app.clock, app.run_id, app.status_filter = (lambda: 0.0), RUN_ID, StatusPin()
             yield app
         finally:

@@ -9,7 +9,6 @@ import pytest
 
 from tui.backend.hosts import HostError, LocalHost, SandboxHost
 
-
 #: a command run as the sandbox's ordinary user admin (uid 1000, gid 100)
 AS_ADMIN = ["setpriv", "--reuid", "1000", "--regid", "100", "--clear-groups", "sh", "-c"]
 
@@ -73,7 +72,7 @@ def test_paths_resolve_symlinks_inside_the_root(host):
     host.write("/var/control/me", "mail.example.org\n")
     assert host.run(["cat", "/usr/pkg/etc/qmail/control/me"]).stdout == "mail.example.org\n"
     host.run(["ln", "-s", "/../../../../etc", "/var/escape"])
-    assert host.resolve("/var/escape/passwd") == host.paths.root / "etc" / "passwd"
+    assert host.resolve("/var/escape/passwd") == host.root / "etc" / "passwd"
     assert "admin:" in host.read_text("/var/escape/passwd")
 
 

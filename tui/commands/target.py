@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..backend.hosts import Host, LocalHost, SandboxHost
+from ..sandbox import api as sandbox
 
 
 class TargetError(Exception):
@@ -11,19 +12,16 @@ class TargetError(Exception):
 
 
 def open_target(target: str) -> Host:
-    """``local``, ``sandbox:PATH`` (created with the default flavor if absent)."""
+    """``local``, ``sandbox:PATH`` (created with the default flavor if absent); HostError
+    when that sandbox cannot be created or used."""
     if target == "local":
         return LocalHost()
     if target.startswith("sandbox:"):
         path = Path(target[len("sandbox:"):]).expanduser()
         if not str(path):
             raise TargetError("--target sandbox:PATH needs a path, e.g. sandbox:/tmp/rehearsal")
-        from ..sandbox.layout import SandboxPaths
-
-        if not SandboxPaths(path.absolute()).is_sandbox():
-            from ..sandbox.create import create
-
-            create(path)
+        if not sandbox.exists(path):
+            sandbox.create(path)
         return SandboxHost(path)
     if target.startswith("ssh://"):
         raise TargetError("ssh:// targets are not supported yet: run qmail-wizard on the "

@@ -133,11 +133,6 @@ def container_pid(paths: SandboxPaths) -> int | None:
     return int(children[0]) if children else None
 
 
-def is_running(paths: SandboxPaths) -> bool:
-    pid = container_pid(paths)
-    return pid is not None and (paths.control / "run" / "booted").exists()
-
-
 def boot(paths: SandboxPaths) -> int:
     """Start the container (runs /etc/rc inside) unless it already runs."""
     pid = container_pid(paths)

@@ -167,10 +167,6 @@ class Flavor:
     qmail_options: OptionSet
     qmail_run_options: OptionSet
     packages: tuple[Package, ...]
-    #: "" (2014-early 2017 scripts) or "nb" (2017-08 on): tcpserver argv0 names.
-    procname_prefix: str
-    #: syslog tag style: "nbqmailsmtpd" (2017Q1) or "nbqmail/smtpd" (2020).
-    log_tag_style: str
     #: where tcprules sources live: "sysconfdir" (tcp.smtp) or "control" (control/tcprules/smtp)
     tcprules_layout: str
     #: packages installed at creation (bootstrap: pkgin).
@@ -185,14 +181,6 @@ class Flavor:
             if pkg.base == base:
                 return pkg
         raise KeyError(base)
-
-    def procname(self, service: str) -> str:
-        return f"{self.procname_prefix}{service}"
-
-    def log_tag(self, service: str) -> str:
-        if self.log_tag_style == "slash":
-            return "nbqmail/" + service.replace("qmail", "", 1)
-        return f"nb{service}"
 
 
 _QMAIL_2017Q1 = OptionSet(
@@ -260,8 +248,6 @@ FLAVORS = {
             Package("pkgin", _v("pkgin_version", "2017Q1"), "pkgtools",
                     "Apt / yum like tool for managing pkgsrc binary packages"),
         ),
-        procname_prefix="",
-        log_tag_style="nb",
         tcprules_layout="sysconfdir",
         preinstalled=("pkgin",),
     ),
@@ -321,8 +307,6 @@ FLAVORS = {
             Package("pkgin", _v("pkgin_version", "2020Q2"), "pkgtools",
                     "Apt / yum like tool for managing pkgsrc binary packages"),
         ),
-        procname_prefix="nb",
-        log_tag_style="slash",
         tcprules_layout="control",
         preinstalled=("pkgin",),
     ),

@@ -28,6 +28,11 @@ class Sandbox:
         return box
 
     @property
+    def base(self) -> Path:
+        """The sandbox's directory on the machine."""
+        return self.paths.base
+
+    @property
     def config(self) -> dict:
         return self.paths.load_config()
 
@@ -35,6 +40,10 @@ class Sandbox:
         config = self.config
         config.update(values)
         self.paths.config_file.write_text(json.dumps(config, indent=2) + "\n")
+
+    def set_faults(self, text: str) -> None:
+        """Replace its faults.yaml (fault injection) with ``text``."""
+        self.paths.faults_file.write_text(text)
 
     def exec(self, argv: list[str], env: dict | None = None, input: str | None = None,
              timeout: float = 300, cwd: str = "/root") -> subprocess.CompletedProcess:

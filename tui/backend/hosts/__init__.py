@@ -1,7 +1,8 @@
 """Hosts qmail-wizard acts on: the local machine or a simulated NetBSD sandbox.
 
-LocalHost and SandboxHost are imported on first use (they bring psutil and the
-sandbox's container code), so importing Host or HostError stays cheap.
+LocalHost and SandboxHost are imported on first use (they bring psutil; SandboxHost
+reaches the simulator through tui.sandbox.api), so importing Host or HostError stays
+cheap.
 """
 from .base import FileStat, Host, HostError, Listener, ProcessInfo, Result
 

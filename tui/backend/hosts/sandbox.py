@@ -6,17 +6,28 @@ and listeners are the sandbox's own, numbered as the sandbox numbers them.
 """
 from __future__ import annotations
 
-import errno
 import os
 import subprocess
 from pathlib import Path
 
-from ...sandbox import container, netns
-from ...sandbox.layout import SandboxPaths
+from ...sandbox import api as sandbox
 from . import procview, safefile
-from .base import (DEFAULT_TIMEOUT, USER_FILE_LIMIT, FileStat, Host, HostError, Listener,
-                   Result, as_bytes, check_argv, owner_ids, parse_group, parse_passwd,
-                   read_span, scan_mtimes)
+from .base import (
+    DEFAULT_TIMEOUT,
+    USER_FILE_LIMIT,
+    FileStat,
+    Host,
+    HostError,
+    Listener,
+    Result,
+    as_bytes,
+    check_argv,
+    owner_ids,
+    parse_group,
+    parse_passwd,
+    read_span,
+    scan_mtimes,
+)
 
 MAX_SYMLINKS = 40
 
@@ -29,19 +40,13 @@ class SandboxHost(Host):
     name = "sandbox"
 
     def __init__(self, path: str | Path):
-        self.paths = SandboxPaths(Path(path).absolute())
-        if not self.paths.is_sandbox():
-            raise HostError(
-                f"{path} is not a sandbox: create one with 'qmail-wizard sandbox create {path}'"
-            )
+        self.base = sandbox.require(path)
+        self.root = sandbox.root(self.base)
 
     # -- commands ----------------------------------------------------------------
     def _enter(self, argv, env, cwd) -> list[str]:
-        try:
-            return container.enter_argv(self.paths, list(check_argv(argv)), env=env,
-                                        cwd=cwd or "/root")
-        except container.SandboxError as exc:
-            raise HostError(str(exc)) from None
+        return sandbox.enter_argv(self.base, list(check_argv(argv)), env=env,
+                                  cwd=cwd or "/root")
 
     def run(self, argv, env=None, timeout=DEFAULT_TIMEOUT, input=None, cwd=None,
             errors="replace") -> Result:
@@ -72,7 +77,7 @@ class SandboxHost(Host):
         (for stat and listing; read and write walk by descriptors instead)."""
         if not path.startswith("/"):
             raise HostError(f"host paths are absolute: {path!r}")
-        root = str(self.paths.root)     # os.path, not pathlib: the Dashboard resolves
+        root = str(self.root)     # os.path, not pathlib: the Dashboard resolves
         parts = [p for p in path.split("/") if p]   # ~30 paths a second
         resolved: list[str] = []
         hops = 0
@@ -104,7 +109,7 @@ class SandboxHost(Host):
     def read(self, path: str) -> bytes:
         """Walked inside the sandbox root by descriptors (see safefile): a symlink
         planted inside cannot lead outside, even by a race."""
-        return safefile.read_file(str(self.paths.root), path, follow=True, single_link=False)
+        return safefile.read_file(str(self.root), path, follow=True, single_link=False)
 
     def read_user_file(self, path, owner=None, limit=USER_FILE_LIMIT) -> bytes:
         uid = None
@@ -113,20 +118,20 @@ class SandboxHost(Host):
             if owner not in uids:
                 raise HostError(f"cannot read {path}: no such user {owner!r}")
             uid = uids[owner]
-        return safefile.read_file(str(self.paths.root), path, owner=uid, limit=limit)
+        return safefile.read_file(str(self.root), path, owner=uid, limit=limit)
 
     def write(self, path, data, mode=0o644, owner=None) -> None:
         """Written by safefile.write_file inside the sandbox root: never outside it."""
         passwd, group = self._ids()
         uid, gid = owner_ids(passwd, group, owner)
-        safefile.write_file(str(self.paths.root), path, as_bytes(data), mode=mode,
+        safefile.write_file(str(self.root), path, as_bytes(data), mode=mode,
                             uid=uid, gid=gid)
 
     def check_writable(self, path) -> None:
-        safefile.check_writable(str(self.paths.root), path)
+        safefile.check_writable(str(self.root), path)
 
     def remove(self, path) -> bool:
-        return safefile.remove_file(str(self.paths.root), path)
+        return safefile.remove_file(str(self.root), path)
 
     def exists(self, path: str) -> bool:
         return self.resolve(path).exists()
@@ -166,7 +171,7 @@ class SandboxHost(Host):
 
     def processes(self):
         passwd = parse_passwd(self.read_text("/etc/passwd"))
-        return procview.snapshot(container.namespace_pids(self.paths),
+        return procview.snapshot(sandbox.machine_pids(self.base),
                                  lambda uid: passwd.get(uid, str(uid)), self._ns_pid)
 
     def still_running(self, procs):
@@ -188,19 +193,11 @@ class SandboxHost(Host):
     def connect(self, address, port, timeout=10.0, source=None):
         """A socket made inside the sandbox's network namespace, connected there
         (OSError when it cannot be, as for a plain connect)."""
-        pid = container.container_pid(self.paths)
-        if pid is None:
-            raise netns.NetnsError(errno.ENETDOWN, f"the sandbox at {self.paths.base} "
-                                                   "is not running")
-        return netns.connect(pid, address, port, timeout, source)
+        return sandbox.connect(self.base, address, port, timeout, source)
 
     def listeners(self):
         """The sandbox namespace's own /proc/net/tcp{,6} (psutil reads the caller's
         namespace), sockets mapped to the sandbox's processes through their fds."""
-        pid = container.container_pid(self.paths)
-        if pid is None:
-            return []
-        members = container.namespace_pids(self.paths)
         return [Listener(address=address, port=port,
                          pid=self._ns_pid(holder) if holder else None)
-                for address, port, holder in netns.listening(pid, members)]
+                for address, port, holder in sandbox.listeners(self.base)]
