@@ -101,7 +101,7 @@ class HostState:
 
     def users(self) -> dict[str, tuple[int, int, str]]:
         """name -> (uid, gid, home) from /etc/passwd."""
-        found = {}
+        found: dict[str, tuple[int, int, str]] = {}
         for line in (self.text("/etc/passwd") or "").splitlines():
             parts = line.split(":")
             if len(parts) >= 7 and parts[2].isdigit() and parts[3].isdigit():
@@ -109,7 +109,7 @@ class HostState:
         return found
 
     def groups(self) -> dict[str, int]:
-        found = {}
+        found: dict[str, int] = {}
         for line in (self.text("/etc/group") or "").splitlines():
             parts = line.split(":")
             if len(parts) >= 3 and parts[2].isdigit():

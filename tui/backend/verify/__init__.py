@@ -11,8 +11,8 @@ its text and JSON.
 """
 from .checks import verify
 from .config import smtp_address
-from .delivery import Delivery, send_test_message
+from .delivery import send_test_message
 from .report import Check, render_text, to_json
 
-__all__ = ["Check", "Delivery", "render_text", "send_test_message", "smtp_address",
-           "to_json", "verify"]
+__all__ = ["Check", "render_text", "send_test_message", "smtp_address", "to_json",
+           "verify"]

@@ -263,8 +263,8 @@ class Verifier:
 
     def postfix(self) -> Check:
         title = "postfix stopped and not enabled"
-        setting = self.rc.setting("postfix")
-        value, where = (setting.unexpanded, setting.where) if setting else ("", "")
+        assigned = self.rc.setting("postfix")   # as written: rc.d/postfix expands it
+        value, where = (assigned.unexpanded, assigned.where) if assigned else ("", "")
         check = re.fullmatch(r"\$\{_rc_d_postfix:?-(.*)\}", value)
         if check:  # rc.d/postfix sets it to "check": start only if mailer.conf selects it
             on = mailerconf.selects_postfix(self.state.text("/etc/mailer.conf") or "")
