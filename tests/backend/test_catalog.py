@@ -6,9 +6,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tui.backend import catalog
-from tui.backend.catalog import CatalogError, builtin, from_build_info, from_show_options
+from tui.backend.catalog import (
+    CatalogError,
+    builtin,
+    from_build_info,
+    from_show_options,
+)
 from tui.backend.hosts import SandboxHost
-from tui.backend.plan import host_catalog
 from tui.backend.probe import probe
 from tui.backend.profile import defaults_for, validate
 from tui.sandbox import options as sandbox_options
@@ -218,7 +222,7 @@ def test_profile_with_rcpt_group_words_is_valid_on_a_2017q1_tree(make_sandbox):
     """-qmail-realrcptto / qmail-qregex go through the catalog probed from the host."""
     box = make_sandbox("2017Q1")
     host = SandboxHost(box.paths.base)
-    cat = host_catalog(probe(host))
+    cat = catalog.for_host(probe(host))
     assert cat.source.startswith("pkgsrc tree ")
     assert cat.groups == {"rcpt": ("qmail-badrcptto", "qmail-qregex", "qmail-rcptcheck",
                                    "qmail-realrcptto")}

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from tui.backend.catalog import builtin
 from tui.backend.discover import profile_from_state
-from tui.backend.probe import HostState
+from tui.backend.hoststate import HostState
 
 CONTROL = "/usr/pkg/etc/qmail/control"
 INFO = "/var/db/pkg/qmail-1.03nb27/+BUILD_INFO"

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from tui.backend.apply import StepStarted, apply
+from tui.backend.catalog import for_host
 from tui.backend.hosts import SandboxHost
-from tui.backend.plan import host_catalog, make_plan
+from tui.backend.plan import make_plan
 from tui.backend.probe import Prober, probe
 from tui.backend.profile import load
 from tui.backend.verify import verify
@@ -39,7 +40,7 @@ def test_prober_state_equals_a_full_probe_at_every_step(make_sandbox, name):
         same_as_full("verify")
         return verify(host, prober.state, delivery=delivery)
 
-    result = apply(host, lambda: make_plan(profile, prober(), host_catalog(state)),
+    result = apply(host, lambda: make_plan(profile, prober(), for_host(state)),
                    progress=progress, verify=checks, prober=prober)
     assert result.ok, result.failure and result.failure.message
     assert "packages" in result.changed and "qmail" in prober.state.packages

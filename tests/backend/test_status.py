@@ -15,9 +15,10 @@ import pytest
 from tests.e2e.cli import installed_sandbox
 from tests.polling import wait_for
 from tui.backend import procmatch, services
+from tui.backend.facts import RcConf
 from tui.backend.hosts import Host, SandboxHost, procview
-from tui.backend.status import (QueueStatus, ServiceStatus, Status, StatusReader, _Knobs,
-                                _tag, duration, render_text, size)
+from tui.backend.status import QueueStatus, ServiceStatus, Status, StatusReader, _tag
+from tui.backend.status_text import duration, render_text, size_text
 
 
 class CountingHost(SandboxHost):
@@ -239,14 +240,18 @@ def test_act_rejects_unknown_names():
         services.act(host, "qmailqread", "reload")
 
 
-def test_knobs_follow_rc_conf_over_defaults():
+def test_rc_values_follow_rc_conf_over_defaults():
     defaults = "postfix=${_rc_d_postfix:-YES}\nsshd=NO\nntpd=NO\n"
-    knobs = _Knobs(defaults, ". /etc/defaults/rc.conf\nsshd=yes # on\nqmailsend=\"YES\"\n")
+    knobs = RcConf(". /etc/defaults/rc.conf\nsshd=yes # on\nqmailsend=\"YES\"\n", defaults)
     assert [knobs.yes(v) for v in ("postfix", "sshd", "ntpd", "qmailsend", "qmailpop3d")] == [
         True, True, False, True, False]
-    assert not _Knobs(defaults, "postfix=NO\n").yes("postfix")
-    assert not _Knobs(defaults, "_rc_d_postfix=check\n").yes("postfix")
-    assert not _Knobs("qmailsend=YES\n", 'x="unterminated\n').yes("postfix")
+    postfix = knobs.setting("postfix")       # verify reads rc.d/postfix's "check" from it
+    assert (postfix.value, postfix.unexpanded, postfix.where) == (
+        "YES", "${_rc_d_postfix:-YES}", "/etc/defaults/rc.conf:1")
+    assert knobs.setting("sshd").where == "/etc/rc.conf:2"
+    assert not RcConf("postfix=NO\n", defaults).yes("postfix")
+    assert not RcConf("_rc_d_postfix=check\n", defaults).yes("postfix")
+    assert not RcConf('x="unterminated\n', "qmailsend=YES\n").yes("postfix")
 
 
 def test_logger_tags_name_their_service():
@@ -289,4 +294,5 @@ def test_render_text_table_queue_and_log():
     assert set(status.to_json()) == {"services", "queue", "log"}
     assert [duration(s) for s in (None, 5, 65, 3600, 90000)] == ["-", "5s", "1m05s", "1h00m",
                                                                   "1d01h"]
-    assert [size(n) for n in (0, 1000, 5 << 30)] == ["-", "1K", "5.0G"]
+    assert [size_text(n) for n in (0, 500, 1000, 2047, 5 << 30)] == ["-", "1K", "1K", "1K",
+                                                                     "5.0G"]

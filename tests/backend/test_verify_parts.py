@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from tui.backend.files import tcprules
-from tui.backend.verify import Check, _Chain, render_text, rule_for, to_json
+from tui.backend.verify import Check, render_text, to_json
+from tui.backend.verify.delivery import Chain
+from tui.backend.verify.rules import rule_for
 
 RULES = tcprules.parse('127.0.0.1:allow,RELAYCLIENT=""\n10.1.2.3-9:allow,RELAYCLIENT=""\n'
                        '10.:deny\n:allow\n')
@@ -17,7 +19,7 @@ def test_rule_for_follows_tcpserver_lookup_order():
 
 
 def test_chain_follows_forwards_and_settles():
-    chain = _Chain("v-1@x")
+    chain = Chain("v-1@x")
     chain.feed("info msg 7: bytes 9 from <v-1@x> qp 1 uid 0\n"
                "info msg 8: bytes 9 from <other@x> qp 2 uid 0\n"
                "starting delivery 1: msg 7 to local postmaster@x\n"

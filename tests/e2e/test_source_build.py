@@ -9,9 +9,9 @@ import pytest
 
 from tests.e2e.cli import ROOT, wizard
 from tui.backend import procmatch
+from tui.backend.catalog import for_host
 from tui.backend.hosts.sandbox import SandboxHost
 from tui.backend.model import ACCOUNT_DEFAULTS, ACCOUNT_VARS, GROUP_KEYS
-from tui.backend.plan import host_catalog
 from tui.backend.probe import probe
 from tui.backend.profile import load
 
@@ -60,7 +60,7 @@ def test_source_build_ends_as_profiled(make_sandbox, name, flavor):
     accounts = profile.build.accounts
     box = make_sandbox(flavor)
     box.path("/etc/mk.conf").write_text(MK_CONF)
-    catalog = host_catalog(probe(SandboxHost(box.paths.base)))
+    catalog = for_host(probe(SandboxHost(box.paths.base)))
     effective = set(catalog.effective(words))
 
     plan = wizard(box, "plan", path)

@@ -6,9 +6,11 @@ import pytest
 
 from tests.polling import wait_for
 from tests.sandbox import qmailhost
-from tui.backend import rcscript, verify
+from tui.backend import rcscript
 from tui.backend.hosts import SandboxHost
 from tui.backend.probe import probe
+from tui.backend.verify.checks import Verifier
+from tui.backend.verify.config import listen
 from tui.sandbox import rcd
 
 RENAMED = {"QMAIL_DAEMON_USER": "mydaemon", "QMAIL_LOG_USER": "mylog",
@@ -56,9 +58,9 @@ def test_2017Q1_qmailqread_fixed_address(make_sandbox):
     bound = wait_for(lambda: [l for l in host.listeners() if l.port == 20025])
     assert bound and bound[0].address == "127.0.0.1"
     state = probe(host)
-    where = verify.listen(host, state, "qmailqread")
+    where = listen(host, state, "qmailqread")
     assert (where.address, where.port, where.knobs) == ("127.0.0.1", 20025, ())
-    checker = verify._Verifier(host, state, 1.0, None)
+    checker = Verifier(host, state, 1.0, None)
     passed = checker.listener("qmailqread")
     assert passed.ok and "as /etc/rc.d/qmailqread says" in passed.detail
     checker.listeners = []          # as when the socket scan finds it bound elsewhere
@@ -71,9 +73,9 @@ def test_2020Q2_qmailqread_hint_names_its_knobs(make_sandbox):
     box = make_sandbox("2020Q2")
     _start_qread(box, "qmailqread_tcpport=20026\n")
     host = SandboxHost(box.paths.base)
-    assert verify.rc_setting(probe(host), "qmailqread_tcpport")[0] == "20026"
+    assert probe(host).rc_conf().value("qmailqread_tcpport") == "20026"
     assert wait_for(lambda: [l for l in host.listeners() if l.port == 20026])
-    checker = verify._Verifier(host, probe(host), 1.0, None)
+    checker = Verifier(host, probe(host), 1.0, None)
     assert checker.listener("qmailqread").ok
     checker.listeners = []
     assert "qmailqread_tcphost and qmailqread_tcpport" in checker.listener("qmailqread").fix

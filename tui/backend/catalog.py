@@ -16,6 +16,12 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from .facts import PKGSRC
+
+if TYPE_CHECKING:
+    from .hoststate import HostState
 
 ERAS = ("2017Q1", "2020Q2")
 
@@ -446,3 +452,14 @@ def from_build_info(pkg_options: str, source: str, era: str | None = None) -> Ca
     names = list(e.general) + [m for members in e.groups.values() for m in members]
     return _assemble(source, names + enabled, enabled, dict(e.groups), era,
                      current=enabled)
+
+
+def for_host(state: HostState) -> Catalog:
+    """The option catalog of a probed host: its pkgsrc tree's, else its binary
+    package's, else the built-in table of its era."""
+    if state.show_options:
+        return from_show_options(state.show_options,
+                                 f"pkgsrc tree {PKGSRC}/qmail (make show-options)")
+    for path, words in sorted(state.binary_options.items()):
+        return from_build_info(words, f"binary package {path} (+BUILD_INFO)", state.era())
+    return builtin(state.era())

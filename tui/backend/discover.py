@@ -7,10 +7,10 @@ Every value read from a file is traced to it: ``sources`` maps a profile key pat
 """
 from __future__ import annotations
 
+from .facts import ALIAS_DIR, CONTROL, SERVICES, is_yes
 from .files import alias, control, mailerconf, rcconf, tcprules
-from .model import ACCOUNT_DEFAULTS, ACCOUNT_VARS, SERVICES, SYSTEM_ALIASES, Accounts
-from .plan import ALIAS_DIR, CONTROL, rules_paths
-from .probe import HostState
+from .hoststate import HostState
+from .model import ACCOUNT_DEFAULTS, ACCOUNT_VARS, SYSTEM_ALIASES, Accounts
 from .profile import defaults_for
 
 
@@ -95,7 +95,7 @@ def _mail(profile, state: HostState, admin: str, sources: dict[str, str]) -> Non
             _note(sources, f"mail.aliases.{name}", path, text,
                   lambda row: row.strip().lstrip("&") == forwards[0])
     mail.aliases = aliases
-    rules_path = rules_paths(state)[0]
+    rules_path = state.rules_paths()[0]
     rules = state.text(rules_path)
     if rules is not None:
         mail.relay_from = [r.address for r in tcprules.parse(rules)
@@ -110,7 +110,7 @@ def _services(profile, state: HostState, sources: dict[str, str]) -> None:
     for name in SERVICES:
         value = rcconf.get(rc_conf, name)
         if value is not None:
-            setattr(profile.services, name, value.upper() in ("YES", "TRUE", "ON", "1"))
+            setattr(profile.services, name, is_yes(value))
             sources[f"services.{name}"] = \
                 f"/etc/rc.conf:{rc_conf.count(chr(10), 0, last[name].start) + 1}"
     mailer = state.text("/etc/mailer.conf")

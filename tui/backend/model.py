@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 
+from .facts import SERVICES
+
 INSTALL_METHODS = ("auto", "binary", "pkgin", "source")
 DELIVERIES = ("./Maildir/", "./Mailbox")
-SERVICES = ("qmailsend", "qmailsmtpd", "qmailqread", "qmailpop3d", "qmailofmipd")
 SYSTEM_ALIASES = ("root", "postmaster", "mailer-daemon")
 
 #: Profile account key -> pkgsrc build variable (facts §3.1), in the facts' order.

@@ -13,14 +13,12 @@ import re
 
 from . import catalog as catalog_mod
 from . import written
+from .facts import ALIAS_DIR, CONTROL, PKGSRC, QMAIL_EXAMPLE_MAILER, QMAILDIR, SERVICES
 from .files import alias, control, mailerconf, mkconf, rcconf, tcprules
-from .model import ACCOUNT_DEFAULTS, ACCOUNT_VARS, GROUP_KEYS, SERVICES, Profile
-from .probe import SYSCONF, HostState
+from .hoststate import HostState
+from .model import ACCOUNT_DEFAULTS, ACCOUNT_VARS, GROUP_KEYS, Profile
 from .steps import STEP_IDS, Drift, Plan, RunCommand, Step, WriteFile
 
-CONTROL = f"{SYSCONF}/control"
-ALIAS_DIR = f"{SYSCONF}/alias"
-PKGSRC = "/usr/pkgsrc/mail"
 SERVICES_RECORD = "/var/db/qmail-wizard/services.json"
 #: {"before": {base: pkgname}} while a packages step runs, {} once it finished: the
 #: packages registered since it began and not then are suspect after a kill (pkg_add
@@ -30,8 +28,7 @@ RCD_NO_RCVAR = ("qmail",)
 #: the concurrency limits qmail-run's INSTALL creates when missing (facts §5.2); an
 #: install interrupted in its POST-INSTALL lacks them, so the plan writes them too
 CONCURRENCY = ("concurrencyincoming", "concurrencypop3")
-#: qmail-run's own users' homes and shell (facts §3.2)
-QMAILDIR = "/var/qmail"
+#: the shell of qmail-run's own users (facts §3.2; their homes are in QMAILDIR)
 NOLOGIN = "/sbin/nologin"
 TITLES = {
     "preflight": "Check the host",
@@ -75,22 +72,6 @@ WAIT_RUNNING = ('i=0; until "$0" status >/dev/null 2>&1; do i=$((i+1)); '
 
 class PlanError(Exception):
     """The host or profile cannot be planned for; the message says what to do."""
-
-
-def host_catalog(state: HostState):
-    """The option catalog of this host: its pkgsrc tree, else its binary package."""
-    if state.show_options:
-        return catalog_mod.from_show_options(
-            state.show_options, f"pkgsrc tree {PKGSRC}/qmail (make show-options)")
-    for path, words in sorted(state.binary_options.items()):
-        return catalog_mod.from_build_info(words, f"binary package {path} (+BUILD_INFO)",
-                                           era(state))
-    return catalog_mod.builtin(era(state))
-
-
-def era(state: HostState) -> str:
-    release = state.uname.split()[1] if len(state.uname.split()) > 1 else ""
-    return "2017Q1" if release.startswith(("6.", "7.")) else "2020Q2"
 
 
 def build_words(profile: Profile) -> list[str]:
@@ -138,7 +119,7 @@ def make_plan(profile: Profile, state: HostState, catalog=None,
     ``overwrite`` is written (apply backs it up first); any other is undecided and
     apply refuses to run.
     """
-    catalog = catalog or host_catalog(state)
+    catalog = catalog or catalog_mod.for_host(state)
     _preflight(state)
     if profile.services.qmailsmtpd and not profile.mail.rcpthosts:
         raise PlanError("refusing to enable qmailsmtpd with an empty rcpthosts: qmail-smtpd "
@@ -586,18 +567,8 @@ def _wizard_sets_maildir(state: HostState, control_step: Step) -> bool:
             or control.lines(ours)[:1] == ["./Maildir/"])
 
 
-def rules_paths(state: HostState) -> tuple[str, str]:
-    """(source, cdb) of the SMTP rules, as this host's qmailsmtpd rc.d script uses them."""
-    script = state.text("/etc/rc.d/qmailsmtpd")
-    if script is None:  # not installed yet: the era's qmail-run layout
-        script = "control/tcprules" if era(state) == "2020Q2" else ""
-    if "control/tcprules" in script:
-        return f"{CONTROL}/tcprules/smtp", f"{CONTROL}/tcprules/smtp.cdb"
-    return f"{SYSCONF}/tcp.smtp", f"{SYSCONF}/tcp.smtp.cdb"
-
-
 def _tcprules(step: Step, profile: Profile, state: HostState) -> None:
-    source, cdb = rules_paths(state)
+    source, cdb = state.rules_paths()
     old = state.text(source)
     new = tcprules.render(profile.mail.relay_from, old or "")
     changed = _write_if_changed(step, state, source, new)
@@ -617,7 +588,7 @@ def _mta_switch(step: Step, profile: Profile, state: HostState) -> None:
         step.actions.append(WriteFile("/etc/rc.conf", rc_conf,
                                       rcconf.set_vars(rc_conf, {"postfix": "NO"})))
         step.risks.append("disables postfix at boot")
-    example = state.text("/usr/pkg/share/examples/qmail-run/mailer.conf")
+    example = state.text(QMAIL_EXAMPLE_MAILER)
     mapping = mailerconf.parse(example) if example else mailerconf.QMAIL_MAP()
     current = state.text("/etc/mailer.conf") or ""
     switched = mailerconf.switch(current, mapping)  # other names (local entries) stay

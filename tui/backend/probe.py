@@ -7,54 +7,22 @@ commands run concurrently, each into a temporary file printed whole at the end.
 """
 from __future__ import annotations
 
-import dataclasses
 import re
 import secrets
-from dataclasses import dataclass, field
 from typing import Mapping
 
 from . import procmatch
+from .facts import ALIAS_DIR, SERVICES, SYSCONF
 from .hosts import Host, HostError
 from .hosts.safefile import Refused
+from .hoststate import CDBS, MAILDIR_SUBDIRS, POSTFIX_PIDFILE, TEXT_FILES, HostState
 
-SYSCONF = "/usr/pkg/etc/qmail"
-QMAIL_SERVICES = ("qmailsend", "qmailqread", "qmailsmtpd", "qmailpop3d", "qmailofmipd")
 #: rc.d scripts whose status the probe checks (onestatus); the umbrella rc.d/qmail
 #: only runs those of qmailsend, qmailsmtpd and qmailpop3d, so it is only looked for.
 #: rc.d/postfix is only looked for too: its status runs ``postfix status``, a mail log
 #: line at every call; postfix is its master process (``postfix_master``).
-RCD_SCRIPTS = QMAIL_SERVICES
-POSTFIX_PIDFILE = procmatch.PIDFILES["postfix"]
-TEXT_FILES = ("/etc/rc.conf", "/etc/defaults/rc.conf", "/etc/mailer.conf", "/etc/mk.conf",
-              "/etc/pkg_install.conf", "/etc/passwd", "/etc/group", "/etc/myname",
-              f"{SYSCONF}/tcp.smtp", f"{SYSCONF}/tcp.pop3",
-              "/usr/pkg/share/examples/qmail-run/mailer.conf",
-              "/etc/rc.d/qmailsmtpd", "/var/db/qmail-wizard/services.json",
-              "/var/db/qmail-wizard/written.json", "/var/db/qmail-wizard/packages.json",
-              POSTFIX_PIDFILE)
-#: compiled rules: (source, cdb) of both qmail-run layouts (facts §4.2, §5.2-5.3)
-CDBS = ((f"{SYSCONF}/tcp.smtp", f"{SYSCONF}/tcp.smtp.cdb"),
-        (f"{SYSCONF}/control/tcprules/smtp", f"{SYSCONF}/control/tcprules/smtp.cdb"))
+RCD_SCRIPTS = SERVICES
 MARK = re.compile(r"^@@qw-([0-9a-f]{16}) (\S+) (\S+) (-?\d+)@@$")
-
-#: files whose content the probe shows in HostState.files and nowhere else: writing
-#: one changes nothing else it reads (see HostState.after_writes)
-PLAIN_FILES = frozenset(TEXT_FILES) - {
-    "/etc/passwd",            # homes: the Maildir checks
-    "/etc/mk.conf",           # make show-options
-    "/etc/pkg_install.conf",  # PKG_PATH: the binary packages' options
-    "/etc/rc.d/qmailsmtpd",   # run by the rc.d status checks,
-    "/etc/rc.conf", "/etc/defaults/rc.conf",  # which read these (rc.d/qmail's output)
-    POSTFIX_PIDFILE,          # postfix_master
-} - {src for src, _cdb in CDBS}
-#: directories whose plain files (and .qmail-* files) the probe reads
-LISTED_DIRS = (f"{SYSCONF}/control", f"{SYSCONF}/control/tcprules", f"{SYSCONF}/alias")
-#: the alias user's directory: the script only names its .qmail-* files, which are then
-#: read with Host.read_user_file (never a link, FIFO or file with other hard links)
-ALIAS_DIR = f"{SYSCONF}/alias"
-#: what the probe says of a Maildir and each of its new, cur and tmp
-MAILDIR_KINDS = ("dir", "foreign", "link", "other", "missing")
-MAILDIR_SUBDIRS = ("new", "cur", "tmp")
 
 # $1: "again" when an earlier probe of this run supplies what cannot have changed
 # (uname, hostname, uid); $2: that probe's /etc/mk.conf ("keep" sections stand for
@@ -171,98 +139,6 @@ def script(nonce: str) -> str:
     return (SCRIPT.replace("@NONCE@", nonce).replace("@FILES@", " ".join(TEXT_FILES)).replace("@SYSCONF@", SYSCONF)
             .replace("@RCD@", " ".join(RCD_SCRIPTS))
             .replace("@CDBS@", " ".join(f"{src}:{cdb}" for src, cdb in CDBS)))
-
-
-@dataclass
-class HostState:
-    """What one probe saw.  Files map path -> text (missing files are absent)."""
-
-    uname: str = ""
-    hostname: str = ""
-    uid: int = -1
-    files: dict[str, str] = field(default_factory=dict)
-    packages: dict[str, str] = field(default_factory=dict)     # base -> pkgname
-    #: the entries of /var/db/pkg (and their +CONTENTS) when pkg_info answered
-    pkgdb: str = ""
-    build_info: dict[str, dict[str, str]] = field(default_factory=dict)  # base -> vars
-    show_options: str | None = None
-    binary_options: dict[str, str] = field(default_factory=dict)  # package file -> words
-    rcd_status: dict[str, tuple[int, str]] = field(default_factory=dict)  # script -> rc, out
-    #: the scripts of RCD_SCRIPTS, the umbrella qmail and postfix that /etc/rc.d holds
-    rcd_scripts: set[str] = field(default_factory=set)
-    #: the pid of postfix's master process (procmatch), None when none runs
-    postfix_master: int | None = None
-    #: user (or "/etc/skel") -> what ~/Maildir and its new, cur, tmp are (nothing
-    #: followed): {"Maildir": kind, "new": kind, ...}, kinds as MAILDIR_KINDS; "foreign"
-    #: is a real directory someone else owns (root after an interrupted run)
-    maildirs: dict[str, dict[str, str]] = field(default_factory=dict)
-    #: user -> up to 3 entries in the Maildir (two levels down; not new, cur, tmp) that
-    #: are symlinks or belong to someone else: reported, never changed
-    maildir_odd: dict[str, list[str]] = field(default_factory=dict)
-    #: path -> why a file in a user-controlled directory was not read (Refused)
-    refused: dict[str, str] = field(default_factory=dict)
-    cdbs: dict[str, bool] = field(default_factory=dict)  # cdb path -> up to date
-    tools: set[str] = field(default_factory=set)
-
-    @property
-    def is_netbsd(self) -> bool:
-        return self.uname.startswith("NetBSD ")
-
-    def text(self, path: str) -> str | None:
-        return self.files.get(path)
-
-    def running(self, service: str) -> bool:
-        if service == "postfix":
-            return self.postfix_master is not None
-        return self.rcd_status.get(service, (1, ""))[0] == 0
-
-    def status_line(self, service: str) -> str:
-        """What was seen of a service: rc.d status's last line, postfix's master."""
-        if service == "postfix":
-            return (f"master pid {self.postfix_master}" if self.postfix_master
-                    else f"no {procmatch.POSTFIX_MASTER} process runs")
-        lines = self.rcd_status.get(service, (1, ""))[1].splitlines()
-        return lines[-1] if lines else f"/etc/rc.d/{service} is missing"
-
-    def users(self) -> dict[str, tuple[int, int, str]]:
-        """name -> (uid, gid, home) from /etc/passwd."""
-        found = {}
-        for line in (self.text("/etc/passwd") or "").splitlines():
-            parts = line.split(":")
-            if len(parts) >= 7 and parts[2].isdigit() and parts[3].isdigit():
-                found.setdefault(parts[0], (int(parts[2]), int(parts[3]), parts[5]))
-        return found
-
-    def groups(self) -> dict[str, int]:
-        found = {}
-        for line in (self.text("/etc/group") or "").splitlines():
-            parts = line.split(":")
-            if len(parts) >= 3 and parts[2].isdigit():
-                found.setdefault(parts[0], int(parts[2]))
-        return found
-
-    def after_writes(self, files: Mapping[str, str]) -> "HostState | None":
-        """This state once ``files`` (path -> text) are written and nothing else
-        changed, as a probe would then read it; None when a write could change more
-        than the file's text (mk.conf, passwd, rules sources ...): probe again."""
-        if not all(_plain(path) and "\r" not in text for path, text in files.items()):
-            return None  # (the probe reads text with universal newlines)
-        return dataclasses.replace(self, files={**self.files, **files})
-
-    def admin_user(self) -> str | None:
-        """The first ordinary login user (uid >= 1000, with a home), as a default."""
-        people = [(uid, name) for name, (uid, _gid, home) in self.users().items()
-                  if 1000 <= uid < 32767 and home.startswith("/home/")]
-        return min(people)[1] if people else None
-
-
-def _plain(path: str) -> bool:
-    """True when the probe reads ``path`` only as text (see PLAIN_FILES)."""
-    directory, _, name = path.rpartition("/")
-    if directory in LISTED_DIRS:
-        return path not in {src for src, _cdb in CDBS} and (
-            not name.startswith(".") or name.startswith(".qmail-"))
-    return path in PLAIN_FILES
 
 
 def parse(output: str, nonce: str, previous: HostState | None = None) -> HostState:

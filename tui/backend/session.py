@@ -9,12 +9,15 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import catalog as catalog_mod
 from . import procmatch
 from .discover import profile_from_state
+from .facts import SERVICES
 from .hosts import Host, safefile
-from .model import ACCOUNT_DEFAULTS, ACCOUNT_VARS, SERVICES, Profile
-from .plan import host_catalog, install_method, make_plan
-from .probe import HostState, probe
+from .hoststate import HostState
+from .model import ACCOUNT_DEFAULTS, ACCOUNT_VARS, Profile
+from .plan import install_method, make_plan
+from .probe import probe
 from .profile import Problem, dump, read, validate
 from .steps import Plan, WriteFile
 from .verify import Check, smtp_address
@@ -64,7 +67,7 @@ class Session:
     def probe(self) -> HostSummary:
         """Read the host (one round trip, plus its sockets) and prefill the profile."""
         self.state = probe(self.host)
-        self.catalog = host_catalog(self.state)
+        self.catalog = catalog_mod.for_host(self.state)
         if self.profile is None:
             self.sources.clear()
             self.profile = profile_from_state(self.state, self.catalog, self.sources)

@@ -11,32 +11,26 @@ SCAN_EVERY_S or when one of them ended) and a few small file reads.
 """
 from __future__ import annotations
 
-import math
 import re
 import secrets
 import time
 from collections import deque
 from dataclasses import asdict, dataclass, field, replace
 
-from . import procmatch
-from .files import rcconf
+from . import facts, procmatch
+from .facts import MAILLOG, QUEUE, RC_CONF, RC_DEFAULTS, RcConf
 from .hosts import Host, HostError, ProcessInfo
-from .model import SERVICES as QMAIL_SERVICES
 from .procmatch import PIDFILES
 
 #: the qmail services and the base MTA
-SERVICES = QMAIL_SERVICES + ("postfix",)
-QUEUE = "/var/qmail/queue"
-MAILLOG = "/var/log/maillog"
+SERVICES = facts.SERVICES + ("postfix",)
 LOGGERS = ("logger", "multilog")
 TAIL_BYTES = 64 * 1024          # how much of a big log the first read looks at
 LISTEN_RETRY_S = 2.0            # rescan sockets this often while a listener has none
 SCAN_EVERY_S = 5.0              # a process scan stands this long while its processes run
-YES = ("yes", "true", "on", "1")
 MARK = re.compile(r"^@@qw-([0-9a-f]{16}) (\S+) (-?\d+)@@$")
 RUNNING = re.compile(r"^(\S+) is running as pid ([\d ]+)\.?$")
 NOT_RUNNING = re.compile(r"^(\S+) is not running\.?$")
-EXPANSION = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)(:?[-=])(.*)\}$")
 
 RC_SCRIPT = r"""
 for s in @SERVICES@; do
@@ -149,7 +143,7 @@ class StatusReader:
         procs = [p for p in self.host.processes() if p.status != "zombie"]
         now = time.time()
         by_pid = {p.pid: p for p in procs}
-        knobs = _Knobs(self._text("/etc/defaults/rc.conf"), self._text("/etc/rc.conf"))
+        knobs = RcConf(self._text(RC_CONF), self._text(RC_DEFAULTS))
         mains = {}
         for name in SERVICES:
             verdict = verdicts.get(name)
@@ -176,7 +170,7 @@ class StatusReader:
     def _rc_status(self) -> dict[str, _RcVerdict]:
         """Every qmail service's ``onestatus`` in one host.run (never postfix's)."""
         nonce = secrets.token_hex(8)
-        script = RC_SCRIPT.replace("@SERVICES@", " ".join(QMAIL_SERVICES)).replace("@NONCE@", nonce)
+        script = RC_SCRIPT.replace("@SERVICES@", " ".join(facts.SERVICES)).replace("@NONCE@", nonce)
         result = self.host.run(["/bin/sh", "-c", script], timeout=60)
         verdicts, current = {}, None
         for line in result.stdout.splitlines():
@@ -349,36 +343,6 @@ class StatusReader:
             self._log.clear()
 
 
-class _Knobs:
-    """rc.conf values as /etc/rc sees them: /etc/rc.conf over /etc/defaults/rc.conf."""
-
-    def __init__(self, defaults: str, conf: str):
-        self.texts = [self._parse(conf), self._parse(defaults)]
-
-    @staticmethod
-    def _parse(text: str) -> dict[str, str]:
-        try:
-            return {a.name: a.value for a in rcconf.assignments(text)}
-        except ValueError:          # sh could not read it either
-            return {}
-
-    def value(self, var: str, depth: int = 0) -> str | None:
-        """The value (``${x:-word}`` expanded); None when unset."""
-        for values in self.texts:
-            if var in values:
-                match = EXPANSION.match(values[var])
-                if not match or depth >= 8:
-                    return values[var]
-                inner = self.value(match[1], depth + 1)
-                if inner is None or (inner == "" and match[2].startswith(":")):
-                    return match[3]
-                return inner
-        return None
-
-    def yes(self, var: str) -> bool:
-        return (self.value(var) or "").lower() in YES
-
-
 def _tag(proc: ProcessInfo) -> str:
     """The service a ``logger -t <tag>`` logs for: nbqmail/send, nbqmailsmtpd -> name."""
     args = list(proc.cmdline)
@@ -396,60 +360,3 @@ def _tag(proc: ProcessInfo) -> str:
 
 def _address(address: str, port: int) -> str:
     return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
-
-
-# -- text ------------------------------------------------------------------------------
-def duration(seconds: float | None) -> str:
-    """42s, 12m05s, 3h12m, 2d03h; "-" for None."""
-    if seconds is None:
-        return "-"
-    s = int(seconds)
-    if s < 60:
-        return f"{s}s"
-    if s < 3600:
-        return f"{s // 60}m{s % 60:02d}s"
-    if s < 86400:
-        return f"{s // 3600}h{s % 3600 // 60:02d}m"
-    return f"{s // 86400}d{s % 86400 // 3600:02d}h"
-
-
-def size(count: int) -> str:
-    """Bytes as 812K, 12.3M, 1.1G."""
-    if count <= 0:
-        return "-"
-    for unit, scale in (("G", 1 << 30), ("M", 1 << 20)):
-        if count >= scale:
-            return f"{count / scale:.1f}{unit}"
-    return f"{math.ceil(count / 1024)}K"
-
-
-HEADER = ("SERVICE", "ENABLED", "STATE", "PID", "UPTIME", "CPU%", "RSS", "LISTEN", "USER")
-
-
-def render_text(status: Status) -> str:
-    """A table of the services, the queue line and the last log lines."""
-    rows = [HEADER]
-    for s in status.services:
-        pid = "-" if not s.pids else str(s.pids[0]) + (f" +{len(s.pids) - 1}"
-                                                        if len(s.pids) > 1 else "")
-        state = s.state.upper() if s.state in ("crashed", "unsure") else s.state
-        rows.append((s.name, "yes" if s.enabled else "no", state, pid,
-                     duration(s.uptime_s), f"{s.cpu_percent:.1f}" if s.pids else "-",
-                     size(s.rss_bytes), ",".join(s.listen) or "-", s.user or "-"))
-    widths = [max(len(row[i]) for row in rows) for i in range(len(HEADER))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip()
-             for row in rows]
-    for s in status.services:
-        if s.state in ("crashed", "unsure"):
-            why = ("enabled in rc.conf but not running" if s.state == "crashed"
-                   else f"rc.d says: {s.rc_status or '?'}; the process list disagrees")
-            lines.append(f"! {s.name} {s.state}: {why}; "
-                         f"try: /etc/rc.d/{s.name} restart")
-    q = status.queue
-    lines += ["", f"queue: {q.messages} message{'s' * (q.messages != 1)}, "
-                  f"{q.unprocessed} not yet preprocessed, oldest {duration(q.oldest_s)}"]
-    count = len(status.log)
-    lines += ["", f"{MAILLOG} (last {count} line{'s' * (count != 1)}):" if count
-              else f"{MAILLOG}: no lines"]
-    lines += [f"  {line}" for line in status.log]
-    return "\n".join(lines) + "\n"

@@ -31,9 +31,7 @@ def _load_checked(path: str, state):
     loaded = read(Path(path), path)
     profile, lines = loaded.profile, loaded.lines
     if state is not None and state.is_netbsd:
-        from ..backend.plan import host_catalog
-
-        catalogs = [host_catalog(state)]
+        catalogs = [catalog_mod.for_host(state)]
         users = set(state.users())
     else:
         catalogs = [catalog_mod.builtin(era) for era in ("2017Q1", "2020Q2")]
@@ -65,14 +63,13 @@ def cmd_validate(path: str, host: Host | None) -> int:
 
 def cmd_probe(host: Host, fmt: str) -> int:
     from ..backend.discover import profile_from_state
-    from ..backend.plan import host_catalog
     from ..backend.probe import probe
     from ..backend.profile import dump
 
     sources: dict[str, str] = {}
     try:
         state = probe(host)
-        profile = profile_from_state(state, host_catalog(state), sources)
+        profile = profile_from_state(state, catalog_mod.for_host(state), sources)
     except HostError as exc:
         return _fail(str(exc))
     if fmt == "json":  # the profile, and where each value read from the host came from
@@ -85,12 +82,12 @@ def cmd_probe(host: Host, fmt: str) -> int:
 
 def _plan(host: Host, path: str, overwrite_drift: bool = False):
     """(profile, state, plan, method, the drifted paths the plan overwrites)."""
-    from ..backend.plan import host_catalog, install_method, make_plan
+    from ..backend.plan import install_method, make_plan
     from ..backend.probe import probe
 
     state = probe(host)
     profile = _load_checked(path, state)
-    catalog = host_catalog(state)
+    catalog = catalog_mod.for_host(state)
     plan = make_plan(profile, state, catalog)
     overwrite = {d.path for d in plan.drift} if overwrite_drift else set()
     if overwrite:
@@ -132,7 +129,7 @@ def cmd_apply(host: Host, path: str, yes: bool, resume: bool,
               overwrite_drift: bool = False) -> int:
     from ..backend import apply as apply_mod
     from ..backend import backup
-    from ..backend.plan import PlanError, host_catalog, make_plan
+    from ..backend.plan import PlanError, make_plan
     from ..backend.probe import Prober
     from ..backend.report import plan_text
     from ..backend.verify import render_text, verify
@@ -156,7 +153,7 @@ def cmd_apply(host: Host, path: str, yes: bool, resume: bool,
     prober = Prober(host, state)  # re-reads the host only as far as a step changed it
 
     def replan():
-        return make_plan(profile, prober(), host_catalog(state), overwrite=overwrite)
+        return make_plan(profile, prober(), catalog_mod.for_host(state), overwrite=overwrite)
 
     try:
         result = apply_mod.apply(host, replan, resume=resume,

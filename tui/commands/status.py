@@ -7,7 +7,8 @@ import sys
 import time
 
 from ..backend.hosts import Host, HostError
-from ..backend.status import StatusReader, render_text
+from ..backend.status import StatusReader
+from ..backend.status_text import render_text
 from ..backend.vis import vis
 
 RC_CHECK_EVERY = 5.0     # seconds between rc.d checks while watching

@@ -9,6 +9,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import DataTable
 
+from ..backend.status_text import cpu_text, size_text
 from ..backend.vis import vis
 
 #: Terminal width from which every column is shown in full.
@@ -43,20 +44,6 @@ def uptime_text(seconds: float | None) -> str:
         if seconds >= size:
             return f"{seconds // size}{unit}{seconds % size // sub_size:02d}{sub_unit}"
     return f"{seconds // 60}m" if seconds >= 60 else "<1m"
-
-
-def size_text(count: int) -> str:
-    """Bytes as 640K, 1.2M, 3.4G."""
-    if not count:
-        return NONE
-    for unit, size in (("G", 1 << 30), ("M", 1 << 20)):
-        if count >= size:
-            return f"{count / size:.1f}{unit}"
-    return f"{max(1, count >> 10)}K"
-
-
-def cpu_text(service) -> str:
-    return f"{service.cpu_percent:.1f}" if service.pids else NONE
 
 
 def fingerprint(services: list) -> tuple:

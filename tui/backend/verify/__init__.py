@@ -1,0 +1,18 @@
+"""``verify``: does this host run a working and safe qmail? (issue 5, DESIGN §8)
+
+Every check has a stable id, passes or fails, says what it saw and, when it fails,
+the fix (a command to run or the file to edit).  A check that does not apply passes
+with a detail saying it was skipped.  All I/O goes through the Host: one probe, the
+psutil views, SMTP connections and one qmail-inject for the test delivery.
+
+checks: the checks and ``verify``; config: where listeners bind, control/me; smtp: the
+SMTP client; rules: tcp.smtp matching; delivery: the test message; report: Check,
+its text and JSON.
+"""
+from .checks import verify
+from .config import smtp_address
+from .delivery import send_test_message
+from .report import Check, render_text, to_json
+
+__all__ = ["Check", "render_text", "send_test_message", "smtp_address", "to_json",
+           "verify"]

@@ -1,0 +1,46 @@
+"""Which tcp.smtp rule tcpserver applies to a client, and rules that let anyone relay."""
+from __future__ import annotations
+
+from ..files import tcprules
+
+
+def _address_matches(rule_address: str, key: str) -> bool:
+    """``key`` is one of tcpserver's lookups; ranges (``1.2.3.4-9``) as tcprules expands."""
+    if rule_address == key:
+        return True
+    parts, wanted = rule_address.split("."), key.split(".")
+    if len(parts) != len(wanted) or not any("-" in p for p in parts):
+        return False
+    for part, value in zip(parts, wanted):
+        low, dash, high = part.partition("-")
+        if dash and low.isdigit() and high.isdigit() and value.isdigit():
+            if not int(low) <= int(value) <= int(high):
+                return False
+        elif part != value:
+            return False
+    return True
+
+
+def rule_for(rules: list[tcprules.Rule], ip: str) -> tcprules.Rule | None:
+    """The rule tcpserver applies to client ``ip``: the longest matching prefix first,
+    of equal rules the first in the file."""
+    octets = ip.split(".")
+    keys = [ip] + [".".join(octets[:n]) + "." for n in (3, 2, 1)] + [""]
+    for key in keys:
+        for rule in rules:
+            if _address_matches(rule.address, key):
+                return rule
+    return None
+
+
+def everyone_lines(text: str) -> list[tuple[int, str]]:
+    """(number, line) of each rule that grants RELAYCLIENT to every client."""
+    found = []
+    for number, row in enumerate(text.splitlines(), 1):
+        try:
+            rules = tcprules.parse(row)
+        except tcprules.RulesError:
+            continue
+        if rules and tcprules.grants_everyone(rules[0]):
+            found.append((number, row))
+    return found
