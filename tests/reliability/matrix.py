@@ -19,7 +19,7 @@ from pathlib import Path
 from tests.e2e.cli import ROOT, wizard
 from tests.polling import wait_for
 from tui.backend.hosts import SandboxHost
-from tui.backend.lock import HOLDER, LOCK_DIR
+from tui.backend.lock import HOLDER
 from tui.backend.steps import STEP_IDS
 
 SYSCONF = "/usr/pkg/etc/qmail"

@@ -185,7 +185,7 @@ def test_pop3_serves_the_maildir(host):
     hashed = host.exec(["/.sandbox/bin/python", "-c",
                         "import crypt; print(crypt.crypt('secret', '$6$saltsalt'))"]).stdout.strip()
     host.sh(f"sed -i 's|^admin:[^:]*:|admin:{hashed}:|' /etc/master.passwd")
-    done = host.sh(f"(tcpserver -qRHl0 127.0.0.1 110 qmail-popup mail.example.org"
+    done = host.sh("(tcpserver -qRHl0 127.0.0.1 110 qmail-popup mail.example.org"
                    " checkpassword qmail-pop3d Maildir) >/dev/null 2>&1 &")
     assert done.returncode == 0
 

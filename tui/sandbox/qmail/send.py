@@ -303,7 +303,7 @@ class Sender:
                 f"{intro}\n{failures}{below}\n")
         status, qp = queue.submit(text.encode() + original, sender, [to])
         if status:
-            self.log(f"warning: trouble injecting bounce message, will try later")
+            self.log("warning: trouble injecting bounce message, will try later")
             return False
         self.log(f"bounce msg {job.num} qp {qp}")
         os.unlink(path)
