@@ -27,10 +27,11 @@ import pytest
 
 from tests.e2e.cli import wizard
 from tests.reliability.matrix import (
-    LOCK_DIR, N, STEP_IDS, action_start, apply_done, assert_backed_up, assert_journal_prefix,
+    N, STEP_IDS, action_start, apply_done, assert_backed_up, assert_journal_prefix,
     backups, differences, host_state, journal, kill_all, kill_at, last_run,
     leftover_temp_files, lock_holder, no_orphans, output_of, profiles, smtp_accepts,
     start_apply, step_finished, step_line)
+from tui.backend.lock import LOCK_DIR
 from tui.sandbox.handle import Sandbox
 
 PKG_ADD = "pkg_add -v qmail-run"
