@@ -187,7 +187,7 @@ def _tui(args) -> int:
     from .sandbox.container import SandboxError
 
     try:
-        from .app import create_app
+        from .commands.interactive import create_app
 
         app = create_app(args.target, args.profile)
     except (TargetError, SandboxError, ProfileError, SourceError) as exc:

@@ -5,12 +5,12 @@ import pytest
 from textual.widgets import Input
 
 from tests.ui.conftest import settle
-from tui.app import WizardApp
 from tui.backend.model import ACCOUNT_DEFAULTS, ACCOUNT_VARS
 from tui.screens.accounts import AccountsScreen
 from tui.screens.options import OptionsScreen
 from tui.widgets.help import HelpScreen
 from tui.widgets.option_list import BuildOptionList
+from tui.wizard import WizardApp
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ use it list ``field.tcss`` (beside this module) in their ``CSS_PATH``.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from textual.app import ComposeResult
@@ -37,13 +38,12 @@ class Sourced(Vertical):
 class Field(Sourced):
     """``label  [input]`` with an error line beneath that shows only when set."""
 
+    @dataclass
     class Changed(Message):
         """The admin edited the field's text."""
 
-        def __init__(self, field: Field, value: str) -> None:
-            super().__init__()
-            self.field = field
-            self.value = value
+        field: Field
+        value: str
 
         @property
         def control(self) -> Field:
