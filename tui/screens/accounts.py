@@ -55,6 +55,11 @@ class AccountField(Field):
             yield Static(source_line(self.source), markup=False,
                          classes="account-source source-line")
 
+    def show_problem(self, text: str) -> None:
+        """Show ``text`` at the end of the row (the empty line keeps its place)."""
+        self.query_one(".field-error", Static).update(text)
+        self.input.set_class(bool(text), "-invalid")
+
     def show_renamed(self, renamed: bool) -> None:
         self.query_one(".account-mark", Static).update("*" if renamed else "")
 
