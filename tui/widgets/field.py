@@ -5,7 +5,8 @@ A field prefilled from the host also knows where its value was read
 
 A screen composes Fields, listens for :class:`Field.Changed`, and calls
 :meth:`Field.show_problem` with what the backend's validation said.  Screens that
-use it list ``field.tcss`` (beside this module) in their ``CSS_PATH``.
+use it list ``field.tcss`` (beside this module) in their ``CSS_PATH``.  A field laid
+out otherwise overrides ``compose`` (and ``show_problem``), as Accounts' AccountField does.
 """
 from __future__ import annotations
 
