@@ -179,7 +179,7 @@ def _tui(args) -> int:
     from .commands.target import TargetError
 
     try:
-        from .app import create_app
+        from .commands.interactive import create_app
 
         app = create_app(args.target, args.profile)
     except (TargetError, HostError, ProfileError, SourceError) as exc:

@@ -1,12 +1,108 @@
-"""Messages the screens post up to the App (attributes down, messages up)."""
+"""Messages the screens' workers post to their screen, and the screens post up to the App.
+
+Attributes down, messages up: the App and a screen set what a screen or widget shows;
+a worker's result or a step's "go on" travels up as one of these.  Widgets' own
+messages stay with their widget (``Field.Changed``: Textual names the handler after it).
+"""
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
+if TYPE_CHECKING:
+    from textual.screen import Screen
 
+    from .backend.apply import ApplyResult
+    from .backend.session import HostSummary
+    from .backend.status import Status
+    from .backend.steps import Plan
+    from .backend.verify import Check
+
+
+@dataclass
 class Advance(Message):
-    """The screen's answers are accepted: go to the next screen of the flow."""
+    """The step's answers are accepted: the App opens the step after ``step`` in FLOW."""
 
-    def __init__(self, screen_name: str) -> None:
-        super().__init__()
-        self.screen_name = screen_name
+    step: type[Screen]
+
+
+# -- Welcome ------------------------------------------------------------------------
+@dataclass
+class Probed(Message):
+    """The host probe's summary (bubbles up to the App: it may open the Dashboard)."""
+
+    summary: HostSummary
+
+
+@dataclass
+class ProbeFailed(Message):
+    error: str
+
+
+# -- Review -------------------------------------------------------------------------
+@dataclass
+class Planned(Message):
+    plan: Plan
+    method: str
+    #: the profile's version of each drifted file
+    versions: dict[str, str]
+
+
+@dataclass
+class PlanFailed(Message):
+    text: str
+
+
+# -- Apply --------------------------------------------------------------------------
+@dataclass
+class Progressed(Message):
+    """One progress event of the apply engine."""
+
+    event: object
+
+
+@dataclass
+class ApplyEnded(Message):
+    """The run ended (its checks are in ``result.checks`` and ``session.checks``)."""
+
+    result: ApplyResult
+
+
+@dataclass
+class ApplyRefused(Message):
+    """Apply could not start; ``text`` says why."""
+
+    text: str
+
+
+# -- Done ---------------------------------------------------------------------------
+@dataclass
+class Verified(Message):
+    checks: list[Check]
+    log: str
+
+
+@dataclass
+class VerifyFailed(Message):
+    error: str
+
+
+# -- Dashboard ----------------------------------------------------------------------
+@dataclass
+class StatusRead(Message):
+    status: Status
+
+
+@dataclass
+class StatusFailed(Message):
+    error: str
+
+
+@dataclass
+class ActionDone(Message):
+    """An action ended; ``text`` is what the result line shows."""
+
+    text: str
+    ok: bool

@@ -25,11 +25,13 @@ from typing import Awaitable, Callable, Iterator
 
 from textual.widgets import Log, Static
 
-from .app import FLOW, WizardApp
 from .backend.hosts import SandboxHost
 from .backend.session import Session
 from .sandbox import api as sandbox
+from .wizard import FLOW, WizardApp
 
+#: The wizard's screens by their module in tui/screens ("options"), in flow order.
+FLOW_NAMES = [screen.__module__.rpartition(".")[2] for screen in FLOW]
 PACE = 0.02
 SIZE = (80, 24)
 OUT_DIR = Path(__file__).resolve().parent.parent / "screenshots"
@@ -107,7 +109,7 @@ async def to_welcome(pilot) -> None:
 async def advance(pilot, target: str) -> None:
     """From launch, accept each screen with Enter until ``target`` shows (its worker done)."""
     await to_welcome(pilot)
-    flow = FLOW[:FLOW.index(target) + 1]
+    flow = FLOW_NAMES[:FLOW_NAMES.index(target) + 1]
     for current, following in zip(flow, flow[1:]):
         await _press_on(pilot, current, "enter", following)
         await settle(pilot)
@@ -177,7 +179,7 @@ async def to_review_reconfigure(pilot) -> None:
     line added by hand (after the probe): Review shows the control change and asks
     what to do with the hand-edited file."""
     await to_reconfigure(pilot)
-    for current, following in zip(FLOW, FLOW[1:FLOW.index("mail") + 1]):
+    for current, following in zip(FLOW_NAMES, FLOW_NAMES[1:FLOW_NAMES.index("mail") + 1]):
         await _press_on(pilot, current, "enter", following)
     await settle(pilot)
     host = pilot.app.session.host

@@ -1,4 +1,9 @@
-"""The wizard App: the screen flow and the global bindings, nothing else."""
+"""The wizard App: the screen flow and the global bindings, nothing else.
+
+``FLOW`` is the wizard's screens in order; a step posts ``Advance(type(self))`` and
+the App opens the one after it.  ``tui.commands.interactive.create_app`` builds the App
+for the CLI with the host probe already running.
+"""
 from __future__ import annotations
 
 import time
@@ -9,17 +14,28 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from .app import FLOW, screen_class, start_probe
 from .backend.session import Session
-from .messages import Advance
+from .messages import Advance, Probed
+from .screens.accounts import AccountsScreen
+from .screens.apply import ApplyScreen
+from .screens.dashboard import DashboardScreen
+from .screens.done import DoneScreen
+from .screens.mail import MailScreen
+from .screens.options import OptionsScreen
+from .screens.review import ReviewScreen
 from .screens.save import SaveScreen
+from .screens.services import ServicesScreen
 from .screens.welcome import WelcomeScreen
+
+#: The wizard's screens in order.
+FLOW: tuple[type[Screen], ...] = (WelcomeScreen, OptionsScreen, AccountsScreen, MailScreen,
+                                  ServicesScreen, ReviewScreen, ApplyScreen, DoneScreen)
 
 
 class WizardApp(App):
     """qmail-wizard's TUI; all host work happens in workers owned by the screens."""
 
-    CSS_PATH = "app.tcss"
+    CSS_PATH = "wizard.tcss"
     TITLE = "qmail-wizard"
     BINDINGS = [
         Binding("ctrl+s", "save_profile", "Save profile"),
@@ -38,19 +54,19 @@ class WizardApp(App):
         super().__init__()
         self.session = session
         self.save_path = session.profile_path or save_path
-        #: The Welcome screen's host summary, read from the start (``start_probe``).
-        self.probing = probing or start_probe(session)
+        #: The Welcome screen's host summary, read from the start.
+        self.probing = probing or session.probe_in_background()
 
     def on_mount(self) -> None:
         self.push_screen(WelcomeScreen(self.session))
 
-    def on_probed(self, message) -> None:
+    def on_probed(self, message: Probed) -> None:
         """Welcome's probe (bubbled up): qmail-send already runs, so open the Dashboard."""
         if self.session.state.running("qmailsend"):
             self.action_open_dashboard()
 
     def action_open_dashboard(self) -> None:
-        self.push_screen(screen_class("dashboard")(self.session))
+        self.push_screen(DashboardScreen(self.session))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -60,9 +76,9 @@ class WizardApp(App):
                                 "test mail", self.action_open_dashboard)
 
     def on_advance(self, message: Advance) -> None:
-        index = FLOW.index(message.screen_name)
+        index = FLOW.index(message.step)
         if index + 1 < len(FLOW):
-            self.push_screen(screen_class(FLOW[index + 1])(self.session))
+            self.push_screen(FLOW[index + 1](self.session))
 
     def action_save_profile(self) -> None:
         """Ask for a file name (SaveScreen), then save the profile there."""

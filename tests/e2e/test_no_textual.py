@@ -48,3 +48,13 @@ def test_plan_imports_no_ui(make_sandbox):
                      "--format", "json"],
                     ["--target", target, "validate", str(ROOT / "profiles" / "default.yaml")])
     assert result == {"codes": [2, 2, 0], "ui": []}
+
+
+def test_wizard_launcher_imports_no_ui():
+    """create_app starts the host probe before it imports Textual (tui_start_ratio):
+    importing its module must not import Textual already."""
+    done = subprocess.run(
+        [sys.executable, "-c", "import sys, tui.commands.interactive; print(sorted(m for m "
+         "in sys.modules if m.split('.')[0] in ('textual', 'rich')))"],
+        capture_output=True, text=True, timeout=120, cwd=ROOT, stdin=subprocess.DEVNULL)
+    assert (done.returncode, done.stdout.strip()) == (0, "[]"), done.stderr

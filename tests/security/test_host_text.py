@@ -5,11 +5,12 @@ from __future__ import annotations
 import time
 
 from tests.e2e.cli import wizard
-from tui.app import WizardApp
 from tui.backend.hosts import SandboxHost
 from tui.backend.session import Session
-from tui.screens.dashboard import ActionDone, DashboardScreen
+from tui.messages import ActionDone
+from tui.screens.dashboard import DashboardScreen
 from tui.widgets.log_pane import LogPane
+from tui.wizard import WizardApp
 
 #: lines a local user can get into /var/log/maillog (logger(1), a crafted address ...)
 HOSTILE = ("Jan  1 12:00:00 mail qmail: 1.1 click [@click=app.quit]here[/@click]\n"

@@ -93,12 +93,12 @@ def test_last_run_record_that_is_not_a_run_id_is_refused_by_undo(make_sandbox):
 async def test_review_shows_the_damaged_record_and_asks_for_each_differing_file(
         make_sandbox):
     from tests.security.test_host_text import until
-    from tui.app import WizardApp
     from tui.backend.hosts import SandboxHost
     from tui.backend.session import Session
     from tui.screens.dashboard import DashboardScreen
     from tui.screens.review import ReviewScreen
     from tui.widgets.drift_choice import DriftChoice
+    from tui.wizard import WizardApp
 
     box = installed(make_sandbox)
     rcpthosts = box.path(RCPTHOSTS)

@@ -12,10 +12,10 @@ import sys
 
 from tests.e2e.cli import ROOT
 from tests.security.test_host_text import until
-from tui.app import WizardApp
 from tui.backend.hosts import SandboxHost
 from tui.backend.session import Session
 from tui.screens.save import SaveScreen
+from tui.wizard import WizardApp
 
 DEFAULT = "qmail-wizard-profile.yaml"
 

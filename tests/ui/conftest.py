@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from tui.app import WizardApp
 from tui.backend.hosts import SandboxHost
 from tui.backend.session import Session
+from tui.wizard import WizardApp
 
 
 @pytest.fixture

@@ -5,27 +5,28 @@ import pytest
 from textual.widgets import Input
 
 from tests.ui.conftest import settle
-from tui.app import WizardApp
 from tui.backend.model import ACCOUNT_DEFAULTS, ACCOUNT_VARS
 from tui.screens.accounts import AccountsScreen
 from tui.screens.options import OptionsScreen
+from tui.screens.welcome import WelcomeScreen
 from tui.widgets.help import HelpScreen
 from tui.widgets.option_list import BuildOptionList
+from tui.wizard import WizardApp
 
 
 @pytest.fixture
 def accepted(monkeypatch):
     """Screens accepted past Accounts are recorded instead of opening the Mail screen."""
-    names: list[str] = []
+    steps: list[type] = []
     route = WizardApp.on_advance
 
     def on_advance(app, message):
-        names.append(message.screen_name)
-        if message.screen_name != "accounts":
+        steps.append(message.step)
+        if message.step is not AccountsScreen:
             route(app, message)
 
     monkeypatch.setattr(WizardApp, "on_advance", on_advance)
-    return names
+    return steps
 
 
 def text(screen, selector: str) -> str:
@@ -55,7 +56,7 @@ async def test_defaults_validation_and_note(wizard_app, accepted):
         assert text(screen, "#error-alias") == ""
         await pilot.press("enter")                # refused while invalid
         await pilot.pause()
-        assert app.screen is screen and accepted == ["welcome", "options"]
+        assert app.screen is screen and accepted == [WelcomeScreen, OptionsScreen]
 
         await pilot.press("home", "delete", "s")
         assert app.session.profile.build.accounts.daemon == "smtpd"
@@ -75,14 +76,14 @@ async def test_defaults_validation_and_note(wizard_app, accepted):
         await pilot.press("tab", *"smtpd")        # QMAIL_LOG_USER = the daemon's name
         assert "the same user name as build.accounts.daemon" in text(screen, "#error-log")
         await pilot.press("enter")
-        assert accepted == ["welcome", "options"]
+        assert accepted == [WelcomeScreen, OptionsScreen]
 
         await pilot.press("shift+tab", *"qmaild")  # daemon back to its default
         assert text(screen, "#error-log") == ""
         await pilot.press("tab", *"qmaill")
         assert text(screen, "#note") == "" and text(screen, "#mark-log") == ""
         await pilot.press("enter")
-        assert accepted == ["welcome", "options", "accounts"]
+        assert accepted == [WelcomeScreen, OptionsScreen, AccountsScreen]
         assert app.session.profile.build.accounts.is_default()
 
 

@@ -8,13 +8,13 @@ import pytest
 from textual.widgets import Footer, Static
 
 from tests.e2e.cli import installed_sandbox
-from tui.app import WizardApp
 from tui.backend.hosts import SandboxHost
 from tui.backend.session import Session
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.welcome import WelcomeScreen
 from tui.widgets.log_pane import LogPane
 from tui.widgets.service_table import ServiceTable
+from tui.wizard import WizardApp
 
 
 @pytest.fixture(scope="module")

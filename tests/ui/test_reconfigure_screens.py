@@ -13,12 +13,17 @@ from textual.widgets import DataTable, Input, Static
 from tests.e2e.cli import installed_sandbox
 from tests.ui.conftest import settle
 from tests.ui.test_review_apply import wait_for
-from tui.app import FLOW, WizardApp
 from tui.backend.hosts import SandboxHost
 from tui.backend.session import Session
+from tui.screens.accounts import AccountsScreen
+from tui.screens.mail import MailScreen
+from tui.screens.options import OptionsScreen
+from tui.screens.review import ReviewScreen
+from tui.screens.services import ServicesScreen
 from tui.screenshots import to_reconfigure
 from tui.widgets.drift_choice import DriftChoice
 from tui.widgets.field import Field
+from tui.wizard import FLOW, WizardApp
 
 CONTROL = "/usr/pkg/etc/qmail/control"
 BUILD_INFO = "/var/db/pkg/qmail-1.03nb27/+BUILD_INFO"
@@ -40,14 +45,14 @@ def shown_text(screen, selector: str) -> str:
                      and w.styles.display != "none")
 
 
-async def walk(pilot, to: str) -> None:
+async def walk(pilot, to: type) -> None:
     """From the current screen, Enter through the flow up to ``to`` (workers done)."""
     app = pilot.app
-    while app.screen.name != to:
-        index = FLOW.index(app.screen.name)
+    while type(app.screen) is not to:
+        following = FLOW[FLOW.index(type(app.screen)) + 1]
         await settle(pilot)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: app.screen.name == FLOW[index + 1], FLOW[index + 1])
+        await wait_for(pilot, lambda: type(app.screen) is following, following.__name__)
     await settle(pilot)
 
 
@@ -76,28 +81,28 @@ async def test_welcome_sources_and_review_of_one_rcpthosts_change(installed):
         assert session.sources["mail.locals"] == f"{CONTROL}/locals:1"
         assert session.sources["build.options"].startswith(f"{BUILD_INFO}:")
 
-        await walk(pilot, "options")
+        await walk(pilot, OptionsScreen)
         source = text(app.screen.query_one("#source"))
         assert source.startswith("installed: built with it, from ")
         assert source.endswith(session.sources["build.options"])
 
-        await walk(pilot, "accounts")
+        await walk(pilot, AccountsScreen)
         app.screen.query_one("#name-daemon", Input).focus()
         await pilot.pause()
         assert shown_text(app.screen, ".account-source") == \
             f"from {session.sources['build.accounts.daemon']}"
 
-        await walk(pilot, "mail")
+        await walk(pilot, MailScreen)
         # the focused field (This host) shows its source; the others do not
         assert shown_text(app.screen, ".field-source") == f"from {CONTROL}/me:1"
         await add_rcpthost(pilot, "new.example.org")
         assert shown_text(app.screen, ".field-source") == f"from {CONTROL}/rcpthosts:1"
         assert session.profile.mail.rcpthosts[-1] == "new.example.org"
 
-        await walk(pilot, "services")
+        await walk(pilot, ServicesScreen)
         assert shown_text(app.screen, ".source-line").startswith("from /etc/rc.conf:")
 
-        await walk(pilot, "review")
+        await walk(pilot, ReviewScreen)
         review = app.screen
         assert review.plan is not None, text(review.query_one("#summary"))
         shown = [w.id for w in review.query_one("#plan").children]
@@ -117,13 +122,13 @@ async def test_srs_shows_the_rebuild_only(installed):
     app = WizardApp(Session(SandboxHost(installed.paths.base)))
     async with app.run_test(size=(80, 24)) as pilot:
         await to_reconfigure(pilot)
-        await walk(pilot, "options")
+        await walk(pilot, OptionsScreen)
         options = app.screen.query_one("#options")
         options.highlighted = next(i for i, row in enumerate(options.rows)
                                    if row.name == "qmail-srs")
         await pilot.press("space")
         assert app.session.profile.build.options == ["qmail-srs"]
-        await walk(pilot, "review")
+        await walk(pilot, ReviewScreen)
         review = app.screen
         shown = [w.id for w in review.query_one("#plan").children]
         assert shown == ["plan-mkconf", "plan-packages", "plan-users", "plan-services",
@@ -139,12 +144,12 @@ async def test_hand_edit_is_drift_and_keep_leaves_it(installed):
     locals_path = f"{CONTROL}/locals"
     async with app.run_test(size=(80, 24)) as pilot:
         await to_reconfigure(pilot)
-        await walk(pilot, "mail")
+        await walk(pilot, MailScreen)
         # the admin edits locals in another terminal while the wizard is open
         edited = host.read_text(locals_path) + "hand.example.org\n"
         host.write(locals_path, edited)
         await add_rcpthost(pilot, "other.example.org")
-        await walk(pilot, "review")
+        await walk(pilot, ReviewScreen)
         review = app.screen
         [choice] = review.query(DriftChoice)
         assert choice.path == locals_path

@@ -5,13 +5,13 @@ import yaml
 from textual.widgets import Log, Static
 
 from tests.ui.conftest import settle
-from tui.app import FLOW
 from tui.screens.apply import ApplyScreen
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.done import DoneScreen
 from tui.screens.review import ReviewScreen
 from tui.widgets.step_list import StepList
+from tui.wizard import FLOW
 
 
 def text(screen, selector: str) -> str:
@@ -53,8 +53,8 @@ async def test_enter_through_every_screen_ends_on_done(wizard_app):
     app, box = wizard_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        for name in FLOW[:FLOW.index("review")]:
-            assert app.screen.name == name
+        for screen in FLOW[:FLOW.index(ReviewScreen)]:
+            assert type(app.screen) is screen
             await pilot.press("enter")
             await settle(pilot)
         review = app.screen

@@ -320,6 +320,12 @@ class Catalog:
         """True when the words give anything but the binary package's default set."""
         return self.effective(words) != self.defaults
 
+    def changes(self, enabled) -> list[str]:
+        """``enabled`` against the defaults: "+name" for each added, "-name" each removed."""
+        enabled = set(enabled)
+        return ([f"+{n}" for n in sorted(enabled - self.defaults)]
+                + [f"-{n}" for n in sorted(self.defaults - enabled)])
+
     def describe(self, name: str) -> str:
         """Help text for one option: what it does, what it costs, its status here."""
         if name not in self.supported:

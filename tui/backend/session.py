@@ -6,6 +6,8 @@ the host is blocking and is called from a worker thread, never from the UI loop.
 from __future__ import annotations
 
 import os
+import threading
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -80,6 +82,19 @@ class Session:
             ", ".join(sorted({name for name, _pid in pids})) or "free")
         return summary
 
+    def probe_in_background(self) -> Future[HostSummary]:
+        """``probe()`` in a daemon thread; its summary (or HostError) in a Future."""
+        probing: Future[HostSummary] = Future()
+
+        def run() -> None:
+            try:
+                probing.set_result(self.probe())
+            except BaseException as exc:       # handed to whoever waits for the summary
+                probing.set_exception(exc)
+
+        threading.Thread(target=run, name="qmail-wizard probe", daemon=True).start()
+        return probing
+
     def load_profile(self, path: str) -> None:
         """Prefill from a profile file (raises ProfileError/SourceError)."""
         self.profile = read(Path(path), path).profile
@@ -152,9 +167,7 @@ class Session:
         info = state.build_info.get("qmail", {})
         summary.qmail_run = state.packages.get("qmail-run", "not installed")
         built = set(info.get("PKG_OPTIONS", "").split())
-        changes = [f"+{o}" for o in sorted(built - catalog.defaults)]
-        changes += [f"-{o}" for o in sorted(catalog.defaults - built)]
-        summary.options = " ".join(["defaults", *changes])
+        summary.options = " ".join(["defaults", *catalog.changes(built)])
         renamed = [f"{key}={info[var]}" for key, var in ACCOUNT_VARS.items()
                    if info.get(var, ACCOUNT_DEFAULTS[key]) != ACCOUNT_DEFAULTS[key]]
         summary.accounts = ", ".join(renamed) or "default names"

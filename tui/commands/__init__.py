@@ -1,1 +1,1 @@
-"""The headless CLI commands (probe, plan, apply, validate, undo); no Textual here."""
+"""The CLI's commands; none imports Textual when imported (interactive.py does on use)."""

@@ -1,1 +1,2 @@
-"""One module per wizard screen, each with a .tcss file beside it."""
+"""One module per wizard screen, each with a .tcss file beside it; the form steps
+(Options, Accounts, Mail, Services) share step.WizardStep."""

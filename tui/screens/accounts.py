@@ -2,19 +2,16 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Header, Input, Label, Static
 
 from ..backend.model import ACCOUNT_DEFAULTS, ACCOUNT_VARS
 from ..backend.profile import NAME_ALLOWED, Problem
-from ..backend.session import Session
-from ..messages import Advance
-from ..widgets.field import FIELD_CSS, Sourced, source_line
+from ..widgets.field import FIELD_CSS, Field, source_line
+from ..widgets.footer import KeyFooter
 from ..widgets.help import HelpScreen
 from .options import source_build_cost
-from ..widgets.footer import KeyFooter
+from .step import WizardStep
 
 #: What each account is for (facts §3.1 and §3.2), for F1.
 USES = {
@@ -42,17 +39,35 @@ BUILD_TIME = ("Renaming needs a source build: the names are compiled into qmail,
               "qmail-run is built with the same names.")
 
 
-class AccountsScreen(Screen):
-    CSS_PATH = ["accounts.tcss", FIELD_CSS]
-    BINDINGS = [
-        Binding("enter", "next", "Next", priority=True),
-        Binding("escape", "back", "Back"),
-        Binding("f1", "help", "Help"),
-    ]
+class AccountField(Field):
+    """One account on one row: variable, name, a mark when renamed, the default, the
+    problem; where the name was read beneath it."""
 
-    def __init__(self, session: Session) -> None:
-        super().__init__(name="accounts")
-        self.session = session
+    def compose(self) -> ComposeResult:
+        with Horizontal(classes="account-row"):
+            yield Label(self.label, classes="account-var")
+            yield Input(self._value, id=f"name-{self.key}", classes="account-input")
+            yield Static("", id=f"mark-{self.key}", classes="account-mark")
+            yield Static(ACCOUNT_DEFAULTS[self.key], classes="account-default")
+            yield Static("", id=f"error-{self.key}", classes="field-error account-error error",
+                         markup=False)
+        if self.source:
+            yield Static(source_line(self.source), markup=False,
+                         classes="account-source source-line")
+
+    def show_problem(self, text: str) -> None:
+        """Show ``text`` at the end of the row (the empty line keeps its place)."""
+        self.query_one(".field-error", Static).update(text)
+        self.input.set_class(bool(text), "-invalid")
+
+    def show_renamed(self, renamed: bool) -> None:
+        self.query_one(".account-mark", Static).update("*" if renamed else "")
+
+
+class AccountsScreen(WizardStep):
+    CSS_PATH = ["accounts.tcss", FIELD_CSS]
+    NAME = "accounts"
+    KEYS = ("build.accounts",)
 
     @property
     def accounts(self):
@@ -65,83 +80,59 @@ class AccountsScreen(Screen):
                      "site needs other names; F1 tells what each is for.", classes="hint")
         with VerticalScroll(id="rows", can_focus=False):
             for key, var in ACCOUNT_VARS.items():
-                with Sourced(classes="account"):
-                    with Horizontal(classes="account-row", id=f"row-{key}"):
-                        yield Label(var, classes="account-var")
-                        yield Input(getattr(self.accounts, key), id=f"name-{key}",
-                                    classes="account-input")
-                        yield Static("", id=f"mark-{key}", classes="account-mark")
-                        yield Static(ACCOUNT_DEFAULTS[key], classes="account-default")
-                        yield Static("", id=f"error-{key}", classes="account-error error",
-                                     markup=False)
-                    source = self.session.source(f"build.accounts.{key}")
-                    if source:
-                        yield Static(source_line(source), markup=False,
-                                     classes="account-source source-line")
+                yield AccountField(var, getattr(self.accounts, key), key=key,
+                                   source=self.session.source(f"build.accounts.{key}"))
         yield Static("", id="note", markup=False)
         yield KeyFooter()
 
     def on_screen_resume(self) -> None:
-        for key in ACCOUNT_VARS:
-            self.query_one(f"#name-{key}", Input).value = getattr(self.accounts, key)
-        self.refresh_view()
+        for field in self.query(AccountField):
+            field.value = getattr(self.accounts, field.key)
+        self.show_problems()
 
-    def on_input_changed(self, event: Input.Changed) -> None:
-        setattr(self.accounts, event.input.id.removeprefix("name-"), event.value)
-        self.refresh_view()
+    def on_field_changed(self, event: Field.Changed) -> None:
+        setattr(self.accounts, event.field.key, event.value)
+        self.show_problems()
 
-    def problems(self) -> dict[str, Problem]:
-        """Account key -> what the backend's validation says is wrong with it."""
+    def by_key(self, problems: list[Problem]) -> dict[str, Problem]:
+        """Account key -> its first problem."""
         out: dict[str, Problem] = {}
-        for p in self.session.problems():
-            if p.key.startswith("build.accounts."):
-                out.setdefault(p.key.removeprefix("build.accounts."), p)
+        for p in problems:
+            out.setdefault(p.key.removeprefix("build.accounts."), p)
         return out
 
-    def refresh_view(self) -> None:
+    def show_problems(self) -> list[Problem]:
         problems = self.problems()
-        for key, default in ACCOUNT_DEFAULTS.items():
-            renamed = getattr(self.accounts, key) != default
-            self.query_one(f"#mark-{key}", Static).update("*" if renamed else "")
-            problem = problems.get(key)
-            self.query_one(f"#error-{key}", Static).update(
+        by_key = self.by_key(problems)
+        for field in self.query(AccountField):
+            field.show_renamed(getattr(self.accounts, field.key) != ACCOUNT_DEFAULTS[field.key])
+            problem = by_key.get(field.key)
+            field.show_problem(
                 problem.message + (f"; {problem.suggestion}" if problem.suggestion else "")
                 if problem else "")
-            self.query_one(f"#row-{key}").set_class(key in problems, "-invalid")
         note = ""
         if not self.accounts.is_default():
             note = "* " + BUILD_TIME + " " + source_build_cost(self.session)
         self.query_one("#note", Static).update(note)
         self.query_one("#note").display = bool(note)
-
-    def focused_key(self) -> str | None:
-        focused = self.focused
-        if isinstance(focused, Input) and focused.id and focused.id.startswith("name-"):
-            return focused.id.removeprefix("name-")
-        return None
+        return problems
 
     def action_help(self) -> None:
-        key = self.focused_key()
-        if key is None:
+        focused = self.focused
+        field = next((n for n in focused.ancestors_with_self if isinstance(n, AccountField)),
+                     None) if focused else None
+        if field is None:
             self.app.push_screen(HelpScreen("Accounts", BUILD_TIME))
             return
+        key = field.key
         text = (f"{USES[key]}\n\nDefault: {ACCOUNT_DEFAULTS[key]}. "
                 f"{BUILD_TIME}\nAllowed: {NAME_ALLOWED}.")
         self.app.push_screen(HelpScreen(ACCOUNT_VARS[key], text))
 
-    def action_back(self) -> None:
-        self.app.pop_screen()
-
-    def action_next(self) -> None:
-        problems = self.problems()
-        if problems:
-            key = next(k for k in ACCOUNT_VARS if k in problems)
-            self.query_one(f"#name-{key}", Input).focus()
-            problem = problems[key]
-            self.notify(f"{ACCOUNT_VARS[key]}: {problem.message} (allowed: {problem.allowed})",
-                        severity="error", markup=False)
-            return
-        self.post_message(Advance("accounts"))
-
-
-SCREEN = AccountsScreen
+    def refuse(self, problems: list[Problem]) -> None:
+        by_key = self.by_key(problems)
+        field = next(f for f in self.query(AccountField) if f.key in by_key)
+        field.input.focus()
+        problem = by_key[field.key]
+        self.notify(f"{field.label}: {problem.message} (allowed: {problem.allowed})",
+                    severity="error", markup=False)

@@ -13,45 +13,31 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.message import Message
+from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Header, Log, ProgressBar, Static
 
-from ..backend.apply import (ActionStarted, ApplyError, ApplyResult, Failed, Finished,
-                             LockHeld, OutputLine, Prompt, StepFinished, StepStarted, apply)
+from ..backend.apply import (
+    ActionStarted,
+    ApplyError,
+    Failed,
+    Finished,
+    LockHeld,
+    OutputLine,
+    Prompt,
+    StepFinished,
+    StepStarted,
+    apply,
+)
 from ..backend.hosts import HostError
 from ..backend.plan import PlanError
 from ..backend.session import Session
 from ..backend.steps import STEP_IDS
 from ..backend.verify import verify
 from ..backend.vis import vis
-from ..messages import Advance
-from ..widgets.step_list import StepList
+from ..messages import Advance, ApplyEnded, ApplyRefused, Progressed
 from ..widgets.footer import KeyFooter
-
-
-class Progressed(Message):
-    """One progress event of the apply engine."""
-
-    def __init__(self, event: object) -> None:
-        super().__init__()
-        self.event = event
-
-
-class ApplyEnded(Message):
-    """The run ended (its checks are in ``result.checks`` and ``session.checks``)."""
-
-    def __init__(self, result: ApplyResult) -> None:
-        super().__init__()
-        self.result = result
-
-
-class ApplyRefused(Message):
-    """Apply could not start; ``text`` says why."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.text = text
+from ..widgets.step_list import STEP_LIST_CSS, StepList
 
 
 def elapsed_text(seconds: float) -> str:
@@ -60,7 +46,7 @@ def elapsed_text(seconds: float) -> str:
 
 
 class ApplyScreen(Screen):
-    CSS_PATH = ["apply.tcss", "../widgets/step_list.tcss"]
+    CSS_PATH = ["apply.tcss", STEP_LIST_CSS]
     BINDINGS = [
         Binding("enter", "next", "Results", priority=True),
         Binding("c,ctrl+c", "cancel", "Cancel apply", priority=True),
@@ -69,11 +55,12 @@ class ApplyScreen(Screen):
         Binding("escape", "back", "Back to plan", show=False),
     ]
 
+    #: running, cancelling, failed (or cancelled), done; the keys offered follow it
+    phase = reactive("running", bindings=True)
+
     def __init__(self, session: Session) -> None:
         super().__init__(name="apply")
         self.session = session
-        #: running, cancelling, failed (or cancelled), done
-        self.phase = "running"
         self.finished_steps = 0
         self.cancel_event = threading.Event()
         self.failed_once = False
@@ -115,7 +102,6 @@ class ApplyScreen(Screen):
         self.set_status("Resuming: planning from the host's state..." if resume
                         else "Planning from the host's state...")
         self.timer.resume()
-        self.refresh_bindings()
         self.run_apply(resume, self.cancel_event, None if resume else self.app.run_id)
 
     @work(thread=True, exclusive=True, group="apply")
@@ -188,14 +174,12 @@ class ApplyScreen(Screen):
                                                           keep_newlines=True))
             self.query_one("#outcome").focus()
         self.query_one("#status").set_class(self.phase == "failed", "error")
-        self.refresh_bindings()
 
     def on_apply_refused(self, message: ApplyRefused) -> None:
         self.timer.pause()
         self.phase = "failed"
         self.set_status(f"{message.text}\nr tries again, a / Esc goes back to the plan.")
         self.query_one("#status").add_class("error")
-        self.refresh_bindings()
 
     # -- actions --------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -209,7 +193,6 @@ class ApplyScreen(Screen):
         self.phase = "cancelling"
         self.cancel_event.set()
         self.set_status("Cancelling: stopping the running command...")
-        self.refresh_bindings()
 
     def action_retry(self) -> None:
         self.query_one("#status").remove_class("error")
@@ -226,7 +209,4 @@ class ApplyScreen(Screen):
         self.app.pop_screen()
 
     def action_next(self) -> None:
-        self.post_message(Advance("apply"))
-
-
-SCREEN = ApplyScreen
+        self.post_message(Advance(type(self)))

@@ -13,13 +13,12 @@ from __future__ import annotations
 import threading
 
 from textual import work
-from textual.worker import get_current_worker
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Header, Static
+from textual.worker import get_current_worker
 
 from ..backend.hosts import HostError
 from ..backend.services import act, flush
@@ -27,6 +26,7 @@ from ..backend.session import Session
 from ..backend.status import Status, StatusReader
 from ..backend.verify import send_test_message
 from ..backend.vis import vis
+from ..messages import ActionDone, StatusFailed, StatusRead
 from ..widgets.footer import KeyFooter
 from ..widgets.log_pane import LogPane
 from ..widgets.service_table import WIDE, ServiceTable, fingerprint, uptime_text
@@ -37,27 +37,6 @@ RC_EVERY = 30
 LOG = "/var/log/maillog"
 #: Lines of the log the reader keeps (a 120x40 terminal shows about 25).
 LOG_LINES = 50
-
-
-class StatusRead(Message):
-    def __init__(self, status: Status) -> None:
-        super().__init__()
-        self.status = status
-
-
-class StatusFailed(Message):
-    def __init__(self, error: str) -> None:
-        super().__init__()
-        self.error = error
-
-
-class ActionDone(Message):
-    """An action ended; ``text`` is what the result line shows."""
-
-    def __init__(self, text: str, ok: bool) -> None:
-        super().__init__()
-        self.text = text
-        self.ok = ok
 
 
 def health(status: Status) -> tuple[str, bool]:
@@ -263,6 +242,3 @@ class DashboardScreen(Screen):
         self.busy = False
         self.set_result(message.text, message.ok)
         self.refresh_bindings()
-
-
-SCREEN = DashboardScreen

@@ -9,7 +9,6 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
@@ -21,21 +20,9 @@ from ..backend.runlog import log_path
 from ..backend.session import Session
 from ..backend.verify import Check, verify
 from ..backend.vis import vis
+from ..messages import Verified, VerifyFailed
 from ..widgets.footer import KeyFooter
 from ..widgets.spinner import Spinner
-
-
-class Verified(Message):
-    def __init__(self, checks: list[Check], log: str) -> None:
-        super().__init__()
-        self.checks = checks
-        self.log = log
-
-
-class VerifyFailed(Message):
-    def __init__(self, error: str) -> None:
-        super().__init__()
-        self.error = error
 
 
 def check_row(check: Check) -> Static:
@@ -119,6 +106,3 @@ class DoneScreen(Screen):
             f"{vis(message.error)}\nCheck the connection and run qmail-wizard again.",
             markup=False, classes="check -failed"))
         self.query_one("#results").display = True
-
-
-SCREEN = DoneScreen

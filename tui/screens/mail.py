@@ -8,17 +8,15 @@ from __future__ import annotations
 import re
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Header, Label, RadioButton, RadioSet, Static
 
 from ..backend.model import DELIVERIES, SYSTEM_ALIASES
-from ..backend.session import Session
-from ..messages import Advance
+from ..backend.profile import Problem
 from ..widgets.field import FIELD_CSS, Field, Sourced, problem_text, source_line
-from ..widgets.help import HelpScreen
 from ..widgets.footer import KeyFooter
+from ..widgets.help import HelpScreen
+from .step import WizardStep
 
 #: (profile key, label, help): the text fields in screen order, before delivery.
 CONTROL_FIELDS = (
@@ -68,18 +66,11 @@ def field_id(key: str) -> str:
     return name
 
 
-class MailScreen(Screen):
+class MailScreen(WizardStep):
     CSS_PATH = ["mail.tcss", FIELD_CSS]
     AUTO_FOCUS = "Field Input"
-    BINDINGS = [
-        Binding("enter", "next", "Next", priority=True),
-        Binding("escape", "back", "Back"),
-        Binding("f1", "help", "Help"),
-    ]
-
-    def __init__(self, session: Session) -> None:
-        super().__init__(name="mail")
-        self.session = session
+    NAME = "mail"
+    KEYS = ("mail",)
 
     def compose(self) -> ComposeResult:
         mail = self.session.profile.mail
@@ -158,10 +149,7 @@ class MailScreen(Screen):
         self.session.profile.mail.defaultdelivery = DELIVERIES[event.index]
         self.show_problems()
 
-    def problems(self) -> list:
-        return [p for p in self.session.problems() if p.key.startswith("mail.")]
-
-    def show_problems(self) -> list:
+    def show_problems(self) -> list[Problem]:
         """Show every mail problem beside its field; the list of them."""
         problems = self.problems()
         found: dict[str, list[str]] = {}
@@ -185,11 +173,7 @@ class MailScreen(Screen):
             status.remove_class("error")
         return problems
 
-    def action_next(self) -> None:
-        problems = self.show_problems()
-        if not problems:
-            self.post_message(Advance("mail"))
-            return
+    def refuse(self, problems: list[Problem]) -> None:
         first = problems[0]
         where = field_id(first.key)
         widget = self.query(f"#{where}").first() if where else None
@@ -201,9 +185,6 @@ class MailScreen(Screen):
         self.notify(f"{label}: {first.message}", title="Not yet", severity="error",
                     markup=False)
 
-    def action_back(self) -> None:
-        self.app.pop_screen()
-
     def action_help(self) -> None:
         focused = self.focused
         field = next((n for n in focused.ancestors_with_self if isinstance(n, Field)),
@@ -212,6 +193,3 @@ class MailScreen(Screen):
             self.app.push_screen(HelpScreen(field.label, field.help))
         elif isinstance(focused, RadioSet):
             self.app.push_screen(HelpScreen("Delivery", DELIVERY_HELP))
-
-
-SCREEN = MailScreen

@@ -2,19 +2,18 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Header, OptionList, Static
 
+from ..backend.profile import Problem
 from ..backend.session import Session
 from ..backend.vis import vis
-from ..messages import Advance
 from ..widgets.field import source_line
+from ..widgets.footer import KeyFooter
 from ..widgets.help import HelpScreen
 from ..widgets.option_list import BuildOptionList, Refused, Row, toggle
-from ..widgets.footer import KeyFooter
+from .step import WizardStep
 
 COST = ("Built from /usr/pkgsrc: several minutes; needs the pkgsrc tree. "
         "Binary packages carry only the defaults.")
@@ -36,9 +35,7 @@ def options_note(session: Session) -> str:
     catalog, words = session.catalog, session.profile.build.options
     if not catalog.needs_source_build(words):
         return ""
-    enabled = catalog.effective(words)
-    changes = [f"+{n}" for n in sorted(enabled - catalog.defaults)]
-    changes += [f"-{n}" for n in sorted(catalog.defaults - enabled)]
+    changes = catalog.changes(catalog.effective(words))
     return (f"Source build: these options differ from the defaults ({' '.join(changes)}). "
             + source_build_cost(session))
 
@@ -61,17 +58,10 @@ def built_line(session: Session, row: Row) -> str:
     return f"installed: built with {', '.join(chosen) or 'none of them'}, "
 
 
-class OptionsScreen(Screen):
+class OptionsScreen(WizardStep):
     CSS_PATH = "options.tcss"
-    BINDINGS = [
-        Binding("enter", "next", "Next", priority=True),
-        Binding("escape", "back", "Back"),
-        Binding("f1", "help", "Help"),
-    ]
-
-    def __init__(self, session: Session) -> None:
-        super().__init__(name="options")
-        self.session = session
+    NAME = "options"
+    KEYS = ("build.options",)
 
     @property
     def words(self) -> list:
@@ -97,17 +87,17 @@ class OptionsScreen(Screen):
         self.query_one(BuildOptionList).focus()
 
     def on_screen_resume(self) -> None:
-        self.refresh_view()
+        self.show_problems()
 
-    def refresh_view(self) -> None:
+    def show_problems(self) -> list[Problem]:
         """Show the profile's words: marks, the words line, problems and the note."""
         words = self.words
         self.query_one(BuildOptionList).show(words)
         shown = " ".join(map(str, words)) if words else "(none: the defaults)"
         self.query_one("#words", Static).update(vis(f"PKG_OPTIONS.qmail: {shown}"))
-        problems = self.session.catalog.check(words)
+        problems = self.problems()
         box = self.query_one("#problems", Static)
-        box.update("\n".join(f"• {p}" for p in problems))
+        box.update("\n".join(f"• {p.message}" for p in problems))
         box.display = bool(problems)
         note = options_note(self.session)
         if not note and not self.session.profile.build.accounts.is_default():
@@ -115,6 +105,7 @@ class OptionsScreen(Screen):
                     + source_build_cost(self.session))
         self.query_one("#note", Static).update(note)
         self.query_one("#note").display = bool(note)
+        return problems
 
     def on_build_option_list_toggled(self, message: BuildOptionList.Toggled) -> None:
         try:
@@ -123,7 +114,7 @@ class OptionsScreen(Screen):
         except Refused as exc:
             self.notify(str(exc), severity="warning", markup=False)
             return
-        self.refresh_view()
+        self.show_problems()
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         row = self.query_one(BuildOptionList).row
@@ -146,16 +137,6 @@ class OptionsScreen(Screen):
         title = row.name or f"Group {row.group}"
         self.app.push_screen(HelpScreen(title, self.about(row)))
 
-    def action_back(self) -> None:
-        self.app.pop_screen()
-
-    def action_next(self) -> None:
-        problems = self.session.catalog.check(self.words)
-        if problems:
-            self.notify(f"Fix the build options first: {problems[0]}", severity="error",
-                        markup=False)
-            return
-        self.post_message(Advance("options"))
-
-
-SCREEN = OptionsScreen
+    def refuse(self, problems: list[Problem]) -> None:
+        self.notify(f"Fix the build options first: {problems[0].message}", severity="error",
+                    markup=False)

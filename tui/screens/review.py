@@ -15,7 +15,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
-from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Header, Static
 
@@ -25,26 +24,11 @@ from ..backend.profile import ProfileError
 from ..backend.session import Session
 from ..backend.steps import Plan, RunCommand, Step, host_change
 from ..backend.vis import vis
-from ..messages import Advance
-from ..widgets.drift_choice import DriftChoice, versions_diff
-from .confirm import ConfirmScreen
+from ..messages import Advance, PlanFailed, Planned
+from ..widgets.drift_choice import DRIFT_CSS, DriftChoice, versions_diff
 from ..widgets.footer import KeyFooter
 from ..widgets.spinner import Spinner
-
-
-class Planned(Message):
-    def __init__(self, plan: Plan, method: str, versions: dict[str, str]) -> None:
-        super().__init__()
-        self.plan = plan
-        self.method = method
-        #: the profile's version of each drifted file
-        self.versions = versions
-
-
-class PlanFailed(Message):
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.text = text
+from .confirm import ConfirmScreen
 
 
 def diff_content(diff: str) -> Content:
@@ -133,7 +117,7 @@ def problems_text(error: ProfileError) -> str:
 
 
 class ReviewScreen(Screen):
-    CSS_PATH = "review.tcss"
+    CSS_PATH = ["review.tcss", DRIFT_CSS]
     BINDINGS = [
         Binding("enter", "confirm", "Apply…", priority=True),
         Binding("escape", "back", "Back"),
@@ -264,10 +248,7 @@ class ReviewScreen(Screen):
 
     def confirmed(self, yes: bool | None) -> None:
         if yes:
-            self.post_message(Advance("review"))
+            self.post_message(Advance(type(self)))
 
     def action_back(self) -> None:
         self.app.pop_screen()
-
-
-SCREEN = ReviewScreen

@@ -5,17 +5,15 @@ Switches edit ``session.profile.services``; what runs now comes from the probe.
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Header, Label, Static, Switch
 
 from ..backend.model import SERVICES
-from ..backend.session import Session
-from ..messages import Advance
+from ..backend.profile import Problem
 from ..widgets.field import FIELD_CSS, Sourced, problem_text, source_line
-from ..widgets.help import HelpScreen
 from ..widgets.footer import KeyFooter
+from ..widgets.help import HelpScreen
+from .step import WizardStep
 
 #: switch id -> (one line on the screen, F1 help).
 ABOUT = {
@@ -50,18 +48,12 @@ POP3_MBOX = ("qmail-pop3d serves Maildir only: with ./Mailbox delivery POP3 user
              "no mail (choose Maildir on the Mail screen).")
 
 
-class ServicesScreen(Screen):
+class ServicesScreen(WizardStep):
     CSS_PATH = ["services.tcss", FIELD_CSS]
     AUTO_FOCUS = "Switch"
-    BINDINGS = [
-        Binding("enter", "next", "Next", priority=True),
-        Binding("escape", "back", "Back"),
-        Binding("f1", "help", "Help"),
-    ]
-
-    def __init__(self, session: Session) -> None:
-        super().__init__(name="services")
-        self.session = session
+    NAME = "services"
+    #: A switch here is refused for one thing: qmailsmtpd on with rcpthosts empty.
+    KEYS = ("mail.rcpthosts",)
 
     def compose(self) -> ComposeResult:
         services = self.session.profile.services
@@ -95,22 +87,18 @@ class ServicesScreen(Screen):
         return "stopped" if script in state.rcd_scripts else "not installed"
 
     def on_mount(self) -> None:
-        self.show_notes()
+        self.show_problems()
 
     def on_screen_resume(self) -> None:
         for switch in self.query(Switch):
             switch.value = getattr(self.session.profile.services, switch.id)
-        self.show_notes()
+        self.show_problems()
 
     def on_switch_changed(self, event: Switch.Changed) -> None:
         setattr(self.session.profile.services, event.switch.id, event.value)
-        self.show_notes()
+        self.show_problems()
 
-    def problems(self) -> list:
-        """What a switch here is refused for: qmailsmtpd on with rcpthosts empty."""
-        return [p for p in self.session.problems() if p.key == "mail.rcpthosts"]
-
-    def show_notes(self) -> list:
+    def show_problems(self) -> list[Problem]:
         """The refusal (red) and the warning beneath their switches; the refusals."""
         problems = self.problems()
         profile = self.session.profile
@@ -128,22 +116,11 @@ class ServicesScreen(Screen):
         status.set_class(bool(problems), "error")
         return problems
 
-    def action_next(self) -> None:
-        problems = self.show_notes()
-        if problems:
-            self.query_one("#qmailsmtpd", Switch).focus()
-            self.notify(problems[0].message, title="Not yet", severity="error",
-                        markup=False)
-            return
-        self.post_message(Advance("services"))
-
-    def action_back(self) -> None:
-        self.app.pop_screen()
+    def refuse(self, problems: list[Problem]) -> None:
+        self.query_one("#qmailsmtpd", Switch).focus()
+        self.notify(problems[0].message, title="Not yet", severity="error", markup=False)
 
     def action_help(self) -> None:
         focused = self.focused
         if isinstance(focused, Switch):
             self.app.push_screen(HelpScreen(str(focused.id), ABOUT[focused.id][1]))
-
-
-SCREEN = ServicesScreen

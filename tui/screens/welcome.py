@@ -7,28 +7,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
-from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
 from ..backend.hosts import HostError
 from ..backend.session import HostSummary, Session
 from ..backend.vis import vis
-from ..messages import Advance
+from ..messages import Advance, Probed, ProbeFailed
 from ..widgets.footer import KeyFooter
 from ..widgets.spinner import Spinner
-
-
-class Probed(Message):
-    def __init__(self, summary: HostSummary) -> None:
-        super().__init__()
-        self.summary = summary
-
-
-class ProbeFailed(Message):
-    def __init__(self, error: str) -> None:
-        super().__init__()
-        self.error = error
 
 
 def rows(summary: HostSummary) -> list[tuple[str, str]]:
@@ -112,7 +99,4 @@ class WelcomeScreen(Screen):
         if self.summary is None:
             self.notify("Still reading the host...", severity="warning")
             return
-        self.post_message(Advance("welcome"))
-
-
-SCREEN = WelcomeScreen
+        self.post_message(Advance(type(self)))

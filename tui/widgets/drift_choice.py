@@ -2,11 +2,14 @@
 
 Review shows one per drifted file (``plan.drift``); ``k`` keeps the admin's version,
 ``o`` takes the profile's.  The widget only posts :class:`DriftChoice.Chosen`; the
-screen records the choice on the session and plans again.
+screen records the choice on the session and plans again.  Its styles are
+drift_choice.tcss (``DRIFT_CSS``, for the screen's CSS_PATH).
 """
 from __future__ import annotations
 
 import difflib
+from dataclasses import dataclass
+from pathlib import Path
 
 from textual.binding import Binding
 from textual.content import Content
@@ -15,6 +18,8 @@ from textual.widgets import Static
 
 from ..backend.steps import Drift
 
+#: For the CSS_PATH of a screen that shows DriftChoices.
+DRIFT_CSS = str(Path(__file__).with_name("drift_choice.tcss"))
 #: resolution -> how the choice reads
 CHOICES = {"": "not chosen yet", "keep": "keep mine", "overwrite": "take the profile's"}
 
@@ -39,11 +44,10 @@ class DriftChoice(Static, can_focus=True):
         Binding("o", "choose('overwrite')", "Overwrite"),
     ]
 
+    @dataclass
     class Chosen(Message):
-        def __init__(self, path: str, resolution: str) -> None:
-            super().__init__()
-            self.path = path
-            self.resolution = resolution
+        path: str
+        resolution: str
 
     def __init__(self, drift: Drift, diff: Content, *, id: str | None = None) -> None:
         self.drift = drift

@@ -5,10 +5,12 @@ A field prefilled from the host also knows where its value was read
 
 A screen composes Fields, listens for :class:`Field.Changed`, and calls
 :meth:`Field.show_problem` with what the backend's validation said.  Screens that
-use it list ``field.tcss`` (beside this module) in their ``CSS_PATH``.
+use it list ``field.tcss`` (beside this module) in their ``CSS_PATH``.  A field laid
+out otherwise overrides ``compose`` (and ``show_problem``), as Accounts' AccountField does.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from textual.app import ComposeResult
@@ -37,13 +39,12 @@ class Sourced(Vertical):
 class Field(Sourced):
     """``label  [input]`` with an error line beneath that shows only when set."""
 
+    @dataclass
     class Changed(Message):
         """The admin edited the field's text."""
 
-        def __init__(self, field: Field, value: str) -> None:
-            super().__init__()
-            self.field = field
-            self.value = value
+        field: Field
+        value: str
 
         @property
         def control(self) -> Field:

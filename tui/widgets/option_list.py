@@ -109,10 +109,9 @@ class BuildOptionList(OptionList):
 
     BINDINGS = [Binding("space", "toggle", "Toggle")]
 
+    @dataclass
     class Toggled(Message):
-        def __init__(self, row: Row) -> None:
-            super().__init__()
-            self.row = row
+        row: Row
 
     def __init__(self, catalog, words: list, *, id: str | None = None) -> None:
         self.catalog = catalog

@@ -1,15 +1,20 @@
 """The apply steps with their state (pending, running, changed, unchanged, failed).
 
-Styles live in step_list.tcss; a screen using the widget lists that file in its
-CSS_PATH (widgets cannot load a stylesheet of their own).
+Styles live in step_list.tcss; a screen using the widget lists ``STEP_LIST_CSS`` in
+its CSS_PATH (widgets cannot load a stylesheet of their own).
 """
 from __future__ import annotations
+
+from pathlib import Path
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
 from ..backend.steps import STEP_IDS
+
+#: For the CSS_PATH of a screen that shows a StepList.
+STEP_LIST_CSS = str(Path(__file__).with_name("step_list.tcss"))
 
 #: state -> (mark, label)
 STATES = {

@@ -1,0 +1,61 @@
+"""WizardStep: what the wizard's form steps (Options, Accounts, Mail, Services) share.
+
+Each edits one part of ``session.profile`` and shows what the backend's validation
+says about it.  The base gives the keys (Enter next, Esc back, F1 help), the problems
+of the step's own profile keys, and the way on: Enter shows the problems and stays
+while there are any (``refuse``), else posts ``Advance(type(self))`` for the App.
+"""
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.binding import Binding
+from textual.screen import Screen
+
+from ..backend.profile import Problem
+from ..backend.session import Session
+from ..messages import Advance
+
+
+def owned(keys: tuple[str, ...], key: str) -> bool:
+    """Whether a problem's ``key`` is one of ``keys`` or inside one ("mail" owns
+    "mail.aliases.root"; "build.options" owns "build.options[2]")."""
+    return any(key == k or key.startswith((f"{k}.", f"{k}[")) for k in keys)
+
+
+class WizardStep(Screen):
+    BINDINGS = [
+        Binding("enter", "next", "Next", priority=True),
+        Binding("escape", "back", "Back"),
+        Binding("f1", "help", "Help"),
+    ]
+    #: The screen's ``name`` ("options").
+    NAME: ClassVar[str]
+    #: The profile keys the step edits; its problems are theirs.
+    KEYS: ClassVar[tuple[str, ...]]
+
+    def __init__(self, session: Session) -> None:
+        super().__init__(name=self.NAME)
+        self.session = session
+
+    def problems(self) -> list[Problem]:
+        """What the backend's validation finds wrong in this step's keys."""
+        return [p for p in self.session.problems() if owned(self.KEYS, p.key)]
+
+    def show_problems(self) -> list[Problem]:
+        """Bring the screen up to date with the profile; the step's problems."""
+        raise NotImplementedError
+
+    def refuse(self, problems: list[Problem]) -> None:
+        """Enter with problems left: point at the first and say what is wrong."""
+        raise NotImplementedError
+
+    def action_next(self) -> None:
+        problems = self.show_problems()
+        if problems:
+            self.refuse(problems)
+        else:
+            self.post_message(Advance(type(self)))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
