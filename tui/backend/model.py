@@ -52,9 +52,6 @@ class Accounts:
     qmail_group: str = "qmail"
     nofiles_group: str = "nofiles"
 
-    def as_build_vars(self) -> dict[str, str]:
-        return {var: getattr(self, key) for key, var in ACCOUNT_VARS.items()}
-
     def is_default(self) -> bool:
         return all(getattr(self, k) == v for k, v in ACCOUNT_DEFAULTS.items())
 

@@ -45,11 +45,6 @@ class Resolution:
         return not self.errors
 
 
-def split_words(value: str | None) -> list[str]:
-    """The words of a make variable value (whitespace separated)."""
-    return (value or "").split()
-
-
 def supported(opts: OptionSet) -> tuple[str, ...]:
     """PKG_SUPPORTED_OPTIONS including group members (sorted)."""
     names = set(opts.supported)
