@@ -61,20 +61,12 @@ def _reaches_simulator(module) -> bool:
                for name, value in vars(module).items())
 
 
-#: Modules whose tests share nothing (each renders on a sandbox of its own): pytest-xdist
-#: may spread them over workers.  Every other module stays on one worker
-#: (``--dist loadgroup``), so a module-scoped sandbox is made once.
-SPREAD = {"test_screenshots_fresh", "test_wizard_120x40", "test_properties"}
-
-
 def pytest_collection_modifyitems(config, items):
     for item in items:
         module = getattr(item, "module", None)
         if SANDBOX_FIXTURES & set(getattr(item, "fixturenames", ())) or (
                 module is not None and _reaches_simulator(module)):
             item.add_marker(pytest.mark.sandbox)
-        if module is not None and module.__name__.rpartition(".")[2] not in SPREAD:
-            item.add_marker(pytest.mark.xdist_group(module.__name__))
 
 
 _BASETEMP = pytest.StashKey[object]()
