@@ -26,8 +26,7 @@ TEXT_FILES = (RC_CONF, RC_DEFAULTS, MAILER_CONF, "/etc/mk.conf",
               "/etc/pkg_install.conf", "/etc/passwd", "/etc/group", "/etc/myname",
               f"{SYSCONF}/tcp.smtp", f"{SYSCONF}/tcp.pop3", QMAIL_EXAMPLE_MAILER,
               "/etc/rc.d/qmailsmtpd", "/var/db/qmail-wizard/services.json",
-              "/var/db/qmail-wizard/written.json", "/var/db/qmail-wizard/packages.json",
-              POSTFIX_PIDFILE)
+              "/var/db/qmail-wizard/written.json", "/var/db/qmail-wizard/packages.json")
 #: compiled rules: (source, cdb) of both qmail-run layouts (facts §4.2, §5.2-5.3)
 CDBS = ((f"{SYSCONF}/tcp.smtp", f"{SYSCONF}/tcp.smtp.cdb"),
         (f"{CONTROL}/tcprules/smtp", f"{CONTROL}/tcprules/smtp.cdb"))
@@ -39,7 +38,6 @@ PLAIN_FILES = frozenset(TEXT_FILES) - {
     "/etc/pkg_install.conf",  # PKG_PATH: the binary packages' options
     "/etc/rc.d/qmailsmtpd",   # run by the rc.d status checks,
     RC_CONF, RC_DEFAULTS,     # which read these (rc.d/qmail's output)
-    POSTFIX_PIDFILE,          # postfix_master
 } - {src for src, _cdb in CDBS}
 #: directories whose plain files (and .qmail-* files) the probe reads
 LISTED_DIRS = (CONTROL, f"{CONTROL}/tcprules", ALIAS_DIR)
@@ -74,6 +72,8 @@ class HostState:
     #: user -> up to 3 entries in the Maildir (two levels down; not new, cur, tmp) that
     #: are symlinks or belong to someone else: reported, never changed
     maildir_odd: dict[str, list[str]] = field(default_factory=dict)
+    #: the .qmail-* names the alias directory lists (read afterwards, by the safe rules)
+    alias_names: list[str] = field(default_factory=list)
     #: path -> why a file in a user-controlled directory was not read (Refused)
     refused: dict[str, str] = field(default_factory=dict)
     cdbs: dict[str, bool] = field(default_factory=dict)  # cdb path -> up to date

@@ -80,6 +80,10 @@ for s in @RCD@; do
 done
 for s in qmail postfix; do [ -f /etc/rc.d/$s ] && mark rcd-script $s 0; done
 for f in @FILES@; do file "$f"; done
+# postfix runs when the pid in its master.pid is a master process (what postfix-script's
+# status checks); rc.d/postfix status would log a line at every probe
+pid=`tr -cd '0-9\n' 2>/dev/null < @POSTFIX_PID@ | head -1`
+if [ -n "$pid" ]; then mark postfix-master "$pid" 0; ps -p "$pid" -o command= 2>/dev/null; fi
 for d in @SYSCONF@/control @SYSCONF@/control/tcprules; do
   [ -d "$d" ] || continue
   for f in "$d"/* "$d"/.qmail-*; do [ -f "$f" ] && file "$f"; done
@@ -138,6 +142,7 @@ mark end - 0
 def script(nonce: str) -> str:
     return (SCRIPT.replace("@NONCE@", nonce).replace("@FILES@", " ".join(TEXT_FILES)).replace("@SYSCONF@", SYSCONF)
             .replace("@RCD@", " ".join(RCD_SCRIPTS))
+            .replace("@POSTFIX_PID@", POSTFIX_PIDFILE)
             .replace("@CDBS@", " ".join(f"{src}:{cdb}" for src, cdb in CDBS)))
 
 
@@ -207,6 +212,12 @@ def _apply_section(state: HostState, kind: str, name: str, rc: int, lines: list[
         state.rcd_scripts.add(name)
     elif kind == "rcd-script":
         state.rcd_scripts.add(name)
+    elif kind == "names":
+        state.alias_names = [line for line in lines
+                             if line.startswith(".qmail-") and "/" not in line]
+    elif kind == "postfix-master":
+        if text and procmatch.command_matches(text.split(), procmatch.POSTFIX_MASTER):
+            state.postfix_master = int(name)
     elif kind == "maildir":
         seen = dict(line.split(" ", 1) for line in lines
                     if line.split(" ", 1)[0] in ("Maildir",) + MAILDIR_SUBDIRS)
@@ -243,40 +254,14 @@ def probe(host: Host, previous: HostState | None = None) -> HostState:
     result = host.run(["/bin/sh", "-c", script(nonce), "probe"] + args, timeout=120,
                       errors="surrogateescape")
     state = parse(result.stdout, nonce, previous)
-    state.postfix_master = postfix_master(host, state)
-    read_alias_files(host, state, alias_names(result.stdout, nonce))
+    read_alias_files(host, state)
     return state
 
 
-def postfix_master(host: Host, state: HostState) -> int | None:
-    """The pid of postfix's master process (its pid file's when that process is the
-    master), found as rc.subr would; never ``rc.d/postfix status`` (a log line)."""
-    words = (state.text(POSTFIX_PIDFILE) or "").split()
-    pid = int(words[0]) if words and words[0].isdigit() else None
-    try:
-        procs = host.processes()
-    except HostError:
-        return None
-    main = procmatch.main_process(procs, "postfix", pid)
-    return main.pid if main else None
-
-
-def alias_names(output: str, nonce: str) -> list[str]:
-    """The .qmail-* names the script listed in the alias directory."""
-    names, inside = [], False
-    for line in output.split("\n"):
-        match = MARK.match(line)
-        if match and match.group(1) == nonce:
-            inside = match.group(2) == "names"
-        elif inside and line.startswith(".qmail-") and "/" not in line:
-            names.append(line)
-    return names
-
-
-def read_alias_files(host: Host, state: HostState, names: list[str]) -> None:
+def read_alias_files(host: Host, state: HostState) -> None:
     """Read ~alias/.qmail-* as the safe rules say: a regular file with one link and at
     most 64 KiB, nothing followed; anything else lands in ``state.refused``."""
-    for name in names:
+    for name in state.alias_names:
         path = f"{ALIAS_DIR}/{name}"
         try:
             data = host.read_user_file(path)

@@ -43,7 +43,12 @@ def command(proc: ProcessInfo) -> tuple[str, ...]:
 def matches(proc: ProcessInfo, procname: str, interpreter: str = "") -> bool:
     """Whether rc.subr's check for ``procname`` finds ``proc``.  ``interpreter``: the
     script's ``#!`` line (without ``#!``) when ``procname`` is an interpreted script."""
-    words = command(proc)
+    return command_matches(command(proc), procname, interpreter)
+
+
+def command_matches(words: tuple[str, ...] | list[str], procname: str,
+                    interpreter: str = "") -> bool:
+    """:func:`matches` on the words of ps's command line."""
     base = procname.rsplit("/", 1)[-1]
     if not interpreter:
         return words[0] in (procname, base, f"{base}:", f"({base})")
