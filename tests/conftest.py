@@ -6,6 +6,7 @@ collection: to tests using a sandbox fixture and to every test of a module that
 reaches the simulator itself.  A fast-lane run that still made a sandbox under
 pytest's temp directory fails, so a missed marker cannot hide.
 """
+
 from __future__ import annotations
 
 from types import ModuleType
@@ -30,8 +31,9 @@ def make_sandbox(tmp_path):
     created = []
 
     def factory(flavor: str = "2017Q1", pace: float = FAST, name: str | None = None, **kwargs):
-        box = Sandbox.create(tmp_path / (name or f"sb{len(created)}"), flavor=flavor,
-                             pace=pace, **kwargs)
+        box = Sandbox.create(
+            tmp_path / (name or f"sb{len(created)}"), flavor=flavor, pace=pace, **kwargs
+        )
         created.append(box)
         return box
 
@@ -56,16 +58,19 @@ SANDBOX_HELPERS = ("tests.security.trap", "tests.e2e.cli", "tests.sandbox.qmailh
 
 
 def _reaches_simulator(module) -> bool:
-    return any(name in SANDBOX_NAMES or (isinstance(value, ModuleType)
-                                         and value.__name__ in SANDBOX_HELPERS)
-               for name, value in vars(module).items())
+    return any(
+        name in SANDBOX_NAMES
+        or (isinstance(value, ModuleType) and value.__name__ in SANDBOX_HELPERS)
+        for name, value in vars(module).items()
+    )
 
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
         module = getattr(item, "module", None)
         if SANDBOX_FIXTURES & set(getattr(item, "fixturenames", ())) or (
-                module is not None and _reaches_simulator(module)):
+            module is not None and _reaches_simulator(module)
+        ):
             item.add_marker(pytest.mark.sandbox)
 
 
@@ -93,10 +98,13 @@ def pytest_sessionfinish(session, exitstatus):
     basetemp = session.config.stash.get(_BASETEMP, None)
     if basetemp is None or "not sandbox" not in (session.config.option.markexpr or ""):
         return
-    made = _created_here + [str(p.parent.parent)
-                            for p in sorted(basetemp.glob("**/control/sandbox.json"))]
+    made = _created_here + [
+        str(p.parent.parent) for p in sorted(basetemp.glob("**/control/sandbox.json"))
+    ]
     if made:
         session.config.pluginmanager.get_plugin("terminalreporter").write_line(
             f"ERROR: the fast lane made {len(made)} sandbox(es), e.g. {made[0]}: "
-            "mark those tests (conftest.SANDBOX_FIXTURES / SANDBOX_NAMES)", red=True)
+            "mark those tests (conftest.SANDBOX_FIXTURES / SANDBOX_NAMES)",
+            red=True,
+        )
         session.exitstatus = 1

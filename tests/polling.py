@@ -1,4 +1,5 @@
 """Waiting for a daemon's effect: poll a condition until a deadline (never a fixed sleep)."""
+
 from __future__ import annotations
 
 import time

@@ -1,4 +1,5 @@
 """The sandbox CLI: bad input gives one clear message, exit 1, no traceback, no change."""
+
 from __future__ import annotations
 
 import subprocess
@@ -10,8 +11,9 @@ pytestmark = pytest.mark.sandbox  # runs qmail-wizard on sandboxes in a subproce
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "tui.cli", *args],
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "tui.cli", *args], capture_output=True, text=True, timeout=120
+    )
 
 
 def test_bad_hostname_is_refused_before_anything_is_written(tmp_path):

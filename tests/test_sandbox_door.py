@@ -4,6 +4,7 @@ Checked twice: statically (no product module imports another tui.sandbox module,
 names SandboxError), and in a fresh interpreter (importing every product module loads
 no simulator module but the door, which imports the rest only when called).
 """
+
 from __future__ import annotations
 
 import ast
@@ -39,7 +40,7 @@ def _imported(module: str, path: Path) -> list[str]:
         if isinstance(node, ast.Import):
             names += [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
-            base = package[:len(package) - node.level + 1] if node.level else []
+            base = package[: len(package) - node.level + 1] if node.level else []
             source = ".".join(base + ([node.module] if node.module else []))
             names += [f"{source}.{alias.name}" for alias in node.names]
     return names
@@ -47,22 +48,37 @@ def _imported(module: str, path: Path) -> list[str]:
 
 def test_product_modules_import_only_the_door():
     files = _product_files()
-    assert {"tui.cli", "tui.commands.target", "tui.backend.hosts.sandbox",
-            "tui.screenshots"} <= set(files)
-    bad = {f"{module}: {name}" for module, path in files.items()
-           for name in _imported(module, path)
-           if name.startswith("tui.sandbox.") and not name.startswith(DOOR)}
+    assert {
+        "tui.cli",
+        "tui.commands.target",
+        "tui.backend.hosts.sandbox",
+        "tui.screenshots",
+    } <= set(files)
+    bad = {
+        f"{module}: {name}"
+        for module, path in files.items()
+        for name in _imported(module, path)
+        if name.startswith("tui.sandbox.") and not name.startswith(DOOR)
+    }
     assert not bad, sorted(bad)
 
 
 def test_no_product_module_names_sandbox_error():
     """The door turns it into HostError; nothing outside catches the simulator's own."""
-    named = [module for module, path in _product_files().items()
-             if any(isinstance(node, (ast.Name, ast.Attribute, ast.alias))
-                    and "SandboxError" in (getattr(node, "id", None) or
-                                           getattr(node, "attr", None) or
-                                           getattr(node, "name", ""))
-                    for node in ast.walk(ast.parse(path.read_text())))]
+    named = [
+        module
+        for module, path in _product_files().items()
+        if any(
+            isinstance(node, (ast.Name, ast.Attribute, ast.alias))
+            and "SandboxError"
+            in (
+                getattr(node, "id", None)
+                or getattr(node, "attr", None)
+                or getattr(node, "name", "")
+            )
+            for node in ast.walk(ast.parse(path.read_text()))
+        )
+    ]
     assert named == []
 
 
@@ -82,12 +98,20 @@ print(json.dumps({{"loaded": loaded, "help": out.getvalue()}}))
 
 
 def test_importing_the_product_loads_only_the_door():
-    modules = [m.name for m in pkgutil.walk_packages(tui.__path__, "tui.")
-               if not m.name.startswith("tui.sandbox")]
+    modules = [
+        m.name
+        for m in pkgutil.walk_packages(tui.__path__, "tui.")
+        if not m.name.startswith("tui.sandbox")
+    ]
     assert set(_product_files()) - {"tui"} == set(modules)
-    done = subprocess.run([sys.executable, "-c", FRESH.format(modules=modules)],
-                          capture_output=True, text=True, timeout=120,
-                          cwd=TUI.parent, stdin=subprocess.DEVNULL)
+    done = subprocess.run(
+        [sys.executable, "-c", FRESH.format(modules=modules)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=TUI.parent,
+        stdin=subprocess.DEVNULL,
+    )
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout.splitlines()[-1])
     assert result["loaded"] == ["tui.sandbox", DOOR]

@@ -1,4 +1,5 @@
 """qmail-wizard's command line (argparse).  Textual is imported only by the TUI."""
+
 from __future__ import annotations
 
 import argparse
@@ -14,53 +15,76 @@ def build_parser() -> argparse.ArgumentParser:
         prog="qmail-wizard",
         description="Install, verify and reconfigure qmail from pkgsrc on NetBSD.",
     )
-    parser.add_argument("--target", default="local", metavar="TARGET",
-                        help="local (default), sandbox:PATH or ssh://[user@]host[:port]")
-    parser.add_argument("--profile", metavar="FILE",
-                        help="prefill the wizard's screens from a profile")
+    parser.add_argument(
+        "--target",
+        default="local",
+        metavar="TARGET",
+        help="local (default), sandbox:PATH or ssh://[user@]host[:port]",
+    )
+    parser.add_argument(
+        "--profile", metavar="FILE", help="prefill the wizard's screens from a profile"
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     probe = commands.add_parser("probe", help="print the profile this host embodies")
     probe.add_argument("--format", choices=("yaml", "json"), default="yaml")
-    plan = commands.add_parser("plan", help="show what applying PROFILE would change "
-                               "(exit 0: nothing, 2: changes pending, 1: error)")
+    plan = commands.add_parser(
+        "plan",
+        help="show what applying PROFILE would change "
+        "(exit 0: nothing, 2: changes pending, 1: error)",
+    )
     plan.add_argument("profile")
     plan.add_argument("--format", choices=("text", "json"), default="text")
     apply = commands.add_parser("apply", help="make the host match PROFILE")
     apply.add_argument("profile")
     apply.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-    apply.add_argument("--resume", action="store_true",
-                       help="continue the last unfinished run")
-    apply.add_argument("--overwrite-drift", action="store_true",
-                       help="write the profile's version of files changed by hand since "
-                       "the last apply (they are backed up first)")
-    verify = commands.add_parser("verify", help="check that qmail runs, is safe and "
-                                 "delivers (exit 0: all pass, 1: any fails)")
+    apply.add_argument("--resume", action="store_true", help="continue the last unfinished run")
+    apply.add_argument(
+        "--overwrite-drift",
+        action="store_true",
+        help="write the profile's version of files changed by hand since "
+        "the last apply (they are backed up first)",
+    )
+    verify = commands.add_parser(
+        "verify",
+        help="check that qmail runs, is safe and delivers (exit 0: all pass, 1: any fails)",
+    )
     verify.add_argument("--format", choices=("text", "json"), default="text")
     validate = commands.add_parser("validate", help="check a profile (exit 0 valid, 1 not)")
     validate.add_argument("profile")
     status = commands.add_parser("status", help="services, queue and mail log of the host")
     status.add_argument("--format", choices=("text", "json"), default="text")
-    status.add_argument("--watch", type=_seconds, metavar="SECONDS",
-                        help="redraw every SECONDS until Ctrl+C")
+    status.add_argument(
+        "--watch", type=_seconds, metavar="SECONDS", help="redraw every SECONDS until Ctrl+C"
+    )
     undo = commands.add_parser("undo", help="restore the files a run changed")
     undo.add_argument("--run", metavar="ID", help="run id (default: the newest)")
     undo.add_argument("--yes", action="store_true")
 
     sandbox = commands.add_parser(
-        "sandbox", help="a simulated NetBSD host to rehearse on (Linux, bubblewrap)",
+        "sandbox",
+        help="a simulated NetBSD host to rehearse on (Linux, bubblewrap)",
         description="Create, enter and stop simulated NetBSD hosts.",
     )
     actions = sandbox.add_subparsers(dest="action", metavar="ACTION", required=True)
     create = actions.add_parser("create", help="build a fresh simulated NetBSD host")
     create.add_argument("path", type=Path)
-    create.add_argument("--flavor", default=DEFAULT_FLAVOR, choices=FLAVOR_NAMES,
-                        help=f"pkgsrc branch to simulate (default {DEFAULT_FLAVOR})")
+    create.add_argument(
+        "--flavor",
+        default=DEFAULT_FLAVOR,
+        choices=FLAVOR_NAMES,
+        help=f"pkgsrc branch to simulate (default {DEFAULT_FLAVOR})",
+    )
     create.add_argument("--hostname", default="mail.example.org", metavar="FQDN")
     create.add_argument("--admin-user", default="admin", metavar="NAME")
-    create.add_argument("--publish", action="append", default=[], type=_publish,
-                        metavar="MACHINEPORT:PORT",
-                        help="forward the machine's 127.0.0.1:MACHINEPORT to the "
-                        "sandbox's PORT (repeatable), like docker -p")
+    create.add_argument(
+        "--publish",
+        action="append",
+        default=[],
+        type=_publish,
+        metavar="MACHINEPORT:PORT",
+        help="forward the machine's 127.0.0.1:MACHINEPORT to the "
+        "sandbox's PORT (repeatable), like docker -p",
+    )
     run = actions.add_parser("exec", help="run one command inside (exit status passed through)")
     run.add_argument("path", type=Path)
     run.add_argument("argv", nargs=argparse.REMAINDER, metavar="-- CMD [ARGS...]")
@@ -96,13 +120,15 @@ def _sandbox(args) -> int:
 
     try:
         if args.action == "create":
-            base = sandbox.create(args.path, args.flavor, args.hostname, args.admin_user,
-                                  args.publish)
-            published = "".join(f"; 127.0.0.1:{m} reaches its port {p}"
-                                for m, p in args.publish)
-            print(f"sandbox created at {base} (NetBSD, pkgsrc-{args.flavor}, "
-                  f"{args.hostname}{published}); enter it with: "
-                  f"qmail-wizard sandbox shell {base}")
+            base = sandbox.create(
+                args.path, args.flavor, args.hostname, args.admin_user, args.publish
+            )
+            published = "".join(f"; 127.0.0.1:{m} reaches its port {p}" for m, p in args.publish)
+            print(
+                f"sandbox created at {base} (NetBSD, pkgsrc-{args.flavor}, "
+                f"{args.hostname}{published}); enter it with: "
+                f"qmail-wizard sandbox shell {base}"
+            )
             return 0
         base = sandbox.require(args.path)
         if args.action == "stop":
@@ -113,16 +139,21 @@ def _sandbox(args) -> int:
         else:
             argv = args.argv[1:] if args.argv[:1] == ["--"] else args.argv
             if not argv:
-                raise HostError("nothing to run: give the command after '--', "
-                                f"e.g. qmail-wizard sandbox exec {args.path} -- uname -a")
+                raise HostError(
+                    "nothing to run: give the command after '--', "
+                    f"e.g. qmail-wizard sandbox exec {args.path} -- uname -a"
+                )
         machine_argv = sandbox.enter_argv(base, argv)
     except HostError as exc:
         print(f"qmail-wizard: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:
         where = f" {exc.filename}" if exc.filename else ""
-        print(f"qmail-wizard: sandbox {args.action} failed:{where}: {exc.strerror}; "
-              "check the path and that you run as root.", file=sys.stderr)
+        print(
+            f"qmail-wizard: sandbox {args.action} failed:{where}: {exc.strerror}; "
+            "check the path and that you run as root.",
+            file=sys.stderr,
+        )
         return 1
     sys.stdout.flush()
     os.execvp(machine_argv[0], machine_argv)
@@ -149,10 +180,10 @@ def _headless(args) -> int:
     if args.command == "plan":
         return headless.cmd_plan(host, args.profile, args.format)
     if args.command == "apply":
-        return headless.cmd_apply(host, args.profile, args.yes, args.resume,
-                                  args.overwrite_drift)
+        return headless.cmd_apply(host, args.profile, args.yes, args.resume, args.overwrite_drift)
     if args.command == "verify":
         from .commands.verify import cmd_verify
+
         return cmd_verify(host, args.format)
     if args.command == "status":
         from .commands.status import cmd_status

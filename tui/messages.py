@@ -4,6 +4,7 @@ Attributes down, messages up: the App and a screen set what a screen or widget s
 a worker's result or a step's "go on" travels up as one of these.  Widgets' own
 messages stay with their widget (``Field.Changed``: Textual names the handler after it).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

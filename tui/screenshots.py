@@ -7,6 +7,7 @@ varies (ports, temp paths, pids, clocks) reaches the screen.  ``--check`` render
 temp dir and exits 1 naming the files that differ.  The snapshot tests import
 ``SCENARIOS`` and ``scenario_app`` so that one place knows how to reach each state.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -50,14 +51,17 @@ async def settle(pilot) -> None:
     await pilot.pause()
 
 
-async def until(pilot, condition: Callable[[], bool], what: str,
-                deadline: float = DEADLINE) -> None:
+async def until(
+    pilot, condition: Callable[[], bool], what: str, deadline: float = DEADLINE
+) -> None:
     """Let the app run until ``condition()`` holds; TimeoutError naming ``what`` else."""
     limit = time.monotonic() + deadline
     while not condition():
         if time.monotonic() > limit:
-            raise TimeoutError(f"screenshots: gave up waiting for {what} after "
-                               f"{deadline:.0f} s; the screen shows:\n{screen_text(pilot.app)}")
+            raise TimeoutError(
+                f"screenshots: gave up waiting for {what} after "
+                f"{deadline:.0f} s; the screen shows:\n{screen_text(pilot.app)}"
+            )
         await pilot.pause(0.05)
     await pilot.pause()
 
@@ -109,7 +113,7 @@ async def to_welcome(pilot) -> None:
 async def advance(pilot, target: str) -> None:
     """From launch, accept each screen with Enter until ``target`` shows (its worker done)."""
     await to_welcome(pilot)
-    flow = FLOW_NAMES[:FLOW_NAMES.index(target) + 1]
+    flow = FLOW_NAMES[: FLOW_NAMES.index(target) + 1]
     for current, following in zip(flow, flow[1:]):
         await _press_on(pilot, current, "enter", following)
         await settle(pilot)
@@ -134,8 +138,9 @@ async def _start_apply(pilot) -> None:
 async def to_apply_running(pilot) -> None:
     """Held by the slow-download fault at 0 % of qmail's package (minutes away from 25 %)."""
     await _start_apply(pilot)
-    await until(pilot, shows(pilot, r"/qmail-1[^/ ]*\.tgz: 0 of .*\(0%\)"),
-                "the start of qmail's download")
+    await until(
+        pilot, shows(pilot, r"/qmail-1[^/ ]*\.tgz: 0 of .*\(0%\)"), "the start of qmail's download"
+    )
 
 
 async def to_apply_failed(pilot) -> None:
@@ -154,16 +159,24 @@ async def to_done(pilot) -> None:
 async def to_dashboard(pilot) -> None:
     """Launch on a host where qmail runs: the Dashboard opens, its first reads shown."""
     await until(pilot, on_screen(pilot, "dashboard"), "the dashboard at launch")
-    await until(pilot, lambda: pilot.app.screen.status is not None
-                and pilot.app.screen.query_one("#log").shown, "the first status read")
+    await until(
+        pilot,
+        lambda: pilot.app.screen.status is not None and pilot.app.screen.query_one("#log").shown,
+        "the first status read",
+    )
 
 
 async def to_reconfigure(pilot) -> None:
     """Launch on a host where qmail runs; from the Dashboard, w goes to the wizard's
     Welcome, which describes the installed qmail."""
-    await until(pilot, lambda: on_screen(pilot, "dashboard")() or
-                (on_screen(pilot, "welcome")() and pilot.app.screen.summary is not None),
-                "the dashboard or welcome at launch")
+    await until(
+        pilot,
+        lambda: (
+            on_screen(pilot, "dashboard")()
+            or (on_screen(pilot, "welcome")() and pilot.app.screen.summary is not None)
+        ),
+        "the dashboard or welcome at launch",
+    )
     if on_screen(pilot, "dashboard")():
         await pilot.press("w")
     await until(pilot, on_screen(pilot, "welcome"), "the welcome screen")
@@ -179,7 +192,7 @@ async def to_review_reconfigure(pilot) -> None:
     line added by hand (after the probe): Review shows the control change and asks
     what to do with the hand-edited file."""
     await to_reconfigure(pilot)
-    for current, following in zip(FLOW_NAMES, FLOW_NAMES[1:FLOW_NAMES.index("mail") + 1]):
+    for current, following in zip(FLOW_NAMES, FLOW_NAMES[1 : FLOW_NAMES.index("mail") + 1]):
         await _press_on(pilot, current, "enter", following)
     await settle(pilot)
     host = pilot.app.session.host
@@ -199,10 +212,23 @@ def install_default(box: sandbox.Sandbox) -> None:
     log holds one delivery (apply's test message to postmaster is two deliveries at
     once, logged in either order)."""
     root = OUT_DIR.parent
-    subprocess.run([sys.executable, "-m", "tui.cli", "--target", f"sandbox:{box.base}",
-                    "apply", str(root / "profiles" / "default.yaml"), "--yes"],
-                   cwd=root, check=True, capture_output=True, timeout=DEADLINE,
-                   stdin=subprocess.DEVNULL)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tui.cli",
+            "--target",
+            f"sandbox:{box.base}",
+            "apply",
+            str(root / "profiles" / "default.yaml"),
+            "--yes",
+        ],
+        cwd=root,
+        check=True,
+        capture_output=True,
+        timeout=DEADLINE,
+        stdin=subprocess.DEVNULL,
+    )
     box.sh(": > /var/log/maillog")
     sent = box.exec(["/usr/pkg/bin/qmail-inject", "admin"], input="Subject: hello\n\nhello\n")
     if sent.returncode:
@@ -223,15 +249,26 @@ class StatusPin:
         self.numbers: dict[str, str] = {}
 
     def __call__(self, status):
-        services = [dataclasses.replace(
-            service, pids=[1000 + 10 * index + k for k in range(len(service.pids))],
-            uptime_s=PINNED_UPTIME if service.pids else None, cpu_percent=0.0,
-            rss_bytes=PINNED_RSS * len(service.pids))
-            for index, service in enumerate(status.services)]
-        queue = dataclasses.replace(status.queue, oldest_s=None if status.queue.oldest_s
-                                    is None else 60.0)
-        return dataclasses.replace(status, services=services, queue=queue, taken_at=0.0,
-                                   log=[self.line(line) for line in status.log])
+        services = [
+            dataclasses.replace(
+                service,
+                pids=[1000 + 10 * index + k for k in range(len(service.pids))],
+                uptime_s=PINNED_UPTIME if service.pids else None,
+                cpu_percent=0.0,
+                rss_bytes=PINNED_RSS * len(service.pids),
+            )
+            for index, service in enumerate(status.services)
+        ]
+        queue = dataclasses.replace(
+            status.queue, oldest_s=None if status.queue.oldest_s is None else 60.0
+        )
+        return dataclasses.replace(
+            status,
+            services=services,
+            queue=queue,
+            taken_at=0.0,
+            log=[self.line(line) for line in status.log],
+        )
 
     def line(self, line: str) -> str:
         line = re.sub(r"^\w{3} [ \d]\d \d\d:\d\d:\d\d", LOG_TIME, line)
@@ -244,10 +281,10 @@ class StatusPin:
 @dataclass(frozen=True)
 class Scenario:
     name: str
-    title: str                               # alt text in the README
+    title: str  # alt text in the README
     drive: Callable[[object], Awaitable[None]]
-    faults: str = ""                         # faults.yaml written before the app starts
-    prepare: Callable[[sandbox.Sandbox], None] | None = None   # run on the host before the app
+    faults: str = ""  # faults.yaml written before the app starts
+    prepare: Callable[[sandbox.Sandbox], None] | None = None  # run on the host before the app
 
     async def reach(self, pilot) -> None:
         """Drive a fresh app to this state and hold it still (also a snap_compare hook)."""
@@ -255,25 +292,44 @@ class Scenario:
         await freeze(pilot)
 
 
-SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
-    Scenario("welcome", "Welcome", to_welcome),
-    Scenario("options", "Build options", reach_screen("options")),
-    Scenario("accounts", "Accounts", reach_screen("accounts")),
-    Scenario("mail", "Mail", reach_screen("mail")),
-    Scenario("services", "Services", reach_screen("services")),
-    Scenario("review", "Review", reach_screen("review")),
-    Scenario("confirm", "Confirmation", to_confirm),
-    Scenario("apply-running", "Apply, running", to_apply_running,
-             "faults: [{kind: slow-download, package: qmail, seconds: 4000}]\n"),
-    Scenario("apply-failed", "Apply, failed", to_apply_failed,
-             "faults: [{kind: missing-package, package: qmail}]\n"),
-    Scenario("done", "Done", to_done),
-    Scenario("dashboard", "Dashboard", to_dashboard, prepare=install_default),
-    Scenario("welcome-reconfigure", "Welcome, qmail installed", to_reconfigure,
-             prepare=install_default),
-    Scenario("review-reconfigure", "Review, reconfiguring: one change and a hand edit",
-             to_review_reconfigure, prepare=install_default),
-)}
+SCENARIOS: dict[str, Scenario] = {
+    s.name: s
+    for s in (
+        Scenario("welcome", "Welcome", to_welcome),
+        Scenario("options", "Build options", reach_screen("options")),
+        Scenario("accounts", "Accounts", reach_screen("accounts")),
+        Scenario("mail", "Mail", reach_screen("mail")),
+        Scenario("services", "Services", reach_screen("services")),
+        Scenario("review", "Review", reach_screen("review")),
+        Scenario("confirm", "Confirmation", to_confirm),
+        Scenario(
+            "apply-running",
+            "Apply, running",
+            to_apply_running,
+            "faults: [{kind: slow-download, package: qmail, seconds: 4000}]\n",
+        ),
+        Scenario(
+            "apply-failed",
+            "Apply, failed",
+            to_apply_failed,
+            "faults: [{kind: missing-package, package: qmail}]\n",
+        ),
+        Scenario("done", "Done", to_done),
+        Scenario("dashboard", "Dashboard", to_dashboard, prepare=install_default),
+        Scenario(
+            "welcome-reconfigure",
+            "Welcome, qmail installed",
+            to_reconfigure,
+            prepare=install_default,
+        ),
+        Scenario(
+            "review-reconfigure",
+            "Review, reconfiguring: one change and a hand edit",
+            to_review_reconfigure,
+            prepare=install_default,
+        ),
+    )
+}
 
 
 @contextmanager
@@ -324,21 +380,29 @@ def render_all(names: list[str], out_dir: Path) -> list[Path]:
 def stale(fresh_dir: Path, names: list[str], out_dir: Path = OUT_DIR) -> list[str]:
     """Files of ``out_dir`` that differ from, lack, or have no counterpart in ``fresh_dir``
     (the last only when every scenario was rendered)."""
-    differ = [f"{name}.svg" for name in names
-              if not (out_dir / f"{name}.svg").is_file()
-              or (out_dir / f"{name}.svg").read_bytes() != (fresh_dir / f"{name}.svg").read_bytes()]
+    differ = [
+        f"{name}.svg"
+        for name in names
+        if not (out_dir / f"{name}.svg").is_file()
+        or (out_dir / f"{name}.svg").read_bytes() != (fresh_dir / f"{name}.svg").read_bytes()
+    ]
     if set(names) == set(SCENARIOS):
         differ += sorted(p.name for p in out_dir.glob("*.svg") if p.stem not in SCENARIOS)
     return differ
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tui.screenshots",
-                                     description="Render the wizard's screens to screenshots/.")
-    parser.add_argument("--check", action="store_true",
-                        help="exit 1 when screenshots/ differs from a fresh rendering")
-    parser.add_argument("names", nargs="*", metavar="NAME",
-                        help=f"only these scenarios ({', '.join(SCENARIOS)})")
+    parser = argparse.ArgumentParser(
+        prog="python -m tui.screenshots", description="Render the wizard's screens to screenshots/."
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="exit 1 when screenshots/ differs from a fresh rendering",
+    )
+    parser.add_argument(
+        "names", nargs="*", metavar="NAME", help=f"only these scenarios ({', '.join(SCENARIOS)})"
+    )
     args = parser.parse_args(argv)
     unknown = [n for n in args.names if n not in SCENARIOS]
     if unknown:
@@ -352,9 +416,13 @@ def main(argv: list[str] | None = None) -> int:
         render_all(names, Path(tmp))
         differ = stale(Path(tmp), names)
     if differ:
-        print("stale screenshots: " + ", ".join(f"screenshots/{n}" for n in differ)
-              + "\nrefresh them with: python -m tui.screenshots (and delete any SVG that no "
-              "scenario renders)", file=sys.stderr)
+        print(
+            "stale screenshots: "
+            + ", ".join(f"screenshots/{n}" for n in differ)
+            + "\nrefresh them with: python -m tui.screenshots (and delete any SVG that no "
+            "scenario renders)",
+            file=sys.stderr,
+        )
         return 1
     print(f"screenshots/ is up to date ({len(names)} files)")
     return 0

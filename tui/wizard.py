@@ -4,6 +4,7 @@
 the App opens the one after it.  ``tui.commands.interactive.create_app`` builds the App
 for the CLI with the host probe already running.
 """
+
 from __future__ import annotations
 
 import time
@@ -28,8 +29,16 @@ from .screens.services import ServicesScreen
 from .screens.welcome import WelcomeScreen
 
 #: The wizard's screens in order.
-FLOW: tuple[type[Screen], ...] = (WelcomeScreen, OptionsScreen, AccountsScreen, MailScreen,
-                                  ServicesScreen, ReviewScreen, ApplyScreen, DoneScreen)
+FLOW: tuple[type[Screen], ...] = (
+    WelcomeScreen,
+    OptionsScreen,
+    AccountsScreen,
+    MailScreen,
+    ServicesScreen,
+    ReviewScreen,
+    ApplyScreen,
+    DoneScreen,
+)
 
 
 class WizardApp(App):
@@ -49,8 +58,12 @@ class WizardApp(App):
     #: Applied to each live Status before the Dashboard shows it (screenshots pin figures).
     status_filter: Callable = staticmethod(lambda status: status)
 
-    def __init__(self, session: Session, save_path: str = "qmail-wizard-profile.yaml",
-                 probing: Future | None = None) -> None:
+    def __init__(
+        self,
+        session: Session,
+        save_path: str = "qmail-wizard-profile.yaml",
+        probing: Future | None = None,
+    ) -> None:
         super().__init__()
         self.session = session
         self.save_path = session.profile_path or save_path
@@ -71,9 +84,11 @@ class WizardApp(App):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         if screen.name != "dashboard":
-            yield SystemCommand("Dashboard: live service state (qmail-wizard status)",
-                                "Services, queue and mail log; start, stop, restart, flush, "
-                                "test mail", self.action_open_dashboard)
+            yield SystemCommand(
+                "Dashboard: live service state (qmail-wizard status)",
+                "Services, queue and mail log; start, stop, restart, flush, test mail",
+                self.action_open_dashboard,
+            )
 
     def on_advance(self, message: Advance) -> None:
         index = FLOW.index(message.step)

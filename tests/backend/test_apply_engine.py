@@ -3,6 +3,7 @@
 The planners here are small and idempotent like the real one: they look at the
 host and only plan what differs, so a second apply must run nothing.
 """
+
 from __future__ import annotations
 
 import io
@@ -19,12 +20,22 @@ import psutil
 import pytest
 
 from tui.backend import journal
-from tui.backend.apply import (ApplyError, Failed, Finished, LockHeld, OutputLine, Prompt,
-                               StepFinished, StepStarted, apply, stderr_reporter, undo)
+from tui.backend.apply import (
+    ApplyError,
+    Failed,
+    Finished,
+    LockHeld,
+    OutputLine,
+    Prompt,
+    StepFinished,
+    StepStarted,
+    apply,
+    stderr_reporter,
+    undo,
+)
 from tui.backend.hosts import SandboxHost
 from tui.backend.lock import HOLDER, LOCK_DIR, Lock
 from tui.backend.steps import STEP_IDS, Plan, RunCommand, Step, WriteFile
-
 
 ROOT = ("root", "wheel")
 
@@ -40,7 +51,7 @@ class Planner:
 
     def __init__(self, host, files=None, commands=None):
         self.host = host
-        self.files = files or {}        # step id -> [(path, content, mode, owner)]
+        self.files = files or {}  # step id -> [(path, content, mode, owner)]
         self.commands = commands or {}  # step id -> [(guard path or None, RunCommand)]
         self.calls = 0
 
@@ -71,18 +82,31 @@ def sh(script, **kw):
 def test_backups_manifest_log_journal_then_second_run_runs_nothing(host):
     original = host.read("/etc/rc.conf")
     motd = host.read("/etc/motd") if host.exists("/etc/motd") else None
-    planner = Planner(host, files={
-        "control": [("/etc/rc.conf", original.decode() + "qmailsend=YES\n", 0o644, ROOT),
-                    ("/etc/qw-new.conf", "new\n", 0o640, ROOT)],
-    }, commands={
-        "aliases": [("/etc/qw-done", sh("echo hi >> /etc/motd; touch /etc/qw-done; echo made it",
-                                        touches=("/etc/motd", "/etc/qw-done")))],
-    })
+    planner = Planner(
+        host,
+        files={
+            "control": [
+                ("/etc/rc.conf", original.decode() + "qmailsend=YES\n", 0o644, ROOT),
+                ("/etc/qw-new.conf", "new\n", 0o640, ROOT),
+            ],
+        },
+        commands={
+            "aliases": [
+                (
+                    "/etc/qw-done",
+                    sh(
+                        "echo hi >> /etc/motd; touch /etc/qw-done; echo made it",
+                        touches=("/etc/motd", "/etc/qw-done"),
+                    ),
+                )
+            ],
+        },
+    )
     result = apply(host, planner)
     assert result.ok and result.failure is None and not result.resumed
     assert re.fullmatch(r"\d{8}T\d{6}Z(-\d+)?", result.run_id)
     assert result.changed == ["control", "aliases"]
-    assert planner.calls == 3        # at the start, after control, after aliases
+    assert planner.calls == 3  # at the start, after control, after aliases
 
     run_dir = f"/var/backups/qmail-wizard/{result.run_id}"
     assert host.read(f"{run_dir}/etc/rc.conf") == original
@@ -90,8 +114,12 @@ def test_backups_manifest_log_journal_then_second_run_runs_nothing(host):
     for d in ("/var/backups/qmail-wizard", run_dir, f"{run_dir}/etc"):
         assert mode_of(host, d) == 0o700, d
     manifest = json.loads(host.read_text(f"{run_dir}/MANIFEST"))
-    assert manifest["/etc/rc.conf"] == {"existed": True, "mode": 0o644,
-                                        "owner": ["root", "wheel"], "ids": [0, 0]}
+    assert manifest["/etc/rc.conf"] == {
+        "existed": True,
+        "mode": 0o644,
+        "owner": ["root", "wheel"],
+        "ids": [0, 0],
+    }
     assert manifest["/etc/qw-new.conf"] == {"existed": False}
     assert manifest["/etc/qw-done"] == {"existed": False}
     assert manifest["/etc/motd"]["existed"] is (motd is not None)
@@ -130,10 +158,14 @@ def test_backups_manifest_log_journal_then_second_run_runs_nothing(host):
 def test_failure_stops_the_run_then_resume_continues_it_and_undo_restores(host):
     host.write("/etc/qw-a", "original a\n", mode=0o600, owner=("admin", "users"))
     broken = sh("echo checking; echo boom >&2; exit 3", touches=("/etc/qw-b",))
-    planner = Planner(host, files={
-        "control": [("/etc/qw-a", "a from run\n", 0o644, ROOT)],
-        "maildirs": [("/etc/qw-c", "c\n", 0o644, ROOT)],
-    }, commands={"aliases": [(None, broken)]})
+    planner = Planner(
+        host,
+        files={
+            "control": [("/etc/qw-a", "a from run\n", 0o644, ROOT)],
+            "maildirs": [("/etc/qw-c", "c\n", 0o644, ROOT)],
+        },
+        commands={"aliases": [(None, broken)]},
+    )
     events = []
     result = apply(host, planner, progress=events.append)
     failure = result.failure
@@ -142,25 +174,39 @@ def test_failure_stops_the_run_then_resume_continues_it_and_undo_restores(host):
     assert failure.log == f"/var/log/qmail-wizard/{result.run_id}.log"
     assert failure.last_output == "boom"
     message = failure.message
-    for part in ("step 'aliases'", broken.describe(), "exited with status 3", failure.log,
-                 "Fix the cause, then run: qmail-wizard apply PROFILE --resume"):
+    for part in (
+        "step 'aliases'",
+        broken.describe(),
+        "exited with status 3",
+        failure.log,
+        "Fix the cause, then run: qmail-wizard apply PROFILE --resume",
+    ):
         assert part in message
     assert "apply x.yaml --resume" in failure.render("x.yaml")
     assert events[-1] == Failed(failure)
-    assert not host.exists("/etc/qw-c")                          # nothing after it ran
+    assert not host.exists("/etc/qw-c")  # nothing after it ran
     assert "maildirs" not in [e.step_id for e in events if isinstance(e, StepStarted)]
     record = journal.Journal.load(host, result.run_id)
-    assert record.status == "failed" and list(record.steps) == ["preflight", "mkconf",
-                                                                 "packages", "users", "control"]
-    assert record.failure == {"step": "aliases", "command": broken.describe(), "status": 3,
-                              "detail": "exited with status 3"}
+    assert record.status == "failed" and list(record.steps) == [
+        "preflight",
+        "mkconf",
+        "packages",
+        "users",
+        "control",
+    ]
+    assert record.failure == {
+        "step": "aliases",
+        "command": broken.describe(),
+        "status": 3,
+        "detail": "exited with status 3",
+    }
     assert "FAILED: " + broken.describe() + " exited with status 3" in host.read_text(failure.log)
 
     # the fault is removed; the planner now also wants qw-a changed once more
     fixed = sh("echo b > /etc/qw-b", touches=("/etc/qw-b",))
     planner.commands = {"aliases": [("/etc/qw-b", fixed)]}
     planner.files["control"] = [("/etc/qw-a", "a again\n", 0o644, ROOT)]
-    other = apply(host, Planner(host), run_id="20000101T000000Z")   # not a resume: a new run
+    other = apply(host, Planner(host), run_id="20000101T000000Z")  # not a resume: a new run
     assert other.ok
     with pytest.raises(ApplyError, match="nothing to resume: run 20000101T000000Z finished"):
         apply(host, planner, resume=True)
@@ -169,7 +215,7 @@ def test_failure_stops_the_run_then_resume_continues_it_and_undo_restores(host):
     assert resumed.changed == ["control", "aliases", "maildirs"]
     assert host.read_text("/etc/qw-c") == "c\n" and host.read_text("/etc/qw-a") == "a again\n"
     run_dir = f"/var/backups/qmail-wizard/{result.run_id}"
-    assert host.read_text(f"{run_dir}/etc/qw-a") == "original a\n"   # backed up only once
+    assert host.read_text(f"{run_dir}/etc/qw-a") == "original a\n"  # backed up only once
     log = host.read_text(failure.log)
     assert log.index("exited with status 3") < log.index(f"run {result.run_id} resumed")
     record = journal.Journal.load(host, result.run_id)
@@ -202,8 +248,15 @@ def test_run_ids_get_a_suffix_when_taken(host):
 def test_undo_restores_bytes_mode_and_owner_and_deletes_new_files(host):
     data = bytes(range(256)) * 3 + b"\r\n no final newline"
     host.write("/home/admin/blob", data, mode=0o640, owner=("admin", "users"))
-    planner = Planner(host, files={"control": [("/home/admin/blob", "replaced\n", 0o644, ROOT),
-                                               ("/etc/qw-fresh", "x\n", 0o644, ROOT)]})
+    planner = Planner(
+        host,
+        files={
+            "control": [
+                ("/home/admin/blob", "replaced\n", 0o644, ROOT),
+                ("/etc/qw-fresh", "x\n", 0o644, ROOT),
+            ]
+        },
+    )
     result = apply(host, planner)
     assert result.ok and host.read_text("/home/admin/blob") == "replaced\n"
     assert undo(host, result.run_id) == ["/etc/qw-fresh", "/home/admin/blob"]
@@ -231,21 +284,25 @@ def test_stale_lock_is_cleared_and_taken(host):
     gone.wait()
     assert not psutil.pid_exists(gone.pid)
     host.run(["mkdir", "-p", LOCK_DIR])
-    host.write(HOLDER, json.dumps({"pid": gone.pid, "machine": socket.gethostname(),
-                                   "started": 0.0}))
+    host.write(
+        HOLDER, json.dumps({"pid": gone.pid, "machine": socket.gethostname(), "started": 0.0})
+    )
     assert apply(host, Planner(host)).ok
     assert not host.exists(LOCK_DIR)
     # a holder on another machine is never assumed dead
     host.run(["mkdir", "-p", LOCK_DIR])
-    host.write(HOLDER, json.dumps({"pid": gone.pid, "machine": "elsewhere.example",
-                                   "started": 0.0}))
+    host.write(
+        HOLDER, json.dumps({"pid": gone.pid, "machine": "elsewhere.example", "started": 0.0})
+    )
     with pytest.raises(LockHeld, match=f"pid {gone.pid} on elsewhere.example"):
         apply(host, Planner(host))
 
 
 def test_streamed_lines_arrive_in_order_and_the_reporter_shows_them(host):
-    command = sh("for i in 1 2 3 4 5; do echo line$i; done; printf 'tick\\rtock\\n'; echo err >&2",
-                 stream=True)
+    command = sh(
+        "for i in 1 2 3 4 5; do echo line$i; done; printf 'tick\\rtock\\n'; echo err >&2",
+        stream=True,
+    )
     events = []
     out = io.StringIO()
     reporter = stderr_reporter(out)
@@ -254,8 +311,7 @@ def test_streamed_lines_arrive_in_order_and_the_reporter_shows_them(host):
         events.append(event)
         reporter(event)
 
-    result = apply(host, Planner(host, commands={"packages": [(None, command)]}),
-                   progress=progress)
+    result = apply(host, Planner(host, commands={"packages": [(None, command)]}), progress=progress)
     assert result.ok
     lines = [e.text for e in events if isinstance(e, OutputLine)]
     assert lines == ["line1", "line2", "line3", "line4", "line5", "tick", "tock", "err"]
@@ -268,8 +324,12 @@ def test_streamed_lines_arrive_in_order_and_the_reporter_shows_them(host):
 
 def test_cancel_terminates_the_child_and_the_run_is_resumable(host):
     cancel = threading.Event()
-    planner = Planner(host, commands={"packages": [
-        ("/etc/qw-built", sh("echo building; exec sleep 300", stream=True))]})
+    planner = Planner(
+        host,
+        commands={
+            "packages": [("/etc/qw-built", sh("echo building; exec sleep 300", stream=True))]
+        },
+    )
 
     def progress(event):
         if isinstance(event, OutputLine) and event.text == "building":
@@ -287,12 +347,14 @@ def test_cancel_terminates_the_child_and_the_run_is_resumable(host):
 
 
 def test_pkgin_prompt_is_answered_after_showing_the_package_list(host):
-    install = RunCommand(("pkgin", "install", "daemontools"),
-                         answers=(("proceed ? [Y/n] ", "y"),), stream=True)
+    install = RunCommand(
+        ("pkgin", "install", "daemontools"), answers=(("proceed ? [Y/n] ", "y"),), stream=True
+    )
     assert host.run(["pkg_info", "-e", "daemontools"]).rc != 0
     events = []
-    result = apply(host, Planner(host, commands={"packages": [(None, install)]}),
-                   progress=events.append)
+    result = apply(
+        host, Planner(host, commands={"packages": [(None, install)]}), progress=events.append
+    )
     assert result.ok, result.failure and result.failure.message
     assert host.run(["pkg_info", "-e", "daemontools"]).rc == 0
     prompts = [i for i, e in enumerate(events) if isinstance(e, Prompt)]
@@ -300,8 +362,11 @@ def test_pkgin_prompt_is_answered_after_showing_the_package_list(host):
     prompt = events[prompts[0]]
     assert "daemontools-0.76nb1" in prompt.text and "to be installed" in prompt.text
     assert (prompt.prompt, prompt.answer) == ("proceed ? [Y/n] ", "y")
-    installing = [i for i, e in enumerate(events)
-                  if isinstance(e, OutputLine) and e.text.startswith("installing daemontools")]
+    installing = [
+        i
+        for i, e in enumerate(events)
+        if isinstance(e, OutputLine) and e.text.startswith("installing daemontools")
+    ]
     assert installing and prompts[0] < installing[0]
     log = host.read_text(result.log)
     assert "proceed ? [Y/n] y    (answered by qmail-wizard)" in log
@@ -328,8 +393,9 @@ apply(host, replan, progress=stderr_reporter())
 def test_sigkill_mid_run_then_resume_finishes_the_same_run(make_sandbox):
     box = make_sandbox()
     host = SandboxHost(box.paths.base)
-    child = subprocess.Popen([sys.executable, "-c", KILLED_RUN, str(box.paths.base)],
-                             stderr=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-c", KILLED_RUN, str(box.paths.base)], stderr=subprocess.PIPE, text=True
+    )
     for line in child.stderr:
         if line.rstrip().endswith("| ready"):
             break
@@ -338,11 +404,18 @@ def test_sigkill_mid_run_then_resume_finishes_the_same_run(make_sandbox):
     run_id = journal.last_run(host)
     assert journal.Journal.load(host, run_id).status == "running"
     assert json.loads(host.read_text(HOLDER))["pid"] == child.pid
-    planner = Planner(host, files={"control": [("/etc/qw-a", "a\n", 0o644, ROOT)],
-                                   "maildirs": [("/etc/qw-c", "c\n", 0o644, ROOT)]})
+    planner = Planner(
+        host,
+        files={
+            "control": [("/etc/qw-a", "a\n", 0o644, ROOT)],
+            "maildirs": [("/etc/qw-c", "c\n", 0o644, ROOT)],
+        },
+    )
     resumed = apply(host, planner, resume=True)
     assert resumed.ok and resumed.run_id == run_id
     assert resumed.changed == ["control", "maildirs"]
     assert json.loads(host.read_text(f"/var/backups/qmail-wizard/{run_id}/MANIFEST")) == {
-        "/etc/qw-a": {"existed": False}, "/etc/qw-c": {"existed": False}}
+        "/etc/qw-a": {"existed": False},
+        "/etc/qw-c": {"existed": False},
+    }
     assert undo(host) == ["/etc/qw-a", "/etc/qw-c"] and not host.exists("/etc/qw-a")

@@ -1,4 +1,5 @@
 """The option catalog: built-in eras, word semantics, readers against real sandboxes."""
+
 from __future__ import annotations
 
 import pytest
@@ -41,13 +42,21 @@ def test_builtin_eras_match_the_facts(era):
 def test_removed_options_say_what_became_of_them():
     assert Q2.removed["qmail-realrcptto"].startswith(
         "since 2017-08 a program, qmail-rcptcheck-realrcptto, in qmail-rejectutils; "
-        "qmail-smtpd calls it via control/rcptchecks")
-    for name in ("qmail-netqmail", "qmail-bigdns", "qmail-maildiruniq", "qmail-outgoingip",
-                 "qmail-remote", "qmail-rcptcheck"):
+        "qmail-smtpd calls it via control/rcptchecks"
+    )
+    for name in (
+        "qmail-netqmail",
+        "qmail-bigdns",
+        "qmail-maildiruniq",
+        "qmail-outgoingip",
+        "qmail-remote",
+        "qmail-rcptcheck",
+    ):
         assert Q2.removed[name].startswith("always on since 2017-08")
     assert "qmail-acceptutils" in Q2.removed["sasl"]
-    assert Q1.removed["eai"] == ("added to pkgsrc later (2017-08); "
-                                 "the 2017Q1-era qmail does not offer it.")
+    assert Q1.removed["eai"] == (
+        "added to pkgsrc later (2017-08); the 2017Q1-era qmail does not offer it."
+    )
     assert "libsrs2" in Q1.costs["qmail-srs"]
 
 
@@ -59,39 +68,84 @@ def test_effective_defaults_groups_and_implications():
     assert Q1.effective(["qmail-badrcptto"]) == base | {"qmail-badrcptto"}
     assert Q1.effective(["tls"]) == Q1.defaults | {"tls", "sasl"}
     assert Q1.effective(["tls", "-sasl"]) == Q1.defaults | {"tls", "sasl"}
-    assert Q2.effective(["-eai", "pam"]) == {"pam", "qmail-customerror", "qmail-srs",
-                                             "syncdir", "tls"}
+    assert Q2.effective(["-eai", "pam"]) == {
+        "pam",
+        "qmail-customerror",
+        "qmail-srs",
+        "syncdir",
+        "tls",
+    }
     assert not Q1.needs_source_build([])
     assert not Q1.needs_source_build(["qmail-realrcptto", "qmail-bigdns"])
     assert Q1.needs_source_build(["qmail-srs"])
     assert Q2.needs_source_build(["-tls"])
 
 
-@pytest.mark.parametrize("cat, words, problems", [
-    (Q1, ["qmail-srs", "-qmail-realrcptto"], []),
-    (Q1, ["tsl"], ['unknown option "tsl" (not offered by built-in table (2017Q1)); '
-                   'did you mean "tls"?']),
-    (Q1, ["qmail-badrcptto", "qmail-qregex"],
-     ['"qmail-badrcptto" and "qmail-qregex" are both in the pick-one group "rcpt" '
-      '(qmail-badrcptto qmail-qregex qmail-rcptcheck qmail-realrcptto): choose at most one']),
-    (Q1, ["tls", "-sasl"], ['"-sasl" has no effect: "tls" turns "sasl" on; '
-                            'remove "-sasl" or also write "-tls"']),
-    (Q1, ["tls", "tls"], ['"tls" is given twice']),
-    (Q1, ["syncdir", "-syncdir"], ['"syncdir" and "-syncdir" contradict each other; keep one']),
-    (Q1, ["+tls"], ['"+tls": PKG_OPTIONS.qmail has no "+" prefix; write "tls" to turn an '
-                    'option on']),
-    (Q1, ["tls sasl"], ["'tls sasl' is not an option word: write a name such as "
-                        '"qmail-srs", or "-name" to turn a default off']),
-    (Q1, ["eai"], ['"eai" is not an option here (built-in table (2017Q1)): added to pkgsrc '
-                   "later (2017-08); the 2017Q1-era qmail does not offer it."]),
-    (Q2, ["-qmail-realrcptto"],
-     ['"qmail-realrcptto" is not an option here (built-in table (2020Q2)): since 2017-08 a '
-      "program, qmail-rcptcheck-realrcptto, in qmail-rejectutils; qmail-smtpd calls it via "
-      "control/rcptchecks. Remove the word: qmail-run installs qmail-rejectutils."]),
-    (Q2, ["xyzzy"], ['unknown option "xyzzy" (not offered by built-in table (2020Q2)); '
-                     "supported: eai inet6 pam qmail-customerror qmail-srs syncdir "
-                     "tai-system-clock tls"]),
-])
+@pytest.mark.parametrize(
+    "cat, words, problems",
+    [
+        (Q1, ["qmail-srs", "-qmail-realrcptto"], []),
+        (
+            Q1,
+            ["tsl"],
+            ['unknown option "tsl" (not offered by built-in table (2017Q1)); did you mean "tls"?'],
+        ),
+        (
+            Q1,
+            ["qmail-badrcptto", "qmail-qregex"],
+            [
+                '"qmail-badrcptto" and "qmail-qregex" are both in the pick-one group "rcpt" '
+                "(qmail-badrcptto qmail-qregex qmail-rcptcheck qmail-realrcptto): choose at most one"
+            ],
+        ),
+        (
+            Q1,
+            ["tls", "-sasl"],
+            ['"-sasl" has no effect: "tls" turns "sasl" on; remove "-sasl" or also write "-tls"'],
+        ),
+        (Q1, ["tls", "tls"], ['"tls" is given twice']),
+        (Q1, ["syncdir", "-syncdir"], ['"syncdir" and "-syncdir" contradict each other; keep one']),
+        (
+            Q1,
+            ["+tls"],
+            ['"+tls": PKG_OPTIONS.qmail has no "+" prefix; write "tls" to turn an option on'],
+        ),
+        (
+            Q1,
+            ["tls sasl"],
+            [
+                "'tls sasl' is not an option word: write a name such as "
+                '"qmail-srs", or "-name" to turn a default off'
+            ],
+        ),
+        (
+            Q1,
+            ["eai"],
+            [
+                '"eai" is not an option here (built-in table (2017Q1)): added to pkgsrc '
+                "later (2017-08); the 2017Q1-era qmail does not offer it."
+            ],
+        ),
+        (
+            Q2,
+            ["-qmail-realrcptto"],
+            [
+                '"qmail-realrcptto" is not an option here (built-in table (2020Q2)): since 2017-08 a '
+                "program, qmail-rcptcheck-realrcptto, in qmail-rejectutils; qmail-smtpd calls it via "
+                "control/rcptchecks. Remove the word: qmail-run installs qmail-rejectutils."
+            ],
+        ),
+        (
+            Q2,
+            ["xyzzy"],
+            [
+                'unknown option "xyzzy" (not offered by built-in table (2020Q2)); '
+                "supported: eai inet6 pam qmail-customerror qmail-srs syncdir "
+                "tai-system-clock tls"
+            ],
+        ),
+    ],
+)
 def test_check_messages(cat, words, problems):
     assert cat.check(words) == problems
 
@@ -103,14 +157,14 @@ def test_word_problems_point_at_the_word():
 def test_describe_for_help():
     assert Q1.describe("tls").endswith(
         "Costs: builds against security/openssl; in 2020 also ucspi-ssl. "
-        "(off by default; turns sasl on)")
+        "(off by default; turns sasl on)"
+    )
     assert "(on by default; pick at most one of the rcpt group)" in Q1.describe("qmail-realrcptto")
     assert Q2.describe("qmail-viruscan").startswith("qmail-viruscan: since 2017-08 a program")
 
 
 # effective() must give exactly what the simulated make builds (bsd.options.mk).
-word = st.sampled_from(sorted(catalog.OPTIONS)).flatmap(
-    lambda n: st.sampled_from([n, f"-{n}"]))
+word = st.sampled_from(sorted(catalog.OPTIONS)).flatmap(lambda n: st.sampled_from([n, f"-{n}"]))
 
 
 @settings(max_examples=300, deadline=None)
@@ -153,10 +207,21 @@ or PKG_OPTIONS.qmail.
 
 def test_from_show_options_reads_the_real_format():
     cat = from_show_options(REAL_FORMAT, "tree")
-    assert cat.supported == ("64bitall", "64bitint", "dtrace", "gtk2", "qmail-maildiruniq",
-                             "qmail-qregex", "qmail-realrcptto", "sasl", "tls")
-    assert cat.groups == {"perlbits": ("64bitall", "64bitint"),
-                          "rcpt": ("qmail-qregex", "qmail-realrcptto")}
+    assert cat.supported == (
+        "64bitall",
+        "64bitint",
+        "dtrace",
+        "gtk2",
+        "qmail-maildiruniq",
+        "qmail-qregex",
+        "qmail-realrcptto",
+        "sasl",
+        "tls",
+    )
+    assert cat.groups == {
+        "perlbits": ("64bitall", "64bitint"),
+        "rcpt": ("qmail-qregex", "qmail-realrcptto"),
+    }
     assert cat.defaults == {"64bitint", "dtrace", "qmail-realrcptto"}
     assert cat.current == {"64bitint", "dtrace", "qmail-qregex", "sasl", "tls"}
     # options the wizard has no help for keep the host's description
@@ -165,13 +230,13 @@ def test_from_show_options_reads_the_real_format():
     assert cat.descriptions["64bitall"] == ""
     assert cat.descriptions["qmail-qregex"] == catalog.OPTIONS["qmail-qregex"].text
     # a member asked for replaces the group's default member, in either group kind
-    assert cat.effective(["qmail-qregex", "64bitall"]) == {
-        "64bitall", "dtrace", "qmail-qregex"}
+    assert cat.effective(["qmail-qregex", "64bitall"]) == {"64bitall", "dtrace", "qmail-qregex"}
 
 
 def test_from_show_options_invented_group_header_is_no_group():
-    quoted = REAL_FORMAT.replace("At most one of the following rcpt",
-                                 'At most one of the following "rcpt"')
+    quoted = REAL_FORMAT.replace(
+        "At most one of the following rcpt", 'At most one of the following "rcpt"'
+    )
     cat = from_show_options(quoted, "tree")
     assert "rcpt" not in cat.groups and "qmail-qregex" not in cat.supported
 
@@ -224,11 +289,11 @@ def test_profile_with_rcpt_group_words_is_valid_on_a_2017q1_tree(make_sandbox):
     host = SandboxHost(box.paths.base)
     cat = catalog.for_host(probe(host))
     assert cat.source.startswith("pkgsrc tree ")
-    assert cat.groups == {"rcpt": ("qmail-badrcptto", "qmail-qregex", "qmail-rcptcheck",
-                                   "qmail-realrcptto")}
+    assert cat.groups == {
+        "rcpt": ("qmail-badrcptto", "qmail-qregex", "qmail-rcptcheck", "qmail-realrcptto")
+    }
     profile = defaults_for("mail.example.org", "admin")
-    for words in (["-qmail-realrcptto"], ["qmail-qregex"],
-                  ["-qmail-realrcptto", "qmail-qregex"]):
+    for words in (["-qmail-realrcptto"], ["qmail-qregex"], ["-qmail-realrcptto", "qmail-qregex"]):
         profile.build.options = words
         assert validate(profile, cat, {"root", "admin"}) == [], words
     assert "qmail-qregex" in cat.effective(["qmail-qregex"])

@@ -1,4 +1,5 @@
 """Where each probed value came from (issue 6): ``path:line`` for values read from files."""
+
 from __future__ import annotations
 
 from tui.backend.catalog import builtin
@@ -18,13 +19,16 @@ def installed_state() -> HostState:
         f"{CONTROL}/locals": "# who we are\nmail.example.org\nexample.org\n",
         f"{CONTROL}/rcpthosts": "mail.example.org\n\nexample.net\n",
         "/usr/pkg/etc/qmail/alias/.qmail-root": "# forward\n&admin\n",
-        "/usr/pkg/etc/qmail/tcp.smtp": "# rules\n127.:allow,RELAYCLIENT=\"\"\n:allow\n",
+        "/usr/pkg/etc/qmail/tcp.smtp": '# rules\n127.:allow,RELAYCLIENT=""\n:allow\n',
         INFO: "MACHINE_ARCH=x86_64\nPKG_OPTIONS=qmail-srs\nQMAIL_DAEMON_USER=mydaemon\n",
     }
-    return HostState(uname="NetBSD 7.1 amd64", hostname="mail.example.org", files=files,
-                     packages={"qmail": "qmail-1.03nb27"},
-                     build_info={"qmail": {"PKG_OPTIONS": "qmail-srs",
-                                           "QMAIL_DAEMON_USER": "mydaemon"}})
+    return HostState(
+        uname="NetBSD 7.1 amd64",
+        hostname="mail.example.org",
+        files=files,
+        packages={"qmail": "qmail-1.03nb27"},
+        build_info={"qmail": {"PKG_OPTIONS": "qmail-srs", "QMAIL_DAEMON_USER": "mydaemon"}},
+    )
 
 
 def test_each_value_names_its_file_and_line():

@@ -1,4 +1,5 @@
 """tui/backend must never import Textual or Rich: checked in a fresh interpreter."""
+
 from __future__ import annotations
 
 import pkgutil

@@ -1,4 +1,5 @@
 """SandboxHost against a fresh sandbox: commands, files through symlinks, processes."""
+
 from __future__ import annotations
 
 import os
@@ -85,11 +86,17 @@ def test_a_symlink_planted_inside_never_leads_a_write_outside(host, tmp_path):
     rc_conf = host.read("/etc/rc.conf")
     host.run(AS_ADMIN + [f"ln -s {outside} /home/admin/out"])
     host.run(AS_ADMIN + ["ln -s /etc/rc.conf /home/admin/.qmail-abuse"])
-    with pytest.raises(HostError, match=f"/home/admin/out is a symbolic link to {outside} "
-                                        "that someone else controls: not followed"):
+    with pytest.raises(
+        HostError,
+        match=f"/home/admin/out is a symbolic link to {outside} "
+        "that someone else controls: not followed",
+    ):
         host.write("/home/admin/out/victim", "owned\n")
-    with pytest.raises(HostError, match=r"/home/admin/.qmail-abuse is a symbolic link to "
-                                        r"/etc/rc.conf: not written"):
+    with pytest.raises(
+        HostError,
+        match=r"/home/admin/.qmail-abuse is a symbolic link to "
+        r"/etc/rc.conf: not written",
+    ):
         host.write("/home/admin/.qmail-abuse", "&root\n")
     assert (outside / "victim").read_text() == "keep\n"
     assert sorted(p.name for p in outside.iterdir()) == ["victim"]

@@ -1,5 +1,6 @@
 """probe.Prober and probe(host, previous): what an apply reads of the host between steps
 is exactly what a full probe reads at that moment, however little it re-ran."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -40,8 +41,13 @@ def test_prober_state_equals_a_full_probe_at_every_step(make_sandbox, name):
         same_as_full("verify")
         return verify(host, prober.state, delivery=delivery)
 
-    result = apply(host, lambda: make_plan(profile, prober(), for_host(state)),
-                   progress=progress, verify=checks, prober=prober)
+    result = apply(
+        host,
+        lambda: make_plan(profile, prober(), for_host(state)),
+        progress=progress,
+        verify=checks,
+        prober=prober,
+    )
     assert result.ok, result.failure and result.failure.message
     assert "packages" in result.changed and "qmail" in prober.state.packages
     assert len(compared) == 13, compared  # every step (from the first plan on) + verify
@@ -62,6 +68,9 @@ def test_pkg_info_answer_is_kept_only_while_the_package_database_is_the_same(mak
     pkgname = state.packages["pkgin"]
     assert host.run(["pkg_delete", "-f", pkgname]).rc == 0
     again = probe(host, marked)
-    assert again.packages == probe(host).packages == {
-        base: name for base, name in state.packages.items() if base != "pkgin"}
+    assert (
+        again.packages
+        == probe(host).packages
+        == {base: name for base, name in state.packages.items() if base != "pkgin"}
+    )
     assert again.pkgdb != state.pkgdb

@@ -1,14 +1,29 @@
 """procmatch: rc.subr's check_process rules (NetBSD etc/rc.subr _find_processes)."""
+
 from __future__ import annotations
 
 from tui.backend import procmatch
 from tui.backend.hosts import ProcessInfo
 
 
-def proc(pid: int, name: str, *cmdline: str, ppid: int = 1, started: float = 0.0,
-         status: str = "sleeping") -> ProcessInfo:
-    return ProcessInfo(pid=pid, ppid=ppid, name=name, cmdline=tuple(cmdline), user="root",
-                       create_time=started, status=status, rss_bytes=0)
+def proc(
+    pid: int,
+    name: str,
+    *cmdline: str,
+    ppid: int = 1,
+    started: float = 0.0,
+    status: str = "sleeping",
+) -> ProcessInfo:
+    return ProcessInfo(
+        pid=pid,
+        ppid=ppid,
+        name=name,
+        cmdline=tuple(cmdline),
+        user="root",
+        create_time=started,
+        status=status,
+        rss_bytes=0,
+    )
 
 
 LISTENER = proc(10, "tcpserver", "qmailsmtpd", "-v", "-R", "0", "25", "/usr/pkg/bin/qmail-smtpd")
@@ -16,17 +31,19 @@ LISTENER = proc(10, "tcpserver", "qmailsmtpd", "-v", "-R", "0", "25", "/usr/pkg/
 
 def test_a_daemon_matches_by_its_first_command_word_never_by_its_kernel_name():
     assert procmatch.matches(LISTENER, "qmailsmtpd")
-    assert not procmatch.matches(LISTENER, "tcpserver")       # name() is not looked at
+    assert not procmatch.matches(LISTENER, "tcpserver")  # name() is not looked at
     assert not procmatch.matches(LISTENER, "nbqmailsmtpd")
     send = proc(11, "qmail-send", "qmail-send")
     for procname in ("/usr/pkg/bin/qmail-send", "qmail-send"):
         assert procmatch.matches(send, procname)
     # the first word is compared whole: procname, basename, "basename:", "(basename)"
-    assert procmatch.matches(proc(12, "master", "/usr/libexec/postfix/master", "-w"),
-                             "/usr/libexec/postfix/master")
+    assert procmatch.matches(
+        proc(12, "master", "/usr/libexec/postfix/master", "-w"), "/usr/libexec/postfix/master"
+    )
     assert procmatch.matches(proc(13, "sshd", "sshd:", "root@pts/0"), "/usr/sbin/sshd")
-    assert not procmatch.matches(proc(14, "qmail-send", "/opt/bin/qmail-send"),
-                                 "/usr/pkg/bin/qmail-send")
+    assert not procmatch.matches(
+        proc(14, "qmail-send", "/opt/bin/qmail-send"), "/usr/pkg/bin/qmail-send"
+    )
     assert not procmatch.matches(proc(15, "logger", "logger", "-t", "qmailsmtpd"), "qmailsmtpd")
 
 
@@ -43,9 +60,10 @@ def test_an_interpreted_script_matches_on_its_interpreter_line_then_the_script()
     assert procmatch.matches(running, script, interp)
     assert procmatch.matches(proc(21, "perl", "/usr/pkg/bin/perl", "-T", script), script, interp)
     assert procmatch.matches(proc(22, "perl", "perl:", "spamd", "child"), script, interp)
-    assert not procmatch.matches(running, script)              # first word is the interpreter
-    assert not procmatch.matches(proc(23, "perl", "/usr/pkg/bin/perl", "-T", "/other"),
-                                 script, interp)
+    assert not procmatch.matches(running, script)  # first word is the interpreter
+    assert not procmatch.matches(
+        proc(23, "perl", "/usr/pkg/bin/perl", "-T", "/other"), script, interp
+    )
 
 
 def test_main_process_prefers_the_pidfile_then_the_oldest_root():

@@ -1,4 +1,5 @@
 """Profiles: shape errors at load, every validation rule with its message, dump, defaults."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,8 +11,7 @@ from hypothesis import strategies as st
 
 from tui.backend import model
 from tui.backend.catalog import builtin
-from tui.backend.profile import (ProfileError, defaults_for, dump, load, load_valid, read,
-                                 validate)
+from tui.backend.profile import ProfileError, defaults_for, dump, load, load_valid, read, validate
 from tui.backend.yamlsrc import SourceError
 
 PROFILES = Path(__file__).resolve().parents[2] / "profiles"
@@ -46,44 +46,75 @@ def problems(edit: dict, catalog=Q1, users=USERS) -> list[str]:
 
 # --- load -----------------------------------------------------------------------------
 
+
 def test_unknown_key_suggests_the_nearest():
     assert shape_errors("version: 1\nservics: {qmailsmtpd: true}\n") == [
         "p.yaml:2: servics: unknown key (allowed: version, install, build, mail, services); "
-        "did you mean 'services'?"]
+        "did you mean 'services'?"
+    ]
     assert shape_errors("build:\n  accounts:\n    deamon: x\n") == [
         "p.yaml:3: build.accounts.deamon: unknown key (allowed: alias, daemon, log, root, "
-        "passwd, queue, remote, send, qmail_group, nofiles_group); did you mean 'daemon'?"]
+        "passwd, queue, remote, send, qmail_group, nofiles_group); did you mean 'daemon'?"
+    ]
     assert shape_errors("smtp_password: hunter2\n") == [
         "p.yaml:1: smtp_password: unknown key (allowed: version, install, build, mail, "
-        "services); secrets never go in a profile; remove it"]
+        "services); secrets never go in a profile; remove it"
+    ]
 
 
-@pytest.mark.parametrize("text, message", [
-    ("version: true", 'p.yaml:1: version: true: wrong type: expected a whole number, '
-                      "got a boolean"),
-    ("services: {qmailsmtpd: maybe}", 'p.yaml:1: services.qmailsmtpd: "maybe": wrong type: '
-                                      "expected true or false, got a string"),
-    ("mail: {locals: a.org}", 'p.yaml:1: mail.locals: "a.org": wrong type: expected a list '
-                              "of strings, e.g. [a, b] (write [] for none), got a string"),
-    ("mail:\n  rcpthosts: [a.org, 5]", "p.yaml:2: mail.rcpthosts[1]: 5: wrong type: expected "
-                                       "a string, got a whole number; put the value in quotes"),
-    ("build: {accounts: {daemon: no}}", "p.yaml:1: build.accounts.daemon: false: wrong type: "
-                                        "expected a string, got a boolean; put the value in "
-                                        "quotes"),
-    ("mail:\n  aliases: {1: bob}", "p.yaml:2: mail.aliases.1: 1: wrong type: expected a "
-                                   "string as key, got a whole number; put the key in quotes"),
-    ("install: binary", 'p.yaml:1: install: "binary": wrong type: expected a mapping with the '
-                        "keys method, got a string"),
-    ("- version", 'p.yaml:1: ["version"]: wrong type: expected a mapping with the keys '
-                  "version, install, build, mail, services, got a list"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (
+            "version: true",
+            "p.yaml:1: version: true: wrong type: expected a whole number, got a boolean",
+        ),
+        (
+            "services: {qmailsmtpd: maybe}",
+            'p.yaml:1: services.qmailsmtpd: "maybe": wrong type: '
+            "expected true or false, got a string",
+        ),
+        (
+            "mail: {locals: a.org}",
+            'p.yaml:1: mail.locals: "a.org": wrong type: expected a list '
+            "of strings, e.g. [a, b] (write [] for none), got a string",
+        ),
+        (
+            "mail:\n  rcpthosts: [a.org, 5]",
+            "p.yaml:2: mail.rcpthosts[1]: 5: wrong type: expected "
+            "a string, got a whole number; put the value in quotes",
+        ),
+        (
+            "build: {accounts: {daemon: no}}",
+            "p.yaml:1: build.accounts.daemon: false: wrong type: "
+            "expected a string, got a boolean; put the value in "
+            "quotes",
+        ),
+        (
+            "mail:\n  aliases: {1: bob}",
+            "p.yaml:2: mail.aliases.1: 1: wrong type: expected a "
+            "string as key, got a whole number; put the key in quotes",
+        ),
+        (
+            "install: binary",
+            'p.yaml:1: install: "binary": wrong type: expected a mapping with the '
+            "keys method, got a string",
+        ),
+        (
+            "- version",
+            'p.yaml:1: ["version"]: wrong type: expected a mapping with the keys '
+            "version, install, build, mail, services, got a list",
+        ),
+    ],
+)
 def test_wrong_types(text, message):
     assert shape_errors(text) == [message]
 
 
 def test_missing_keys_take_the_model_defaults():
     assert load("mail: {me: a.example.org}\nservices:\n", "p.yaml") == model.Profile(
-        mail=model.Mail(me="a.example.org"))
+        mail=model.Mail(me="a.example.org")
+    )
 
 
 def test_path_source_and_unreadable_file(tmp_path):
@@ -98,108 +129,194 @@ def test_path_source_and_unreadable_file(tmp_path):
 
 # --- validate: one rule at a time, exact messages ----------------------------------------
 
-NAME = ("allowed: 1 to 16 characters: a-z, 0-9, '_', '.', '-', starting with a letter or "
-        "'_' (NetBSD login names)")
-FQDN = ("allowed: a fully qualified domain name: lower-case labels joined by dots, "
-        "e.g. mail.example.org")
-RELAY = ("allowed: a tcprules IPv4 rule: a prefix ending in '.' (127., 10.1.), an address "
-         "(192.168.1.5) or an address range in its last part (10.0.0.1-50)")
+NAME = (
+    "allowed: 1 to 16 characters: a-z, 0-9, '_', '.', '-', starting with a letter or "
+    "'_' (NetBSD login names)"
+)
+FQDN = (
+    "allowed: a fully qualified domain name: lower-case labels joined by dots, "
+    "e.g. mail.example.org"
+)
+RELAY = (
+    "allowed: a tcprules IPv4 rule: a prefix ending in '.' (127., 10.1.), an address "
+    "(192.168.1.5) or an address range in its last part (10.0.0.1-50)"
+)
 
 
-@pytest.mark.parametrize("edit, expected", [
-    ({"version": 2}, 'p.yaml:3: version: 2: unsupported profile version (allowed: 1)'),
-    ({"install.method": "sorce"}, 'p.yaml:5: install.method: "sorce": unknown install '
-     "method (allowed: auto, binary, pkgin, source); did you mean 'source'?"),
-    ({"install.method": "binary", "build.options": ["tls"]},
-     'p.yaml:5: install.method: "binary": binary packages are built with the default options '
-     "and account names, but this profile asks for options tls (allowed: source or auto (a "
-     "pkgsrc source build)); write method: source"),
-    ({"build.accounts.daemon": "My Daemon"},
-     f'p.yaml:10: build.accounts.daemon: "My Daemon": not a valid NetBSD account name ({NAME}); '
-     "try 'mydaemon'"),
-    ({"build.accounts.log": "qmaillogaccount17"},
-     f'p.yaml:11: build.accounts.log: "qmaillogaccount17": longer than 16 characters ({NAME}); '
-     "try 'qmaillogaccount1'"),
-    ({"build.accounts.send": "qmaild"},
-     'p.yaml:16: build.accounts.send: "qmaild": the same user name as build.accounts.daemon '
-     "(allowed: a distinct name for every qmail user); try 'qmails'"),
-    ({"build.accounts.nofiles_group": "qmail"},
-     'p.yaml:18: build.accounts.nofiles_group: "qmail": the same group name as '
-     "build.accounts.qmail_group (allowed: a distinct name for every qmail group); "
-     "try 'nofiles'"),
-    ({"build.options": ["qmail-badrcptto", "qmail-qregex"]},
-     'p.yaml:7: build.options[1]: "qmail-qregex": "qmail-badrcptto" and "qmail-qregex" are '
-     'both in the pick-one group "rcpt" (qmail-badrcptto qmail-qregex qmail-rcptcheck '
-     "qmail-realrcptto): choose at most one"),
-    ({"build.options": ["tlss"]}, 'p.yaml:7: build.options[0]: "tlss": unknown option "tlss" '
-     '(not offered by built-in table (2017Q1)); did you mean "tls"?'),
-    ({"mail.me": "Mail.Example.org."}, f'p.yaml:20: mail.me: "Mail.Example.org.": not a valid '
-     f"domain name ({FQDN}); did you mean 'mail.example.org'?"),
-    ({"mail.defaultdomain": "example"}, 'p.yaml:21: mail.defaultdomain: "example": not fully '
-     f"qualified (it needs a domain part) ({FQDN})"),
-    ({"mail.plusdomain": ""}, f'p.yaml:22: mail.plusdomain: "": empty ({FQDN}); '
-     "write the domain name"),
-    ({"mail.locals": ["localhost", "bad_name.org"]}, 'p.yaml:23: mail.locals[1]: '
-     f'"bad_name.org": not a valid domain name ({FQDN}, or localhost)'),
-    ({"mail.rcpthosts": ["localhost"]}, 'p.yaml:24: mail.rcpthosts[0]: "localhost": not '
-     f"fully qualified (it needs a domain part) ({FQDN})"),
-    ({"mail.rcpthosts": ["mail.example.org"], "mail.virtualdomains": {"example.net": "joe"}},
-     'p.yaml:26: mail.virtualdomains.example.net: "example.net": virtual domain missing from '
-     "mail.rcpthosts (allowed: virtual domains are also listed in rcpthosts); add "
-     "'example.net' to mail.rcpthosts"),
-    ({"mail.virtualdomains": {"example.org": "joe"}},
-     'p.yaml:26: mail.virtualdomains.example.org: "example.org": virtual domain also listed '
-     "in mail.locals (allowed: a domain is either local or virtual); remove 'example.org' "
-     "from mail.locals"),
-    ({"mail.rcpthosts": ["mail.example.org", "example.org", "example.net"],
-      "mail.virtualdomains": {"example.net": "Joe Smith"}},
-     'p.yaml:26: mail.virtualdomains.example.net: "Joe Smith": not a valid virtual domain '
-     "prefix (allowed: a local part: a-z, 0-9, '_', '.', '+', '-' (at most 64 characters))"),
-    ({"mail.defaultdelivery": "./Maildir"}, 'p.yaml:26: mail.defaultdelivery: "./Maildir": '
-     "unknown delivery (allowed: ./Maildir/ or ./Mailbox); write './Maildir/': the trailing "
-     "slash means Maildir delivery"),
-    ({"mail.aliases": {"root": "admin", "postmaster": "admin"}},
-     "p.yaml:27: mail.aliases.mailer-daemon: missing: mail to mailer-daemon would be "
-     "discarded or bounce (allowed: a local user or user@domain for each of root, postmaster "
-     "and mailer-daemon); add 'mailer-daemon: admin'"),
-    ({"mail.aliases.postmaster": "adnim"}, 'p.yaml:29: mail.aliases.postmaster: "adnim": no '
-     "such user on this host (allowed: a user of this host or user@domain); did you mean "
-     "'admin'?"),
-    ({"mail.aliases.root": "root"}, 'p.yaml:30: mail.aliases.root: "root": qmail never '
-     "delivers to root, so this mail would bounce (allowed: an unprivileged local user or "
-     "user@domain); name the admin's own account"),
-    ({"mail.aliases.root": "ops@example"}, 'p.yaml:30: mail.aliases.root: "ops@example": the '
-     "address's domain is not fully qualified (it needs a domain part) (" + FQDN + ")"),
-    ({"mail.aliases.abuse": "a b"}, 'p.yaml:28: mail.aliases.abuse: "a b": not a local user '
-     "or an address (allowed: a local user name or user@domain)"),
-    ({"mail.relay_from": ["127.", ""]}, 'p.yaml:31: mail.relay_from[1]: "": matches every '
-     f"client: RELAYCLIENT for everyone makes an open relay ({RELAY}); list only your own "
-     "networks, e.g. '127.' or '192.168.1.'"),
-    ({"mail.relay_from": [":"]}, 'p.yaml:31: mail.relay_from[0]: ":": matches every client: '
-     f"RELAYCLIENT for everyone makes an open relay ({RELAY}); list only your own networks, "
-     "e.g. '127.' or '192.168.1.'"),
-    ({"mail.relay_from": ["10.0-3."]}, 'p.yaml:31: mail.relay_from[0]: "10.0-3.": a range is '
-     f"allowed only in the last part of a full address ({RELAY}); list only your own "
-     "networks, e.g. '127.' or '192.168.1.'"),
-    ({"mail.relay_from": ["127.:allow"]}, 'p.yaml:31: mail.relay_from[0]: "127.:allow": not a '
-     f"tcprules address rule ({RELAY}); list only your own networks, e.g. '127.' or "
-     "'192.168.1.'"),
-    ({"mail.rcpthosts": []}, "p.yaml:24: mail.rcpthosts: []: empty while services.qmailsmtpd "
-     "is true: without rcpthosts qmail-smtpd relays mail for everyone (allowed: the domains "
-     "this host receives mail for); add 'mail.example.org'"),
-])
+@pytest.mark.parametrize(
+    "edit, expected",
+    [
+        ({"version": 2}, "p.yaml:3: version: 2: unsupported profile version (allowed: 1)"),
+        (
+            {"install.method": "sorce"},
+            'p.yaml:5: install.method: "sorce": unknown install '
+            "method (allowed: auto, binary, pkgin, source); did you mean 'source'?",
+        ),
+        (
+            {"install.method": "binary", "build.options": ["tls"]},
+            'p.yaml:5: install.method: "binary": binary packages are built with the default options '
+            "and account names, but this profile asks for options tls (allowed: source or auto (a "
+            "pkgsrc source build)); write method: source",
+        ),
+        (
+            {"build.accounts.daemon": "My Daemon"},
+            f'p.yaml:10: build.accounts.daemon: "My Daemon": not a valid NetBSD account name ({NAME}); '
+            "try 'mydaemon'",
+        ),
+        (
+            {"build.accounts.log": "qmaillogaccount17"},
+            f'p.yaml:11: build.accounts.log: "qmaillogaccount17": longer than 16 characters ({NAME}); '
+            "try 'qmaillogaccount1'",
+        ),
+        (
+            {"build.accounts.send": "qmaild"},
+            'p.yaml:16: build.accounts.send: "qmaild": the same user name as build.accounts.daemon '
+            "(allowed: a distinct name for every qmail user); try 'qmails'",
+        ),
+        (
+            {"build.accounts.nofiles_group": "qmail"},
+            'p.yaml:18: build.accounts.nofiles_group: "qmail": the same group name as '
+            "build.accounts.qmail_group (allowed: a distinct name for every qmail group); "
+            "try 'nofiles'",
+        ),
+        (
+            {"build.options": ["qmail-badrcptto", "qmail-qregex"]},
+            'p.yaml:7: build.options[1]: "qmail-qregex": "qmail-badrcptto" and "qmail-qregex" are '
+            'both in the pick-one group "rcpt" (qmail-badrcptto qmail-qregex qmail-rcptcheck '
+            "qmail-realrcptto): choose at most one",
+        ),
+        (
+            {"build.options": ["tlss"]},
+            'p.yaml:7: build.options[0]: "tlss": unknown option "tlss" '
+            '(not offered by built-in table (2017Q1)); did you mean "tls"?',
+        ),
+        (
+            {"mail.me": "Mail.Example.org."},
+            f'p.yaml:20: mail.me: "Mail.Example.org.": not a valid '
+            f"domain name ({FQDN}); did you mean 'mail.example.org'?",
+        ),
+        (
+            {"mail.defaultdomain": "example"},
+            'p.yaml:21: mail.defaultdomain: "example": not fully '
+            f"qualified (it needs a domain part) ({FQDN})",
+        ),
+        (
+            {"mail.plusdomain": ""},
+            f'p.yaml:22: mail.plusdomain: "": empty ({FQDN}); write the domain name',
+        ),
+        (
+            {"mail.locals": ["localhost", "bad_name.org"]},
+            "p.yaml:23: mail.locals[1]: "
+            f'"bad_name.org": not a valid domain name ({FQDN}, or localhost)',
+        ),
+        (
+            {"mail.rcpthosts": ["localhost"]},
+            'p.yaml:24: mail.rcpthosts[0]: "localhost": not '
+            f"fully qualified (it needs a domain part) ({FQDN})",
+        ),
+        (
+            {"mail.rcpthosts": ["mail.example.org"], "mail.virtualdomains": {"example.net": "joe"}},
+            'p.yaml:26: mail.virtualdomains.example.net: "example.net": virtual domain missing from '
+            "mail.rcpthosts (allowed: virtual domains are also listed in rcpthosts); add "
+            "'example.net' to mail.rcpthosts",
+        ),
+        (
+            {"mail.virtualdomains": {"example.org": "joe"}},
+            'p.yaml:26: mail.virtualdomains.example.org: "example.org": virtual domain also listed '
+            "in mail.locals (allowed: a domain is either local or virtual); remove 'example.org' "
+            "from mail.locals",
+        ),
+        (
+            {
+                "mail.rcpthosts": ["mail.example.org", "example.org", "example.net"],
+                "mail.virtualdomains": {"example.net": "Joe Smith"},
+            },
+            'p.yaml:26: mail.virtualdomains.example.net: "Joe Smith": not a valid virtual domain '
+            "prefix (allowed: a local part: a-z, 0-9, '_', '.', '+', '-' (at most 64 characters))",
+        ),
+        (
+            {"mail.defaultdelivery": "./Maildir"},
+            'p.yaml:26: mail.defaultdelivery: "./Maildir": '
+            "unknown delivery (allowed: ./Maildir/ or ./Mailbox); write './Maildir/': the trailing "
+            "slash means Maildir delivery",
+        ),
+        (
+            {"mail.aliases": {"root": "admin", "postmaster": "admin"}},
+            "p.yaml:27: mail.aliases.mailer-daemon: missing: mail to mailer-daemon would be "
+            "discarded or bounce (allowed: a local user or user@domain for each of root, postmaster "
+            "and mailer-daemon); add 'mailer-daemon: admin'",
+        ),
+        (
+            {"mail.aliases.postmaster": "adnim"},
+            'p.yaml:29: mail.aliases.postmaster: "adnim": no '
+            "such user on this host (allowed: a user of this host or user@domain); did you mean "
+            "'admin'?",
+        ),
+        (
+            {"mail.aliases.root": "root"},
+            'p.yaml:30: mail.aliases.root: "root": qmail never '
+            "delivers to root, so this mail would bounce (allowed: an unprivileged local user or "
+            "user@domain); name the admin's own account",
+        ),
+        (
+            {"mail.aliases.root": "ops@example"},
+            'p.yaml:30: mail.aliases.root: "ops@example": the '
+            "address's domain is not fully qualified (it needs a domain part) (" + FQDN + ")",
+        ),
+        (
+            {"mail.aliases.abuse": "a b"},
+            'p.yaml:28: mail.aliases.abuse: "a b": not a local user '
+            "or an address (allowed: a local user name or user@domain)",
+        ),
+        (
+            {"mail.relay_from": ["127.", ""]},
+            'p.yaml:31: mail.relay_from[1]: "": matches every '
+            f"client: RELAYCLIENT for everyone makes an open relay ({RELAY}); list only your own "
+            "networks, e.g. '127.' or '192.168.1.'",
+        ),
+        (
+            {"mail.relay_from": [":"]},
+            'p.yaml:31: mail.relay_from[0]: ":": matches every client: '
+            f"RELAYCLIENT for everyone makes an open relay ({RELAY}); list only your own networks, "
+            "e.g. '127.' or '192.168.1.'",
+        ),
+        (
+            {"mail.relay_from": ["10.0-3."]},
+            'p.yaml:31: mail.relay_from[0]: "10.0-3.": a range is '
+            f"allowed only in the last part of a full address ({RELAY}); list only your own "
+            "networks, e.g. '127.' or '192.168.1.'",
+        ),
+        (
+            {"mail.relay_from": ["127.:allow"]},
+            'p.yaml:31: mail.relay_from[0]: "127.:allow": not a '
+            f"tcprules address rule ({RELAY}); list only your own networks, e.g. '127.' or "
+            "'192.168.1.'",
+        ),
+        (
+            {"mail.rcpthosts": []},
+            "p.yaml:24: mail.rcpthosts: []: empty while services.qmailsmtpd "
+            "is true: without rcpthosts qmail-smtpd relays mail for everyone (allowed: the domains "
+            "this host receives mail for); add 'mail.example.org'",
+        ),
+    ],
+)
 def test_each_rule_has_its_message(edit, expected):
     assert problems(edit) == [expected]
 
 
 def test_valid_values_pass():
-    assert problems({
-        "mail.relay_from": ["127.", "10.1.", "192.168.1.5", "10.0.0.1-50"],
-        "mail.aliases.abuse": "abuse-desk@example.net",
-        "mail.rcpthosts": ["mail.example.org", "example.org", "example.net"],
-        "mail.virtualdomains": {"example.net": "joe"},
-        "mail.defaultdelivery": "./Mailbox",
-    }) == []
+    assert (
+        problems(
+            {
+                "mail.relay_from": ["127.", "10.1.", "192.168.1.5", "10.0.0.1-50"],
+                "mail.aliases.abuse": "abuse-desk@example.net",
+                "mail.rcpthosts": ["mail.example.org", "example.org", "example.net"],
+                "mail.virtualdomains": {"example.net": "joe"},
+                "mail.defaultdelivery": "./Mailbox",
+            }
+        )
+        == []
+    )
     assert problems({"mail.rcpthosts": [], "services.qmailsmtpd": False}) == []
     assert problems({"mail.aliases.root": "nobody-here"}, users=None) == []
 
@@ -209,7 +326,8 @@ def test_removed_option_on_2020q2_explains_where_it_went():
         'p.yaml:7: build.options[0]: "-qmail-realrcptto": "qmail-realrcptto" is not an option '
         "here (built-in table (2020Q2)): since 2017-08 a program, qmail-rcptcheck-realrcptto, "
         "in qmail-rejectutils; qmail-smtpd calls it via control/rcptchecks. Remove the word: "
-        "qmail-run installs qmail-rejectutils."]
+        "qmail-run installs qmail-rejectutils."
+    ]
 
 
 def test_profile_error_lists_every_problem_one_per_line():
@@ -224,8 +342,10 @@ def test_profile_error_lists_every_problem_one_per_line():
 
 # --- shipped profiles, dump, defaults ------------------------------------------------------
 
-@pytest.mark.parametrize("name", ["default.yaml", "srs-source.yaml", "custom-accounts.yaml",
-                                  "pop3-maildir.yaml"])
+
+@pytest.mark.parametrize(
+    "name", ["default.yaml", "srs-source.yaml", "custom-accounts.yaml", "pop3-maildir.yaml"]
+)
 def test_shipped_profiles_validate_and_are_complete(name):
     path = PROFILES / name
     text = path.read_text()
@@ -251,7 +371,10 @@ def test_shipped_profiles_mean_what_they_say():
 def test_defaults_for_a_fresh_host():
     p = defaults_for("Mail.Example.ORG.", "admin")
     assert (p.mail.me, p.mail.defaultdomain, p.mail.plusdomain) == (
-        "mail.example.org", "example.org", "example.org")
+        "mail.example.org",
+        "example.org",
+        "example.org",
+    )
     assert p.mail.locals == ["mail.example.org", "example.org", "localhost"]
     assert p.mail.rcpthosts == ["mail.example.org", "example.org"]
     assert p.mail.aliases == {"root": "admin", "postmaster": "admin", "mailer-daemon": "admin"}
@@ -276,47 +399,109 @@ def test_dump_round_trip_with_awkward_values():
 
 # --- no input gives anything but ProfileError/SourceError ----------------------------------
 
-KEYS = ["version", "install", "build", "mail", "services", "method", "options", "accounts",
-        "me", "locals", "rcpthosts", "virtualdomains", "aliases", "relay_from", "qmailsmtpd",
-        "daemon", "root", "x"]
-scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False),
-                    st.text(max_size=12), st.sampled_from(["", ":", "127.", "./Maildir/", "tls"]))
-trees = st.recursive(scalars, lambda inner: st.one_of(
-    st.lists(inner, max_size=4),
-    st.dictionaries(st.one_of(st.sampled_from(KEYS), st.text(max_size=6)), inner, max_size=5)),
-    max_leaves=25)
+KEYS = [
+    "version",
+    "install",
+    "build",
+    "mail",
+    "services",
+    "method",
+    "options",
+    "accounts",
+    "me",
+    "locals",
+    "rcpthosts",
+    "virtualdomains",
+    "aliases",
+    "relay_from",
+    "qmailsmtpd",
+    "daemon",
+    "root",
+    "x",
+]
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.text(max_size=12),
+    st.sampled_from(["", ":", "127.", "./Maildir/", "tls"]),
+)
+trees = st.recursive(
+    scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(st.one_of(st.sampled_from(KEYS), st.text(max_size=6)), inner, max_size=5),
+    ),
+    max_leaves=25,
+)
 
 
-words = st.one_of(st.text(max_size=10), st.sampled_from(
-    ["", ":", "127.", "10.0.0.1-50", "./Maildir/", "tls", "-sasl", "admin", "root",
-     "example.org", "a@example.org", "localhost", "qmaild"]))
-leaf = {str: words, bool: st.booleans(), int: st.integers(0, 3),
-        list: st.lists(words, max_size=4), dict: st.dictionaries(words, words, max_size=3)}
+words = st.one_of(
+    st.text(max_size=10),
+    st.sampled_from(
+        [
+            "",
+            ":",
+            "127.",
+            "10.0.0.1-50",
+            "./Maildir/",
+            "tls",
+            "-sasl",
+            "admin",
+            "root",
+            "example.org",
+            "a@example.org",
+            "localhost",
+            "qmaild",
+        ]
+    ),
+)
+leaf = {
+    str: words,
+    bool: st.booleans(),
+    int: st.integers(0, 3),
+    list: st.lists(words, max_size=4),
+    dict: st.dictionaries(words, words, max_size=3),
+}
 
 
 SCHEMA = {
     "install": {"method": str},
     "build": {"options": list, "accounts": dict.fromkeys(model.ACCOUNT_DEFAULTS, str)},
-    "mail": {"me": str, "defaultdomain": str, "plusdomain": str, "locals": list,
-             "rcpthosts": list, "virtualdomains": dict, "defaultdelivery": str,
-             "aliases": dict, "relay_from": list},
+    "mail": {
+        "me": str,
+        "defaultdomain": str,
+        "plusdomain": str,
+        "locals": list,
+        "rcpthosts": list,
+        "virtualdomains": dict,
+        "defaultdelivery": str,
+        "aliases": dict,
+        "relay_from": list,
+    },
     "services": dict.fromkeys(model.field_names(model.Services), bool),
 }
 
 
 def shaped(value) -> st.SearchStrategy:
     """Documents with the schema's keys; ``value(kind)`` draws each leaf."""
+
     def mapping(kinds: dict):
-        return st.fixed_dictionaries({}, optional={
-            k: mapping(v) if isinstance(v, dict) else value(v) for k, v in kinds.items()})
-    return st.fixed_dictionaries({}, optional={"version": value(int), **{
-        k: mapping(v) for k, v in SCHEMA.items()}})
+        return st.fixed_dictionaries(
+            {},
+            optional={k: mapping(v) if isinstance(v, dict) else value(v) for k, v in kinds.items()},
+        )
+
+    return st.fixed_dictionaries(
+        {}, optional={"version": value(int), **{k: mapping(v) for k, v in SCHEMA.items()}}
+    )
 
 
 documents = st.one_of(
-    shaped(lambda kind: leaf[kind]),                             # well typed
+    shaped(lambda kind: leaf[kind]),  # well typed
     shaped(lambda kind: st.one_of(leaf[kind], scalars, trees)),  # some wrong types
-    st.dictionaries(st.sampled_from(KEYS), trees, max_size=5),   # mostly unknown keys
+    st.dictionaries(st.sampled_from(KEYS), trees, max_size=5),  # mostly unknown keys
 )
 
 

@@ -3,6 +3,7 @@
 The tests run as root, as the wizard does; a hostile user's files are made by
 chowning them to uid 1000 (their symlinks with lchown).
 """
+
 from __future__ import annotations
 
 import os
@@ -12,8 +13,7 @@ import threading
 
 import pytest
 
-from tui.backend.hosts import HostError
-from tui.backend.hosts import safefile
+from tui.backend.hosts import HostError, safefile
 from tui.backend.hosts.safefile import Refused, read_file, remove_stale_temps, write_file
 
 USER, GROUP = 1000, 100
@@ -55,7 +55,7 @@ def within(seconds, fn):
     def target():
         try:
             outcome["value"] = fn()
-        except BaseException as exc:   # noqa: BLE001 - handed to the test
+        except BaseException as exc:  # noqa: BLE001 - handed to the test
             outcome["error"] = exc
 
     thread = threading.Thread(target=target, daemon=True)
@@ -75,8 +75,11 @@ def test_reads_a_users_regular_file(root):
 
 def test_symlink_is_not_followed(root):
     users_link("/etc/master.passwd", root / "home/admin/.qmail")
-    with pytest.raises(Refused, match=r"^/home/admin/\.qmail is a symbolic link to "
-                                      r"/etc/master\.passwd: not followed$"):
+    with pytest.raises(
+        Refused,
+        match=r"^/home/admin/\.qmail is a symbolic link to "
+        r"/etc/master\.passwd: not followed$",
+    ):
         read_file(str(root), "/home/admin/.qmail", owner=USER)
 
 
@@ -115,8 +118,11 @@ def test_directory_is_not_read(root):
 
 def test_users_symlink_on_the_way_is_not_followed(root):
     users_link("/etc", root / "home/admin/sub")
-    with pytest.raises(Refused, match=r"^/home/admin/sub is a symbolic link to /etc "
-                                      r"that someone else controls: not followed$"):
+    with pytest.raises(
+        Refused,
+        match=r"^/home/admin/sub is a symbolic link to /etc "
+        r"that someone else controls: not followed$",
+    ):
         read_file(str(root), "/home/admin/sub/master.passwd")
 
 
@@ -132,8 +138,7 @@ def test_roots_symlinks_are_followed_inside_the_root_only(root):
 
 # -- writing -------------------------------------------------------------------------
 def test_write_sets_owner_and_mode_on_the_descriptor(root):
-    write_file(str(root), "/home/admin/.qmail", b"./Maildir/\n", mode=0o600,
-               uid=USER, gid=GROUP)
+    write_file(str(root), "/home/admin/.qmail", b"./Maildir/\n", mode=0o600, uid=USER, gid=GROUP)
     st = os.lstat(root / "home/admin/.qmail")
     assert (st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)) == (USER, GROUP, 0o600)
     assert (root / "home/admin/.qmail").read_bytes() == b"./Maildir/\n"
@@ -143,8 +148,11 @@ def test_write_sets_owner_and_mode_on_the_descriptor(root):
 def test_destination_symlink_is_refused_naming_its_target(root):
     before = snapshot(root / "etc/master.passwd")
     users_link("/etc/master.passwd", root / "home/admin/.qmail-abuse")
-    with pytest.raises(Refused, match=r"^/home/admin/\.qmail-abuse is a symbolic link to "
-                                      r"/etc/master\.passwd: not written$"):
+    with pytest.raises(
+        Refused,
+        match=r"^/home/admin/\.qmail-abuse is a symbolic link to "
+        r"/etc/master\.passwd: not written$",
+    ):
         write_file(str(root), "/home/admin/.qmail-abuse", b"&root\n", mode=0o644, uid=0, gid=0)
     assert snapshot(root / "etc/master.passwd") == before
     assert os.readlink(root / "home/admin/.qmail-abuse") == "/etc/master.passwd"
@@ -172,8 +180,7 @@ def test_planted_temp_names_do_not_redirect_the_write(root, monkeypatch):
     os.link(root / "etc/master.passwd", home / planted)
     monkeypatch.setattr(safefile, "temp_name", lambda name: planted)
     with pytest.raises(HostError, match="cannot write /home/admin/.qmail-abuse: File exists"):
-        write_file(str(root), "/home/admin/.qmail-abuse", b"&evil\n", mode=0o644,
-                   uid=0, gid=0)
+        write_file(str(root), "/home/admin/.qmail-abuse", b"&evil\n", mode=0o644, uid=0, gid=0)
     assert snapshot(root / "etc/master.passwd")[:4] == before[:4]
     assert (home / ".qmail-abuse").read_bytes() == b"&root\n"
 
@@ -182,8 +189,7 @@ def test_users_symlink_on_the_way_is_not_written_through(root):
     before = snapshot(root / "etc/master.passwd")
     users_link("/etc", root / "home/admin/sub")
     with pytest.raises(Refused, match="someone else controls: not followed"):
-        write_file(str(root), "/home/admin/sub/master.passwd", b"x\n", mode=0o644,
-                   uid=0, gid=0)
+        write_file(str(root), "/home/admin/sub/master.passwd", b"x\n", mode=0o644, uid=0, gid=0)
     assert snapshot(root / "etc/master.passwd") == before
 
 
@@ -191,7 +197,7 @@ def test_absolute_symlinks_resolve_inside_the_root(root, tmp_path):
     outside = tmp_path / "outside"
     outside.mkdir()
     (root / "var").mkdir()
-    os.symlink(str(outside), root / "var/out")   # root's: followed, but inside the root
+    os.symlink(str(outside), root / "var/out")  # root's: followed, but inside the root
     with pytest.raises(HostError, match="does not exist"):
         write_file(str(root), "/var/out/file", b"x\n", mode=0o644, uid=0, gid=0)
     assert list(outside.iterdir()) == []

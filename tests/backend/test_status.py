@@ -4,6 +4,7 @@
 The read-only tests share one installed sandbox; the tests that stop and kill qmail-send
 come last and leave it running.
 """
+
 from __future__ import annotations
 
 import statistics
@@ -87,12 +88,16 @@ def test_services_pids_listen_and_users(box, host):
     assert (smtpd.running, smtpd.state, smtpd.user) == (True, "running", "qmaild")
     assert commands[smtpd.pids[0]].startswith("qmailsmtpd /usr/pkg/bin/tcpserver ")
     assert "-t nbqmailsmtpd" in commands[smtpd.pids[1]]
-    assert smtpd.listen == ["0.0.0.0:25"]     # qmailsmtpd's defaults: no rc.conf knob
+    assert smtpd.listen == ["0.0.0.0:25"]  # qmailsmtpd's defaults: no rc.conf knob
 
     for name in ("postfix", "qmailpop3d", "qmailofmipd"):
         other = status.service(name)
         assert (other.enabled, other.running, other.state, other.pids) == (
-            False, False, "stopped", [])
+            False,
+            False,
+            "stopped",
+            [],
+        )
         # postfix: its master process, never rc.d/postfix status
         assert other.rc_status == ("" if name == "postfix" else f"{name} is not running.")
     assert status.queue == QueueStatus(0, 0, None)
@@ -108,8 +113,11 @@ def test_listener_is_found_by_argv0_not_by_its_kernel_name(box, host):
     listener = next(p for p in host.processes() if p.pid == smtpd.pids[0])
     seen = psutil.Process(listener.machine_pid)
     assert (seen.name(), seen.cmdline()[0]) == ("tcpserver", "qmailsmtpd")
-    assert [p.pid for p in procmatch.service_processes(host.processes(), "qmailsmtpd")
-            if p.ppid not in smtpd.pids] == [smtpd.pids[0]]
+    assert [
+        p.pid
+        for p in procmatch.service_processes(host.processes(), "qmailsmtpd")
+        if p.ppid not in smtpd.pids
+    ] == [smtpd.pids[0]]
     assert not [p for p in host.processes() if p.name in ("qmailsmtpd", "nbqmailsmtpd")]
 
 
@@ -117,8 +125,10 @@ def test_listener_is_found_by_argv0_not_by_its_kernel_name(box, host):
 def test_status_reads_leave_the_mail_log_alone(box, host):
     """Five reads (rc.d checks included) add at most one postfix line to the mail log:
     rc.d/postfix status would add one each (postfix status answers through syslog)."""
+
     def postfix_lines():
         return sum("postfix" in line for line in box.read("/var/log/maillog").splitlines())
+
     before = postfix_lines()
     reader = StatusReader(host)
     for _ in range(5):
@@ -136,13 +146,13 @@ def test_cheap_reads_run_nothing_and_look_at_known_processes(host):
         started = time.perf_counter()
         status = reader.read(rc_check=False)
         times.append(time.perf_counter() - started)
-    assert host.calls == {"still_running": 20}       # no process scan within SCAN_EVERY_S
+    assert host.calls == {"still_running": 20}  # no process scan within SCAN_EVERY_S
     assert statistics.median(times) < 0.05, times
     smtpd = status.service("qmailsmtpd")
     assert smtpd.listen and smtpd.pids == scanned.service("qmailsmtpd").pids
     assert smtpd.uptime_s >= scanned.service("qmailsmtpd").uptime_s
     assert status.service("qmailsend").rc_status.startswith("qmailsend is running")
-    reader.expect("qmailsend", True)                 # an action: the next read scans
+    reader.expect("qmailsend", True)  # an action: the next read scans
     reader.read(rc_check=False)
     assert host.calls["processes"] == 1
 
@@ -153,7 +163,7 @@ def test_cpu_percent_is_over_the_last_interval(box, host):
     first = reader.read(rc_check=False).service("qmailsend")
     assert 0 <= first.cpu_percent < 100
     box.exec(["/etc/rc.d/qmailsend", "flush"])
-    second = reader.read().service("qmailsend")              # a scan: over the interval
+    second = reader.read().service("qmailsend")  # a scan: over the interval
     assert second.cpu_percent >= 0 and second.pids == first.pids
 
 
@@ -164,8 +174,9 @@ def test_log_follows_appends_and_truncation(box, host):
     start = host.offsets[-1]
     box.exec(["logger", "-p", "mail.info", "-t", "qwtest", "first line"])
     box.exec(["logger", "-p", "mail.info", "-t", "qwtest", "second line"])
-    log = wait_for(lambda: (lines := reader.read(rc_check=False).log)
-                   and "second line" in lines[-1] and lines)
+    log = wait_for(
+        lambda: (lines := reader.read(rc_check=False).log) and "second line" in lines[-1] and lines
+    )
     assert len(log) == 3 and "first line" in log[-2]
     assert min(host.offsets[-1:]) > start  # only the appended bytes were read
     host.write("/var/log/maillog", "Jan  1 00:00:00 mail qwtest: fresh\n", mode=0o640)
@@ -181,8 +192,10 @@ def test_deliberate_stop_queue_then_crash_and_restart(box, host):
     reader.expect("qmailsend", False)
     assert reader.read().service("qmailsend").state == "stopped"
 
-    sent = box.exec(["/usr/pkg/bin/qmail-inject", "admin@mail.example.org"],
-                    input="Subject: queued\n\nwhile qmail-send is down\n")
+    sent = box.exec(
+        ["/usr/pkg/bin/qmail-inject", "admin@mail.example.org"],
+        input="Subject: queued\n\nwhile qmail-send is down\n",
+    )
     assert sent.returncode == 0, sent.stderr
     queue = reader.read(rc_check=False).queue
     assert (queue.messages, queue.unprocessed) == (1, 1) and 0 <= queue.oldest_s < 60
@@ -199,8 +212,9 @@ def test_deliberate_stop_queue_then_crash_and_restart(box, host):
     assert box.exec(["kill", "-9", str(pid)]).returncode == 0
     assert wait_for(lambda: not host.still_running(before), timeout=2)
     assert not Host.still_running(host, before) and not procview.running(before)
-    killed = wait_for(lambda: not (s := reader.read(rc_check=False).service("qmailsend"))
-                      .running and s, timeout=2)
+    killed = wait_for(
+        lambda: not (s := reader.read(rc_check=False).service("qmailsend")).running and s, timeout=2
+    )
     assert killed and killed.state == "crashed" and killed.pids == []
     assert reader.read().service("qmailsend").rc_status == "qmailsend is not running."
 
@@ -233,8 +247,11 @@ def test_act_rejects_unknown_names():
     host = Host()  # runs nothing: any command would raise NotImplementedError
     with pytest.raises(ValueError, match=r"unknown service 'qmail-send': allowed are qmailsend"):
         services.act(host, "qmail-send", "start")
-    with pytest.raises(ValueError, match=r"unknown action 'kill' for qmailsend: allowed are "
-                                         r"start, stop, restart, reload"):
+    with pytest.raises(
+        ValueError,
+        match=r"unknown action 'kill' for qmailsend: allowed are "
+        r"start, stop, restart, reload",
+    ):
         services.act(host, "qmailsend", "kill")
     with pytest.raises(ValueError, match="qmailqread has no reload"):
         services.act(host, "qmailqread", "reload")
@@ -242,12 +259,20 @@ def test_act_rejects_unknown_names():
 
 def test_rc_values_follow_rc_conf_over_defaults():
     defaults = "postfix=${_rc_d_postfix:-YES}\nsshd=NO\nntpd=NO\n"
-    knobs = RcConf(". /etc/defaults/rc.conf\nsshd=yes # on\nqmailsend=\"YES\"\n", defaults)
+    knobs = RcConf('. /etc/defaults/rc.conf\nsshd=yes # on\nqmailsend="YES"\n', defaults)
     assert [knobs.yes(v) for v in ("postfix", "sshd", "ntpd", "qmailsend", "qmailpop3d")] == [
-        True, True, False, True, False]
-    postfix = knobs.setting("postfix")       # verify reads rc.d/postfix's "check" from it
+        True,
+        True,
+        False,
+        True,
+        False,
+    ]
+    postfix = knobs.setting("postfix")  # verify reads rc.d/postfix's "check" from it
     assert (postfix.value, postfix.unexpanded, postfix.where) == (
-        "YES", "${_rc_d_postfix:-YES}", "/etc/defaults/rc.conf:1")
+        "YES",
+        "${_rc_d_postfix:-YES}",
+        "/etc/defaults/rc.conf:1",
+    )
     assert knobs.setting("sshd").where == "/etc/rc.conf:2"
     assert not RcConf("postfix=NO\n", defaults).yes("postfix")
     assert not RcConf("_rc_d_postfix=check\n", defaults).yes("postfix")
@@ -268,31 +293,81 @@ def test_logger_tags_name_their_service():
 
 def test_render_text_table_queue_and_log():
     def service(name, **kw):
-        values = dict(enabled=False, running=False, state="stopped", pids=[], uptime_s=None,
-                      cpu_percent=0.0, rss_bytes=0, listen=[], user="", rc_status="")
+        values = dict(
+            enabled=False,
+            running=False,
+            state="stopped",
+            pids=[],
+            uptime_s=None,
+            cpu_percent=0.0,
+            rss_bytes=0,
+            listen=[],
+            user="",
+            rc_status="",
+        )
         values.update(kw)
         return ServiceStatus(name, **values)
 
-    status = Status([service("qmailsend", enabled=True, state="crashed"),
-                     service("qmailsmtpd", enabled=True, running=True, state="running",
-                             pids=[40, 41], uptime_s=3725, cpu_percent=1.25,
-                             rss_bytes=3 << 20, listen=["127.0.0.1:25"], user="qmaild")],
-                    QueueStatus(2, 1, 95.0), ["Nov 28 10:00:00 mail nbqmailsmtpd: hello"])
+    status = Status(
+        [
+            service("qmailsend", enabled=True, state="crashed"),
+            service(
+                "qmailsmtpd",
+                enabled=True,
+                running=True,
+                state="running",
+                pids=[40, 41],
+                uptime_s=3725,
+                cpu_percent=1.25,
+                rss_bytes=3 << 20,
+                listen=["127.0.0.1:25"],
+                user="qmaild",
+            ),
+        ],
+        QueueStatus(2, 1, 95.0),
+        ["Nov 28 10:00:00 mail nbqmailsmtpd: hello"],
+    )
     text = render_text(status)
     lines = text.splitlines()
-    assert lines[0].split() == ["SERVICE", "ENABLED", "STATE", "PID", "UPTIME", "CPU%", "RSS",
-                                "LISTEN", "USER"]
+    assert lines[0].split() == [
+        "SERVICE",
+        "ENABLED",
+        "STATE",
+        "PID",
+        "UPTIME",
+        "CPU%",
+        "RSS",
+        "LISTEN",
+        "USER",
+    ]
     assert lines[1].split() == ["qmailsend", "yes", "CRASHED", "-", "-", "-", "-", "-", "-"]
-    assert lines[2].split() == ["qmailsmtpd", "yes", "running", "40", "+1", "1h02m", "1.2",
-                                "3.0M", "127.0.0.1:25", "qmaild"]
-    assert ("! qmailsend crashed: enabled in rc.conf but not running; "
-            "try: /etc/rc.d/qmailsend restart") in lines
+    assert lines[2].split() == [
+        "qmailsmtpd",
+        "yes",
+        "running",
+        "40",
+        "+1",
+        "1h02m",
+        "1.2",
+        "3.0M",
+        "127.0.0.1:25",
+        "qmaild",
+    ]
+    assert (
+        "! qmailsend crashed: enabled in rc.conf but not running; try: /etc/rc.d/qmailsend restart"
+    ) in lines
     assert "queue: 2 messages, 1 not yet preprocessed, oldest 1m35s" in lines
-    assert lines[-2:] == ["/var/log/maillog (last 1 line):",
-                          "  Nov 28 10:00:00 mail nbqmailsmtpd: hello"]
+    assert lines[-2:] == [
+        "/var/log/maillog (last 1 line):",
+        "  Nov 28 10:00:00 mail nbqmailsmtpd: hello",
+    ]
     assert status.to_json()["services"][1]["listen"] == ["127.0.0.1:25"]
     assert set(status.to_json()) == {"services", "queue", "log"}
-    assert [duration(s) for s in (None, 5, 65, 3600, 90000)] == ["-", "5s", "1m05s", "1h00m",
-                                                                  "1d01h"]
-    assert [size_text(n) for n in (0, 500, 1000, 2047, 5 << 30)] == ["-", "1K", "1K", "1K",
-                                                                     "5.0G"]
+    assert [duration(s) for s in (None, 5, 65, 3600, 90000)] == [
+        "-",
+        "5s",
+        "1m05s",
+        "1h00m",
+        "1d01h",
+    ]
+    assert [size_text(n) for n in (0, 500, 1000, 2047, 5 << 30)] == ["-", "1K", "1K", "1K", "5.0G"]

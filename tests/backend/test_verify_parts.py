@@ -1,4 +1,5 @@
 """verify's pure parts: which tcp.smtp rule a client gets, the maillog chain, the report."""
+
 from __future__ import annotations
 
 from tui.backend.files import tcprules
@@ -6,8 +7,9 @@ from tui.backend.verify import Check, render_text, to_json
 from tui.backend.verify.delivery import Chain
 from tui.backend.verify.rules import rule_for
 
-RULES = tcprules.parse('127.0.0.1:allow,RELAYCLIENT=""\n10.1.2.3-9:allow,RELAYCLIENT=""\n'
-                       '10.:deny\n:allow\n')
+RULES = tcprules.parse(
+    '127.0.0.1:allow,RELAYCLIENT=""\n10.1.2.3-9:allow,RELAYCLIENT=""\n10.:deny\n:allow\n'
+)
 
 
 def test_rule_for_follows_tcpserver_lookup_order():
@@ -20,13 +22,17 @@ def test_rule_for_follows_tcpserver_lookup_order():
 
 def test_chain_follows_forwards_and_settles():
     chain = Chain("v-1@x")
-    chain.feed("info msg 7: bytes 9 from <v-1@x> qp 1 uid 0\n"
-               "info msg 8: bytes 9 from <other@x> qp 2 uid 0\n"
-               "starting delivery 1: msg 7 to local postmaster@x\n"
-               "info msg 9: bytes 9 from <v-1@x> qp 3 uid 1001\n")
+    chain.feed(
+        "info msg 7: bytes 9 from <v-1@x> qp 1 uid 0\n"
+        "info msg 8: bytes 9 from <other@x> qp 2 uid 0\n"
+        "starting delivery 1: msg 7 to local postmaster@x\n"
+        "info msg 9: bytes 9 from <v-1@x> qp 3 uid 1001\n"
+    )
     assert not chain.settled
-    chain.feed("delivery 1: success: did_0+1+0/qp_3/\nstarting delivery 2: msg 9 to local a@x\n"
-               "starting delivery 3: msg 8 to local b@x\n")
+    chain.feed(
+        "delivery 1: success: did_0+1+0/qp_3/\nstarting delivery 2: msg 9 to local a@x\n"
+        "starting delivery 3: msg 8 to local b@x\n"
+    )
     assert not chain.settled
     chain.feed("delivery 2: deferral: Unable_to_open_./Maildir//\n")
     assert chain.settled and chain.outcomes == ["success", "deferral"]
@@ -35,7 +41,14 @@ def test_chain_follows_forwards_and_settles():
 
 def test_render_text_and_json():
     checks = [Check("a", "A works", True, "fine"), Check("b", "B works", False, "broken", "fix b")]
-    assert render_text(checks) == ("PASS  a: A works: fine\nFAIL  b: B works: broken\n"
-                                   "      fix: fix b\n1 of 2 checks failed: b\n")
-    assert to_json(checks)[1] == {"id": "b", "title": "B works", "ok": False,
-                                  "detail": "broken", "fix": "fix b"}
+    assert render_text(checks) == (
+        "PASS  a: A works: fine\nFAIL  b: B works: broken\n"
+        "      fix: fix b\n1 of 2 checks failed: b\n"
+    )
+    assert to_json(checks)[1] == {
+        "id": "b",
+        "title": "B works",
+        "ok": False,
+        "detail": "broken",
+        "fix": "fix b",
+    }

@@ -1,4 +1,5 @@
 """vis: control characters as vis(3) octal escapes, everything else untouched."""
+
 from __future__ import annotations
 
 from tui.backend.vis import vis
@@ -6,7 +7,7 @@ from tui.backend.vis import vis
 
 def test_c0_c1_del_and_stray_bytes_become_octal_escapes():
     assert vis("a\x1b]0;owned\x07b") == "a\\033]0;owned\\007b"
-    assert vis("\x00\x7f\x9b") == "\\000\\177\\302\\233"          # C1: its UTF-8 bytes
+    assert vis("\x00\x7f\x9b") == "\\000\\177\\302\\233"  # C1: its UTF-8 bytes
     assert vis(b"caf\xe9".decode("utf-8", "surrogateescape")) == "caf\\351"
     assert vis("x\ry") == "x\\015y"
 

@@ -3,6 +3,7 @@
 It shows MARKER once mounted (no host is read), so its start time is Python plus
 Textual plus a first paint of similar widgets.
 """
+
 from __future__ import annotations
 
 from textual.app import App, ComposeResult
@@ -27,9 +28,14 @@ class BareApp(App):
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         table.add_columns("Host", "")
-        for row in (("System", "NetBSD 7.1 amd64"), ("Host name", "mail.example.org"),
-                    ("Package tools", "pkg_add, pkgin"), ("Mail system", "postfix"),
-                    ("SMTP", "port 25: master (pid 42)"), ("qmail", "not installed")):
+        for row in (
+            ("System", "NetBSD 7.1 amd64"),
+            ("Host name", "mail.example.org"),
+            ("Package tools", "pkg_add, pkgin"),
+            ("Mail system", "postfix"),
+            ("SMTP", "port 25: master (pid 42)"),
+            ("qmail", "not installed"),
+        ):
             table.add_row(*row)
         self.query_one("#hint", Static).update(MARKER + ".")
 

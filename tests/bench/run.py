@@ -7,6 +7,7 @@ Sandboxes are created in a temporary directory and stopped and removed at the en
 Apply runs at PACE (1.0: the sandbox's realistic download and build delays), for the
 wizard and for the plain sh script alike.  Timings are medians of interleaved runs.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,8 +26,8 @@ ROOT = HERE.parents[1]
 sys.path[:0] = [str(HERE), str(ROOT)]
 
 import psutil  # noqa: E402
-
 from term import Terminal  # noqa: E402
+
 from tui.backend import probe as probe_module  # noqa: E402
 from tui.backend.hosts import SandboxHost  # noqa: E402
 from tui.backend.steps import _quote  # noqa: E402
@@ -38,13 +39,21 @@ PROFILE = ROOT / "profiles" / "default.yaml"
 WELCOME_MARKER = "Press Enter to choose the build options"
 BARE_MARKER = "Press Enter to continue with the bare app"
 #: Enter on each screen up to Mail: (text the screen shows once ready, key)
-TO_MAIL = [(WELCOME_MARKER, "enter"), ("PKG_OPTIONS.qmail", "enter"),
-           ("QMAIL_NOFILES_GROUP", "enter"), ("Relay networks", None)]
+TO_MAIL = [
+    (WELCOME_MARKER, "enter"),
+    ("PKG_OPTIONS.qmail", "enter"),
+    ("QMAIL_NOFILES_GROUP", "enter"),
+    ("Relay networks", None),
+]
 DASHBOARD_SCREEN = ROOT / "tui" / "screens" / "dashboard.py"
 DASHBOARD_MARKER = "enabled services are running"  # its health line, once read
 GOALS = {  # key: (limit, "max")
-    "tui_start_ratio": 1.15, "headless_start_ms_over_python": 150, "probe_round_trips": 2,
-    "apply_overhead_ratio": 1.10, "dashboard_idle_cpu_percent": 1.0, "tui_rss_mib": 60,
+    "tui_start_ratio": 1.15,
+    "headless_start_ms_over_python": 150,
+    "probe_round_trips": 2,
+    "apply_overhead_ratio": 1.10,
+    "dashboard_idle_cpu_percent": 1.0,
+    "tui_rss_mib": 60,
     "key_latency_p95_ms": 50,
 }
 TERM_SIZE = (160, 50)  # wide: every line of text is written contiguously
@@ -66,8 +75,9 @@ def p95(values):
 
 def wall(argv: list[str], **kwargs) -> float:
     started = time.perf_counter()
-    done = subprocess.run(argv, capture_output=True, text=True, stdin=subprocess.DEVNULL,
-                          cwd=ROOT, **kwargs)
+    done = subprocess.run(
+        argv, capture_output=True, text=True, stdin=subprocess.DEVNULL, cwd=ROOT, **kwargs
+    )
     elapsed = time.perf_counter() - started
     if done.returncode != 0:
         raise RuntimeError(f"{argv} exited {done.returncode}: {done.stderr[-2000:]}")
@@ -108,9 +118,11 @@ def bench_headless(pairs: int) -> dict:
     for _ in range(pairs):
         wizard_s.append(wall(validate))
         python_s.append(wall(bare))
-    return {"headless_start_ms_over_python": round((median(wizard_s) - median(python_s)) * 1000, 1),
-            "validate_ms": round(median(wizard_s) * 1000, 1),
-            "python_pass_ms": round(median(python_s) * 1000, 1)}
+    return {
+        "headless_start_ms_over_python": round((median(wizard_s) - median(python_s)) * 1000, 1),
+        "validate_ms": round(median(wizard_s) * 1000, 1),
+        "python_pass_ms": round(median(python_s) * 1000, 1),
+    }
 
 
 # -- probe ---------------------------------------------------------------------------
@@ -152,16 +164,19 @@ def bench_tui_start(box: Sandbox, pairs: int) -> dict:
         wizard_s.append(time_to_marker(wizard, WELCOME_MARKER))
         bare_s.append(time_to_marker(bare, BARE_MARKER))
     ratios = [w / b for w, b in zip(wizard_s, bare_s)]
-    return {"tui_start_ratio": round(median(ratios), 2),
-            "tui_start_ms": round(median(wizard_s) * 1000), "bare_start_ms":
-            round(median(bare_s) * 1000)}
+    return {
+        "tui_start_ratio": round(median(ratios), 2),
+        "tui_start_ms": round(median(wizard_s) * 1000),
+        "bare_start_ms": round(median(bare_s) * 1000),
+    }
 
 
 def bench_keys(box: Sandbox, presses: int) -> dict:
     """Tab / shift+Tab between the Mail screen's fields; each press is sent just after
     a cursor-blink repaint, so the next blink (0.5 s later) is not mistaken for it."""
-    term = Terminal(wizard_argv() + ["--target", f"sandbox:{box.paths.base}"], *TERM_SIZE,
-                    cwd=str(ROOT))
+    term = Terminal(
+        wizard_argv() + ["--target", f"sandbox:{box.paths.base}"], *TERM_SIZE, cwd=str(ROOT)
+    )
     latencies, first_bytes, silent = [], [], 0
     try:
         for marker, key in TO_MAIL:
@@ -171,7 +186,7 @@ def bench_keys(box: Sandbox, presses: int) -> dict:
                 term.press(key)
         term.drain(0.5)
         for i in range(presses):
-            term._read(0.7)            # a blink repaint (or nothing when none blinks)
+            term._read(0.7)  # a blink repaint (or nothing when none blinks)
             term.drain(0.03)
             sent = term.press("tab" if i % 2 == 0 else "shift+tab")
             first = term._read(1.0)
@@ -183,10 +198,13 @@ def bench_keys(box: Sandbox, presses: int) -> dict:
             latencies.append(last - sent)
     finally:
         term.close()
-    return {"key_latency_p95_ms": round(p95(latencies) * 1000, 1) if latencies else None,
-            "key_latency_median_ms": round(median(latencies) * 1000, 1) if latencies else None,
-            "key_first_byte_p95_ms": round(p95(first_bytes) * 1000, 1) if first_bytes else None,
-            "key_presses": presses, "key_presses_without_repaint": silent}
+    return {
+        "key_latency_p95_ms": round(p95(latencies) * 1000, 1) if latencies else None,
+        "key_latency_median_ms": round(median(latencies) * 1000, 1) if latencies else None,
+        "key_first_byte_p95_ms": round(p95(first_bytes) * 1000, 1) if first_bytes else None,
+        "key_presses": presses,
+        "key_presses_without_repaint": silent,
+    }
 
 
 # -- apply overhead --------------------------------------------------------------------
@@ -215,8 +233,10 @@ def logged_script(box: Sandbox) -> tuple[str, int]:
             owner = action.split("owner ")[1].split(")")[0]
             text = host.read_text(path)
             mkdir = f"mkdir -p {path.rsplit('/', 1)[0]} && " if action.startswith("create") else ""
-            lines.append(f"{mkdir}printf '%s' {_quote(text)} > {path} && chown {owner} {path} "
-                         f"&& chmod {mode} {path}")
+            lines.append(
+                f"{mkdir}printf '%s' {_quote(text)} > {path} && chown {owner} {path} "
+                f"&& chmod {mode} {path}"
+            )
             commands += 1
     return "\n".join(lines) + "\n", commands
 
@@ -227,29 +247,42 @@ def bench_apply(boxes: Boxes, pairs: int) -> tuple[dict, Sandbox]:
         # one runs at a time, so neither is timed while the other works
         one = boxes.new()
         other = boxes.new(boot=False)
-        wizard_s.append(wall(wizard_argv() + ["--target", f"sandbox:{one.paths.base}",
-                                              "apply", str(PROFILE), "--yes"], timeout=900))
+        wizard_s.append(
+            wall(
+                wizard_argv()
+                + ["--target", f"sandbox:{one.paths.base}", "apply", str(PROFILE), "--yes"],
+                timeout=900,
+            )
+        )
         script, actions = logged_script(one)
         one.stop()
         other.exec(["true"])
         argv = container.enter_argv(other.paths, ["/bin/sh", "-c", script])
         started = time.perf_counter()
-        done = subprocess.run(argv, capture_output=True, text=True, stdin=subprocess.DEVNULL,
-                              timeout=900)
+        done = subprocess.run(
+            argv, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=900
+        )
         script_s.append(time.perf_counter() - started)
         if "bench: exit" in done.stderr or done.returncode != 0:
-            raise RuntimeError(f"the logged script failed on {other.paths.base}:\n"
-                               f"{done.stderr[-3000:]}")
+            raise RuntimeError(
+                f"the logged script failed on {other.paths.base}:\n{done.stderr[-3000:]}"
+            )
         for service in ("qmailsend", "qmailsmtpd"):
             if other.exec([f"/etc/rc.d/{service}", "status"]).returncode != 0:
                 raise RuntimeError(f"the logged script left {service} stopped")
         other.stop()
         ratios.append(wizard_s[-1] / script_s[-1])
         installed = installed or one
-    return ({"apply_overhead_ratio": round(median(ratios), 2),
-             "apply_wizard_s": round(median(wizard_s), 2),
-             "apply_script_s": round(median(script_s), 2),
-             "apply_logged_actions": actions, "apply_pace": PACE}, installed)
+    return (
+        {
+            "apply_overhead_ratio": round(median(ratios), 2),
+            "apply_wizard_s": round(median(wizard_s), 2),
+            "apply_script_s": round(median(script_s), 2),
+            "apply_logged_actions": actions,
+            "apply_pace": PACE,
+        },
+        installed,
+    )
 
 
 # -- dashboard idle ---------------------------------------------------------------------
@@ -301,10 +334,14 @@ def bench_dashboard(box: Sandbox, idle: float) -> dict:
     Textual app on this machine: its input thread wakes 10 times a second)."""
     box.exec(["true"])  # boot it again: /etc/rc starts qmail
     if not DASHBOARD_SCREEN.exists():
-        return {"dashboard_idle_cpu_percent": None, "tui_rss_mib": None,
-                "dashboard_note": "no Dashboard screen in this checkout"}
-    term = Terminal(wizard_argv() + ["--target", f"sandbox:{box.paths.base}"], *TERM_SIZE,
-                    cwd=str(ROOT))
+        return {
+            "dashboard_idle_cpu_percent": None,
+            "tui_rss_mib": None,
+            "dashboard_note": "no Dashboard screen in this checkout",
+        }
+    term = Terminal(
+        wizard_argv() + ["--target", f"sandbox:{box.paths.base}"], *TERM_SIZE, cwd=str(ROOT)
+    )
     try:
         term.wait_for(DASHBOARD_MARKER, timeout=120)
         term.drain(1.0)
@@ -318,15 +355,21 @@ def bench_dashboard(box: Sandbox, idle: float) -> dict:
         bare_cpu = idle_cost(bare, idle)[0]
     finally:
         bare.close()
-    return {"dashboard_idle_cpu_percent": round(cpu, 2), "tui_rss_mib": round(rss, 1),
-            "wizard_process_rss_mib": round(own, 1), "dashboard_idle_s": round(elapsed, 1),
-            "bare_app_idle_cpu_percent": round(bare_cpu, 2)}
+    return {
+        "dashboard_idle_cpu_percent": round(cpu, 2),
+        "tui_rss_mib": round(rss, 1),
+        "wizard_process_rss_mib": round(own, 1),
+        "dashboard_idle_s": round(elapsed, 1),
+        "bare_app_idle_cpu_percent": round(bare_cpu, 2),
+    }
 
 
 # -- report --------------------------------------------------------------------------------
 def verdicts(figures: dict) -> dict:
-    return {key: (None if figures.get(key) is None else figures[key] <= limit)
-            for key, limit in GOALS.items()}
+    return {
+        key: (None if figures.get(key) is None else figures[key] <= limit)
+        for key, limit in GOALS.items()
+    }
 
 
 def table(figures: dict) -> str:
@@ -335,11 +378,15 @@ def table(figures: dict) -> str:
     for key, limit in GOALS.items():
         value = figures.get(key)
         verdict = "n/a" if met[key] is None else ("met" if met[key] else "MISSED")
-        rows.append(f"{key:34} {'null' if value is None else value:>10}  {'<= ' + str(limit):>8}"
-                    f"  {verdict}")
+        rows.append(
+            f"{key:34} {'null' if value is None else value:>10}  {'<= ' + str(limit):>8}  {verdict}"
+        )
     rows.append("")
-    rows += [f"{key:34} {value}" for key, value in figures.items()
-             if key not in GOALS and key not in ("goals", "met")]
+    rows += [
+        f"{key:34} {value}"
+        for key, value in figures.items()
+        if key not in GOALS and key not in ("goals", "met")
+    ]
     return "\n".join(rows)
 
 
@@ -350,9 +397,11 @@ def main() -> int:
     args = parser.parse_args()
     q = args.quick
     started = time.monotonic()
-    figures: dict = {"machine": f"{os.cpu_count()} cpus, Python {sys.version.split()[0]}",
-                     "date": time.strftime("%Y-%m-%d %H:%M %Z"),
-                     "load_avg_1m_at_start": round(os.getloadavg()[0], 2)}
+    figures: dict = {
+        "machine": f"{os.cpu_count()} cpus, Python {sys.version.split()[0]}",
+        "date": time.strftime("%Y-%m-%d %H:%M %Z"),
+        "load_avg_1m_at_start": round(os.getloadavg()[0], 2),
+    }
     boxes = Boxes()
     try:
         figures.update(bench_headless(4 if q else 10))

@@ -3,6 +3,7 @@
 The pty is wide enough that one line of text is written contiguously; escape
 sequences are stripped from the stream before a marker is searched for.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -14,8 +15,10 @@ import time
 from ptyprocess import PtyProcess
 
 #: CSI, OSC, DCS/APC/PM strings, charset selection and other two-byte escapes
-ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)"
-                     r"|\x1b[PX^_][^\x1b]*\x1b\\|\x1b[()][0-9A-Za-z]|\x1b[@-Z\\-_=>]")
+ESCAPES = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)"
+    r"|\x1b[PX^_][^\x1b]*\x1b\\|\x1b[()][0-9A-Za-z]|\x1b[@-Z\\-_=>]"
+)
 KEYS = {"enter": b"\r", "tab": b"\t", "shift+tab": b"\x1b[Z", "ctrl+q": b"\x11"}
 
 
@@ -30,15 +33,21 @@ class Timeout(Exception):
 class Terminal:
     """``argv`` in a ``cols`` x ``rows`` pty; ``started`` is the monotonic spawn time."""
 
-    def __init__(self, argv: list[str], cols: int = 160, rows: int = 50,
-                 env: dict | None = None, cwd: str | None = None):
+    def __init__(
+        self,
+        argv: list[str],
+        cols: int = 160,
+        rows: int = 50,
+        env: dict | None = None,
+        cwd: str | None = None,
+    ):
         environment = dict(os.environ if env is None else env)
         environment.setdefault("TERM", "xterm-256color")
         environment["COLUMNS"], environment["LINES"] = str(cols), str(rows)
         self.started = time.monotonic()
         self.proc = PtyProcess.spawn(argv, dimensions=(rows, cols), env=environment, cwd=cwd)
         self.decoder = codecs.getincrementaldecoder("utf-8")("replace")
-        self.text = ""        # everything read so far, escapes stripped
+        self.text = ""  # everything read so far, escapes stripped
         self.raw = b""
 
     @property
@@ -67,11 +76,13 @@ class Terminal:
         deadline = time.monotonic() + timeout
         while True:
             # a marker may straddle the call's start by a few bytes: look back a line
-            if marker in self.text[max(0, start - len(marker)):]:
+            if marker in self.text[max(0, start - len(marker)) :]:
                 return time.monotonic()
             if time.monotonic() > deadline:
-                raise Timeout(f"{marker!r} did not show within {timeout:.0f} s; "
-                              f"last output:\n{self.text[-2000:]}")
+                raise Timeout(
+                    f"{marker!r} did not show within {timeout:.0f} s; "
+                    f"last output:\n{self.text[-2000:]}"
+                )
             self._read(deadline - time.monotonic())
 
     def drain(self, quiet: float) -> float | None:

@@ -1,4 +1,5 @@
 """Run qmail-wizard as a user would, against a sandbox target."""
+
 from __future__ import annotations
 
 import subprocess
@@ -14,7 +15,12 @@ ROOT = Path(__file__).resolve().parents[2]
 def wizard(box, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "tui.cli", "--target", f"sandbox:{box.paths.base}", *args],
-        capture_output=True, text=True, timeout=timeout, cwd=ROOT, stdin=subprocess.DEVNULL)
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 @contextmanager

@@ -1,23 +1,33 @@
 """Issue 3, first acceptance: the default profile on fresh sandboxes of both flavors."""
-from __future__ import annotations
 
+from __future__ import annotations
 
 import pytest
 
-from tests.polling import wait_for
 from tests.e2e.cli import ROOT, wizard
+from tests.polling import wait_for
 
 DEFAULT = str(ROOT / "profiles" / "default.yaml")
-
-
 
 
 @pytest.mark.slow
 def test_plan_apply_then_nothing_left(sandbox):
     plan = wizard(sandbox, "plan", DEFAULT)
     assert plan.returncode == 2, plan.stderr
-    for step_id in ("preflight", "mkconf", "packages", "users", "control", "aliases",
-                    "maildirs", "tcprules", "mta-switch", "rcconf", "services", "verify"):
+    for step_id in (
+        "preflight",
+        "mkconf",
+        "packages",
+        "users",
+        "control",
+        "aliases",
+        "maildirs",
+        "tcprules",
+        "mta-switch",
+        "rcconf",
+        "services",
+        "verify",
+    ):
         assert f" {step_id} " in plan.stdout
     assert "$ env PKG_RCD_SCRIPTS=YES pkg_add -v qmail-run" in plan.stdout
     assert "stops postfix" in plan.stdout and "+++ b/etc/mailer.conf" in plan.stdout
@@ -41,12 +51,16 @@ def test_plan_apply_then_nothing_left(sandbox):
         assert sandbox.exec([f"/etc/rc.d/{service}", "status"]).returncode == 0
 
     client = sandbox.smtp(25)
-    client.sendmail("someone@example.net", ["postmaster@example.org"],
-                    "Subject: to the postmaster\r\n\r\nHello postmaster.\r\n")
+    client.sendmail(
+        "someone@example.net",
+        ["postmaster@example.org"],
+        "Subject: to the postmaster\r\n\r\nHello postmaster.\r\n",
+    )
     client.quit()
     maildir = sandbox.path("/home/admin/Maildir/new")
-    delivered = wait_for(lambda: [p for p in maildir.iterdir()
-                                  if "Hello postmaster." in p.read_text()])
+    delivered = wait_for(
+        lambda: [p for p in maildir.iterdir() if "Hello postmaster." in p.read_text()]
+    )
     assert delivered  # beside apply's own test message (its verify step)
 
     again = wizard(sandbox, "plan", DEFAULT)

@@ -2,6 +2,7 @@
 overwritten silently.  plan lists it with both versions; apply refuses (exit 1,
 naming it) unless --overwrite-drift, which backs it up first; make_plan(keep=...)
 leaves it as the admin made it.  Hand edits the plan does not touch pass silently."""
+
 from __future__ import annotations
 
 import json
@@ -45,8 +46,11 @@ def test_hand_edit_is_refused_kept_or_overwritten_with_a_backup(make_sandbox, tm
     # a hand edit to locals, then a profile that changes locals
     box.path(LOCALS).write_bytes(wrote + b"hand.example.org\n")
     edited = box.path(LOCALS).read_bytes()
-    changed = profile_for(tmp_path, "default.yaml", **{
-        DEFAULT_LOCALS: "locals: [mail.example.org, example.org, localhost, new.example.org]"})
+    changed = profile_for(
+        tmp_path,
+        "default.yaml",
+        **{DEFAULT_LOCALS: "locals: [mail.example.org, example.org, localhost, new.example.org]"},
+    )
     planned = wizard(box, "plan", changed, "--format", "json")
     assert planned.returncode == 2, planned.stderr
     drift = json.loads(planned.stdout)["drift"]
@@ -66,15 +70,20 @@ def test_hand_edit_is_refused_kept_or_overwritten_with_a_backup(make_sandbox, tm
     profile = read(Path(changed), changed).profile
     kept = make_plan(profile, probe(host), keep={LOCALS})
     assert [d.resolution for d in kept.drift] == ["keep"] and not kept.undecided
-    assert not [a for a in kept.step("control").actions
-                if isinstance(a, WriteFile) and a.path == LOCALS]
+    assert not [
+        a for a in kept.step("control").actions if isinstance(a, WriteFile) and a.path == LOCALS
+    ]
 
     taken = wizard(box, "apply", changed, "--yes", "--overwrite-drift")
     assert taken.returncode == 0, taken.stderr[-3000:] + taken.stdout
     run = re.search(r"\(run (\S+)\)", taken.stdout).group(1)
     assert box.path(f"/var/backups/qmail-wizard/{run}{LOCALS}").read_bytes() == edited
-    assert box.read(LOCALS).splitlines() == ["mail.example.org", "example.org", "localhost",
-                                             "new.example.org"]
+    assert box.read(LOCALS).splitlines() == [
+        "mail.example.org",
+        "example.org",
+        "localhost",
+        "new.example.org",
+    ]
     assert "$ /etc/rc.d/qmailsend reload" in box.read(f"/var/log/qmail-wizard/{run}.log")
     settled = wizard(box, "plan", changed)
     assert settled.returncode == 0, settled.stdout

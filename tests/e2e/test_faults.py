@@ -5,6 +5,7 @@ no file changed without a backup; once the fault is gone, ``apply --resume`` fin
 and what the same package command alone (``pkg_add qmail-run``) changes on another
 fresh host (those files are the packages' own, not the wizard's writes).
 """
+
 from __future__ import annotations
 
 import json
@@ -20,8 +21,14 @@ from tui.sandbox.handle import Sandbox
 DEFAULT = str(ROOT / "profiles" / "default.yaml")
 PKG_ADD = "`env PKG_RCD_SCRIPTS=YES pkg_add -v qmail-run`"
 #: state that running qmail and qmail-wizard itself keep (logs, queue, journal, backups)
-RUNTIME = ("/var/log/", "/var/run/", "/var/spool/qmail/", "/var/db/qmail-wizard/",
-           "/var/backups/qmail-wizard/", "/tmp/")
+RUNTIME = (
+    "/var/log/",
+    "/var/run/",
+    "/var/spool/qmail/",
+    "/var/db/qmail-wizard/",
+    "/var/backups/qmail-wizard/",
+    "/tmp/",
+)
 #: mail delivered into a Maildir (the verify step's test message) is mail, not a file
 #: the run changed
 DELIVERED = re.compile(r"^/home/[^/]+/Maildir/(new|cur)/[^/]+$")
@@ -98,9 +105,14 @@ def assert_backed_up(box, run_id: str, fresh: dict, after: dict, package_effect)
     pkg_before, pkg_after = package_effect
     by_packages = changed_paths(pkg_before, pkg_after)
     saved = manifest(box, run_id)
-    unexplained = sorted(p for p in changed_paths(fresh, after)
-                         if p not in saved and p not in by_packages
-                         and not p.startswith(RUNTIME) and not DELIVERED.match(p))
+    unexplained = sorted(
+        p
+        for p in changed_paths(fresh, after)
+        if p not in saved
+        and p not in by_packages
+        and not p.startswith(RUNTIME)
+        and not DELIVERED.match(p)
+    )
     assert not unexplained, f"changed without a backup: {unexplained}"
     for path, entry in saved.items():
         previous = pkg_after.get(path) if path in by_packages else fresh.get(path)
@@ -121,8 +133,9 @@ def test_fault_fails_cleanly_then_resume_completes(make_sandbox, package_effect,
     failed = wizard(box, "apply", DEFAULT, "--yes")
     assert failed.returncode == 1, failed.stderr
     run_id = last_run(box)
-    paragraphs = [line for line in failed.stderr.splitlines()
-                  if line.strip() and not line.startswith("[")]
+    paragraphs = [
+        line for line in failed.stderr.splitlines() if line.strip() and not line.startswith("[")
+    ]
     assert len(paragraphs) == 1, failed.stderr
     message = paragraphs[0]
     step, command = FAULTS[fault]

@@ -1,6 +1,7 @@
 """Issue 3: SIGKILL of `apply` at every step boundary (and in the middle of a package
 download or source build), then `apply --resume`, ends in the same state as an
 uninterrupted run."""
+
 from __future__ import annotations
 
 import json
@@ -23,21 +24,46 @@ RUNNING = ("qmailsend", "qmailsmtpd", "qmailqread")
 
 def relevant_files(box) -> dict[str, bytes | None]:
     """The files apply writes or installs that define the result, by NetBSD path."""
-    paths = ["/etc/rc.conf", "/etc/mailer.conf", "/etc/mk.conf", f"{SYSCONF}/tcp.smtp",
-             f"{SYSCONF}/tcp.smtp.cdb"]
-    for directory, prefix in ((f"{SYSCONF}/control", ""), (f"{SYSCONF}/alias", ".qmail-"),
-                              ("/etc/rc.d", "qmail")):
-        paths += [f"{directory}/{p.name}" for p in box.path(directory).iterdir()
-                  if p.name.startswith(prefix) and p.is_file()]
+    paths = [
+        "/etc/rc.conf",
+        "/etc/mailer.conf",
+        "/etc/mk.conf",
+        f"{SYSCONF}/tcp.smtp",
+        f"{SYSCONF}/tcp.smtp.cdb",
+    ]
+    for directory, prefix in (
+        (f"{SYSCONF}/control", ""),
+        (f"{SYSCONF}/alias", ".qmail-"),
+        ("/etc/rc.d", "qmail"),
+    ):
+        paths += [
+            f"{directory}/{p.name}"
+            for p in box.path(directory).iterdir()
+            if p.name.startswith(prefix) and p.is_file()
+        ]
     return {p: box.path(p).read_bytes() if box.path(p).exists() else None for p in paths}
 
 
 def start_apply(box, profile: str) -> subprocess.Popen:
     """`apply PROFILE --yes` as a user runs it, in its own process group."""
     return subprocess.Popen(
-        [sys.executable, "-m", "tui.cli", "--target", f"sandbox:{box.paths.base}", "apply",
-         profile, "--yes"], cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE, text=True, start_new_session=True)
+        [
+            sys.executable,
+            "-m",
+            "tui.cli",
+            "--target",
+            f"sandbox:{box.paths.base}",
+            "apply",
+            profile,
+            "--yes",
+        ],
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
 
 
 def kill_when(child: subprocess.Popen, seen) -> None:
@@ -95,8 +121,10 @@ def run_all(make_sandbox, profile: str, kill_points: dict, workers: int) -> None
     ``workers`` at a time (they mostly wait); each must end like the uninterrupted run."""
     with ThreadPoolExecutor(workers) as pool:
         reference = pool.submit(uninterrupted, make_sandbox, profile)
-        runs = {name: pool.submit(killed_and_resumed, make_sandbox, profile, seen, f"k{n}")
-                for n, (name, seen) in enumerate(kill_points.items())}
+        runs = {
+            name: pool.submit(killed_and_resumed, make_sandbox, profile, seen, f"k{n}")
+            for n, (name, seen) in enumerate(kill_points.items())
+        }
         expected = reference.result()
         problems = {}
         for name, run in runs.items():
@@ -105,8 +133,9 @@ def run_all(make_sandbox, profile: str, kill_points: dict, workers: int) -> None
             except AssertionError as exc:
                 problems[name] = str(exc)
                 continue
-            differ = sorted(p for p in expected.keys() | files.keys()
-                            if expected.get(p) != files.get(p))
+            differ = sorted(
+                p for p in expected.keys() | files.keys() if expected.get(p) != files.get(p)
+            )
             if differ:
                 problems[name] = f"differs from the uninterrupted run: {differ}"
     assert not problems, "\n".join(f"killed at {k}: {v}" for k, v in problems.items())
@@ -118,14 +147,20 @@ def at_step(index: int):
 
 @pytest.mark.slow
 def test_kill_at_every_step_boundary_and_mid_download_then_resume(make_sandbox):
-    kill_points = {f"[{i}/{len(STEP_IDS)}] {STEP_IDS[i - 1]}": at_step(i)
-                   for i in range(2, len(STEP_IDS))}
-    kill_points["the first pkg_add Fetching line"] = \
-        lambda line: "pkg_add -v qmail-run | Fetching" in line
+    kill_points = {
+        f"[{i}/{len(STEP_IDS)}] {STEP_IDS[i - 1]}": at_step(i) for i in range(2, len(STEP_IDS))
+    }
+    kill_points["the first pkg_add Fetching line"] = lambda line: (
+        "pkg_add -v qmail-run | Fetching" in line
+    )
     run_all(make_sandbox, DEFAULT, kill_points, workers=3)
 
 
 @pytest.mark.slow
 def test_kill_during_source_fetch_then_resume(make_sandbox):
-    run_all(make_sandbox, SOURCE, {"the first make Fetching line":
-                                   lambda line: "make install | => Fetching" in line}, 2)
+    run_all(
+        make_sandbox,
+        SOURCE,
+        {"the first make Fetching line": lambda line: "make install | => Fetching" in line},
+        2,
+    )

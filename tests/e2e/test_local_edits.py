@@ -1,5 +1,6 @@
 """Issue 3: comments and unrelated lines of rc.conf, mailer.conf and mk.conf are
 byte-identical after apply; only the wizard's own lines change."""
+
 from __future__ import annotations
 
 import difflib
@@ -77,25 +78,32 @@ def _local_edits(box) -> dict[str, str]:
 def _check(box, before: dict[str, str], source_build: bool) -> None:
     after = {path: box.read(path) for path in before}
     rc_removed, rc_added = _changes(before["/etc/rc.conf"], after["/etc/rc.conf"])
-    local_rc = [l for l in (RC_LOCAL_TOP + RC_LOCAL_END).splitlines(keepends=True)
-                if not l.startswith(("postfix=", "qmailsmtpd="))]
+    local_rc = [
+        l
+        for l in (RC_LOCAL_TOP + RC_LOCAL_END).splitlines(keepends=True)
+        if not l.startswith(("postfix=", "qmailsmtpd="))
+    ]
     # the last local line had no newline: the wizard may add one, nothing else
     assert _in_order(local_rc[:-1], after["/etc/rc.conf"])
     assert "\ncron=YES\n" in after["/etc/rc.conf"]
-    in_place = {"postfix=YES\t\t# base MTA until qmail is in\n":
-                "postfix=NO\t\t# base MTA until qmail is in\n",
-                "qmailsmtpd=NO\t# enable once DNS points here\n":
-                "qmailsmtpd=YES\t# enable once DNS points here\n"}
+    in_place = {
+        "postfix=YES\t\t# base MTA until qmail is in\n": "postfix=NO\t\t# base MTA until qmail is in\n",
+        "qmailsmtpd=NO\t# enable once DNS points here\n": "qmailsmtpd=YES\t# enable once DNS points here\n",
+    }
     assert rc_removed == [*in_place, "cron=YES"]
     assert all(new in rc_added for new in in_place.values())  # edited in place
-    assert all(ADDED_RC.fullmatch(l) and not l.startswith("qmailsmtpd=")
-               or l in [*in_place.values(), "cron=YES\n"] for l in rc_added), rc_added
+    assert all(
+        ADDED_RC.fullmatch(l)
+        and not l.startswith("qmailsmtpd=")
+        or l in [*in_place.values(), "cron=YES\n"]
+        for l in rc_added
+    ), rc_added
 
     m_removed, m_added = _changes(before["/etc/mailer.conf"], after["/etc/mailer.conf"])
-    assert _in_order((MAILER_TOP + MAILER_END).splitlines(keepends=True),
-                     after["/etc/mailer.conf"])
-    assert all("/usr/libexec/postfix/sendmail" in l and not l.startswith("#")
-               for l in m_removed), m_removed
+    assert _in_order((MAILER_TOP + MAILER_END).splitlines(keepends=True), after["/etc/mailer.conf"])
+    assert all("/usr/libexec/postfix/sendmail" in l and not l.startswith("#") for l in m_removed), (
+        m_removed
+    )
     assert len(m_removed) == 4
     noted = "newaliases\t/usr/pkg/bin/newaliases" + MAILER_NOTE  # edited, note kept
     assert noted in m_added

@@ -1,5 +1,6 @@
 """Issue 3: the headless commands never import Textual (or Rich): a fresh interpreter
 runs `validate` and `plan`, then lists the UI modules it loaded."""
+
 from __future__ import annotations
 
 import json
@@ -21,9 +22,14 @@ print(json.dumps({{"codes": codes, "ui": ui}}))
 
 
 def _fresh(*argvs: list[str]) -> dict:
-    done = subprocess.run([sys.executable, "-c", SCRIPT.format(argvs=list(argvs))],
-                          capture_output=True, text=True, timeout=120, cwd=ROOT,
-                          stdin=subprocess.DEVNULL)
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT.format(argvs=list(argvs))],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.splitlines()[-1])
 
@@ -43,10 +49,18 @@ def test_validate_imports_no_ui():
 def test_plan_imports_no_ui(make_sandbox):
     box = make_sandbox("2017Q1")
     target = f"sandbox:{box.paths.base}"
-    result = _fresh(["--target", target, "plan", str(ROOT / "profiles" / "default.yaml")],
-                    ["--target", target, "plan", str(ROOT / "profiles" / "srs-source.yaml"),
-                     "--format", "json"],
-                    ["--target", target, "validate", str(ROOT / "profiles" / "default.yaml")])
+    result = _fresh(
+        ["--target", target, "plan", str(ROOT / "profiles" / "default.yaml")],
+        [
+            "--target",
+            target,
+            "plan",
+            str(ROOT / "profiles" / "srs-source.yaml"),
+            "--format",
+            "json",
+        ],
+        ["--target", target, "validate", str(ROOT / "profiles" / "default.yaml")],
+    )
     assert result == {"codes": [2, 2, 0], "ui": []}
 
 
@@ -54,7 +68,16 @@ def test_wizard_launcher_imports_no_ui():
     """create_app starts the host probe before it imports Textual (tui_start_ratio):
     importing its module must not import Textual already."""
     done = subprocess.run(
-        [sys.executable, "-c", "import sys, tui.commands.interactive; print(sorted(m for m "
-         "in sys.modules if m.split('.')[0] in ('textual', 'rich')))"],
-        capture_output=True, text=True, timeout=120, cwd=ROOT, stdin=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-c",
+            "import sys, tui.commands.interactive; print(sorted(m for m "
+            "in sys.modules if m.split('.')[0] in ('textual', 'rich')))",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+    )
     assert (done.returncode, done.stdout.strip()) == (0, "[]"), done.stderr

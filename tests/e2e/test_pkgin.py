@@ -1,5 +1,6 @@
 """Issue 3: install.method pkgin answers pkgin's prompt through pexpect (never -y),
 after pkgin has shown the package list it asks about."""
+
 from __future__ import annotations
 
 import re
@@ -37,12 +38,11 @@ def test_pkgin_prompt_answered_after_the_package_list(sandbox, tmp_path):
     assert log[prompt].split(PROMPT, 1)[1].startswith("y")
     listed = log[start:prompt]
     assert any("packages to be installed" in l for l in listed), listed
-    installed = {sandbox.exec(["pkg_info", "-e", p]).stdout.strip()
-                 for p in ("qmail", "qmail-run")}
+    installed = {sandbox.exec(["pkg_info", "-e", p]).stdout.strip() for p in ("qmail", "qmail-run")}
     assert all(name and any(name in l for l in listed) for name in installed), listed
     if sandbox.config["flavor"] == "2017Q1":
         assert any("qmail-1.03nb27" in l for l in listed)
-    after = log[prompt + 1:]
+    after = log[prompt + 1 :]
     assert any("installing qmail-run" in l for l in after)  # pkgin went on after the answer
 
     for service in ("qmailsend", "qmailsmtpd"):

@@ -5,6 +5,7 @@ when their inputs changed.  2017Q1 sandboxes installed by `apply profiles/defaul
 The profile does not manage control/morercpthosts or users/assign, so the
 qmail-newmrh / qmail-newu follow-ups have no profile change to plan and are not tested.
 """
+
 from __future__ import annotations
 
 import json
@@ -55,8 +56,11 @@ def changes(plan: dict) -> dict[str, list[dict]]:
     bookkeeping under /var/db/qmail-wizard/ left out)."""
     found = {}
     for step in plan["steps"]:
-        actions = [a for a in step["actions"]
-                   if not (a["type"] == "write" and a["path"].startswith(WIZARD_DB))]
+        actions = [
+            a
+            for a in step["actions"]
+            if not (a["type"] == "write" and a["path"].startswith(WIZARD_DB))
+        ]
         if actions:
             found[step["id"]] = actions
     return found
@@ -96,8 +100,10 @@ def installed(tmp_path_factory):
 EDITS = {
     "rcpthosts": [(RCPTHOSTS, "rcpthosts: [mail.example.org, example.org, example.net]")],
     "locals": [(LOCALS, "locals: [mail.example.org, example.org, localhost, example.net]")],
-    "virtualdomains": [("virtualdomains: {}", "virtualdomains: {example.com: admin}"),
-                       (RCPTHOSTS[:-1], RCPTHOSTS[:-1] + ", example.com")],
+    "virtualdomains": [
+        ("virtualdomains: {}", "virtualdomains: {example.com: admin}"),
+        (RCPTHOSTS[:-1], RCPTHOSTS[:-1] + ", example.com"),
+    ],
     "relay_from": [("relay_from: ['127.']", "relay_from: ['127.', '10.1.']")],
 }
 
@@ -109,8 +115,9 @@ def _check_minimal(plan: dict, what: str) -> None:
     if what == "relay_from":
         assert set(steps) == {"tcprules"}, steps
         assert writes["tcprules"] == ["/usr/pkg/etc/qmail/tcp.smtp"]
-        assert commands["tcprules"] == [["tcprules", "/usr/pkg/etc/qmail/tcp.smtp.cdb",
-                                         "/usr/pkg/etc/qmail/tcp.smtp.cdb.tmp"]]
+        assert commands["tcprules"] == [
+            ["tcprules", "/usr/pkg/etc/qmail/tcp.smtp.cdb", "/usr/pkg/etc/qmail/tcp.smtp.cdb.tmp"]
+        ]
         return
     files = ["rcpthosts", what] if what == "virtualdomains" else [what]  # also rcpthosts
     assert writes.get("control") == [f"{CONTROL}/{name}" for name in files], steps
@@ -145,8 +152,10 @@ def test_the_minimal_changes_apply_with_their_effect(installed, tmp_path):
         if what == "rcpthosts":  # the new domain is accepted at once
             smtp_send(box, "postmaster@example.net", "to example.net")
         if what == "locals":  # qmail-send took the HUP: example.net is local now
-            sent = box.exec(["/usr/pkg/bin/qmail-inject", "postmaster@example.net"],
-                            input="Subject: local now\n\nexample.net is local\n")
+            sent = box.exec(
+                ["/usr/pkg/bin/qmail-inject", "postmaster@example.net"],
+                input="Subject: local now\n\nexample.net is local\n",
+            )
             assert sent.returncode == 0, sent.stderr
             assert delivered(box, "example.net is local")
     assert wizard(box, "plan", path).returncode == 0
@@ -183,20 +192,26 @@ def test_enabling_srs_rebuilds_and_keeps_queue_control_and_aliases(rebuilt, tmp_
     kept = _snapshot(box)
     stopped = box.exec(["/etc/rc.d/qmailsend", "stop"])
     assert stopped.returncode == 0, stopped.stderr
-    queued = box.exec(["/usr/pkg/bin/qmail-inject", "postmaster@example.org"],
-                      input="Subject: before the rebuild\n\nqueued before the rebuild\n")
+    queued = box.exec(
+        ["/usr/pkg/bin/qmail-inject", "postmaster@example.org"],
+        input="Subject: before the rebuild\n\nqueued before the rebuild\n",
+    )
     assert queued.returncode == 0, queued.stderr
     path = profile(tmp_path, "srs", *SRS)
 
     plan = plan_of(box, path)
     assert plan["method"] == "source"
     steps = {s["id"]: s for s in plan["steps"]}
-    assert any("Source build because options qmail-srs -> " in n and "qmail-srs" in
-               n.split("->")[1] for n in steps["mkconf"]["notes"]), steps["mkconf"]
-    commands = [(a["cwd"], a["argv"]) for a in steps["packages"]["actions"]
-                if a["type"] == "run"]
-    assert commands == [(f"/usr/pkgsrc/mail/{p}", ["make", t])
-                        for p in ("qmail", "qmail-run") for t in ("clean", "replace")]
+    assert any(
+        "Source build because options qmail-srs -> " in n and "qmail-srs" in n.split("->")[1]
+        for n in steps["mkconf"]["notes"]
+    ), steps["mkconf"]
+    commands = [(a["cwd"], a["argv"]) for a in steps["packages"]["actions"] if a["type"] == "run"]
+    assert commands == [
+        (f"/usr/pkgsrc/mail/{p}", ["make", t])
+        for p in ("qmail", "qmail-run")
+        for t in ("clean", "replace")
+    ]
     assert "replaces the installed qmail" in steps["packages"]["risks"]
     assert set(changes(plan)) == {"mkconf", "packages", "services"}
     assert "starts qmailsend" in steps["services"]["risks"]
@@ -218,16 +233,17 @@ def test_enabling_srs_rebuilds_and_keeps_queue_control_and_aliases(rebuilt, tmp_
 
 # -- 3./4. renaming the daemon account: rebuild, restart only what it affects --------
 @pytest.mark.slow
-def test_renaming_the_daemon_account_rebuilds_and_restarts_only_what_it_affects(rebuilt,
-                                                                               tmp_path):
+def test_renaming_the_daemon_account_rebuilds_and_restarts_only_what_it_affects(rebuilt, tmp_path):
     box = rebuilt
     before = pids(box)
     path = profile(tmp_path, "rename", *SRS, ("daemon: qmaild", "daemon: mydaemon"))
     plan = plan_of(box, path)
     steps = {s["id"]: s for s in plan["steps"]}
     assert any("accounts daemon=mydaemon" in n for n in steps["mkconf"]["notes"])
-    assert [a["argv"] for a in steps["packages"]["actions"]
-            if a["type"] == "run"][1] == ["make", "replace"]
+    assert [a["argv"] for a in steps["packages"]["actions"] if a["type"] == "run"][1] == [
+        "make",
+        "replace",
+    ]
     assert not steps["users"]["actions"]  # the new qmail package creates mydaemon
     left = [n for n in steps["users"]["notes"] if "qmaild" in n]
     assert left and "left behind" in left[0] and "userdel qmaild" in left[0], left

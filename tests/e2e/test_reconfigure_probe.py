@@ -1,6 +1,7 @@
 """Issue 6: `probe > p.yaml; plan p.yaml` plans nothing on a qmail installed by hand
 (qmail-run's MESSAGE steps) or by apply; adding a local domain to a hand install's
 probed profile reloads qmail-send, which then delivers for that domain."""
+
 from __future__ import annotations
 
 import json
@@ -29,10 +30,10 @@ def _pid(box, name: str) -> int:
 
 
 @pytest.mark.slow
-def test_hand_install_plans_nothing_and_a_new_local_domain_reloads_qmail_send(
-        sandbox, tmp_path):
-    done = sandbox.sh(MESSAGE_STEPS.format(tcprules=TCPRULES[sandbox.config["flavor"]]),
-                      timeout=180)
+def test_hand_install_plans_nothing_and_a_new_local_domain_reloads_qmail_send(sandbox, tmp_path):
+    done = sandbox.sh(
+        MESSAGE_STEPS.format(tcprules=TCPRULES[sandbox.config["flavor"]]), timeout=180
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     rc_conf = sandbox.read("/etc/rc.conf")
     profile = _probe(sandbox, tmp_path)
@@ -64,21 +65,25 @@ def test_hand_install_plans_nothing_and_a_new_local_domain_reloads_qmail_send(
     assert "changed control, services" in applied.stdout
     run = re.search(r"\(run (\S+)\)", applied.stdout).group(1)
     log = sandbox.read(f"/var/log/qmail-wizard/{run}.log")
-    assert re.search(r"\[services\] \$ /etc/rc\.d/qmailsend reload\n(.*\n)*?"
-                     r".*\[services\] exit 0 ", log), log
+    assert re.search(
+        r"\[services\] \$ /etc/rc\.d/qmailsend reload\n(.*\n)*?"
+        r".*\[services\] exit 0 ",
+        log,
+    ), log
     assert "restart" not in log
     assert _pid(sandbox, "qmail-send") == send_pid  # reloaded, not restarted
-    assert sandbox.read("/usr/pkg/etc/qmail/control/locals").splitlines()[-1] == \
-        "extra.example.org"
+    assert sandbox.read("/usr/pkg/etc/qmail/control/locals").splitlines()[-1] == "extra.example.org"
 
     # qmail-send re-read locals: mail for the new domain is delivered here
-    inject = sandbox.exec(["/usr/pkg/bin/qmail-inject", "admin@extra.example.org"],
-                          input="Subject: new domain\n\nfor the new local domain\n")
+    inject = sandbox.exec(
+        ["/usr/pkg/bin/qmail-inject", "admin@extra.example.org"],
+        input="Subject: new domain\n\nfor the new local domain\n",
+    )
     assert inject.returncode == 0, inject.stderr
     maildir = sandbox.path("/home/admin/Maildir/new")
-    assert wait_for(lambda: [f for f in maildir.iterdir()
-                             if "for the new local domain" in f.read_text()]), \
-        sandbox.read("/var/log/maillog")[-2000:]
+    assert wait_for(
+        lambda: [f for f in maildir.iterdir() if "for the new local domain" in f.read_text()]
+    ), sandbox.read("/var/log/maillog")[-2000:]
 
     # the wizard left the admin's /etc/skel and rc.conf knobs alone
     assert not sandbox.path("/etc/skel/Maildir").exists()
@@ -89,7 +94,8 @@ def test_hand_install_plans_nothing_and_a_new_local_domain_reloads_qmail_send(
 
 @pytest.mark.slow
 def test_apply_installed_plans_nothing_and_a_run_without_changes_sends_no_mail(
-        make_sandbox, tmp_path):
+    make_sandbox, tmp_path
+):
     box = make_sandbox("2020Q2")
     applied = wizard(box, "apply", str(ROOT / "profiles" / "default.yaml"), "--yes")
     assert applied.returncode == 0, applied.stderr[-3000:] + applied.stdout

@@ -1,6 +1,7 @@
 """Issue 3: the source-build profiles end with the profiled options and account names,
 and the admin's /etc/mk.conf lines are untouched (2017Q1: both profiles are valid there;
 2020Q2: the renamed accounts, srs-source's -qmail-realrcptto does not exist there)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -50,9 +51,14 @@ def _group(box) -> dict[str, list[str]]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("name", "flavor"), [("srs-source.yaml", "2017Q1"),
-                                              ("custom-accounts.yaml", "2017Q1"),
-                                              ("custom-accounts.yaml", "2020Q2")])
+@pytest.mark.parametrize(
+    ("name", "flavor"),
+    [
+        ("srs-source.yaml", "2017Q1"),
+        ("custom-accounts.yaml", "2017Q1"),
+        ("custom-accounts.yaml", "2020Q2"),
+    ],
+)
 def test_source_build_ends_as_profiled(make_sandbox, name, flavor):
     path = str(ROOT / "profiles" / name)
     profile = load(Path(path))
@@ -74,11 +80,12 @@ def test_source_build_ends_as_profiled(make_sandbox, name, flavor):
         value = getattr(accounts, key)
         assert (f"{key}={value}" in note) == (value != default), (key, note)
     if flavor == "2017Q1":  # PKG_DEFAULT_OPTIONS would add tls (and sasl): undone, said so
-        assert "note: PKG_OPTIONS.qmail adds -sasl -tls to undo what PKG_DEFAULT_OPTIONS" \
+        assert (
+            "note: PKG_OPTIONS.qmail adds -sasl -tls to undo what PKG_DEFAULT_OPTIONS"
             in plan.stdout
+        )
     else:  # 2020Q2: tls is a default already, sasl does not exist, inet6 is optional
-        assert "note: PKG_OPTIONS.qmail adds -inet6 to undo what PKG_DEFAULT_OPTIONS" \
-            in plan.stdout
+        assert "note: PKG_OPTIONS.qmail adds -inet6 to undo what PKG_DEFAULT_OPTIONS" in plan.stdout
 
     applied = wizard(box, "apply", path, "--yes")
     assert applied.returncode == 0, applied.stderr[-3000:] + applied.stdout
@@ -116,8 +123,8 @@ def test_source_build_ends_as_profiled(make_sandbox, name, flavor):
     added = [l for l in after if l not in before]
     assert all(l.startswith(("PKG_OPTIONS.qmail=", "QMAIL_")) for l in added), added
     assert sorted(l.split("=", 1)[0] for l in added if l.startswith("QMAIL_")) == sorted(
-        var for key, var in ACCOUNT_VARS.items()
-        if getattr(accounts, key) != ACCOUNT_DEFAULTS[key])
+        var for key, var in ACCOUNT_VARS.items() if getattr(accounts, key) != ACCOUNT_DEFAULTS[key]
+    )
 
     again = wizard(box, "plan", path)
     assert again.returncode == 0, again.stdout

@@ -1,6 +1,7 @@
 """`qmail-wizard status` on a 2020Q2 sandbox installed by `apply profiles/default.yaml`
 (procname nbqmailsmtpd, qmailsend pidfile).  One installed sandbox for the module;
 the test that kills qmail-send comes last and restarts it."""
+
 from __future__ import annotations
 
 import json
@@ -32,7 +33,8 @@ def status_json(box) -> dict:
     done = wizard(box, "status", "--format", "json", timeout=60)
     assert done.returncode == 0, done.stderr
     return {s["name"]: s for s in json.loads(done.stdout)["services"]} | {
-        "": json.loads(done.stdout)}
+        "": json.loads(done.stdout)
+    }
 
 
 def test_json_lists_the_real_processes_and_listen_address(box):
@@ -44,10 +46,21 @@ def test_json_lists_the_real_processes_and_listen_address(box):
     assert commands[smtpd["pids"][0]].startswith("nbqmailsmtpd /usr/pkg/bin/sslserver ")
     assert int(box.read("/var/run/qmailsend.pid")) == send["pids"][0]
     assert "qmailsmtpd_tcp" not in box.read("/etc/rc.conf")
-    assert smtpd["listen"] == ["0.0.0.0:25"]   # the rc.d script's defaults
+    assert smtpd["listen"] == ["0.0.0.0:25"]  # the rc.d script's defaults
     assert (postfix["enabled"], postfix["running"], postfix["pids"]) == (False, False, [])
-    keys = {"name", "enabled", "running", "pids", "uptime_s", "cpu_percent", "rss_bytes",
-            "listen", "user", "state", "rc_status"}
+    keys = {
+        "name",
+        "enabled",
+        "running",
+        "pids",
+        "uptime_s",
+        "cpu_percent",
+        "rss_bytes",
+        "listen",
+        "user",
+        "state",
+        "rc_status",
+    }
     assert all(set(s) == keys for s in services[""]["services"])
     assert services[""]["queue"] == {"messages": 0, "unprocessed": 0, "oldest_s": None}
     assert any("nbqmail/send" in line for line in services[""]["log"])
@@ -59,8 +72,14 @@ def test_text_has_the_table_queue_and_log(box):
     lines = done.stdout.splitlines()
     assert lines[0].split()[:3] == ["SERVICE", "ENABLED", "STATE"]
     rows = {line.split()[0]: line.split() for line in lines[1:7]}
-    assert list(rows) == ["qmailsend", "qmailsmtpd", "qmailqread", "qmailpop3d",
-                          "qmailofmipd", "postfix"]
+    assert list(rows) == [
+        "qmailsend",
+        "qmailsmtpd",
+        "qmailqread",
+        "qmailpop3d",
+        "qmailofmipd",
+        "postfix",
+    ]
     assert rows["qmailsend"][1:3] == ["yes", "running"]
     assert rows["postfix"][1:3] == ["no", "stopped"]
     assert "queue: 0 messages, 0 not yet preprocessed, oldest -" in lines
@@ -77,9 +96,22 @@ def test_bad_format_and_watch_values_exit_2(box):
 
 def test_watch_redraws_until_ctrl_c(box):
     child = subprocess.Popen(
-        [sys.executable, "-m", "tui.cli", "--target", f"sandbox:{box.paths.base}", "status",
-         "--watch", "0.2"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL, text=True)
+        [
+            sys.executable,
+            "-m",
+            "tui.cli",
+            "--target",
+            f"sandbox:{box.paths.base}",
+            "status",
+            "--watch",
+            "0.2",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(child.stdout), daemon=True)
     reader.start()
@@ -101,7 +133,8 @@ def test_killed_qmail_send_shows_crashed(box):
     assert (send["running"], send["state"], send["pids"]) == (False, "crashed", [])
     assert send["rc_status"] == "qmailsend is not running."
     done = wizard(box, "status", timeout=60)
-    assert ("! qmailsend crashed: enabled in rc.conf but not running; "
-            "try: /etc/rc.d/qmailsend restart") in done.stdout
+    assert (
+        "! qmailsend crashed: enabled in rc.conf but not running; try: /etc/rc.d/qmailsend restart"
+    ) in done.stdout
     assert box.exec(["/etc/rc.d/qmailsend", "restart"]).returncode == 0
     assert status_json(box)["qmailsend"]["state"] == "running"

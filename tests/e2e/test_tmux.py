@@ -1,5 +1,6 @@
 """The wizard in a real terminal (tmux, 80x24) on a fresh sandbox: Enter on every screen
 and y at the confirmation end on Done with qmail-send and qmail-smtpd running."""
+
 from __future__ import annotations
 
 import re
@@ -40,12 +41,30 @@ class Terminal:
         self.socket = str(tmp_path / "tmux.sock")
         conf = tmp_path / "tmux.conf"
         conf.write_text("set -g remain-on-exit on\n")  # a crash leaves its last screen
-        self.tmux("-f", str(conf), "new-session", "-d", "-s", "wizard", "-x", "80", "-y", "24",
-                  "-c", str(ROOT), command)
+        self.tmux(
+            "-f",
+            str(conf),
+            "new-session",
+            "-d",
+            "-s",
+            "wizard",
+            "-x",
+            "80",
+            "-y",
+            "24",
+            "-c",
+            str(ROOT),
+            command,
+        )
 
     def tmux(self, *args: str) -> str:
-        return subprocess.run(["tmux", "-S", self.socket, *args], check=True,
-                              capture_output=True, text=True, timeout=30).stdout
+        return subprocess.run(
+            ["tmux", "-S", self.socket, *args],
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        ).stdout
 
     def screen(self) -> str:
         return self.tmux("capture-pane", "-p", "-t", "wizard")
@@ -57,8 +76,10 @@ class Terminal:
             if text in screen:
                 return screen
             if time.monotonic() > limit:
-                pytest.fail(f"no {what} after {deadline:.0f} s ({text!r} not shown); "
-                            f"the terminal shows:\n{screen}")
+                pytest.fail(
+                    f"no {what} after {deadline:.0f} s ({text!r} not shown); "
+                    f"the terminal shows:\n{screen}"
+                )
             time.sleep(0.2)  # poll interval of a real terminal; no event to wait on
 
     def wait_dead(self, what: str, deadline: float = 30) -> None:
@@ -67,13 +88,13 @@ class Terminal:
         limit = time.monotonic() + deadline
         while self.tmux("display-message", "-p", "-t", "wizard", "#{pane_dead}").strip() != "1":
             if time.monotonic() > limit:
-                pytest.fail(f"no {what} after {deadline:.0f} s; the terminal shows:\n"
-                            f"{self.screen()}")
+                pytest.fail(
+                    f"no {what} after {deadline:.0f} s; the terminal shows:\n{self.screen()}"
+                )
             time.sleep(0.2)  # poll interval of a real terminal; no event to wait on
 
     def close(self) -> None:
-        subprocess.run(["tmux", "-S", self.socket, "kill-server"], capture_output=True,
-                       timeout=30)
+        subprocess.run(["tmux", "-S", self.socket, "kill-server"], capture_output=True, timeout=30)
 
 
 def walk_to_done(terminal: Terminal) -> str:
@@ -87,8 +108,11 @@ def walk_to_done(terminal: Terminal) -> str:
 
 def service_rows(screen: str) -> dict[str, list[str]]:
     """The Done screen's services table: name -> [at boot, now]."""
-    return {line.split()[0]: line.split()[1:] for line in screen.splitlines()
-            if line.split() and line.split()[0].startswith("qmail") and len(line.split()) == 3}
+    return {
+        line.split()[0]: line.split()[1:]
+        for line in screen.splitlines()
+        if line.split() and line.split()[0].startswith("qmail") and len(line.split()) == 3
+    }
 
 
 def running(box, service: str) -> bool:

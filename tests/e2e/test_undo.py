@@ -6,6 +6,7 @@ created and the run then edited (control/locals, the placeholder aliases) goes b
 to the package's content; a file the run created is deleted; a file that was on the
 fresh host is as it was, mode and owner included.
 """
+
 from __future__ import annotations
 
 import os
@@ -13,8 +14,16 @@ import os
 import pytest
 
 from tests.e2e.cli import ROOT, wizard
-from tests.e2e.test_faults import (DELIVERED, RUNTIME, assert_backed_up, changed_paths, last_run,
-                                   manifest, packages_alone, snapshot)
+from tests.e2e.test_faults import (
+    DELIVERED,
+    RUNTIME,
+    assert_backed_up,
+    changed_paths,
+    last_run,
+    manifest,
+    packages_alone,
+    snapshot,
+)
 
 DEFAULT = str(ROOT / "profiles" / "default.yaml")
 
@@ -49,7 +58,9 @@ def test_undo_restores_every_file_the_run_wrote(make_sandbox, flavor):
         assert restored.get(path) == expected, path
     for path in written.keys() & owned.keys():
         assert ownership(box, path) == owned[path], path
-    left = sorted(p for p in changed_paths(fresh, restored)
-                  if p not in by_packages and not p.startswith(RUNTIME)
-                  and not DELIVERED.match(p))  # undo leaves mail where it was delivered
+    left = sorted(
+        p
+        for p in changed_paths(fresh, restored)
+        if p not in by_packages and not p.startswith(RUNTIME) and not DELIVERED.match(p)
+    )  # undo leaves mail where it was delivered
     assert not left, f"still differ from the fresh host after undo: {left}"

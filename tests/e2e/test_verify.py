@@ -3,6 +3,7 @@
 One installed sandbox per flavor for the module; each failure case breaks one thing,
 runs `verify` as a user would, and puts the thing back (the qmail-send kill comes last).
 """
+
 from __future__ import annotations
 
 import json
@@ -18,7 +19,9 @@ from tui.sandbox.handle import Sandbox
 
 DEFAULT = str(ROOT / "profiles" / "default.yaml")
 SYSCONF = "/usr/pkg/etc/qmail"
-POSTFIX_MAILER = "sendmail\t/usr/libexec/postfix/sendmail\nsend-mail\t/usr/libexec/postfix/sendmail\n"
+POSTFIX_MAILER = (
+    "sendmail\t/usr/libexec/postfix/sendmail\nsend-mail\t/usr/libexec/postfix/sendmail\n"
+)
 
 
 @pytest.fixture(scope="module")
@@ -28,8 +31,7 @@ def installed(tmp_path_factory):
 
     def get(flavor: str) -> Sandbox:
         if flavor not in boxes:
-            box = Sandbox.create(tmp_path_factory.mktemp(flavor) / "sb", flavor=flavor,
-                                 pace=FAST)
+            box = Sandbox.create(tmp_path_factory.mktemp(flavor) / "sb", flavor=flavor, pace=FAST)
             boxes[flavor] = box
             applied = wizard(box, "apply", DEFAULT, "--yes")
             assert applied.returncode == 0, applied.stderr + applied.stdout
@@ -56,9 +58,22 @@ def test_verify_passes_after_apply_and_the_delivery_lands(installed, flavor):
     assert text.stdout.rstrip().endswith("checks pass") and "FAIL" not in text.stdout
     rc, checks = checks_of(box)
     assert rc == 0 and all(c["ok"] and c["fix"] == "" for c in checks.values())
-    for cid in ("qmail-send", "listener-qmailsmtpd", "listener-qmailqread", "smtp-greeting",
-                "rcpthosts", "relay-refused", "relay-rules", "alias-root", "alias-postmaster",
-                "alias-mailer-daemon", "postfix", "mailer-conf", "smtp-port", "delivery"):
+    for cid in (
+        "qmail-send",
+        "listener-qmailsmtpd",
+        "listener-qmailqread",
+        "smtp-greeting",
+        "rcpthosts",
+        "relay-refused",
+        "relay-rules",
+        "alias-root",
+        "alias-postmaster",
+        "alias-mailer-daemon",
+        "postfix",
+        "mailer-conf",
+        "smtp-port",
+        "delivery",
+    ):
         assert cid in checks
     # no rc.conf knob: the rc.d script's own default address, port 25
     assert re.search(r"listens on \S+:25\b", checks["listener-qmailsmtpd"]["detail"])
@@ -84,8 +99,10 @@ def test_relay_refused_live_from_a_non_relay_client(installed):
     try:
         rc, checks = checks_of(box)
         assert rc == 0
-        assert "from 127.0.0.2, RCPT TO:<relay-test@qmail-wizard.invalid> was refused: 553" \
+        assert (
+            "from 127.0.0.2, RCPT TO:<relay-test@qmail-wizard.invalid> was refused: 553"
             in checks["relay-refused"]["detail"]
+        )
     finally:
         box.path(f"{SYSCONF}/tcp.smtp").write_text(rules)
         box.exec(["/etc/rc.d/qmailsmtpd", "cdb"])
@@ -94,6 +111,7 @@ def test_relay_refused_live_from_a_non_relay_client(installed):
 def _write(path: str, text: str):
     def act(box):
         box.path(path).write_text(text)
+
     return act
 
 
@@ -102,45 +120,67 @@ def _replace(path: str, old: str, new: str, then: list[str] | None = None):
         box.path(path).write_text(box.read(path).replace(old, new))
         if then:
             box.exec(then)
+
     return act
 
 
 def _rename(old: str, new: str):
     def act(box):
         box.path(old).rename(box.path(new))
+
     return act
 
 
 CDB = ["/etc/rc.d/qmailsmtpd", "cdb"]
 BROKEN = {
     "comment-only .qmail-root": (
-        _write(f"{SYSCONF}/alias/.qmail-root",
-               "# pkgsrc says: replace this comment with your config\n"),
-        "alias-root", [f"{SYSCONF}/alias/.qmail-root: it holds only comments",
-                       "throws mail to root away without a bounce"],
-        f"echo '&admin' > {SYSCONF}/alias/.qmail-root"),
+        _write(
+            f"{SYSCONF}/alias/.qmail-root", "# pkgsrc says: replace this comment with your config\n"
+        ),
+        "alias-root",
+        [
+            f"{SYSCONF}/alias/.qmail-root: it holds only comments",
+            "throws mail to root away without a bounce",
+        ],
+        f"echo '&admin' > {SYSCONF}/alias/.qmail-root",
+    ),
     "empty rcpthosts": (
         _write(f"{SYSCONF}/control/rcpthosts", ""),
-        "rcpthosts", [f"{SYSCONF}/control/rcpthosts is empty"],
-        f"echo mail.example.org >> {SYSCONF}/control/rcpthosts"),
+        "rcpthosts",
+        [f"{SYSCONF}/control/rcpthosts is empty"],
+        f"echo mail.example.org >> {SYSCONF}/control/rcpthosts",
+    ),
     "catch-all RELAYCLIENT": (
         _replace(f"{SYSCONF}/tcp.smtp", "\n:allow\n", '\n:allow,RELAYCLIENT=""\n', CDB),
-        "relay-rules", [f'{SYSCONF}/tcp.smtp line 2 (:allow,RELAYCLIENT="") grants '
-                        "RELAYCLIENT to every client", "open relay"],
-        "/etc/rc.d/qmailsmtpd cdb"),
+        "relay-rules",
+        [
+            f'{SYSCONF}/tcp.smtp line 2 (:allow,RELAYCLIENT="") grants RELAYCLIENT to every client',
+            "open relay",
+        ],
+        "/etc/rc.d/qmailsmtpd cdb",
+    ),
     "postfix=YES in rc.conf": (
         _replace("/etc/rc.conf", "\npostfix=NO\n", "\npostfix=YES\n"),
-        "postfix", ["postfix is enabled: /etc/rc.conf:", "sets postfix=YES"],
-        "set postfix=NO in /etc/rc.conf"),
+        "postfix",
+        ["postfix is enabled: /etc/rc.conf:", "sets postfix=YES"],
+        "set postfix=NO in /etc/rc.conf",
+    ),
     "mailer.conf at postfix": (
         _write("/etc/mailer.conf", POSTFIX_MAILER),
-        "mailer-conf", ["/etc/mailer.conf maps sendmail to /usr/libexec/postfix/sendmail"],
-        "cp /usr/pkg/share/examples/qmail-run/mailer.conf /etc/mailer.conf"),
+        "mailer-conf",
+        ["/etc/mailer.conf maps sendmail to /usr/libexec/postfix/sendmail"],
+        "cp /usr/pkg/share/examples/qmail-run/mailer.conf /etc/mailer.conf",
+    ),
     "delivery never arrives": (
         _rename("/home/admin/Maildir", "/home/admin/Maildir.away"),
-        "delivery", ["the message to postmaster to /home/admin/Maildir was not delivered",
-                     "the maillog says:", "deferral"],
-        "setuidgid admin maildirmake /home/admin/Maildir"),
+        "delivery",
+        [
+            "the message to postmaster to /home/admin/Maildir was not delivered",
+            "the maillog says:",
+            "deferral",
+        ],
+        "setuidgid admin maildirmake /home/admin/Maildir",
+    ),
 }
 RESTORE = {
     "catch-all RELAYCLIENT": CDB,
@@ -151,8 +191,13 @@ RESTORE = {
 def test_verify_fails_naming_the_problem_and_the_fix(installed, case):
     box = installed("2017Q1")
     breaks, cid, details, fix = BROKEN[case]
-    files = ["/etc/rc.conf", "/etc/mailer.conf", f"{SYSCONF}/tcp.smtp",
-             f"{SYSCONF}/control/rcpthosts", f"{SYSCONF}/alias/.qmail-root"]
+    files = [
+        "/etc/rc.conf",
+        "/etc/mailer.conf",
+        f"{SYSCONF}/tcp.smtp",
+        f"{SYSCONF}/control/rcpthosts",
+        f"{SYSCONF}/alias/.qmail-root",
+    ]
     saved = {p: box.read(p) for p in files}
     breaks(box)
     try:
@@ -187,4 +232,6 @@ def test_killed_qmail_send_is_named_with_its_fix(installed):
     check = checks["qmail-send"]
     assert not check["ok"] and "qmail-send is not running" in check["detail"]
     assert check["fix"].startswith("/etc/rc.d/qmailsend start")
-    assert not checks["delivery"]["ok"] and "qmail-send is not running" in checks["delivery"]["detail"]
+    assert (
+        not checks["delivery"]["ok"] and "qmail-send is not running" in checks["delivery"]["detail"]
+    )

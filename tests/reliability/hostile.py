@@ -1,4 +1,5 @@
 """Shared pieces of the reliability suites: the CI hypothesis settings and hostile values."""
+
 from __future__ import annotations
 
 from hypothesis import HealthCheck, settings
@@ -8,20 +9,56 @@ from tui.backend import model
 
 #: Every property runs this many examples in CI, the same ones every time.
 EXAMPLES = 2000
-PROPERTY = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                           HealthCheck.filter_too_much])
+PROPERTY = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.filter_too_much,
+    ],
+)
 
 #: Values that would do harm if they reached a shell or a path unquoted.  Each creates
 #: the canary (or writes beside it) when a shell runs it.
 CANARY = "/tmp/canary"
 INJECTIONS = (
-    f"$(touch {CANARY})", f"`touch {CANARY}`", f"x; touch {CANARY}", f"x && touch {CANARY}",
-    f"x | tee {CANARY}", f"x > {CANARY}", f"x\ntouch {CANARY}", f"x\rtouch {CANARY}",
-    "../../../../tmp/canary", "../../etc/passwd", "/tmp/canary", "x/../../y", "x\x00y",
-    "x'y", 'x"y', "x\\y", "-rf", "--help", "x y", "x\ty", "*", "?", "~root", "${IFS}",
-    "x#y", "x\x1b[31my", "x%y", "x\u202ey", "x\u200by", "x\ud800y", "mail.example.org\n",
-    " mail.example.org", "MAIL.example.org", "a" * 300,
+    f"$(touch {CANARY})",
+    f"`touch {CANARY}`",
+    f"x; touch {CANARY}",
+    f"x && touch {CANARY}",
+    f"x | tee {CANARY}",
+    f"x > {CANARY}",
+    f"x\ntouch {CANARY}",
+    f"x\rtouch {CANARY}",
+    "../../../../tmp/canary",
+    "../../etc/passwd",
+    "/tmp/canary",
+    "x/../../y",
+    "x\x00y",
+    "x'y",
+    'x"y',
+    "x\\y",
+    "-rf",
+    "--help",
+    "x y",
+    "x\ty",
+    "*",
+    "?",
+    "~root",
+    "${IFS}",
+    "x#y",
+    "x\x1b[31my",
+    "x%y",
+    "x\u202ey",
+    "x\u200by",
+    "x\ud800y",
+    "mail.example.org\n",
+    " mail.example.org",
+    "MAIL.example.org",
+    "a" * 300,
 )
 
 #: Characters that mean something to sh, YAML, paths or terminals, to mix into text.
@@ -30,9 +67,12 @@ nasty_text = st.one_of(
     st.text(max_size=40),
     st.text(alphabet=st.sampled_from(NASTY + "az09"), max_size=40),
     st.sampled_from(INJECTIONS),
-    st.builds(lambda a, b, c: a + b + c, st.sampled_from(
-        ["mail.example.org", "example.org", "admin", "127.", "tls", "qmaild", ""]),
-        st.sampled_from(INJECTIONS), st.sampled_from(["", ".example.org", "x"])),
+    st.builds(
+        lambda a, b, c: a + b + c,
+        st.sampled_from(["mail.example.org", "example.org", "admin", "127.", "tls", "qmaild", ""]),
+        st.sampled_from(INJECTIONS),
+        st.sampled_from(["", ".example.org", "x"]),
+    ),
 )
 
 
@@ -73,7 +113,19 @@ def set_field(profile, where: str, value: str) -> str:
     return "build.options[0]"
 
 
-FIELDS = ([f"account:{k}" for k in model.ACCOUNT_DEFAULTS]
-          + ["me", "defaultdomain", "plusdomain", "defaultdelivery", "locals", "rcpthosts",
-             "relay_from", "virtual-domain", "virtual-prefix", "alias-name", "alias-target", "alias-only",
-             "method", "option"])
+FIELDS = [f"account:{k}" for k in model.ACCOUNT_DEFAULTS] + [
+    "me",
+    "defaultdomain",
+    "plusdomain",
+    "defaultdelivery",
+    "locals",
+    "rcpthosts",
+    "relay_from",
+    "virtual-domain",
+    "virtual-prefix",
+    "alias-name",
+    "alias-target",
+    "alias-only",
+    "method",
+    "option",
+]

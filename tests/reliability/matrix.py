@@ -4,6 +4,7 @@ of a host that apply defines, SIGKILLing a running apply, the journal, backups, 
 Everything goes through the CLI as an admin runs it (``python -m tui.cli --target
 sandbox:BASE``), on 2017Q1 sandboxes at pace 0.02.
 """
+
 from __future__ import annotations
 
 import json
@@ -12,9 +13,9 @@ import re
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import psutil
-from pathlib import Path
 
 from tests.e2e.cli import ROOT, wizard
 from tests.polling import wait_for
@@ -38,33 +39,51 @@ def profiles(directory: Path) -> dict[str, str]:
     text = (ROOT / "profiles" / "default.yaml").read_text()
     pkgin.write_text(text.replace("method: binary", "method: pkgin"))
     assert "method: pkgin" in pkgin.read_text()
-    return {"binary": str(ROOT / "profiles" / "default.yaml"), "pkgin": str(pkgin),
-            "source": str(ROOT / "profiles" / "srs-source.yaml")}
+    return {
+        "binary": str(ROOT / "profiles" / "default.yaml"),
+        "pkgin": str(pkgin),
+        "source": str(ROOT / "profiles" / "srs-source.yaml"),
+    }
 
 
 # -- the state apply defines -----------------------------------------------------------
 def managed_paths(box) -> list[str]:
     """The files the wizard manages: control files, aliases, rc.conf, mailer.conf,
     tcp.smtp and its cdb, mk.conf, the qmail rc.d scripts."""
-    paths = ["/etc/rc.conf", "/etc/mailer.conf", "/etc/mk.conf", f"{SYSCONF}/tcp.smtp",
-             f"{SYSCONF}/tcp.smtp.cdb"]
-    for directory, prefix in ((f"{SYSCONF}/control", ""), (f"{SYSCONF}/alias", ".qmail-"),
-                              ("/etc/rc.d", "qmail")):
+    paths = [
+        "/etc/rc.conf",
+        "/etc/mailer.conf",
+        "/etc/mk.conf",
+        f"{SYSCONF}/tcp.smtp",
+        f"{SYSCONF}/tcp.smtp.cdb",
+    ]
+    for directory, prefix in (
+        (f"{SYSCONF}/control", ""),
+        (f"{SYSCONF}/alias", ".qmail-"),
+        ("/etc/rc.d", "qmail"),
+    ):
         if box.path(directory).is_dir():
-            paths += [f"{directory}/{p.name}" for p in box.path(directory).iterdir()
-                      if p.name.startswith(prefix) and p.is_file()]
+            paths += [
+                f"{directory}/{p.name}"
+                for p in box.path(directory).iterdir()
+                if p.name.startswith(prefix) and p.is_file()
+            ]
     return sorted(paths)
 
 
 def managed_files(box) -> dict[str, bytes | None]:
-    return {p: box.path(p).read_bytes() if box.path(p).exists() else None
-            for p in managed_paths(box)}
+    return {
+        p: box.path(p).read_bytes() if box.path(p).exists() else None for p in managed_paths(box)
+    }
 
 
 def service_status(box) -> dict[str, int]:
     """``/etc/rc.d/NAME onestatus`` exit status of every service (127: no script)."""
-    script = "; ".join(f'[ -x /etc/rc.d/{s} ] && {{ /etc/rc.d/{s} onestatus >/dev/null 2>&1;'
-                       f' echo "{s} $?"; }} || echo "{s} 127"' for s in SERVICES)
+    script = "; ".join(
+        f"[ -x /etc/rc.d/{s} ] && {{ /etc/rc.d/{s} onestatus >/dev/null 2>&1;"
+        f' echo "{s} $?"; }} || echo "{s} 127"'
+        for s in SERVICES
+    )
     out = box.sh(script).stdout.split()
     return dict(zip(out[::2], map(int, out[1::2])))
 
@@ -137,7 +156,7 @@ def assert_journal_prefix(record: dict, status: str) -> list[str]:
     """The journal lists finished steps in plan order, a prefix of STEP_IDS."""
     steps = list(record["steps"])
     assert record["status"] == status, record
-    assert steps == list(STEP_IDS[:len(steps)]), steps
+    assert steps == list(STEP_IDS[: len(steps)]), steps
     return steps
 
 
@@ -155,9 +174,24 @@ def smtp_accepts(box, subject: str) -> None:
 def start_apply(box, profile: str, *extra: str) -> subprocess.Popen:
     """``apply PROFILE --yes [extra]`` as an admin runs it, in its own process group."""
     return subprocess.Popen(
-        [sys.executable, "-m", "tui.cli", "--target", f"sandbox:{box.paths.base}", "apply",
-         profile, "--yes", *extra], cwd=ROOT, stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+        [
+            sys.executable,
+            "-m",
+            "tui.cli",
+            "--target",
+            f"sandbox:{box.paths.base}",
+            "apply",
+            profile,
+            "--yes",
+            *extra,
+        ],
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
 
 
 def kill_all(pid: int) -> None:
@@ -192,15 +226,18 @@ def kill_at(child: subprocess.Popen, seen) -> str:
         child.wait(timeout=120)
         child.stderr.close()
         child.stdout.close()
-    raise AssertionError(f"apply ended (status {child.returncode}) before the kill point; "
-                         f"its last output:\n{''.join(tail)}{out[-1500:]}")
+    raise AssertionError(
+        f"apply ended (status {child.returncode}) before the kill point; "
+        f"its last output:\n{''.join(tail)}{out[-1500:]}"
+    )
 
 
 def no_orphans(box) -> None:
     """Wait until no long command of a killed apply runs on the host."""
     inside = SandboxHost(box.paths.base)
-    assert wait_for(lambda: not any(p.name in ORPHANS for p in inside.processes())), \
-        [p.name for p in inside.processes()]
+    assert wait_for(lambda: not any(p.name in ORPHANS for p in inside.processes())), [
+        p.name for p in inside.processes()
+    ]
 
 
 def apply_done(box, profile: str, *extra: str) -> subprocess.CompletedProcess:
@@ -225,9 +262,11 @@ def step_finished(index: int):
 def output_of(command: str, *contains: str):
     """Accepts an output line of ``command`` (a substring of its shown text) that
     contains every one of ``contains``."""
+
     def seen(line: str) -> bool:
         head, bar, text = line.partition(" | ")
         return bool(bar) and command in head and all(c in text for c in contains)
+
     return seen
 
 

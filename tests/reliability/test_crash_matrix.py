@@ -14,6 +14,7 @@ has one), and SMTP accepts mail.
 The acceptance case: three SIGKILLs at random (seeded, printed) moments during one
 install, then ``apply --resume``: exit 0, ``plan`` exits 0, mail is accepted.
 """
+
 from __future__ import annotations
 
 import os
@@ -27,10 +28,29 @@ import pytest
 
 from tests.e2e.cli import wizard
 from tests.reliability.matrix import (
-    N, STEP_IDS, action_start, apply_done, assert_backed_up, assert_journal_prefix,
-    backups, differences, host_state, journal, kill_all, kill_at, last_run,
-    leftover_temp_files, lock_holder, no_orphans, output_of, profiles, smtp_accepts,
-    start_apply, step_finished, step_line)
+    STEP_IDS,
+    N,
+    action_start,
+    apply_done,
+    assert_backed_up,
+    assert_journal_prefix,
+    backups,
+    differences,
+    host_state,
+    journal,
+    kill_all,
+    kill_at,
+    last_run,
+    leftover_temp_files,
+    lock_holder,
+    no_orphans,
+    output_of,
+    profiles,
+    smtp_accepts,
+    start_apply,
+    step_finished,
+    step_line,
+)
 from tui.backend.lock import LOCK_DIR
 from tui.sandbox.handle import Sandbox
 
@@ -46,7 +66,8 @@ def boundaries() -> list[tuple[str, object]]:
     within milliseconds, so a kill there races it (CI saw the run finish first); the
     mid-verify point covers the last step."""
     return [(f"before [1/{N}] {STEP_IDS[0]}", step_line(1))] + [
-        (f"after [{i}/{N}] {STEP_IDS[i - 1]}", step_finished(i)) for i in range(1, N)]
+        (f"after [{i}/{N}] {STEP_IDS[i - 1]}", step_finished(i)) for i in range(1, N)
+    ]
 
 
 def common_mid() -> dict[str, list[tuple[str, object]]]:
@@ -91,8 +112,11 @@ def kill_points(path: str) -> list[tuple[str, object]]:
         points.append((label, seen))
         for step, extra in mid.items():
             index = STEP_IDS.index(step)
-            if label.startswith(("before", "after")) and \
-                    label.endswith(f"] {STEP_IDS[index - 1]}") and index:
+            if (
+                label.startswith(("before", "after"))
+                and label.endswith(f"] {STEP_IDS[index - 1]}")
+                and index
+            ):
                 points += extra
     return points
 
@@ -126,8 +150,9 @@ def chain(make_sandbox, profile: str, points, name: str) -> dict:
             assert last_run(box) == run_id, "a resumed run started a new run"
             finished = assert_journal_prefix(journal(box, run_id), "running")
             holder = lock_holder(box)
-            assert holder is not None and holder["pid"] == child.pid, \
+            assert holder is not None and holder["pid"] == child.pid, (
                 f"after '{label}' the lock does not name the killed run: {holder}"
+            )
             kills[-1] += f" (journal: {len(finished)} steps finished)"
         done = apply_done(box, profile, "--resume")
         assert f"(run {run_id})" in done.stdout, done.stdout[-500:]
@@ -142,8 +167,13 @@ def chain(make_sandbox, profile: str, points, name: str) -> dict:
         # (or the log's rewrite) removes it
         litter = leftover_temp_files(box)
         assert not litter, litter
-        return {"state": host_state(box), "run": run_id, "kills": kills,
-                "box": box, "backups_check": lambda ref: assert_backed_up(box, run_id, ref)}
+        return {
+            "state": host_state(box),
+            "run": run_id,
+            "kills": kills,
+            "box": box,
+            "backups_check": lambda ref: assert_backed_up(box, run_id, ref),
+        }
     except BaseException:
         box.kill()
         raise
@@ -166,15 +196,18 @@ def converged(base, profile: str, path: str) -> list[str]:
     finally:
         got["box"].kill()
     edges = len(boundaries())
-    return [f"crash matrix, {path}: {len(points)} kill points ({edges} step boundaries, "
-            f"{len(points) - edges} mid-command), converged in {time.monotonic() - started:.0f} s"] + \
-        [f"  killed at {kill}" for kill in got["kills"]]
+    return [
+        f"crash matrix, {path}: {len(points)} kill points ({edges} step boundaries, "
+        f"{len(points) - edges} mid-command), converged in {time.monotonic() - started:.0f} s"
+    ] + [f"  killed at {kill}" for kill in got["kills"]]
 
 
 def _boxes(base):
     """A make_sandbox for a module fixture: fresh 2017Q1 hosts under ``base``."""
+
     def make(name: str) -> Sandbox:
         return Sandbox.create(base / name, pace=0.02)
+
     return make
 
 
@@ -216,8 +249,7 @@ def test_three_random_sigkills_then_resume(make_sandbox, tmp_path):
     seed = int(os.environ.get("QW_CRASH_SEED", "20261128"))
     rng = random.Random(seed)
     moments = [(rng.randint(1, N - 1), round(rng.uniform(0.0, 0.3), 2)) for _ in range(3)]
-    print(f"\nrandom SIGKILLs: seed {seed} (QW_CRASH_SEED), (steps begun, then seconds) "
-          f"{moments}")
+    print(f"\nrandom SIGKILLs: seed {seed} (QW_CRASH_SEED), (steps begun, then seconds) {moments}")
     profile = profiles(tmp_path)["binary"]
     box = make_sandbox(name="random")
     for n, (steps_ahead, delay) in enumerate(moments):
@@ -234,13 +266,16 @@ def test_three_random_sigkills_then_resume(make_sandbox, tmp_path):
         child.stderr.close()
         child.stdout.close()
         timer.cancel()
-        assert child.returncode == -signal.SIGKILL, \
+        assert child.returncode == -signal.SIGKILL, (
             f"run {n + 1} ended (status {child.returncode}) before its kill {moments[n]}"
+        )
         no_orphans(box)
         steps = list(journal(box, last_run(box))["steps"])
-        print(f"  kill {n + 1} {delay} s into step {steps_ahead} of the run: "
-              f"{len(steps)} steps finished"
-              f"{' (' + steps[-1] + ' last)' if steps else ''}")
+        print(
+            f"  kill {n + 1} {delay} s into step {steps_ahead} of the run: "
+            f"{len(steps)} steps finished"
+            f"{' (' + steps[-1] + ' last)' if steps else ''}"
+        )
     apply_done(box, profile, "--resume")
     plan = wizard(box, "plan", profile)
     assert plan.returncode == 0, plan.stdout[-3000:]
@@ -250,8 +285,7 @@ def test_three_random_sigkills_then_resume(make_sandbox, tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("moment", ["PRE-INSTALL", "POST-INSTALL"])
-def test_killed_inside_pkg_add_of_qmail_resumes_by_reinstalling(make_sandbox, tmp_path,
-                                                                 moment):
+def test_killed_inside_pkg_add_of_qmail_resumes_by_reinstalling(make_sandbox, tmp_path, moment):
     """pkg_add records qmail in /var/db/pkg before it extracts it and runs its
     POST-INSTALL (queue-fix makes the queue): killed there, qmail is registered but
     half installed.  The plan removes what the interrupted step registered and
@@ -273,14 +307,19 @@ def test_killed_inside_pkg_add_of_qmail_resumes_by_reinstalling(make_sandbox, tm
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", ["binary", "pkgin"])
-def test_killed_between_qmail_and_qmail_run_resumes_with_the_same_tool(make_sandbox,
-                                                                      tmp_path, path):
+def test_killed_between_qmail_and_qmail_run_resumes_with_the_same_tool(
+    make_sandbox, tmp_path, path
+):
     """Killed after qmail is registered, before qmail-run is: resume must finish with
     pkg_add/pkgin, as planned, not switch to a source build of both."""
     profile = profiles(tmp_path)[path]
     box = make_sandbox(name=path)
-    kill_at(start_apply(box, profile), output_of(PKG_ADD, "POST-INSTALL for qmail-1")
-            if path == "binary" else output_of(PKGIN, "installing qmail-run"))
+    kill_at(
+        start_apply(box, profile),
+        output_of(PKG_ADD, "POST-INSTALL for qmail-1")
+        if path == "binary"
+        else output_of(PKGIN, "installing qmail-run"),
+    )
     no_orphans(box)
     assert box.exec(["pkg_info", "-e", "qmail"]).returncode == 0
     assert box.exec(["pkg_info", "-e", "qmail-run"]).returncode != 0
@@ -292,12 +331,12 @@ def test_killed_between_qmail_and_qmail_run_resumes_with_the_same_tool(make_sand
 
 
 @pytest.mark.slow
-def test_killed_in_qmail_run_post_install_resumes_to_the_same_control_files(make_sandbox,
-                                                                           tmp_path):
+def test_killed_in_qmail_run_post_install_resumes_to_the_same_control_files(make_sandbox, tmp_path):
     profile = profiles(tmp_path)["binary"]
     box = make_sandbox(name="post-install")
-    kill_at(start_apply(box, profile), output_of(PKG_ADD, "Putting mail.example.org into "
-                                                          "control/me"))
+    kill_at(
+        start_apply(box, profile), output_of(PKG_ADD, "Putting mail.example.org into control/me")
+    )
     no_orphans(box)
     apply_done(box, profile, "--resume")
     assert box.path("/usr/pkg/etc/qmail/control/concurrencypop3").exists()
@@ -307,8 +346,9 @@ def test_killed_in_qmail_run_post_install_resumes_to_the_same_control_files(make
 def test_killed_in_maildirmake_resumes_to_a_working_maildir(make_sandbox, tmp_path):
     profile = profiles(tmp_path)["binary"]
     box = make_sandbox(name="maildir")
-    kill_at(start_apply(box, profile),
-            action_start("setuidgid admin maildirmake /home/admin/Maildir"))
+    kill_at(
+        start_apply(box, profile), action_start("setuidgid admin maildirmake /home/admin/Maildir")
+    )
     no_orphans(box)
     resumed = wizard(box, "apply", profile, "--yes", "--resume")
     assert resumed.returncode == 0, resumed.stderr[-1500:]

@@ -16,6 +16,7 @@ A slow download breaks nothing: apply shows its progress and finishes.
 
 The cases run in a pool (they mostly wait on paced commands); each test reports its own.
 """
+
 from __future__ import annotations
 
 import time
@@ -25,8 +26,16 @@ import pytest
 
 from tests.e2e.cli import wizard
 from tests.reliability.matrix import (
-    STEP_IDS, apply_done, assert_journal_prefix, journal, last_run, manifest, managed_files,
-    profiles, smtp_accepts)
+    STEP_IDS,
+    apply_done,
+    assert_journal_prefix,
+    journal,
+    last_run,
+    managed_files,
+    manifest,
+    profiles,
+    smtp_accepts,
+)
 from tui.sandbox.handle import Sandbox
 
 PKG_ADD = "`env PKG_RCD_SCRIPTS=YES pkg_add -v qmail-run`"
@@ -48,21 +57,42 @@ SOURCE_FAULTS = {
 }
 #: case id -> (install path, fault entry, failing step or None, command it names)
 CASES = {
-    **{f"{path}-{kind}": (path, entry, None if kind == "slow-download" else "packages",
-                          {"binary": PKG_ADD, "pkgin": PKGIN, "source": MAKE}[path])
-       for path, faults in (("binary", PACKAGE_FAULTS), ("pkgin", PACKAGE_FAULTS),
-                            ("source", SOURCE_FAULTS)) for kind, entry in faults.items()},
-    "pkgin-pkgin-wrong-answer": ("pkgin", "{kind: pkgin-wrong-answer, times: 1}", "packages",
-                                 PKGIN),
-    **{f"binary-service-start-failure-{s}":
-       ("services", f"{{kind: service-start-failure, service: {s}, times: 1}}", "services",
-        f"/etc/rc.d/{s} start") for s in ALL_SERVICES},
+    **{
+        f"{path}-{kind}": (
+            path,
+            entry,
+            None if kind == "slow-download" else "packages",
+            {"binary": PKG_ADD, "pkgin": PKGIN, "source": MAKE}[path],
+        )
+        for path, faults in (
+            ("binary", PACKAGE_FAULTS),
+            ("pkgin", PACKAGE_FAULTS),
+            ("source", SOURCE_FAULTS),
+        )
+        for kind, entry in faults.items()
+    },
+    "pkgin-pkgin-wrong-answer": (
+        "pkgin",
+        "{kind: pkgin-wrong-answer, times: 1}",
+        "packages",
+        PKGIN,
+    ),
+    **{
+        f"binary-service-start-failure-{s}": (
+            "services",
+            f"{{kind: service-start-failure, service: {s}, times: 1}}",
+            "services",
+            f"/etc/rc.d/{s} start",
+        )
+        for s in ALL_SERVICES
+    },
 }
 
 
 def set_faults(box, *entries: str) -> None:
-    box.paths.faults_file.write_text("faults:\n" + "".join(f"  - {e}\n" for e in entries)
-                                     if entries else "faults: []\n")
+    box.paths.faults_file.write_text(
+        "faults:\n" + "".join(f"  - {e}\n" for e in entries) if entries else "faults: []\n"
+    )
 
 
 def failed_cleanly(box, profile: str, step: str, command: str, before: dict) -> str:
@@ -70,23 +100,28 @@ def failed_cleanly(box, profile: str, step: str, command: str, before: dict) -> 
     failed = wizard(box, "apply", profile, "--yes")
     assert failed.returncode == 1, failed.stderr[-3000:]
     run_id = last_run(box)
-    said = [line for line in failed.stderr.splitlines()
-            if line.strip() and not line.startswith(("[", "note: ", " "))]
+    said = [
+        line
+        for line in failed.stderr.splitlines()
+        if line.strip() and not line.startswith(("[", "note: ", " "))
+    ]
     assert len(said) == 1, said
     message, log = said[0], f"/var/log/qmail-wizard/{run_id}.log"
     record = journal(box, run_id)
     status = record["failure"]["status"]
     assert message.startswith(f"qmail-wizard: apply stopped in step '{step}': `"), message
     assert command in message, message
-    assert isinstance(status, int) and status != 0 and \
-        f"exited with status {status}" in message, (status, message)
+    assert isinstance(status, int) and status != 0 and f"exited with status {status}" in message, (
+        status,
+        message,
+    )
     assert log in message and f"qmail-wizard apply {profile} --resume" in message, message
     assert f"undo --run {run_id}" in message, message
     assert "Traceback" not in failed.stderr
     assert f"[{step}] FAILED: " in box.read(log)
     assert record["failure"]["step"] == step, record
     finished = assert_journal_prefix(record, "failed")
-    assert finished == list(STEP_IDS[:STEP_IDS.index(step)]), finished
+    assert finished == list(STEP_IDS[: STEP_IDS.index(step)]), finished
     return run_id
 
 
@@ -128,10 +163,16 @@ def package_case(base, profile: str, entry: str, step: str | None, command: str)
             started = time.monotonic()
             done = apply_done(box, profile)
             # pkg_add and pkgin show a progress meter; make's fetch a line per distfile
-            marks, least = (("Requesting", "netqmail-"), 1) if command == MAKE \
+            marks, least = (
+                (("Requesting", "netqmail-"), 1)
+                if command == MAKE
                 else (("qmail-1.03nb27", "%"), 3)
-            shown = [line for line in done.stderr.splitlines()
-                     if command.strip("`") in line and all(m in line for m in marks)]
+            )
+            shown = [
+                line
+                for line in done.stderr.splitlines()
+                if command.strip("`") in line and all(m in line for m in marks)
+            ]
             assert len(shown) >= least and time.monotonic() - started > 3, shown
             return "survived: apply finished, showing the slow download's progress"
         run_id = failed_cleanly(box, profile, step, command, before)
@@ -157,8 +198,7 @@ def services_chain(base, profile: str, services: tuple[str, ...]) -> dict:
                         box.exec([f"/etc/rc.d/{name}", "onestop"])
                 before = managed_files(box)
                 set_faults(box, CASES[f"binary-service-start-failure-{service}"][1])
-                run_id = failed_cleanly(box, profile, "services", f"/etc/rc.d/{service}",
-                                        before)
+                run_id = failed_cleanly(box, profile, "services", f"/etc/rc.d/{service}", before)
                 after_failure = managed_files(box)
                 final = resumed_and_verified(box, profile, run_id)
                 versions_allowed(box, run_id, before, after_failure, final)
@@ -178,15 +218,21 @@ def outcomes(tmp_path_factory):
     base = tmp_path_factory.mktemp("faults")
     paths = profiles(base)
     services = base / "services.yaml"
-    services.write_text(open(paths["binary"]).read()
-                        .replace("qmailpop3d: false", "qmailpop3d: true"))
+    services.write_text(
+        open(paths["binary"]).read().replace("qmailpop3d: false", "qmailpop3d: true")
+    )
     started = time.monotonic()
     results: dict = {}
     with ThreadPoolExecutor(4) as pool:
-        chains = [pool.submit(services_chain, base / f"services{n}", str(services), group)
-                  for n, group in enumerate((ALL_SERVICES[:2], ALL_SERVICES[2:]))]
-        jobs = {case: pool.submit(package_case, base / case, paths[path], entry, step, command)
-                for case, (path, entry, step, command) in CASES.items() if path != "services"}
+        chains = [
+            pool.submit(services_chain, base / f"services{n}", str(services), group)
+            for n, group in enumerate((ALL_SERVICES[:2], ALL_SERVICES[2:]))
+        ]
+        jobs = {
+            case: pool.submit(package_case, base / case, paths[path], entry, step, command)
+            for case, (path, entry, step, command) in CASES.items()
+            if path != "services"
+        }
         for case, job in jobs.items():
             try:
                 results[case] = job.result()
@@ -196,13 +242,17 @@ def outcomes(tmp_path_factory):
             for service, result in chain.result().items():
                 results[f"binary-service-start-failure-{service}"] = result
     failing = sum(1 for r in results.values() if isinstance(r, BaseException))
-    steps = {(path if path != "services" else "binary", step or "packages")
-             for path, _, step, _ in CASES.values()}
-    print(f"\nfault matrix: {len(CASES)} faults x steps ({len(PACKAGE_FAULTS)} package faults "
-          f"x binary and pkgin, {len(SOURCE_FAULTS)} x source, pkgin-wrong-answer, "
-          f"service-start-failure x "
-          f"{len(ALL_SERVICES)} services) on {len(steps)} (path, step) pairs; "
-          f"{len(CASES) - failing} survived, in {time.monotonic() - started:.0f} s")
+    steps = {
+        (path if path != "services" else "binary", step or "packages")
+        for path, _, step, _ in CASES.values()
+    }
+    print(
+        f"\nfault matrix: {len(CASES)} faults x steps ({len(PACKAGE_FAULTS)} package faults "
+        f"x binary and pkgin, {len(SOURCE_FAULTS)} x source, pkgin-wrong-answer, "
+        f"service-start-failure x "
+        f"{len(ALL_SERVICES)} services) on {len(steps)} (path, step) pairs; "
+        f"{len(CASES) - failing} survived, in {time.monotonic() - started:.0f} s"
+    )
     return results
 
 

@@ -8,6 +8,7 @@ without touching the host.  The odd values validation does accept ('+', '-', '.'
 shell with them, every file lands where it belongs, and canary files and directories
 stay as they were.
 """
+
 from __future__ import annotations
 
 import copy
@@ -28,8 +29,11 @@ from tui.backend.profile import defaults_for, dump, validate
 SYSCONF = "/usr/pkg/etc/qmail"
 BASE = defaults_for("mail.example.org", "admin")
 #: accepted by validation, odd to a shell or a path: each must land only where it belongs
-ODD_ALIASES = {"x+y..z": "-rf@example.org", "a_b.c-": "admin+tag@mail.example.org",
-               "john.smith": "admin"}
+ODD_ALIASES = {
+    "x+y..z": "-rf@example.org",
+    "a_b.c-": "admin+tag@mail.example.org",
+    "john.smith": "admin",
+}
 ODD_VIRTUAL = {"lists.example.net": "v.-+_x"}
 ODD_RELAY = ["127.", "10.0.0.1-50", "192.168."]
 
@@ -50,8 +54,17 @@ def test_every_field_refuses_every_injection_by_name():
 def hostile_profile() -> dict:
     """A profile with a different injection in every string field."""
     data = yaml.safe_load(dump(BASE))
-    shells = iter([f"$(touch {CANARY})", f"`touch {CANARY}`", f"x;touch {CANARY}",
-                   f"x\ntouch {CANARY}", f"x && touch {CANARY}", f"x|touch {CANARY}"] * 9)
+    shells = iter(
+        [
+            f"$(touch {CANARY})",
+            f"`touch {CANARY}`",
+            f"x;touch {CANARY}",
+            f"x\ntouch {CANARY}",
+            f"x && touch {CANARY}",
+            f"x|touch {CANARY}",
+        ]
+        * 9
+    )
     for key in model.ACCOUNT_DEFAULTS:
         data["build"]["accounts"][key] = next(shells)
     mail = data["mail"]
@@ -60,9 +73,12 @@ def hostile_profile() -> dict:
     mail["locals"].append(next(shells))
     mail["rcpthosts"].append("../../../../tmp/canary")
     mail["virtualdomains"] = {f"v.example.net;touch {CANARY}": "../../tmp/canary"}
-    mail["aliases"] = {"root": f"admin;touch {CANARY}", "postmaster": "../../../tmp/canary",
-                       "mailer-daemon": "admin\n|touch /tmp/canary",
-                       "../../../tmp/canary": "admin"}
+    mail["aliases"] = {
+        "root": f"admin;touch {CANARY}",
+        "postmaster": "../../../tmp/canary",
+        "mailer-daemon": "admin\n|touch /tmp/canary",
+        "../../../tmp/canary": "admin",
+    }
     mail["relay_from"] = ["127.", f"10.$(touch {CANARY})."]
     mail["defaultdelivery"] = f"./Maildir/;touch {CANARY}"
     data["build"]["options"] = [f"tls;touch {CANARY}"]
@@ -70,12 +86,21 @@ def hostile_profile() -> dict:
     return data
 
 
-EXPECTED_KEYS = ([f"build.accounts.{k}" for k in model.ACCOUNT_DEFAULTS]
-                 + ["mail.me", "mail.defaultdomain", "mail.plusdomain", "mail.locals[3]",
-                    "mail.rcpthosts[2]", "mail.relay_from[1]", "mail.defaultdelivery",
-                    "mail.aliases.root", "mail.aliases.postmaster",
-                    "mail.aliases.mailer-daemon", "mail.aliases.../../../tmp/canary",
-                    "build.options[0]", "install.method"])
+EXPECTED_KEYS = [f"build.accounts.{k}" for k in model.ACCOUNT_DEFAULTS] + [
+    "mail.me",
+    "mail.defaultdomain",
+    "mail.plusdomain",
+    "mail.locals[3]",
+    "mail.rcpthosts[2]",
+    "mail.relay_from[1]",
+    "mail.defaultdelivery",
+    "mail.aliases.root",
+    "mail.aliases.postmaster",
+    "mail.aliases.mailer-daemon",
+    "mail.aliases.../../../tmp/canary",
+    "build.options[0]",
+    "install.method",
+]
 
 
 def test_validate_plan_apply_refuse_without_touching_the_host(make_sandbox, tmp_path):
@@ -114,20 +139,36 @@ def snapshot(root: Path) -> dict[str, bytes | str]:
         for name in files + [d for d in dirs if os.path.islink(os.path.join(dirpath, d))]:
             full = os.path.join(dirpath, name)
             key = os.path.normpath(f"{rel}/{name}")
-            found[key] = os.readlink(full) if os.path.islink(full) else (
-                Path(full).read_bytes() if os.path.isfile(full) else b"")
+            found[key] = (
+                os.readlink(full)
+                if os.path.islink(full)
+                else (Path(full).read_bytes() if os.path.isfile(full) else b"")
+            )
     return found
 
 
 #: where an install of qmail may write (packages, accounts, the files the plan names)
-BELONGS = ("/usr/pkg/", "/var/", "/etc/rc.d/", "/etc/skel/", "/home/admin/Maildir/",
-           "/etc/rc.conf", "/etc/mailer.conf", "/etc/passwd", "/etc/master.passwd",
-           "/etc/group", "/etc/pwd.db", "/etc/spwd.db", "/root/.")
+BELONGS = (
+    "/usr/pkg/",
+    "/var/",
+    "/etc/rc.d/",
+    "/etc/skel/",
+    "/home/admin/Maildir/",
+    "/etc/rc.conf",
+    "/etc/mailer.conf",
+    "/etc/passwd",
+    "/etc/master.passwd",
+    "/etc/group",
+    "/etc/pwd.db",
+    "/etc/spwd.db",
+    "/root/.",
+)
 
 
 @pytest.fixture(scope="module")
 def odd_host(tmp_path_factory):
     from tui.sandbox.handle import Sandbox
+
     tmp = tmp_path_factory.mktemp("odd")
     box = Sandbox.create(tmp / "sb", pace=0.02)
     outside = tmp / "canary-dir"
@@ -149,10 +190,19 @@ def odd_host(tmp_path_factory):
 def test_plan_runs_no_shell_with_user_values(odd_host):
     _box, _profile, plan, *_ = odd_host
     assert plan.returncode == 2, plan.stderr
-    values = set(ODD_ALIASES) | set(ODD_ALIASES.values()) | set(ODD_VIRTUAL) \
-        | set(ODD_VIRTUAL.values()) | {r for r in ODD_RELAY if r != "127."}
-    runs = [a for step in json.loads(plan.stdout)["steps"] for a in step["actions"]
-            if a["type"] == "run"]
+    values = (
+        set(ODD_ALIASES)
+        | set(ODD_ALIASES.values())
+        | set(ODD_VIRTUAL)
+        | set(ODD_VIRTUAL.values())
+        | {r for r in ODD_RELAY if r != "127."}
+    )
+    runs = [
+        a
+        for step in json.loads(plan.stdout)["steps"]
+        for a in step["actions"]
+        if a["type"] == "run"
+    ]
     assert runs
     for action in runs:
         argv = action["argv"]
@@ -188,8 +238,11 @@ def test_an_alias_with_a_dot_delivers(odd_host):
     assert box.path(f"{SYSCONF}/alias/.qmail-john:smith").exists()
     client = box.smtp(25)
     try:
-        client.sendmail("someone@example.net", ["john.smith@mail.example.org"],
-                        "Subject: dotted alias\r\n\r\nTo john.smith.\r\n")
+        client.sendmail(
+            "someone@example.net",
+            ["john.smith@mail.example.org"],
+            "Subject: dotted alias\r\n\r\nTo john.smith.\r\n",
+        )
     finally:
         client.quit()
     maildir = box.path("/home/admin/Maildir/new")

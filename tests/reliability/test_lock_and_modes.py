@@ -6,6 +6,7 @@ apply A is slowed down in its package download; apply B, started meanwhile, is r
 naming A (pid, start time); A is SIGKILLed, leaving its lock; apply C clears the stale
 lock and installs profiles/default.yaml.  Every run has a fake secret in its environment.
 """
+
 from __future__ import annotations
 
 import json
@@ -28,8 +29,11 @@ DEFAULT = str(ROOT / "profiles" / "default.yaml")
 SYSCONF = "/usr/pkg/etc/qmail"
 SECRET = "hunter2-s3cr3t-7f1c9a"
 #: a fake credential in the environment of every run: no record may keep it
-SECRET_ENV = {"QMAIL_WIZARD_TEST_PASSWORD": SECRET, "AWS_SECRET_ACCESS_KEY": SECRET,
-              "PKG_PATH_PASSWORD": SECRET}
+SECRET_ENV = {
+    "QMAIL_WIZARD_TEST_PASSWORD": SECRET,
+    "AWS_SECRET_ACCESS_KEY": SECRET,
+    "PKG_PATH_PASSWORD": SECRET,
+}
 
 
 def run_env() -> dict:
@@ -39,8 +43,13 @@ def run_env() -> dict:
 def cli(box, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "tui.cli", "--target", f"sandbox:{box.paths.base}", *args],
-        capture_output=True, text=True, timeout=600, cwd=ROOT, stdin=subprocess.DEVNULL,
-        env=run_env())
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        env=run_env(),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -51,12 +60,27 @@ def host(tmp_path_factory):
     try:
         # A's qmail download takes 600 s * pace 0.02 = 12 s, once (C downloads at speed)
         box.paths.faults_file.write_text(
-            "faults:\n  - {kind: slow-download, package: qmail, seconds: 600, times: 1}\n")
+            "faults:\n  - {kind: slow-download, package: qmail, seconds: 600, times: 1}\n"
+        )
         a = subprocess.Popen(
-            [sys.executable, "-m", "tui.cli", "--target", f"sandbox:{box.paths.base}",
-             "apply", DEFAULT, "--yes"], cwd=ROOT, stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-            start_new_session=True, env=run_env())
+            [
+                sys.executable,
+                "-m",
+                "tui.cli",
+                "--target",
+                f"sandbox:{box.paths.base}",
+                "apply",
+                DEFAULT,
+                "--yes",
+            ],
+            cwd=ROOT,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+            env=run_env(),
+        )
         try:
             for line in a.stderr:  # A holds the lock from before its first step
                 if "pkg_add -v qmail-run | " in line:
@@ -90,9 +114,11 @@ def test_second_apply_is_refused_naming_the_holder(host):
     assert b.returncode == 1, b.stdout + b.stderr
     assert "Traceback" not in b.stderr
     started = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(holder["started"]))
-    assert b.stderr.startswith(f"qmail-wizard: another qmail-wizard run holds {LOCK_DIR}: "
-                               f"pid {seen['a_pid']} on {holder['machine']}, "
-                               f"started {started}; wait for it to finish"), b.stderr
+    assert b.stderr.startswith(
+        f"qmail-wizard: another qmail-wizard run holds {LOCK_DIR}: "
+        f"pid {seen['a_pid']} on {holder['machine']}, "
+        f"started {started}; wait for it to finish"
+    ), b.stderr
 
 
 def test_stale_lock_of_a_killed_run_is_cleared_and_the_next_apply_succeeds(host):
@@ -101,8 +127,10 @@ def test_stale_lock_of_a_killed_run_is_cleared_and_the_next_apply_succeeds(host)
     c = seen["c"]
     assert c.returncode == 0, c.stderr[-3000:]
     assert "did not finish (running); this is a new run" in c.stderr
-    assert (f"note: cleared the stale lock of a run that is gone (pid {seen['a_pid']} "
-            f"on {seen['holder']['machine']}") in c.stderr
+    assert (
+        f"note: cleared the stale lock of a run that is gone (pid {seen['a_pid']} "
+        f"on {seen['holder']['machine']}"
+    ) in c.stderr
     assert not box.path(LOCK_DIR).exists()  # C released its own lock
     assert wizard(box, "plan", DEFAULT).returncode == 0
 
@@ -116,7 +144,7 @@ def tree(box, top: str) -> list[str]:
     """``top`` and every directory and file under it, by NetBSD path."""
     found = [top]
     for dirpath, dirs, files in os.walk(box.path(top)):
-        here = top + dirpath[len(str(box.path(top))):]
+        here = top + dirpath[len(str(box.path(top))) :]
         found += [f"{here}/{name}" for name in dirs + files]
     return found
 
@@ -137,16 +165,24 @@ def test_modes_and_owners_of_what_the_wizard_wrote(host):
         "/etc/mailer.conf": ("0644", "root:wheel"),
         "/home/admin/Maildir": ("0700", "admin:users"),
     }
-    control, aliases = (sorted(f"{SYSCONF}/{d}/{p.name}" for p in
-                               box.path(f"{SYSCONF}/{d}").iterdir()) for d in ("control", "alias"))
-    assert {f"{SYSCONF}/control/{n}" for n in ("me", "rcpthosts", "locals",
-                                               "defaultdelivery")} <= set(control)
-    assert {f"{SYSCONF}/alias/.qmail-{n}" for n in ("root", "postmaster",
-                                                    "mailer-daemon")} <= set(aliases)
+    control, aliases = (
+        sorted(f"{SYSCONF}/{d}/{p.name}" for p in box.path(f"{SYSCONF}/{d}").iterdir())
+        for d in ("control", "alias")
+    )
+    assert {
+        f"{SYSCONF}/control/{n}" for n in ("me", "rcpthosts", "locals", "defaultdelivery")
+    } <= set(control)
+    assert {f"{SYSCONF}/alias/.qmail-{n}" for n in ("root", "postmaster", "mailer-daemon")} <= set(
+        aliases
+    )
     # (group wheel as pkgsrc installs them, or qmail as NetBSD gives a file created in
     # a qmail-group directory: either is read-only to the group)
-    want.update({p: ("0644", "root:qmail" if mode_owner(inside, p)[1] == "root:qmail"
-                     else "root:wheel") for p in control + aliases})
+    want.update(
+        {
+            p: ("0644", "root:qmail" if mode_owner(inside, p)[1] == "root:qmail" else "root:wheel")
+            for p in control + aliases
+        }
+    )
     for sub in ("cur", "new", "tmp"):
         want[f"/home/admin/Maildir/{sub}"] = ("0700", "admin:users")
     # backups, logs and the journal: root only (they hold copies of configuration)
@@ -169,8 +205,10 @@ def edited(box) -> dict[str, tuple]:
         for path, entry in manifest.items():
             if entry["existed"] and inside.exists(path):
                 st = inside.stat(path)
-                found[path] = ((entry["mode"], *entry["owner"]),
-                               (stat.S_IMODE(st.mode), st.owner, st.group))
+                found[path] = (
+                    (entry["mode"], *entry["owner"]),
+                    (stat.S_IMODE(st.mode), st.owner, st.group),
+                )
     assert len(found) >= 8
     return found
 
@@ -194,8 +232,9 @@ def test_no_record_keeps_a_secret(host):
     assert SECRET not in seen["b"].stderr + seen["c"].stderr + seen["c"].stdout
     holding = []
     for dirpath, dirs, files in os.walk(box.paths.root):
-        dirs[:] = [d for d in dirs if not (dirpath == str(box.paths.root)
-                                            and d in ("proc", "dev", "sys"))]
+        dirs[:] = [
+            d for d in dirs if not (dirpath == str(box.paths.root) and d in ("proc", "dev", "sys"))
+        ]
         for name in files:
             full = os.path.join(dirpath, name)
             if os.path.isfile(full) and not os.path.islink(full):

@@ -5,6 +5,7 @@ run).  Loading either gives a profile or raises ProfileError/SourceError with a 
 naming the file; validation and the screens' validators return problems or accept,
 never raise; an accepted value never carries a character a shell or a path could act on.
 """
+
 from __future__ import annotations
 
 import copy
@@ -17,7 +18,7 @@ from hypothesis import strategies as st
 from tests.reliability.hostile import FIELDS, PROPERTY, nasty_text, set_field
 from tui.backend import model
 from tui.backend.catalog import builtin
-from tui.backend.profile import ProfileError, Problem, defaults_for, load, read, validate
+from tui.backend.profile import Problem, ProfileError, defaults_for, load, read, validate
 from tui.backend.yamlsrc import SourceError
 from tui.screens.mail import CONTROL_FIELDS, field_id, split_list, split_virtual
 from tui.widgets.field import problem_text
@@ -50,7 +51,8 @@ def loads_cleanly(text: str | bytes) -> None:
     except (ProfileError, SourceError) as exc:
         message = str(exc)
         assert message.startswith("hostile.yaml") and not CONTROL.search(
-            message.replace("\n", "")), message
+            message.replace("\n", "")
+        ), message
         return
     for catalog in CATALOGS:
         checked(validate(loaded.profile, catalog, USERS, loaded.filename, loaded.lines))
@@ -58,16 +60,75 @@ def loads_cleanly(text: str | bytes) -> None:
 
 # --- 1. YAML text -----------------------------------------------------------------------
 
-TOKENS = ["version: 1\n", "mail:\n", "install:\n", "build:\n", "services:\n", "  me: ",
-          "  accounts:\n", "    daemon: ", "  aliases: {root: admin}\n", "  locals: ",
-          "\n", "\n  ", "- ", "[", "]", "{", "}", ": ", ",", "'", '"', "# c\n", "|\n  ",
-          ">\n  ", "? ", "---\n", "...\n", "%YAML 1.1\n", "%TAG ! tag:x,2000:\n",
-          "&a ", "*a", "<<: ", "!!python/object/apply:os.system ['touch /tmp/c'] ",
-          "!!python/name:os.system ", "!!binary aGk= ", "!!set ", "!x ", "!!str ",
-          "!!int ", "!!float ", "!!timestamp ", "2001-12-14 ", "1e999", ".nan", "0x1F",
-          "0o17", "~", "null", "yes", "on", "9" * 5000, "\t", "\x00", "\x1b[31m", "\x85",
-          "\ufeff", "\ud800", "\\ud800", "\\x1b", "é", "\U0001f4a9", "example.org",
-          "$(touch /tmp/canary)", "`id`", ";", "../../", "x" * 300]
+TOKENS = [
+    "version: 1\n",
+    "mail:\n",
+    "install:\n",
+    "build:\n",
+    "services:\n",
+    "  me: ",
+    "  accounts:\n",
+    "    daemon: ",
+    "  aliases: {root: admin}\n",
+    "  locals: ",
+    "\n",
+    "\n  ",
+    "- ",
+    "[",
+    "]",
+    "{",
+    "}",
+    ": ",
+    ",",
+    "'",
+    '"',
+    "# c\n",
+    "|\n  ",
+    ">\n  ",
+    "? ",
+    "---\n",
+    "...\n",
+    "%YAML 1.1\n",
+    "%TAG ! tag:x,2000:\n",
+    "&a ",
+    "*a",
+    "<<: ",
+    "!!python/object/apply:os.system ['touch /tmp/c'] ",
+    "!!python/name:os.system ",
+    "!!binary aGk= ",
+    "!!set ",
+    "!x ",
+    "!!str ",
+    "!!int ",
+    "!!float ",
+    "!!timestamp ",
+    "2001-12-14 ",
+    "1e999",
+    ".nan",
+    "0x1F",
+    "0o17",
+    "~",
+    "null",
+    "yes",
+    "on",
+    "9" * 5000,
+    "\t",
+    "\x00",
+    "\x1b[31m",
+    "\x85",
+    "\ufeff",
+    "\ud800",
+    "\\ud800",
+    "\\x1b",
+    "é",
+    "\U0001f4a9",
+    "example.org",
+    "$(touch /tmp/canary)",
+    "`id`",
+    ";",
+    "../../",
+    "x" * 300,
+]
 yaml_text = st.one_of(
     st.lists(st.sampled_from(TOKENS), max_size=30).map("".join),
     st.text(max_size=200),
@@ -83,19 +144,52 @@ def test_yaml_text_loads_or_fails_cleanly(text):
 
 # --- 2. Python structures dumped as YAML ------------------------------------------------
 
-KEYS = ["version", "install", "build", "mail", "services", "method", "options",
-        "accounts", "me", "defaultdomain", "locals", "rcpthosts", "virtualdomains",
-        "aliases", "relay_from", "defaultdelivery", "qmailsmtpd", "daemon", "root",
-        "password", "x"]
+KEYS = [
+    "version",
+    "install",
+    "build",
+    "mail",
+    "services",
+    "method",
+    "options",
+    "accounts",
+    "me",
+    "defaultdomain",
+    "locals",
+    "rcpthosts",
+    "virtualdomains",
+    "aliases",
+    "relay_from",
+    "defaultdelivery",
+    "qmailsmtpd",
+    "daemon",
+    "root",
+    "password",
+    "x",
+]
 #: long strings: parsed (20 KB), and beyond the size limit (refused before parsing)
 huge = st.sampled_from([300, 20_000, 1_000_001]).map(lambda n: "a" * n)
-scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.integers(-2**80, 2**80),
-                    st.floats(), st.text(max_size=20), nasty_text, huge,
-                    st.sampled_from(["", ":", "127.", "./Maildir/", "tls", "admin"]))
-trees = st.recursive(scalars, lambda inner: st.one_of(
-    st.lists(inner, max_size=4),
-    st.dictionaries(st.one_of(st.sampled_from(KEYS), st.text(max_size=8), st.integers()),
-                    inner, max_size=5)), max_leaves=20)
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.integers(-(2**80), 2**80),
+    st.floats(),
+    st.text(max_size=20),
+    nasty_text,
+    huge,
+    st.sampled_from(["", ":", "127.", "./Maildir/", "tls", "admin"]),
+)
+trees = st.recursive(
+    scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(
+            st.one_of(st.sampled_from(KEYS), st.text(max_size=8), st.integers()), inner, max_size=5
+        ),
+    ),
+    max_leaves=20,
+)
 
 
 def nest(value, depth: int, as_map: bool):
@@ -106,15 +200,35 @@ def nest(value, depth: int, as_map: bool):
 
 DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # the dumping is not under test
 deep = st.builds(nest, trees, st.integers(0, 60), st.booleans())
-SECTIONS = {"install": ["method"], "build": ["options", "accounts"],
-            "mail": ["me", "defaultdomain", "plusdomain", "locals", "rcpthosts",
-                     "virtualdomains", "defaultdelivery", "aliases", "relay_from"],
-            "services": list(model.SERVICES) + ["replace_mta"]}
-shaped = st.fixed_dictionaries({}, optional={
-    "version": st.one_of(st.just(1), scalars),
-    **{section: st.one_of(deep, st.fixed_dictionaries({}, optional={
-        key: st.one_of(scalars, deep) for key in keys})) for section, keys in SECTIONS.items()},
-})
+SECTIONS = {
+    "install": ["method"],
+    "build": ["options", "accounts"],
+    "mail": [
+        "me",
+        "defaultdomain",
+        "plusdomain",
+        "locals",
+        "rcpthosts",
+        "virtualdomains",
+        "defaultdelivery",
+        "aliases",
+        "relay_from",
+    ],
+    "services": list(model.SERVICES) + ["replace_mta"],
+}
+shaped = st.fixed_dictionaries(
+    {},
+    optional={
+        "version": st.one_of(st.just(1), scalars),
+        **{
+            section: st.one_of(
+                deep,
+                st.fixed_dictionaries({}, optional={key: st.one_of(scalars, deep) for key in keys}),
+            )
+            for section, keys in SECTIONS.items()
+        },
+    },
+)
 
 
 @PROPERTY
@@ -128,6 +242,7 @@ def test_dumped_structures_load_or_fail_cleanly(data):
 
 
 # --- 3. every string field of a profile -------------------------------------------------
+
 
 @PROPERTY
 @given(where=st.sampled_from(FIELDS), value=nasty_text)
@@ -147,7 +262,9 @@ def test_every_string_field_refuses_unsafe_values_by_name(where, value):
 # --- 4. the screens' validators ---------------------------------------------------------
 
 MAIL_FIELDS = [key for key, _label, _help in CONTROL_FIELDS] + [
-    "relay_from", *(f"alias-{name}" for name in model.SYSTEM_ALIASES)]
+    "relay_from",
+    *(f"alias-{name}" for name in model.SYSTEM_ALIASES),
+]
 
 
 def _type_into(mail, field: str, text: str) -> list[str]:
@@ -191,10 +308,30 @@ def test_accounts_screen_names(key, text):
         assert mine and mine[0].allowed, (key, text)
 
 
-option_words = st.lists(st.one_of(nasty_text, st.sampled_from(
-    ["tls", "-tls", "+tls", "qmail-srs", "-qmail-realrcptto", "qmail-badrcptto",
-     "qmail-realrcptto", "sasl", "-sasl", "inet6", "syncdir"]),
-    st.none(), st.integers(), st.lists(st.text(max_size=3), max_size=2)), max_size=8)
+option_words = st.lists(
+    st.one_of(
+        nasty_text,
+        st.sampled_from(
+            [
+                "tls",
+                "-tls",
+                "+tls",
+                "qmail-srs",
+                "-qmail-realrcptto",
+                "qmail-badrcptto",
+                "qmail-realrcptto",
+                "sasl",
+                "-sasl",
+                "inet6",
+                "syncdir",
+            ]
+        ),
+        st.none(),
+        st.integers(),
+        st.lists(st.text(max_size=3), max_size=2),
+    ),
+    max_size=8,
+)
 
 
 @PROPERTY
@@ -205,9 +342,13 @@ def test_option_words_checked_never_raise(words):
         assert catalog.check(words) == [m for _, m in problems]
         flagged = {i for i, _ in problems}
         for i, word in enumerate(words):
-            if not (isinstance(word, str) and word in catalog.supported
-                    or isinstance(word, str) and word[1:] in catalog.supported
-                    and word[0] == "-"):
+            if not (
+                isinstance(word, str)
+                and word in catalog.supported
+                or isinstance(word, str)
+                and word[1:] in catalog.supported
+                and word[0] == "-"
+            ):
                 assert i in flagged, (word, problems)
         for _, message in problems:
             assert not CONTROL.search(message), message

@@ -2,6 +2,7 @@
 names the file (and the line when there is one), never a traceback, and never runs
 what a YAML tag asks for.  (tests/e2e/test_validate_cli.py covers the plain malformed
 files: empty, unclosed, list root, duplicate key, a simple anchor, binary junk.)"""
+
 from __future__ import annotations
 
 import random
@@ -11,14 +12,23 @@ import pytest
 
 from tests.e2e.test_validate_cli import rejected, validate
 
-BOMB = "\n".join(["version: 1", 'a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
-                 + [f"{chr(98 + i)}: &{chr(98 + i)} [" + ", ".join([f"*{chr(97 + i)}"] * 9)
-                    + "]" for i in range(8)]) + "\n"
-TAGS = ("!!python/object/apply:os.system ['touch {canary}']",
-        "!!python/object/new:os.system ['touch {canary}']",
-        "!!python/object/apply:subprocess.call [['touch', '{canary}']]",
-        "!!python/name:os.system",
-        "!!python/module:os")
+BOMB = (
+    "\n".join(
+        ["version: 1", 'a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+        + [
+            f"{chr(98 + i)}: &{chr(98 + i)} [" + ", ".join([f"*{chr(97 + i)}"] * 9) + "]"
+            for i in range(8)
+        ]
+    )
+    + "\n"
+)
+TAGS = (
+    "!!python/object/apply:os.system ['touch {canary}']",
+    "!!python/object/new:os.system ['touch {canary}']",
+    "!!python/object/apply:subprocess.call [['touch', '{canary}']]",
+    "!!python/name:os.system",
+    "!!python/module:os",
+)
 
 
 def garbage(n: int, seed: int) -> bytes:
@@ -29,8 +39,8 @@ def garbage(n: int, seed: int) -> bytes:
 CASES = {
     "random bytes": (garbage(4096, 7), "not UTF-8 text", None),
     "NUL in UTF-8 text": (b"version: 1\nmail:\x00 {}\n", "not valid YAML", 2),
-    "escape sequence key": (b"version: 1\n\"\\e[2J\\e]0;pwned\\a\": 1\n", "unknown key", 2),
-    "lone surrogate key": (b"version: 1\n\"\\ud800\": 1\n", "unknown key", 2),
+    "escape sequence key": (b'version: 1\n"\\e[2J\\e]0;pwned\\a": 1\n', "unknown key", 2),
+    "lone surrogate key": (b'version: 1\n"\\ud800": 1\n', "unknown key", 2),
     "billion laughs": (BOMB.encode(), "anchors and aliases are not allowed", 2),
     "merge key": (b"version: 1\nmail:\n  <<: {me: a.example.org}\n", "YAML tag", 3),
     "empty !!int": (b"version: !!int\n", "cannot read '' as int", 1),
@@ -38,10 +48,16 @@ CASES = {
     "scalar root": (b"42\n", "expected a mapping", 1),
     "string root": (b"just some text\n", "expected a mapping", 1),
     "10,000-deep flow list": (b"[" * 10_000 + b"]" * 10_000, "nested too deeply", 1),
-    "10,000-deep flow mapping": (b"version: 1\nmail: " + b"{a: " * 10_000 + b"1"
-                                 + b"}" * 10_000 + b"\n", "nested too deeply", 2),
-    "500-deep block mapping": ("".join("  " * i + "k:\n" for i in range(500)).encode(),
-                               "nested too deeply", 21),
+    "10,000-deep flow mapping": (
+        b"version: 1\nmail: " + b"{a: " * 10_000 + b"1" + b"}" * 10_000 + b"\n",
+        "nested too deeply",
+        2,
+    ),
+    "500-deep block mapping": (
+        "".join("  " * i + "k:\n" for i in range(500)).encode(),
+        "nested too deeply",
+        21,
+    ),
     "two documents": (b"version: 1\n---\nversion: 1\n", "expected one YAML document", None),
 }
 
@@ -63,8 +79,11 @@ def test_hostile_file_refused_with_file_and_line(tmp_path, case):
 def test_python_tags_refused_and_never_run(tmp_path, tag, where):
     canary = tmp_path / "canary"
     tagged = tag.format(canary=canary)
-    text = {"root": f"{tagged}\n", "value": f"version: 1\nservices: {tagged}\n",
-            "key": f"version: 1\n? {tagged}\n: 1\n"}[where]
+    text = {
+        "root": f"{tagged}\n",
+        "value": f"version: 1\nservices: {tagged}\n",
+        "key": f"version: 1\n? {tagged}\n: 1\n",
+    }[where]
     path = tmp_path / "tagged.yaml"
     path.write_text(text)
     stderr = rejected(validate(str(path)))

@@ -3,21 +3,44 @@
 Done by hand (stubs, passwd lines, control files) so the qmail tests do not depend
 on the package system.
 """
+
 from __future__ import annotations
 
 import os
 import sys
 
 import tui
-
 from tui.sandbox.flavors import ACCOUNT_DEFAULTS, PKG_SYSCONFDIR, QMAILDIR_LINKS
 from tui.sandbox.install import write_stub
 
-PROGRAMS = ["qmail-start", "qmail-send", "qmail-lspawn", "qmail-rspawn", "qmail-clean",
-            "qmail-local", "qmail-remote", "qmail-queue", "qmail-smtpd", "qmail-inject",
-            "sendmail", "qmail-qstat", "qmail-qread", "qmail-newu", "qmail-newmrh",
-            "qmail-tcpto", "qmail-tcpok", "qmail-showctl", "qmail-popup", "qmail-pop3d",
-            "checkpassword", "ofmipd", "maildirmake", "tcpserver", "tcprules", "tcprulescheck"]
+PROGRAMS = [
+    "qmail-start",
+    "qmail-send",
+    "qmail-lspawn",
+    "qmail-rspawn",
+    "qmail-clean",
+    "qmail-local",
+    "qmail-remote",
+    "qmail-queue",
+    "qmail-smtpd",
+    "qmail-inject",
+    "sendmail",
+    "qmail-qstat",
+    "qmail-qread",
+    "qmail-newu",
+    "qmail-newmrh",
+    "qmail-tcpto",
+    "qmail-tcpok",
+    "qmail-showctl",
+    "qmail-popup",
+    "qmail-pop3d",
+    "checkpassword",
+    "ofmipd",
+    "maildirmake",
+    "tcpserver",
+    "tcprules",
+    "tcprulescheck",
+]
 GROUPS = {"QMAIL_QMAIL_GROUP": 2001, "QMAIL_NOFILES_GROUP": 2002}
 USERS = {  # var: (uid, group var, home)
     "QMAIL_ALIAS_USER": (2010, "QMAIL_NOFILES_GROUP", "/var/qmail/alias"),
@@ -28,12 +51,18 @@ USERS = {  # var: (uid, group var, home)
     "QMAIL_REMOTE_USER": (2015, "QMAIL_QMAIL_GROUP", "/var/qmail"),
     "QMAIL_SEND_USER": (2016, "QMAIL_QMAIL_GROUP", "/var/qmail"),
 }
-CONTROL = {"me": "mail.example.org", "locals": "mail.example.org\nlocalhost",
-           "rcpthosts": "mail.example.org\nlocalhost", "defaultdelivery": "./Maildir/",
-           "concurrencyincoming": "20"}
+CONTROL = {
+    "me": "mail.example.org",
+    "locals": "mail.example.org\nlocalhost",
+    "rcpthosts": "mail.example.org\nlocalhost",
+    "defaultdelivery": "./Maildir/",
+    "concurrencyincoming": "20",
+}
 #: rc.d-like start of qmail-send, its log piped to logger -> /var/log/maillog.
-START = ("cd / && (env - PATH=/usr/pkg/bin:/usr/bin:/bin qmail-start ./Maildir/ 2>&1 "
-         "| logger -t nbqmailsend -p mail.info) >/dev/null 2>&1 &")
+START = (
+    "cd / && (env - PATH=/usr/pkg/bin:/usr/bin:/bin qmail-start ./Maildir/ 2>&1 "
+    "| logger -t nbqmailsend -p mail.info) >/dev/null 2>&1 &"
+)
 
 
 def _append(box, path: str, text: str) -> None:
@@ -61,12 +90,22 @@ def setup(box, control: dict | None = None, programs=PROGRAMS) -> None:
     names = ACCOUNT_DEFAULTS
     _append(box, "/etc/group", "".join(f"{names[v]}:*:{gid}:\n" for v, gid in GROUPS.items()))
     nologin = "/sbin/nologin"
-    _append(box, "/etc/passwd", "".join(
-        f"{names[v]}:*:{uid}:{GROUPS[g]}:qmail:{home}:{nologin}\n"
-        for v, (uid, g, home) in USERS.items()))
-    _append(box, "/etc/master.passwd", "".join(
-        f"{names[v]}:*:{uid}:{GROUPS[g]}::0:0:qmail:{home}:{nologin}\n"
-        for v, (uid, g, home) in USERS.items()))
+    _append(
+        box,
+        "/etc/passwd",
+        "".join(
+            f"{names[v]}:*:{uid}:{GROUPS[g]}:qmail:{home}:{nologin}\n"
+            for v, (uid, g, home) in USERS.items()
+        ),
+    )
+    _append(
+        box,
+        "/etc/master.passwd",
+        "".join(
+            f"{names[v]}:*:{uid}:{GROUPS[g]}::0:0:qmail:{home}:{nologin}\n"
+            for v, (uid, g, home) in USERS.items()
+        ),
+    )
     for sub in ("control", "alias", "users"):
         box.path(f"{PKG_SYSCONFDIR}/{sub}").mkdir(parents=True, exist_ok=True)
     box.path("/var/qmail").mkdir(parents=True, exist_ok=True)
@@ -76,14 +115,14 @@ def setup(box, control: dict | None = None, programs=PROGRAMS) -> None:
             link.symlink_to(target)
     for name, value in {**CONTROL, **(control or {})}.items():
         box.path(f"{PKG_SYSCONFDIR}/control/{name}").write_text(value + "\n")
-    done = box.sh("/.sandbox/bin/python -c 'from tui.sandbox.qmail import queue; queue.create()'"
-                  " && chown alias /var/qmail/alias && chmod 2755 /var/qmail/alias"
-                  " && maildirmake /home/admin/Maildir && chown -R admin:users /home/admin/Maildir")
+    done = box.sh(
+        "/.sandbox/bin/python -c 'from tui.sandbox.qmail import queue; queue.create()'"
+        " && chown alias /var/qmail/alias && chmod 2755 /var/qmail/alias"
+        " && maildirmake /home/admin/Maildir && chown -R admin:users /home/admin/Maildir"
+    )
     assert done.returncode == 0, done.stderr
 
 
 def start_send(box) -> None:
     done = box.sh(START)
     assert done.returncode == 0, done.stderr
-
-

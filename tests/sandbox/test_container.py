@@ -1,4 +1,5 @@
 """The container itself: NetBSD paths inside, commands pass status, stop leaves nothing."""
+
 from __future__ import annotations
 
 import psutil
@@ -32,6 +33,9 @@ def test_stop_leaves_no_process_behind(make_sandbox):
     before = box.pids()
     assert len(before) >= 3
     box.stop()
-    assert not [p for p in before if psutil.pid_exists(p)
-                and psutil.Process(p).status() != psutil.STATUS_ZOMBIE]
+    assert not [
+        p
+        for p in before
+        if psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE
+    ]
     assert box.pids() == []

@@ -1,4 +1,5 @@
 """An admin installs qmail by hand, exactly as qmail-run's MESSAGE says, and mail flows."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -34,14 +35,15 @@ printf '127.0.0.1:allow,RELAYCLIENT=""\n:allow\n' > {tcprules}
 """
 
 #: Where each flavor's qmail-run keeps the SMTP access rules (facts §4.2, §5.2-5.3).
-TCPRULES = {"2017Q1": "/usr/pkg/etc/qmail/tcp.smtp",
-            "2020Q2": "/usr/pkg/etc/qmail/control/tcprules/smtp"}
-
-
+TCPRULES = {
+    "2017Q1": "/usr/pkg/etc/qmail/tcp.smtp",
+    "2020Q2": "/usr/pkg/etc/qmail/control/tcprules/smtp",
+}
 
 
 def _smtp(box, source: str = "127.0.0.1"):
     """An SMTP client on the sandbox's port 25, from its address ``source``."""
+
     def attempt():
         try:
             return box.smtp(25, source=source)
@@ -62,8 +64,9 @@ def test_manual_install_by_message_steps_delivers_and_refuses_relay(sandbox):
     client = _smtp(sandbox)
     greeting = client.ehlo("client.example.net")
     assert greeting[0] == 250
-    client.sendmail("someone@example.net", ["admin@mail.example.org"],
-                    "Subject: hello\r\n\r\nHello admin.\r\n")
+    client.sendmail(
+        "someone@example.net", ["admin@mail.example.org"], "Subject: hello\r\n\r\nHello admin.\r\n"
+    )
     client.quit()
     maildir = sandbox.path("/home/admin/Maildir/new")
     delivered = wait_for(lambda: list(maildir.iterdir()))
@@ -103,6 +106,9 @@ def test_manual_install_by_message_steps_delivers_and_refuses_relay(sandbox):
     # stopping the sandbox ends every process, and its network with them
     pids = sandbox.pids()
     sandbox.stop()
-    assert not [p for p in pids if psutil.pid_exists(p)
-                and psutil.Process(p).status() != psutil.STATUS_ZOMBIE]
+    assert not [
+        p
+        for p in pids
+        if psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE
+    ]
     assert host.listeners() == []

@@ -1,5 +1,6 @@
 """Each sandbox has a network of its own: a loopback only, the real port numbers, and
 ``--publish`` for clients on the machine."""
+
 from __future__ import annotations
 
 import os
@@ -19,8 +20,9 @@ from tui.sandbox.handle import Sandbox
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "tui.cli", *args],
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "tui.cli", *args], capture_output=True, text=True, timeout=120
+    )
 
 
 def free_machine_port() -> int:
@@ -68,8 +70,7 @@ def test_two_sandboxes_both_hold_port_25(make_sandbox):
     for box, name in ((one, "mail.example.org"), (two, "mx.example.net")):
         host = SandboxHost(box.paths.base)
         master = int(box.read("/var/spool/postfix/pid/master.pid"))
-        assert [(l.address, l.port, l.pid) for l in host.listeners()] == [
-            ("0.0.0.0", 25, master)]
+        assert [(l.address, l.port, l.pid) for l in host.listeners()] == [("0.0.0.0", 25, master)]
         with host.connect("127.0.0.1", 25, timeout=10) as sock:
             assert sock.recv(200) == f"220 {name} ESMTP Postfix\r\n".encode()
         with host.connect("127.0.0.1", 25, timeout=10, source="127.0.0.2") as sock:
@@ -81,8 +82,15 @@ def test_two_sandboxes_both_hold_port_25(make_sandbox):
 
 def test_publish_reaches_port_25_from_the_machine_until_stop(tmp_path):
     box_path, port = tmp_path / "box", free_machine_port()
-    created = cli("sandbox", "create", str(box_path), "--hostname", "mx.example.net",
-                  "--publish", f"{port}:25")
+    created = cli(
+        "sandbox",
+        "create",
+        str(box_path),
+        "--hostname",
+        "mx.example.net",
+        "--publish",
+        f"{port}:25",
+    )
     box = Sandbox(box_path)
     try:
         assert created.returncode == 0, created.stderr
@@ -94,11 +102,14 @@ def test_publish_reaches_port_25_from_the_machine_until_stop(tmp_path):
             assert raw.recv(200) == b"220 mx.example.net ESMTP Postfix\r\n"
         assert "connect from localhost[127.0.0.1]" in box.read("/var/log/maillog")
         forwarder = forwarder_pid(box)
-        listening = [c.laddr for c in psutil.Process(forwarder).net_connections("inet")
-                     if c.status == psutil.CONN_LISTEN]
+        listening = [
+            c.laddr
+            for c in psutil.Process(forwarder).net_connections("inet")
+            if c.status == psutil.CONN_LISTEN
+        ]
         assert [(a.ip, a.port) for a in listening] == [("127.0.0.1", port)]
 
-        box.stop()                                 # a reboot brings the forwarder back
+        box.stop()  # a reboot brings the forwarder back
         assert not alive(forwarder)
         assert box.exec(["true"]).returncode == 0
         assert alive(forwarder_pid(box))
@@ -122,8 +133,11 @@ def test_the_forwarder_ends_with_the_container(make_sandbox):
 
 def test_bad_publish_is_refused_before_anything_is_written(tmp_path):
     target = tmp_path / "box"
-    for value, message in (("25", "is not MACHINEPORT:PORT"), ("2525:0", "ports are 1 to 65535"),
-                           ("a:25", "is not MACHINEPORT:PORT")):
+    for value, message in (
+        ("25", "is not MACHINEPORT:PORT"),
+        ("2525:0", "ports are 1 to 65535"),
+        ("a:25", "is not MACHINEPORT:PORT"),
+    ):
         done = cli("sandbox", "create", str(target), "--publish", value)
         assert done.returncode == 2 and message in done.stderr, done.stderr
         assert "Traceback" not in done.stderr

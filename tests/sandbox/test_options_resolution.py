@@ -1,11 +1,13 @@
 """PKG_OPTIONS resolution (bsd.options.mk semantics) and the mk.conf reader."""
+
 from __future__ import annotations
 
 import subprocess
 
 import pytest
 
-from tui.sandbox import mkconf, options as opt
+from tui.sandbox import mkconf
+from tui.sandbox import options as opt
 from tui.sandbox.flavors import FLAVORS
 
 Q17 = FLAVORS["2017Q1"].qmail_options
@@ -13,8 +15,12 @@ Q20 = FLAVORS["2020Q2"].qmail_options
 
 
 def test_defaults_of_both_eras():
-    assert opt.defaults(Q17) == ("djbware-errno-hack", "qmail-bigdns", "qmail-netqmail",
-                                 "qmail-realrcptto")
+    assert opt.defaults(Q17) == (
+        "djbware-errno-hack",
+        "qmail-bigdns",
+        "qmail-netqmail",
+        "qmail-realrcptto",
+    )
     assert opt.defaults(Q20) == ("eai", "qmail-customerror", "qmail-srs", "syncdir", "tls")
 
 
@@ -58,18 +64,21 @@ def test_unsupported_package_word_fails_default_word_is_skipped():
     assert res.ok and not res.warnings
     # bsd.options.mk 1.72: one reason for all unsupported names; "-name" only warns
     res = opt.resolve(Q17, [], ["pam", "eai", "-inet6", "eai"])
-    assert res.errors == ("[bsd.options.mk] The following selected options are not "
-                          "supported: eai pam.",)
+    assert res.errors == (
+        "[bsd.options.mk] The following selected options are not supported: eai pam.",
+    )
     assert res.warnings == ("Option inet6 is unsupported, so disabling it has no effect.",)
 
 
 def test_pre_2017_08_names_are_unsupported_in_2020q2():
     """options.mk 1.69 keeps no compatibility for the options removed in 2017-08."""
     res = opt.resolve(Q20, [], ["qmail-netqmail", "-qmail-realrcptto", "-eai"])
-    assert res.errors == ("[bsd.options.mk] The following selected options are not "
-                          "supported: qmail-netqmail.",)
+    assert res.errors == (
+        "[bsd.options.mk] The following selected options are not supported: qmail-netqmail.",
+    )
     assert res.warnings == (
-        "Option qmail-realrcptto is unsupported, so disabling it has no effect.",)
+        "Option qmail-realrcptto is unsupported, so disabling it has no effect.",
+    )
     assert res.enabled == ("qmail-customerror", "qmail-srs", "syncdir", "tls")
 
 
@@ -79,9 +88,11 @@ def test_wrap_words_like_the_awk_filter():
     assert opt.wrap_words([]) == []
 
 
-DESCRIPTION_FILE = ("qmail-bigdns\t\tPatch to handle oversized responses to MX queries.\n"
-                    "qmail-realrcptto\tPatch to SMTP-reject nonexistent recipients.\n"
-                    "odd\t\t  two  spaces\tand a tab \n")
+DESCRIPTION_FILE = (
+    "qmail-bigdns\t\tPatch to handle oversized responses to MX queries.\n"
+    "qmail-realrcptto\tPatch to SMTP-reject nonexistent recipients.\n"
+    "odd\t\t  two  spaces\tand a tab \n"
+)
 
 
 @pytest.mark.parametrize("name", ["qmail-bigdns", "qmail-realrcptto", "odd", "missing"])
@@ -96,10 +107,14 @@ def test_option_line_is_what_the_shell_makes_of_the_recipe(tmp_path, name):
 
 
 def test_option_line_spacing():
-    assert opt.option_line("qmail-bigdns", DESCRIPTION_FILE) == \
-        "\tqmail-bigdns\t Patch to handle oversized responses to MX queries."
-    assert opt.option_line("qmail-realrcptto", DESCRIPTION_FILE) == \
-        "\tqmail-realrcptto\tPatch to SMTP-reject nonexistent recipients."
+    assert (
+        opt.option_line("qmail-bigdns", DESCRIPTION_FILE)
+        == "\tqmail-bigdns\t Patch to handle oversized responses to MX queries."
+    )
+    assert (
+        opt.option_line("qmail-realrcptto", DESCRIPTION_FILE)
+        == "\tqmail-realrcptto\tPatch to SMTP-reject nonexistent recipients."
+    )
     assert opt.option_line("missing", DESCRIPTION_FILE) == "\tmissing\t"
 
 
@@ -127,7 +142,9 @@ SEEN=\t\tno
 def test_mkconf_assignments_conditionals_and_continuations():
     variables = mkconf.parse(MK_CONF, dict(mkconf.PKGSRC_CONTEXT, PKGPATH="mail/qmail"))
     assert mkconf.option_words(variables, "qmail") == (
-        ["inet6"], ["qmail-srs", "-qmail-realrcptto", "syncdir"])
+        ["inet6"],
+        ["qmail-srs", "-qmail-realrcptto", "syncdir"],
+    )
     assert variables["SEEN"] == "yes#1"
     assert "PKG_OPTIONS.qmail-run" not in variables
     names = mkconf.qmail_vars(variables)

@@ -1,4 +1,5 @@
 """pkgsrc versions and patterns, and the package file format (no sandbox needed)."""
+
 from __future__ import annotations
 
 from tui.sandbox.flavors import FLAVORS
@@ -33,17 +34,21 @@ def test_patterns():
 
 def test_package_file(tmp_path):
     flavor = FLAVORS["2017Q1"]
-    path = build_package(tmp_path, flavor, "qmail", ["qmail-srs", "tls"],
-                         {"QMAIL_DAEMON_USER": "mydaemon"}, tmp_path)
+    path = build_package(
+        tmp_path, flavor, "qmail", ["qmail-srs", "tls"], {"QMAIL_DAEMON_USER": "mydaemon"}, tmp_path
+    )
     assert path.name == "qmail-1.03nb27.tgz"
     with PackageReader(path) as reader:
         text = reader.meta["+CONTENTS"]
         lines = text.splitlines()
-        assert lines[:3] == ["@name qmail-1.03nb27", "@blddep daemontools-0.76nb1",
-                             "@pkgdep daemontools>=0.76"]
+        assert lines[:3] == [
+            "@name qmail-1.03nb27",
+            "@blddep daemontools-0.76nb1",
+            "@pkgdep daemontools>=0.76",
+        ]
         assert "@cwd /usr/pkg" in lines and "@pkgdep libsrs2>=1.0.18" in lines
         contents = parse_contents(text)
-        assert ("share/doc/qmail/README.srs" in [p for p, _ in contents.files])
+        assert "share/doc/qmail/README.srs" in [p for p, _ in contents.files]
         assert all(md5 for _, md5 in contents.files)
         info = reader.build_info
         assert info["PKG_OPTIONS"] == "qmail-srs tls"

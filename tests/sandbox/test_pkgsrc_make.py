@@ -1,4 +1,5 @@
 """make in /usr/pkgsrc: show-options, option errors, and a source build honouring mk.conf."""
+
 from __future__ import annotations
 
 import pytest
@@ -83,14 +84,18 @@ def test_show_options_2017q1_defaults_then_mkconf(make_sandbox):
         "\tdjbware-errno-hack qmail-bigdns qmail-netqmail\n"
         "\tqmail-qregex sasl tls\n\n"
         "You can select which build options to use by setting PKG_DEFAULT_OPTIONS\n"
-        "or PKG_OPTIONS.qmail.\n")
-    assert make(box, "show-var", "VARNAME=PKG_OPTIONS").stdout == \
-        "djbware-errno-hack qmail-bigdns qmail-netqmail qmail-qregex sasl tls\n"
+        "or PKG_OPTIONS.qmail.\n"
+    )
+    assert (
+        make(box, "show-var", "VARNAME=PKG_OPTIONS").stdout
+        == "djbware-errno-hack qmail-bigdns qmail-netqmail qmail-qregex sasl tls\n"
+    )
     run = make(box, "show-options", cwd=QMAIL_RUN)
-    assert "\tqmail-run-ofmipd\tEnable dependency on mess822 for ofmipd service.\n" \
+    assert "\tqmail-run-ofmipd\tEnable dependency on mess822 for ofmipd service.\n" in run.stdout
+    assert (
+        "These options are enabled by default:\n\nThese options are currently enabled:\n\n"
         in run.stdout
-    assert "These options are enabled by default:\n\nThese options are currently enabled:\n\n" \
-        in run.stdout
+    )
 
 
 def test_show_options_2020q2_and_its_warnings(make_sandbox):
@@ -104,9 +109,12 @@ def test_show_options_2020q2_and_its_warnings(make_sandbox):
         "\tpam qmail-customerror qmail-srs syncdir tls\n\n"
         "You can select which build options to use by setting PKG_DEFAULT_OPTIONS\n"
         "or PKG_OPTIONS.qmail.\n\n"
-        "Option qmail-viruscan is unsupported, so disabling it has no effect.\n")
-    assert make(box, "show-options", cwd=QMAIL_RUN).stdout == \
-        "This package does not use the options framework.\n"
+        "Option qmail-viruscan is unsupported, so disabling it has no effect.\n"
+    )
+    assert (
+        make(box, "show-options", cwd=QMAIL_RUN).stdout
+        == "This package does not use the options framework.\n"
+    )
 
 
 def test_unsupported_option_and_bad_name_stop_before_anything(make_sandbox):
@@ -119,7 +127,8 @@ def test_unsupported_option_and_bad_name_stop_before_anything(make_sandbox):
         "ERROR: This package has set PKG_FAIL_REASON:\n"
         "ERROR: [bsd.options.mk] The following selected options are not supported: "
         "eai.\n"
-        "ERROR: QMAIL_DAEMON_USER: `My Daemon' is not a valid login name\n" + stop_lines())
+        "ERROR: QMAIL_DAEMON_USER: `My Daemon' is not a valid login name\n" + stop_lines()
+    )
     assert not box.path(QMAIL + "/work").exists()
     assert not [p for p in box.path("/var/db/pkg").iterdir() if p.name.startswith("qmail")]
     assert "qmaild" not in box.read("/etc/passwd")
@@ -130,22 +139,28 @@ def test_missing_distfile_fails_fetch(make_sandbox):
     box.paths.faults_file.write_text("faults:\n  - {kind: missing-package, package: qmail}\n")
     result = make(box, "fetch")
     assert result.returncode == 1
-    assert result.stdout.startswith(
-        "=> Fetching notqmail-1.07.tar.gz\n=> Total size: ")
-    assert "Requesting https://github.com/notqmail/notqmail/releases/download/notqmail-1.07/" \
+    assert result.stdout.startswith("=> Fetching notqmail-1.07.tar.gz\n=> Total size: ")
+    assert (
+        "Requesting https://github.com/notqmail/notqmail/releases/download/notqmail-1.07/"
         "notqmail-1.07.tar.gz\nftp: Error retrieving file: `404 Not Found'\n" in result.stdout
-    assert result.stderr == ("fetch: Unable to fetch expected file notqmail-1.07.tar.gz\n" * 2
-                             + stop_lines())
+    )
+    assert result.stderr == (
+        "fetch: Unable to fetch expected file notqmail-1.07.tar.gz\n" * 2 + stop_lines()
+    )
 
 
 def test_unknown_target_and_outside_pkgsrc(make_sandbox):
     box = make_sandbox("2017Q1")
     result = make(box, "frobnicate")
     assert (result.returncode, result.stderr) == (
-        2, f"make: don't know how to make frobnicate. Stop\n\nmake: stopped in {QMAIL}\n")
+        2,
+        f"make: don't know how to make frobnicate. Stop\n\nmake: stopped in {QMAIL}\n",
+    )
     result = make(box, "install", cwd="/root")
     assert (result.returncode, result.stderr) == (
-        2, "make: don't know how to make install. Stop\n\nmake: stopped in /root\n")
+        2,
+        "make: don't know how to make install. Stop\n\nmake: stopped in /root\n",
+    )
 
 
 def test_source_build_honours_mkconf(make_sandbox):
@@ -153,15 +168,16 @@ def test_source_build_honours_mkconf(make_sandbox):
     mkconf(box, "PKG_OPTIONS.qmail=qmail-srs -qmail-realrcptto\nQMAIL_DAEMON_USER=mydaemon\n")
     result = make(box, "install")
     assert result.returncode == 0, result.stderr
-    for line in ("=> Fetching netqmail-1.06.tar.gz",
-                 "=> Full dependency queue-fix>=1.4nb1: NOT found",
-                 "===> Patching for qmail-1.03nb27",
-                 "=> Applying distribution patch qmail-srs-0.8.patch",
-                 "===> Configuring for qmail-1.03nb27",
-                 "./compile qmail-smtpd.c",
-                 "===> Installing for qmail-1.03nb27",
-                 "=> Creating binary package "
-                 "/usr/pkgsrc/mail/qmail/work/.packages/qmail-1.03nb27.tgz"):
+    for line in (
+        "=> Fetching netqmail-1.06.tar.gz",
+        "=> Full dependency queue-fix>=1.4nb1: NOT found",
+        "===> Patching for qmail-1.03nb27",
+        "=> Applying distribution patch qmail-srs-0.8.patch",
+        "===> Configuring for qmail-1.03nb27",
+        "./compile qmail-smtpd.c",
+        "===> Installing for qmail-1.03nb27",
+        "=> Creating binary package /usr/pkgsrc/mail/qmail/work/.packages/qmail-1.03nb27.tgz",
+    ):
         assert line + "\n" in result.stdout
     assert "qmail-1.03-realrcptto" not in result.stdout
     pkg_info = box.exec(["pkg_info", "-Q", "PKG_OPTIONS", "qmail"])
@@ -172,8 +188,9 @@ def test_source_build_honours_mkconf(make_sandbox):
     assert "\nmydaemon:" in "\n" + box.read("/etc/passwd")
     again = make(box, "install")
     assert again.returncode == 1
-    assert "ERROR: qmail-1.03nb27 is already installed - perhaps an older version?\n" \
-        in again.stderr
+    assert (
+        "ERROR: qmail-1.03nb27 is already installed - perhaps an older version?\n" in again.stderr
+    )
     run = make(box, "package", cwd=QMAIL_RUN)
     assert run.returncode == 0, run.stderr
     built = f"/usr/pkgsrc/packages/All/{FLAVORS['2017Q1'].package('qmail-run').pkgname}.tgz"
@@ -188,6 +205,8 @@ def test_replace_rebuilds_the_installed_binary_package(make_sandbox):
     result = make(box, "replace")
     assert result.returncode == 0, result.stderr
     assert "===> Replacing for qmail-1.03nb27\n" in result.stdout
-    assert box.exec(["pkg_info", "-Q", "PKG_OPTIONS", "qmail"]).stdout == \
-        "djbware-errno-hack qmail-bigdns qmail-netqmail qmail-realrcptto syncdir\n"
+    assert (
+        box.exec(["pkg_info", "-Q", "PKG_OPTIONS", "qmail"]).stdout
+        == "djbware-errno-hack qmail-bigdns qmail-netqmail qmail-realrcptto syncdir\n"
+    )
     assert box.exec(["pkg_info", "-e", "syncdir"]).stdout == "syncdir-1.0nb1\n"

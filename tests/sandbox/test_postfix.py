@@ -1,4 +1,5 @@
 """The base system's postfix (rc.d/postfix, the master/smtpd stand-ins) and mailwrapper."""
+
 from __future__ import annotations
 
 import os
@@ -31,9 +32,11 @@ def _names(pids: list[int]) -> set[str]:
 
 def _postfix_script_lines(box) -> list[str]:
     """The mail log's postfix-script lines, without their date and host."""
-    return [line[line.index("postfix/postfix-script["):]
-            for line in box.read("/var/log/maillog").splitlines()
-            if " postfix/postfix-script[" in line]
+    return [
+        line[line.index("postfix/postfix-script[") :]
+        for line in box.read("/var/log/maillog").splitlines()
+        if " postfix/postfix-script[" in line
+    ]
 
 
 def test_postfix_runs_after_create_and_speaks_smtp(sandbox):
@@ -45,14 +48,18 @@ def test_postfix_runs_after_create_and_speaks_smtp(sandbox):
     assert (status.returncode, status.stdout, status.stderr) == (0, "", "")
     said = _postfix_script_lines(box)[before:]
     assert len(said) == 1 and said[0].endswith(
-        f"]: the Postfix mail system is running: PID: {pid}"), said
+        f"]: the Postfix mail system is running: PID: {pid}"
+    ), said
     assert box.exec(["ps", "-p", pid, "-o", "comm="]).stdout.strip() == "master"
-    assert box.exec(["ps", "-p", pid, "-o", "command="]).stdout.split()[0] == \
-        "/usr/libexec/postfix/master"
+    assert (
+        box.exec(["ps", "-p", pid, "-o", "command="]).stdout.split()[0]
+        == "/usr/libexec/postfix/master"
+    )
     with box.smtp(25) as client:
         assert client.ehlo()[0] == 250
-        client.sendmail("root@mail.example.org", ["admin@mail.example.org"],
-                        "Subject: hello\r\n\r\nbody\r\n")
+        client.sendmail(
+            "root@mail.example.org", ["admin@mail.example.org"], "Subject: hello\r\n\r\nbody\r\n"
+        )
     with box.connect(25) as raw:
         assert raw.recv(200) == b"220 mail.example.org ESMTP Postfix\r\n"
     dropped = list(box.path("/var/spool/postfix/maildrop").iterdir())
@@ -68,15 +75,19 @@ def test_status_speaks_on_a_terminal_only(sandbox):
     pid = box.read("/var/spool/postfix/pid/master.pid").strip()
     leader, follower = pty.openpty()
     try:
-        status = subprocess.run(container.enter_argv(box.paths, ["/etc/rc.d/postfix", "status"]),
-                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=follower, timeout=60)
+        status = subprocess.run(
+            container.enter_argv(box.paths, ["/etc/rc.d/postfix", "status"]),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=follower,
+            timeout=60,
+        )
         os.close(follower)
         said = b""
         while True:
             try:
                 chunk = os.read(leader, 4096)
-            except OSError:     # EIO: the terminal's last writer is gone
+            except OSError:  # EIO: the terminal's last writer is gone
                 break
             if not chunk:
                 break
@@ -85,7 +96,8 @@ def test_status_speaks_on_a_terminal_only(sandbox):
         os.close(leader)
     assert (status.returncode, status.stdout) == (0, b"")
     assert said.replace(b"\r\n", b"\n") == (
-        f"postfix/postfix-script: the Postfix mail system is running: PID: {pid}\n".encode())
+        f"postfix/postfix-script: the Postfix mail system is running: PID: {pid}\n".encode()
+    )
 
 
 def test_stop_frees_the_port_and_start_again(make_sandbox):
@@ -110,15 +122,17 @@ def test_mailer_conf_away_from_postfix_skips_it_at_boot(make_sandbox):
     box = make_sandbox("2020Q2")
     box.stop()
     conf = box.path("/etc/mailer.conf")
-    conf.write_text(conf.read_text().replace("/usr/libexec/postfix/sendmail",
-                                             "/usr/pkg/bin/sendmail"))
+    conf.write_text(
+        conf.read_text().replace("/usr/libexec/postfix/sendmail", "/usr/pkg/bin/sendmail")
+    )
     status = box.exec(["/etc/rc.d/postfix", "status"])  # boots again first
     assert status.returncode == 1
     assert status.stderr == (
         "WARNING: default postfix not used as not selected in mailer.conf\n"
         "$postfix is not enabled - see rc.conf(5).\n"
         "Use the following if you wish to perform the operation:\n"
-        "  /etc/rc.d/postfix onestatus\n")
+        "  /etc/rc.d/postfix onestatus\n"
+    )
     onestatus = box.exec(["/etc/rc.d/postfix", "onestatus"])
     assert (onestatus.returncode, onestatus.stdout) == (1, "")
     assert not _port_open(box)
@@ -133,8 +147,12 @@ def test_mailwrapper(make_sandbox):
     box.sh("printf 'sendmail\\t/usr/pkg/bin/sendmail\\n' > /etc/mailer.conf")
     missing = box.exec(["/usr/sbin/sendmail", "admin"], input="x\n")
     assert (missing.returncode, missing.stderr) == (
-        1, "sendmail: mailwrapper: execing /usr/pkg/bin/sendmail: No such file or directory\n")
+        1,
+        "sendmail: mailwrapper: execing /usr/pkg/bin/sendmail: No such file or directory\n",
+    )
     box.sh("printf '# nothing\\n' > /etc/mailer.conf")
     unmapped = box.exec(["/usr/sbin/sendmail", "admin"], input="x\n")
     assert (unmapped.returncode, unmapped.stderr) == (
-        1, "sendmail: mailwrapper: no mapping in /etc/mailer.conf\n")
+        1,
+        "sendmail: mailwrapper: no mapping in /etc/mailer.conf\n",
+    )

@@ -1,9 +1,10 @@
 """Account names come from the installed qmail's +BUILD_INFO; a missing one means exit 113."""
+
 from __future__ import annotations
 
-from tui.sandbox.install import write_stub
-
 from qmailhost import setup
+
+from tui.sandbox.install import write_stub
 
 
 def test_missing_account_exits_113(make_sandbox):

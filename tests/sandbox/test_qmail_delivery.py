@@ -1,4 +1,5 @@
 """qmail in the sandbox: SMTP in through tcpserver, rcpthosts/RELAYCLIENT, local deliveries, queue."""
+
 from __future__ import annotations
 
 import poplib
@@ -6,13 +7,11 @@ import smtplib
 
 import psutil
 import pytest
-
-from tui.backend.hosts import SandboxHost
-from tui.sandbox.handle import Sandbox
-
 from qmailhost import setup, start_send
 
 from tests.polling import wait_for
+from tui.backend.hosts import SandboxHost
+from tui.sandbox.handle import Sandbox
 
 TCP_SMTP = '127.0.0.1:allow,RELAYCLIENT=""\n:allow\n'
 
@@ -25,7 +24,8 @@ def host(tmp_path_factory):
     try:
         setup(box)
         box.path("/usr/pkg/etc/qmail/alias/.qmail-postmaster").write_text(
-            "# pkgsrc says: replace this comment with your config\n")
+            "# pkgsrc says: replace this comment with your config\n"
+        )
         start_send(box)
         done = box.sh(
             f"cd /usr/pkg/etc/qmail && printf '{TCP_SMTP}' > tcp.smtp"
@@ -33,7 +33,8 @@ def host(tmp_path_factory):
             " && (env - PATH=/usr/pkg/bin:/usr/bin:/bin QMAILQUEUE=/usr/pkg/bin/qmail-queue"
             " tcpserver -vRl0 -x /usr/pkg/etc/qmail/tcp.smtp.cdb -c 20 -u 2011 -g 2002"
             " 127.0.0.1 25 qmail-smtpd 2>&1 | logger -t nbqmailsmtpd -p mail.info)"
-            " >/dev/null 2>&1 &")
+            " >/dev/null 2>&1 &"
+        )
         assert done.returncode == 0, done.stderr
         yield box
     finally:
@@ -68,8 +69,12 @@ def maillog(box) -> str:
 
 
 def test_processes_are_named_and_owned_as_qmail(host):
-    wanted = {"qmail-send": "qmails", "qmail-lspawn": "root", "qmail-rspawn": "qmailr",
-              "qmail-clean": "qmailq"}
+    wanted = {
+        "qmail-send": "qmails",
+        "qmail-lspawn": "root",
+        "qmail-rspawn": "qmailr",
+        "qmail-clean": "qmailq",
+    }
     uids = {"qmails": 2016, "root": 0, "qmailr": 2015, "qmailq": 2014}
 
     def running():
@@ -91,16 +96,24 @@ def test_smtp_delivers_into_the_users_maildir(host):
     client = connect(host)
     code, text = client.ehlo("client.example.net")
     assert (code, text) == (250, b"mail.example.org\nPIPELINING\n8BITMIME")
-    assert client.sendmail("someone@example.net", ["admin@mail.example.org"],
-                           "Subject: hello\r\n\r\nHello admin.\r\n") == {}
+    assert (
+        client.sendmail(
+            "someone@example.net",
+            ["admin@mail.example.org"],
+            "Subject: hello\r\n\r\nHello admin.\r\n",
+        )
+        == {}
+    )
     assert client.quit() == (221, b"mail.example.org")
     new = host.path("/home/admin/Maildir/new")
     delivered = wait_for(lambda: [p for p in new.iterdir() if "Hello admin." in p.read_text()])
     assert delivered, maillog(host)
     text = delivered[0].read_text()
-    assert text.startswith("Return-Path: <someone@example.net>\n"
-                           "Delivered-To: admin@mail.example.org\n"
-                           "Received: (qmail ")
+    assert text.startswith(
+        "Return-Path: <someone@example.net>\n"
+        "Delivered-To: admin@mail.example.org\n"
+        "Received: (qmail "
+    )
     assert " invoked from network); " in text
     assert delivered[0].stat().st_uid == 1000
     log = maillog(host)
@@ -113,7 +126,9 @@ def test_relaying_only_for_relayclients(host):
     outsider.ehlo("outside.example.net")
     assert outsider.mail("spammer@example.net") == (250, b"ok")
     assert outsider.rcpt("victim@elsewhere.example.com") == (
-        553, b"sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)")
+        553,
+        b"sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)",
+    )
     assert outsider.rcpt("anybody@mail.example.org") == (250, b"ok")
     outsider.quit()
     insider = connect(host)
@@ -128,14 +143,16 @@ def test_relaying_only_for_relayclients(host):
 
 
 def test_remote_mail_is_deferred_and_stays_queued(host):
-    done = host.exec(["qmail-inject", "-f", "admin@mail.example.org", "far@remote.example.com"],
-                     input="Subject: away\n\nbye\n")
+    done = host.exec(
+        ["qmail-inject", "-f", "admin@mail.example.org", "far@remote.example.com"],
+        input="Subject: away\n\nbye\n",
+    )
     assert (done.returncode, done.stderr) == (0, "")
-    assert wait_for(lambda: "deferral: Sorry,_I_couldn't_find_any_host_by_that_name._(#4.1.2)/"
-                    in maillog(host))
+    assert wait_for(
+        lambda: "deferral: Sorry,_I_couldn't_find_any_host_by_that_name._(#4.1.2)/" in maillog(host)
+    )
     stat = host.exec(["qmail-qstat"])
-    assert stat.stdout == ("messages in queue: 1\n"
-                           "messages in queue but not yet preprocessed: 0\n")
+    assert stat.stdout == ("messages in queue: 1\nmessages in queue but not yet preprocessed: 0\n")
     qread = host.exec(["qmail-qread"]).stdout
     assert "<admin@mail.example.org>" in qread and "\tremote\tfar@remote.example.com\n" in qread
 
@@ -145,16 +162,19 @@ def test_comment_only_alias_discards(host):
     done = host.exec(["qmail-inject", "postmaster@mail.example.org"], input="Subject: pm\n\nx\n")
     assert done.returncode == 0
     assert wait_for(lambda: "to local postmaster@mail.example.org" in maillog(host))
-    log = wait_for(lambda: [line for line in maillog(host).splitlines()
-                            if "success: did_0+0+0/" in line])
+    log = wait_for(
+        lambda: [line for line in maillog(host).splitlines() if "success: did_0+0+0/" in line]
+    )
     assert log, maillog(host)
     assert set(host.path("/home/admin/Maildir/new").iterdir()) == before
 
 
 def test_mbox_delivery_with_dot_qmail(host):
     host.sh("echo ./Mailbox > /home/admin/.qmail-box && chown admin /home/admin/.qmail-box")
-    done = host.exec(["qmail-inject", "-f", "sender@example.net", "admin-box@mail.example.org"],
-                     input="Subject: mbox\n\nFrom the start\n")
+    done = host.exec(
+        ["qmail-inject", "-f", "sender@example.net", "admin-box@mail.example.org"],
+        input="Subject: mbox\n\nFrom the start\n",
+    )
     assert done.returncode == 0
     mbox = host.path("/home/admin/Mailbox")
     assert wait_for(lambda: mbox.exists() and "mbox" in mbox.read_text()), maillog(host)
@@ -166,29 +186,35 @@ def test_mbox_delivery_with_dot_qmail(host):
 
 
 def test_unknown_extension_bounces_to_sender(host):
-    done = host.exec(["qmail-inject", "-f", "admin@mail.example.org",
-                      "admin-nobody@mail.example.org"], input="Subject: lost\n\nx\n")
+    done = host.exec(
+        ["qmail-inject", "-f", "admin@mail.example.org", "admin-nobody@mail.example.org"],
+        input="Subject: lost\n\nx\n",
+    )
     assert done.returncode == 0
-    assert wait_for(lambda: "failure: Sorry,_no_mailbox_here_by_that_name._(#5.1.1)/"
-                    in maillog(host))
+    assert wait_for(
+        lambda: "failure: Sorry,_no_mailbox_here_by_that_name._(#5.1.1)/" in maillog(host)
+    )
     new = host.path("/home/admin/Maildir/new")
     bounce = wait_for(lambda: [p for p in new.iterdir() if "failure notice" in p.read_text()])
     assert bounce, maillog(host)
     text = bounce[0].read_text()
     assert "Hi. This is the qmail-send program at mail.example.org.\n" in text
-    assert "<admin-nobody@mail.example.org>:\nSorry, no mailbox here by that name. (#5.1.1)\n" \
-        in text
+    assert (
+        "<admin-nobody@mail.example.org>:\nSorry, no mailbox here by that name. (#5.1.1)\n" in text
+    )
     assert "Return-Path: <>\n" in text
 
 
 def test_pop3_serves_the_maildir(host):
-    hashed = host.exec(["/.sandbox/bin/python", "-c",
-                        "import crypt; print(crypt.crypt('secret', '$6$saltsalt'))"]).stdout.strip()
+    hashed = host.exec(
+        ["/.sandbox/bin/python", "-c", "import crypt; print(crypt.crypt('secret', '$6$saltsalt'))"]
+    ).stdout.strip()
     host.sh(f"sed -i 's|^admin:[^:]*:|admin:{hashed}:|' /etc/master.passwd")
-    done = host.sh("(tcpserver -qRHl0 127.0.0.1 110 qmail-popup mail.example.org"
-                   " checkpassword qmail-pop3d Maildir) >/dev/null 2>&1 &")
+    done = host.sh(
+        "(tcpserver -qRHl0 127.0.0.1 110 qmail-popup mail.example.org"
+        " checkpassword qmail-pop3d Maildir) >/dev/null 2>&1 &"
+    )
     assert done.returncode == 0
-
 
     def attempt():
         try:
@@ -213,12 +239,15 @@ def test_pop3_serves_the_maildir(host):
 def test_maildirmake_messages(host):
     again = host.exec(["maildirmake", "/home/admin/Maildir"])
     assert (again.returncode, again.stderr) == (
-        111, "maildirmake: fatal: unable to mkdir /home/admin/Maildir: file already exists\n")
+        111,
+        "maildirmake: fatal: unable to mkdir /home/admin/Maildir: file already exists\n",
+    )
     assert host.exec(["maildirmake"]).returncode == 100
 
 
 def test_sigterm_ends_the_family_and_frees_the_port(host):
     """Last in this module: stops the daemons."""
+
     def named(name):
         found = []
         for pid in host.pids():
@@ -230,17 +259,18 @@ def test_sigterm_ends_the_family_and_frees_the_port(host):
                 continue
         return found
 
-    family = [p for n in ("qmail-send", "qmail-lspawn", "qmail-rspawn", "qmail-clean")
-              for p in named(n)]
+    family = [
+        p for n in ("qmail-send", "qmail-lspawn", "qmail-rspawn", "qmail-clean") for p in named(n)
+    ]
     send = named("qmail-send")[0]
     send.terminate()
-    assert wait_for(lambda: not any(p.is_running() and p.status() != psutil.STATUS_ZOMBIE
-                                    for p in family))
+    assert wait_for(
+        lambda: not any(p.is_running() and p.status() != psutil.STATUS_ZOMBIE for p in family)
+    )
     assert wait_for(lambda: "status: exiting" in maillog(host))
     server = [p for p in named("/usr/pkg/bin/tcpserver") if "25" in p.cmdline()]
     assert server
     server[0].terminate()
-
 
     listeners = SandboxHost(host.paths.base).listeners
     assert wait_for(lambda: not [l for l in listeners() if l.port == 25])

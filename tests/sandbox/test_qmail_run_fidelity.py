@@ -1,5 +1,6 @@
 """qmail-run's rc.d scripts as shipped per flavor, what the wizard learns from them, and
 how the mail log shows unsafe bytes (qmail-send's logsafe, NetBSD syslogd)."""
+
 from __future__ import annotations
 
 import pytest
@@ -13,21 +14,23 @@ from tui.backend.verify.checks import Verifier
 from tui.backend.verify.config import listen
 from tui.sandbox import rcd
 
-RENAMED = {"QMAIL_DAEMON_USER": "mydaemon", "QMAIL_LOG_USER": "mylog",
-           "QMAIL_SEND_USER": "mysend"}
+RENAMED = {"QMAIL_DAEMON_USER": "mydaemon", "QMAIL_LOG_USER": "mylog", "QMAIL_SEND_USER": "mysend"}
 
 
 def test_knob_parser_on_shipped_scripts():
     old, new = rcd.qmail_run_scripts("2017Q1", RENAMED), rcd.qmail_run_scripts("2020Q2", RENAMED)
     # 2017Q1 qmailqread (rev 1.8.12.1) fixes its address; 2020Q2 (rev 1.13) reads knobs
-    assert rcscript.listen_spec(old["qmailqread"], "qmailqread") == \
-        rcscript.ListenSpec("127.0.0.1", "20025", None, None)
+    assert rcscript.listen_spec(old["qmailqread"], "qmailqread") == rcscript.ListenSpec(
+        "127.0.0.1", "20025", None, None
+    )
     assert not [k for k in rcscript.knob_defaults(old["qmailqread"]) if "tcp" in k]
     assert rcscript.listen_spec(new["qmailqread"], "qmailqread") == rcscript.ListenSpec(
-        "127.0.0.1", "20025", "qmailqread_tcphost", "qmailqread_tcpport")
+        "127.0.0.1", "20025", "qmailqread_tcphost", "qmailqread_tcpport"
+    )
     for scripts, smtp_host in ((old, "0"), (new, "0.0.0.0")):
         assert rcscript.listen_spec(scripts["qmailsmtpd"], "qmailsmtpd") == rcscript.ListenSpec(
-            smtp_host, "25", "qmailsmtpd_tcphost", "qmailsmtpd_tcpport")
+            smtp_host, "25", "qmailsmtpd_tcphost", "qmailsmtpd_tcpport"
+        )
         assert rcscript.listen_spec(scripts["qmailsend"], "qmailsend") is None
     assert rcscript.listen_spec(old["qmailofmipd"], "qmailofmipd").port == "26"
     assert rcscript.listen_spec(new["qmailofmipd"], "qmailofmipd").port == "587"
@@ -41,7 +44,8 @@ def test_knob_parser_on_shipped_scripts():
 def _start_qread(box, rc_lines: str = ""):
     qmailhost.setup(box, programs=qmailhost.PROGRAMS + ["argv0", "setuidgid", "pgrphack"])
     box.path("/etc/rc.d/qmailqread").write_text(
-        rcd.qmail_run_scripts(box.config["flavor"], {})["qmailqread"])
+        rcd.qmail_run_scripts(box.config["flavor"], {})["qmailqread"]
+    )
     box.path("/etc/rc.d/qmailqread").chmod(0o555)
     with box.path("/etc/rc.conf").open("a") as fh:
         fh.write("qmailqread=YES\n" + rc_lines)
@@ -63,7 +67,7 @@ def test_2017Q1_qmailqread_fixed_address(make_sandbox):
     checker = Verifier(host, state, 1.0, None)
     passed = checker.listener("qmailqread")
     assert passed.ok and "as /etc/rc.d/qmailqread says" in passed.detail
-    checker.listeners = []          # as when the socket scan finds it bound elsewhere
+    checker.listeners = []  # as when the socket scan finds it bound elsewhere
     failed = checker.listener("qmailqread")
     assert not failed.ok and "_tcp" not in failed.fix and "set " not in failed.fix
     assert "/etc/rc.d/qmailqread fixes 127.0.0.1:20025" in failed.fix
@@ -84,9 +88,12 @@ def test_2020Q2_qmailqread_hint_names_its_knobs(make_sandbox):
 @pytest.mark.parametrize("flavor", ["2017Q1"])
 def test_control_characters_visible_in_maillog(make_sandbox, flavor):
     box = make_sandbox(flavor)
-    done = box.sh("printf 'evil \\033[2J\\177 caf\\303\\251 \\377 end\\n' "
-                  "| logger -t nbqmailsmtpd -p mail.info")
+    done = box.sh(
+        "printf 'evil \\033[2J\\177 caf\\303\\251 \\377 end\\n' "
+        "| logger -t nbqmailsmtpd -p mail.info"
+    )
     assert done.returncode == 0, done.stderr
-    line = wait_for(lambda: [l for l in box.read("/var/log/maillog").splitlines()
-                             if "nbqmailsmtpd: evil" in l])
+    line = wait_for(
+        lambda: [l for l in box.read("/var/log/maillog").splitlines() if "nbqmailsmtpd: evil" in l]
+    )
     assert line and line[0].endswith("nbqmailsmtpd: evil ^[[2J^? caf<U+e9> ? end")

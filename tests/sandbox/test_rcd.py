@@ -1,4 +1,5 @@
 """rc.subr semantics (facts §6.2), /etc/rc, service(8) (§6.3) and qmail-run's rc.d scripts."""
+
 from __future__ import annotations
 
 import re
@@ -78,17 +79,30 @@ def test_rc_subr_messages_and_exit_codes(sandbox):
     unset = f"{script}: WARNING: $dummyd is not set properly - see rc.conf(5).\n"
 
     for verb in ("start", "status", "stop"):
-        assert _run(box, script, verb) == (1, "", unset + (
-            "$dummyd is not enabled - see rc.conf(5).\n"
-            "Use the following if you wish to perform the operation:\n"
-            f"  {script} one{verb}\n"))
+        assert _run(box, script, verb) == (
+            1,
+            "",
+            unset
+            + (
+                "$dummyd is not enabled - see rc.conf(5).\n"
+                "Use the following if you wish to perform the operation:\n"
+                f"  {script} one{verb}\n"
+            ),
+        )
     assert f"root: {unset.strip()}" in box.read("/var/log/messages")
     assert _run(box, script, "rcvar") == (0, "# dummyd\n$dummyd=NO\n", unset)
     usage = f"Usage: {script} [fast|force|one](start|stop|restart|rcvar|reload|status|poll)\n"
-    assert _run(box, script, "bogus") == (1, "", unset + f"{script}: unknown directive 'bogus'.\n" + usage)
+    assert _run(box, script, "bogus") == (
+        1,
+        "",
+        unset + f"{script}: unknown directive 'bogus'.\n" + usage,
+    )
     assert _run(box, script, "onestatus") == (1, "dummyd is not running.\n", "")
     assert _run(box, script, "onestop") == (
-        1, "", "dummyd not running? (check /var/run/dummyd.pid).\n")
+        1,
+        "",
+        "dummyd not running? (check /var/run/dummyd.pid).\n",
+    )
 
     # from /etc/rc (run_rc_script): a disabled service is skipped, status 0 (only the
     # checkyesno warning, with $0 the sourcing shell)
@@ -100,7 +114,10 @@ def test_rc_subr_messages_and_exit_codes(sandbox):
     assert _run(box, script, "rcvar") == (0, "# dummyd\n$dummyd=YES\n", "")
     assert _run(box, script, "bogus") == (1, "", f"{script}: unknown directive 'bogus'.\n" + usage)
     assert _run(box, script, "start") == (
-        1, "", f"{script}: WARNING: /etc/dummyd.conf is not readable.\n")
+        1,
+        "",
+        f"{script}: WARNING: /etc/dummyd.conf is not readable.\n",
+    )
     assert "WARNING: /etc/dummyd.conf is not readable." in box.read("/var/log/messages")
 
     box.sh("touch /etc/dummyd.conf")
@@ -113,9 +130,15 @@ def test_rc_subr_messages_and_exit_codes(sandbox):
     assert _run(box, script, "reload") == (0, "Reloading dummyd config files.\n", "")
     code, out, err = _run(box, script, "stop")
     assert (code, err) == (0, "")
-    assert re.fullmatch(rf"Stopping dummyd.\nWaiting for PIDS: {pid}(, {pid})*.\nstopped-hook\n", out)
+    assert re.fullmatch(
+        rf"Stopping dummyd.\nWaiting for PIDS: {pid}(, {pid})*.\nstopped-hook\n", out
+    )
     assert _run(box, script, "status") == (1, "dummyd is not running.\n", "")
-    assert _run(box, script, "stop") == (1, "", "dummyd not running? (check /var/run/dummyd.pid).\n")
+    assert _run(box, script, "stop") == (
+        1,
+        "",
+        "dummyd not running? (check /var/run/dummyd.pid).\n",
+    )
     code, out, _ = _run(box, script, "restart")
     assert (code, out) == (0, "Starting dummyd.\n")
     assert _run(box, script, "onestop")[0] == 0
@@ -132,9 +155,15 @@ def test_force_one_and_process_names(make_sandbox):
     assert _run(box, "/etc/rc.d/dummyd", "onestop")[0] == 0
     # process detection by command (first word of ps) for the sleeper
     assert _run(box, "/etc/rc.d/sleeper", "onestart") == (0, "Starting sleeper.\n", "")
-    pids = box.sh("ps -ax -o pid= -o command= | sed -n 's|^ *\\([0-9]*\\) /usr/bin/sleep 1000$|\\1|p'")
+    pids = box.sh(
+        "ps -ax -o pid= -o command= | sed -n 's|^ *\\([0-9]*\\) /usr/bin/sleep 1000$|\\1|p'"
+    )
     pid = pids.stdout.split()[0]
-    assert _run(box, "/etc/rc.d/sleeper", "onestatus") == (0, f"sleeper is running as pid {pid}.\n", "")
+    assert _run(box, "/etc/rc.d/sleeper", "onestatus") == (
+        0,
+        f"sleeper is running as pid {pid}.\n",
+        "",
+    )
     code, out, _ = _run(box, "/etc/rc.d/sleeper", "onestop")
     assert code == 0 and out.startswith("Stopping sleeper.\n")
     assert _run(box, "/etc/rc.d/sleeper", "onestatus")[0] == 1
@@ -151,9 +180,16 @@ def test_service_command(make_sandbox):
     assert _run(box, "service", "-e") == (0, "/etc/rc.d/postfix\n", "")
     box.sh("echo dummyd=YES >> /etc/rc.conf; touch /etc/dummyd.conf")
     assert _run(box, "service", "-e", "dummyd") == (0, "/etc/rc.d/dummyd\n", "")
-    assert _run(box, "service", "nosuch", "start") == (1, "", "nosuch does not exist in /etc/rc.d\n")
+    assert _run(box, "service", "nosuch", "start") == (
+        1,
+        "",
+        "nosuch does not exist in /etc/rc.d\n",
+    )
     assert _run(box, "service", "-v", "postfix", "status") == (  # postfix status: syslog only
-        0, "", "postfix is located in /etc/rc.d\n")
+        0,
+        "",
+        "postfix is located in /etc/rc.d\n",
+    )
     code, out, _ = _run(box, "service", "-e", "-l")
     assert code == 1 and out.startswith("usage: service [-elv]\n")
     assert out.endswith("rc_directories is currently set to /etc/rc.d\n")
@@ -169,7 +205,8 @@ def test_service_start_failure_fault(make_sandbox):
     _setup(box)
     box.sh("echo dummyd=YES >> /etc/rc.conf; touch /etc/dummyd.conf")
     box.paths.faults_file.write_text(
-        "faults:\n  - {kind: service-start-failure, service: dummyd, times: 1}\n")
+        "faults:\n  - {kind: service-start-failure, service: dummyd, times: 1}\n"
+    )
     assert _run(box, "/etc/rc.d/dummyd", "start") == (0, "Starting dummyd.\n", "")
     assert _run(box, "/etc/rc.d/dummyd", "status") == (1, "dummyd is not running.\n", "")
     assert "dummyd: fatal: unable to start" in box.read("/var/log/maillog")
@@ -178,8 +215,11 @@ def test_service_start_failure_fault(make_sandbox):
 
 
 def test_qmail_run_scripts_per_flavor():
-    names = {"QMAIL_DAEMON_USER": "mydaemon", "QMAIL_LOG_USER": "mylog",
-             "QMAIL_SEND_USER": "mysend"}
+    names = {
+        "QMAIL_DAEMON_USER": "mydaemon",
+        "QMAIL_LOG_USER": "mylog",
+        "QMAIL_SEND_USER": "mysend",
+    }
     old, new = rcd.qmail_run_scripts("2017Q1", names), rcd.qmail_run_scripts("2020Q2", names)
     assert set(old) == set(new) == set(rcd.QMAIL_RUN_SCRIPTS)
     for scripts in (old, new):
@@ -211,7 +251,8 @@ def test_qmail_script_refusals_without_package(sandbox):
     assert code == 1 and err.endswith(
         "$qmailsmtpd is not enabled - see rc.conf(5).\n"
         "Use the following if you wish to perform the operation:\n"
-        f"  {script} onestart\n")
+        f"  {script} onestart\n"
+    )
     assert f"{script}: WARNING: $qmailsmtpd is not set properly - see rc.conf(5).\n" in err
     procname = "qmailsmtpd" if box.config["flavor"] == "2017Q1" else "nbqmailsmtpd"
     # the tcpserver is not installed: start returns 0 silently, status finds nothing

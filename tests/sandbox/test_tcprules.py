@@ -1,12 +1,13 @@
 """cdb files as djb writes them, tcprules' keys, tcpserver's prefix matching, tcprulescheck."""
+
 from __future__ import annotations
 
 import struct
 
+from qmailhost import setup
+
 from tui.sandbox import cdb
 from tui.sandbox.qmail.rules import instructions, lookup_keys, match
-
-from qmailhost import setup
 
 RULES = """\
 # comment
@@ -27,8 +28,9 @@ def test_empty_cdb_is_djbs_layout():
 
 
 def test_cdb_roundtrip_with_duplicates():
-    records = [(b"a", b"1"), (b"b", b""), (b"a", b"2")] + [(b"k%d" % i, b"v%d" % i)
-                                                           for i in range(300)]
+    records = [(b"a", b"1"), (b"b", b""), (b"a", b"2")] + [
+        (b"k%d" % i, b"v%d" % i) for i in range(300)
+    ]
     reader = cdb.Reader(cdb.dumps(records))
     assert list(reader.get_all(b"a")) == [b"1", b"2"]
     assert reader.get(b"b") == b""
@@ -54,8 +56,10 @@ def test_tcprules_compiles_and_rules_match_by_prefix(make_sandbox):
     assert [db.get(b"10.1.2.%d" % n) for n in (2, 3, 4, 5, 6)] == [None, b"D", b"D", b"D", None]
     assert db.get(b"=trusted.example.org") == b""
     assert match(db, "127.0.0.2") == ("127.", b"+RELAYCLIENT=\0")
-    assert instructions(match(db, "127.0.0.1")[1]) == (False, {"RELAYCLIENT": "",
-                                                                 "GREETING": "hi there"})
+    assert instructions(match(db, "127.0.0.1")[1]) == (
+        False,
+        {"RELAYCLIENT": "", "GREETING": "hi there"},
+    )
     assert match(db, "192.0.2.7") == ("", b"D")
     assert match(db, "192.0.2.7", host="trusted.example.org")[0] == "=trusted.example.org"
 
@@ -72,8 +76,12 @@ def test_tcprules_errors(make_sandbox):
     assert bad.returncode == 100
     assert bad.stderr == "tcprules: fatal: unable to parse this line: 127.:permit\n"
     usage = box.exec(["tcprules", "/tmp/x.cdb"])
-    assert (usage.returncode, usage.stderr) == (100, "tcprules: usage: tcprules rules.cdb rules.tmp\n")
+    assert (usage.returncode, usage.stderr) == (
+        100,
+        "tcprules: usage: tcprules rules.cdb rules.tmp\n",
+    )
     nodir = box.exec(["tcprules", "/nonexistent/x.cdb", "/nonexistent/x.tmp"], input=":allow\n")
     assert nodir.returncode == 111
-    assert nodir.stderr == ("tcprules: fatal: unable to create /nonexistent/x.tmp: "
-                            "file does not exist\n")
+    assert nodir.stderr == (
+        "tcprules: fatal: unable to create /nonexistent/x.tmp: file does not exist\n"
+    )

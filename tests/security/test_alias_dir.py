@@ -4,6 +4,7 @@ nothing outside.
 
 The hard links to /etc/master.passwd are laid as root: Linux's protected_hardlinks
 forbids them to the user, NetBSD allows them, so they are a fair trap."""
+
 from __future__ import annotations
 
 import json
@@ -29,14 +30,20 @@ def box(tmp_path_factory):
 @pytest.fixture
 def abuse_profile(tmp_path) -> str:
     """The default profile with one more alias, abuse."""
-    return profile_for(tmp_path, "default.yaml", **{
-        "    mailer-daemon: admin\n": "    mailer-daemon: admin\n    abuse: admin\n"})
+    return profile_for(
+        tmp_path,
+        "default.yaml",
+        **{"    mailer-daemon: admin\n": "    mailer-daemon: admin\n    abuse: admin\n"},
+    )
 
 
 def as_alias(box, script: str):
     """``script`` as the alias user, who owns the alias directory."""
-    fields = next(line.split(":") for line in box.read("/etc/passwd").splitlines()
-                  if line.startswith("alias:"))
+    fields = next(
+        line.split(":")
+        for line in box.read("/etc/passwd").splitlines()
+        if line.startswith("alias:")
+    )
     done = trap.as_user(box, script, uid=int(fields[2]), gid=int(fields[3]))
     assert done.returncode == 0, done.stderr
     return done
@@ -49,8 +56,10 @@ def test_probe_does_not_read_a_qmail_root_link(box):
     before = trap.snapshot(box)
     try:
         planned = trap.wizard(box, "plan", DEFAULT)
-        assert f"{refused}; apply refuses to write it: remove it (rm {ALIAS}/.qmail-root)" \
+        assert (
+            f"{refused}; apply refuses to write it: remove it (rm {ALIAS}/.qmail-root)"
             in planned.stdout
+        )
         checked = trap.wizard(box, "verify", "--format", "json", timeout=90)
         check = {c["id"]: c for c in json.loads(checked.stdout)}["alias-root"]
         assert not check["ok"] and check["detail"].startswith(refused)
@@ -71,8 +80,7 @@ def test_apply_refuses_to_write_through_a_qmail_abuse_link(box, abuse_profile):
         started = time.monotonic()
         applied = trap.wizard(box, "apply", abuse_profile, "--yes")
         assert applied.returncode == 1
-        assert f"{ALIAS}/.qmail-abuse is a symbolic link to /etc/rc.conf: not" \
-            in applied.stderr
+        assert f"{ALIAS}/.qmail-abuse is a symbolic link to /etc/rc.conf: not" in applied.stderr
         assert os.readlink(box.path(f"{ALIAS}/.qmail-abuse")) == "/etc/rc.conf"
         assert trap.changed(before, trap.snapshot(box), allowed=QUEUE) == []
         print(f".qmail-abuse link: {time.monotonic() - started:.1f} s")
@@ -87,7 +95,7 @@ def test_old_predictable_temp_names_lead_nowhere(box, abuse_profile):
         last, top = int(fh.read()), int(mx.read())
     pids = sorted({300 + (last - 300 + n) % (top - 300) for n in range(1, 3001)})
     master = box.path("/etc/master.passwd")
-    for pid in pids:                                       # as root, see above
+    for pid in pids:  # as root, see above
         os.link(master, box.path(f"{ALIAS}/..qmail-abuse.qw-tmp-{pid}"))
     before = trap.snapshot(box)
     try:
@@ -96,9 +104,11 @@ def test_old_predictable_temp_names_lead_nowhere(box, abuse_profile):
         assert applied.returncode == 0, applied.stderr[-2000:]
         abuse = box.path(f"{ALIAS}/.qmail-abuse")
         assert abuse.read_text() == "&admin\n" and os.stat(abuse).st_nlink == 1
-        assert os.stat(master).st_nlink == len(pids) + 1     # every link still there
-        assert trap.changed(before, trap.snapshot(box), allowed=QUEUE + (
-            f"{ALIAS}/.qmail-abuse",)) == []
+        assert os.stat(master).st_nlink == len(pids) + 1  # every link still there
+        assert (
+            trap.changed(before, trap.snapshot(box), allowed=QUEUE + (f"{ALIAS}/.qmail-abuse",))
+            == []
+        )
         print(f"{len(pids)} planted temp names: {time.monotonic() - started:.1f} s")
     finally:
         box.sh(f"rm -f {ALIAS}/..qmail-abuse.qw-tmp-* {ALIAS}/.qmail-abuse")

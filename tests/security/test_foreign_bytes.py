@@ -1,4 +1,5 @@
 """Bytes the wizard does not own survive its edits byte for byte, UTF-8 or not."""
+
 from __future__ import annotations
 
 from tui.backend import written
@@ -17,20 +18,25 @@ def test_latin1_comment_in_rc_conf_survives_an_apply(make_sandbox):
     before = host.read("/etc/rc.conf")
     host.write("/etc/rc.conf", before + FOREIGN)
 
-    def replan() -> Plan:   # what plan's rc.conf step does: edit the probed text
+    def replan() -> Plan:  # what plan's rc.conf step does: edit the probed text
         text = probe(host).text("/etc/rc.conf")
         new = rcconf.set_vars(text, {"qmailsend": "YES"})
         actions = [WriteFile("/etc/rc.conf", text, new)] if new != text else []
-        return Plan([Step(step_id, step_id, actions if step_id == "services" else [])
-                     for step_id in STEP_IDS])
+        return Plan(
+            [
+                Step(step_id, step_id, actions if step_id == "services" else [])
+                for step_id in STEP_IDS
+            ]
+        )
 
     result = apply(host, replan)
     assert result.ok, result
     after = host.read("/etc/rc.conf")
-    assert after.startswith(before + FOREIGN)            # every byte kept, in place
-    added = after[len(before + FOREIGN):].decode("ascii").splitlines()
+    assert after.startswith(before + FOREIGN)  # every byte kept, in place
+    added = after[len(before + FOREIGN) :].decode("ascii").splitlines()
     assert "qmailsend=YES" in added and all(
-        line in ("", "qmailsend=YES") or line.startswith("#") for line in added), added
+        line in ("", "qmailsend=YES") or line.startswith("#") for line in added
+    ), added
     record = written.parse(host.read_text(written.WRITTEN))["/etc/rc.conf"]
     assert record["sha256"] == written.sha256(host.read_text("/etc/rc.conf"))
     assert not written.changed_by_hand(record, host.read_text("/etc/rc.conf"))

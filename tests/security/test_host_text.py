@@ -1,5 +1,6 @@
 """Host text is data: markup and escape sequences anyone can put into the mail log are
 shown literally, by the Dashboard (Pilot) and by headless `status`."""
+
 from __future__ import annotations
 
 import time
@@ -13,11 +14,16 @@ from tui.widgets.log_pane import LogPane
 from tui.wizard import WizardApp
 
 #: lines a local user can get into /var/log/maillog (logger(1), a crafted address ...)
-HOSTILE = ("Jan  1 12:00:00 mail qmail: 1.1 click [@click=app.quit]here[/@click]\n"
-           "Jan  1 12:00:01 mail qmail: 1.2 close [/] tag\n"
-           "Jan  1 12:00:02 mail qmail: 1.3 osc \x1b]0;owned\x07 clear \x1b[2J\x1b[H end\n")
-SHOWN = ("1.1 click [@click=app.quit]here[/@click]", "1.2 close [/] tag",
-         "1.3 osc \\033]0;owned\\007 clear \\033[2J\\033[H end")
+HOSTILE = (
+    "Jan  1 12:00:00 mail qmail: 1.1 click [@click=app.quit]here[/@click]\n"
+    "Jan  1 12:00:01 mail qmail: 1.2 close [/] tag\n"
+    "Jan  1 12:00:02 mail qmail: 1.3 osc \x1b]0;owned\x07 clear \x1b[2J\x1b[H end\n"
+)
+SHOWN = (
+    "1.1 click [@click=app.quit]here[/@click]",
+    "1.2 close [/] tag",
+    "1.3 osc \\033]0;owned\\007 clear \\033[2J\\033[H end",
+)
 
 
 def plant(box) -> None:
@@ -52,13 +58,13 @@ async def test_dashboard_shows_markup_and_escapes_literally(make_sandbox):
         for line in SHOWN:
             assert line in text
         assert "\x1b" not in text and "\x07" not in text
-        assert not [s for s in styles if s is not None and (s.meta or s.link)]   # no link
+        assert not [s for s in styles if s is not None and (s.meta or s.link)]  # no link
 
         screen.post_message(ActionDone("✗ delivered to [@click=app.quit]x[/] \x1b[2J", False))
         await pilot.pause()
         result = str(screen.query_one("#result").render())
         assert result == "✗ delivered to [@click=app.quit]x[/] \\033[2J"
-        await pilot.click("#result")          # a link would quit the app here
+        await pilot.click("#result")  # a link would quit the app here
         await pilot.pause()
         assert app.is_running and app.screen is screen
 

@@ -1,6 +1,7 @@
 """Host text in a real terminal (issue 12, point 6): an OSC title sequence and a
 clear-screen that a local user put into /var/log/maillog are shown escaped by the
 Dashboard in tmux; the terminal's title and screen stay the wizard's."""
+
 from __future__ import annotations
 
 import shutil
@@ -20,7 +21,7 @@ SHOWN = "1.3 osc \\033]0;owned\\007 clear \\033[2J\\033[H end"
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux (.ci/run installs it)")
 def test_dashboard_in_tmux_shows_escapes_and_keeps_its_screen(make_sandbox, tmp_path):
     box = make_sandbox()
-    applied = trap.wizard(box, "apply", DEFAULT, "--yes")   # qmail runs: the Dashboard opens
+    applied = trap.wizard(box, "apply", DEFAULT, "--yes")  # qmail runs: the Dashboard opens
     assert applied.returncode == 0, applied.stderr[-3000:]
     with open(box.path("/var/log/maillog"), "a", encoding="utf-8") as log:
         log.write(HOSTILE)
@@ -29,7 +30,7 @@ def test_dashboard_in_tmux_shows_escapes_and_keeps_its_screen(make_sandbox, tmp_
     try:
         terminal.tmux("resize-window", "-t", "wizard", "-x", "160", "-y", "40")
         screen = terminal.wait_for(SHOWN, "the escaped log line", deadline=trap.TIME_LIMIT)
-        assert "qmail-wizard" in screen.splitlines()[0]    # the header was not cleared
+        assert "qmail-wizard" in screen.splitlines()[0]  # the header was not cleared
         assert "Services" in screen or "qmailsend" in screen, screen
         title = terminal.tmux("display-message", "-p", "-t", "wizard", "#{pane_title}")
         assert "owned" not in title
@@ -39,5 +40,5 @@ def test_dashboard_in_tmux_shows_escapes_and_keeps_its_screen(make_sandbox, tmp_
         assert "Traceback" not in last
     finally:
         terminal.close()
-    allowed = ("/var/qmail/queue", "/var/qmail/supervise")   # qmail's own running state
+    allowed = ("/var/qmail/queue", "/var/qmail/supervise")  # qmail's own running state
     assert trap.changed(before, trap.snapshot(box), allowed) == []

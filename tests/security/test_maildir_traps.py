@@ -3,6 +3,7 @@ links or others' files in a Maildir are reported, never "fixed" (issue 12, case 
 
 Hard links to files the user does not own are laid as root: Linux's protected_hardlinks
 forbids them to the user, NetBSD allows them, so they are a fair trap."""
+
 from __future__ import annotations
 
 import os
@@ -42,8 +43,10 @@ def test_rc_subr_hard_link_and_new_symlink_are_reported_not_chowned(box):
     started = time.monotonic()
     # as root (see the module's docstring): /etc/rc.subr hard-linked into the Maildir,
     # and cur/ given to root, which a repair would once have fixed with chown -R
-    box.sh(f"ln /etc/rc.subr {MAILDIR}/rc.subr && chown root:wheel {MAILDIR}/cur "
-           f"&& touch {MAILDIR}/cur/roots-message")
+    box.sh(
+        f"ln /etc/rc.subr {MAILDIR}/rc.subr && chown root:wheel {MAILDIR}/cur "
+        f"&& touch {MAILDIR}/cur/roots-message"
+    )
     laid = trap.as_user(box, f"mv {MAILDIR}/new {MAILDIR}/new.real && ln -s /etc {MAILDIR}/new")
     assert laid.returncode == 0, laid.stderr
     before = trap.snapshot(box)
@@ -63,8 +66,10 @@ def test_rc_subr_hard_link_and_new_symlink_are_reported_not_chowned(box):
         assert os.path.islink(box.path(f"{MAILDIR}/new"))
         assert trap.changed(before, trap.snapshot(box), allowed=("/var/qmail/queue",)) == []
     finally:
-        box.sh(f"rm -f {MAILDIR}/rc.subr {MAILDIR}/new {MAILDIR}/cur/roots-message && "
-               f"mv {MAILDIR}/new.real {MAILDIR}/new")
+        box.sh(
+            f"rm -f {MAILDIR}/rc.subr {MAILDIR}/new {MAILDIR}/cur/roots-message && "
+            f"mv {MAILDIR}/new.real {MAILDIR}/new"
+        )
     print(f"rc.subr/new trap: {time.monotonic() - started:.1f} s")
 
 
@@ -74,8 +79,10 @@ def test_maildir_itself_a_symlink_is_left_alone(box):
     before = trap.snapshot(box)
     try:
         planned = trap.wizard(box, "plan", PROFILE)
-        assert f"{MAILDIR} is a symbolic link: qmail-wizard does not follow or change it" \
+        assert (
+            f"{MAILDIR} is a symbolic link: qmail-wizard does not follow or change it"
             in planned.stdout
+        )
         assert "Maildirs for existing users and /etc/skel: unchanged" in planned.stdout
         assert trap.changed(before, trap.snapshot(box)) == []
     finally:
@@ -89,11 +96,13 @@ def test_the_repair_refuses_a_directory_swapped_for_a_link(box):
     assert laid.returncode == 0, laid.stderr
     before = trap.snapshot(box)
     try:
-        done = box.exec(["sh", "-c", CHOWN_DIR, "chown-dir", f"{MAILDIR}/cur", HOME,
-                         "admin:users"], timeout=30)
+        done = box.exec(
+            ["sh", "-c", CHOWN_DIR, "chown-dir", f"{MAILDIR}/cur", HOME, "admin:users"], timeout=30
+        )
         assert done.returncode == 1
-        assert done.stderr == (f"{MAILDIR}/cur is not a directory of its own at that path: "
-                               "not changed\n")
+        assert done.stderr == (
+            f"{MAILDIR}/cur is not a directory of its own at that path: not changed\n"
+        )
         assert trap.changed(before, trap.snapshot(box)) == []
     finally:
         box.sh(f"rm -f {MAILDIR}/cur && mv {MAILDIR}/cur.real {MAILDIR}/cur")

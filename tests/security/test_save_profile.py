@@ -4,6 +4,7 @@ a symbolic link there (naming it and its target) and never writes through one.
 The link is laid by the test process: on the machine running the wizard the current
 directory may be one another user can write to (/tmp); the refusal does not depend on
 who made the link."""
+
 from __future__ import annotations
 
 import os
@@ -33,8 +34,7 @@ async def open_save(pilot) -> SaveScreen:
     return app.screen
 
 
-async def test_ctrl_s_refuses_a_symlink_named_like_the_default(make_sandbox, tmp_path,
-                                                              monkeypatch):
+async def test_ctrl_s_refuses_a_symlink_named_like_the_default(make_sandbox, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     victim = tmp_path / "victim.conf"
     victim.write_text("precious\n")
@@ -46,9 +46,10 @@ async def test_ctrl_s_refuses_a_symlink_named_like_the_default(make_sandbox, tmp
         assert field.value == str(tmp_path / DEFAULT)
         await pilot.press("enter")
         await pilot.pause()
-        assert app.screen is dialog                   # still asking
+        assert app.screen is dialog  # still asking
         assert str(dialog.query_one("#error").render()) == (
-            f"Not saved: {tmp_path / DEFAULT} is a symbolic link to {victim}: not written")
+            f"Not saved: {tmp_path / DEFAULT} is a symbolic link to {victim}: not written"
+        )
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, SaveScreen) and app.is_running
@@ -66,11 +67,12 @@ async def test_ctrl_s_refuses_a_hard_linked_file(make_sandbox, tmp_path, monkeyp
     async with app.run_test(size=(100, 30)) as pilot:
         dialog = await open_save(pilot)
         field = dialog.query_one("#file")
-        field.value = "linked.yaml"                   # relative: the current directory
+        field.value = "linked.yaml"  # relative: the current directory
         await pilot.press("enter")
         await pilot.pause()
         assert str(dialog.query_one("#error").render()) == (
-            f"Not saved: {tmp_path / 'linked.yaml'} has 2 hard links: not written")
+            f"Not saved: {tmp_path / 'linked.yaml'} has 2 hard links: not written"
+        )
     assert victim.read_text() == "precious\n"
 
 
@@ -86,8 +88,20 @@ async def test_ctrl_s_saves_a_profile_that_validates(make_sandbox, tmp_path, mon
     assert saved.is_file() and not saved.is_symlink()
     assert oct(saved.stat().st_mode & 0o777) == oct(0o644)
     checked = subprocess.run(
-        [sys.executable, "-m", "tui.cli", "--target", f"sandbox:{box.paths.base}",
-         "validate", str(saved)], capture_output=True, text=True, timeout=120, cwd=ROOT)
+        [
+            sys.executable,
+            "-m",
+            "tui.cli",
+            "--target",
+            f"sandbox:{box.paths.base}",
+            "validate",
+            str(saved),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
     assert checked.returncode == 0, checked.stderr
     assert checked.stdout == f"{saved}: valid (checked against this host).\n"
     assert not [n for n in os.listdir(tmp_path) if ".qw-tmp-" in n]

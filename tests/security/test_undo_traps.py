@@ -1,6 +1,7 @@
 """undo against a hostile local user (issue 12, points 3 and 7): it restores only the
 paths its run recorded, never through a link, never from outside the backups, and a
 running apply makes it stop cleanly."""
+
 from __future__ import annotations
 
 import json
@@ -15,7 +16,7 @@ from tests.security import trap
 DEFAULT = str(ROOT / "profiles" / "default.yaml")
 ALIAS_DIR = "/usr/pkg/etc/qmail/alias"
 QMAIL_ROOT = f"{ALIAS_DIR}/.qmail-root"
-ALIAS_UID, QMAIL_GID = 1001, 1000   # alias:qmail, who own the alias directory
+ALIAS_UID, QMAIL_GID = 1001, 1000  # alias:qmail, who own the alias directory
 FORMAT = "YYYYmmddTHHMMSSZ, e.g. 20170406T120000Z, or with -2, -3... after it"
 
 
@@ -29,11 +30,14 @@ def installed(make_sandbox, **kwargs):
 def test_undo_run_id_outside_the_backups_is_refused_before_reading(make_sandbox):
     box = installed(make_sandbox)
     # the admin user lays a MANIFEST of their own that would put their rc.conf in place
-    laid = trap.as_user(box, "mkdir -p /home/admin/evil/etc && "
-                        "echo 'sshd=YES # mine' > /home/admin/evil/etc/rc.conf && "
-                        "printf '%s' '{\"/etc/rc.conf\": {\"existed\": true, \"mode\": 420, "
-                        "\"owner\": [\"root\", \"wheel\"], \"ids\": [0, 0]}}' "
-                        "> /home/admin/evil/MANIFEST")
+    laid = trap.as_user(
+        box,
+        "mkdir -p /home/admin/evil/etc && "
+        "echo 'sshd=YES # mine' > /home/admin/evil/etc/rc.conf && "
+        'printf \'%s\' \'{"/etc/rc.conf": {"existed": true, "mode": 420, '
+        '"owner": ["root", "wheel"], "ids": [0, 0]}}\' '
+        "> /home/admin/evil/MANIFEST",
+    )
     assert laid.returncode == 0, laid.stderr
     before = trap.snapshot(box)
     for run in ("../../..", "../../../home/admin/evil", "20170406T120000Z/../../../x"):
@@ -43,7 +47,8 @@ def test_undo_run_id_outside_the_backups_is_refused_before_reading(make_sandbox)
         assert done.stderr == (
             f"qmail-wizard: cannot undo: {run!r} is not a run id: run ids look like "
             f"{FORMAT} (the runs are the directories under /var/backups/qmail-wizard/). "
-            "Nothing was read or restored.\n")
+            "Nothing was read or restored.\n"
+        )
     assert trap.changed(before, trap.snapshot(box)) == []
 
 
@@ -52,8 +57,9 @@ def test_undo_refuses_a_qmail_root_that_became_a_symlink(make_sandbox):
     rc_conf = box.path("/etc/rc.conf").read_bytes()
     before = trap.snapshot(box)
     # the alias user owns the alias directory: they swap .qmail-root for a symlink
-    laid = trap.as_user(box, f"rm -f {QMAIL_ROOT} && ln -s /etc/rc.conf {QMAIL_ROOT}",
-                        uid=ALIAS_UID, gid=QMAIL_GID)
+    laid = trap.as_user(
+        box, f"rm -f {QMAIL_ROOT} && ln -s /etc/rc.conf {QMAIL_ROOT}", uid=ALIAS_UID, gid=QMAIL_GID
+    )
     assert laid.returncode == 0, laid.stderr
     done = trap.wizard(box, "undo", "--yes")
     assert done.returncode == 1
@@ -61,9 +67,10 @@ def test_undo_refuses_a_qmail_root_that_became_a_symlink(make_sandbox):
     assert done.stderr == (
         f"qmail-wizard: undo refused: {QMAIL_ROOT} is a symbolic link to /etc/rc.conf: "
         "not written; nothing was restored. Put a regular file there (or remove what is "
-        "there), then undo again\n")
+        "there), then undo again\n"
+    )
     assert box.path("/etc/rc.conf").read_bytes() == rc_conf
-    assert trap.changed(before, trap.snapshot(box)) == [QMAIL_ROOT]   # the trap only
+    assert trap.changed(before, trap.snapshot(box)) == [QMAIL_ROOT]  # the trap only
 
 
 def test_undo_refuses_a_qmail_root_hard_linked_to_master_passwd(make_sandbox):
@@ -77,8 +84,9 @@ def test_undo_refuses_a_qmail_root_hard_linked_to_master_passwd(make_sandbox):
     assert done.stderr == (
         f"qmail-wizard: undo refused: {QMAIL_ROOT} has 2 hard links: not written; nothing "
         "was restored. Put a regular file there (or remove what is there), then undo "
-        "again\n")
-    after = trap.snapshot(box)   # master.passwd: owner, mode and bytes as they were
+        "again\n"
+    )
+    after = trap.snapshot(box)  # master.passwd: owner, mode and bytes as they were
     assert trap.changed(before, after) == [QMAIL_ROOT]
     assert after[QMAIL_ROOT] == before["/etc/master.passwd"]
 
@@ -89,8 +97,12 @@ def test_manifest_entry_pointing_outside_the_run_is_refused(make_sandbox):
     manifest = box.path(f"/var/backups/qmail-wizard/{run_id}/MANIFEST")
     entries = json.loads(manifest.read_text())
     # laid as root (the backups are root's, mode 0700): an entry whose copy lies outside
-    entries["/etc/../../home/admin/.profile"] = {"existed": True, "mode": 420,
-                                                 "owner": ["root", "wheel"], "ids": [0, 0]}
+    entries["/etc/../../home/admin/.profile"] = {
+        "existed": True,
+        "mode": 420,
+        "owner": ["root", "wheel"],
+        "ids": [0, 0],
+    }
     manifest.write_text(json.dumps(entries))
     before = trap.snapshot(box)
     done = trap.wizard(box, "undo", "--yes")
@@ -98,20 +110,35 @@ def test_manifest_entry_pointing_outside_the_run_is_refused(make_sandbox):
     assert done.stderr == (
         f"qmail-wizard: undo refused: /var/backups/qmail-wizard/{run_id}/MANIFEST is "
         "refused: its entry '/etc/../../home/admin/.profile' is not a normal absolute path "
-        "(it would point outside the run's backups); nothing was restored\n")
+        "(it would point outside the run's backups); nothing was restored\n"
+    )
     assert trap.changed(before, trap.snapshot(box)) == []
 
 
 def test_undo_while_an_apply_runs_names_the_holder(make_sandbox, tmp_path):
-    box = make_sandbox(pace=0.5)   # a slow download: the apply holds the lock a while
+    box = make_sandbox(pace=0.5)  # a slow download: the apply holds the lock a while
     holder = box.path("/var/db/qmail-wizard/lock/holder")
     apply = subprocess.Popen(
-        [sys.executable, "-m", "tui.cli", "--target", f"sandbox:{box.paths.base}", "apply",
-         DEFAULT, "--yes"], cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "tui.cli",
+            "--target",
+            f"sandbox:{box.paths.base}",
+            "apply",
+            DEFAULT,
+            "--yes",
+        ],
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
-        assert wait_for(lambda: holder.exists() and holder.read_text().endswith("\n"),
-                        timeout=60), "the apply never took the lock"
+        assert wait_for(
+            lambda: holder.exists() and holder.read_text().endswith("\n"), timeout=60
+        ), "the apply never took the lock"
         started = time.monotonic()
         done = trap.wizard(box, "undo", "--yes")
         assert time.monotonic() - started < 60
@@ -122,9 +149,10 @@ def test_undo_while_an_apply_runs_names_the_holder(make_sandbox, tmp_path):
         assert done.stderr == (
             "qmail-wizard: cannot undo now: another qmail-wizard run holds "
             f"/var/db/qmail-wizard/lock: pid {apply.pid} on {record['machine']}, started "
-            f"{stamp}; wait for it to finish. Nothing was restored.\n")
+            f"{stamp}; wait for it to finish. Nothing was restored.\n"
+        )
         out, err = apply.communicate(timeout=trap.TIME_LIMIT * 3)
-        assert apply.returncode == 0, err[-3000:]   # the apply went on undisturbed
+        assert apply.returncode == 0, err[-3000:]  # the apply went on undisturbed
         assert "Traceback" not in out + err
     finally:
         if apply.poll() is None:

@@ -1,5 +1,6 @@
 """Tools for the hostile-user tests: lay a trap as an unprivileged user inside the
 sandbox, snapshot what must not change, run the wizard with a time limit."""
+
 from __future__ import annotations
 
 import hashlib
@@ -21,11 +22,14 @@ GUARDED = ("/etc", "/usr/pkg/etc", "/var/qmail")
 TIME_LIMIT = 120.0
 
 
-def as_user(box, script: str, uid: int = 1000, gid: int = 100,
-            timeout: float = 30.0) -> subprocess.CompletedProcess:
+def as_user(
+    box, script: str, uid: int = 1000, gid: int = 100, timeout: float = 30.0
+) -> subprocess.CompletedProcess:
     """``sh -c script`` inside the sandbox as uid/gid (default: the admin user)."""
-    return box.exec(["setpriv", "--reuid", str(uid), "--regid", str(gid), "--clear-groups",
-                     "sh", "-c", script], timeout=timeout)
+    return box.exec(
+        ["setpriv", "--reuid", str(uid), "--regid", str(gid), "--clear-groups", "sh", "-c", script],
+        timeout=timeout,
+    )
 
 
 def snapshot(box, trees: tuple[str, ...] = GUARDED) -> dict[str, tuple]:
@@ -46,15 +50,24 @@ def snapshot(box, trees: tuple[str, ...] = GUARDED) -> dict[str, tuple]:
                 else:
                     content = ""
                 found["/" + str(real.relative_to(box.paths.root))] = (
-                    kind, info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode), content)
+                    kind,
+                    info.st_uid,
+                    info.st_gid,
+                    stat.S_IMODE(info.st_mode),
+                    content,
+                )
     return found
 
 
 def changed(before: dict, after: dict, allowed=()) -> list[str]:
     """Paths that differ between two snapshots, leaving out ``allowed`` prefixes."""
     paths = set(before) | set(after)
-    return sorted(p for p in paths if before.get(p) != after.get(p)
-                  and not any(p == a or p.startswith(a.rstrip("/") + "/") for a in allowed))
+    return sorted(
+        p
+        for p in paths
+        if before.get(p) != after.get(p)
+        and not any(p == a or p.startswith(a.rstrip("/") + "/") for a in allowed)
+    )
 
 
 def wizard(box, *args: str, timeout: float = TIME_LIMIT) -> subprocess.CompletedProcess:
@@ -62,7 +75,12 @@ def wizard(box, *args: str, timeout: float = TIME_LIMIT) -> subprocess.Completed
     a traceback on either stream."""
     result = subprocess.run(
         [sys.executable, "-m", "tui.cli", "--target", f"sandbox:{box.paths.base}", *args],
-        capture_output=True, text=True, timeout=timeout, cwd=ROOT, stdin=subprocess.DEVNULL)
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+    )
     assert "Traceback" not in result.stdout + result.stderr, result.stderr[-3000:]
     return result
 

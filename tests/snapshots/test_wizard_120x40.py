@@ -2,6 +2,7 @@
 
 Refresh after an intended change: `python -m pytest tests/snapshots --snapshot-update`.
 """
+
 from __future__ import annotations
 
 import pytest

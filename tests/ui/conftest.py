@@ -1,4 +1,5 @@
 """TUI test helpers: an app on a fresh sandbox, driven by Textual's Pilot."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """Accounts: defaults, live validation next to the field, the source-build note, Esc."""
+
 from __future__ import annotations
 
 import pytest
@@ -48,13 +49,13 @@ async def test_defaults_validation_and_note(wizard_app, accepted):
             assert text(screen, f"#mark-{key}") == ""
         assert text(screen, "#note") == ""
 
-        await pilot.press("tab")                  # QMAIL_DAEMON_USER, its text selected
+        await pilot.press("tab")  # QMAIL_DAEMON_USER, its text selected
         assert screen.focused.id == "name-daemon"
         await pilot.press(*"Smtpd")
         assert app.session.profile.build.accounts.daemon == "Smtpd"
         assert "not a valid NetBSD account name; try 'smtpd'" in text(screen, "#error-daemon")
         assert text(screen, "#error-alias") == ""
-        await pilot.press("enter")                # refused while invalid
+        await pilot.press("enter")  # refused while invalid
         await pilot.pause()
         assert app.screen is screen and accepted == [WelcomeScreen, OptionsScreen]
 
@@ -73,7 +74,7 @@ async def test_defaults_validation_and_note(wizard_app, accepted):
         await pilot.press("escape")
         assert app.screen is screen
 
-        await pilot.press("tab", *"smtpd")        # QMAIL_LOG_USER = the daemon's name
+        await pilot.press("tab", *"smtpd")  # QMAIL_LOG_USER = the daemon's name
         assert "the same user name as build.accounts.daemon" in text(screen, "#error-log")
         await pilot.press("enter")
         assert accepted == [WelcomeScreen, OptionsScreen]
@@ -95,7 +96,7 @@ async def test_esc_back_keeps_toggled_option(wizard_app, accepted):
         assert app.session.profile.build.options == ["qmail-maildiruniq"]
         await pilot.press("enter")
         assert isinstance(app.screen, AccountsScreen)
-        await pilot.press("x")                    # rename the alias user to "x"
+        await pilot.press("x")  # rename the alias user to "x"
         assert app.session.profile.build.accounts.alias == "x"
         await pilot.press("escape")
         assert isinstance(app.screen, OptionsScreen)
@@ -103,7 +104,7 @@ async def test_esc_back_keeps_toggled_option(wizard_app, accepted):
         assert options.prompt_of("qmail-maildiruniq").startswith("[x]")
         assert app.session.profile.build.options == ["qmail-maildiruniq"]
         assert "+qmail-maildiruniq" in text(app.screen, "#note")
-        await pilot.press("space")                # back to the default options
+        await pilot.press("space")  # back to the default options
         assert "accounts are renamed" in text(app.screen, "#note")
         await pilot.press("enter")
         assert app.screen.query_one("#name-alias", Input).value == "x"

@@ -1,5 +1,6 @@
 """Dashboard on a sandbox installed by `apply profiles/default.yaml --yes`: opened at
 launch, live state within 2 s of a crash behind the wizard's back, actions that act."""
+
 from __future__ import annotations
 
 import time
@@ -65,15 +66,16 @@ async def test_launch_opens_the_dashboard_that_fits_80x24(installed):
         table = screen.query_one(ServiceTable)
         # qmailsmtpd's own default (no rc.conf knob): every address of the sandbox
         assert str(table.get_cell("qmailsmtpd", "listen")) == "0.0.0.0:25"
-        assert "user" not in [c.value for c in table.columns]       # dropped at 80 wide
-        assert table.virtual_size.width <= table.size.width          # no clipped column
+        assert "user" not in [c.value for c in table.columns]  # dropped at 80 wide
+        assert table.virtual_size.width <= table.size.width  # no clipped column
         await until(pilot, lambda: screen.query_one(LogPane).shown, "the mail log")
-        footer = {b.key for _, b, enabled, *_ in screen.active_bindings.values()
-                  if b.show and enabled}
+        footer = {
+            b.key for _, b, enabled, *_ in screen.active_bindings.values() if b.show and enabled
+        }
         assert {"s", "t", "r", "l", "f", "m", "w"} <= footer
         assert app.screen.query_one(Footer).size.width == 80
 
-        await pilot.press("w")                        # the wizard, to reconfigure
+        await pilot.press("w")  # the wizard, to reconfigure
         await until(pilot, lambda: isinstance(app.screen, WelcomeScreen), "Welcome")
         await pilot.press("ctrl+p")
         await pilot.pause()
@@ -81,9 +83,11 @@ async def test_launch_opens_the_dashboard_that_fits_80x24(installed):
         await open_dashboard(pilot)
 
         await pilot.resize_terminal(120, 40)
-        await until(pilot, lambda: "user" in [c.value for c in
-                                              app.screen.query_one(ServiceTable).columns],
-                    "the user column at 120 wide")
+        await until(
+            pilot,
+            lambda: "user" in [c.value for c in app.screen.query_one(ServiceTable).columns],
+            "the user column at 120 wide",
+        )
         assert str(app.screen.query_one(ServiceTable).get_cell("qmailsend", "user")) == "qmails"
 
 
@@ -95,8 +99,12 @@ async def test_crash_is_shown_within_2s_and_restart_brings_it_back(installed):
         await until(pilot, lambda: state(screen, "qmailsend") == "running", "qmail-send up")
         pid = next(p.pid for p in host.processes() if p.name == "qmail-send")
         assert installed.exec(["kill", "-KILL", str(pid)]).returncode == 0
-        elapsed = await until(pilot, lambda: state(screen, "qmailsend") == "CRASHED",
-                              "the crash on screen", deadline=5)
+        elapsed = await until(
+            pilot,
+            lambda: state(screen, "qmailsend") == "CRASHED",
+            "the crash on screen",
+            deadline=5,
+        )
         assert elapsed < 2.0, elapsed
         assert "qmailsend CRASHED" in text(screen, "#health")
 

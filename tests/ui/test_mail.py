@@ -1,4 +1,5 @@
 """Mail: prefilled from the probe, validated by the backend beside each field."""
+
 from __future__ import annotations
 
 import html
@@ -45,7 +46,7 @@ async def test_prefilled_from_the_probe(wizard_app):
         assert value["relay_from"] == "127."
         for name in ("root", "postmaster", "mailer-daemon"):
             assert value[f"alias-{name}"] == "admin"
-        assert screen.query_one(RadioSet).pressed_index == 0    # ./Maildir/
+        assert screen.query_one(RadioSet).pressed_index == 0  # ./Maildir/
         assert all(not f.problem for f in screen.query(Field))
         assert screen.focused is screen.query_one("#me", Field).input
 
@@ -73,7 +74,7 @@ async def test_virtual_domain_must_be_in_rcpthosts(wizard_app):
     app, _box = wizard_app()
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_mail(pilot)
-        await pilot.press(*["tab"] * 5, *"example.net:joe")     # Tab reaches the field
+        await pilot.press(*["tab"] * 5, *"example.net:joe")  # Tab reaches the field
         virtual = screen.query_one("#virtualdomains", Field)
         assert screen.focused is virtual.input
         assert app.session.profile.mail.virtualdomains == {"example.net": "joe"}
@@ -82,7 +83,10 @@ async def test_virtual_domain_must_be_in_rcpthosts(wizard_app):
         assert app.screen is screen
         await pilot.press("shift+tab", "end", *", example.net")
         assert app.session.profile.mail.rcpthosts == [
-            "mail.example.org", "example.org", "example.net"]
+            "mail.example.org",
+            "example.org",
+            "example.net",
+        ]
         assert virtual.problem == ""
 
 
@@ -93,7 +97,7 @@ async def test_back_and_forth_keeps_answers(wizard_app):
         await retype(pilot, screen.query_one("#relay_from", Field), "127., 192.168.1.")
         await retype(pilot, screen.query_one("#alias-root", Field), "ops@example.net")
         screen.query_one(RadioSet).focus()
-        await pilot.press("down", "space")                       # mbox
+        await pilot.press("down", "space")  # mbox
         mail = app.session.profile.mail
         assert mail.relay_from == ["127.", "192.168.1."]
         assert mail.aliases["root"] == "ops@example.net"
@@ -105,7 +109,7 @@ async def test_back_and_forth_keeps_answers(wizard_app):
         await pilot.pause()
         assert app.screen is screen
         assert screen.query_one("#relay_from", Field).value == "127., 192.168.1."
-        await pilot.press("escape")                              # back to Welcome
+        await pilot.press("escape")  # back to Welcome
         await pilot.pause()
         again = await open_mail(pilot)
         assert again is not screen

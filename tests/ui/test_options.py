@@ -1,4 +1,5 @@
 """Build options: defaults, the source-build note, pick-one groups, implied options, F1."""
+
 from __future__ import annotations
 
 import pytest
@@ -32,8 +33,11 @@ def note(screen) -> str:
 
 
 def checked(options: BuildOptionList) -> set[str]:
-    return {row.name for row in options.rows
-            if row.name and options.prompt_of(row.id)[:3] in ("[x]", "(•)")}
+    return {
+        row.name
+        for row in options.rows
+        if row.name and options.prompt_of(row.id)[:3] in ("[x]", "(•)")
+    }
 
 
 @pytest.mark.parametrize("flavor", ["2017Q1", "2020Q2"])
@@ -49,8 +53,11 @@ async def test_defaults_and_source_build_note(wizard_app, flavor):
         assert "(none: the defaults)" in str(app.screen.query_one("#words").render())
         assert note(app.screen) == ""
 
-        extra = sorted(set(catalog.supported) - catalog.defaults
-                       - {m for g in catalog.groups.values() for m in g})[0]
+        extra = sorted(
+            set(catalog.supported)
+            - catalog.defaults
+            - {m for g in catalog.groups.values() for m in g}
+        )[0]
         await move_to(pilot, options, extra)
         await pilot.press("space")
         assert app.session.profile.build.options == [extra]
@@ -106,7 +113,7 @@ async def test_tls_implies_sasl_and_f1_help(wizard_app):
         assert "+sasl +tls" in note(app.screen)
 
         await move_to(pilot, options, "sasl")
-        await pilot.press("space")          # refused: tls turns it on
+        await pilot.press("space")  # refused: tls turns it on
         assert app.session.profile.build.options == ["tls"]
         assert "implied by tls" in options.prompt_of("sasl")
 
@@ -125,7 +132,7 @@ async def test_problems_refuse_enter(wizard_app):
     app, _box = wizard_app("2017Q1")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        app.session.profile.build.options = ["qmail-srs", "-qmail-srs"]   # as if loaded
+        app.session.profile.build.options = ["qmail-srs", "-qmail-srs"]  # as if loaded
         options = await open_options(pilot)
         problems = str(app.screen.query_one("#problems").render())
         assert '"qmail-srs" and "-qmail-srs" contradict each other' in problems
@@ -133,7 +140,7 @@ async def test_problems_refuse_enter(wizard_app):
         await pilot.pause()
         assert isinstance(app.screen, OptionsScreen)
         await move_to(pilot, options, "qmail-srs")
-        await pilot.press("space")              # one toggle rewrites both words
+        await pilot.press("space")  # one toggle rewrites both words
         assert app.session.profile.build.options == ["qmail-srs"]
         assert not app.screen.query_one("#problems").display
         await pilot.press("enter")

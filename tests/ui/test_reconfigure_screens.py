@@ -5,6 +5,7 @@ shows only what changes on Review, and asks per file before overwriting a hand e
 One installed sandbox serves the module (an install costs ~20 s); the tests that only
 plan run before the one that applies.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -41,8 +42,9 @@ def text(widget) -> str:
 
 def shown_text(screen, selector: str) -> str:
     """The text of the matching widgets that are displayed (CSS display and all)."""
-    return "\n".join(text(w) for w in screen.query(selector) if w.display
-                     and w.styles.display != "none")
+    return "\n".join(
+        text(w) for w in screen.query(selector) if w.display and w.styles.display != "none"
+    )
 
 
 async def walk(pilot, to: type) -> None:
@@ -69,8 +71,9 @@ async def test_welcome_sources_and_review_of_one_rcpthosts_change(installed):
     async with app.run_test(size=(80, 24)) as pilot:
         await to_reconfigure(pilot)
         table = app.screen.query_one("#host", DataTable)
-        rows = {str(table.get_row_at(i)[0]): str(table.get_row_at(i)[1])
-                for i in range(table.row_count)}
+        rows = {
+            str(table.get_row_at(i)[0]): str(table.get_row_at(i)[1]) for i in range(table.row_count)
+        }
         assert rows["qmail"] == "qmail-1.03nb27"
         assert rows["qmail-run"] == "qmail-run-20170406"
         assert rows["Build options"] == "defaults"
@@ -89,8 +92,10 @@ async def test_welcome_sources_and_review_of_one_rcpthosts_change(installed):
         await walk(pilot, AccountsScreen)
         app.screen.query_one("#name-daemon", Input).focus()
         await pilot.pause()
-        assert shown_text(app.screen, ".account-source") == \
-            f"from {session.sources['build.accounts.daemon']}"
+        assert (
+            shown_text(app.screen, ".account-source")
+            == f"from {session.sources['build.accounts.daemon']}"
+        )
 
         await walk(pilot, MailScreen)
         # the focused field (This host) shows its source; the others do not
@@ -112,7 +117,8 @@ async def test_welcome_sources_and_review_of_one_rcpthosts_change(installed):
         assert "locals" not in control and "reload" not in control
         assert text(review.query_one("#plan-unchanged")).startswith("11 steps unchanged: ")
         assert text(review.query_one("#summary")).startswith(
-            "No package to install or build. 1 of 12 steps change the host")
+            "No package to install or build. 1 of 12 steps change the host"
+        )
         assert not review.plan.step("packages").changes
         assert not review.plan.step("services").changes
         assert not list(review.query(DriftChoice))
@@ -124,15 +130,21 @@ async def test_srs_shows_the_rebuild_only(installed):
         await to_reconfigure(pilot)
         await walk(pilot, OptionsScreen)
         options = app.screen.query_one("#options")
-        options.highlighted = next(i for i, row in enumerate(options.rows)
-                                   if row.name == "qmail-srs")
+        options.highlighted = next(
+            i for i, row in enumerate(options.rows) if row.name == "qmail-srs"
+        )
         await pilot.press("space")
         assert app.session.profile.build.options == ["qmail-srs"]
         await walk(pilot, ReviewScreen)
         review = app.screen
         shown = [w.id for w in review.query_one("#plan").children]
-        assert shown == ["plan-mkconf", "plan-packages", "plan-users", "plan-services",
-                         "plan-unchanged"]       # users: a note on who creates them
+        assert shown == [
+            "plan-mkconf",
+            "plan-packages",
+            "plan-users",
+            "plan-services",
+            "plan-unchanged",
+        ]  # users: a note on who creates them
         assert "qmail-srs" in text(review.query_one("#plan-mkconf"))
         assert "builds qmail from source" in text(review.query_one("#plan-packages"))
         assert text(review.query_one("#summary")).startswith("Install method: source build")
@@ -155,11 +167,11 @@ async def test_hand_edit_is_drift_and_keep_leaves_it(installed):
         assert choice.path == locals_path
         body = text(choice)
         assert "choice: not chosen yet" in body
-        assert "-hand.example.org" in body                 # yours has it, the profile not
+        assert "-hand.example.org" in body  # yours has it, the profile not
         assert "changed by hand" in text(review.query_one("#summary"))
         assert app.focused is choice
 
-        await pilot.press("enter")                         # refused: no choice yet
+        await pilot.press("enter")  # refused: no choice yet
         await pilot.pause()
         assert app.screen is review and review.plan.undecided
 
@@ -175,7 +187,10 @@ async def test_hand_edit_is_drift_and_keep_leaves_it(installed):
         await wait_for(pilot, lambda: app.screen.name == "confirm", "the confirmation")
         await pilot.press("y")
         await wait_for(pilot, lambda: app.screen.name == "apply", "apply")
-        await wait_for(pilot, lambda: "press enter" in text(
-            app.screen.query_one("#status", Static)).lower(), "the end of apply")
+        await wait_for(
+            pilot,
+            lambda: "press enter" in text(app.screen.query_one("#status", Static)).lower(),
+            "the end of apply",
+        )
     assert host.read_text(locals_path) == edited
     assert "other.example.org" in host.read_text(f"{CONTROL}/rcpthosts")

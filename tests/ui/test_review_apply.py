@@ -1,4 +1,5 @@
 """Review, Confirm, Apply and Done on fresh sandboxes: a full walk, a cancel, a failure."""
+
 from __future__ import annotations
 
 import yaml
@@ -53,7 +54,7 @@ async def test_enter_through_every_screen_ends_on_done(wizard_app):
     app, box = wizard_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        for screen in FLOW[:FLOW.index(ReviewScreen)]:
+        for screen in FLOW[: FLOW.index(ReviewScreen)]:
             assert type(app.screen) is screen
             await pilot.press("enter")
             await settle(pilot)
@@ -92,8 +93,11 @@ async def test_enter_through_every_screen_ends_on_done(wizard_app):
         assert "answers '220 mail.example.org" in greeting.detail
         assert "/var/log/qmail-wizard/" in text(done, "#log")
         await pilot.press("d")
-        await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen)
-                       and app.screen.status is not None, "the dashboard")
+        await wait_for(
+            pilot,
+            lambda: isinstance(app.screen, DashboardScreen) and app.screen.status is not None,
+            "the dashboard",
+        )
     assert box.exec(["/etc/rc.d/qmailsmtpd", "status"]).returncode == 0
     assert box.exec(["/etc/rc.d/qmailsend", "status"]).returncode == 0
 
@@ -101,17 +105,19 @@ async def test_enter_through_every_screen_ends_on_done(wizard_app):
 async def test_cancel_during_apply_then_resume(wizard_app):
     app, box = wizard_app()
     # paced: 3000 s x pace 0.02 = 60 s of download, far longer than the test waits
-    box.paths.faults_file.write_text(yaml.safe_dump(
-        {"faults": [{"kind": "slow-download", "package": "qmail", "seconds": 3000}]}))
+    box.paths.faults_file.write_text(
+        yaml.safe_dump({"faults": [{"kind": "slow-download", "package": "qmail", "seconds": 3000}]})
+    )
     async with app.run_test(size=(80, 24)) as pilot:
         await open_review(pilot)
         screen = await confirm_apply(pilot)
         log = screen.query_one(Log)
-        await wait_for(pilot, lambda: any("qmail-1.03" in line for line in log.lines),
-                       "the qmail download")
+        await wait_for(
+            pilot, lambda: any("qmail-1.03" in line for line in log.lines), "the qmail download"
+        )
         assert screen.phase == "running"
         await pilot.press("c")
-        assert screen.phase == "cancelling"     # handled while the download still runs
+        assert screen.phase == "cancelling"  # handled while the download still runs
         await settle(pilot)
         assert screen.phase == "failed"
         assert screen.query_one(StepList).states()["packages"] == "cancelled"
@@ -134,8 +140,9 @@ async def test_cancel_during_apply_then_resume(wizard_app):
 
 async def test_failing_apply_names_the_step_and_the_log(wizard_app):
     app, box = wizard_app()
-    box.paths.faults_file.write_text(yaml.safe_dump(
-        {"faults": [{"kind": "missing-package", "package": "qmail"}]}))
+    box.paths.faults_file.write_text(
+        yaml.safe_dump({"faults": [{"kind": "missing-package", "package": "qmail"}]})
+    )
     async with app.run_test(size=(80, 24)) as pilot:
         await open_review(pilot)
         screen = await confirm_apply(pilot)

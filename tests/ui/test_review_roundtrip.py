@@ -1,4 +1,5 @@
 """Review shows the source build a choice implies; a saved profile plans what Review showed."""
+
 from __future__ import annotations
 
 import json
@@ -32,8 +33,7 @@ async def test_qmail_srs_means_a_source_build_in_review_and_clearing_it_does_not
         plan = app.session.plan
         commands = [a.describe() for a in plan.step("packages").actions]
         assert "cd /usr/pkgsrc/mail/qmail && env PKG_RCD_SCRIPTS=YES make install" in commands
-        assert any("Source build because options qmail-srs" in n
-                   for n in plan.step("mkconf").notes)
+        assert any("Source build because options qmail-srs" in n for n in plan.step("mkconf").notes)
         for _ in range(4):
             await pilot.press("escape")
             await pilot.pause()
@@ -43,8 +43,9 @@ async def test_qmail_srs_means_a_source_build_in_review_and_clearing_it_does_not
         assert note(app.screen) == ""
         await to_review(pilot)
         plan = app.session.plan
-        assert [a.describe() for a in plan.step("packages").actions
-                if isinstance(a, RunCommand)] == ["env PKG_RCD_SCRIPTS=YES pkg_add -v qmail-run"]
+        assert [
+            a.describe() for a in plan.step("packages").actions if isinstance(a, RunCommand)
+        ] == ["env PKG_RCD_SCRIPTS=YES pkg_add -v qmail-run"]
         assert not plan.step("mkconf").notes
 
 
@@ -56,14 +57,27 @@ async def test_profile_saved_with_ctrl_s_plans_what_review_showed(wizard_app, tm
         await move_to(pilot, options, "syncdir")
         await pilot.press("space")
         await to_review(pilot)
-        await pilot.press("ctrl+s")      # asks for the file name: app.save_path
+        await pilot.press("ctrl+s")  # asks for the file name: app.save_path
         await pilot.pause()
         await pilot.press("enter")
         await pilot.pause()
         shown = json.loads(plan_json(app.session.plan, app.session.method()))
     done = subprocess.run(
-        [sys.executable, "-m", "tui.cli", "--target", f"sandbox:{box.paths.base}", "plan",
-         "--format", "json", app.save_path], capture_output=True, text=True, timeout=120)
+        [
+            sys.executable,
+            "-m",
+            "tui.cli",
+            "--target",
+            f"sandbox:{box.paths.base}",
+            "plan",
+            "--format",
+            "json",
+            app.save_path,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 2, done.stderr
     assert json.loads(done.stdout) == shown
 
@@ -87,6 +101,7 @@ async def test_renamed_daemon_account_means_a_source_build(wizard_app):
         assert isinstance(app.screen, ReviewScreen)
         plan = app.session.plan
         assert "cd /usr/pkgsrc/mail/qmail && env PKG_RCD_SCRIPTS=YES make install" in [
-            a.describe() for a in plan.step("packages").actions]
+            a.describe() for a in plan.step("packages").actions
+        ]
         mkconf = plan.step("mkconf").actions[0]
         assert "QMAIL_DAEMON_USER=\tmydaemon\n" in mkconf.new

@@ -3,6 +3,7 @@
 These files are also the 80x24 snapshots: one rendering per scenario checks both.
 Refresh after an intended change: ``python -m tui.screenshots [NAME...]``.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -16,9 +17,12 @@ pytestmark = pytest.mark.sandbox  # each scenario runs on a fresh sandbox
 def test_screenshot_is_fresh(name):
     fresh = render(SCENARIOS[name])
     kept = OUT_DIR / f"{name}.svg"
-    assert kept.is_file(), f"screenshots/{name}.svg is missing: run python -m tui.screenshots {name}"
+    assert kept.is_file(), (
+        f"screenshots/{name}.svg is missing: run python -m tui.screenshots {name}"
+    )
     assert kept.read_text() == fresh, (
-        f"screenshots/{name}.svg is stale: run python -m tui.screenshots {name}")
+        f"screenshots/{name}.svg is stale: run python -m tui.screenshots {name}"
+    )
 
 
 def test_every_screenshot_has_a_scenario():

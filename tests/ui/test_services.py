@@ -1,4 +1,5 @@
 """Services: switches edit session.profile.services; refusals come from validate."""
+
 from __future__ import annotations
 
 from textual.widgets import Switch
@@ -27,9 +28,15 @@ async def test_fresh_host_defaults(wizard_app):
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_services(pilot)
         switches = {s.id: s.value for s in screen.query(Switch)}
-        assert switches == {"qmailsend": True, "qmailsmtpd": True, "qmailqread": True,
-                            "qmailpop3d": False, "qmailofmipd": False, "replace_mta": True}
-        text = shown(app)     # styled spans lose the spaces between them
+        assert switches == {
+            "qmailsend": True,
+            "qmailsmtpd": True,
+            "qmailqread": True,
+            "qmailpop3d": False,
+            "qmailofmipd": False,
+            "replace_mta": True,
+        }
+        text = shown(app)  # styled spans lose the spaces between them
         assert "qmailsendnow: not installed" in text
         assert "replace postfixpostfix now: running" in text
         assert "stop and disable postfix, point mailer.conf at qmail" in text
@@ -45,11 +52,11 @@ async def test_toggles_edit_the_profile(wizard_app):
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_services(pilot)
         services = app.session.profile.services
-        await pilot.press("tab", "tab", "tab", "space")          # qmailpop3d on
+        await pilot.press("tab", "tab", "tab", "space")  # qmailpop3d on
         assert screen.focused.id == "qmailpop3d"
         assert services.qmailpop3d is True
-        assert note(screen, "qmailpop3d") == ""                  # Maildir: no warning
-        await pilot.press("tab", "tab", "space")                 # keep postfix
+        assert note(screen, "qmailpop3d") == ""  # Maildir: no warning
+        await pilot.press("tab", "tab", "space")  # keep postfix
         assert services.replace_mta is False
         assert services.enabled() == ["qmailsend", "qmailsmtpd", "qmailqread", "qmailpop3d"]
         await pilot.press("enter")
@@ -62,7 +69,7 @@ async def test_pop3d_with_mbox_warns(wizard_app):
     async with app.run_test(size=(80, 24)) as pilot:
         mail = await open_mail(pilot)
         mail.query_one("RadioSet").focus()
-        await pilot.press("down", "space", "enter")              # mbox, then Services
+        await pilot.press("down", "space", "enter")  # mbox, then Services
         await pilot.pause()
         screen = app.screen
         assert screen.name == "services"
@@ -78,14 +85,14 @@ async def test_smtpd_without_rcpthosts_refused(wizard_app):
     app, _box = wizard_app()
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_services(pilot)
-        await pilot.press("tab", "space")                        # qmailsmtpd off
+        await pilot.press("tab", "space")  # qmailsmtpd off
         assert app.session.profile.services.qmailsmtpd is False
         await pilot.press("escape")
         await pilot.pause()
         mail = await open_mail(pilot)
         await retype(pilot, mail.query_one("#rcpthosts", Field), "")
         assert app.session.profile.mail.rcpthosts == []
-        assert all(not f.problem for f in mail.query(Field))     # smtpd off: allowed
+        assert all(not f.problem for f in mail.query(Field))  # smtpd off: allowed
         await pilot.press("enter")
         await pilot.pause()
         screen = app.screen

@@ -1,4 +1,5 @@
 """Welcome: the host summary comes from a probe that never blocks the UI."""
+
 from __future__ import annotations
 
 from textual.widgets import DataTable
@@ -8,8 +9,9 @@ from tests.ui.conftest import settle
 
 def _rows(screen) -> dict[str, str]:
     table = screen.query_one("#host", DataTable)
-    return {str(table.get_row_at(i)[0]): str(table.get_row_at(i)[1])
-            for i in range(table.row_count)}
+    return {
+        str(table.get_row_at(i)[0]): str(table.get_row_at(i)[1]) for i in range(table.row_count)
+    }
 
 
 async def test_fresh_host_summary(wizard_app):

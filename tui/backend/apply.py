@@ -6,6 +6,7 @@ state: that makes apply idempotent and ``--resume`` a re-plan from the real stat
 Files are backed up before they change; every action is logged; each finished step
 is journalled; the first failing action stops the run.
 """
+
 from __future__ import annotations
 
 import sys
@@ -25,9 +26,22 @@ from .runlog import RunLog, log_path
 from .steps import NEW_FILE_OWNER, STEP_IDS, Plan, RunCommand, Step, WriteFile, host_change
 from .vis import vis
 
-__all__ = ["ActionStarted", "ApplyError", "ApplyResult", "Failed", "Failure", "Finished",
-           "LockHeld", "OutputLine", "Prompt", "StepFinished", "StepStarted", "apply",
-           "stderr_reporter", "undo"]
+__all__ = [
+    "ActionStarted",
+    "ApplyError",
+    "ApplyResult",
+    "Failed",
+    "Failure",
+    "Finished",
+    "LockHeld",
+    "OutputLine",
+    "Prompt",
+    "StepFinished",
+    "StepStarted",
+    "apply",
+    "stderr_reporter",
+    "undo",
+]
 
 
 class ApplyError(Exception):
@@ -84,9 +98,9 @@ class Failed:
 class Failure:
     run_id: str
     step: str
-    command: str          # the action's text (RunCommand.describe(), "edit /etc/rc.conf")
-    status: int | None    # exit status; None when it did not exit (cancelled, host error)
-    detail: str           # what happened, e.g. "exited with status 1"
+    command: str  # the action's text (RunCommand.describe(), "edit /etc/rc.conf")
+    status: int | None  # exit status; None when it did not exit (cancelled, host error)
+    detail: str  # what happened, e.g. "exited with status 1"
     log: str
     last_output: str = ""
     cancelled: bool = False
@@ -96,11 +110,13 @@ class Failure:
         action = f"`{self.command}` " if self.command else ""
         seen = f' Its last output line: "{self.last_output}".' if self.last_output else ""
         todo = "To continue, run" if self.cancelled else "Fix the cause, then run"
-        return (f"apply stopped in step '{self.step}': {action}{self.detail}.{seen} "
-                f"Nothing after it was executed; every file changed before it was backed "
-                f"up under {backup.run_dir(self.run_id)}/. The full output is in {self.log}. "
-                f"{todo}: qmail-wizard apply {profile} --resume "
-                f"(or put the files back with: qmail-wizard undo --run {self.run_id})")
+        return (
+            f"apply stopped in step '{self.step}': {action}{self.detail}.{seen} "
+            f"Nothing after it was executed; every file changed before it was backed "
+            f"up under {backup.run_dir(self.run_id)}/. The full output is in {self.log}. "
+            f"{todo}: qmail-wizard apply {profile} --resume "
+            f"(or put the files back with: qmail-wizard undo --run {self.run_id})"
+        )
 
     @property
     def message(self) -> str:
@@ -133,11 +149,16 @@ class _ActionFailed(Exception):
 
 
 # -- apply -------------------------------------------------------------------------------
-def apply(host: Host, replan: Callable[[], Plan], run_id: str | None = None,
-          resume: bool = False, progress: Callable[[object], None] | None = None,
-          cancel: threading.Event | None = None,
-          verify: Callable[[bool], list] | None = None,
-          prober: Prober | None = None) -> ApplyResult:
+def apply(
+    host: Host,
+    replan: Callable[[], Plan],
+    run_id: str | None = None,
+    resume: bool = False,
+    progress: Callable[[object], None] | None = None,
+    cancel: threading.Event | None = None,
+    verify: Callable[[bool], list] | None = None,
+    prober: Prober | None = None,
+) -> ApplyResult:
     """Apply what ``replan()`` plans, step by step; see the module docstring.
 
     ``verify(delivery)`` runs in the last step ("verify") and returns the checks
@@ -168,8 +189,9 @@ def _open_run(host: Host, run_id: str | None, resume: bool) -> tuple[Journal, li
         last = journal.last_run(host)
     except journal.Damaged as exc:
         if resume and run_id is None:
-            raise ApplyError(f"cannot resume: {exc}; remove it and run apply without "
-                             "--resume") from None
+            raise ApplyError(
+                f"cannot resume: {exc}; remove it and run apply without --resume"
+            ) from None
         last, damaged = None, [f"{exc}; this run replaces it"]
     else:
         damaged = []
@@ -177,17 +199,19 @@ def _open_run(host: Host, run_id: str | None, resume: bool) -> tuple[Journal, li
         target = run_id or last
         if target is None or not host.exists(journal.journal_path(target)):
             missing = f"no run {target}" if target else "no earlier run"
-            raise ApplyError(f"nothing to resume: {missing} was found; "
-                             "run apply without --resume")
+            raise ApplyError(f"nothing to resume: {missing} was found; run apply without --resume")
         try:
             record = Journal.load(host, target)
         except journal.Damaged as exc:
-            raise ApplyError(f"cannot resume run {target}: {exc}; remove it (the backups "
-                             f"and the log of the run stay) and run apply without "
-                             "--resume") from None
+            raise ApplyError(
+                f"cannot resume run {target}: {exc}; remove it (the backups "
+                f"and the log of the run stay) and run apply without "
+                "--resume"
+            ) from None
         if record.finished:
-            raise ApplyError(f"nothing to resume: run {target} finished; "
-                             "run apply without --resume")
+            raise ApplyError(
+                f"nothing to resume: run {target} finished; run apply without --resume"
+            )
         record.resumed.append(journal.now())
         record.status = "running"
         return record, []
@@ -196,23 +220,30 @@ def _open_run(host: Host, run_id: str | None, resume: bool) -> tuple[Journal, li
         try:
             previous = Journal.load(host, last)
         except journal.Damaged as exc:
-            notes.append(f"{exc}; this new run does not need it (remove it when its "
-                         "backups are no longer needed)")
+            notes.append(
+                f"{exc}; this new run does not need it (remove it when its "
+                "backups are no longer needed)"
+            )
             previous = None
         if previous is not None and not previous.finished:
-            notes.append(f"run {last} did not finish ({previous.status}); this is a new run. "
-                         "Use --resume to continue an unfinished run instead.")
+            notes.append(
+                f"run {last} did not finish ({previous.status}); this is a new run. "
+                "Use --resume to continue an unfinished run instead."
+            )
     if run_id is not None:
         journal.check_run_id(run_id)
     if run_id is not None and _taken(host, run_id):
         raise ApplyError(f"run id {run_id} is already used; choose another or omit it")
-    return Journal(run_id or journal.new_run_id(host, lambda rid: _taken(host, rid)),
-                   journal.now()), notes
+    return Journal(
+        run_id or journal.new_run_id(host, lambda rid: _taken(host, rid)), journal.now()
+    ), notes
 
 
 def _taken(host: Host, run_id: str) -> bool:
-    return any(host.exists(p) for p in (journal.journal_path(run_id), backup.run_dir(run_id),
-                                       log_path(run_id)))
+    return any(
+        host.exists(p)
+        for p in (journal.journal_path(run_id), backup.run_dir(run_id), log_path(run_id))
+    )
 
 
 class _Run:
@@ -232,8 +263,9 @@ class _Run:
         record = self.record
         record.save(self.host)
         journal.set_last_run(self.host, record.run_id)
-        self.log.note(f"run {record.run_id} {'resumed' if resumed else 'started'} "
-                      f"on {self.host.name} host")
+        self.log.note(
+            f"run {record.run_id} {'resumed' if resumed else 'started'} on {self.host.name} host"
+        )
         step_id, command = STEP_IDS[0], "plan (probe the host)"
         try:
             plan, changed = replan(), False
@@ -260,23 +292,30 @@ class _Run:
                 if step_id == "users":  # accounts left behind: worth saying at the end
                     notes.extend(note for note in step.notes if note not in notes)
         except stream.Cancelled:
-            return self._fail(step_id, command, None,
-                              "was cancelled" if command else "cancelled before it began",
-                              notes, cancelled=True)
+            return self._fail(
+                step_id,
+                command,
+                None,
+                "was cancelled" if command else "cancelled before it began",
+                notes,
+                cancelled=True,
+            )
         except _ActionFailed as exc:
             return self._fail(step_id, command, exc.status, exc.detail, notes)
         except Exception as exc:  # a host error or a bug: journalled, logged, reported
             self.log.note(traceback.format_exc())
-            detail = f"failed: {exc}" if isinstance(exc, HostError) else \
-                f"failed: {type(exc).__name__}: {exc}"
+            detail = (
+                f"failed: {exc}"
+                if isinstance(exc, HostError)
+                else f"failed: {type(exc).__name__}: {exc}"
+            )
             return self._fail(step_id, command, None, detail, notes)
         record.status, record.failure = "done", None
         record.save(self.host)
         changed = ", ".join(record.changed) or "nothing"
         self.log.note(f"run {record.run_id} done; changed: {changed}")
         self.emit(Finished(record.run_id, tuple(record.changed)))
-        return ApplyResult(True, record.run_id, record.changed, None, resumed, notes,
-                           self.checks)
+        return ApplyResult(True, record.run_id, record.changed, None, resumed, notes, self.checks)
 
     def _observed(self, step: Step) -> None:
         """Tell the prober what ``step`` did: files written (and the record of them)
@@ -303,49 +342,81 @@ class _Run:
         self.emit(StepFinished(step.id, step.changes))
 
     def _fail(self, step_id, command, status, detail, notes, cancelled=False) -> ApplyResult:
-        failure = Failure(self.record.run_id, step_id, command, status, detail, self.log.path,
-                          self.last_line, cancelled)
+        failure = Failure(
+            self.record.run_id,
+            step_id,
+            command,
+            status,
+            detail,
+            self.log.path,
+            self.last_line,
+            cancelled,
+        )
         self.record.status = "failed"
-        self.record.failure = {"step": step_id, "command": command, "status": status,
-                               "detail": detail}
+        self.record.failure = {
+            "step": step_id,
+            "command": command,
+            "status": status,
+            "detail": detail,
+        }
         self.record.save(self.host)
         self.log.note(f"[{step_id}] FAILED: {command + ' ' if command else ''}{detail}")
         self.emit(Failed(failure))
-        return ApplyResult(False, self.record.run_id, self.record.changed, failure,
-                           bool(self.record.resumed), notes, self.checks)
+        return ApplyResult(
+            False,
+            self.record.run_id,
+            self.record.changed,
+            failure,
+            bool(self.record.resumed),
+            notes,
+            self.checks,
+        )
 
     def _refuse_drift(self, plan: Plan, step: Step) -> None:
         paths = {a.path for a in step.actions if isinstance(a, WriteFile)}
         drifted = [d.path for d in plan.undecided if d.path in paths]
         if drifted and plan.damage:
-            raise _ActionFailed(None, f"refused to overwrite {', '.join(drifted)}: "
-                                f"{plan.damage}. Keep your version or take the profile's "
-                                "(apply --overwrite-drift, which backs it up first)")
+            raise _ActionFailed(
+                None,
+                f"refused to overwrite {', '.join(drifted)}: "
+                f"{plan.damage}. Keep your version or take the profile's "
+                "(apply --overwrite-drift, which backs it up first)",
+            )
         if drifted:
-            raise _ActionFailed(None, f"refused to overwrite {', '.join(drifted)}: changed "
-                                "by hand since qmail-wizard wrote it. Keep your version "
-                                "(edit the profile to match it) or take the profile's "
-                                "(apply --overwrite-drift, which backs it up first)")
+            raise _ActionFailed(
+                None,
+                f"refused to overwrite {', '.join(drifted)}: changed "
+                "by hand since qmail-wizard wrote it. Keep your version "
+                "(edit the profile to match it) or take the profile's "
+                "(apply --overwrite-drift, which backs it up first)",
+            )
 
     def _run_checks(self) -> None:
         """The verify step: every check as an output line; the failing ones fail it."""
         self.last_line = ""
         self.emit(ActionStarted("qmail-wizard verify"))
         delivery = bool(self.record.changed)
-        self.log.note("[verify] checks (qmail-wizard verify"
-                      + ("" if delivery else "; no test message: this run changed nothing")
-                      + "):")
+        self.log.note(
+            "[verify] checks (qmail-wizard verify"
+            + ("" if delivery else "; no test message: this run changed nothing")
+            + "):"
+        )
         started = time.monotonic()
         self.checks = self.verify(delivery)
         for check in self.checks:
-            self._line(f"{'PASS' if check.ok else 'FAIL'} {check.id}: {check.detail}"
-                       + ("" if check.ok else f" Fix: {check.fix}"))
+            self._line(
+                f"{'PASS' if check.ok else 'FAIL'} {check.id}: {check.detail}"
+                + ("" if check.ok else f" Fix: {check.fix}")
+            )
         self.log.note(f"[verify] checks done in {time.monotonic() - started:.2f} s")
         self._check_cancel()
         failed = [check for check in self.checks if not check.ok]
         if failed:
-            raise _ActionFailed(None, "found problems: " + "; ".join(
-                f"check '{c.id}' failed: {c.detail} (fix: {c.fix})" for c in failed))
+            raise _ActionFailed(
+                None,
+                "found problems: "
+                + "; ".join(f"check '{c.id}' failed: {c.detail} (fix: {c.fix})" for c in failed),
+            )
 
     # -- actions --------------------------------------------------------------------
     def _act(self, step: Step, action) -> None:
@@ -364,9 +435,11 @@ class _Run:
         self.host.write(action.path, action.new, mode=action.mode, owner=owner)
         if not action.bookkeeping:
             written.remember(self.host, {action.path: action.new}, self.record.run_id)
-        self.log.note(f"[{step.id}] {action.describe()} (mode {action.mode:04o}, "
-                      f"owner {':'.join(owner)}): done in "
-                      f"{time.monotonic() - started:.2f} s\n{action.diff()}")
+        self.log.note(
+            f"[{step.id}] {action.describe()} (mode {action.mode:04o}, "
+            f"owner {':'.join(owner)}): done in "
+            f"{time.monotonic() - started:.2f} s\n{action.diff()}"
+        )
 
     def _owner_of(self, path: str) -> tuple[str, str]:
         """The owner and group ``path`` has now (root:wheel when it does not exist)."""
@@ -381,16 +454,15 @@ class _Run:
         self.log.note(f"[{step.id}] $ {action.describe()}")
         started = time.monotonic()
         if action.stream or action.answers:
-            child = self.host.spawn(list(action.argv), env=dict(action.env) or None,
-                                    cwd=action.cwd)
+            child = self.host.spawn(list(action.argv), env=dict(action.env) or None, cwd=action.cwd)
             if action.input is not None:
                 child.send(action.input)
                 child.sendeof()
-            status = stream.follow(child, self._line, action.answers, self._prompt,
-                                   self.cancel)
+            status = stream.follow(child, self._line, action.answers, self._prompt, self.cancel)
         else:
-            result = self.host.run(list(action.argv), env=dict(action.env) or None,
-                                   input=action.input, cwd=action.cwd)
+            result = self.host.run(
+                list(action.argv), env=dict(action.env) or None, input=action.input, cwd=action.cwd
+            )
             for line in (result.stdout + result.stderr).splitlines():
                 self._line(line)
             status = result.rc
@@ -426,24 +498,34 @@ def undo(host: Host, run_id: str | None = None, notes: list[str] | None = None) 
             try:
                 run_id = journal.last_run(host)
             except journal.Damaged as exc:
-                raise ApplyError(f"cannot undo: {exc}; name the run with --run ID (the "
-                                 f"runs are the directories under "
-                                 f"{backup.BACKUP_ROOT}/)") from None
+                raise ApplyError(
+                    f"cannot undo: {exc}; name the run with --run ID (the "
+                    f"runs are the directories under "
+                    f"{backup.BACKUP_ROOT}/)"
+                ) from None
         if run_id is None:
             raise ApplyError("nothing to undo: no run was recorded on this host")
         if not host.exists(backup.run_dir(run_id)):
-            raise ApplyError(f"nothing to undo: run {run_id} has no backups under "
-                             f"{backup.BACKUP_ROOT}/")
+            raise ApplyError(
+                f"nothing to undo: run {run_id} has no backups under {backup.BACKUP_ROOT}/"
+            )
         restored = backup.restore(host, run_id)
-        record = written.load(host.read_text(written.WRITTEN)
-                              if host.exists(written.WRITTEN) else None)
+        record = written.load(
+            host.read_text(written.WRITTEN) if host.exists(written.WRITTEN) else None
+        )
         if record.damage:
             if notes is not None:
-                notes.append(f"{written.damage_message(record.damage)} (undo left it "
-                             "as it is)")
+                notes.append(f"{written.damage_message(record.damage)} (undo left it as it is)")
             return restored
-        written.remember(host, {p: host.read_text(p) if host.exists(p) else None
-                                for p in restored if p in record.files}, run_id)
+        written.remember(
+            host,
+            {
+                p: host.read_text(p) if host.exists(p) else None
+                for p in restored
+                if p in record.files
+            },
+            run_id,
+        )
         return restored
 
 
@@ -456,7 +538,7 @@ def stderr_reporter(stream: TextIO = sys.stderr) -> Callable[[object], None]:
     where = {"head": "", "command": ""}
 
     def show(text: str) -> None:
-        print(vis(text), file=stream, flush=True)   # command output is host text
+        print(vis(text), file=stream, flush=True)  # command output is host text
 
     def report(event) -> None:
         if isinstance(event, StepStarted):
@@ -475,7 +557,8 @@ def stderr_reporter(stream: TextIO = sys.stderr) -> Callable[[object], None]:
         elif isinstance(event, StepFinished):
             show(f"{where['head']}: {'changed' if event.changed else 'unchanged'}")
         elif isinstance(event, Finished):
-            show(f"apply done (run {event.run_id}): "
-                 f"{', '.join(event.changed) or 'nothing'} changed")
+            show(
+                f"apply done (run {event.run_id}): {', '.join(event.changed) or 'nothing'} changed"
+            )
 
     return report

@@ -5,6 +5,7 @@ only, directories 0700) or, when it did not exist, just "absent".  MANIFEST (jso
 maps each path to ``existed``, ``mode``, ``owner`` and ``ids`` (uid, gid), so
 :func:`restore` can put every file back byte for byte, or delete it.
 """
+
 from __future__ import annotations
 
 import json
@@ -45,13 +46,16 @@ class Backups:
             if not stat.S_ISREG(st.mode):
                 raise HostError(f"cannot back up {path}: not a regular file")
             self.host.write(self.copy_path(path), self.host.read(path), mode=0o600)
-            entry = {"existed": True, "mode": stat.S_IMODE(st.mode),
-                     "owner": [st.owner, st.group], "ids": [st.uid, st.gid]}
+            entry = {
+                "existed": True,
+                "mode": stat.S_IMODE(st.mode),
+                "owner": [st.owner, st.group],
+                "ids": [st.uid, st.gid],
+            }
         else:
             entry = {"existed": False}
         self.manifest[path] = entry
-        self.host.write(self.manifest_path, json.dumps(self.manifest, indent=2) + "\n",
-                        mode=0o600)
+        self.host.write(self.manifest_path, json.dumps(self.manifest, indent=2) + "\n", mode=0o600)
         return True
 
 
@@ -66,8 +70,9 @@ def load_manifest(host: Host, run_id: str) -> dict[str, dict]:
     if not host.exists(path):
         raise HostError(f"run {run_id} has no backups ({path} does not exist)")
     try:
-        manifest = json.loads(host.read_user_file(path, owner="root", limit=COPY_LIMIT)
-                              .decode("utf-8"))
+        manifest = json.loads(
+            host.read_user_file(path, owner="root", limit=COPY_LIMIT).decode("utf-8")
+        )
     except ValueError as exc:
         raise HostError(f"{path} is not a backup manifest: {exc}") from None
     if not isinstance(manifest, dict):
@@ -75,8 +80,9 @@ def load_manifest(host: Host, run_id: str) -> dict[str, dict]:
     for entry_path, entry in manifest.items():
         problem = check_entry(entry_path, entry)
         if problem:
-            raise HostError(f"{path} is refused: its entry {entry_path!r} {problem}; "
-                            "nothing was restored")
+            raise HostError(
+                f"{path} is refused: its entry {entry_path!r} {problem}; nothing was restored"
+            )
     return manifest
 
 
@@ -84,8 +90,13 @@ def check_entry(path: str, entry) -> str:
     """What is wrong with one MANIFEST entry ("" when nothing): the path must be
     absolute and normal (no ``..``, so its copy lies inside the run's directory) and
     outside the backups; the entry must have the shape :meth:`Backups.save` gives."""
-    if not path.startswith("/") or posixpath.normpath(path) != path or path == "/" \
-            or "\0" in path or path.startswith("//"):
+    if (
+        not path.startswith("/")
+        or posixpath.normpath(path) != path
+        or path == "/"
+        or "\0" in path
+        or path.startswith("//")
+    ):
         return "is not a normal absolute path (it would point outside the run's backups)"
     if path == BACKUP_ROOT or path.startswith(BACKUP_ROOT + "/"):
         return f"points into {BACKUP_ROOT}"
@@ -96,9 +107,11 @@ def check_entry(path: str, entry) -> str:
     mode, ids = entry.get("mode"), entry.get("ids")
     if not isinstance(mode, int) or isinstance(mode, bool) or not 0 <= mode <= 0o7777:
         return "has no valid mode"
-    if not (isinstance(ids, list) and len(ids) == 2
-            and all(isinstance(i, int) and not isinstance(i, bool) and 0 <= i < 2**32
-                    for i in ids)):
+    if not (
+        isinstance(ids, list)
+        and len(ids) == 2
+        and all(isinstance(i, int) and not isinstance(i, bool) and 0 <= i < 2**32 for i in ids)
+    ):
         return "has no valid owner ids"
     return ""
 
@@ -117,14 +130,15 @@ def restore(host: Host, run_id: str) -> list[str]:
         if entry["existed"]:
             copy = run_dir(run_id) + path
             if not host.exists(copy):
-                raise HostError(f"the backup of {path} ({copy}) is missing; nothing was "
-                                "restored")
+                raise HostError(f"the backup of {path} ({copy}) is missing; nothing was restored")
             copies[path] = host.read_user_file(copy, owner="root", limit=COPY_LIMIT)
             try:
                 host.check_writable(path)
             except HostError as exc:
-                raise type(exc)(f"{exc}; nothing was restored. Put a regular file "
-                                f"there (or remove what is there), then undo again") from None
+                raise type(exc)(
+                    f"{exc}; nothing was restored. Put a regular file "
+                    f"there (or remove what is there), then undo again"
+                ) from None
     restored = []
     for path, entry in sorted(manifest.items()):
         if entry["existed"]:
@@ -139,4 +153,3 @@ def _absolute(path: str) -> str:
     if not path.startswith("/"):
         raise HostError(f"cannot back up {path!r}: host paths are absolute")
     return posixpath.normpath(path)
-

@@ -5,6 +5,7 @@ installed qmail gives its real settings, so that applying the result plans nothi
 Every value read from a file is traced to it: ``sources`` maps a profile key path
 (``mail.locals``, ``services.qmailsmtpd``) to ``path:line`` (DESIGN §6, issue 6).
 """
+
 from __future__ import annotations
 
 from .facts import ALIAS_DIR, CONTROL, SERVICES, is_yes
@@ -49,17 +50,25 @@ def _build(profile, state: HostState, catalog, sources: dict[str, str]) -> None:
     built = set(info.get("PKG_OPTIONS", "").split())
     defaults = set(catalog.effective([]))
     implied = {catalog.implies[o] for o in built if o in catalog.implies}
-    words = sorted(built - defaults - (implied - defaults)) + \
-        [f"-{o}" for o in sorted(defaults - built)]
+    words = sorted(built - defaults - (implied - defaults)) + [
+        f"-{o}" for o in sorted(defaults - built)
+    ]
     profile.build.options = words
-    _note(sources, "build.options", info_path, info_text,
-          lambda row: row.startswith("PKG_OPTIONS="))
-    profile.build.accounts = Accounts(**{
-        key: info.get(var, ACCOUNT_DEFAULTS[key]) for key, var in ACCOUNT_VARS.items()})
+    _note(
+        sources, "build.options", info_path, info_text, lambda row: row.startswith("PKG_OPTIONS=")
+    )
+    profile.build.accounts = Accounts(
+        **{key: info.get(var, ACCOUNT_DEFAULTS[key]) for key, var in ACCOUNT_VARS.items()}
+    )
     for key, var in ACCOUNT_VARS.items():
         if var in info:
-            _note(sources, f"build.accounts.{key}", info_path, info_text,
-                  lambda row, var=var: row.startswith(f"{var}="))
+            _note(
+                sources,
+                f"build.accounts.{key}",
+                info_path,
+                info_text,
+                lambda row, var=var: row.startswith(f"{var}="),
+            )
 
 
 def _mail(profile, state: HostState, admin: str, sources: dict[str, str]) -> None:
@@ -92,16 +101,27 @@ def _mail(profile, state: HostState, admin: str, sources: dict[str, str]) -> Non
         forwards = [t.value for t in alias.targets(text or "") if t.kind == "forward"]
         aliases[name] = forwards[0] if forwards else admin
         if forwards:
-            _note(sources, f"mail.aliases.{name}", path, text,
-                  lambda row: row.strip().lstrip("&") == forwards[0])
+            _note(
+                sources,
+                f"mail.aliases.{name}",
+                path,
+                text,
+                lambda row: row.strip().lstrip("&") == forwards[0],
+            )
     mail.aliases = aliases
     rules_path = state.rules_paths()[0]
     rules = state.text(rules_path)
     if rules is not None:
-        mail.relay_from = [r.address for r in tcprules.parse(rules)
-                           if "RELAYCLIENT" in r.env and r.address]
-        _note(sources, "mail.relay_from", rules_path, rules,
-              lambda row: "RELAYCLIENT" in row and not row.startswith("#"))
+        mail.relay_from = [
+            r.address for r in tcprules.parse(rules) if "RELAYCLIENT" in r.env and r.address
+        ]
+        _note(
+            sources,
+            "mail.relay_from",
+            rules_path,
+            rules,
+            lambda row: "RELAYCLIENT" in row and not row.startswith("#"),
+        )
 
 
 def _services(profile, state: HostState, sources: dict[str, str]) -> None:
@@ -111,10 +131,16 @@ def _services(profile, state: HostState, sources: dict[str, str]) -> None:
         value = rcconf.get(rc_conf, name)
         if value is not None:
             setattr(profile.services, name, is_yes(value))
-            sources[f"services.{name}"] = \
+            sources[f"services.{name}"] = (
                 f"/etc/rc.conf:{rc_conf.count(chr(10), 0, last[name].start) + 1}"
+            )
     mailer = state.text("/etc/mailer.conf")
     if "qmail" in state.packages and mailer is not None:
         profile.services.replace_mta = not mailerconf.selects_postfix(mailer)
-        _note(sources, "services.replace_mta", "/etc/mailer.conf", mailer,
-              lambda row: row.startswith("sendmail"))
+        _note(
+            sources,
+            "services.replace_mta",
+            "/etc/mailer.conf",
+            mailer,
+            lambda row: row.startswith("sendmail"),
+        )

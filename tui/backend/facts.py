@@ -5,6 +5,7 @@ Paths (facts §3-§6), the qmail services in their one order, rc.subr's notion o
 /etc/defaults/rc.conf, ``${x:-y}`` expanded).  Imports nothing of the project but
 the rc.conf parser.
 """
+
 from __future__ import annotations
 
 import re
@@ -12,9 +13,9 @@ from dataclasses import dataclass
 
 from .files import rcconf
 
-SYSCONF = "/usr/pkg/etc/qmail"              # PKG_SYSCONFDIR of qmail and qmail-run
+SYSCONF = "/usr/pkg/etc/qmail"  # PKG_SYSCONFDIR of qmail and qmail-run
 CONTROL = f"{SYSCONF}/control"
-ALIAS_DIR = f"{SYSCONF}/alias"              # the alias user's home (~alias/.qmail-*)
+ALIAS_DIR = f"{SYSCONF}/alias"  # the alias user's home (~alias/.qmail-*)
 QMAILDIR = "/var/qmail"
 QUEUE = f"{QMAILDIR}/queue"
 MAILLOG = "/var/log/maillog"
@@ -45,8 +46,8 @@ class RcSetting:
     """One rc.conf variable: its value as /etc/rc sees it, as written, and where."""
 
     value: str
-    unexpanded: str       # as sh assigns it (``${_rc_d_postfix:-YES}`` stays so)
-    where: str            # path:line of the assignment in force
+    unexpanded: str  # as sh assigns it (``${_rc_d_postfix:-YES}`` stays so)
+    where: str  # path:line of the assignment in force
 
 
 class RcConf:
@@ -54,8 +55,10 @@ class RcConf:
     A file sh could not read gives no values."""
 
     def __init__(self, conf: str, defaults: str):
-        self.layers = [(RC_CONF, conf, self._parse(conf)),
-                       (RC_DEFAULTS, defaults, self._parse(defaults))]
+        self.layers = [
+            (RC_CONF, conf, self._parse(conf)),
+            (RC_DEFAULTS, defaults, self._parse(defaults)),
+        ]
 
     @staticmethod
     def _parse(text: str) -> dict[str, rcconf.Assignment]:

@@ -1,6 +1,7 @@
 """What one probe of a host saw (HostState), and what it means: users, groups, the
 pkgsrc era, the SMTP rules' layout, rc.conf values.  :mod:`probe` fills it.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -22,23 +23,42 @@ from .facts import (
 #: where postfix's master writes its pid
 POSTFIX_PIDFILE = procmatch.PIDFILES["postfix"]
 #: the text files a probe reads (HostState.files; missing ones are absent)
-TEXT_FILES = (RC_CONF, RC_DEFAULTS, MAILER_CONF, "/etc/mk.conf",
-              "/etc/pkg_install.conf", "/etc/passwd", "/etc/group", "/etc/myname",
-              f"{SYSCONF}/tcp.smtp", f"{SYSCONF}/tcp.pop3", QMAIL_EXAMPLE_MAILER,
-              "/etc/rc.d/qmailsmtpd", "/var/db/qmail-wizard/services.json",
-              "/var/db/qmail-wizard/written.json", "/var/db/qmail-wizard/packages.json")
+TEXT_FILES = (
+    RC_CONF,
+    RC_DEFAULTS,
+    MAILER_CONF,
+    "/etc/mk.conf",
+    "/etc/pkg_install.conf",
+    "/etc/passwd",
+    "/etc/group",
+    "/etc/myname",
+    f"{SYSCONF}/tcp.smtp",
+    f"{SYSCONF}/tcp.pop3",
+    QMAIL_EXAMPLE_MAILER,
+    "/etc/rc.d/qmailsmtpd",
+    "/var/db/qmail-wizard/services.json",
+    "/var/db/qmail-wizard/written.json",
+    "/var/db/qmail-wizard/packages.json",
+)
 #: compiled rules: (source, cdb) of both qmail-run layouts (facts §4.2, §5.2-5.3)
-CDBS = ((f"{SYSCONF}/tcp.smtp", f"{SYSCONF}/tcp.smtp.cdb"),
-        (f"{CONTROL}/tcprules/smtp", f"{CONTROL}/tcprules/smtp.cdb"))
+CDBS = (
+    (f"{SYSCONF}/tcp.smtp", f"{SYSCONF}/tcp.smtp.cdb"),
+    (f"{CONTROL}/tcprules/smtp", f"{CONTROL}/tcprules/smtp.cdb"),
+)
 #: files whose content the probe shows in HostState.files and nowhere else: writing
 #: one changes nothing else it reads (see HostState.after_writes)
-PLAIN_FILES = frozenset(TEXT_FILES) - {
-    "/etc/passwd",            # homes: the Maildir checks
-    "/etc/mk.conf",           # make show-options
-    "/etc/pkg_install.conf",  # PKG_PATH: the binary packages' options
-    "/etc/rc.d/qmailsmtpd",   # run by the rc.d status checks,
-    RC_CONF, RC_DEFAULTS,     # which read these (rc.d/qmail's output)
-} - {src for src, _cdb in CDBS}
+PLAIN_FILES = (
+    frozenset(TEXT_FILES)
+    - {
+        "/etc/passwd",  # homes: the Maildir checks
+        "/etc/mk.conf",  # make show-options
+        "/etc/pkg_install.conf",  # PKG_PATH: the binary packages' options
+        "/etc/rc.d/qmailsmtpd",  # run by the rc.d status checks,
+        RC_CONF,
+        RC_DEFAULTS,  # which read these (rc.d/qmail's output)
+    }
+    - {src for src, _cdb in CDBS}
+)
 #: directories whose plain files (and .qmail-* files) the probe reads
 LISTED_DIRS = (CONTROL, f"{CONTROL}/tcprules", ALIAS_DIR)
 #: what the probe says of a Maildir and each of its new, cur and tmp
@@ -54,7 +74,7 @@ class HostState:
     hostname: str = ""
     uid: int = -1
     files: dict[str, str] = field(default_factory=dict)
-    packages: dict[str, str] = field(default_factory=dict)     # base -> pkgname
+    packages: dict[str, str] = field(default_factory=dict)  # base -> pkgname
     #: the entries of /var/db/pkg (and their +CONTENTS) when pkg_info answered
     pkgdb: str = ""
     build_info: dict[str, dict[str, str]] = field(default_factory=dict)  # base -> vars
@@ -94,8 +114,11 @@ class HostState:
     def status_line(self, service: str) -> str:
         """What was seen of a service: rc.d status's last line, postfix's master."""
         if service == "postfix":
-            return (f"master pid {self.postfix_master}" if self.postfix_master
-                    else f"no {procmatch.POSTFIX_MASTER} process runs")
+            return (
+                f"master pid {self.postfix_master}"
+                if self.postfix_master
+                else f"no {procmatch.POSTFIX_MASTER} process runs"
+            )
         lines = self.rcd_status.get(service, (1, ""))[1].splitlines()
         return lines[-1] if lines else f"/etc/rc.d/{service} is missing"
 
@@ -126,8 +149,11 @@ class HostState:
 
     def admin_user(self) -> str | None:
         """The first ordinary login user (uid >= 1000, with a home), as a default."""
-        people = [(uid, name) for name, (uid, _gid, home) in self.users().items()
-                  if 1000 <= uid < 32767 and home.startswith("/home/")]
+        people = [
+            (uid, name)
+            for name, (uid, _gid, home) in self.users().items()
+            if 1000 <= uid < 32767 and home.startswith("/home/")
+        ]
         return min(people)[1] if people else None
 
     def era(self) -> str:
@@ -154,7 +180,6 @@ def _plain(path: str) -> bool:
     directory, _, name = path.rpartition("/")
     if directory in LISTED_DIRS:
         return path not in {src for src, _cdb in CDBS} and (
-            not name.startswith(".") or name.startswith(".qmail-"))
+            not name.startswith(".") or name.startswith(".qmail-")
+        )
     return path in PLAIN_FILES
-
-

@@ -4,6 +4,7 @@ It records when the run started, its status (running, failed, done), every finis
 step with changed/unchanged, and the failing step and command.  ``last-run`` holds
 the id of the newest run; that is the run ``--resume`` and ``undo`` act on.
 """
+
 from __future__ import annotations
 
 import json
@@ -71,8 +72,7 @@ class Journal:
     def save(self, host: Host) -> None:
         self.updated = now()
         make_private_dirs(host, [STATE_DIR, JOURNAL_DIR])
-        host.write(journal_path(self.run_id), json.dumps(asdict(self), indent=2) + "\n",
-                   mode=0o600)
+        host.write(journal_path(self.run_id), json.dumps(asdict(self), indent=2) + "\n", mode=0o600)
 
     @classmethod
     def load(cls, host: Host, run_id: str) -> "Journal":
@@ -88,8 +88,15 @@ class Journal:
         return cls(**data)
 
 
-_TYPES = {"run_id": str, "started": str, "status": str, "updated": str, "resumed": list,
-          "steps": dict, "failure": (dict, type(None))}
+_TYPES = {
+    "run_id": str,
+    "started": str,
+    "status": str,
+    "updated": str,
+    "resumed": list,
+    "steps": dict,
+    "failure": (dict, type(None)),
+}
 _STATUSES = ("running", "failed", "done")
 
 
@@ -111,8 +118,10 @@ def _shape(data, run_id: str) -> str:
         return f"it names run {data['run_id']!r}"
     if data.get("status", "running") not in _STATUSES:
         return f"unknown status {data['status']!r}"
-    if not all(isinstance(info, dict) and isinstance(info.get("changed"), bool)
-               for info in data.get("steps", {}).values()):
+    if not all(
+        isinstance(info, dict) and isinstance(info.get("changed"), bool)
+        for info in data.get("steps", {}).values()
+    ):
         return "a step without a changed flag"
     return ""
 
@@ -128,8 +137,10 @@ def last_run(host: Host) -> str | None:
         return None
     text = host.read_text(LAST_RUN).strip()
     if text and not RUN_ID.fullmatch(text):
-        raise Damaged(f"the record of the newest run {LAST_RUN} is damaged: it holds "
-                      f"{text[:40]!r}, not a run id")
+        raise Damaged(
+            f"the record of the newest run {LAST_RUN} is damaged: it holds "
+            f"{text[:40]!r}, not a run id"
+        )
     return text or None
 
 

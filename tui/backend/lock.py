@@ -4,6 +4,7 @@ The holder names this process (pid on the machine running qmail-wizard, that
 machine's name, its start time); LockHeld's message names all three.  A lock whose
 holder process is gone from this machine is stale and is cleared.
 """
+
 from __future__ import annotations
 
 import json
@@ -65,11 +66,14 @@ class Lock:
             return self
         holder = self.holder()
         if holder is None:
-            raise LockHeld(f"another qmail-wizard run is starting ({LOCK_DIR} has no holder "
-                           f"file yet); if none is running, remove {LOCK_DIR} and retry")
+            raise LockHeld(
+                f"another qmail-wizard run is starting ({LOCK_DIR} has no holder "
+                f"file yet); if none is running, remove {LOCK_DIR} and retry"
+            )
         if holder.alive():
-            raise LockHeld(f"another qmail-wizard run holds {LOCK_DIR}: {holder}; "
-                           "wait for it to finish")
+            raise LockHeld(
+                f"another qmail-wizard run holds {LOCK_DIR}: {holder}; wait for it to finish"
+            )
         self._clear()
         self.cleared = holder
         if self._take():

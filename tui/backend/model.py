@@ -3,6 +3,7 @@
 Plain dataclasses with the defaults of DESIGN §6.  Loading, validation and YAML
 dumping live in :mod:`tui.backend.profile`.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
@@ -27,9 +28,16 @@ ACCOUNT_VARS = {
     "nofiles_group": "QMAIL_NOFILES_GROUP",
 }
 ACCOUNT_DEFAULTS = {
-    "alias": "alias", "daemon": "qmaild", "log": "qmaill", "root": "root",
-    "passwd": "qmailp", "queue": "qmailq", "remote": "qmailr", "send": "qmails",
-    "qmail_group": "qmail", "nofiles_group": "nofiles",
+    "alias": "alias",
+    "daemon": "qmaild",
+    "log": "qmaill",
+    "root": "root",
+    "passwd": "qmailp",
+    "queue": "qmailq",
+    "remote": "qmailr",
+    "send": "qmails",
+    "qmail_group": "qmail",
+    "nofiles_group": "nofiles",
 }
 GROUP_KEYS = ("qmail_group", "nofiles_group")
 

@@ -1,4 +1,5 @@
 """Root-only directories on the host (mode 0700) and commands that must succeed."""
+
 from __future__ import annotations
 
 import weakref
@@ -15,8 +16,10 @@ def run_checked(host: Host, argv: Sequence[str]) -> Result:
     """Run ``argv``; a non-zero exit raises HostError naming the command and its error."""
     result = host.run(argv)
     if result.rc != 0:
-        raise HostError(f"'{' '.join(argv)}' failed with status {result.rc}: "
-                        f"{(result.stderr or result.stdout).strip()}")
+        raise HostError(
+            f"'{' '.join(argv)}' failed with status {result.rc}: "
+            f"{(result.stderr or result.stdout).strip()}"
+        )
     return result
 
 
@@ -34,7 +37,7 @@ def make_private_dirs(host: Host, paths: Iterable[str]) -> None:
 def lineage(top: str, path: str) -> list[str]:
     """``top`` and every directory between it and ``path`` (``path`` included)."""
     dirs = [top]
-    rest = path[len(top):].strip("/")
+    rest = path[len(top) :].strip("/")
     for part in rest.split("/") if rest else []:
         dirs.append(f"{dirs[-1]}/{part}")
     return dirs

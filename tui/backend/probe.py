@@ -5,6 +5,7 @@ positional parameters); each section starts with a marker line
 ``@@qw <kind> <name> <rc>@@`` so that the output parses without guessing.  Its slow
 commands run concurrently, each into a temporary file printed whole at the end.
 """
+
 from __future__ import annotations
 
 import re
@@ -140,10 +141,14 @@ mark end - 0
 
 
 def script(nonce: str) -> str:
-    return (SCRIPT.replace("@NONCE@", nonce).replace("@FILES@", " ".join(TEXT_FILES)).replace("@SYSCONF@", SYSCONF)
-            .replace("@RCD@", " ".join(RCD_SCRIPTS))
-            .replace("@POSTFIX_PID@", POSTFIX_PIDFILE)
-            .replace("@CDBS@", " ".join(f"{src}:{cdb}" for src, cdb in CDBS)))
+    return (
+        SCRIPT.replace("@NONCE@", nonce)
+        .replace("@FILES@", " ".join(TEXT_FILES))
+        .replace("@SYSCONF@", SYSCONF)
+        .replace("@RCD@", " ".join(RCD_SCRIPTS))
+        .replace("@POSTFIX_PID@", POSTFIX_PIDFILE)
+        .replace("@CDBS@", " ".join(f"{src}:{cdb}" for src, cdb in CDBS))
+    )
 
 
 def parse(output: str, nonce: str, previous: HostState | None = None) -> HostState:
@@ -213,16 +218,21 @@ def _apply_section(state: HostState, kind: str, name: str, rc: int, lines: list[
     elif kind == "rcd-script":
         state.rcd_scripts.add(name)
     elif kind == "names":
-        state.alias_names = [line for line in lines
-                             if line.startswith(".qmail-") and "/" not in line]
+        state.alias_names = [
+            line for line in lines if line.startswith(".qmail-") and "/" not in line
+        ]
     elif kind == "postfix-master":
         if text and procmatch.command_matches(text.split(), procmatch.POSTFIX_MASTER):
             state.postfix_master = int(name)
     elif kind == "maildir":
-        seen = dict(line.split(" ", 1) for line in lines
-                    if line.split(" ", 1)[0] in ("Maildir",) + MAILDIR_SUBDIRS)
-        state.maildirs[name] = {part: seen.get(part, "missing")
-                                for part in ("Maildir",) + MAILDIR_SUBDIRS}
+        seen = dict(
+            line.split(" ", 1)
+            for line in lines
+            if line.split(" ", 1)[0] in ("Maildir",) + MAILDIR_SUBDIRS
+        )
+        state.maildirs[name] = {
+            part: seen.get(part, "missing") for part in ("Maildir",) + MAILDIR_SUBDIRS
+        }
         odd = [line[4:] for line in lines if line.startswith("odd ")]
         if odd:
             state.maildir_odd[name] = odd
@@ -245,14 +255,19 @@ def probe(host: Host, previous: HostState | None = None) -> HostState:
     args = ["full", "-", "", "-"]
     if previous is not None:
         mk_conf = (previous.text("/etc/mk.conf") or "").rstrip("\n")
-        keep_options = previous.show_options is not None and "\0" not in mk_conf \
-            and len(mk_conf) < 65536
-        args = ["again", mk_conf if keep_options else "-",
-                "".join(f"\n{path}" for path in previous.binary_options) + "\n",
-                previous.pkgdb if 0 < len(previous.pkgdb) < 65536 else "-"]
+        keep_options = (
+            previous.show_options is not None and "\0" not in mk_conf and len(mk_conf) < 65536
+        )
+        args = [
+            "again",
+            mk_conf if keep_options else "-",
+            "".join(f"\n{path}" for path in previous.binary_options) + "\n",
+            previous.pkgdb if 0 < len(previous.pkgdb) < 65536 else "-",
+        ]
     # surrogateescape: bytes of the files read that are not UTF-8 survive an edit
-    result = host.run(["/bin/sh", "-c", script(nonce), "probe"] + args, timeout=120,
-                      errors="surrogateescape")
+    result = host.run(
+        ["/bin/sh", "-c", script(nonce), "probe"] + args, timeout=120, errors="surrogateescape"
+    )
     state = parse(result.stdout, nonce, previous)
     read_alias_files(host, state)
     return state
@@ -269,7 +284,7 @@ def read_alias_files(host: Host, state: HostState) -> None:
             state.refused[path] = str(exc)
             continue
         except HostError as exc:
-            if "No such file" not in str(exc):   # gone since it was listed: nothing
+            if "No such file" not in str(exc):  # gone since it was listed: nothing
                 state.refused[path] = str(exc)
             continue
         state.files[path] = data.decode("utf-8", "surrogateescape")

@@ -12,6 +12,7 @@ matches the command, never the kernel's name for a process (``p_comm``, psutil
   script's ``#!`` line, then the procname, then any arguments; or it starts with
   ``<interpreter basename>: `` and names the script.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -20,8 +21,7 @@ from .hosts import ProcessInfo
 
 #: pidfiles the rc.d scripts (or the program) write: qmailsend from qmail-run 2017-08
 #: on; postfix's master writes its own (rc.d/postfix reads none).
-PIDFILES = {"qmailsend": "/var/run/qmailsend.pid",
-            "postfix": "/var/spool/postfix/pid/master.pid"}
+PIDFILES = {"qmailsend": "/var/run/qmailsend.pid", "postfix": "/var/spool/postfix/pid/master.pid"}
 POSTFIX_MASTER = "/usr/libexec/postfix/master"
 
 
@@ -46,8 +46,9 @@ def matches(proc: ProcessInfo, procname: str, interpreter: str = "") -> bool:
     return command_matches(command(proc), procname, interpreter)
 
 
-def command_matches(words: tuple[str, ...] | list[str], procname: str,
-                    interpreter: str = "") -> bool:
+def command_matches(
+    words: tuple[str, ...] | list[str], procname: str, interpreter: str = ""
+) -> bool:
     """:func:`matches` on the words of ps's command line."""
     base = procname.rsplit("/", 1)[-1]
     if not interpreter:
@@ -55,8 +56,11 @@ def command_matches(words: tuple[str, ...] | list[str], procname: str,
     line = " ".join(words)
     expected = " ".join(interpreter.split() + [procname])
     interp_base = interpreter.split()[0].rsplit("/", 1)[-1]
-    return (line == expected or line.startswith(expected + " ")
-            or (line.startswith(f"{interp_base}: ") and base in line))
+    return (
+        line == expected
+        or line.startswith(expected + " ")
+        or (line.startswith(f"{interp_base}: ") and base in line)
+    )
 
 
 def find(procs: Iterable[ProcessInfo], procname: str, interpreter: str = "") -> list[ProcessInfo]:
@@ -70,8 +74,9 @@ def service_processes(procs: Iterable[ProcessInfo], service: str) -> list[Proces
     return [p for p in procs if any(matches(p, n) for n in procnames(service))]
 
 
-def main_process(procs: Iterable[ProcessInfo], service: str,
-                 pidfile_pid: int | None = None) -> ProcessInfo | None:
+def main_process(
+    procs: Iterable[ProcessInfo], service: str, pidfile_pid: int | None = None
+) -> ProcessInfo | None:
     """The service's main process: its pidfile's when that process matches
     (check_pidfile), else the oldest matching process whose parent does not match
     (tcpserver's children serving a connection share its argv[0])."""

@@ -7,6 +7,7 @@ catalog and user list and returns :class:`Problem` records; :func:`load_valid` d
 both.  Every problem names file, line, key path, the value, what is allowed and, where
 one exists, a suggestion.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -24,16 +25,21 @@ from .catalog import Catalog
 from .model import Profile
 
 NAME_RE = re.compile(r"[a-z_][a-z0-9_.-]{0,15}")
-NAME_ALLOWED = ("1 to 16 characters: a-z, 0-9, '_', '.', '-', starting with a letter or "
-                "'_' (NetBSD login names)")
+NAME_ALLOWED = (
+    "1 to 16 characters: a-z, 0-9, '_', '.', '-', starting with a letter or "
+    "'_' (NetBSD login names)"
+)
 LABEL_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
-FQDN_ALLOWED = ("a fully qualified domain name: lower-case labels joined by dots, "
-                "e.g. mail.example.org")
+FQDN_ALLOWED = (
+    "a fully qualified domain name: lower-case labels joined by dots, e.g. mail.example.org"
+)
 LOCAL_RE = re.compile(r"[a-z0-9_][a-z0-9_.+-]{0,63}")
 LOCAL_ALLOWED = "a local part: a-z, 0-9, '_', '.', '+', '-' (at most 64 characters)"
 ADDRESS_RE = re.compile(r"([A-Za-z0-9_.+-]{1,64})@(.+)")
-RELAY_ALLOWED = ("a tcprules IPv4 rule: a prefix ending in '.' (127., 10.1.), an address "
-                 "(192.168.1.5) or an address range in its last part (10.0.0.1-50)")
+RELAY_ALLOWED = (
+    "a tcprules IPv4 rule: a prefix ending in '.' (127., 10.1.), an address "
+    "(192.168.1.5) or an address range in its last part (10.0.0.1-50)"
+)
 _NO_VALUE = object()
 
 
@@ -113,6 +119,7 @@ def _line(lines: dict, path: tuple) -> int | None:
 
 # --- load: shape ---------------------------------------------------------------------
 
+
 def read(source: str | bytes | os.PathLike, filename: str | None = None) -> Loaded:
     """Load a profile from a path (PathLike) or from its text; raise on bad shape."""
     if isinstance(source, os.PathLike):
@@ -121,8 +128,9 @@ def read(source: str | bytes | os.PathLike, filename: str | None = None) -> Load
             with open(source, "rb") as fh:
                 source = fh.read(yamlsrc.MAX_BYTES + 1)
         except OSError as exc:
-            raise ProfileError([Problem(filename, None, "", f"cannot read the profile: "
-                                        f"{exc.strerror or exc}")]) from None
+            raise ProfileError(
+                [Problem(filename, None, "", f"cannot read the profile: {exc.strerror or exc}")]
+            ) from None
     filename = filename or "<profile>"
     doc = yamlsrc.load(source, filename)
     problems: list[Problem] = []
@@ -138,8 +146,9 @@ def load(source: str | bytes | os.PathLike, filename: str | None = None) -> Prof
     return read(source, filename).profile
 
 
-def load_valid(source, catalog: Catalog, users: set[str] | None = None,
-               filename: str | None = None) -> Profile:
+def load_valid(
+    source, catalog: Catalog, users: set[str] | None = None, filename: str | None = None
+) -> Profile:
     """Load and validate; raise :class:`ProfileError` listing every problem."""
     loaded = read(source, filename)
     problems = validate(loaded.profile, catalog, users, loaded.filename, loaded.lines)
@@ -148,8 +157,13 @@ def load_valid(source, catalog: Catalog, users: set[str] | None = None,
     return loaded.profile
 
 
-_KINDS = {str: "a string", int: "a whole number", bool: "a boolean",
-          list: "a list", dict: "a mapping"}
+_KINDS = {
+    str: "a string",
+    int: "a whole number",
+    bool: "a boolean",
+    list: "a list",
+    dict: "a mapping",
+}
 
 
 def _kind(value) -> str:
@@ -163,12 +177,20 @@ def _kind(value) -> str:
 
 def _convert(typ, value, path, problems, filename, lines):
     """Value of type ``typ`` from YAML data, or the default with a problem recorded."""
+
     def wrong(expected: str, at=path, got=value, hint: str = "", key: str = ""):
         if not hint and isinstance(got, (int, float, bool)) and expected.startswith("a string"):
             hint = "put the value in quotes"
-        problems.append(Problem(filename, _line(lines, at), key or _keystr(at),
-                                f"wrong type: expected {expected}, got {_kind(got)}",
-                                got, suggestion=hint))
+        problems.append(
+            Problem(
+                filename,
+                _line(lines, at),
+                key or _keystr(at),
+                f"wrong type: expected {expected}, got {_kind(got)}",
+                got,
+                suggestion=hint,
+            )
+        )
 
     if dataclasses.is_dataclass(typ):
         if value is None and path:
@@ -200,8 +222,13 @@ def _convert(typ, value, path, problems, filename, lines):
             return {}
         for key, item in value.items():
             if not isinstance(key, str):
-                wrong("a string as key", path + (key,), key, "put the key in quotes",
-                      _keystr(path + (str(key),)))
+                wrong(
+                    "a string as key",
+                    path + (key,),
+                    key,
+                    "put the key in quotes",
+                    _keystr(path + (str(key),)),
+                )
             elif not isinstance(item, str):
                 wrong("a string", path + (key,), item)
         return {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, str)}
@@ -226,24 +253,46 @@ def _unknown_key(key, valid, path, filename, lines) -> Problem:
         hint = "secrets never go in a profile; remove it"
     else:
         hint = "remove it"
-    return Problem(filename, _line(lines, path + (key,)), _keystr(path + (name,)),
-                   "unknown key", allowed=", ".join(valid), suggestion=hint)
+    return Problem(
+        filename,
+        _line(lines, path + (key,)),
+        _keystr(path + (name,)),
+        "unknown key",
+        allowed=", ".join(valid),
+        suggestion=hint,
+    )
 
 
 # --- validate: values ---------------------------------------------------------------
+
 
 class _Collector:
     def __init__(self, filename: str, lines: dict):
         self.filename, self.lines, self.problems = filename, lines, []
 
-    def add(self, path: tuple, message: str, value=_NO_VALUE, allowed: str = "",
-            suggestion: str = "") -> None:
-        self.problems.append(Problem(self.filename, _line(self.lines, path), _keystr(path),
-                                     message, value, allowed, suggestion))
+    def add(
+        self, path: tuple, message: str, value=_NO_VALUE, allowed: str = "", suggestion: str = ""
+    ) -> None:
+        self.problems.append(
+            Problem(
+                self.filename,
+                _line(self.lines, path),
+                _keystr(path),
+                message,
+                value,
+                allowed,
+                suggestion,
+            )
+        )
 
 
-def validate(profile: Profile, catalog: Catalog, users: set[str] | None = None,
-             filename: str = "<profile>", lines: dict | None = None) -> list[Problem]:
+def validate(
+    profile: Profile,
+    catalog: Catalog,
+    users: set[str] | None = None,
+    filename: str = "<profile>",
+    lines: dict | None = None,
+) -> list[Problem]:
     """Every problem with the profile's values (empty list when it can be applied).
 
     ``users`` are the host's login names; when given, alias targets must be among them.
@@ -263,24 +312,35 @@ def _check_install(profile: Profile, catalog: Catalog, out: _Collector) -> None:
     method = profile.install.method
     if method not in model.INSTALL_METHODS:
         close = difflib.get_close_matches(str(method), model.INSTALL_METHODS, n=1)
-        out.add(("install", "method"), "unknown install method", method,
-                ", ".join(model.INSTALL_METHODS),
-                f"did you mean {close[0]!r}?" if close else "")
+        out.add(
+            ("install", "method"),
+            "unknown install method",
+            method,
+            ", ".join(model.INSTALL_METHODS),
+            f"did you mean {close[0]!r}?" if close else "",
+        )
         return
     if method in ("binary", "pkgin"):
         why = []
         if catalog.needs_source_build(profile.build.options):
             why.append("options " + " ".join(profile.build.options))
         accounts = profile.build.accounts
-        renamed = [f"{k}={getattr(accounts, k)}" for k, v in model.ACCOUNT_DEFAULTS.items()
-                   if getattr(accounts, k) != v]
+        renamed = [
+            f"{k}={getattr(accounts, k)}"
+            for k, v in model.ACCOUNT_DEFAULTS.items()
+            if getattr(accounts, k) != v
+        ]
         if renamed:
             why.append("renamed accounts " + " ".join(renamed))
         if why:
-            out.add(("install", "method"),
-                    "binary packages are built with the default options and account "
-                    f"names, but this profile asks for {' and '.join(why)}", method,
-                    "source or auto (a pkgsrc source build)", "write method: source")
+            out.add(
+                ("install", "method"),
+                "binary packages are built with the default options and account "
+                f"names, but this profile asks for {' and '.join(why)}",
+                method,
+                "source or auto (a pkgsrc source build)",
+                "write method: source",
+            )
 
 
 def _name_fix(name: str) -> str:
@@ -295,8 +355,9 @@ def _check_accounts(accounts, out: _Collector) -> None:
         name = getattr(accounts, key)
         path = ("build", "accounts", key)
         if not NAME_RE.fullmatch(name):
-            message = ("longer than 16 characters" if len(name) > 16
-                       else "not a valid NetBSD account name")
+            message = (
+                "longer than 16 characters" if len(name) > 16 else "not a valid NetBSD account name"
+            )
             fix = _name_fix(name)
             out.add(path, message, name, NAME_ALLOWED, f"try {fix!r}" if fix else "")
             continue
@@ -304,10 +365,15 @@ def _check_accounts(accounts, out: _Collector) -> None:
         other = seen.setdefault((group, name), key)
         if other != key:
             kind = "group" if group else "user"
-            out.add(path, f"the same {kind} name as build.accounts.{other}", name,
-                    f"a distinct name for every qmail {kind}",
-                    f"try {model.ACCOUNT_DEFAULTS[key]!r}"
-                    if model.ACCOUNT_DEFAULTS[key] != name else "")
+            out.add(
+                path,
+                f"the same {kind} name as build.accounts.{other}",
+                name,
+                f"a distinct name for every qmail {kind}",
+                f"try {model.ACCOUNT_DEFAULTS[key]!r}"
+                if model.ACCOUNT_DEFAULTS[key] != name
+                else "",
+            )
 
 
 def _fqdn_problem(name: str, allow_localhost: bool = False) -> tuple[str, str] | None:
@@ -327,8 +393,12 @@ def _fqdn_problem(name: str, allow_localhost: bool = False) -> tuple[str, str] |
 
 def _is_fqdn(name: str) -> bool:
     labels = name.split(".")
-    return (len(name) <= 253 and len(labels) >= 2 and not labels[-1].isdigit()
-            and all(LABEL_RE.fullmatch(label) for label in labels))
+    return (
+        len(name) <= 253
+        and len(labels) >= 2
+        and not labels[-1].isdigit()
+        and all(LABEL_RE.fullmatch(label) for label in labels)
+    )
 
 
 def _check_fqdn(out: _Collector, path: tuple, name: str, locals_: bool = False) -> bool:
@@ -348,21 +418,33 @@ def _check_mail(profile: Profile, users: set[str] | None, out: _Collector) -> No
     for i, name in enumerate(mail.rcpthosts):
         _check_fqdn(out, ("mail", "rcpthosts", i), name)
     if profile.services.qmailsmtpd and not mail.rcpthosts:
-        out.add(("mail", "rcpthosts"), "empty while services.qmailsmtpd is true: without "
-                "rcpthosts qmail-smtpd relays mail for everyone", mail.rcpthosts,
-                "the domains this host receives mail for",
-                f"add {mail.me!r}" if _is_fqdn(mail.me) else "list this host's domains")
+        out.add(
+            ("mail", "rcpthosts"),
+            "empty while services.qmailsmtpd is true: without "
+            "rcpthosts qmail-smtpd relays mail for everyone",
+            mail.rcpthosts,
+            "the domains this host receives mail for",
+            f"add {mail.me!r}" if _is_fqdn(mail.me) else "list this host's domains",
+        )
     for domain, prefix in mail.virtualdomains.items():
         path = ("mail", "virtualdomains", domain)
         if _check_fqdn(out, path, domain):
             if domain not in mail.rcpthosts:
-                out.add(path, "virtual domain missing from mail.rcpthosts", domain,
-                        "virtual domains are also listed in rcpthosts",
-                        f"add {domain!r} to mail.rcpthosts")
+                out.add(
+                    path,
+                    "virtual domain missing from mail.rcpthosts",
+                    domain,
+                    "virtual domains are also listed in rcpthosts",
+                    f"add {domain!r} to mail.rcpthosts",
+                )
             if domain in mail.locals:
-                out.add(path, "virtual domain also listed in mail.locals", domain,
-                        "a domain is either local or virtual",
-                        f"remove {domain!r} from mail.locals")
+                out.add(
+                    path,
+                    "virtual domain also listed in mail.locals",
+                    domain,
+                    "a domain is either local or virtual",
+                    f"remove {domain!r} from mail.locals",
+                )
         if not LOCAL_RE.fullmatch(prefix):
             out.add(path, "not a valid virtual domain prefix", prefix, LOCAL_ALLOWED)
     if mail.defaultdelivery not in model.DELIVERIES:
@@ -372,24 +454,37 @@ def _check_mail(profile: Profile, users: set[str] | None, out: _Collector) -> No
         else:
             close = difflib.get_close_matches(value, model.DELIVERIES, n=1)
             hint = f"did you mean {close[0]!r}?" if close else ""
-        out.add(("mail", "defaultdelivery"), "unknown delivery", value,
-                " or ".join(model.DELIVERIES), hint)
+        out.add(
+            ("mail", "defaultdelivery"),
+            "unknown delivery",
+            value,
+            " or ".join(model.DELIVERIES),
+            hint,
+        )
     _check_aliases(mail.aliases, users, out)
     for i, rule in enumerate(mail.relay_from):
         problem = _relay_problem(rule)
         if problem:
-            out.add(("mail", "relay_from", i), problem, rule, RELAY_ALLOWED,
-                    "list only your own networks, e.g. '127.' or '192.168.1.'")
+            out.add(
+                ("mail", "relay_from", i),
+                problem,
+                rule,
+                RELAY_ALLOWED,
+                "list only your own networks, e.g. '127.' or '192.168.1.'",
+            )
 
 
 def _check_aliases(aliases: dict, users: set[str] | None, out: _Collector) -> None:
     for name in model.SYSTEM_ALIASES:
         if name not in aliases:
             fallback = next((t for t in aliases.values() if _target_problem(t) is None), "")
-            out.add(("mail", "aliases", name), f"missing: mail to {name} would be "
-                    "discarded or bounce", allowed="a local user or user@domain for each "
-                    "of root, postmaster and mailer-daemon",
-                    suggestion=f"add '{name}: {fallback or 'your admin user'}'")
+            out.add(
+                ("mail", "aliases", name),
+                f"missing: mail to {name} would be discarded or bounce",
+                allowed="a local user or user@domain for each "
+                "of root, postmaster and mailer-daemon",
+                suggestion=f"add '{name}: {fallback or 'your admin user'}'",
+            )
     for name, target in aliases.items():
         path = ("mail", "aliases", name)
         if not LOCAL_RE.fullmatch(name):
@@ -400,14 +495,22 @@ def _check_aliases(aliases: dict, users: set[str] | None, out: _Collector) -> No
         elif ADDRESS_RE.fullmatch(target):
             continue  # an address elsewhere: nothing on this host to check
         elif target == "root":
-            out.add(path, "qmail never delivers to root, so this mail would bounce", target,
-                    "an unprivileged local user or user@domain",
-                    "name the admin's own account")
+            out.add(
+                path,
+                "qmail never delivers to root, so this mail would bounce",
+                target,
+                "an unprivileged local user or user@domain",
+                "name the admin's own account",
+            )
         elif users is not None and target not in users:
             close = difflib.get_close_matches(target, sorted(users), n=1)
-            out.add(path, "no such user on this host", target,
-                    "a user of this host or user@domain",
-                    f"did you mean {close[0]!r}?" if close else "create the user first")
+            out.add(
+                path,
+                "no such user on this host",
+                target,
+                "a user of this host or user@domain",
+                f"did you mean {close[0]!r}?" if close else "create the user first",
+            )
 
 
 def _target_problem(target: str) -> tuple[str, str, str] | None:
@@ -442,9 +545,11 @@ def _relay_problem(rule: str) -> str | None:
 
 # --- dump ---------------------------------------------------------------------------
 
-HEADER = ("# qmail-wizard profile: every effective value is written out, defaults included.\n"
-          "# Check it with `qmail-wizard validate FILE`; apply it with "
-          "`qmail-wizard apply FILE`.\n")
+HEADER = (
+    "# qmail-wizard profile: every effective value is written out, defaults included.\n"
+    "# Check it with `qmail-wizard validate FILE`; apply it with "
+    "`qmail-wizard apply FILE`.\n"
+)
 _COMMENTS = {
     ("install", "method"): "auto | binary | pkgin | source",
     ("build", "options"): "vs the defaults: name adds, -name removes",
@@ -458,8 +563,9 @@ _COMMENTS = {
 
 
 def _flow(value) -> str:
-    text = yaml.safe_dump(value, default_flow_style=True, sort_keys=False,
-                          width=1 << 30, allow_unicode=True)
+    text = yaml.safe_dump(
+        value, default_flow_style=True, sort_keys=False, width=1 << 30, allow_unicode=True
+    )
     text = text[:-5] if text.endswith("\n...\n") else text
     text = text.rstrip("\n")  # not strip(): a value may end in Unicode spaces
     if "\n" in text or yaml.safe_load(text) != value:
@@ -501,13 +607,16 @@ def dump(profile: Profile, header: str = HEADER) -> str:
 
 # --- defaults -----------------------------------------------------------------------
 
+
 def defaults_for(hostname: str, admin_user: str) -> Profile:
     """The profile a fresh host suggests: its name, its parent domain, admin's aliases."""
     me = hostname.strip().lower().rstrip(".")
     labels = me.split(".")
     parent = ".".join(labels[1:]) if len(labels) > 2 else me
     mail = model.Mail(
-        me=me, defaultdomain=parent, plusdomain=parent,
+        me=me,
+        defaultdomain=parent,
+        plusdomain=parent,
         locals=list(dict.fromkeys([me, parent, "localhost"])),
         rcpthosts=list(dict.fromkeys([me, parent])),
         aliases={name: admin_user for name in model.SYSTEM_ALIASES},

@@ -4,6 +4,7 @@ its tcpserver binds (a knob pair or a fixed one), and the account its logger run
 Learnt from the script text itself, since qmail-run's scripts differ by revision (e.g.
 qmailqread.sh 1.8.12.1 fixes ``127.0.0.1 20025``; rev 1.13 reads ``_tcphost``/``_tcpport``).
 """
+
 from __future__ import annotations
 
 import re
@@ -21,6 +22,7 @@ _LOG_USER = re.compile(r"setuidgid[ \t]+(\$\{\w+\}|[\w.-]+)[ \t]")
 class ListenSpec:
     """Where a service binds: the value as the script defaults it, and the knob that
     overrides it (None when the script fixes the value)."""
+
     host: str
     port: str
     host_knob: str | None
@@ -51,8 +53,7 @@ def listen_spec(text: str, name: str) -> ListenSpec | None:
 
     for match in _PAIR.finditer(text or ""):
         (host, host_knob), (port, port_knob) = map(resolve, match.groups())
-        if host is not None and port is not None and _ADDRESS.fullmatch(host) \
-                and port.isdigit():
+        if host is not None and port is not None and _ADDRESS.fullmatch(host) and port.isdigit():
             return ListenSpec(host, port, host_knob, port_knob)
     return None
 

@@ -7,6 +7,7 @@ long command streams, at most every FLUSH_SECONDS.  A resumed run appends (its f
 rewrite also removes the temp copy a killed run left mid-rewrite, as every atomic
 write does).
 """
+
 from __future__ import annotations
 
 import time

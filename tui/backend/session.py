@@ -3,6 +3,7 @@
 The TUI keeps one Session and hands it to its screens; every method that touches
 the host is blocking and is called from a worker thread, never from the UI loop.
 """
+
 from __future__ import annotations
 
 import os
@@ -35,14 +36,14 @@ class HostSummary:
     repository: str
     mta: str
     port_holder: str
-    qmail: str              # "" on a fresh host, else "qmail-1.03nb27"
+    qmail: str  # "" on a fresh host, else "qmail-1.03nb27"
     fresh: bool
     #: what is installed, for reconfiguring (("" ...) on a fresh host)
-    qmail_run: str = ""     # "qmail-run-20170406"
-    options: str = ""       # "defaults" or "defaults +qmail-srs -qmail-bigdns"
-    accounts: str = ""      # "default names" or "daemon=qmaild2, log=qmaill2"
-    running: str = ""       # "qmailsend, qmailsmtpd"
-    port_names: str = ""    # the SMTP port's holders without pids
+    qmail_run: str = ""  # "qmail-run-20170406"
+    options: str = ""  # "defaults" or "defaults +qmail-srs -qmail-bigdns"
+    accounts: str = ""  # "default names" or "daemon=qmaild2, log=qmaill2"
+    running: str = ""  # "qmailsend, qmailsmtpd"
+    port_names: str = ""  # the SMTP port's holders without pids
 
 
 @dataclass
@@ -75,11 +76,13 @@ class Session:
             self.profile = profile_from_state(self.state, self.catalog, self.sources)
         _address, port = smtp_address(self.host, self.state)
         names = {p.pid: procmatch.program(p) for p in self.host.processes()}  # argv[0]
-        pids = sorted({(names.get(l.pid, "?"), l.pid) for l in self.host.listeners()
-                       if l.port == port})
+        pids = sorted(
+            {(names.get(l.pid, "?"), l.pid) for l in self.host.listeners() if l.port == port}
+        )
         summary = self.summary(port, [f"{name} (pid {pid})" for name, pid in pids])
         summary.port_names = f"port {port}: " + (
-            ", ".join(sorted({name for name, _pid in pids})) or "free")
+            ", ".join(sorted({name for name, _pid in pids})) or "free"
+        )
         return summary
 
     def probe_in_background(self) -> Future[HostSummary]:
@@ -89,7 +92,7 @@ class Session:
         def run() -> None:
             try:
                 probing.set_result(self.probe())
-            except BaseException as exc:       # handed to whoever waits for the summary
+            except BaseException as exc:  # handed to whoever waits for the summary
                 probing.set_exception(exc)
 
         threading.Thread(target=run, name="qmail-wizard probe", daemon=True).start()
@@ -114,8 +117,7 @@ class Session:
     def make_plan(self) -> Plan:
         """Probe again and plan from the real state (raises PlanError)."""
         self.state = probe(self.host)
-        self.plan = make_plan(self.profile, self.state, self.catalog, self.keep,
-                              self.overwrite)
+        self.plan = make_plan(self.profile, self.state, self.catalog, self.keep, self.overwrite)
         return self.plan
 
     def profile_versions(self) -> dict[str, str]:
@@ -125,8 +127,12 @@ class Session:
             return {}
         drifted = {d.path for d in self.plan.drift}
         plan = make_plan(self.profile, self.state, self.catalog)
-        return {a.path: a.new for step in plan.steps for a in step.actions
-                if isinstance(a, WriteFile) and a.path in drifted}
+        return {
+            a.path: a.new
+            for step in plan.steps
+            for a in step.actions
+            if isinstance(a, WriteFile) and a.path in drifted
+        }
 
     def save(self, path: str) -> str:
         """Write the profile to ``path`` on this machine (relative: to the current
@@ -134,8 +140,14 @@ class Session:
         file with several links there is refused (safefile.Refused names it and its
         target), nothing is ever truncated through one; HostError says why else."""
         target = os.path.abspath(os.path.expanduser(path))
-        safefile.write_file("/", target, dump(self.profile).encode("utf-8"), mode=0o644,
-                            uid=os.geteuid(), gid=os.getegid())
+        safefile.write_file(
+            "/",
+            target,
+            dump(self.profile).encode("utf-8"),
+            mode=0o644,
+            uid=os.geteuid(),
+            gid=os.getegid(),
+        )
         self.profile_path = target
         return target
 
@@ -145,17 +157,27 @@ class Session:
         if state.show_options:
             tools.append("pkgsrc tree (/usr/pkgsrc)")
         packages = sorted(state.binary_options)
-        repository = (f"{packages[0].rsplit('/', 1)[-1]} in PKG_PATH" if packages
-                      else "none found in PKG_PATH")
+        repository = (
+            f"{packages[0].rsplit('/', 1)[-1]} in PKG_PATH"
+            if packages
+            else "none found in PKG_PATH"
+        )
         mailer = state.text("/etc/mailer.conf") or ""
-        mta = "qmail" if "/usr/pkg/bin/sendmail" in mailer else (
-            "postfix" if "postfix" in mailer else "unknown")
+        mta = (
+            "qmail"
+            if "/usr/pkg/bin/sendmail" in mailer
+            else ("postfix" if "postfix" in mailer else "unknown")
+        )
         qmail = state.packages.get("qmail", "")
         summary = HostSummary(
-            release=state.uname, hostname=state.hostname, pkg_tools=tools,
-            repository=repository, mta=mta,
+            release=state.uname,
+            hostname=state.hostname,
+            pkg_tools=tools,
+            repository=repository,
+            mta=mta,
             port_holder=f"port {port}: " + (", ".join(holders) if holders else "free"),
-            qmail=qmail, fresh=not qmail,
+            qmail=qmail,
+            fresh=not qmail,
         )
         if qmail:
             self._installed(summary)
@@ -168,7 +190,10 @@ class Session:
         summary.qmail_run = state.packages.get("qmail-run", "not installed")
         built = set(info.get("PKG_OPTIONS", "").split())
         summary.options = " ".join(["defaults", *catalog.changes(built)])
-        renamed = [f"{key}={info[var]}" for key, var in ACCOUNT_VARS.items()
-                   if info.get(var, ACCOUNT_DEFAULTS[key]) != ACCOUNT_DEFAULTS[key]]
+        renamed = [
+            f"{key}={info[var]}"
+            for key, var in ACCOUNT_VARS.items()
+            if info.get(var, ACCOUNT_DEFAULTS[key]) != ACCOUNT_DEFAULTS[key]
+        ]
         summary.accounts = ", ".join(renamed) or "default names"
         summary.running = ", ".join(n for n in SERVICES if state.running(n)) or "nothing"

@@ -9,6 +9,7 @@ CPU times, the mail log's offset, listeners, which services it saw running) so t
 read without the rc.d check costs a look at the processes it knows (a scan only every
 SCAN_EVERY_S or when one of them ended) and a few small file reads.
 """
+
 from __future__ import annotations
 
 import re
@@ -25,9 +26,9 @@ from .procmatch import PIDFILES
 #: the qmail services and the base MTA
 SERVICES = facts.SERVICES + ("postfix",)
 LOGGERS = ("logger", "multilog")
-TAIL_BYTES = 64 * 1024          # how much of a big log the first read looks at
-LISTEN_RETRY_S = 2.0            # rescan sockets this often while a listener has none
-SCAN_EVERY_S = 5.0              # a process scan stands this long while its processes run
+TAIL_BYTES = 64 * 1024  # how much of a big log the first read looks at
+LISTEN_RETRY_S = 2.0  # rescan sockets this often while a listener has none
+SCAN_EVERY_S = 5.0  # a process scan stands this long while its processes run
 MARK = re.compile(r"^@@qw-([0-9a-f]{16}) (\S+) (-?\d+)@@$")
 RUNNING = re.compile(r"^(\S+) is running as pid ([\d ]+)\.?$")
 NOT_RUNNING = re.compile(r"^(\S+) is not running\.?$")
@@ -46,8 +47,8 @@ class ServiceStatus:
     name: str
     enabled: bool
     running: bool
-    state: str              # running | stopped | crashed | unsure
-    pids: list[int]         # main process first, then helpers
+    state: str  # running | stopped | crashed | unsure
+    pids: list[int]  # main process first, then helpers
     uptime_s: float | None
     cpu_percent: float
     rss_bytes: int
@@ -77,17 +78,20 @@ class Status:
         raise KeyError(f"no service {name!r}: one of {', '.join(SERVICES)}")
 
     def to_json(self) -> dict:
-        return {"services": [asdict(s) for s in self.services],
-                "queue": asdict(self.queue), "log": list(self.log)}
+        return {
+            "services": [asdict(s) for s in self.services],
+            "queue": asdict(self.queue),
+            "log": list(self.log),
+        }
 
 
 @dataclass
 class _RcVerdict:
     line: str
-    running: bool | None     # None: the output said neither
+    running: bool | None  # None: the output said neither
     pids: list[int]
-    disagree: bool           # psutil saw otherwise at that check
-    main_then: int | None    # psutil's main pid at that check
+    disagree: bool  # psutil saw otherwise at that check
+    main_then: int | None  # psutil's main pid at that check
 
 
 class StatusReader:
@@ -101,18 +105,18 @@ class StatusReader:
         self._cpu: dict[tuple[int, float], float] = {}
         self._scan_at: float | None = None
         self._scanned: tuple[list[ServiceStatus], list[ProcessInfo]] | None = None
-        self._expects = 0               # a scan begun before an expect() is not kept
+        self._expects = 0  # a scan begun before an expect() is not kept
         self._listeners: list = []
         self._listen_key: tuple | None = None
         self._listen_at = 0.0
         self._rc: dict[str, _RcVerdict] = {}
         self._seen_running: set[str] = set()
         self._stopped: set[str] = set()
-        self._splits: dict[str, tuple[float, float, list[float]]] = {}   # _queue's
+        self._splits: dict[str, tuple[float, float, list[float]]] = {}  # _queue's
 
     def expect(self, name: str, running: bool) -> None:
         """A deliberate start or stop: a stop is then not reported as a crash."""
-        self._scanned, self._expects = None, self._expects + 1     # the next read scans
+        self._scanned, self._expects = None, self._expects + 1  # the next read scans
         if running:
             self._stopped.discard(name)
         else:
@@ -132,11 +136,18 @@ class StatusReader:
 
     def _kept(self) -> list[ServiceStatus] | None:
         now = time.time()
-        if (self._scanned is None or now - self._scan_at >= SCAN_EVERY_S
-                or not self.host.still_running(self._scanned[1])):
+        if (
+            self._scanned is None
+            or now - self._scan_at >= SCAN_EVERY_S
+            or not self.host.still_running(self._scanned[1])
+        ):
             return None
-        return [s if s.uptime_s is None else replace(s, uptime_s=round(
-                    s.uptime_s + now - self._scan_at, 1)) for s in self._scanned[0]]
+        return [
+            s
+            if s.uptime_s is None
+            else replace(s, uptime_s=round(s.uptime_s + now - self._scan_at, 1))
+            for s in self._scanned[0]
+        ]
 
     def _scan(self, verdicts: dict[str, _RcVerdict], rc_check: bool) -> list[ServiceStatus]:
         expects = self._expects
@@ -150,20 +161,31 @@ class StatusReader:
             main = self._main(name, procs, by_pid, verdict)
             if verdict is not None:
                 self._rc[name] = _RcVerdict(
-                    verdict.line, verdict.running, verdict.pids,
+                    verdict.line,
+                    verdict.running,
+                    verdict.pids,
                     verdict.running is not None and verdict.running != (main is not None),
-                    main.pid if main else None)
+                    main.pid if main else None,
+                )
             mains[name] = main
         self._refresh_listeners(mains, rc_check, now)
         interval = now - self._scan_at if self._scan_at else None
-        services = [self._service(name, mains[name], procs, by_pid, knobs, now, interval)
-                    for name in SERVICES]
+        services = [
+            self._service(name, mains[name], procs, by_pid, knobs, now, interval)
+            for name in SERVICES
+        ]
         self._cpu = {(p.pid, p.create_time): p.cpu_time for p in procs}
         self._scan_at = now
-        keep = (expects == self._expects and not self._missing_listener(mains)
-                and all(s.state == "running" for s in services if s.enabled))
-        self._scanned = (services, [by_pid[pid] for service in services
-                                    for pid in service.pids]) if keep else None
+        keep = (
+            expects == self._expects
+            and not self._missing_listener(mains)
+            and all(s.state == "running" for s in services if s.enabled)
+        )
+        self._scanned = (
+            (services, [by_pid[pid] for service in services for pid in service.pids])
+            if keep
+            else None
+        )
         return services
 
     # -- rc.d ----------------------------------------------------------------------
@@ -211,9 +233,12 @@ class StatusReader:
     def _helpers(self, name: str, main: ProcessInfo, procs) -> list[ProcessInfo]:
         """Children of the main process (qmail-lspawn/rspawn/clean, the logger, the
         connections being served) and the loggers whose ``-t`` tag names the service."""
-        return [p for p in procs if p.pid != main.pid
-                and (p.ppid == main.pid
-                     or (procmatch.program(p) in LOGGERS and _tag(p) == name))]
+        return [
+            p
+            for p in procs
+            if p.pid != main.pid
+            and (p.ppid == main.pid or (procmatch.program(p) in LOGGERS and _tag(p) == name))
+        ]
 
     def _refresh_listeners(self, mains, rc_check: bool, now: float) -> None:
         key = tuple(sorted((p.pid, p.create_time) for p in mains.values() if p))
@@ -224,8 +249,9 @@ class StatusReader:
 
     def _missing_listener(self, mains) -> bool:
         """Whether a running service other than qmail-send has no listening socket."""
-        return any(p and name != "qmailsend" and not self._listen_of([p.pid])
-                   for name, p in mains.items())
+        return any(
+            p and name != "qmailsend" and not self._listen_of([p.pid]) for name, p in mains.items()
+        )
 
     def _listen_of(self, pids) -> list[str]:
         return sorted({_address(l.address, l.port) for l in self._listeners if l.pid in pids})
@@ -233,8 +259,9 @@ class StatusReader:
     def _service(self, name, main, procs, by_pid, knobs, now, interval) -> ServiceStatus:
         enabled = knobs.yes(name)
         verdict = self._rc.get(name)
-        unsure = bool(verdict and verdict.disagree
-                      and verdict.main_then == (main.pid if main else None))
+        unsure = bool(
+            verdict and verdict.disagree and verdict.main_then == (main.pid if main else None)
+        )
         running = verdict.running if unsure else main is not None
         if main is not None:
             self._seen_running.add(name)
@@ -243,23 +270,32 @@ class StatusReader:
             state = "unsure"
         elif running:
             state = "running"
-        elif enabled and name not in self._stopped and (
-                name in self._seen_running or self._pidfile_dead(name, by_pid)):
+        elif (
+            enabled
+            and name not in self._stopped
+            and (name in self._seen_running or self._pidfile_dead(name, by_pid))
+        ):
             state = "crashed"
         else:
             state = "stopped"
         rc_line = verdict.line if verdict else ""
         if main is None:
-            return ServiceStatus(name, enabled, running, state, [], None, 0.0, 0, [], "",
-                                 rc_line)
+            return ServiceStatus(name, enabled, running, state, [], None, 0.0, 0, [], "", rc_line)
         group = [main] + self._helpers(name, main, procs)
         pids = [p.pid for p in group]
         return ServiceStatus(
-            name, enabled, running, state, pids,
+            name,
+            enabled,
+            running,
+            state,
+            pids,
             uptime_s=round(max(0.0, now - main.create_time), 1),
             cpu_percent=round(self._cpu_percent(group, main, now, interval), 1),
             rss_bytes=sum(p.rss_bytes for p in group),
-            listen=self._listen_of(pids), user=main.user, rc_status=rc_line)
+            listen=self._listen_of(pids),
+            user=main.user,
+            rc_status=rc_line,
+        )
 
     def _pidfile_dead(self, name: str, by_pid) -> bool:
         pid = self._pidfile(name)
@@ -314,11 +350,11 @@ class StatusReader:
                 _, size = self.host.read_from(MAILLOG, 0, 0)
                 self._seek(max(0, size - TAIL_BYTES))
             data, size = self.host.read_from(MAILLOG, self._log_offset, TAIL_BYTES)
-            if size < self._log_offset:                   # rotated or truncated
+            if size < self._log_offset:  # rotated or truncated
                 self._log.clear()
                 self._seek(max(0, size - TAIL_BYTES))
                 data, size = self.host.read_from(MAILLOG, self._log_offset, TAIL_BYTES)
-            elif size > self._log_offset + len(data):     # grew by more than we read
+            elif size > self._log_offset + len(data):  # grew by more than we read
                 self._seek(size - TAIL_BYTES)
                 data, size = self.host.read_from(MAILLOG, self._log_offset, TAIL_BYTES)
         except HostError:
@@ -327,7 +363,7 @@ class StatusReader:
             return []
         if self._skip_partial:
             cut = data.find(b"\n")
-            data = data[cut + 1:] if cut >= 0 else b""
+            data = data[cut + 1 :] if cut >= 0 else b""
             self._log_offset += cut + 1 if cut >= 0 else 0
             self._skip_partial = cut < 0
         end = data.rfind(b"\n") + 1

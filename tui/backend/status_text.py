@@ -3,6 +3,7 @@
 ``size_text`` and ``cpu_text`` are also the Dashboard's (widgets/service_table.py), so
 that the CLI and the TUI show a service's figures alike.
 """
+
 from __future__ import annotations
 
 from .facts import MAILLOG
@@ -45,26 +46,45 @@ def render_text(status: Status) -> str:
     """A table of the services, the queue line and the last log lines."""
     rows = [HEADER]
     for s in status.services:
-        pid = "-" if not s.pids else str(s.pids[0]) + (f" +{len(s.pids) - 1}"
-                                                        if len(s.pids) > 1 else "")
+        pid = (
+            "-"
+            if not s.pids
+            else str(s.pids[0]) + (f" +{len(s.pids) - 1}" if len(s.pids) > 1 else "")
+        )
         state = s.state.upper() if s.state in ("crashed", "unsure") else s.state
-        rows.append((s.name, "yes" if s.enabled else "no", state, pid,
-                     duration(s.uptime_s), cpu_text(s),
-                     size_text(s.rss_bytes), ",".join(s.listen) or "-", s.user or "-"))
+        rows.append(
+            (
+                s.name,
+                "yes" if s.enabled else "no",
+                state,
+                pid,
+                duration(s.uptime_s),
+                cpu_text(s),
+                size_text(s.rss_bytes),
+                ",".join(s.listen) or "-",
+                s.user or "-",
+            )
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(len(HEADER))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip()
-             for row in rows]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
     for s in status.services:
         if s.state in ("crashed", "unsure"):
-            why = ("enabled in rc.conf but not running" if s.state == "crashed"
-                   else f"rc.d says: {s.rc_status or '?'}; the process list disagrees")
-            lines.append(f"! {s.name} {s.state}: {why}; "
-                         f"try: /etc/rc.d/{s.name} restart")
+            why = (
+                "enabled in rc.conf but not running"
+                if s.state == "crashed"
+                else f"rc.d says: {s.rc_status or '?'}; the process list disagrees"
+            )
+            lines.append(f"! {s.name} {s.state}: {why}; try: /etc/rc.d/{s.name} restart")
     q = status.queue
-    lines += ["", f"queue: {q.messages} message{'s' * (q.messages != 1)}, "
-                  f"{q.unprocessed} not yet preprocessed, oldest {duration(q.oldest_s)}"]
+    lines += [
+        "",
+        f"queue: {q.messages} message{'s' * (q.messages != 1)}, "
+        f"{q.unprocessed} not yet preprocessed, oldest {duration(q.oldest_s)}",
+    ]
     count = len(status.log)
-    lines += ["", f"{MAILLOG} (last {count} line{'s' * (count != 1)}):" if count
-              else f"{MAILLOG}: no lines"]
+    lines += [
+        "",
+        f"{MAILLOG} (last {count} line{'s' * (count != 1)}):" if count else f"{MAILLOG}: no lines",
+    ]
     lines += [f"  {line}" for line in status.log]
     return "\n".join(lines) + "\n"

@@ -5,14 +5,27 @@ An action either writes one file (atomic, backed up first) or runs one command
 profile and the probed host state (:mod:`tui.backend.plan`); apply executes it
 (:mod:`tui.backend.apply`).
 """
+
 from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
 
 #: Every step, in the order they run (DESIGN §7).
-STEP_IDS = ("preflight", "mkconf", "packages", "users", "control", "aliases", "maildirs",
-            "tcprules", "mta-switch", "rcconf", "services", "verify")
+STEP_IDS = (
+    "preflight",
+    "mkconf",
+    "packages",
+    "users",
+    "control",
+    "aliases",
+    "maildirs",
+    "tcprules",
+    "mta-switch",
+    "rcconf",
+    "services",
+    "verify",
+)
 
 
 #: who owns a file the wizard creates without naming an owner
@@ -110,9 +123,14 @@ class Drift:
         if self.wrote is None:
             return ""
         after = [] if self.now is None else self.now.splitlines(keepends=True)
-        return "".join(difflib.unified_diff(
-            self.wrote.splitlines(keepends=True), after, f"qmail-wizard wrote {self.path}",
-            "/dev/null (deleted)" if self.now is None else f"now {self.path}"))
+        return "".join(
+            difflib.unified_diff(
+                self.wrote.splitlines(keepends=True),
+                after,
+                f"qmail-wizard wrote {self.path}",
+                "/dev/null (deleted)" if self.now is None else f"now {self.path}",
+            )
+        )
 
 
 @dataclass

@@ -1,4 +1,5 @@
 """Follow a pexpect child line by line, answering its prompts; cancellable."""
+
 from __future__ import annotations
 
 import re
@@ -16,18 +17,22 @@ class Cancelled(Exception):
     """The run was cancelled; the child has been terminated."""
 
 
-def follow(child, on_line: Callable[[str], None],
-           answers: tuple[tuple[str, str], ...] = (),
-           on_prompt: Callable[[str, str, str], None] | None = None,
-           cancel: threading.Event | None = None) -> int:
+def follow(
+    child,
+    on_line: Callable[[str], None],
+    answers: tuple[tuple[str, str], ...] = (),
+    on_prompt: Callable[[str, str, str], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> int:
     """Read ``child`` to its end; return its exit status (128 + signal if killed).
 
     Every output line goes to ``on_line``.  When a prompt of ``answers`` appears,
     ``on_prompt(text_before, prompt, reply)`` is called with everything printed
     since the previous prompt, then ``reply`` and a carriage return are sent.
     """
-    patterns = [pexpect.EOF, pexpect.TIMEOUT, LINE_END] + [re.compile(re.escape(p))
-                                                           for p, _ in answers]
+    patterns = [pexpect.EOF, pexpect.TIMEOUT, LINE_END] + [
+        re.compile(re.escape(p)) for p, _ in answers
+    ]
     shown: list[str] = []
     try:
         while True:

@@ -9,12 +9,13 @@ UTF-8, is ``\\302\\233``.  Unlike vis, backslashes are not doubled (the output i
 reading, not for unvis): diffs of files with line continuations read as they are.
 Newlines stay when ``keep_newlines`` (text shown as lines), else they too are escaped.
 """
+
 from __future__ import annotations
 
 import re
 
 _UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\udc80-\udcff]")
-_UNSAFE_LINES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\udc80-\udcff]")   # \n kept
+_UNSAFE_LINES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\udc80-\udcff]")  # \n kept
 
 
 def _octal(match: re.Match) -> str:

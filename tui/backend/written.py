@@ -6,6 +6,7 @@ a file changed by hand since is "drift" (issue 6), shown as the wizard's version
 the current one.  A record that cannot be read is *damaged* (:func:`load` says why):
 until it is removed, every managed file that differs from the profile is drift.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -41,20 +42,25 @@ def load(text: str | None) -> Record:
     except ValueError as exc:
         return Record(damage=f"not JSON ({exc})")
     if not isinstance(data, dict) or not isinstance(data.get("files"), dict):
-        return Record(damage="no \"files\" object in it")
+        return Record(damage='no "files" object in it')
     if data.get("version") != 1:
         return Record(damage=f"unknown version {data.get('version')!r}")
     for path, entry in data["files"].items():
-        if not (isinstance(entry, dict) and isinstance(entry.get("text"), str)
-                and isinstance(entry.get("sha256"), str)):
+        if not (
+            isinstance(entry, dict)
+            and isinstance(entry.get("text"), str)
+            and isinstance(entry.get("sha256"), str)
+        ):
             return Record(damage=f"the entry of {path} has no text and sha256")
     return Record(data["files"])
 
 
 def damage_message(reason: str) -> str:
-    return (f"the drift record {WRITTEN} is damaged: {reason}; remove it to accept the "
-            "files as they are. Until then every file qmail-wizard manages that differs "
-            "from the profile counts as changed by hand")
+    return (
+        f"the drift record {WRITTEN} is damaged: {reason}; remove it to accept the "
+        "files as they are. Until then every file qmail-wizard manages that differs "
+        "from the profile counts as changed by hand"
+    )
 
 
 def parse(text: str | None) -> dict[str, dict]:
@@ -78,5 +84,8 @@ def remember(host: Host, updates: dict[str, str | None], run_id: str) -> None:
         else:
             files[path] = {"sha256": sha256(text), "run": run_id, "text": text}
     make_private_dirs(host, [STATE_DIR])
-    host.write(WRITTEN, json.dumps({"version": 1, "files": files}, indent=1,
-                                   sort_keys=True) + "\n", mode=0o600)
+    host.write(
+        WRITTEN,
+        json.dumps({"version": 1, "files": files}, indent=1, sort_keys=True) + "\n",
+        mode=0o600,
+    )

@@ -4,6 +4,7 @@ Only plain YAML is accepted: no tags that construct objects, no anchors or alias
 (which could explode memory), bounded size and depth.  Errors are
 :class:`SourceError` naming the file and line.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -13,8 +14,12 @@ import yaml
 MAX_BYTES = 1_000_000
 MAX_DEPTH = 20
 PLAIN_TAGS = {
-    "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:bool",
-    "tag:yaml.org,2002:null", "tag:yaml.org,2002:float", "tag:yaml.org,2002:seq",
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:seq",
     "tag:yaml.org,2002:map",
 }
 
@@ -86,8 +91,9 @@ def _screen(text: str, filename: str) -> None:
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH:
-                raise SourceError(f"{filename}:{event.start_mark.line + 1}: nested too "
-                                  f"deeply (limit {MAX_DEPTH})")
+                raise SourceError(
+                    f"{filename}:{event.start_mark.line + 1}: nested too deeply (limit {MAX_DEPTH})"
+                )
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
 
@@ -112,15 +118,19 @@ def _convert(node, path: tuple, lines: dict, filename: str, depth: int):
         for key_node, value_node in node.value:
             key = _convert(key_node, path, {}, filename, depth + 1)
             if not isinstance(key, (str, int, bool)) or key is None:
-                raise SourceError(f"{_where(filename, key_node)}: mapping keys must be plain scalars")
+                raise SourceError(
+                    f"{_where(filename, key_node)}: mapping keys must be plain scalars"
+                )
             if key in result:
                 raise SourceError(f"{_where(filename, key_node)}: key {key!r} appears twice")
             result[key] = _convert(value_node, path + (key,), lines, filename, depth + 1)
             lines[path + (key,)] = key_node.start_mark.line + 1
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_convert(item, path + (i,), lines, filename, depth + 1)
-                for i, item in enumerate(node.value)]
+        return [
+            _convert(item, path + (i,), lines, filename, depth + 1)
+            for i, item in enumerate(node.value)
+        ]
     constructor = yaml.SafeLoader("")
     try:
         return constructor.construct_object(node, deep=True)

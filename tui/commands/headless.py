@@ -3,6 +3,7 @@
 Each returns the exit status; user errors are one paragraph on stderr, never a
 traceback.
 """
+
 from __future__ import annotations
 
 import json
@@ -96,15 +97,18 @@ def _plan(host: Host, path: str, overwrite_drift: bool = False):
 
 
 def _drift_refusal(plan, path: str) -> str:
-    files = "".join(f"\n  {d.path}" + (" (deleted)" if d.now is None else "")
-                    for d in plan.undecided)
+    files = "".join(
+        f"\n  {d.path}" + (" (deleted)" if d.now is None else "") for d in plan.undecided
+    )
     damage = f"{plan.damage}.\n" if plan.damage else ""
-    return (f"{damage}refusing to apply {path}: it would overwrite files changed by hand since "
-            f"qmail-wizard wrote them:{files}\nNothing was changed. `qmail-wizard plan "
-            f"{path}` shows what qmail-wizard wrote and what is there now. To take the "
-            f"profile's version (yours is backed up first): qmail-wizard apply {path} "
-            f"--overwrite-drift. To keep yours: edit the profile to match the file "
-            f"(`qmail-wizard probe` prints the values the host has), then apply again.")
+    return (
+        f"{damage}refusing to apply {path}: it would overwrite files changed by hand since "
+        f"qmail-wizard wrote them:{files}\nNothing was changed. `qmail-wizard plan "
+        f"{path}` shows what qmail-wizard wrote and what is there now. To take the "
+        f"profile's version (yours is backed up first): qmail-wizard apply {path} "
+        f"--overwrite-drift. To keep yours: edit the profile to match the file "
+        f"(`qmail-wizard probe` prints the values the host has), then apply again."
+    )
 
 
 def cmd_plan(host: Host, path: str, fmt: str) -> int:
@@ -125,8 +129,7 @@ def cmd_plan(host: Host, path: str, fmt: str) -> int:
     return 2 if plan.pending else 0
 
 
-def cmd_apply(host: Host, path: str, yes: bool, resume: bool,
-              overwrite_drift: bool = False) -> int:
+def cmd_apply(host: Host, path: str, yes: bool, resume: bool, overwrite_drift: bool = False) -> int:
     from ..backend import apply as apply_mod
     from ..backend import backup
     from ..backend.plan import PlanError, make_plan
@@ -143,8 +146,10 @@ def cmd_apply(host: Host, path: str, yes: bool, resume: bool,
     if plan.pending and not yes and not resume:
         sys.stdout.write(plan_text(plan, method, f"Plan for {state.hostname}, profile {path}"))
         if not sys.stdin.isatty():
-            return _fail("apply changes the host: review the plan above and confirm with "
-                         f"'qmail-wizard apply {path} --yes'.")
+            return _fail(
+                "apply changes the host: review the plan above and confirm with "
+                f"'qmail-wizard apply {path} --yes'."
+            )
         answer = input("Apply these changes? [y/N] ").strip().lower()
         if answer not in ("y", "yes"):
             print("Nothing changed.")
@@ -156,11 +161,14 @@ def cmd_apply(host: Host, path: str, yes: bool, resume: bool,
         return make_plan(profile, prober(), catalog_mod.for_host(state), overwrite=overwrite)
 
     try:
-        result = apply_mod.apply(host, replan, resume=resume,
-                                 progress=apply_mod.stderr_reporter(sys.stderr),
-                                 verify=lambda delivery: verify(host, prober(),
-                                                                delivery=delivery),
-                                 prober=prober)
+        result = apply_mod.apply(
+            host,
+            replan,
+            resume=resume,
+            progress=apply_mod.stderr_reporter(sys.stderr),
+            verify=lambda delivery: verify(host, prober(), delivery=delivery),
+            prober=prober,
+        )
     except (apply_mod.LockHeld, apply_mod.ApplyError, PlanError, HostError) as exc:
         return _fail(str(exc))
     for note in result.notes:
@@ -170,9 +178,11 @@ def cmd_apply(host: Host, path: str, yes: bool, resume: bool,
     if not result.ok:
         return _fail(result.failure.render(path))
     for drifted in sorted(overwrite):
-        print(f"note: {drifted} had been changed by hand; the profile's version was "
-              f"written and yours saved under {backup.run_dir(result.run_id)}/",
-              file=sys.stderr)
+        print(
+            f"note: {drifted} had been changed by hand; the profile's version was "
+            f"written and yours saved under {backup.run_dir(result.run_id)}/",
+            file=sys.stderr,
+        )
     changed = ", ".join(result.changed) if result.changed else "nothing (already as profiled)"
     print(f"Applied {path} (run {result.run_id}): changed {changed}. Log: {result.log}")
     return 0
@@ -183,15 +193,20 @@ def cmd_undo(host: Host, run_id: str | None, yes: bool) -> int:
     from ..backend.backup import BACKUP_ROOT
     from ..backend.journal import check_run_id
 
-    if run_id is not None:   # before anything is read
+    if run_id is not None:  # before anything is read
         try:
             check_run_id(run_id)
         except HostError as exc:
-            return _fail(f"cannot undo: {exc} (the runs are the directories under "
-                         f"{BACKUP_ROOT}/). Nothing was read or restored.")
+            return _fail(
+                f"cannot undo: {exc} (the runs are the directories under "
+                f"{BACKUP_ROOT}/). Nothing was read or restored."
+            )
     if not yes and not sys.stdin.isatty():
         return _fail("undo restores files from a run's backups: confirm with --yes.")
-    if not yes and input("Restore the files of that run? [y/N] ").strip().lower() not in ("y", "yes"):
+    if not yes and input("Restore the files of that run? [y/N] ").strip().lower() not in (
+        "y",
+        "yes",
+    ):
         print("Nothing changed.")
         return 1
     try:

@@ -3,6 +3,7 @@
 ``create_app`` opens the target and starts the probe in a thread before it imports
 Textual and the screens (tui.wizard): the first screen paints while the probe runs.
 """
+
 from __future__ import annotations
 
 from ..backend.session import Session

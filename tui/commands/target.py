@@ -1,4 +1,5 @@
 """--target: which host a command acts on."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -17,14 +18,17 @@ def open_target(target: str) -> Host:
     if target == "local":
         return LocalHost()
     if target.startswith("sandbox:"):
-        path = Path(target[len("sandbox:"):]).expanduser()
+        path = Path(target[len("sandbox:") :]).expanduser()
         if not str(path):
             raise TargetError("--target sandbox:PATH needs a path, e.g. sandbox:/tmp/rehearsal")
         if not sandbox.exists(path):
             sandbox.create(path)
         return SandboxHost(path)
     if target.startswith("ssh://"):
-        raise TargetError("ssh:// targets are not supported yet: run qmail-wizard on the "
-                          "NetBSD host itself (--target local), or rehearse on sandbox:PATH.")
-    raise TargetError(f"--target {target!r} is not one of: local, sandbox:PATH, "
-                      "ssh://[user@]host[:port]")
+        raise TargetError(
+            "ssh:// targets are not supported yet: run qmail-wizard on the "
+            "NetBSD host itself (--target local), or rehearse on sandbox:PATH."
+        )
+    raise TargetError(
+        f"--target {target!r} is not one of: local, sandbox:PATH, ssh://[user@]host[:port]"
+    )

@@ -1,4 +1,5 @@
 """``qmail-wizard verify [--format text|json]``: exit 0 when every check passes, 1 if not."""
+
 from __future__ import annotations
 
 import json

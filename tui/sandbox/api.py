@@ -7,6 +7,7 @@ error (:class:`~tui.backend.hosts.base.HostError`, the message says what to do);
 the simulator's SandboxError never passes this door.  Tests may use the simulator's
 modules directly.
 """
+
 from __future__ import annotations
 
 import functools
@@ -49,8 +50,9 @@ def require(path: str | Path) -> Path:
     if not exists(path):
         from ..backend.hosts.base import HostError
 
-        raise HostError(f"{path} is not a sandbox: create one with "
-                        f"'qmail-wizard sandbox create {path}'.")
+        raise HostError(
+            f"{path} is not a sandbox: create one with 'qmail-wizard sandbox create {path}'."
+        )
     return Path(path).absolute()
 
 
@@ -67,9 +69,13 @@ def parse_publish(text: str) -> tuple[int, int]:
 
 
 @_host_errors
-def create(path: str | Path, flavor: str = DEFAULT_FLAVOR,
-           hostname: str = "mail.example.org", admin_user: str = "admin",
-           publish: list[tuple[int, int]] | None = None) -> Path:
+def create(
+    path: str | Path,
+    flavor: str = DEFAULT_FLAVOR,
+    hostname: str = "mail.example.org",
+    admin_user: str = "admin",
+    publish: list[tuple[int, int]] | None = None,
+) -> Path:
     """Build a fresh sandbox at ``path`` and boot it; its absolute directory."""
     from .create import create
 
@@ -85,8 +91,9 @@ def stop(path: str | Path) -> None:
 
 
 @_host_errors
-def enter_argv(path: str | Path, argv: list[str], env: dict | None = None,
-               cwd: str = "/root") -> list[str]:
+def enter_argv(
+    path: str | Path, argv: list[str], env: dict | None = None, cwd: str = "/root"
+) -> list[str]:
     """The machine argv that runs ``argv`` inside the sandbox (booted first if down)."""
     from . import container
 
@@ -100,8 +107,9 @@ def machine_pids(path: str | Path) -> list[int]:
     return container.namespace_pids(_paths(path))
 
 
-def connect(path: str | Path, address: str, port: int, timeout: float = 10.0,
-            source: str | None = None):
+def connect(
+    path: str | Path, address: str, port: int, timeout: float = 10.0, source: str | None = None
+):
     """A TCP socket made inside the sandbox's network, connected to ``address:port``
     there (from its own ``source`` address when given); OSError when it cannot be,
     as for a plain connect, also when the sandbox is down."""
@@ -111,8 +119,9 @@ def connect(path: str | Path, address: str, port: int, timeout: float = 10.0,
 
     pid = container.container_pid(_paths(path))
     if pid is None:
-        raise netns.NetnsError(errno.ENETDOWN, f"the sandbox at {Path(path).absolute()} "
-                                               "is not running")
+        raise netns.NetnsError(
+            errno.ENETDOWN, f"the sandbox at {Path(path).absolute()} is not running"
+        )
     return netns.connect(pid, address, port, timeout, source)
 
 

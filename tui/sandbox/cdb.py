@@ -5,6 +5,7 @@ qmail-newu and qmail-newmrh): a 2048-byte header of 256 (position, slots) pairs,
 the records (key length, data length, key, data), then 256 hash tables of
 (hash, position) slots; all numbers little-endian 32-bit.
 """
+
 from __future__ import annotations
 
 import os
@@ -50,7 +51,9 @@ def dumps(records: Iterable[tuple[bytes, bytes]]) -> bytes:
     return bytes(header + body + tail)
 
 
-def write(path: str, tmp: str, records: Iterable[tuple[bytes, bytes]]) -> tuple[str, OSError] | None:
+def write(
+    path: str, tmp: str, records: Iterable[tuple[bytes, bytes]]
+) -> tuple[str, OSError] | None:
     """Write the cdb of ``records`` to ``tmp`` (mode 0644), fsync, rename over ``path``.
 
     None on success, else the step that failed ("open", "write" or "move") and its error.
@@ -104,8 +107,8 @@ class Reader:
                 return
             if sh == h:
                 klen, dlen = self._pair(rpos)
-                if self.data[rpos + 8:rpos + 8 + klen] == key:
-                    yield self.data[rpos + 8 + klen:rpos + 8 + klen + dlen]
+                if self.data[rpos + 8 : rpos + 8 + klen] == key:
+                    yield self.data[rpos + 8 + klen : rpos + 8 + klen + dlen]
             i = (i + 1) % slots
 
     def get(self, key: bytes) -> bytes | None:
@@ -119,6 +122,8 @@ class Reader:
         pos, end = 2048, self._pair(0)[0]
         while pos < end:
             klen, dlen = self._pair(pos)
-            yield (self.data[pos + 8:pos + 8 + klen],
-                   self.data[pos + 8 + klen:pos + 8 + klen + dlen])
+            yield (
+                self.data[pos + 8 : pos + 8 + klen],
+                self.data[pos + 8 + klen : pos + 8 + klen + dlen],
+            )
             pos += 8 + klen + dlen

@@ -7,6 +7,7 @@ with ``nsenter``, so daemons started by one command are seen by the next, ``ps``
 shows only the sandbox's processes, and stopping the container's PID 1 ends
 every process of the sandbox.
 """
+
 from __future__ import annotations
 
 import os
@@ -55,8 +56,12 @@ def _python_mounts() -> list[str]:
     """Directories the interpreter and its packages live in (bound read-only)."""
     import tui
 
-    candidates = [sys.prefix, sys.base_prefix, os.path.dirname(sys.executable),
-                  str(Path(tui.__file__).resolve().parent.parent)]
+    candidates = [
+        sys.prefix,
+        sys.base_prefix,
+        os.path.dirname(sys.executable),
+        str(Path(tui.__file__).resolve().parent.parent),
+    ]
     candidates += [p for p in sys.path if p and os.path.isdir(p)]
     real = []
     for path in candidates:
@@ -99,19 +104,32 @@ def prepare_mountpoints(paths: SandboxPaths) -> None:
 
 
 def bwrap_argv(paths: SandboxPaths, config: dict) -> list[str]:
-    argv = ["bwrap", "--bind", str(paths.root), "/",
-            "--bind", str(paths.control), CONTROL_MOUNT]
+    argv = ["bwrap", "--bind", str(paths.root), "/", "--bind", str(paths.control), CONTROL_MOUNT]
     for directory in _MACHINE_RO:
         if os.path.isdir(directory) and not os.path.islink(directory):
             argv += ["--ro-bind", directory, directory]
     for name in USR_BIN_OVERLAYS:
-        argv += ["--ro-bind", str(paths.control / "overlay" / "usr" / "bin" / name),
-                 f"/usr/bin/{name}"]
+        argv += [
+            "--ro-bind",
+            str(paths.control / "overlay" / "usr" / "bin" / name),
+            f"/usr/bin/{name}",
+        ]
     for directory in _python_mounts():
         argv += ["--ro-bind", directory, directory]
-    argv += ["--proc", "/proc", "--dev", "/dev",
-             "--unshare-pid", "--unshare-uts", "--unshare-ipc", "--unshare-net",
-             "--hostname", config["hostname"], "--chdir", "/"]
+    argv += [
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "--unshare-pid",
+        "--unshare-uts",
+        "--unshare-ipc",
+        "--unshare-net",
+        "--hostname",
+        config["hostname"],
+        "--chdir",
+        "/",
+    ]
     if os.geteuid() == 0:
         argv += ["--cap-add", "ALL"]
     else:
@@ -152,7 +170,10 @@ def boot(paths: SandboxPaths) -> int:
     with open(paths.boot_log, "ab") as log:
         proc = subprocess.Popen(
             bwrap_argv(paths, config) + ["/sbin/init"],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
         )
     paths.pid_file.write_text(f"{proc.pid}\n")
     deadline = time.monotonic() + BOOT_TIMEOUT
@@ -171,7 +192,9 @@ def boot(paths: SandboxPaths) -> int:
         time.sleep(0.02)
     pid = container_pid(paths)
     if pid is None:
-        raise SandboxError(f"the sandbox at {paths.base} stopped while booting; see {paths.boot_log}.")
+        raise SandboxError(
+            f"the sandbox at {paths.base} stopped while booting; see {paths.boot_log}."
+        )
     if config.get("publish"):
         _start_forwarder(paths, pid, config["publish"])
     return pid
@@ -182,14 +205,20 @@ def _start_forwarder(paths: SandboxPaths, pid: int, publish: list) -> None:
     from .forward import MODULE
 
     ready, ready_w = os.pipe()
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-           "PYTHONPATH": os.pathsep.join(python_path_entries())}
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "PYTHONPATH": os.pathsep.join(python_path_entries()),
+    }
     with open(paths.boot_log, "ab") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", MODULE, str(pid), str(ready_w)]
             + [f"{machine}:{port}" for machine, port in publish],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env,
-            pass_fds=(ready_w,), start_new_session=True,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            env=env,
+            pass_fds=(ready_w,),
+            start_new_session=True,
         )
     os.close(ready_w)
     with os.fdopen(ready, "rb") as fh:
@@ -197,10 +226,12 @@ def _start_forwarder(paths: SandboxPaths, pid: int, publish: list) -> None:
     if answer != "ok":
         proc.wait()
         stop(paths)
-        raise SandboxError(f"the sandbox at {paths.base} did not start: "
-                           f"{answer or 'its port forwarder failed, see ' + str(paths.boot_log)}. "
-                           "Free that machine port, or edit 'publish' in "
-                           f"{paths.config_file}.")
+        raise SandboxError(
+            f"the sandbox at {paths.base} did not start: "
+            f"{answer or 'its port forwarder failed, see ' + str(paths.boot_log)}. "
+            "Free that machine port, or edit 'publish' in "
+            f"{paths.config_file}."
+        )
     paths.forward_pid_file.write_text(f"{proc.pid}\n")
 
 
@@ -219,20 +250,29 @@ def _stop_forwarder(paths: SandboxPaths) -> None:
     paths.forward_pid_file.unlink(missing_ok=True)
 
 
-def enter_argv(paths: SandboxPaths, argv: list[str], env: dict | None = None,
-               cwd: str = "/root") -> list[str]:
+def enter_argv(
+    paths: SandboxPaths, argv: list[str], env: dict | None = None, cwd: str = "/root"
+) -> list[str]:
     """The machine argv that runs ``argv`` inside the (booted) container."""
     pid = boot(paths)
     enter = ["nsenter", "-t", str(pid), "-m", "-u", "-i", "-n", "-p", "-r", "-w"]
     if os.geteuid() != 0:
         enter += ["-U", "--preserve-credentials"]
-    environment = {"PATH": NETBSD_PATH, "HOME": "/root", "USER": "root",
-                   "LOGNAME": "root", "SHELL": "/bin/sh",
-                   "TERM": os.environ.get("TERM", "vt100")}
+    environment = {
+        "PATH": NETBSD_PATH,
+        "HOME": "/root",
+        "USER": "root",
+        "LOGNAME": "root",
+        "SHELL": "/bin/sh",
+        "TERM": os.environ.get("TERM", "vt100"),
+    }
     environment.update(env or {})
-    return enter + ["--", "/usr/bin/env", "-i", "-C", cwd] + [
-        f"{key}={value}" for key, value in environment.items()
-    ] + list(argv)
+    return (
+        enter
+        + ["--", "/usr/bin/env", "-i", "-C", cwd]
+        + [f"{key}={value}" for key, value in environment.items()]
+        + list(argv)
+    )
 
 
 def namespace_pids(paths: SandboxPaths) -> list[int]:
@@ -261,9 +301,13 @@ def stop(paths: SandboxPaths, timeout: float = 15.0, shutdown: bool = True) -> N
     pid = container_pid(paths)
     if shutdown and pid is not None and (paths.control / "run" / "booted").exists():
         try:
-            subprocess.run(enter_argv(paths, ["/bin/sh", "/etc/rc.shutdown"]),
-                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL, timeout=timeout)
+            subprocess.run(
+                enter_argv(paths, ["/bin/sh", "/etc/rc.shutdown"]),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                timeout=timeout,
+            )
         except (subprocess.TimeoutExpired, SandboxError):
             pass
     members = namespace_pids(paths)

@@ -1,4 +1,5 @@
 """``sandbox create``: lay out a fresh simulated NetBSD host and boot it."""
+
 from __future__ import annotations
 
 import json
@@ -33,12 +34,26 @@ BASE_USERS = [
     ("nobody", 32767, 39, "Unprivileged user", "/nonexistent", "/sbin/nologin"),
 ]
 BASE_GROUPS = [
-    ("wheel", 0, ["root"]), ("daemon", 1, ["daemon"]), ("kmem", 2, ["root"]),
-    ("sys", 3, ["root"]), ("tty", 4, ["root"]), ("operator", 5, ["root"]),
-    ("mail", 6, []), ("bin", 7, []), ("wsrc", 9, []), ("maildrop", 11, []),
-    ("postfix", 12, []), ("games", 13, []), ("named", 14, []), ("ntpd", 15, []),
-    ("sshd", 16, []), ("_pflogd", 18, []), ("staff", 20, ["root"]),
-    ("users", USERS_GID, []), ("nogroup", 39, []), ("nobody", 32767, []),
+    ("wheel", 0, ["root"]),
+    ("daemon", 1, ["daemon"]),
+    ("kmem", 2, ["root"]),
+    ("sys", 3, ["root"]),
+    ("tty", 4, ["root"]),
+    ("operator", 5, ["root"]),
+    ("mail", 6, []),
+    ("bin", 7, []),
+    ("wsrc", 9, []),
+    ("maildrop", 11, []),
+    ("postfix", 12, []),
+    ("games", 13, []),
+    ("named", 14, []),
+    ("ntpd", 15, []),
+    ("sshd", 16, []),
+    ("_pflogd", 18, []),
+    ("staff", 20, ["root"]),
+    ("users", USERS_GID, []),
+    ("nogroup", 39, []),
+    ("nobody", 32767, []),
 ]
 
 RC_CONF = """\
@@ -180,8 +195,10 @@ def _check_publish(publish: list[tuple[int, int]]) -> None:
     seen = set()
     for machine_port, port in publish:
         if machine_port in seen:
-            raise SandboxError(f"--publish {machine_port}:{port}: machine port "
-                               f"{machine_port} is published twice; give each once.")
+            raise SandboxError(
+                f"--publish {machine_port}:{port}: machine port "
+                f"{machine_port} is published twice; give each once."
+            )
         seen.add(machine_port)
         try:
             forward.check_free(machine_port)
@@ -199,8 +216,9 @@ def _write(path: Path, text: str, mode: int = 0o644) -> None:
 
 
 def _accounts(paths: SandboxPaths, admin: str) -> None:
-    users = BASE_USERS + [(admin, ADMIN_UID, USERS_GID, admin.capitalize(),
-                           f"/home/{admin}", "/bin/sh")]
+    users = BASE_USERS + [
+        (admin, ADMIN_UID, USERS_GID, admin.capitalize(), f"/home/{admin}", "/bin/sh")
+    ]
     passwd = "".join(f"{n}:*:{u}:{g}:{c}:{h}:{s}\n" for n, u, g, c, h, s in users)
     master = "".join(f"{n}:*:{u}:{g}::0:0:{c}:{h}:{s}\n" for n, u, g, c, h, s in users)
     groups = [(n, g, m + ([admin] if n == "wheel" else [])) for n, g, m in BASE_GROUPS]
@@ -221,11 +239,30 @@ def _accounts(paths: SandboxPaths, admin: str) -> None:
 
 
 def _tree(paths: SandboxPaths, flavor, hostname: str) -> None:
-    for directory in ("etc/rc.d", "etc/defaults", "etc/postfix", "etc/mail", "sbin",
-                      "usr/sbin", "usr/libexec/postfix", "usr/pkg", "usr/pkgsrc",
-                      "var/db/pkg", "var/log", "var/run", "var/mail", "var/tmp",
-                      "var/spool/postfix/pid", "var/backups", "tmp", "root", "home",
-                      "usr/bin", "usr/lib", "usr/share"):
+    for directory in (
+        "etc/rc.d",
+        "etc/defaults",
+        "etc/postfix",
+        "etc/mail",
+        "sbin",
+        "usr/sbin",
+        "usr/libexec/postfix",
+        "usr/pkg",
+        "usr/pkgsrc",
+        "var/db/pkg",
+        "var/log",
+        "var/run",
+        "var/mail",
+        "var/tmp",
+        "var/spool/postfix/pid",
+        "var/backups",
+        "tmp",
+        "root",
+        "home",
+        "usr/bin",
+        "usr/lib",
+        "usr/share",
+    ):
         paths.host_path("/" + directory).mkdir(parents=True, exist_ok=True)
     paths.host_path("/tmp").chmod(0o1777)
     paths.host_path("/var/tmp").chmod(0o1777)
@@ -236,32 +273,44 @@ def _tree(paths: SandboxPaths, flavor, hostname: str) -> None:
             path.symlink_to(target)
     domain = hostname.split(".", 1)[1]
     _write(paths.host_path("/etc/myname"), hostname + "\n")
-    _write(paths.host_path("/etc/hosts"),
-           f"127.0.0.1\tlocalhost localhost.\n::1\t\tlocalhost localhost.\n"
-           f"127.0.0.1\t{hostname} {hostname.split('.')[0]}\n")
+    _write(
+        paths.host_path("/etc/hosts"),
+        f"127.0.0.1\tlocalhost localhost.\n::1\t\tlocalhost localhost.\n"
+        f"127.0.0.1\t{hostname} {hostname.split('.')[0]}\n",
+    )
     _write(paths.host_path("/etc/rc.conf"), RC_CONF.format(hostname=hostname))
     _write(paths.host_path("/etc/defaults/rc.conf"), DEFAULTS_RC_CONF, 0o444)
     _write(paths.host_path("/etc/mailer.conf"), MAILER_CONF)
     _write(paths.host_path("/etc/syslog.conf"), SYSLOG_CONF)
-    _write(paths.host_path("/etc/postfix/main.cf"),
-           POSTFIX_MAIN_CF.format(hostname=hostname, domain=domain))
+    _write(
+        paths.host_path("/etc/postfix/main.cf"),
+        POSTFIX_MAIN_CF.format(hostname=hostname, domain=domain),
+    )
     _write(paths.host_path("/etc/postfix/master.cf"), POSTFIX_MASTER_CF)
-    _write(paths.host_path("/etc/mail/aliases"),
-           "# Basic system aliases -- these MUST be present\n"
-           "MAILER-DAEMON: postmaster\npostmaster: root\n")
+    _write(
+        paths.host_path("/etc/mail/aliases"),
+        "# Basic system aliases -- these MUST be present\n"
+        "MAILER-DAEMON: postmaster\npostmaster: root\n",
+    )
     _write(paths.host_path("/etc/shells"), "/bin/sh\n/bin/ksh\n/bin/csh\n")
-    _write(paths.host_path("/etc/release"),
-           f"NetBSD {flavor.netbsd_release}/{flavor.machine_arch}\n")
-    _write(paths.host_path("/etc/pkg_install.conf"),
-           f"# pkg_install.conf(5): where pkg_add finds binary packages\n"
-           f"PKG_PATH={flavor.repo_dir}\n")
+    _write(
+        paths.host_path("/etc/release"), f"NetBSD {flavor.netbsd_release}/{flavor.machine_arch}\n"
+    )
+    _write(
+        paths.host_path("/etc/pkg_install.conf"),
+        f"# pkg_install.conf(5): where pkg_add finds binary packages\nPKG_PATH={flavor.repo_dir}\n",
+    )
     for log in ("maillog", "messages", "authlog", "cron"):
         _write(paths.host_path(f"/var/log/{log}"), "", 0o640)
 
 
-def create(base: Path, flavor_name: str = DEFAULT_FLAVOR,
-           hostname: str = "mail.example.org", admin_user: str = "admin",
-           publish: list[tuple[int, int]] | None = None) -> SandboxPaths:
+def create(
+    base: Path,
+    flavor_name: str = DEFAULT_FLAVOR,
+    hostname: str = "mail.example.org",
+    admin_user: str = "admin",
+    publish: list[tuple[int, int]] | None = None,
+) -> SandboxPaths:
     """Build a fresh sandbox at ``base`` and boot it (postfix running)."""
     container.check_platform()
     flavor = get_flavor(flavor_name)
@@ -274,8 +323,13 @@ def create(base: Path, flavor_name: str = DEFAULT_FLAVOR,
             f"'qmail-wizard sandbox stop {paths.base}' and remove it first."
         )
     _check_publish(publish or [])
-    config = {"flavor": flavor.name, "hostname": hostname, "admin_user": admin_user,
-              "publish": [list(pair) for pair in publish or []], "pace": 1.0}
+    config = {
+        "flavor": flavor.name,
+        "hostname": hostname,
+        "admin_user": admin_user,
+        "publish": [list(pair) for pair in publish or []],
+        "pace": 1.0,
+    }
     for directory in (paths.root, paths.control / "run", paths.run):
         directory.mkdir(parents=True, exist_ok=True)
     paths.base.chmod(0o755)

@@ -4,6 +4,7 @@ Each entry has a ``kind`` and what it matches (``package`` or ``service``); it
 strikes every time, or ``times`` times when given (the count is kept in the file,
 so a fault "goes away" and a resume can succeed).
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -14,12 +15,12 @@ import yaml
 from .layout import CONTROL_MOUNT, FAULTS_NAME
 
 KINDS = {
-    "missing-package": "package",          # pkg_add/pkgin/make cannot find it
-    "network-failure": "package",          # the download breaks at at_percent
-    "slow-download": "package",            # the download takes `seconds`
-    "install-script-failure": "package",   # +INSTALL exits 1
-    "service-start-failure": "service",    # the rc.d start of that service fails
-    "pkgin-wrong-answer": None,            # pkgin reads the answer as a refusal
+    "missing-package": "package",  # pkg_add/pkgin/make cannot find it
+    "network-failure": "package",  # the download breaks at at_percent
+    "slow-download": "package",  # the download takes `seconds`
+    "install-script-failure": "package",  # +INSTALL exits 1
+    "service-start-failure": "service",  # the rc.d start of that service fails
+    "pkgin-wrong-answer": None,  # pkgin reads the answer as a refusal
 }
 
 
@@ -34,9 +35,7 @@ def check_entries(entries) -> list[str]:
         return ["'faults' must be a list of entries"]
     for index, entry in enumerate(entries):
         if not isinstance(entry, dict) or entry.get("kind") not in KINDS:
-            problems.append(
-                f"faults[{index}]: kind must be one of {', '.join(sorted(KINDS))}"
-            )
+            problems.append(f"faults[{index}]: kind must be one of {', '.join(sorted(KINDS))}")
     return problems
 
 

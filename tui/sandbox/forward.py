@@ -6,6 +6,7 @@ connection to a socket it makes inside the sandbox's network namespace, connecte
 127.0.0.1:PORT there (the client is seen inside as 127.0.0.1, as with ``docker -p``'s
 userland proxy).  It ends when the container's PID 1 ends, and ``sandbox stop`` ends it.
 """
+
 from __future__ import annotations
 
 import os
@@ -25,8 +26,9 @@ def parse_publish(text: str) -> tuple[int, int]:
     """``MACHINEPORT:PORT`` -> (machine port, sandbox port); ValueError says why."""
     parts = text.split(":")
     if len(parts) != 2 or not all(p.isdigit() for p in parts):
-        raise ValueError(f"--publish {text!r} is not MACHINEPORT:PORT (two port numbers, "
-                         "e.g. 2525:25)")
+        raise ValueError(
+            f"--publish {text!r} is not MACHINEPORT:PORT (two port numbers, e.g. 2525:25)"
+        )
     pair = int(parts[0]), int(parts[1])
     if not all(1 <= port <= 65535 for port in pair):
         raise ValueError(f"--publish {text!r}: ports are 1 to 65535")
@@ -81,9 +83,12 @@ def serve(container_pid: int, pairs: list[tuple[int, int]], ready_fd: int) -> in
             try:
                 listener.bind((BIND_ADDRESS, machine_port))
             except OSError as exc:
-                raise OSError(exc.errno, f"cannot listen on {BIND_ADDRESS}:{machine_port}"
-                                         f" for --publish {machine_port}:{port}: "
-                                         f"{exc.strerror}") from None
+                raise OSError(
+                    exc.errno,
+                    f"cannot listen on {BIND_ADDRESS}:{machine_port}"
+                    f" for --publish {machine_port}:{port}: "
+                    f"{exc.strerror}",
+                ) from None
             listener.listen(64)
             selector.register(listener, selectors.EVENT_READ, port)
     except OSError as exc:
@@ -99,8 +104,7 @@ def serve(container_pid: int, pairs: list[tuple[int, int]], ready_fd: int) -> in
                 client, _ = key.fileobj.accept()
             except OSError:
                 continue
-            threading.Thread(target=_relay, args=(client, netns_fd, key.data),
-                             daemon=True).start()
+            threading.Thread(target=_relay, args=(client, netns_fd, key.data), daemon=True).start()
 
 
 def main(argv: list[str]) -> int:

@@ -1,4 +1,5 @@
 """A sandbox as an object: create, run commands inside, look at files, stop."""
+
 from __future__ import annotations
 
 import json
@@ -16,9 +17,15 @@ class Sandbox:
         self.paths = SandboxPaths(Path(base).absolute())
 
     @classmethod
-    def create(cls, base: Path, flavor: str = "2017Q1", hostname: str = "mail.example.org",
-               admin_user: str = "admin", pace: float | None = None,
-               publish: list[tuple[int, int]] | None = None) -> "Sandbox":
+    def create(
+        cls,
+        base: Path,
+        flavor: str = "2017Q1",
+        hostname: str = "mail.example.org",
+        admin_user: str = "admin",
+        pace: float | None = None,
+        publish: list[tuple[int, int]] | None = None,
+    ) -> "Sandbox":
         from .create import create
 
         create(base, flavor, hostname, admin_user, publish)
@@ -45,12 +52,21 @@ class Sandbox:
         """Replace its faults.yaml (fault injection) with ``text``."""
         self.paths.faults_file.write_text(text)
 
-    def exec(self, argv: list[str], env: dict | None = None, input: str | None = None,
-             timeout: float = 300, cwd: str = "/root") -> subprocess.CompletedProcess:
+    def exec(
+        self,
+        argv: list[str],
+        env: dict | None = None,
+        input: str | None = None,
+        timeout: float = 300,
+        cwd: str = "/root",
+    ) -> subprocess.CompletedProcess:
         """Run ``argv`` inside; output captured as text."""
         return subprocess.run(
             container.enter_argv(self.paths, argv, env=env, cwd=cwd),
-            input=input, capture_output=True, text=True, timeout=timeout,
+            input=input,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
             stdin=None if input is not None else subprocess.DEVNULL,
         )
 
@@ -64,15 +80,21 @@ class Sandbox:
     def read(self, netbsd_path: str) -> str:
         return self.path(netbsd_path).read_text()
 
-    def connect(self, port: int, address: str = "127.0.0.1", source: str | None = None,
-                timeout: float = 10.0) -> socket.socket:
+    def connect(
+        self,
+        port: int,
+        address: str = "127.0.0.1",
+        source: str | None = None,
+        timeout: float = 10.0,
+    ) -> socket.socket:
         """A TCP connection to ``address:port`` as seen inside the sandbox (from its
         own address ``source``, e.g. 127.0.0.2, when given)."""
         pid = container.boot(self.paths)
         return netns.connect(pid, address, port, timeout, source)
 
-    def smtp(self, port: int = 25, source: str | None = None,
-             timeout: float = 10.0) -> smtplib.SMTP:
+    def smtp(
+        self, port: int = 25, source: str | None = None, timeout: float = 10.0
+    ) -> smtplib.SMTP:
         """An SMTP client connected to the sandbox's ``port`` from inside its network."""
         return SandboxSMTP(self, port, source, timeout)
 
@@ -95,8 +117,9 @@ class SandboxSMTP(smtplib.SMTP):
 
     greeting: tuple[int, bytes] = (0, b"")
 
-    def __init__(self, box: Sandbox, port: int = 25, source: str | None = None,
-                 timeout: float = 10.0):
+    def __init__(
+        self, box: Sandbox, port: int = 25, source: str | None = None, timeout: float = 10.0
+    ):
         self._box, self._source = box, source
         super().__init__("127.0.0.1", port, timeout=timeout)
 

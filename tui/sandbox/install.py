@@ -1,4 +1,5 @@
 """Put the simulated base system's programs into a sandbox tree."""
+
 from __future__ import annotations
 
 import json
@@ -46,8 +47,10 @@ def _alternatives(paths: SandboxPaths) -> None:
     """Links in the sandbox's /etc/alternatives so that awk, vi ... resolve inside."""
     for name in ALTERNATIVES:
         machine_link = f"/usr/bin/{name}"
-        if not (os.path.islink(machine_link)
-                and os.readlink(machine_link).startswith("/etc/alternatives/")):
+        if not (
+            os.path.islink(machine_link)
+            and os.readlink(machine_link).startswith("/etc/alternatives/")
+        ):
             continue
         real = os.path.realpath(machine_link)
         link = paths.root / "etc" / "alternatives" / os.path.basename(os.readlink(machine_link))
@@ -77,11 +80,16 @@ def refresh_machine_links(paths: SandboxPaths) -> None:
         tmp.write_text(text)
         tmp.chmod(0o555)
         os.replace(tmp, wrapper)
-    (paths.control / "python.json").write_text(json.dumps({
-        "executable": sys.executable,
-        "real": os.path.realpath(sys.executable),
-        "pythonpath": pythonpath,
-    }) + "\n")
+    (paths.control / "python.json").write_text(
+        json.dumps(
+            {
+                "executable": sys.executable,
+                "real": os.path.realpath(sys.executable),
+                "pythonpath": pythonpath,
+            }
+        )
+        + "\n"
+    )
     argv0 = paths.control / "argv0"
     argv0.mkdir(exist_ok=True)
     for link in argv0.iterdir():

@@ -10,6 +10,7 @@ A sandbox directory ``PATH`` holds:
 - ``PATH/run/``     machine-side state: the container's pid, the port forwarder's pid
   and the boot log.
 """
+
 from __future__ import annotations
 
 import json
@@ -24,7 +25,9 @@ PYTHON_WRAPPER = f"{CONTROL_MOUNT}/bin/python"
 ARGV0_DIR = f"{CONTROL_MOUNT}/argv0"
 
 #: PATH for commands run inside, as a NetBSD login shell of root would have it.
-NETBSD_PATH = "/sbin:/usr/sbin:/bin:/usr/bin:/usr/pkg/sbin:/usr/pkg/bin:/usr/local/sbin:/usr/local/bin"
+NETBSD_PATH = (
+    "/sbin:/usr/sbin:/bin:/usr/bin:/usr/pkg/sbin:/usr/pkg/bin:/usr/local/sbin:/usr/local/bin"
+)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ conditional directives ``.if/.ifdef/.ifndef/.elif/.else/.endif`` with
 other directives are skipped.  The usual bootstrap block
 ``.ifdef BSD_PKG_MK ... .endif`` holds because pkgsrc defines ``BSD_PKG_MK``.
 """
+
 from __future__ import annotations
 
 import os
@@ -33,8 +34,9 @@ PKGSRC_CONTEXT = {
 }
 
 #: mk/defaults/mk.conf (``?=`` lines) for the qmail variables (facts §3.1).
-QMAIL_DEFAULTS = dict(ACCOUNT_DEFAULTS, QMAILDIR=QMAILDIR, QMAIL_QUEUE_DIR=QMAIL_QUEUE_DIR,
-                      QMAIL_QUEUE_EXTRA="")
+QMAIL_DEFAULTS = dict(
+    ACCOUNT_DEFAULTS, QMAILDIR=QMAILDIR, QMAIL_QUEUE_DIR=QMAIL_QUEUE_DIR, QMAIL_QUEUE_EXTRA=""
+)
 
 
 def logical_lines(text: str) -> list[str]:
@@ -96,8 +98,9 @@ def parse(text: str, context: dict | None = None, _vars: dict | None = None) -> 
                 stack.append([value, value])
             elif word == "elif" and stack:
                 frame = stack[-1]
-                value = not frame[1] and all(f[0] for f in stack[:-1]) \
-                    and _condition("if", rest, raw)
+                value = (
+                    not frame[1] and all(f[0] for f in stack[:-1]) and _condition("if", rest, raw)
+                )
                 frame[0], frame[1] = value, frame[1] or value
             elif word == "else" and stack:
                 frame = stack[-1]
@@ -143,8 +146,10 @@ def read(path: str = MK_CONF, context: dict | None = None) -> dict:
 
 def option_words(variables: dict, pkgbase: str) -> tuple[list[str], list[str]]:
     """(PKG_DEFAULT_OPTIONS words, PKG_OPTIONS.<pkgbase> words)."""
-    return (variables.get("PKG_DEFAULT_OPTIONS", "").split(),
-            variables.get(f"PKG_OPTIONS.{pkgbase}", "").split())
+    return (
+        variables.get("PKG_DEFAULT_OPTIONS", "").split(),
+        variables.get(f"PKG_OPTIONS.{pkgbase}", "").split(),
+    )
 
 
 def qmail_vars(variables: dict) -> dict:
@@ -158,8 +163,10 @@ def qmail_vars(variables: dict) -> dict:
 
 # -- conditions -------------------------------------------------------------
 
-TOKEN_RE = re.compile(r"""\s*(\(|\)|!=|==|<=|>=|<|>|!|&&|\|\||"(?:[^"\\]|\\.)*"|"""
-                      r"""[A-Za-z_]+\([^)]*\)|\$\{[^}]*\}|\$\([^)]*\)|[^\s()!&|=<>"]+)""")
+TOKEN_RE = re.compile(
+    r"""\s*(\(|\)|!=|==|<=|>=|<|>|!|&&|\|\||"(?:[^"\\]|\\.)*"|"""
+    r"""[A-Za-z_]+\([^)]*\)|\$\{[^}]*\}|\$\([^)]*\)|[^\s()!&|=<>"]+)"""
+)
 
 
 def _condition(word: str, rest: str, variables: dict) -> bool:
@@ -255,7 +262,8 @@ def _compare(tokens, variables):
             a, b = float(left), float(right)
         except ValueError:
             a, b = left, right
-        result = {"==": a == b, "!=": a != b, "<": a < b, ">": a > b,
-                  "<=": a <= b, ">=": a >= b}[op]
+        result = {"==": a == b, "!=": a != b, "<": a < b, ">": a > b, "<=": a <= b, ">=": a >= b}[
+            op
+        ]
         return result, tokens[3:]
     return left.strip() not in ("", "0"), tokens[1:]

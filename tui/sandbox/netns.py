@@ -5,6 +5,7 @@ A socket belongs to the network namespace it was created in, whichever thread us
 it later: a short-lived thread joins the namespace (setns), creates the socket and
 ends, and the caller connects it.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -37,12 +38,14 @@ def open_netns(pid: int) -> int:
     try:
         return os.open(f"/proc/{pid}/ns/net", os.O_RDONLY | os.O_CLOEXEC)
     except OSError as exc:
-        raise NetnsError(exc.errno, f"cannot open the network namespace of pid {pid}: "
-                                    f"{exc.strerror}") from None
+        raise NetnsError(
+            exc.errno, f"cannot open the network namespace of pid {pid}: {exc.strerror}"
+        ) from None
 
 
-def socket_in(netns_fd: int, family: int = socket.AF_INET,
-              source: str | None = None) -> socket.socket:
+def socket_in(
+    netns_fd: int, family: int = socket.AF_INET, source: str | None = None
+) -> socket.socket:
     """A TCP socket created inside the namespace ``netns_fd`` (bound to ``source``,
     an address of that namespace, when given)."""
     made: list = []
@@ -67,14 +70,16 @@ def socket_in(netns_fd: int, family: int = socket.AF_INET,
     if isinstance(made[0], OSError):
         exc = made[0]
         if exc.errno == errno.EPERM:
-            raise NetnsError(exc.errno, "joining the sandbox's network namespace needs "
-                                        "root (CAP_SYS_ADMIN)") from None
+            raise NetnsError(
+                exc.errno, "joining the sandbox's network namespace needs root (CAP_SYS_ADMIN)"
+            ) from None
         raise exc
     return made[0]
 
 
-def connect(pid: int, address: str, port: int, timeout: float = 10.0,
-            source: str | None = None) -> socket.socket:
+def connect(
+    pid: int, address: str, port: int, timeout: float = 10.0, source: str | None = None
+) -> socket.socket:
     """A TCP connection to ``address:port`` made inside the network namespace of ``pid``."""
     family = socket.AF_INET6 if ":" in address else socket.AF_INET
     fd = open_netns(pid)
@@ -95,7 +100,7 @@ def _address(hex_address: str) -> tuple[str, int]:
     """/proc/net/tcp{,6}'s ``HEX:PORT`` (the address in host byte order per 32-bit word)."""
     host, _, port = hex_address.partition(":")
     raw = bytes.fromhex(host)
-    words = b"".join(raw[i:i + 4][::-1] for i in range(0, len(raw), 4))
+    words = b"".join(raw[i : i + 4][::-1] for i in range(0, len(raw), 4))
     family = socket.AF_INET if len(words) == 4 else socket.AF_INET6
     return socket.inet_ntop(family, words), int(port, 16)
 

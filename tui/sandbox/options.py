@@ -20,6 +20,7 @@ supported words of PKG_DEFAULT_OPTIONS, then the package variable):
 Package-specific effects applied after bsd.options.mk (the qmail options.mk):
 implied options (2017Q1 ``tls`` turns ``sasl`` on).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -67,8 +68,11 @@ def unsupported_errors(words: list[str]) -> list[str]:
     """The PKG_FAIL_REASON line for unsupported options (``:O:u``, shell-unquoted)."""
     if not words:
         return []
-    return ["[bsd.options.mk] The following selected options are not supported: "
-            + " ".join(sorted(set(words))) + "."]
+    return [
+        "[bsd.options.mk] The following selected options are not supported: "
+        + " ".join(sorted(set(words)))
+        + "."
+    ]
 
 
 def unsupported_warning(name: str) -> str:
@@ -76,8 +80,9 @@ def unsupported_warning(name: str) -> str:
     return f"Option {name} is unsupported, so disabling it has no effect."
 
 
-def resolve(opts: OptionSet, default_words: list[str] | None = None,
-            package_words: list[str] | None = None) -> Resolution:
+def resolve(
+    opts: OptionSet, default_words: list[str] | None = None, package_words: list[str] | None = None
+) -> Resolution:
     """Enabled options from PKG_DEFAULT_OPTIONS words and PKG_OPTIONS.<pkg> words."""
     known = set(supported(opts))
     groups = _group_of(opts)
@@ -119,15 +124,15 @@ def resolve(opts: OptionSet, default_words: list[str] | None = None,
     return _package_effects(opts, sorted(set(enabled)), errors, overridden, disabled)
 
 
-def _package_effects(opts: OptionSet, enabled: list[str], errors: list[str],
-                     overridden: dict, warnings: list[str]) -> Resolution:
+def _package_effects(
+    opts: OptionSet, enabled: list[str], errors: list[str], overridden: dict, warnings: list[str]
+) -> Resolution:
     """What the package's options.mk does after bsd.options.mk: implied options."""
     for name in list(enabled):
         implied = opts.implies.get(name)
         if implied and implied not in enabled:
             enabled.append(implied)
-    return Resolution(tuple(sorted(set(enabled))), tuple(errors), tuple(warnings),
-                      overridden)
+    return Resolution(tuple(sorted(set(enabled))), tuple(errors), tuple(warnings), overridden)
 
 
 def defaults(opts: OptionSet) -> tuple[str, ...]:
@@ -145,8 +150,9 @@ def option_line(name: str, description_file: str) -> str:
     follows the second tab.  No matching line leaves ``<TAB>name<TAB>``.
     """
     prefix = f"{name}\t"
-    found = "\n".join(line[len(prefix):] for line in description_file.splitlines()
-                      if line.startswith(prefix))
+    found = "\n".join(
+        line[len(prefix) :] for line in description_file.splitlines() if line.startswith(prefix)
+    )
     words = found.split()
     gap = " " if words and found[:1].isspace() else ""
     return f"\t{name}\t{gap}{' '.join(words)}"

@@ -4,6 +4,7 @@ Patterns are what pkg_install accepts: an exact name, fnmatch globs, csh-style
 ``{a,b}`` alternatives, and dewey comparisons ``name>=1.0``, ``name<2``,
 ``name>=1.0<2`` (facts §7.3).  A bare base name ``qmail`` means ``qmail-[0-9]*``.
 """
+
 from __future__ import annotations
 
 import fnmatch
@@ -19,8 +20,7 @@ DEFAULT_DBDIR = "/var/db/pkg"
 # --- versions -------------------------------------------------------------------
 
 #: dewey modifiers (pkg_install dewey.c): value of each word inside a version.
-_MODIFIERS = (("alpha", -3), ("beta", -2), ("pre", -1), ("rc", -1), ("pl", 0), ("_", 0),
-              (".", 0))
+_MODIFIERS = (("alpha", -3), ("beta", -2), ("pre", -1), ("rc", -1), ("pl", 0), ("_", 0), (".", 0))
 
 
 def _dewey_parse(version: str) -> tuple[list[int], int]:
@@ -41,7 +41,7 @@ def _dewey_parse(version: str) -> tuple[list[int], int]:
             j = i + 2
             while j < len(version) and version[j].isdigit():
                 j += 1
-            revision = int(version[i + 2:j] or 0)
+            revision = int(version[i + 2 : j] or 0)
             i = j
             continue
         for word, value in _MODIFIERS:
@@ -78,6 +78,7 @@ def split_pkgname(pkgname: str) -> tuple[str, str]:
 
 # --- patterns -------------------------------------------------------------------
 
+
 def expand_braces(pattern: str) -> list[str]:
     """csh-style alternatives: 'a{b,c}d' -> ['abd', 'acd'] (nested allowed)."""
     start = pattern.find("{")
@@ -93,7 +94,7 @@ def expand_braces(pattern: str) -> list[str]:
                 break
     else:
         return [pattern]
-    body, alternatives, depth, current = pattern[start + 1:end], [], 0, ""
+    body, alternatives, depth, current = pattern[start + 1 : end], [], 0, ""
     for ch in body:
         if ch == "," and depth == 0:
             alternatives.append(current)
@@ -103,13 +104,12 @@ def expand_braces(pattern: str) -> list[str]:
         depth -= ch == "}"
         current += ch
     alternatives.append(current)
-    head, tail = pattern[:start], pattern[end + 1:]
+    head, tail = pattern[:start], pattern[end + 1 :]
     return [x for alt in alternatives for x in expand_braces(head + alt + tail)]
 
 
 _DEWEY_RE = re.compile(r"(>=|<=|>|<)")
-_OPS = {">=": lambda c: c >= 0, "<=": lambda c: c <= 0, ">": lambda c: c > 0,
-        "<": lambda c: c < 0}
+_OPS = {">=": lambda c: c >= 0, "<=": lambda c: c <= 0, ">": lambda c: c > 0, "<": lambda c: c < 0}
 
 
 def is_pattern(text: str) -> bool:
@@ -163,6 +163,7 @@ def matching(pattern: str, pkgnames) -> list[str]:
 
 # --- the database ---------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class PkgDB:
     """``<PKG_DBDIR>/<pkgname>/+FILE`` records. ``dbdir`` is a path as seen by the caller."""
@@ -177,8 +178,9 @@ class PkgDB:
     def installed(self) -> list[str]:
         if not self.dbdir.is_dir():
             return []
-        return sorted(p.name for p in self.dbdir.iterdir()
-                      if p.is_dir() and (p / "+CONTENTS").is_file())
+        return sorted(
+            p.name for p in self.dbdir.iterdir() if p.is_dir() and (p / "+CONTENTS").is_file()
+        )
 
     def find(self, pattern: str) -> list[str]:
         return matching(pattern, self.installed())
@@ -259,7 +261,6 @@ class PkgDB:
         if not automatic:
             info.pop("automatic")
         if info:
-            self.write(pkgname, "+INSTALLED_INFO",
-                       "".join(f"{k}={v}\n" for k, v in info.items()))
+            self.write(pkgname, "+INSTALLED_INFO", "".join(f"{k}={v}\n" for k, v in info.items()))
         else:
             self.path(pkgname, "+INSTALLED_INFO").unlink(missing_ok=True)

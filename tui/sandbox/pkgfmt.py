@@ -4,6 +4,7 @@ A package is a gzipped tar whose first member is ``+CONTENTS``, followed by the 
 metadata files (``+COMMENT``, ``+DESC``, ``+BUILD_INFO``, ``+INSTALL`` ...) and then the
 files, named relative to the ``@cwd`` prefix (facts §7.3).
 """
+
 from __future__ import annotations
 
 import gzip
@@ -14,8 +15,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 #: Metadata members in the order pkg_create writes them.
-META_ORDER = ("+CONTENTS", "+COMMENT", "+DESC", "+DISPLAY", "+INSTALL", "+DEINSTALL",
-              "+BUILD_VERSION", "+BUILD_INFO", "+SIZE_PKG", "+SIZE_ALL")
+META_ORDER = (
+    "+CONTENTS",
+    "+COMMENT",
+    "+DESC",
+    "+DISPLAY",
+    "+INSTALL",
+    "+DEINSTALL",
+    "+BUILD_VERSION",
+    "+BUILD_INFO",
+    "+SIZE_PKG",
+    "+SIZE_ALL",
+)
 #: Fixed mtime of every member, so that a rebuild gives the same bytes.
 EPOCH = 1492387200  # 2017-04-17
 
@@ -132,8 +143,10 @@ def write_package(dest: Path, package: PackageFile) -> Path:
         for path, data, mode in package.files:
             tar.addfile(*_member(path, data, mode))
     tmp = dest.with_name(dest.name + ".tmp")
-    with open(tmp, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6,
-                                               mtime=EPOCH, filename="") as gz:
+    with (
+        open(tmp, "wb") as raw,
+        gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6, mtime=EPOCH, filename="") as gz,
+    ):
         gz.write(buffer.getvalue())
     tmp.replace(dest)
     return dest
@@ -149,8 +162,7 @@ class PackageReader:
         self._files: list[tarfile.TarInfo] = []
         for info in self._tar.getmembers():
             if info.name.startswith("+") and "/" not in info.name:
-                self.meta[info.name] = self._tar.extractfile(info).read().decode(
-                    errors="replace")
+                self.meta[info.name] = self._tar.extractfile(info).read().decode(errors="replace")
             elif info.isfile():
                 self._files.append(info)
 

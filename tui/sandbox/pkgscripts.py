@@ -4,6 +4,7 @@ Scripts are real sh scripts called as pkg_install does (``./+INSTALL <pkg> PRE-I
 ``POST-INSTALL``; ``./+DEINSTALL <pkg> DEINSTALL``, ``POST-DEINSTALL``), generated with the
 package's build variables (facts §3, §5).
 """
+
 from __future__ import annotations
 
 from .flavors import ACCOUNT_GROUPS, QMAILDIR_LINKS, UNVERIFIED
@@ -25,9 +26,12 @@ STAGE="$2"
 PATH=/sbin:/usr/sbin:/bin:/usr/bin:${{PKG_PREFIX}}/sbin:${{PKG_PREFIX}}/bin; export PATH
 """
 
-USERGROUP_FUNCS = """\
+USERGROUP_FUNCS = (
+    """\
 case "${PKG_CREATE_USERGROUP:-yes}" in
-""" + FLAGS_YES + """) _PKG_CREATE_USERGROUP=yes ;;
+"""
+    + FLAGS_YES
+    + """) _PKG_CREATE_USERGROUP=yes ;;
 *) _PKG_CREATE_USERGROUP=no ;;
 esac
 group_exists() { grep "^$1:" /etc/group >/dev/null 2>&1; }
@@ -131,10 +135,14 @@ usergroup_check_remove() {
 	unused_notice groups "$existing"
 }
 """.replace("@SEP@", SEP)
+)
 
-FILES_FUNCS = """\
+FILES_FUNCS = (
+    """\
 case "${PKG_RCD_SCRIPTS:-no}" in
-""" + FLAGS_YES + """) _PKG_RCD_SCRIPTS=yes ;;
+"""
+    + FLAGS_YES
+    + """) _PKG_RCD_SCRIPTS=yes ;;
 *) _PKG_RCD_SCRIPTS=no ;;
 esac
 # FILES lines: target example mode flags (flags: r = rc.d script, c = config file)
@@ -195,6 +203,7 @@ files_check_remove() {
 	fi
 }
 """.replace("@SEP@", SEP)
+)
 
 
 def account_home(flavor, var: str, build_vars: dict) -> str:
@@ -211,20 +220,29 @@ def usergroup_data(flavor, build_vars: dict) -> str:
     groups = [build_vars["QMAIL_QMAIL_GROUP"], build_vars["QMAIL_NOFILES_GROUP"]]
     users = []
     for var, group_var in ACCOUNT_GROUPS.items():
-        role = var[len("QMAIL_"):-len("_USER")].lower()
-        users.append(":".join((build_vars[var], build_vars[group_var],
-                               UNVERIFIED["user_gecos"].format(role=role),
-                               account_home(flavor, var, build_vars),
-                               UNVERIFIED["nologin"])))
-    return (f'PKG_GROUPS="{" ".join(groups)}"\n'
-            'PKG_USERS="' + "\n".join(users) + '"\n')
+        role = var[len("QMAIL_") : -len("_USER")].lower()
+        users.append(
+            ":".join(
+                (
+                    build_vars[var],
+                    build_vars[group_var],
+                    UNVERIFIED["user_gecos"].format(role=role),
+                    account_home(flavor, var, build_vars),
+                    UNVERIFIED["nologin"],
+                )
+            )
+        )
+    return f'PKG_GROUPS="{" ".join(groups)}"\nPKG_USERS="' + "\n".join(users) + '"\n'
 
 
 def _links_block(build_vars: dict) -> str:
     qmaildir = build_vars["QMAILDIR"]
     checks = " ".join(QMAILDIR_LINKS)
-    links = "".join(f"\tln -s {target if name != 'queue' else build_vars['QMAIL_QUEUE_DIR']} "
-                    f"{qmaildir}/{name}\n" for name, target in QMAILDIR_LINKS.items())
+    links = "".join(
+        f"\tln -s {target if name != 'queue' else build_vars['QMAIL_QUEUE_DIR']} "
+        f"{qmaildir}/{name}\n"
+        for name, target in QMAILDIR_LINKS.items()
+    )
     return (
         f"\tfor i in {checks}; do\n"
         f'\t\tif [ -e "{qmaildir}/$i" ] || [ -h "{qmaildir}/$i" ]; then\n'
@@ -238,9 +256,11 @@ def _links_block(build_vars: dict) -> str:
 def _own_dirs(flavor, build_vars: dict) -> str:
     sysconf = "${PKG_PREFIX}/etc/qmail"
     alias, qgroup = build_vars["QMAIL_ALIAS_USER"], build_vars["QMAIL_QMAIL_GROUP"]
-    lines = [f"\tmkdir -p {sysconf}/control {sysconf}/users {sysconf}/alias",
-             f"\tchown {alias}:{qgroup} {sysconf}/alias; chmod 2755 {sysconf}/alias",
-             f"\tchown root:{qgroup} {sysconf}/control {sysconf}/users"]
+    lines = [
+        f"\tmkdir -p {sysconf}/control {sysconf}/users {sysconf}/alias",
+        f"\tchown {alias}:{qgroup} {sysconf}/alias; chmod 2755 {sysconf}/alias",
+        f"\tchown root:{qgroup} {sysconf}/control {sysconf}/users",
+    ]
     if flavor.name != "2017Q1":
         lines.append(f"\tmkdir -p {sysconf}/.pkgsrc-defaults-do-not-edit")
     return "\n".join(lines) + "\n"
@@ -271,31 +291,46 @@ def qmail_install(flavor, build_vars: dict) -> str:
             "\tesac\n"
         )
     extra = build_vars.get("QMAIL_QUEUE_EXTRA", "")
-    extra_note = (f'\techo "NOTE: every message is also delivered to {extra}; '
-                  f'create alias/.qmail-{extra}."\n') if extra else ""
+    extra_note = (
+        (
+            f'\techo "NOTE: every message is also delivered to {extra}; '
+            f'create alias/.qmail-{extra}."\n'
+        )
+        if extra
+        else ""
+    )
     return (
-        HEADER.format(file="+INSTALL", what="installation") + usergroup_data(flavor, build_vars)
+        HEADER.format(file="+INSTALL", what="installation")
+        + usergroup_data(flavor, build_vars)
         + USERGROUP_FUNCS
         + 'case "${STAGE}" in\nPRE-INSTALL)\n'
-        "\tusergroup_add\n\tusergroup_check_add || exit 1\n"
-        + _links_block(build_vars) + "\t;;\n"
-        "POST-INSTALL)\n" + _own_dirs(flavor, build_vars)
+        "\tusergroup_add\n\tusergroup_check_add || exit 1\n" + _links_block(build_vars) + "\t;;\n"
+        "POST-INSTALL)\n"
+        + _own_dirs(flavor, build_vars)
         + f"\tchown {qq}:{qgroup} ${{PKG_PREFIX}}/bin/qmail-queue\n"
         # qmail installs 4711; the simulated qmail-queue is a script that its
         # interpreter must be able to read, hence r for everyone.
         f"\tchmod 4755 ${{PKG_PREFIX}}/bin/qmail-queue\n"
-        + make_queue + configure + extra_note + "\t;;\nesac\nexit 0\n"
+        + make_queue
+        + configure
+        + extra_note
+        + "\t;;\nesac\nexit 0\n"
     )
 
 
 def account_install(user: str, group: str, descr: str, home: str) -> str:
     """+INSTALL of a package that only needs one user and group (e.g. ucspi-ssl's
     UCSPI_SSL_USER/GROUP, facts §3.1)."""
-    data = (f'PKG_GROUPS="{group}"\n'
-            f'PKG_USERS="{user}:{group}:{descr}:{home}:{UNVERIFIED["nologin"]}"\n')
-    return (HEADER.format(file="+INSTALL", what="installation") + data + USERGROUP_FUNCS
-            + 'case "${STAGE}" in\nPRE-INSTALL)\n'
-            "\tusergroup_add\n\tusergroup_check_add || exit 1\n\t;;\nesac\nexit 0\n")
+    data = (
+        f'PKG_GROUPS="{group}"\nPKG_USERS="{user}:{group}:{descr}:{home}:{UNVERIFIED["nologin"]}"\n'
+    )
+    return (
+        HEADER.format(file="+INSTALL", what="installation")
+        + data
+        + USERGROUP_FUNCS
+        + 'case "${STAGE}" in\nPRE-INSTALL)\n'
+        "\tusergroup_add\n\tusergroup_check_add || exit 1\n\t;;\nesac\nexit 0\n"
+    )
 
 
 def qmail_deinstall(flavor, build_vars: dict) -> str:
@@ -305,7 +340,8 @@ def qmail_deinstall(flavor, build_vars: dict) -> str:
     defaults = f"{sysconf}/.pkgsrc-defaults-do-not-edit"
     return (
         HEADER.format(file="+DEINSTALL", what="deinstallation")
-        + usergroup_data(flavor, build_vars) + USERGROUP_FUNCS
+        + usergroup_data(flavor, build_vars)
+        + USERGROUP_FUNCS
         + 'case "${STAGE}" in\nDEINSTALL)\n'
         "\tfor f in postmaster mailer-daemon root; do\n"
         f'\t\t[ -s "{sysconf}/alias/.qmail-$f" ] || rm -f "{sysconf}/alias/.qmail-$f"\n'
@@ -333,11 +369,9 @@ def qmail_run_files(flavor, scripts) -> list[tuple[str, str, str, str]]:
         for name in QMAIL_RUN_CONTROL_DEFAULTS:
             entries.append((f"{control}/{name}", f"{egdir}/{name}", "0644", "c"))
         for kind in ("smtp", "pop3", "ofmip"):
-            entries.append((f"{control}/tcprules/{kind}", f"{egdir}/tcprules-{kind}",
-                            "0644", "c"))
+            entries.append((f"{control}/tcprules/{kind}", f"{egdir}/tcprules-{kind}", "0644", "c"))
     for name in sorted(scripts):
-        entries.append((f"/etc/rc.d/{name}", f"/usr/pkg/share/examples/rc.d/{name}",
-                        "0755", "r"))
+        entries.append((f"/etc/rc.d/{name}", f"/usr/pkg/share/examples/rc.d/{name}", "0755", "r"))
     return entries
 
 
@@ -357,16 +391,21 @@ QMAIL_RUN_CONTROL_DEFAULTS = {
     "smtpplugins": "",
 }
 AUTOGEN = "# This file was auto-generated by pkgsrc.\n"
-TCPRULES = {"smtp": '127.:allow,RELAYCLIENT=""\n', "pop3": ":allow\n",
-            "ofmip": '127.:allow,RELAYCLIENT=""\n'}
+TCPRULES = {
+    "smtp": '127.:allow,RELAYCLIENT=""\n',
+    "pop3": ":allow\n",
+    "ofmip": '127.:allow,RELAYCLIENT=""\n',
+}
 
 
 def _tcprules_compile(source: str) -> str:
-    return (f'\tif [ -x "${{PKG_PREFIX}}/bin/tcprules" ]; then\n'
-            f'\t\t${{PKG_PREFIX}}/bin/tcprules {source}.cdb {source}.tmp < {source} || exit 1\n'
-            "\telse\n"
-            f'\t\techo "ERROR: ${{PKG_PREFIX}}/bin/tcprules is missing: cannot compile {source}."\n'
-            "\t\texit 1\n\tfi\n")
+    return (
+        f'\tif [ -x "${{PKG_PREFIX}}/bin/tcprules" ]; then\n'
+        f"\t\t${{PKG_PREFIX}}/bin/tcprules {source}.cdb {source}.tmp < {source} || exit 1\n"
+        "\telse\n"
+        f'\t\techo "ERROR: ${{PKG_PREFIX}}/bin/tcprules is missing: cannot compile {source}."\n'
+        "\t\texit 1\n\tfi\n"
+    )
 
 
 def qmail_run_install(flavor, build_vars: dict, scripts) -> str:
@@ -375,30 +414,45 @@ def qmail_run_install(flavor, build_vars: dict, scripts) -> str:
     setup = "${PKG_PREFIX}/share/qmail/setup"
     body = []
     if flavor.name == "2017Q1":
-        body.append(f'\tif [ ! -f {sysconf}/control/me ]; then\n'
-                    f'\t\t(cd {setup} && ./config-fast `./hostname`)\n\tfi\n')
-        body.append("\tfor f in postmaster mailer-daemon root; do\n"
-                    f'\t\ttouch "{sysconf}/alias/.qmail-$f"\n\tdone\n')
-        for name, value in (("concurrencypop3", "20"), ("concurrencyincoming", "20"),
-                            ("defaultdelivery", "./Mailbox")):
+        body.append(
+            f"\tif [ ! -f {sysconf}/control/me ]; then\n"
+            f"\t\t(cd {setup} && ./config-fast `./hostname`)\n\tfi\n"
+        )
+        body.append(
+            "\tfor f in postmaster mailer-daemon root; do\n"
+            f'\t\ttouch "{sysconf}/alias/.qmail-$f"\n\tdone\n'
+        )
+        for name, value in (
+            ("concurrencypop3", "20"),
+            ("concurrencyincoming", "20"),
+            ("defaultdelivery", "./Mailbox"),
+        ):
             path = f"{sysconf}/control/{name}"
-            body.append(f'\tif [ ! -s {path} ]; then\n\t\techo "{value}" > {path}\n'
-                        f'\t\techo "{AUTOGEN.strip()}" >> {path}\n\tfi\n')
+            body.append(
+                f'\tif [ ! -s {path} ]; then\n\t\techo "{value}" > {path}\n'
+                f'\t\techo "{AUTOGEN.strip()}" >> {path}\n\tfi\n'
+            )
         for kind in ("pop3", "smtp"):
             src = f"{sysconf}/tcp.{kind}"
             rule = TCPRULES[kind].strip().replace('"', '\\"')
-            body.append(f'\t[ -f {src} ] || echo "{rule}" > {src}\n\tchmod 644 {src}\n'
-                        + _tcprules_compile(src))
+            body.append(
+                f'\t[ -f {src} ] || echo "{rule}" > {src}\n\tchmod 644 {src}\n'
+                + _tcprules_compile(src)
+            )
     else:
         defaults = f"{sysconf}/.pkgsrc-defaults-do-not-edit"
-        body.append("\tfor f in defaultdomain locals me plusdomain rcpthosts; do\n"
-                    f'\t\tif [ ! -f "{sysconf}/control/$f" ] && [ -f "{defaults}/$f" ]; then\n'
-                    f'\t\t\tcp "{defaults}/$f" "{sysconf}/control/$f"\n\t\tfi\n\tdone\n')
-        body.append("\tfor f in postmaster mailer-daemon root; do\n"
-                    f'\t\tif [ ! -f "{sysconf}/alias/.qmail-$f" ]; then\n'
-                    f'\t\t\tcp "{defaults}/alias/.qmail-$f" "{sysconf}/alias/.qmail-$f" '
-                    f'2>/dev/null || touch "{sysconf}/alias/.qmail-$f"\n\t\tfi\n'
-                    f'\t\tchmod 644 "{sysconf}/alias/.qmail-$f"\n\tdone\n')
+        body.append(
+            "\tfor f in defaultdomain locals me plusdomain rcpthosts; do\n"
+            f'\t\tif [ ! -f "{sysconf}/control/$f" ] && [ -f "{defaults}/$f" ]; then\n'
+            f'\t\t\tcp "{defaults}/$f" "{sysconf}/control/$f"\n\t\tfi\n\tdone\n'
+        )
+        body.append(
+            "\tfor f in postmaster mailer-daemon root; do\n"
+            f'\t\tif [ ! -f "{sysconf}/alias/.qmail-$f" ]; then\n'
+            f'\t\t\tcp "{defaults}/alias/.qmail-$f" "{sysconf}/alias/.qmail-$f" '
+            f'2>/dev/null || touch "{sysconf}/alias/.qmail-$f"\n\t\tfi\n'
+            f'\t\tchmod 644 "{sysconf}/alias/.qmail-$f"\n\tdone\n'
+        )
         body.append("\tfiles_add\n")
         for kind in ("ofmip", "pop3", "smtp"):
             body.append(_tcprules_compile(f"{sysconf}/control/tcprules/{kind}"))
@@ -407,19 +461,28 @@ def qmail_run_install(flavor, build_vars: dict, scripts) -> str:
     extra = build_vars.get("QMAIL_QUEUE_EXTRA", "")
     if extra:
         body.append(f'\ttouch "{sysconf}/alias/.qmail-{extra}"\n')
-    return (HEADER.format(file="+INSTALL", what="installation")
-            + _files_data(qmail_run_files(flavor, scripts)) + FILES_FUNCS
-            + 'case "${STAGE}" in\nPOST-INSTALL)\n' + "".join(body) + "\t;;\nesac\nexit 0\n")
+    return (
+        HEADER.format(file="+INSTALL", what="installation")
+        + _files_data(qmail_run_files(flavor, scripts))
+        + FILES_FUNCS
+        + 'case "${STAGE}" in\nPOST-INSTALL)\n'
+        + "".join(body)
+        + "\t;;\nesac\nexit 0\n"
+    )
 
 
 def qmail_run_deinstall(flavor, scripts) -> str:
-    return (HEADER.format(file="+DEINSTALL", what="deinstallation")
-            + _files_data(qmail_run_files(flavor, scripts)) + FILES_FUNCS
-            + 'case "${STAGE}" in\nDEINSTALL)\n\tfiles_remove\n\t;;\n'
-            "POST-DEINSTALL)\n\tfiles_check_remove\n\t;;\nesac\nexit 0\n")
+    return (
+        HEADER.format(file="+DEINSTALL", what="deinstallation")
+        + _files_data(qmail_run_files(flavor, scripts))
+        + FILES_FUNCS
+        + 'case "${STAGE}" in\nDEINSTALL)\n\tfiles_remove\n\t;;\n'
+        "POST-DEINSTALL)\n\tfiles_check_remove\n\t;;\nesac\nexit 0\n"
+    )
 
 
 # --- +DISPLAY texts (facts §5.6) --------------------------------------------------
+
 
 def display_text(rcsid: str, body: str) -> str:
     return f"{SEP}\n$NetBSD: {rcsid} $\n\n{body.rstrip()}\n\n{SEP}\n"
@@ -488,26 +551,41 @@ For SMTP, TLS, and more, see {docdir}/README.pkgsrc.
 
 
 def qmail_display(flavor, options, build_vars: dict) -> str:
-    fmt = dict(docdir="/usr/pkg/share/doc/qmail", sysconfdir="/usr/pkg/etc/qmail",
-               prefix="/usr/pkg", daemon=build_vars["QMAIL_DAEMON_USER"],
-               group=build_vars["QMAIL_QMAIL_GROUP"])
-    rev = ("MESSAGE,v 1.9 2004/08/02 05:36:07 schmonz Exp" if flavor.name == "2017Q1"
-           else "MESSAGE,v 1.10 2018/11/08 17:25:59 schmonz Exp")
+    fmt = dict(
+        docdir="/usr/pkg/share/doc/qmail",
+        sysconfdir="/usr/pkg/etc/qmail",
+        prefix="/usr/pkg",
+        daemon=build_vars["QMAIL_DAEMON_USER"],
+        group=build_vars["QMAIL_QMAIL_GROUP"],
+    )
+    rev = (
+        "MESSAGE,v 1.9 2004/08/02 05:36:07 schmonz Exp"
+        if flavor.name == "2017Q1"
+        else "MESSAGE,v 1.10 2018/11/08 17:25:59 schmonz Exp"
+    )
     text = display_text(rev, QMAIL_MESSAGE)
     if "qmail-srs" in options:
-        text += display_text("MESSAGE.srs,v 1.1 2017/03/31 21:21:46 schmonz Exp",
-                         SRS_MESSAGE.format(**fmt))
+        text += display_text(
+            "MESSAGE.srs,v 1.1 2017/03/31 21:21:46 schmonz Exp", SRS_MESSAGE.format(**fmt)
+        )
     if "tls" in options and flavor.name != "2017Q1":
-        text += display_text("MESSAGE.tls,v 1.3 2018/11/08 17:25:59 schmonz Exp",
-                         TLS_MESSAGE.format(**fmt))
+        text += display_text(
+            "MESSAGE.tls,v 1.3 2018/11/08 17:25:59 schmonz Exp", TLS_MESSAGE.format(**fmt)
+        )
     return text
 
 
 def qmail_run_display(flavor) -> str:
-    fmt = dict(docdir="/usr/pkg/share/doc/qmail-run", sysconfdir="/usr/pkg/etc/qmail",
-               egdir="/usr/pkg/share/examples/qmail-run", prefix="/usr/pkg")
+    fmt = dict(
+        docdir="/usr/pkg/share/doc/qmail-run",
+        sysconfdir="/usr/pkg/etc/qmail",
+        egdir="/usr/pkg/share/examples/qmail-run",
+        prefix="/usr/pkg",
+    )
     if flavor.name == "2017Q1":
-        return display_text("MESSAGE,v 1.5 2017/05/31 15:36:51 schmonz Exp",
-                        QMAIL_RUN_MESSAGE_2017.format(**fmt))
-    return display_text("MESSAGE,v 1.15 2018/12/14 06:24:09 schmonz Exp",
-                    QMAIL_RUN_MESSAGE_2020.format(**fmt))
+        return display_text(
+            "MESSAGE,v 1.5 2017/05/31 15:36:51 schmonz Exp", QMAIL_RUN_MESSAGE_2017.format(**fmt)
+        )
+    return display_text(
+        "MESSAGE,v 1.15 2018/12/14 06:24:09 schmonz Exp", QMAIL_RUN_MESSAGE_2020.format(**fmt)
+    )

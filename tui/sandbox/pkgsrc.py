@@ -5,6 +5,7 @@
 functions below it are the per-package build facts that ``make`` uses: distfiles,
 patches per option, DEPENDS per option, and the account-name checks.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -31,20 +32,15 @@ SITES = {
     "qregex-20060423.patch": "http://www.arda.homeunix.net/store/qmail/",
     "qmail-smtpd.patch": "http://www.soffian.org/downloads/qmail/",
     "qmail-1.03-realrcptto-2006.12.10.patch": "http://code.dogmap.org/qmail/",
-    "netqmail-1.05-tls-smtpauth-20070417.patch":
-        "https://raw.githubusercontent.com/shupp/legacy-qmail-related/master/patches/",
+    "netqmail-1.05-tls-smtpauth-20070417.patch": "https://raw.githubusercontent.com/shupp/legacy-qmail-related/master/patches/",
     "qmail-smtpd-viruscan-1.3.patch": "http://www.qmail.org/",
     "qmail-smtpd-viruscan-logging.patch": MASTER_SITE_BACKUP,
-    "notqmail-1.07-tls-20200107-onlyremote-20200202.patch":
-        "https://schmonz.com/qmail/tlsonlyremote/",
+    "notqmail-1.07-tls-20200107-onlyremote-20200202.patch": "https://schmonz.com/qmail/tlsonlyremote/",
     "notqmail-1.07-tls-20190517-qmailremote-20190819.patch": "https://schmonz.com/qmail/remote/",
     "qmail-spp-0.42.tar.gz": "https://downloads.sourceforge.net/project/qmail-spp/",
-    "netqmail-1.06-tls-20160918-onlyremote-20181107-spp-20181109-smtputf8-20181109.patch":
-        "https://schmonz.com/qmail/eai/",
-    "qmail-queue-custom-error-v2.netqmail-1.05.patch":
-        "https://notes.sagredo.eu/files/qmail/patches/",
-    "notqmail-1.07-tls-20190517-qmailremote-20190819-srs-20190819.patch":
-        "https://schmonz.com/qmail/srs/",
+    "netqmail-1.06-tls-20160918-onlyremote-20181107-spp-20181109-smtputf8-20181109.patch": "https://schmonz.com/qmail/eai/",
+    "qmail-queue-custom-error-v2.netqmail-1.05.patch": "https://notes.sagredo.eu/files/qmail/patches/",
+    "notqmail-1.07-tls-20190517-qmailremote-20190819-srs-20190819.patch": "https://schmonz.com/qmail/srs/",
     "netqmail-1.05-TAI-leapsecs.patch": "https://su.bze.ro/software/",
 }
 
@@ -62,9 +58,14 @@ PATCHES_2017 = {
     "qmail-viruscan": ("qmail-smtpd-viruscan-1.3.patch", "qmail-smtpd-viruscan-logging.patch"),
 }
 #: 2020Q2 qmail: patches always applied (Makefile 1.118), then per option (1.69).
-ALWAYS_2020 = ("notqmail-1.07-tls-20200107-onlyremote-20200202.patch", "qmail-103.patch",
-               "qmail-1.03-maildir-uniq.patch", "outgoingip.patch",
-               "notqmail-1.07-tls-20190517-qmailremote-20190819.patch", "qmail-spp-0.42.tar.gz")
+ALWAYS_2020 = (
+    "notqmail-1.07-tls-20200107-onlyremote-20200202.patch",
+    "qmail-103.patch",
+    "qmail-1.03-maildir-uniq.patch",
+    "outgoingip.patch",
+    "notqmail-1.07-tls-20190517-qmailremote-20190819.patch",
+    "qmail-spp-0.42.tar.gz",
+)
 PATCHES_2020 = {
     "eai": ("netqmail-1.06-tls-20160918-onlyremote-20181107-spp-20181109-smtputf8-20181109.patch",),
     "qmail-customerror": ("qmail-queue-custom-error-v2.netqmail-1.05.patch",),
@@ -95,8 +96,7 @@ def distfiles(flavor: Flavor, base: str, options) -> list[str]:
     """DISTFILES of a build with ``options``."""
     if base == "qmail":
         if flavor.name == "2017Q1":
-            return ["netqmail-1.06.tar.gz" if "qmail-netqmail" in options
-                    else "qmail-1.03.tar.gz"]
+            return ["netqmail-1.06.tar.gz" if "qmail-netqmail" in options else "qmail-1.03.tar.gz"]
         return ["notqmail-1.07.tar.gz"]
     if base == "qmail-run":
         return []
@@ -132,8 +132,9 @@ def depends(flavor: Flavor, base: str, options) -> list[str]:
     return list(package_depends(flavor, base, sorted(options)))
 
 
-def fail_reasons(flavor: Flavor, base: str, resolution: opt.Resolution | None,
-                 qvars: dict) -> list[str]:
+def fail_reasons(
+    flavor: Flavor, base: str, resolution: opt.Resolution | None, qvars: dict
+) -> list[str]:
     """PKG_FAIL_REASON lines: option errors, bad account names, queue under QMAILDIR."""
     reasons = list(resolution.errors) if resolution else []
     if base not in ("qmail", "qmail-run"):
@@ -164,13 +165,16 @@ def fake_size(name: str) -> int:
 
 # --- the tree ----------------------------------------------------------------------
 
+
 def _distinfo(names: list[str], patches: dict) -> str:
     lines = ["$NetBSD$", ""]
     for name in sorted(names):
-        lines += [f"SHA1 ({name}) = {fake_digest(name, 'sha1')}",
-                  f"RMD160 ({name}) = {fake_digest(name, 'md5')}{fake_digest(name, 'sha1')[:8]}",
-                  f"SHA512 ({name}) = {fake_digest(name, 'sha512')}",
-                  f"Size ({name}) = {fake_size(name)} bytes"]
+        lines += [
+            f"SHA1 ({name}) = {fake_digest(name, 'sha1')}",
+            f"RMD160 ({name}) = {fake_digest(name, 'md5')}{fake_digest(name, 'sha1')[:8]}",
+            f"SHA512 ({name}) = {fake_digest(name, 'sha512')}",
+            f"Size ({name}) = {fake_size(name)} bytes",
+        ]
     for name in sorted(patches):
         lines.append(f"SHA1 ({name}) = {fake_digest(patches[name], 'sha1')}")
     return "\n".join(lines) + "\n"
@@ -186,8 +190,9 @@ def _all_distfiles(flavor: Flavor, base: str) -> list[str]:
 def _makefile(flavor: Flavor, base: str) -> str:
     pkg = flavor.package(base)
     version, _, rev = pkg.version.partition("nb")
-    dist = distfiles(flavor, base, opt.defaults(option_set(flavor, base))
-                     if option_set(flavor, base) else ())
+    dist = distfiles(
+        flavor, base, opt.defaults(option_set(flavor, base)) if option_set(flavor, base) else ()
+    )
     lines = ["# $NetBSD$", "#", ""]
     if dist:
         lines.append(f"DISTNAME=\t\t{dist[0].removesuffix('.tar.gz')}")
@@ -195,24 +200,42 @@ def _makefile(flavor: Flavor, base: str) -> str:
     if rev:
         lines.append(f"PKGREVISION=\t\t{rev}")
     lines += [f"CATEGORIES=\t\t{pkg.category}", ""]
-    lines += [f"MAINTAINER=\t\t{MAINTAINER if base.startswith('qmail') else 'pkgsrc-users@NetBSD.org'}",
-              f"COMMENT=\t\t{pkg.comment}", ""]
-    for dep in depends(flavor, base, opt.defaults(option_set(flavor, base))
-                       if option_set(flavor, base) else ()):
+    lines += [
+        f"MAINTAINER=\t\t{MAINTAINER if base.startswith('qmail') else 'pkgsrc-users@NetBSD.org'}",
+        f"COMMENT=\t\t{pkg.comment}",
+        "",
+    ]
+    for dep in depends(
+        flavor, base, opt.defaults(option_set(flavor, base)) if option_set(flavor, base) else ()
+    ):
         path = pkgpath(flavor, dep_base(dep))
         lines.append(f"DEPENDS+=\t\t{dep}:../../{path}")
     if base == "qmail":
-        lines += ["", "PKG_SYSCONFSUBDIR=\tqmail",
-                  "BUILD_DEFS+=\t\tQMAILDIR QMAIL_QUEUE_DIR QMAIL_QUEUE_EXTRA",
-                  "BUILD_DEFS+=\t\t" + " ".join(ACCOUNT_DEFAULTS),
-                  "", "PKG_GROUPS=\t\t${QMAIL_QMAIL_GROUP} ${QMAIL_NOFILES_GROUP}"]
+        lines += [
+            "",
+            "PKG_SYSCONFSUBDIR=\tqmail",
+            "BUILD_DEFS+=\t\tQMAILDIR QMAIL_QUEUE_DIR QMAIL_QUEUE_EXTRA",
+            "BUILD_DEFS+=\t\t" + " ".join(ACCOUNT_DEFAULTS),
+            "",
+            "PKG_GROUPS=\t\t${QMAIL_QMAIL_GROUP} ${QMAIL_NOFILES_GROUP}",
+        ]
     if base == "qmail-run":
-        lines += ["", "BUILD_DEFS+=\t\t" + " ".join(QMAIL_RUN_VARS),
-                  "RCD_SCRIPTS=\t\t" + " ".join(RCD_SCRIPTS)]
+        lines += [
+            "",
+            "BUILD_DEFS+=\t\t" + " ".join(QMAIL_RUN_VARS),
+            "RCD_SCRIPTS=\t\t" + " ".join(RCD_SCRIPTS),
+        ]
     if option_set(flavor, base):
         lines += ["", '.include "options.mk"']
-    if base in ("qmail", "daemontools", "ucspi-tcp", "queue-fix", "checkpassword",
-                "mess822", "qmail-qfilter"):
+    if base in (
+        "qmail",
+        "daemontools",
+        "ucspi-tcp",
+        "queue-fix",
+        "checkpassword",
+        "mess822",
+        "qmail-qfilter",
+    ):
         lines.append('.include "../../mk/djbware.mk"')
     lines.append('.include "../../mk/bsd.pkg.mk"')
     return "\n".join(lines) + "\n"
@@ -297,10 +320,13 @@ MK_FILES = {
     "defaults/mk.conf": (
         "# $NetBSD$\n#\n# Default settings for pkgsrc; override them in /etc/mk.conf.\n\n"
         "PKG_DEFAULT_OPTIONS?=\t# empty\nPKG_RCD_SCRIPTS?=\tno\n"
-        + "".join(f"{k}?=\t\t{v if k != 'QMAIL_ROOT_USER' else '${REAL_ROOT_USER}'}\n"
-                  for k, v in ACCOUNT_DEFAULTS.items())
+        + "".join(
+            f"{k}?=\t\t{v if k != 'QMAIL_ROOT_USER' else '${REAL_ROOT_USER}'}\n"
+            for k, v in ACCOUNT_DEFAULTS.items()
+        )
         + "QMAILDIR?=\t\t${VARBASE}/qmail\nQMAIL_QUEUE_DIR?=\t${VARBASE}/spool/qmail\n"
-        "QMAIL_QUEUE_EXTRA?=\t# empty\n"),
+        "QMAIL_QUEUE_EXTRA?=\t# empty\n"
+    ),
 }
 
 
@@ -311,8 +337,11 @@ def _descriptions(flavor: Flavor) -> str:
         opts = option_set(flavor, base)
         if opts:
             names.update(opt.supported(opts))
-    return "".join(f"{name}\t{OPTION_DESCRIPTIONS[name]}\n"
-                   for name in sorted(names) if name in OPTION_DESCRIPTIONS)
+    return "".join(
+        f"{name}\t{OPTION_DESCRIPTIONS[name]}\n"
+        for name in sorted(names)
+        if name in OPTION_DESCRIPTIONS
+    )
 
 
 #: mk/defaults/options.description: what follows ``name<TAB>`` on each line, extra
@@ -361,12 +390,13 @@ def install_tree(paths, flavor: Flavor) -> None:
     for pkg in flavor.packages:
         base, directory = pkg.base, pkgpath(flavor, pkg.base)
         write(f"{directory}/Makefile", _makefile(flavor, base))
-        write(f"{directory}/DESCR", {"qmail": QMAIL_DESCR, "qmail-run": QMAIL_RUN_DESCR}
-              .get(base, pkg.comment + ".\n"))
+        write(
+            f"{directory}/DESCR",
+            {"qmail": QMAIL_DESCR, "qmail-run": QMAIL_RUN_DESCR}.get(base, pkg.comment + ".\n"),
+        )
         write(f"{directory}/PLIST", "@comment $NetBSD$\n" + _plist(base))
         dist = _all_distfiles(flavor, base)
-        patches = {f"patch-{i:02d}": f"{base}-{i}" for i in range(1, 3)} \
-            if base == "qmail" else {}
+        patches = {f"patch-{i:02d}": f"{base}-{i}" for i in range(1, 3)} if base == "qmail" else {}
         if dist or patches:
             write(f"{directory}/distinfo", _distinfo(dist, patches))
         for name in patches:
@@ -388,9 +418,11 @@ def _qmail_run_files(flavor: Flavor, write) -> None:
     placeholders = {name: f"@{name}@" for name in ACCOUNT_DEFAULTS}
     for name, text in qmail_run_scripts(flavor, placeholders).items():
         write(f"mail/qmail-run/files/{name}.sh", text)
-    write("mail/qmail-run/files/mailer.conf",
-          "sendmail\t@PREFIX@/bin/sendmail\nsend-mail\t@PREFIX@/bin/sendmail\n"
-          "mailq\t\t@PREFIX@/bin/qmail-qread\n")
+    write(
+        "mail/qmail-run/files/mailer.conf",
+        "sendmail\t@PREFIX@/bin/sendmail\nsend-mail\t@PREFIX@/bin/sendmail\n"
+        "mailq\t\t@PREFIX@/bin/qmail-qread\n",
+    )
 
 
 def _plist(base: str) -> str:

@@ -1,4 +1,5 @@
 """Process helpers for simulated daemons: kernel names and argv[0] as on NetBSD, detaching."""
+
 from __future__ import annotations
 
 import json

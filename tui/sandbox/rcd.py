@@ -4,6 +4,7 @@ and qmail-run's rc.d scripts per flavor.
 The sh sources live in ``skel/`` (``rc.subr``, ``rc``, ``rc.shutdown``, ``rc.d/*``,
 ``qmail-run/<flavor>/<script>``); ``@NAME@`` placeholders are filled in here.
 """
+
 from __future__ import annotations
 
 import os
@@ -14,8 +15,7 @@ from .flavors import ACCOUNT_DEFAULTS, LOCALBASE, PKG_SYSCONFDIR, UNVERIFIED, ge
 SKEL = Path(__file__).resolve().parent / "skel"
 
 #: qmail-run's RCD_SCRIPTS (facts §4); all flavors here are post-2017Q1-pullup.
-QMAIL_RUN_SCRIPTS = ("qmail", "qmailsend", "qmailsmtpd", "qmailpop3d", "qmailqread",
-                     "qmailofmipd")
+QMAIL_RUN_SCRIPTS = ("qmail", "qmailsend", "qmailsmtpd", "qmailpop3d", "qmailqread", "qmailofmipd")
 
 #: postfix:maildrop, as in create.py's base accounts.
 POSTFIX_MAILDROP_OWNER = (12, 11)
@@ -60,10 +60,14 @@ def install_base_rc(paths, flavor, config) -> None:
         _write(paths.host_path(f"/etc/{name}"), (SKEL / name).read_text(), 0o644)
     values = {"MAILERCONF_WARNING": UNVERIFIED["postfix_mailerconf_warning"]}
     for script in sorted((SKEL / "rc.d").iterdir()):
-        _write(paths.host_path(f"/etc/rc.d/{script.name}"),
-               _fill(script.read_text(), values), 0o555)
-    for directory, mode, owner in (("etc", 0o755, (0, 0)), ("pid", 0o755, (0, 0)),
-                                   ("maildrop", 0o730, POSTFIX_MAILDROP_OWNER)):
+        _write(
+            paths.host_path(f"/etc/rc.d/{script.name}"), _fill(script.read_text(), values), 0o555
+        )
+    for directory, mode, owner in (
+        ("etc", 0o755, (0, 0)),
+        ("pid", 0o755, (0, 0)),
+        ("maildrop", 0o730, POSTFIX_MAILDROP_OWNER),
+    ):
         path = paths.host_path(f"/var/spool/postfix/{directory}")
         path.mkdir(parents=True, exist_ok=True)
         os.chown(path, *owner)
@@ -80,5 +84,4 @@ def qmail_run_scripts(flavor, build_vars: dict) -> dict:
     values.update({k: v for k, v in build_vars.items() if v})
     values["PKGNAME"] = qmail.pkgname
     directory = SKEL / "qmail-run" / flavor.name
-    return {name: _fill((directory / name).read_text(), values)
-            for name in QMAIL_RUN_SCRIPTS}
+    return {name: _fill((directory / name).read_text(), values) for name in QMAIL_RUN_SCRIPTS}

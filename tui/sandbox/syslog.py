@@ -1,5 +1,6 @@
 """The simulated host's syslog: messages go to syslogd's socket (/var/run/log), which
 appends them to the files NetBSD's /etc/syslog.conf routes them to."""
+
 from __future__ import annotations
 
 import os
@@ -8,13 +9,36 @@ import time
 
 SOCKET = "/var/run/log"
 
-FACILITIES = ("kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news",
-              "uucp", "cron", "authpriv", "ftp", "local0", "local1", "local2",
-              "local3", "local4", "local5", "local6", "local7")
+FACILITIES = (
+    "kern",
+    "user",
+    "mail",
+    "daemon",
+    "auth",
+    "syslog",
+    "lpr",
+    "news",
+    "uucp",
+    "cron",
+    "authpriv",
+    "ftp",
+    "local0",
+    "local1",
+    "local2",
+    "local3",
+    "local4",
+    "local5",
+    "local6",
+    "local7",
+)
 LEVELS = ("emerg", "alert", "crit", "err", "warning", "notice", "info", "debug")
 #: facility -> file, as in NetBSD's default syslog.conf (mail.info -> maillog).
-ROUTES = {"mail": "/var/log/maillog", "authpriv": "/var/log/authlog",
-          "auth": "/var/log/authlog", "cron": "/var/log/cron"}
+ROUTES = {
+    "mail": "/var/log/maillog",
+    "authpriv": "/var/log/authlog",
+    "auth": "/var/log/authlog",
+    "cron": "/var/log/cron",
+}
 DEFAULT_FILE = "/var/log/messages"
 
 
@@ -58,10 +82,17 @@ def visible(raw: bytes) -> str:
                 out.append(chr(byte))
             i += 1
             continue
-        size = 2 if 0xC2 <= byte <= 0xDF else 3 if 0xE0 <= byte <= 0xEF else \
-            4 if 0xF0 <= byte <= 0xF4 else 0
+        size = (
+            2
+            if 0xC2 <= byte <= 0xDF
+            else 3
+            if 0xE0 <= byte <= 0xEF
+            else 4
+            if 0xF0 <= byte <= 0xF4
+            else 0
+        )
         try:
-            char = raw[i:i + size].decode("utf-8") if size else ""
+            char = raw[i : i + size].decode("utf-8") if size else ""
         except UnicodeDecodeError:
             char = ""
         if len(char) == 1:
@@ -98,8 +129,9 @@ def decode(datagram: bytes) -> tuple[str, str, str]:
         if head.isdigit():
             priority = int(head)
     ident, sep, message = rest.partition(b": ")
-    text = ident.decode("ascii", "replace") + sep.decode() + visible(message) if sep \
-        else visible(rest)
+    text = (
+        ident.decode("ascii", "replace") + sep.decode() + visible(message) if sep else visible(rest)
+    )
     facility = FACILITIES[min(priority // 8, len(FACILITIES) - 1)]
     return facility, LEVELS[priority % 8], text
 

@@ -4,6 +4,7 @@ Used by the useradd/groupadd/userdel/groupdel programs (``root="/"``) and by cod
 on the machine side (``root`` = the sandbox tree).  IDs are allocated as NetBSD's
 user(8) does: the first free id from 1000 (``range 1000..60000``), skipping nobody.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -40,8 +41,10 @@ class User:
         return f"{self.name}:*:{self.uid}:{self.gid}:{self.gecos}:{self.home}:{self.shell}\n"
 
     def master_line(self) -> str:
-        return (f"{self.name}:{self.password}:{self.uid}:{self.gid}:{self.klass}:"
-                f"{self.change}:{self.expire}:{self.gecos}:{self.home}:{self.shell}\n")
+        return (
+            f"{self.name}:{self.password}:{self.uid}:{self.gid}:{self.klass}:"
+            f"{self.change}:{self.expire}:{self.gecos}:{self.home}:{self.shell}\n"
+        )
 
 
 @dataclass
@@ -89,8 +92,9 @@ class Accounts:
         for line in source.read_text().splitlines():
             f = line.split(":")
             if len(f) == 10:
-                self.users.append(User(f[0], int(f[2]), int(f[3]), f[7], f[8], f[9], f[1],
-                                       f[4], f[5], f[6]))
+                self.users.append(
+                    User(f[0], int(f[2]), int(f[3]), f[7], f[8], f[9], f[1], f[4], f[5], f[6])
+                )
             elif len(f) == 7:
                 self.users.append(User(f[0], int(f[2]), int(f[3]), f[4], f[5], f[6]))
         self.groups: list[Group] = []
@@ -153,9 +157,17 @@ class Accounts:
         self.groups.append(group)
         return group
 
-    def add_user(self, name: str, group: str = "users", uid: int | None = None,
-                 gecos: str = "", home: str | None = None, shell: str = "/bin/sh",
-                 secondary: tuple[str, ...] = (), dup_ok: bool = False) -> User:
+    def add_user(
+        self,
+        name: str,
+        group: str = "users",
+        uid: int | None = None,
+        gecos: str = "",
+        home: str | None = None,
+        shell: str = "/bin/sh",
+        secondary: tuple[str, ...] = (),
+        dup_ok: bool = False,
+    ) -> User:
         if not valid_name(name):
             raise AccountError(UNVERIFIED["useradd_invalid"].format(name=name))
         if uid is None:

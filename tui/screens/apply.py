@@ -5,6 +5,7 @@ progress events arrive here as ``Progressed`` messages.  Its last step runs the
 checks of tui.backend.verify; they are kept in ``session.checks`` for Done.  On a failure or a cancel
 the screen offers r (resume) and a / Esc (back to the plan).
 """
+
 from __future__ import annotations
 
 import threading
@@ -99,8 +100,11 @@ class ApplyScreen(Screen):
         self.query_one(StepList).reset()
         self.query_one(ProgressBar).update(progress=0)
         self.query_one("#failure", Static).update("")
-        self.set_status("Resuming: planning from the host's state..." if resume
-                        else "Planning from the host's state...")
+        self.set_status(
+            "Resuming: planning from the host's state..."
+            if resume
+            else "Planning from the host's state..."
+        )
         self.timer.resume()
         self.run_apply(resume, self.cancel_event, None if resume else self.app.run_id)
 
@@ -108,11 +112,15 @@ class ApplyScreen(Screen):
     def run_apply(self, resume: bool, cancel: threading.Event, run_id: str | None) -> None:
         host, session = self.session.host, self.session
         try:
-            result = apply(host, lambda: session.make_plan(), run_id=run_id, resume=resume,
-                           progress=lambda event: self.post_message(Progressed(event)),
-                           cancel=cancel,
-                           verify=lambda delivery: verify(host, cancel=cancel,
-                                                          delivery=delivery))
+            result = apply(
+                host,
+                lambda: session.make_plan(),
+                run_id=run_id,
+                resume=resume,
+                progress=lambda event: self.post_message(Progressed(event)),
+                cancel=cancel,
+                verify=lambda delivery: verify(host, cancel=cancel, delivery=delivery),
+            )
         except (LockHeld, ApplyError, PlanError, HostError) as exc:
             self.post_message(ApplyRefused(f"Apply did not start: {exc}"))
             return
@@ -137,8 +145,9 @@ class ApplyScreen(Screen):
         elif isinstance(event, OutputLine):
             log.write_line(vis(event.text.rstrip()))
         elif isinstance(event, Prompt):
-            log.write_line(vis(f"{event.prompt.strip()} {event.answer}  "
-                               "(answered by qmail-wizard)"))
+            log.write_line(
+                vis(f"{event.prompt.strip()} {event.answer}  (answered by qmail-wizard)")
+            )
         elif isinstance(event, StepFinished):
             steps.set_state(event.step_id, "changed" if event.changed else "unchanged")
             self.finished_steps += 1
@@ -158,20 +167,25 @@ class ApplyScreen(Screen):
         if result.ok:
             self.phase = "done"
             changed = ", ".join(result.changed) or "nothing"
-            self.set_status(f"Done: {changed} changed; all {len(result.checks)} checks pass. "
-                            f"Log: {result.log}\nPress Enter for the results.")
+            self.set_status(
+                f"Done: {changed} changed; all {len(result.checks)} checks pass. "
+                f"Log: {result.log}\nPress Enter for the results."
+            )
         else:
             self.failed_once = True
             failure = result.failure
             self.phase = "failed"
             profile = self.session.profile_path or "your profile"
-            head = ("Cancelled: resume with r · a / Esc: back to the plan"
-                    if failure.cancelled else
-                    f"Failed in step '{failure.step}'. r: retry (resume) · a / Esc: "
-                    "back to the plan")
+            head = (
+                "Cancelled: resume with r · a / Esc: back to the plan"
+                if failure.cancelled
+                else f"Failed in step '{failure.step}'. r: retry (resume) · a / Esc: "
+                "back to the plan"
+            )
             self.set_status(f"{head}\nLog: {failure.log}")
-            self.query_one("#failure", Static).update(vis(failure.render(profile),
-                                                          keep_newlines=True))
+            self.query_one("#failure", Static).update(
+                vis(failure.render(profile), keep_newlines=True)
+            )
             self.query_one("#outcome").focus()
         self.query_one("#status").set_class(self.phase == "failed", "error")
 
@@ -183,8 +197,12 @@ class ApplyScreen(Screen):
 
     # -- actions --------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        allowed = {"cancel": ("running",), "retry": ("failed",), "abort": ("failed", "done"),
-                   "next": ("done",)}
+        allowed = {
+            "cancel": ("running",),
+            "retry": ("failed",),
+            "abort": ("failed", "done"),
+            "next": ("done",),
+        }
         if action in allowed and self.phase not in allowed[action]:
             return None if action == "abort" else False
         return True

@@ -1,4 +1,5 @@
 """Confirm: the one explicit yes before apply, naming every risky action."""
+
 from __future__ import annotations
 
 from textual.app import ComposeResult
@@ -52,4 +53,3 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
-

@@ -8,6 +8,7 @@ few seconds: an ended process shows as a crash within a second) and posts each
 run in their own workers and wake the reader so their effect shows at once.  The app's
 ``status_filter`` (identity, pinned by the screenshots) is applied before rendering.
 """
+
 from __future__ import annotations
 
 import threading
@@ -45,16 +46,17 @@ def health(status: Status) -> tuple[str, bool]:
     down = [s for s in enabled if not s.running]
     if not down:
         return f"All {len(enabled)} enabled services are running", True
-    named = ", ".join(f"{s.name} {'CRASHED' if s.state == 'crashed' else s.state}"
-                      for s in down)
+    named = ", ".join(f"{s.name} {'CRASHED' if s.state == 'crashed' else s.state}" for s in down)
     return f"{named}: select it and press s (start) or r (restart)", False
 
 
 def queue_text(status: Status) -> str:
     queue = status.queue
     oldest = uptime_text(queue.oldest_s) if queue.oldest_s is not None else "-"
-    return (f"Queue: {queue.messages} message{'s' if queue.messages != 1 else ''} · "
-            f"{queue.unprocessed} not yet preprocessed · oldest {oldest}")
+    return (
+        f"Queue: {queue.messages} message{'s' if queue.messages != 1 else ''} · "
+        f"{queue.unprocessed} not yet preprocessed · oldest {oldest}"
+    )
 
 
 def shown(status: Status) -> tuple:
@@ -64,8 +66,9 @@ def shown(status: Status) -> tuple:
 
 def command_text(command: str, result) -> tuple[str, bool]:
     """``$ command`` with its output (or its exit status when it printed nothing)."""
-    output = " · ".join(line.strip() for line in
-                        (result.stdout + result.stderr).splitlines() if line.strip())
+    output = " · ".join(
+        line.strip() for line in (result.stdout + result.stderr).splitlines() if line.strip()
+    )
     if result.rc:
         output = f"exit status {result.rc}" + (f": {output}" if output else "")
     return f"$ {command}" + (f"  → {output}" if output else ""), result.rc == 0
@@ -85,8 +88,10 @@ class DashboardScreen(Screen):
         Binding("ctrl+s", "app.save_profile", "Save profile", show=False),
     ]
     SUB_TITLE = "Dashboard"
-    HINT = ("↑/↓ selects a service; s t r l act on it, f flushes the queue, m sends a "
-            "test message to postmaster")
+    HINT = (
+        "↑/↓ selects a service; s t r l act on it, f flushes the queue, m sends a "
+        "test message to postmaster"
+    )
 
     def __init__(self, session: Session) -> None:
         super().__init__(name="dashboard")
@@ -101,8 +106,9 @@ class DashboardScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="body"):
-            yield Static("Reading the services...", classes="screen-title", id="health",
-                         markup=False)
+            yield Static(
+                "Reading the services...", classes="screen-title", id="health", markup=False
+            )
             yield ServiceTable(id="services")
             yield Static("", id="queue", markup=False)
             yield LogPane(id="log")
@@ -204,29 +210,35 @@ class DashboardScreen(Screen):
     @work(thread=True, group="action")
     def run_action(self, name: str, action: str, enabled: bool) -> None:
         def run() -> tuple[str, bool]:
-            if action in ("stop", "restart"):       # not a crash while it is down
+            if action in ("stop", "restart"):  # not a crash while it is down
                 self.reader.expect(name, running=False)
             result = act(self.session.host, name, action, enabled)
             if action in ("start", "restart"):
                 self.reader.expect(name, running=True)
-            return command_text(f"/etc/rc.d/{name} {action if enabled else 'one' + action}",
-                                result)
+            return command_text(f"/etc/rc.d/{name} {action if enabled else 'one' + action}", result)
+
         self.finish(run)
 
     @work(thread=True, group="action")
     def run_flush(self) -> None:
-        self.finish(lambda: command_text("/etc/rc.d/qmailsend flush",
-                                         flush(self.session.host)))
+        self.finish(lambda: command_text("/etc/rc.d/qmailsend flush", flush(self.session.host)))
 
     @work(thread=True, group="action")
     def run_test_mail(self) -> None:
         def send() -> tuple[str, bool]:
             delivery = send_test_message(self.session.host, state=self.session.state)
             if delivery.ok:
-                return (f"✓ Test message to {delivery.recipient} delivered after "
-                        f"{delivery.seconds:.1f} s: {delivery.path or delivery.target}", True)
-            return (f"✗ Test message to {delivery.recipient} not delivered after "
-                    f"{delivery.seconds:.1f} s: {delivery.detail}", False)
+                return (
+                    f"✓ Test message to {delivery.recipient} delivered after "
+                    f"{delivery.seconds:.1f} s: {delivery.path or delivery.target}",
+                    True,
+                )
+            return (
+                f"✗ Test message to {delivery.recipient} not delivered after "
+                f"{delivery.seconds:.1f} s: {delivery.detail}",
+                False,
+            )
+
         self.finish(send)
 
     def finish(self, produce) -> None:

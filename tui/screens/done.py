@@ -3,6 +3,7 @@
 The checks are the ones the Apply screen ran as its last step (``session.checks``);
 when there are none (Done reached otherwise), a worker runs ``verify`` itself.
 """
+
 from __future__ import annotations
 
 from textual import work
@@ -77,7 +78,7 @@ class DoneScreen(Screen):
             return
         try:
             run_id = journal.last_run(host)
-        except HostError:   # a damaged record of the newest run: no log to name
+        except HostError:  # a damaged record of the newest run: no log to name
             run_id = None
         self.post_message(Verified(checks, log_path(run_id) if run_id else ""))
 
@@ -88,21 +89,30 @@ class DoneScreen(Screen):
         self.query_one("#loading", Spinner).spin(False)
         self.query_one("#headline", Static).update(
             f"qmail is installed, but {len(failed)} of {len(message.checks)} checks failed"
-            if failed else f"qmail is installed and running: all {len(message.checks)} "
-            "checks pass")
+            if failed
+            else f"qmail is installed and running: all {len(message.checks)} checks pass"
+        )
         self.query_one("#checks").mount_all(check_row(check) for check in message.checks)
         table = self.query_one("#services", DataTable)
         for name in SERVICES:
-            table.add_row(name, "enabled" if getattr(services, name) else "off",
-                          "running" if state.running(name) else "stopped")
+            table.add_row(
+                name,
+                "enabled" if getattr(services, name) else "off",
+                "running" if state.running(name) else "stopped",
+            )
         self.query_one("#log", Static).update(
-            f"Log of the run: {message.log}" if message.log else "No apply run was recorded.")
+            f"Log of the run: {message.log}" if message.log else "No apply run was recorded."
+        )
         self.query_one("#results").display = True
 
     def on_verify_failed(self, message: VerifyFailed) -> None:
         self.query_one("#loading", Spinner).spin(False)
         self.query_one("#headline", Static).update("Cannot read the host to check qmail")
-        self.query_one("#checks").mount(Static(
-            f"{vis(message.error)}\nCheck the connection and run qmail-wizard again.",
-            markup=False, classes="check -failed"))
+        self.query_one("#checks").mount(
+            Static(
+                f"{vis(message.error)}\nCheck the connection and run qmail-wizard again.",
+                markup=False,
+                classes="check -failed",
+            )
+        )
         self.query_one("#results").display = True

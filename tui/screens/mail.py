@@ -3,6 +3,7 @@
 Every edit goes straight into ``session.profile.mail``; the backend's validation
 says what is wrong and the screen shows it beside the field it is about.
 """
+
 from __future__ import annotations
 
 import re
@@ -20,31 +21,61 @@ from .step import WizardStep
 
 #: (profile key, label, help): the text fields in screen order, before delivery.
 CONTROL_FIELDS = (
-    ("me", "This host", "control/me: qmail's own name. It fills every other control "
-     "file left empty and names this host in Received: lines and bounces."),
-    ("defaultdomain", "Default domain", "control/defaultdomain: qmail-inject appends it "
-     "to host names without a dot, so user@host becomes user@host.defaultdomain."),
-    ("plusdomain", "Plus domain", "control/plusdomain: qmail-inject replaces a trailing "
-     "'+' in an address's host with this domain."),
-    ("locals", "Local domains", "control/locals, comma-separated: mail for these domains "
-     "is delivered to this host's users (user@domain -> ~user)."),
-    ("rcpthosts", "Accept mail for", "control/rcpthosts, comma-separated: the open-relay "
-     "guard. qmail-smtpd accepts mail only for these domains, unless the client has "
-     "RELAYCLIENT (relay networks below). Empty would relay for everyone."),
-    ("virtualdomains", "Virtual domains", "control/virtualdomains, domain:prefix "
-     "comma-separated: mail for user@domain goes to the local address prefix-user. "
-     "Each domain must also be in rcpthosts and not in locals."),
+    (
+        "me",
+        "This host",
+        "control/me: qmail's own name. It fills every other control "
+        "file left empty and names this host in Received: lines and bounces.",
+    ),
+    (
+        "defaultdomain",
+        "Default domain",
+        "control/defaultdomain: qmail-inject appends it "
+        "to host names without a dot, so user@host becomes user@host.defaultdomain.",
+    ),
+    (
+        "plusdomain",
+        "Plus domain",
+        "control/plusdomain: qmail-inject replaces a trailing "
+        "'+' in an address's host with this domain.",
+    ),
+    (
+        "locals",
+        "Local domains",
+        "control/locals, comma-separated: mail for these domains "
+        "is delivered to this host's users (user@domain -> ~user).",
+    ),
+    (
+        "rcpthosts",
+        "Accept mail for",
+        "control/rcpthosts, comma-separated: the open-relay "
+        "guard. qmail-smtpd accepts mail only for these domains, unless the client has "
+        "RELAYCLIENT (relay networks below). Empty would relay for everyone.",
+    ),
+    (
+        "virtualdomains",
+        "Virtual domains",
+        "control/virtualdomains, domain:prefix "
+        "comma-separated: mail for user@domain goes to the local address prefix-user. "
+        "Each domain must also be in rcpthosts and not in locals.",
+    ),
 )
 PLACEHOLDERS = {"virtualdomains": "none; e.g. example.net:joe, example.com:ann"}
-ALIAS_HELP = ("~alias/.qmail-{name}: qmail never delivers to root, so mail to {name} is "
-              "forwarded to this local user or user@domain and is never discarded.")
-RELAY_HELP = ("/etc/tcp.smtp, comma-separated tcprules prefixes (127., 192.168.1.): "
-              "clients from these networks get RELAYCLIENT, so qmail-smtpd lets them send "
-              "to any domain. List only your own networks.")
-DELIVERY_HELP = ("control/defaultdelivery. Maildir (./Maildir/): one file per message, "
-                 "safe without locking, and what qmail-pop3d serves; Maildirs must exist, "
-                 "and the wizard makes them for the skeleton and existing users. "
-                 "mbox (./Mailbox): one file per user, for mail readers that need it.")
+ALIAS_HELP = (
+    "~alias/.qmail-{name}: qmail never delivers to root, so mail to {name} is "
+    "forwarded to this local user or user@domain and is never discarded."
+)
+RELAY_HELP = (
+    "/etc/tcp.smtp, comma-separated tcprules prefixes (127., 192.168.1.): "
+    "clients from these networks get RELAYCLIENT, so qmail-smtpd lets them send "
+    "to any domain. List only your own networks."
+)
+DELIVERY_HELP = (
+    "control/defaultdelivery. Maildir (./Maildir/): one file per message, "
+    "safe without locking, and what qmail-pop3d serves; Maildirs must exist, "
+    "and the wizard makes them for the skeleton and existing users. "
+    "mbox (./Mailbox): one file per user, for mail readers that need it."
+)
 
 
 def split_list(text: str) -> list[str]:
@@ -79,27 +110,50 @@ class MailScreen(WizardStep):
         with VerticalScroll(id="mail-form", can_focus=False):
             yield Static("Names and domains (qmail's control files)", classes="section")
             for key, label, help in CONTROL_FIELDS:
-                yield Field(label, self._text(key), key=key, help=help, id=key,
-                            placeholder=PLACEHOLDERS.get(key, ""), source=self._source(key))
+                yield Field(
+                    label,
+                    self._text(key),
+                    key=key,
+                    help=help,
+                    id=key,
+                    placeholder=PLACEHOLDERS.get(key, ""),
+                    source=self._source(key),
+                )
             with Sourced(id="delivery"):
                 with Horizontal(id="delivery-row"):
                     yield Label("Delivery", id="delivery-label")
                     with RadioSet(id="defaultdelivery", compact=True):
                         for delivery, label in zip(DELIVERIES, ("Maildir", "mbox")):
-                            yield RadioButton(f"{label} ({delivery})",
-                                              value=mail.defaultdelivery == delivery)
+                            yield RadioButton(
+                                f"{label} ({delivery})", value=mail.defaultdelivery == delivery
+                            )
                 if self._source("defaultdelivery"):
-                    yield Static(source_line(self._source("defaultdelivery")), markup=False,
-                                 id="delivery-source", classes="source-line")
+                    yield Static(
+                        source_line(self._source("defaultdelivery")),
+                        markup=False,
+                        id="delivery-source",
+                        classes="source-line",
+                    )
             yield Static("", markup=False, id="delivery-error", classes="error")
             yield Static("Aliases: who reads the system's mail", classes="section")
             for name in SYSTEM_ALIASES:
-                yield Field(f"{name} to", self._text(f"alias-{name}"),
-                            key=f"aliases.{name}", help=ALIAS_HELP.format(name=name),
-                            source=self._source(f"aliases.{name}"), id=f"alias-{name}")
+                yield Field(
+                    f"{name} to",
+                    self._text(f"alias-{name}"),
+                    key=f"aliases.{name}",
+                    help=ALIAS_HELP.format(name=name),
+                    source=self._source(f"aliases.{name}"),
+                    id=f"alias-{name}",
+                )
             yield Static("Relaying: clients allowed to send anywhere", classes="section")
-            yield Field("Relay networks", self._text("relay_from"), key="relay_from",
-                        help=RELAY_HELP, source=self._source("relay_from"), id="relay_from")
+            yield Field(
+                "Relay networks",
+                self._text("relay_from"),
+                key="relay_from",
+                help=RELAY_HELP,
+                source=self._source("relay_from"),
+                id="relay_from",
+            )
         yield Static("", markup=False, id="mail-status", classes="hint")
         yield KeyFooter()
 
@@ -165,8 +219,10 @@ class MailScreen(WizardStep):
         status = self.query_one("#mail-status", Static)
         if problems:
             count = f"{len(problems)} problem" + ("s" if len(problems) > 1 else "")
-            status.update(f"{count} to fix before going on (shown in red)"
-                          + "".join(f"\n{text}" for text in others))
+            status.update(
+                f"{count} to fix before going on (shown in red)"
+                + "".join(f"\n{text}" for text in others)
+            )
             status.add_class("error")
         else:
             status.update("Enter: choose the services. F1: help for the focused field.")
@@ -182,13 +238,15 @@ class MailScreen(WizardStep):
         elif widget is not None:
             widget.focus()
         label = widget.label if isinstance(widget, Field) else first.key
-        self.notify(f"{label}: {first.message}", title="Not yet", severity="error",
-                    markup=False)
+        self.notify(f"{label}: {first.message}", title="Not yet", severity="error", markup=False)
 
     def action_help(self) -> None:
         focused = self.focused
-        field = next((n for n in focused.ancestors_with_self if isinstance(n, Field)),
-                     None) if focused else None
+        field = (
+            next((n for n in focused.ancestors_with_self if isinstance(n, Field)), None)
+            if focused
+            else None
+        )
         if field is not None:
             self.app.push_screen(HelpScreen(field.label, field.help))
         elif isinstance(focused, RadioSet):

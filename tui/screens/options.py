@@ -1,4 +1,5 @@
 """Build options: every PKG_OPTIONS.qmail option of this host, and what a change costs."""
+
 from __future__ import annotations
 
 from textual.app import ComposeResult
@@ -15,8 +16,10 @@ from ..widgets.help import HelpScreen
 from ..widgets.option_list import BuildOptionList, Refused, Row, toggle
 from .step import WizardStep
 
-COST = ("Built from /usr/pkgsrc: several minutes; needs the pkgsrc tree. "
-        "Binary packages carry only the defaults.")
+COST = (
+    "Built from /usr/pkgsrc: several minutes; needs the pkgsrc tree. "
+    "Binary packages carry only the defaults."
+)
 
 
 def source_build_cost(session: Session) -> str:
@@ -36,16 +39,20 @@ def options_note(session: Session) -> str:
     if not catalog.needs_source_build(words):
         return ""
     changes = catalog.changes(catalog.effective(words))
-    return (f"Source build: these options differ from the defaults ({' '.join(changes)}). "
-            + source_build_cost(session))
+    return (
+        f"Source build: these options differ from the defaults ({' '.join(changes)}). "
+        + source_build_cost(session)
+    )
 
 
 def group_help(catalog, group: str) -> str:
     names = catalog.groups[group]
     default = [n for n in names if n in catalog.defaults]
-    return (f"Pick-one group {group}: at most one of {', '.join(names)} may be on; choosing "
-            "one replaces the others, and \"none\" turns them all off. Default: "
-            f"{default[-1] if default else 'none'}.")
+    return (
+        f"Pick-one group {group}: at most one of {', '.join(names)} may be on; choosing "
+        'one replaces the others, and "none" turns them all off. Default: '
+        f"{default[-1] if default else 'none'}."
+    )
 
 
 def built_line(session: Session, row: Row) -> str:
@@ -69,9 +76,10 @@ class OptionsScreen(WizardStep):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static(Content.assemble("Build options  ",
-                                      (f"({vis(self.session.catalog.source)})", "dim")),
-                     classes="screen-title")
+        yield Static(
+            Content.assemble("Build options  ", (f"({vis(self.session.catalog.source)})", "dim")),
+            classes="screen-title",
+        )
         yield Static("", id="words", classes="hint", markup=False)
         yield Static("", id="source", classes="hint", markup=False)
         with Horizontal(id="panes"):
@@ -101,8 +109,9 @@ class OptionsScreen(WizardStep):
         box.display = bool(problems)
         note = options_note(self.session)
         if not note and not self.session.profile.build.accounts.is_default():
-            note = ("Source build: the accounts are renamed (Accounts screen). "
-                    + source_build_cost(self.session))
+            note = "Source build: the accounts are renamed (Accounts screen). " + source_build_cost(
+                self.session
+            )
         self.query_one("#note", Static).update(note)
         self.query_one("#note").display = bool(note)
         return problems
@@ -110,7 +119,8 @@ class OptionsScreen(WizardStep):
     def on_build_option_list_toggled(self, message: BuildOptionList.Toggled) -> None:
         try:
             self.session.profile.build.options = toggle(
-                self.session.catalog, self.words, message.row)
+                self.session.catalog, self.words, message.row
+            )
         except Refused as exc:
             self.notify(str(exc), severity="warning", markup=False)
             return
@@ -123,7 +133,8 @@ class OptionsScreen(WizardStep):
         source = self.session.source("build.options")
         if source and row is not None:
             self.query_one("#source", Static).update(
-                built_line(self.session, row) + source_line(source))
+                built_line(self.session, row) + source_line(source)
+            )
 
     def about(self, row: Row) -> str:
         if row.name:
@@ -138,5 +149,6 @@ class OptionsScreen(WizardStep):
         self.app.push_screen(HelpScreen(title, self.about(row)))
 
     def refuse(self, problems: list[Problem]) -> None:
-        self.notify(f"Fix the build options first: {problems[0].message}", severity="error",
-                    markup=False)
+        self.notify(
+            f"Fix the build options first: {problems[0].message}", severity="error", markup=False
+        )

@@ -8,6 +8,7 @@ shows both versions and waits for a choice (keep mine / take the profile's) befo
 Enter applies; a choice goes to ``session.keep`` / ``session.overwrite`` and the plan
 is made again.
 """
+
 from __future__ import annotations
 
 from textual import work
@@ -65,8 +66,12 @@ def step_content(step: Step, index: int, total: int) -> Content:
         if isinstance(action, RunCommand):
             parts += [("  $ ", "$accent"), (vis(action.describe()), "bold")]
         else:
-            parts.append((f"  {vis(action.describe())} (mode {action.mode:04o}, "
-                          f"{action.owner_text()})", "bold"))
+            parts.append(
+                (
+                    f"  {vis(action.describe())} (mode {action.mode:04o}, {action.owner_text()})",
+                    "bold",
+                )
+            )
             parts += ["\n", diff_content(action.diff())]
     return Content.assemble(*parts).rstrip()
 
@@ -74,16 +79,23 @@ def step_content(step: Step, index: int, total: int) -> Content:
 def plan_summary(plan: Plan, method: str) -> str:
     changing = [s for s in plan.steps if s.changes]
     risks = [r for s in plan.steps for r in s.risks]
-    how = {"source": "source build from pkgsrc (slower: compiles qmail)",
-           "binary": "binary packages (pkg_add)", "pkgin": "binary packages (pkgin)"}
+    how = {
+        "source": "source build from pkgsrc (slower: compiles qmail)",
+        "binary": "binary packages (pkg_add)",
+        "pkgin": "binary packages (pkgin)",
+    }
     installs = any(isinstance(a, RunCommand) for a in plan.step("packages").actions)
-    lead = f"Install method: {how.get(method, method)}." if installs else \
-        "No package to install or build."
+    lead = (
+        f"Install method: {how.get(method, method)}."
+        if installs
+        else "No package to install or build."
+    )
     if not changing:
-        return (f"{lead} Nothing to do: the host already matches your answers; apply "
-                "only verifies.")
-    return (f"{lead} {len(changing)} of {len(plan.steps)} steps change the host "
-            f"({len(risks)} risky actions, marked ⚠). Nothing has changed yet.")
+        return f"{lead} Nothing to do: the host already matches your answers; apply only verifies."
+    return (
+        f"{lead} {len(changing)} of {len(plan.steps)} steps change the host "
+        f"({len(risks)} risky actions, marked ⚠). Nothing has changed yet."
+    )
 
 
 def shown(step: Step) -> bool:
@@ -99,8 +111,7 @@ def drift_text(plan: Plan) -> str:
     if not undecided:
         return damage
     files = f"{undecided} file{'s' if undecided > 1 else ''}"
-    return (f"{damage}\n{files} changed by hand: choose below (k keep mine, o take the "
-            "profile's).")
+    return f"{damage}\n{files} changed by hand: choose below (k keep mine, o take the profile's)."
 
 
 def problems_text(error: ProfileError) -> str:
@@ -135,8 +146,9 @@ class ReviewScreen(Screen):
         yield Header()
         with Vertical(id="body"):
             yield Static("Review the plan", classes="screen-title")
-            yield Static("Planning: reading the host again...", id="summary", classes="hint",
-                         markup=False)
+            yield Static(
+                "Planning: reading the host again...", id="summary", classes="hint", markup=False
+            )
             yield Spinner(id="loading")
             yield VerticalScroll(id="plan")
             yield Static("", id="next-hint", classes="hint")
@@ -166,35 +178,45 @@ class ReviewScreen(Screen):
             if problems:
                 raise ProfileError(problems)
             plan = self.session.make_plan()
-            self.post_message(Planned(plan, self.session.method(),
-                                      self.session.profile_versions()))
+            self.post_message(Planned(plan, self.session.method(), self.session.profile_versions()))
         except ProfileError as exc:
             self.post_message(PlanFailed(problems_text(exc)))
         except PlanError as exc:
-            self.post_message(PlanFailed(f"Cannot plan: {exc}\nPress Esc to change your "
-                                         "answers, or fix the host and come back."))
+            self.post_message(
+                PlanFailed(
+                    f"Cannot plan: {exc}\nPress Esc to change your "
+                    "answers, or fix the host and come back."
+                )
+            )
         except HostError as exc:
-            self.post_message(PlanFailed(f"Cannot read the host: {exc}\nCheck the "
-                                         "connection, then press Esc and Enter to plan "
-                                         "again."))
+            self.post_message(
+                PlanFailed(
+                    f"Cannot read the host: {exc}\nCheck the "
+                    "connection, then press Esc and Enter to plan "
+                    "again."
+                )
+            )
 
     async def on_planned(self, message: Planned) -> None:
         plan = self.plan = message.plan
         self.query_one("#loading", Spinner).spin(False)
         self.query_one("#summary", Static).update(
-            vis(plan_summary(plan, message.method) + drift_text(plan), keep_newlines=True))
+            vis(plan_summary(plan, message.method) + drift_text(plan), keep_newlines=True)
+        )
         scroll = self.query_one("#plan", VerticalScroll)
         await scroll.remove_children()
         await scroll.mount_all(self.plan_widgets(plan, message.versions))
         scroll.display = True
         choices = list(self.query(DriftChoice))
         focus = next((c for c in choices if not c.drift.resolution), None) or next(
-            (c for c in choices if c.path == self.chosen), scroll)
+            (c for c in choices if c.path == self.chosen), scroll
+        )
         focus.focus()
         self.query_one("#next-hint", Static).update(
             "Tab next file · k keep mine · o take the profile's · then Enter"
-            if plan.undecided else
-            "↑↓ PgUp PgDn scroll · Enter apply (asks to confirm) · Ctrl+S save profile")
+            if plan.undecided
+            else "↑↓ PgUp PgDn scroll · Enter apply (asks to confirm) · Ctrl+S save profile"
+        )
 
     def plan_widgets(self, plan: Plan, versions: dict[str, str]) -> list[Static]:
         """Every step; when reconfiguring, the drifted files, then only the steps that
@@ -204,20 +226,39 @@ class ReviewScreen(Screen):
         if self.session.reconfigure:
             numbered = [(index, step) for index, step in numbered if shown(step)]
         widgets: list[Static] = [
-            Static(step_content(step, index, total), id=f"plan-{step.id}",
-                   classes="plan-step" + ("" if step.changes else " -unchanged"))
-            for index, step in numbered]
-        drift = [DriftChoice(d, diff_content(versions_diff(d, versions.get(d.path))),
-                             id=f"drift-{index}") for index, d in enumerate(plan.drift)]
+            Static(
+                step_content(step, index, total),
+                id=f"plan-{step.id}",
+                classes="plan-step" + ("" if step.changes else " -unchanged"),
+            )
+            for index, step in numbered
+        ]
+        drift = [
+            DriftChoice(
+                d, diff_content(versions_diff(d, versions.get(d.path))), id=f"drift-{index}"
+            )
+            for index, d in enumerate(plan.drift)
+        ]
         if plan.damage:
-            drift.insert(0, Static(Content.assemble(("⚠ ", "$error"), vis(plan.damage)),
-                                   id="damage", classes="plan-step"))
+            drift.insert(
+                0,
+                Static(
+                    Content.assemble(("⚠ ", "$error"), vis(plan.damage)),
+                    id="damage",
+                    classes="plan-step",
+                ),
+            )
         if not self.session.reconfigure:
             return drift + widgets
         hidden = [step.id for step in plan.steps if not shown(step)]
         if hidden:
-            widgets.append(Static(f"{len(hidden)} steps unchanged: {', '.join(hidden)}",
-                                  id="plan-unchanged", classes="plan-step -unchanged"))
+            widgets.append(
+                Static(
+                    f"{len(hidden)} steps unchanged: {', '.join(hidden)}",
+                    id="plan-unchanged",
+                    classes="plan-step -unchanged",
+                )
+            )
         return drift + widgets
 
     def on_drift_choice_chosen(self, message: DriftChoice.Chosen) -> None:
@@ -239,9 +280,13 @@ class ReviewScreen(Screen):
         if self.plan.undecided:
             first = next(c for c in self.query(DriftChoice) if not c.drift.resolution)
             first.focus()
-            self.notify(f"{first.path} was changed by hand: press k to keep yours or o to "
-                        "take the profile's (for each such file) before applying.",
-                        title="Not yet", severity="error", markup=False)
+            self.notify(
+                f"{first.path} was changed by hand: press k to keep yours or o to "
+                "take the profile's (for each such file) before applying.",
+                title="Not yet",
+                severity="error",
+                markup=False,
+            )
             return
         self.confirming = True
         self.app.push_screen(ConfirmScreen(self.plan), self.confirmed)

@@ -4,6 +4,7 @@ The name defaults to the last one used, in the current directory.  The write goe
 through ``Session.save`` (safefile): a symlink or a hard-linked file there is refused
 and named, and the dialog stays open to choose another name.
 """
+
 from __future__ import annotations
 
 import os
@@ -34,8 +35,11 @@ class SaveScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Static("Save the profile", classes="screen-title")
-            yield Static("File name (an existing file is replaced; a symbolic link is not "
-                         "followed):", classes="hint", markup=False)
+            yield Static(
+                "File name (an existing file is replaced; a symbolic link is not followed):",
+                classes="hint",
+                markup=False,
+            )
             yield Input(self.default, id="file")
             yield Static("", id="error", markup=False)
             yield Static("Enter save · Esc cancel", classes="hint")
@@ -50,7 +54,7 @@ class SaveScreen(ModalScreen[str | None]):
             self.dismiss(self.session.save(name))
         except HostError as exc:
             error.update(vis(f"Not saved: {exc}"))
-        except OSError as exc:   # the current directory itself is gone, say
+        except OSError as exc:  # the current directory itself is gone, say
             error.update(vis(f"Not saved: {name}: {exc.strerror}"))
 
     def action_cancel(self) -> None:

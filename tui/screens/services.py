@@ -2,6 +2,7 @@
 
 Switches edit ``session.profile.services``; what runs now comes from the probe.
 """
+
 from __future__ import annotations
 
 from textual.app import ComposeResult
@@ -20,32 +21,40 @@ ABOUT = {
     "qmailsend": (
         "delivers the queue: local mailboxes and remote SMTP",
         "qmail-send with qmail-lspawn, qmail-rspawn and qmail-clean: without it "
-        "nothing is ever delivered. Keep it on."),
+        "nothing is ever delivered. Keep it on.",
+    ),
     "qmailsmtpd": (
         "receives mail from the network (port 25)",
         "qmail-smtpd under tcpserver: accepts mail for the domains in rcpthosts, and "
-        "from any address for clients with RELAYCLIENT (tcp.smtp)."),
+        "from any address for clients with RELAYCLIENT (tcp.smtp).",
+    ),
     "qmailqread": (
         "lets users who are not root list the queue",
         "qmail-qread over a loopback tcpserver, so that local users can see the queue "
-        "without being root."),
+        "without being root.",
+    ),
     "qmailpop3d": (
         "POP3 for mail readers (port 110, Maildir only)",
         "qmail-popup, checkpassword and qmail-pop3d under tcpserver: users fetch their "
-        "mail over POP3. qmail-pop3d serves ./Maildir/ only."),
+        "mail over POP3. qmail-pop3d serves ./Maildir/ only.",
+    ),
     "qmailofmipd": (
         "mail submission for mail readers (port 587)",
         "ofmipd under tcpserver: mail readers submit mail on port 587 and ofmipd fixes "
-        "up their headers."),
+        "up their headers.",
+    ),
     "replace_mta": (
         "stop and disable postfix, point mailer.conf at qmail",
         "Stops postfix, sets postfix=NO in rc.conf and switches /etc/mailer.conf to "
-        "qmail's sendmail, so that programs that send mail use qmail."),
+        "qmail's sendmail, so that programs that send mail use qmail.",
+    ),
 }
 #: switch id -> the class of the note beneath it.
 NOTES = {"qmailsmtpd": "error", "qmailpop3d": "warning"}
-POP3_MBOX = ("qmail-pop3d serves Maildir only: with ./Mailbox delivery POP3 users see "
-             "no mail (choose Maildir on the Mail screen).")
+POP3_MBOX = (
+    "qmail-pop3d serves Maildir only: with ./Mailbox delivery POP3 users see "
+    "no mail (choose Maildir on the Mail screen)."
+)
 
 
 class ServicesScreen(WizardStep):
@@ -61,20 +70,19 @@ class ServicesScreen(WizardStep):
         yield Static("Services: what runs after the install", classes="screen-title")
         with VerticalScroll(id="services-list", can_focus=False):
             for name in (*SERVICES, "replace_mta"):
-                label, now = (("replace postfix", "postfix now") if name == "replace_mta"
-                              else (name, "now"))
+                label, now = (
+                    ("replace postfix", "postfix now") if name == "replace_mta" else (name, "now")
+                )
                 with Sourced(classes="service-row"):
                     yield Switch(getattr(services, name), id=name)
                     with Vertical(classes="service-text"):
                         yield Label(f"[b]{label}[/b]  [dim]{now}: {self._now(name)}[/dim]")
                         yield Label(ABOUT[name][0])
                         if name in NOTES:
-                            yield Static("", markup=False, id=f"{name}-note",
-                                         classes=NOTES[name])
+                            yield Static("", markup=False, id=f"{name}-note", classes=NOTES[name])
                         source = self.session.source(f"services.{name}")
                         if source:
-                            yield Static(source_line(source), markup=False,
-                                         classes="source-line")
+                            yield Static(source_line(source), markup=False, classes="source-line")
         yield Static("", id="services-status", classes="hint")
         yield KeyFooter()
 
@@ -102,17 +110,18 @@ class ServicesScreen(WizardStep):
         """The refusal (red) and the warning beneath their switches; the refusals."""
         problems = self.problems()
         profile = self.session.profile
-        mbox_pop3 = (profile.services.qmailpop3d
-                     and profile.mail.defaultdelivery == "./Mailbox")
+        mbox_pop3 = profile.services.qmailpop3d and profile.mail.defaultdelivery == "./Mailbox"
         refusal = "\n".join(f"rcpthosts {problem_text(p)}" for p in problems)
-        for name, text in (("qmailsmtpd", refusal),
-                           ("qmailpop3d", POP3_MBOX if mbox_pop3 else "")):
+        for name, text in (("qmailsmtpd", refusal), ("qmailpop3d", POP3_MBOX if mbox_pop3 else "")):
             note = self.query_one(f"#{name}-note", Static)
             note.update(text)
             note.display = bool(text)
         status = self.query_one("#services-status", Static)
-        status.update("Fix the problem in red before going on." if problems else
-                      "Space toggles a service. Enter: review the plan. F1: help.")
+        status.update(
+            "Fix the problem in red before going on."
+            if problems
+            else "Space toggles a service. Enter: review the plan. F1: help."
+        )
         status.set_class(bool(problems), "error")
         return problems
 

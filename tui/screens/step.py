@@ -5,6 +5,7 @@ says about it.  The base gives the keys (Enter next, Esc back, F1 help), the pro
 of the step's own profile keys, and the way on: Enter shows the problems and stays
 while there are any (``refuse``), else posts ``Advance(type(self))`` for the App.
 """
+
 from __future__ import annotations
 
 from typing import ClassVar

@@ -1,4 +1,5 @@
 """Welcome: what this host is and has, read by a probe in a worker thread."""
+
 from __future__ import annotations
 
 from rich.text import Text
@@ -81,19 +82,27 @@ class WelcomeScreen(Screen):
         table.display = True
         self.query_one("#intro", Static).update(
             "This host has no qmail yet: the wizard will install it from pkgsrc, "
-            "replace the base MTA and check that mail flows." if summary.fresh else
-            "qmail is installed. Every screen starts from what is set now (a focused "
-            "field says which file it was read from); Review shows only what you change.")
+            "replace the base MTA and check that mail flows."
+            if summary.fresh
+            else "qmail is installed. Every screen starts from what is set now (a focused "
+            "field says which file it was read from); Review shows only what you change."
+        )
         self.query_one("#next-hint", Static).update(
-            "Press Enter to choose the build options." if summary.fresh else
-            "Press Enter to reconfigure, starting with the build options.")
+            "Press Enter to choose the build options."
+            if summary.fresh
+            else "Press Enter to reconfigure, starting with the build options."
+        )
 
     def on_probe_failed(self, message: ProbeFailed) -> None:
         self.query_one("#loading", Spinner).spin(False)
-        self.query_one("#intro", Static).update(Content.assemble(
-            ("Cannot read the host:", "bold"), f" {vis(message.error)}\n"
-            "Check that you run as root on the NetBSD host (or give --target), then "
-            "restart qmail-wizard."))
+        self.query_one("#intro", Static).update(
+            Content.assemble(
+                ("Cannot read the host:", "bold"),
+                f" {vis(message.error)}\n"
+                "Check that you run as root on the NetBSD host (or give --target), then "
+                "restart qmail-wizard.",
+            )
+        )
 
     def action_next(self) -> None:
         if self.summary is None:

@@ -5,6 +5,7 @@ Review shows one per drifted file (``plan.drift``); ``k`` keeps the admin's vers
 screen records the choice on the session and plans again.  Its styles are
 drift_choice.tcss (``DRIFT_CSS``, for the screen's CSS_PATH).
 """
+
 from __future__ import annotations
 
 import difflib
@@ -30,10 +31,14 @@ def versions_diff(drift: Drift, profile: str | None) -> str:
     if profile is None:
         return drift.diff()
     mine = [] if drift.now is None else drift.now.splitlines(keepends=True)
-    return "".join(difflib.unified_diff(
-        mine, profile.splitlines(keepends=True),
-        "yours (deleted)" if drift.now is None else "yours (now on the host)",
-        "the profile's"))
+    return "".join(
+        difflib.unified_diff(
+            mine,
+            profile.splitlines(keepends=True),
+            "yours (deleted)" if drift.now is None else "yours (now on the host)",
+            "the profile's",
+        )
+    )
 
 
 class DriftChoice(Static, can_focus=True):
@@ -51,17 +56,27 @@ class DriftChoice(Static, can_focus=True):
 
     def __init__(self, drift: Drift, diff: Content, *, id: str | None = None) -> None:
         self.drift = drift
-        state = ("$warning bold" if not drift.resolution else "$success bold")
-        how = (" differs from the profile (the drift record is damaged: it may be a "
-               "change of yours)" if drift.wrote is None else
-               " was changed by hand since qmail-wizard wrote it")
+        state = "$warning bold" if not drift.resolution else "$success bold"
+        how = (
+            " differs from the profile (the drift record is damaged: it may be a change of yours)"
+            if drift.wrote is None
+            else " was changed by hand since qmail-wizard wrote it"
+        )
         heading = Content.assemble(
-            ("⚠ ", "$warning"), (drift.path, "bold"), how, "\n  ",
-            ("k", "bold $accent"), " keep mine · ",
-            ("o", "bold $accent"), " take the profile's · choice: ",
-            (CHOICES[drift.resolution], state), "\n")
-        super().__init__(heading + diff, id=id,
-                         classes="drift" + ("" if drift.resolution else " -undecided"))
+            ("⚠ ", "$warning"),
+            (drift.path, "bold"),
+            how,
+            "\n  ",
+            ("k", "bold $accent"),
+            " keep mine · ",
+            ("o", "bold $accent"),
+            " take the profile's · choice: ",
+            (CHOICES[drift.resolution], state),
+            "\n",
+        )
+        super().__init__(
+            heading + diff, id=id, classes="drift" + ("" if drift.resolution else " -undecided")
+        )
 
     @property
     def path(self) -> str:

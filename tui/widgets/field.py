@@ -8,6 +8,7 @@ A screen composes Fields, listens for :class:`Field.Changed`, and calls
 use it list ``field.tcss`` (beside this module) in their ``CSS_PATH``.  A field laid
 out otherwise overrides ``compose`` (and ``show_problem``), as Accounts' AccountField does.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -50,8 +51,17 @@ class Field(Sourced):
         def control(self) -> Field:
             return self.field
 
-    def __init__(self, label: str, value: str = "", *, key: str, help: str = "",
-                 placeholder: str = "", source: str = "", id: str | None = None) -> None:
+    def __init__(
+        self,
+        label: str,
+        value: str = "",
+        *,
+        key: str,
+        help: str = "",
+        placeholder: str = "",
+        source: str = "",
+        id: str | None = None,
+    ) -> None:
         super().__init__(id=id, classes="field")
         self.label = label
         self.key = key
@@ -63,12 +73,12 @@ class Field(Sourced):
     def compose(self) -> ComposeResult:
         with Horizontal(classes="field-row"):
             yield Label(self.label, classes="field-label")
-            yield Input(self._value, placeholder=self._placeholder, compact=True,
-                        classes="field-input")
+            yield Input(
+                self._value, placeholder=self._placeholder, compact=True, classes="field-input"
+            )
         yield Static("", markup=False, classes="field-error error")
         if self.source:
-            yield Static(source_line(self.source), markup=False,
-                         classes="field-source source-line")
+            yield Static(source_line(self.source), markup=False, classes="field-source source-line")
 
     @property
     def input(self) -> Input:

@@ -1,4 +1,5 @@
 """F1 help: a modal screen with a title and a paragraph; Esc (or F1) closes it."""
+
 from __future__ import annotations
 
 from textual.app import ComposeResult
@@ -6,6 +7,7 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
+
 from .footer import KeyFooter
 
 

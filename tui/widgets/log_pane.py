@@ -5,6 +5,7 @@ as "17:57:09 " (the date and the host name are the same on every line of a live 
 Anyone can write to the mail log: lines are shown as plain text (no markup), their
 control characters as visible escapes (tui.backend.vis).
 """
+
 from __future__ import annotations
 
 import re
@@ -38,7 +39,7 @@ class LogPane(RichLog):
         self.shown: list[str] = []
 
     def follow(self, tail: list[str]) -> None:
-        new = tail[overlap(self.tail, tail):]
+        new = tail[overlap(self.tail, tail) :]
         self.tail = list(tail)
         for line in new:
             self.shown.append(vis(short(line)))

@@ -5,6 +5,7 @@ The rows and the word editing are plain functions of a catalog and the
 the words enable always comes from ``catalog.effective``; this module decides only
 which words express a choice relative to the catalog's defaults.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -52,8 +53,9 @@ def _name(word) -> str | None:
 
 def implied_by(catalog, enabled, name: str) -> str:
     """The enabled option that turns ``name`` on ("" when none does)."""
-    return next((o for o, target in sorted(catalog.implies.items())
-                 if target == name and o in enabled), "")
+    return next(
+        (o for o, target in sorted(catalog.implies.items()) if target == name and o in enabled), ""
+    )
 
 
 def toggle(catalog, words: list, row: Row) -> list:
@@ -86,8 +88,11 @@ def prompt(catalog, words: list, row: Row, width: int = 18) -> Text:
     if row.group:
         chosen = row.name in enabled if row.name else not (enabled & set(catalog.groups[row.group]))
         mark = "(•) " if chosen else "( ) "
-        is_default = (row.name in catalog.defaults if row.name
-                      else not set(catalog.groups[row.group]) & catalog.defaults)
+        is_default = (
+            row.name in catalog.defaults
+            if row.name
+            else not set(catalog.groups[row.group]) & catalog.defaults
+        )
     else:
         chosen = row.name in enabled
         mark = "[x] " if chosen else "[ ] "
@@ -120,14 +125,15 @@ class BuildOptionList(OptionList):
         super().__init__(*self._options(words), id=id)
 
     def _options(self, words: list) -> list[Option]:
-        return [Option(prompt(self.catalog, words, row, self.width), id=row.id,
-                       disabled=row.heading) for row in self.rows]
+        return [
+            Option(prompt(self.catalog, words, row, self.width), id=row.id, disabled=row.heading)
+            for row in self.rows
+        ]
 
     def show(self, words: list) -> None:
         """Redraw every row's mark and tags for new words (the cursor stays put)."""
         for index, row in enumerate(self.rows):
-            self.replace_option_prompt_at_index(
-                index, prompt(self.catalog, words, row, self.width))
+            self.replace_option_prompt_at_index(index, prompt(self.catalog, words, row, self.width))
 
     @property
     def row(self) -> Row | None:

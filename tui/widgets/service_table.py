@@ -4,6 +4,7 @@ Below ``WIDE`` cells the table drops the user column and abbreviates pids and li
 addresses, so that it fits an 80-column terminal.  Cells are Text (a plain str
 would be read as markup), host text in them with visible control characters.
 """
+
 from __future__ import annotations
 
 from rich.text import Text
@@ -48,17 +49,30 @@ def uptime_text(seconds: float | None) -> str:
 
 def fingerprint(services: list) -> tuple:
     """What the table shows of ``services`` at any width: equal means nothing to redraw."""
-    return tuple((s.name, s.enabled, s.running, s.state, tuple(s.pids), uptime_text(s.uptime_s),
-                  cpu_text(s), size_text(s.rss_bytes), tuple(s.listen), s.user)
-                 for s in services)
+    return tuple(
+        (
+            s.name,
+            s.enabled,
+            s.running,
+            s.state,
+            tuple(s.pids),
+            uptime_text(s.uptime_s),
+            cpu_text(s),
+            size_text(s.rss_bytes),
+            tuple(s.listen),
+            s.user,
+        )
+        for s in services
+    )
 
 
 def first_and_more(items: list, wide: bool, keep: int = 4) -> str:
     """All items (up to ``keep``) when wide, else the first and a count of the rest."""
-    shown = list(map(str, items[:keep if wide else 1]))
+    shown = list(map(str, items[: keep if wide else 1]))
     more = len(items) - len(shown)
-    return (" " if wide else "").join(shown) + (f" +{more}" if wide and more else
-                                                f"+{more}" if more else "")
+    return (" " if wide else "").join(shown) + (
+        f" +{more}" if wide and more else f"+{more}" if more else ""
+    )
 
 
 class ServiceTable(DataTable):
@@ -70,9 +84,11 @@ class ServiceTable(DataTable):
 
     def show(self, services: list, wide: bool) -> None:
         """Rebuild when the width class or the services change, else update the cells."""
-        columns = [(key, Text(wide_label if wide else narrow, justify="right" if right
-                              else "left"))
-                   for key, wide_label, narrow, right in COLUMNS if wide or narrow]
+        columns = [
+            (key, Text(wide_label if wide else narrow, justify="right" if right else "left"))
+            for key, wide_label, narrow, right in COLUMNS
+            if wide or narrow
+        ]
         layout = (wide, tuple(service.name for service in services))
         if layout != self.layout_key:
             row = self.cursor_row
@@ -87,7 +103,7 @@ class ServiceTable(DataTable):
         for service in services:
             row = dict(zip(self.columns, self.get_row(service.name)))
             for key, value in self.cells(service, wide).items():
-                if row[key] != value:          # unchanged cells cost no refresh
+                if row[key] != value:  # unchanged cells cost no refresh
                     self.update_cell(service.name, key, value, update_width=True)
 
     def selected(self) -> str | None:
@@ -98,11 +114,12 @@ class ServiceTable(DataTable):
 
     def cells(self, service, wide: bool) -> dict[str, object]:
         theme = self.app.current_theme
-        state = {"running": Text("running", style=theme.success or ""),
-                 "stopped": Text("stopped"),
-                 "crashed": Text("CRASHED", style=f"bold {theme.error}"),
-                 "unsure": Text("unsure", style=f"bold {theme.warning}")}.get(
-                     service.state, plain(service.state))
+        state = {
+            "running": Text("running", style=theme.success or ""),
+            "stopped": Text("stopped"),
+            "crashed": Text("CRASHED", style=f"bold {theme.error}"),
+            "unsure": Text("unsure", style=f"bold {theme.warning}"),
+        }.get(service.state, plain(service.state))
         cells = {
             "name": plain(service.name),
             "boot": Text("enabled" if service.enabled else "off"),

@@ -1,4 +1,5 @@
 """A loading indicator that stops repainting while hidden."""
+
 from __future__ import annotations
 
 from textual.widgets import LoadingIndicator

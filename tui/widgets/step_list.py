@@ -3,6 +3,7 @@
 Styles live in step_list.tcss; a screen using the widget lists ``STEP_LIST_CSS`` in
 its CSS_PATH (widgets cannot load a stylesheet of their own).
 """
+
 from __future__ import annotations
 
 from pathlib import Path

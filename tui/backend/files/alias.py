@@ -6,6 +6,7 @@ anything else, with or without a leading ``&``, a forward address.  An empty fil
 means default delivery; a blank first line makes qmail-local defer the message; a
 file without deliveries (e.g. pkgsrc's comment-only placeholder) discards mail.
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -14,8 +15,8 @@ PLACEHOLDER = "# pkgsrc says: replace this comment with your config\n"
 
 
 class Target(NamedTuple):
-    kind: str    # "forward", "maildir", "mbox" or "program"
-    value: str   # the address, path or command
+    kind: str  # "forward", "maildir", "mbox" or "program"
+    value: str  # the address, path or command
 
 
 def targets(text: str) -> list[Target]:
@@ -54,6 +55,8 @@ def is_placeholder(text: str) -> bool:
 def render_forward(target: str) -> str:
     """A dot-qmail file forwarding to ``target`` (a local user or user@domain)."""
     if not target or any(c.isspace() for c in target) or target[0] in "&|./#+":
-        raise ValueError(f"alias target {target!r} is not an address: give a local user "
-                         "name or user@domain, without spaces")
+        raise ValueError(
+            f"alias target {target!r} is not an address: give a local user "
+            "name or user@domain, without spaces"
+        )
     return f"&{target}\n"

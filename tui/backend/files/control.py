@@ -6,6 +6,7 @@ tabs and newline removed; ``#`` is not special there.  List files (``locals``,
 skipping empty lines and lines starting with ``#``.  Edits keep comments, blank lines
 and untouched entries byte-identical.
 """
+
 from __future__ import annotations
 
 
@@ -54,8 +55,7 @@ def render_list(values, old_text: str = "") -> str:
         if entry.startswith("#"):
             raise ValueError(f"control file entry {entry!r} would be read as a comment")
         wanted.setdefault(entry, entry)
-    return _merge(old_text, wanted, lambda entry: None if entry[0] == "#" else entry,
-                  str.__eq__)
+    return _merge(old_text, wanted, lambda entry: None if entry[0] == "#" else entry, str.__eq__)
 
 
 def render_virtualdomains(mapping: dict[str, str], old_text: str = "") -> str:
@@ -80,8 +80,9 @@ def render_virtualdomains(mapping: dict[str, str], old_text: str = "") -> str:
 
 def _check(entry: str, what: str) -> None:
     if not entry or "\n" in entry or _strip(entry) != entry:
-        raise ValueError(f"control file {what} {entry!r} must be one non-empty line "
-                         "without trailing white space")
+        raise ValueError(
+            f"control file {what} {entry!r} must be one non-empty line without trailing white space"
+        )
 
 
 def _merge(old_text: str, wanted: dict, key, same) -> str:
@@ -90,15 +91,16 @@ def _merge(old_text: str, wanted: dict, key, same) -> str:
     entry already reads as the new line (then its bytes are kept)."""
     rows = old_text.splitlines(keepends=True)
     order = list(wanted)
-    entries = {}                                   # row index -> stripped entry
+    entries = {}  # row index -> stripped entry
     for index, row in enumerate(rows):
         entry = _strip(row)
         if entry and key(entry) is not None:
             entries[index] = entry
     if len(entries) == len(order) and all(
-            same(entry, wanted[k]) for entry, k in zip(entries.values(), order)):
+        same(entry, wanted[k]) for entry, k in zip(entries.values(), order)
+    ):
         return old_text
-    slot: dict[int, str] = {}                      # row index -> kept key
+    slot: dict[int, str] = {}  # row index -> kept key
     for index, entry in entries.items():
         k = key(entry)
         if k in wanted and k not in slot.values():
@@ -117,8 +119,7 @@ def _merge(old_text: str, wanted: dict, key, same) -> str:
             out += [wanted[order[j]] + "\n" for j in range(nxt, position[k])]
             nxt = position[k] + 1
             out.append(row if same(entries[index], wanted[k]) else wanted[k] + "\n")
-    return "".join(_terminated(out) + [wanted[order[j]] + "\n"
-                                       for j in range(nxt, len(order))])
+    return "".join(_terminated(out) + [wanted[order[j]] + "\n" for j in range(nxt, len(order))])
 
 
 def _terminated(rows: list[str]) -> list[str]:

@@ -2,6 +2,7 @@
 
 mailwrapper(8) uses the first line naming a program, so that line is the effective one.
 """
+
 from __future__ import annotations
 
 POSTFIX_SENDMAIL = "/usr/libexec/postfix/sendmail"
@@ -41,8 +42,10 @@ def switch(text: str, mapping: dict[str, str]) -> str:
     place (a trailing comment kept), missing names appended; nothing else changes."""
     for name, path in mapping.items():
         if not name or not path or any(c.isspace() or c == "#" for c in name + path):
-            raise ValueError(f"mailer.conf: cannot map {name!r} to {path!r}: "
-                             "names and programs are single words without '#'")
+            raise ValueError(
+                f"mailer.conf: cannot map {name!r} to {path!r}: "
+                "names and programs are single words without '#'"
+            )
     rows = text.splitlines(keepends=True)
     first: dict[str, int] = {}
     for index, row in enumerate(rows):
@@ -60,8 +63,8 @@ def switch(text: str, mapping: dict[str, str]) -> str:
         code, hash_, comment = body.partition("#")
         if code.split() == [name, path]:
             continue
-        trail = code[len(code.rstrip()):] if hash_ else ""
-        rows[index] = render_line(name, path) + trail + hash_ + comment + row[len(body):]
+        trail = code[len(code.rstrip()) :] if hash_ else ""
+        rows[index] = render_line(name, path) + trail + hash_ + comment + row[len(body) :]
     if missing and rows and not rows[-1].endswith("\n"):
         rows[-1] += "\n"
     return "".join(rows + missing)

@@ -6,6 +6,7 @@ backslash continues a line.  ``.ifdef BSD_PKG_MK`` holds (pkgsrc defines it),
 ``.ifndef BSD_PKG_MK`` does not; other conditions are not evaluated (their lines
 count).  References such as ``${LOCALBASE}`` are returned and written as they are.
 """
+
 from __future__ import annotations
 
 import re
@@ -18,9 +19,9 @@ DIRECTIVE_RE = re.compile(r"\s*\.\s*([a-z]+)\b\s*(.*)$", re.S)
 
 
 class Line(NamedTuple):
-    first: int   # index of the first physical row
-    last: int    # index of the last physical row (continuations)
-    code: str    # the logical line without its comment, continuations joined
+    first: int  # index of the first physical row
+    last: int  # index of the last physical row (continuations)
+    code: str  # the logical line without its comment, continuations joined
 
 
 def get(text: str, var: str) -> str | None:
@@ -78,8 +79,10 @@ def _check(var: str, value: str) -> None:
     if not NAME_RE.fullmatch(var):
         raise ValueError(f"mk.conf: {var!r} is not a make variable name")
     if "\n" in value or value.endswith("\\") or value != value.strip():
-        raise ValueError(f"mk.conf: {var} cannot be set to {value!r}: one line, "
-                         "no surrounding white space, not ending in a backslash")
+        raise ValueError(
+            f"mk.conf: {var} cannot be set to {value!r}: one line, "
+            "no surrounding white space, not ending in a backslash"
+        )
 
 
 def _escape(value: str) -> str:
@@ -130,8 +133,13 @@ def _effective(text: str):
             word, rest = directive.groups()
             if word.startswith("if"):
                 test = (word, rest.strip())
-                known.append(True if test == ("ifdef", "BSD_PKG_MK") else
-                             False if test == ("ifndef", "BSD_PKG_MK") else None)
+                known.append(
+                    True
+                    if test == ("ifdef", "BSD_PKG_MK")
+                    else False
+                    if test == ("ifndef", "BSD_PKG_MK")
+                    else None
+                )
             elif word == "else" and known and known[-1] is not None:
                 known[-1] = not known[-1]
             elif word == "elif" and known:
@@ -153,15 +161,15 @@ def _replace(rows: list[str], line: Line, value: str) -> str:
     """``rows`` joined with ``line``'s value replaced (prefix and comment kept)."""
     head = rows[line.first]
     body = head.rstrip("\n")
-    end = head[len(body):] or ("\n" if line.last + 1 < len(rows) else "")
+    end = head[len(body) :] or ("\n" if line.last + 1 < len(rows) else "")
     prefix = (PREFIX_RE.match(body) or PREFIX_RE.match(line.code)).group()
     tail = ""
     if line.first == line.last:
         at = _comment_at(body)
         code = body[:at]
-        tail = code[len(code.rstrip()):] + body[at:] if at < len(body) else ""
+        tail = code[len(code.rstrip()) :] + body[at:] if at < len(body) else ""
     new = (prefix + _escape(value) if value else prefix.rstrip()) + tail + end
-    return "".join(rows[:line.first] + [new] + rows[line.last + 1:])
+    return "".join(rows[: line.first] + [new] + rows[line.last + 1 :])
 
 
 def _insert(rows: list[str], new: str, at_end: bool = False) -> str:
@@ -170,7 +178,7 @@ def _insert(rows: list[str], new: str, at_end: bool = False) -> str:
         rows[-1] += "\n"
     at = len(rows) if at_end else _block_end(rows)
     if at and _continues(rows[at - 1].rstrip("\n")):
-        new = "\n" + new                     # end the continued line first
+        new = "\n" + new  # end the continued line first
     return "".join(rows[:at] + [new] + rows[at:])
 
 

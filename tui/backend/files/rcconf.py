@@ -6,6 +6,7 @@ only of assignments is effective; an assignment that prefixes a command
 (``var=x cmd``) or sits in a comment is not.  Expansions are not evaluated: ``get``
 returns ``${_rc_d_postfix:-YES}`` as written, quotes removed.
 """
+
 from __future__ import annotations
 
 import re
@@ -14,16 +15,30 @@ from typing import NamedTuple
 MARKER = "# qmail-wizard"
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 SAFE_RE = re.compile(r"[A-Za-z0-9_@%+=:,./-]+")
-RESERVED = {"if", "then", "else", "elif", "fi", "do", "done", "while", "until",
-            "case", "esac", "{", "}", "!"}
+RESERVED = {
+    "if",
+    "then",
+    "else",
+    "elif",
+    "fi",
+    "do",
+    "done",
+    "while",
+    "until",
+    "case",
+    "esac",
+    "{",
+    "}",
+    "!",
+}
 _SEPARATORS = "\n;&|()"
 
 
 class Assignment(NamedTuple):
     name: str
-    value: str   # as sh assigns it (quotes and backslashes removed, no expansion)
-    raw: str     # the value as written
-    start: int   # offset of the ``name=value`` word in the text
+    value: str  # as sh assigns it (quotes and backslashes removed, no expansion)
+    raw: str  # the value as written
+    start: int  # offset of the ``name=value`` word in the text
     end: int
 
 
@@ -104,7 +119,7 @@ def _assignment(text: str, start: int, end: int) -> Assignment | None:
     match = NAME_RE.match(text, start)
     if not match or match.end() >= end or text[match.end()] != "=":
         return None
-    raw = text[match.end() + 1:end]
+    raw = text[match.end() + 1 : end]
     return Assignment(match.group(), _unquote(raw), raw, start, end)
 
 
@@ -150,13 +165,15 @@ def _word_end(text: str, i: int) -> int:
             end = _find(text, "'", i + 1)
         elif ch in '"`':
             end = _closing(text, ch, i + 1)
-        elif ch == "$" and text[i + 1:i + 2] in ("{", "("):
+        elif ch == "$" and text[i + 1 : i + 2] in ("{", "("):
             end = _balanced(text, i + 1)
         else:
             end = i
         if end >= len(text):
-            raise ValueError(f"rc.conf line {text.count(chr(10), 0, i) + 1}: "
-                             f"unterminated {text[i:i + 2].strip()} (sh cannot read the file)")
+            raise ValueError(
+                f"rc.conf line {text.count(chr(10), 0, i) + 1}: "
+                f"unterminated {text[i : i + 2].strip()} (sh cannot read the file)"
+            )
         i = end + 1
     return min(i, len(text))
 
@@ -200,19 +217,20 @@ def _unquote(raw: str) -> str:
     while i < len(raw):
         ch = raw[i]
         if ch == "\\":
-            if raw[i + 1:i + 2] != "\n":
-                out.append(raw[i + 1:i + 2])
+            if raw[i + 1 : i + 2] != "\n":
+                out.append(raw[i + 1 : i + 2])
             i += 2
         elif ch == "'":
             end = _find(raw, "'", i + 1)
-            out.append(raw[i + 1:end])
+            out.append(raw[i + 1 : end])
             i = end + 1
         elif ch == '"':
             end = _closing(raw, '"', i + 1)
-            out.append(re.sub(r'\\([\\"$`\n])', lambda m: "" if m[1] == "\n" else m[1],
-                              raw[i + 1:end]))
+            out.append(
+                re.sub(r'\\([\\"$`\n])', lambda m: "" if m[1] == "\n" else m[1], raw[i + 1 : end])
+            )
             i = end + 1
-        elif ch == "$" and raw[i + 1:i + 2] in ("{", "("):
+        elif ch == "$" and raw[i + 1 : i + 2] in ("{", "("):
             end = _balanced(raw, i + 1) + 1
             out.append(raw[i:end])
             i = end

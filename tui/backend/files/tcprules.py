@@ -5,6 +5,7 @@ character may quote a value).  Lines starting with ``#`` and lines without a rul
 colon are skipped, as tcprules does.  Of several rules for one address tcpserver uses
 the first.  A rule setting ``RELAYCLIENT`` lets its clients relay (qmail-smtpd(8)).
 """
+
 from __future__ import annotations
 
 import re
@@ -15,7 +16,7 @@ RELAY = "RELAYCLIENT"
 
 class Rule(NamedTuple):
     address: str
-    action: str          # "allow" or "deny"
+    action: str  # "allow" or "deny"
     env: dict
 
 
@@ -62,8 +63,10 @@ def render(relay_from: list[str], old_text: str = "") -> str:
     when no rule covers the empty address.  Every other line stays as it is."""
     for prefix in relay_from:
         if grants_everyone(Rule(prefix, "allow", {RELAY: ""})):
-            raise ValueError(f"tcprules: refusing relay prefix {prefix!r}: it lets every "
-                             "client relay (an open relay)")
+            raise ValueError(
+                f"tcprules: refusing relay prefix {prefix!r}: it lets every "
+                "client relay (an open relay)"
+            )
         if any(c.isspace() for c in prefix) or prefix.startswith("#") or "," in prefix:
             raise ValueError(f"tcprules: {prefix!r} is not an address prefix")
     wanted = list(dict.fromkeys(relay_from))
@@ -111,9 +114,11 @@ def _rows(text: str) -> list[tuple[str, Rule | None]]:
         try:
             rows.append((row, _parse_line(row)))
         except RulesError:
-            raise RulesError(f"line {number}: tcprules cannot parse {row.rstrip()!r}: "
-                             'expected address:allow or address:deny, then ,VAR="value" '
-                             "settings") from None
+            raise RulesError(
+                f"line {number}: tcprules cannot parse {row.rstrip()!r}: "
+                'expected address:allow or address:deny, then ,VAR="value" '
+                "settings"
+            ) from None
     return rows
 
 
@@ -129,9 +134,9 @@ def _parse_line(row: str) -> Rule | None:
         if line.startswith(("deny", "allow"), colon + 1):
             break
         colon += 1
-    address, rest = line[:colon], line[colon + 1:]
+    address, rest = line[:colon], line[colon + 1 :]
     action = "deny" if rest.startswith("deny") else "allow"
-    rest = rest[len(action):]
+    rest = rest[len(action) :]
     env = {}
     while rest:
         eq = rest.find("=")
@@ -141,6 +146,6 @@ def _parse_line(row: str) -> Rule | None:
         end = rest.find(quote, eq + 2)
         if end == -1:
             raise RulesError(line)
-        env[rest[1:eq]] = rest[eq + 2:end]
-        rest = rest[end + 1:]
+        env[rest[1:eq]] = rest[eq + 2 : end]
+        rest = rest[end + 1 :]
     return Rule(address, action, env)

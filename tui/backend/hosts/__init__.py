@@ -4,10 +4,19 @@ LocalHost and SandboxHost are imported on first use (they bring psutil; SandboxH
 reaches the simulator through tui.sandbox.api), so importing Host or HostError stays
 cheap.
 """
+
 from .base import FileStat, Host, HostError, Listener, ProcessInfo, Result
 
-__all__ = ["FileStat", "Host", "HostError", "Listener", "LocalHost", "ProcessInfo",
-           "Result", "SandboxHost"]
+__all__ = [
+    "FileStat",
+    "Host",
+    "HostError",
+    "Listener",
+    "LocalHost",
+    "ProcessInfo",
+    "Result",
+    "SandboxHost",
+]
 
 
 def __getattr__(name: str):

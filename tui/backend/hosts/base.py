@@ -1,4 +1,5 @@
 """The Host interface: every byte the backend reads or writes on a host goes through it."""
+
 from __future__ import annotations
 
 import os
@@ -27,12 +28,12 @@ class Result:
 @dataclass(frozen=True)
 class FileStat:
     path: str
-    mode: int          # permission bits and type, as os.stat_result.st_mode
+    mode: int  # permission bits and type, as os.stat_result.st_mode
     uid: int
     gid: int
     size: int
     mtime: float
-    owner: str         # user name on that host ("" when unknown)
+    owner: str  # user name on that host ("" when unknown)
     group: str
 
 
@@ -48,8 +49,8 @@ class ProcessInfo:
     create_time: float
     status: str
     rss_bytes: int
-    cpu_time: float = 0.0     # user + system seconds so far
-    machine_pid: int = 0      # the pid on the machine running qmail-wizard
+    cpu_time: float = 0.0  # user + system seconds so far
+    machine_pid: int = 0  # the pid on the machine running qmail-wizard
 
 
 @dataclass(frozen=True)
@@ -98,15 +99,22 @@ class Host:
 
     name = "host"
 
-    def run(self, argv: Sequence[str], env: Mapping[str, str] | None = None,
-            timeout: float = DEFAULT_TIMEOUT, input: str | None = None,
-            cwd: str | None = None, errors: str = "replace") -> Result:
+    def run(
+        self,
+        argv: Sequence[str],
+        env: Mapping[str, str] | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        input: str | None = None,
+        cwd: str | None = None,
+        errors: str = "replace",
+    ) -> Result:
         """``errors``: how output that is not UTF-8 is decoded ("surrogateescape"
         keeps its bytes, for text that is written back)."""
         raise NotImplementedError
 
-    def spawn(self, argv: Sequence[str], env: Mapping[str, str] | None = None,
-              cwd: str | None = None):
+    def spawn(
+        self, argv: Sequence[str], env: Mapping[str, str] | None = None, cwd: str | None = None
+    ):
         """A pexpect child running ``argv`` on the host (for prompts and streaming)."""
         raise NotImplementedError
 
@@ -118,15 +126,21 @@ class Host:
         writing the text back (see as_bytes) keeps them byte for byte."""
         return self.read(path).decode("utf-8", "surrogateescape")
 
-    def read_user_file(self, path: str, owner: str | None = None,
-                       limit: int = USER_FILE_LIMIT) -> bytes:
+    def read_user_file(
+        self, path: str, owner: str | None = None, limit: int = USER_FILE_LIMIT
+    ) -> bytes:
         """A file in a directory someone else may control (a home, ~alias): a regular
         file with one link, owned by the user ``owner`` when given, of at most
         ``limit`` bytes; never a symlink, FIFO or device (safefile.Refused says which)."""
         raise NotImplementedError
 
-    def write(self, path: str, data: bytes | str, mode: int = 0o644,
-              owner: tuple[str, str] | tuple[int, int] | None = None) -> None:
+    def write(
+        self,
+        path: str,
+        data: bytes | str,
+        mode: int = 0o644,
+        owner: tuple[str, str] | tuple[int, int] | None = None,
+    ) -> None:
         """Replace ``path`` atomically (safefile.write_file), owned by ``owner``: names
         or numeric ids (root:wheel when None)."""
         raise NotImplementedError
@@ -153,7 +167,7 @@ class Host:
     def read_from(self, path: str, offset: int, limit: int = 1 << 20) -> tuple[bytes, int]:
         """Up to ``limit`` bytes of ``path`` from ``offset``, and the file's size now."""
         data = self.read(path)
-        return data[offset:offset + limit], len(data)
+        return data[offset : offset + limit], len(data)
 
     def mtimes(self, path: str) -> dict[str, float]:
         """Entry name -> mtime for every entry of the directory ``path``."""
@@ -167,14 +181,14 @@ class Host:
         now = {(p.pid, p.create_time) for p in self.processes() if p.status != "zombie"}
         return all((p.pid, p.create_time) in now for p in procs)
 
-    def connect(self, address: str, port: int, timeout: float = 10.0,
-                source: str | None = None):
+    def connect(self, address: str, port: int, timeout: float = 10.0, source: str | None = None):
         """A TCP connection to ``address:port`` as seen from the host (a socket),
         from the host's own address ``source`` when given (e.g. 127.0.0.2)."""
         import socket
 
-        return socket.create_connection((address, port), timeout=timeout,
-                                        source_address=(source, 0) if source else None)
+        return socket.create_connection(
+            (address, port), timeout=timeout, source_address=(source, 0) if source else None
+        )
 
     def listeners(self) -> list[Listener]:
         raise NotImplementedError
@@ -206,8 +220,9 @@ def as_bytes(data: bytes | str) -> bytes:
     return data.encode("utf-8", "surrogateescape") if isinstance(data, str) else data
 
 
-def owner_ids(passwd: Mapping[int, str], group: Mapping[int, str],
-              owner: tuple[str, str] | None) -> tuple[int, int]:
+def owner_ids(
+    passwd: Mapping[int, str], group: Mapping[int, str], owner: tuple[str, str] | None
+) -> tuple[int, int]:
     """Names -> ids on the host (ids stay ids); unknown names raise HostError naming
     them."""
     if owner is None:

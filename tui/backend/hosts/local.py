@@ -1,15 +1,26 @@
 """LocalHost: the machine qmail-wizard runs on (a NetBSD server, or inside a sandbox)."""
+
 from __future__ import annotations
 
+import grp
 import os
 import pwd
-import grp
 import subprocess
 from typing import Mapping, Sequence
 
 from . import procview, safefile
-from .base import (DEFAULT_TIMEOUT, USER_FILE_LIMIT, FileStat, Host, HostError, Result,
-                   as_bytes, check_argv, read_span, scan_mtimes)
+from .base import (
+    DEFAULT_TIMEOUT,
+    USER_FILE_LIMIT,
+    FileStat,
+    Host,
+    HostError,
+    Result,
+    as_bytes,
+    check_argv,
+    read_span,
+    scan_mtimes,
+)
 
 
 def _name(lookup, ident: int) -> str:
@@ -32,13 +43,20 @@ class LocalHost(Host):
         merged.update(env)
         return merged
 
-    def run(self, argv, env=None, timeout=DEFAULT_TIMEOUT, input=None, cwd=None,
-            errors="replace") -> Result:
+    def run(
+        self, argv, env=None, timeout=DEFAULT_TIMEOUT, input=None, cwd=None, errors="replace"
+    ) -> Result:
         command = self._command(argv)
         try:
             done = subprocess.run(
-                command, env=self._env(env), input=input, capture_output=True,
-                text=True, errors=errors, timeout=timeout, cwd=cwd,
+                command,
+                env=self._env(env),
+                input=input,
+                capture_output=True,
+                text=True,
+                errors=errors,
+                timeout=timeout,
+                cwd=cwd,
                 stdin=None if input is not None else subprocess.DEVNULL,
                 start_new_session=True,  # daemons it starts must not get our terminal's SIGHUP
             )
@@ -52,9 +70,16 @@ class LocalHost(Host):
         import pexpect
 
         command = self._command(argv)
-        return pexpect.spawn(command[0], command[1:], env=self._env(env), cwd=cwd,
-                             encoding="utf-8", codec_errors="replace", timeout=None,
-                             dimensions=(24, 200))
+        return pexpect.spawn(
+            command[0],
+            command[1:],
+            env=self._env(env),
+            cwd=cwd,
+            encoding="utf-8",
+            codec_errors="replace",
+            timeout=None,
+            dimensions=(24, 200),
+        )
 
     # -- files -----------------------------------------------------------------
     def _real(self, path: str) -> str:
@@ -105,8 +130,16 @@ class LocalHost(Host):
             st = os.stat(self._real(path))
         except OSError as exc:
             raise HostError(f"cannot stat {path}: {exc.strerror}") from None
-        return FileStat(path, st.st_mode, st.st_uid, st.st_gid, st.st_size, st.st_mtime,
-                        _name(pwd.getpwuid, st.st_uid), _name(grp.getgrgid, st.st_gid))
+        return FileStat(
+            path,
+            st.st_mode,
+            st.st_uid,
+            st.st_gid,
+            st.st_size,
+            st.st_mtime,
+            _name(pwd.getpwuid, st.st_uid),
+            _name(grp.getgrgid, st.st_gid),
+        )
 
     def read_from(self, path, offset, limit=1 << 20):
         return read_span(self._real(path), path, offset, limit)

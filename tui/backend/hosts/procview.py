@@ -4,6 +4,7 @@ Only calls that work on NetBSD are used (no cpu_affinity, memory_maps, /proc-onl
 helpers): name, ppid, cmdline, uids, create_time, status, memory_info, cpu_times,
 net_connections.
 """
+
 from __future__ import annotations
 
 import functools
@@ -13,12 +14,24 @@ import psutil
 
 from .base import Listener, ProcessInfo
 
-ATTRS = ["pid", "ppid", "name", "cmdline", "uids", "create_time", "status", "memory_info",
-         "cpu_times"]
+ATTRS = [
+    "pid",
+    "ppid",
+    "name",
+    "cmdline",
+    "uids",
+    "create_time",
+    "status",
+    "memory_info",
+    "cpu_times",
+]
 
 
-def snapshot(pids: Iterable[int] | None, user_of: Callable[[int], str],
-             host_pid: Callable[[int], int] = lambda pid: pid) -> list[ProcessInfo]:
+def snapshot(
+    pids: Iterable[int] | None,
+    user_of: Callable[[int], str],
+    host_pid: Callable[[int], int] = lambda pid: pid,
+) -> list[ProcessInfo]:
     """ProcessInfo for ``pids`` (all processes when None)."""
     if pids is None:
         procs = psutil.process_iter(ATTRS)
@@ -39,18 +52,20 @@ def snapshot(pids: Iterable[int] | None, user_of: Callable[[int], str],
             continue
         memory = info.get("memory_info")
         times = info.get("cpu_times")
-        found.append(ProcessInfo(
-            pid=host_pid(info["pid"]),
-            ppid=host_pid(info["ppid"]) if info.get("ppid") else 0,
-            name=info.get("name") or "",
-            cmdline=tuple(info.get("cmdline") or ()),
-            user=user_of(info["uids"].effective),
-            create_time=info["create_time"],
-            status=info.get("status") or "",
-            rss_bytes=memory.rss if memory else 0,
-            cpu_time=times.user + times.system if times else 0.0,
-            machine_pid=info["pid"],
-        ))
+        found.append(
+            ProcessInfo(
+                pid=host_pid(info["pid"]),
+                ppid=host_pid(info["ppid"]) if info.get("ppid") else 0,
+                name=info.get("name") or "",
+                cmdline=tuple(info.get("cmdline") or ()),
+                user=user_of(info["uids"].effective),
+                create_time=info["create_time"],
+                status=info.get("status") or "",
+                rss_bytes=memory.rss if memory else 0,
+                cpu_time=times.user + times.system if times else 0.0,
+                machine_pid=info["pid"],
+            )
+        )
     return found
 
 
@@ -73,8 +88,9 @@ def running(procs: Iterable[ProcessInfo]) -> bool:
     return True
 
 
-def listening(pid_filter: Callable[[int | None], bool],
-              host_pid: Callable[[int], int] = lambda pid: pid) -> list[Listener]:
+def listening(
+    pid_filter: Callable[[int | None], bool], host_pid: Callable[[int], int] = lambda pid: pid
+) -> list[Listener]:
     out = []
     try:
         connections = psutil.net_connections(kind="tcp")
@@ -85,6 +101,11 @@ def listening(pid_filter: Callable[[int | None], bool],
             continue
         if not pid_filter(conn.pid):
             continue
-        out.append(Listener(address=conn.laddr.ip, port=conn.laddr.port,
-                            pid=host_pid(conn.pid) if conn.pid else None))
+        out.append(
+            Listener(
+                address=conn.laddr.ip,
+                port=conn.laddr.port,
+                pid=host_pid(conn.pid) if conn.pid else None,
+            )
+        )
     return out

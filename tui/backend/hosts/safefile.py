@@ -19,6 +19,7 @@ only where the caller allows it.
 - :func:`remove_file` removes one directory entry, never following it.
 - :func:`remove_stale_temps` removes the temp files of killed writers.
 """
+
 from __future__ import annotations
 
 import errno
@@ -32,8 +33,15 @@ from .base import USER_FILE_LIMIT, HostError
 #: uids whose symlinks (in directories only they can write to) are followed
 TRUSTED_UIDS = frozenset({0, os.geteuid()})
 MAX_SYMLINKS = 40
-__all__ = ["Refused", "USER_FILE_LIMIT", "check_writable", "read_file", "remove_file",
-           "remove_stale_temps", "write_file"]
+__all__ = [
+    "Refused",
+    "USER_FILE_LIMIT",
+    "check_writable",
+    "read_file",
+    "remove_file",
+    "remove_stale_temps",
+    "write_file",
+]
 TEMP_MARK = ".qw-tmp-"
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
@@ -46,9 +54,14 @@ class Refused(HostError):
 
 def kind(mode: int) -> str:
     """What a file of ``mode`` is, in words."""
-    for test, words in ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISDIR, "a directory"),
-                        (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"),
-                        (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device")):
+    for test, words in (
+        (stat.S_ISLNK, "a symbolic link"),
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+    ):
         if test(mode):
             return words
     return "a regular file" if stat.S_ISREG(mode) else "a special file"
@@ -61,8 +74,12 @@ def _size(limit: int) -> str:
 def _trusted(dir_fd: int, link: os.stat_result) -> bool:
     """A symlink only trusted users can have made or changed."""
     parent = os.fstat(dir_fd)
-    return (link.st_uid in TRUSTED_UIDS and link.st_nlink == 1
-            and parent.st_uid in TRUSTED_UIDS and not parent.st_mode & 0o022)
+    return (
+        link.st_uid in TRUSTED_UIDS
+        and link.st_nlink == 1
+        and parent.st_uid in TRUSTED_UIDS
+        and not parent.st_mode & 0o022
+    )
 
 
 def _lstat(dir_fd: int, name: str) -> os.stat_result | None:
@@ -79,8 +96,8 @@ class _Walk:
         if not path.startswith("/"):
             raise HostError(f"host paths are absolute: {path!r}")
         self.path, self.verb = path, verb
-        self.stack: list[int] = []   # descriptors below the root
-        self.shown: list[str] = []   # the host's names of those directories
+        self.stack: list[int] = []  # descriptors below the root
+        self.shown: list[str] = []  # the host's names of those directories
         try:
             self.root = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         except OSError as exc:
@@ -116,10 +133,10 @@ class _Walk:
             if st is None and not parts:
                 return part
             if st is None:
-                raise HostError(f"cannot {self.verb} {self.path}: "
-                                f"{self.where(part)} does not exist")
-            if stat.S_ISLNK(st.st_mode) and (parts or follow_last) \
-                    and _trusted(self.fd, st):
+                raise HostError(
+                    f"cannot {self.verb} {self.path}: {self.where(part)} does not exist"
+                )
+            if stat.S_ISLNK(st.st_mode) and (parts or follow_last) and _trusted(self.fd, st):
                 hops += 1
                 if hops > MAX_SYMLINKS:
                     raise HostError(f"too many levels of symbolic links in {self.path}")
@@ -133,17 +150,21 @@ class _Walk:
             if not parts:
                 return part
             if stat.S_ISLNK(st.st_mode):
-                raise Refused(f"{self.where(part)} is a symbolic link to "
-                              f"{os.readlink(part, dir_fd=self.fd)} that "
-                              f"someone else controls: not followed")
+                raise Refused(
+                    f"{self.where(part)} is a symbolic link to "
+                    f"{os.readlink(part, dir_fd=self.fd)} that "
+                    f"someone else controls: not followed"
+                )
             if not stat.S_ISDIR(st.st_mode):
-                raise HostError(f"cannot {self.verb} {self.path}: "
-                                f"{self.where(part)} is {kind(st.st_mode)}")
+                raise HostError(
+                    f"cannot {self.verb} {self.path}: {self.where(part)} is {kind(st.st_mode)}"
+                )
             try:
                 self.stack.append(os.open(part, _DIR_FLAGS, dir_fd=self.fd))
             except OSError as exc:
-                raise HostError(f"cannot {self.verb} {self.path}: "
-                                f"{self.where(part)}: {exc.strerror}") from None
+                raise HostError(
+                    f"cannot {self.verb} {self.path}: {self.where(part)}: {exc.strerror}"
+                ) from None
             self.shown.append(part)
         raise HostError(f"cannot {self.verb} {self.path}: it names a directory")
 
@@ -159,8 +180,7 @@ class _Walk:
         self.stack = []
 
 
-def _check(path: str, st: os.stat_result, what: str, owner: int | None,
-           single_link: bool) -> None:
+def _check(path: str, st: os.stat_result, what: str, owner: int | None, single_link: bool) -> None:
     if not stat.S_ISREG(st.st_mode):
         raise Refused(f"{path} is {kind(st.st_mode)}: not {what}")
     if single_link and st.st_nlink != 1:
@@ -169,9 +189,15 @@ def _check(path: str, st: os.stat_result, what: str, owner: int | None,
         raise Refused(f"{path} belongs to uid {st.st_uid}, not {owner}: not {what}")
 
 
-def read_file(root: str, path: str, *, owner: int | None = None,
-              limit: int | None = None, follow: bool = False,
-              single_link: bool = True) -> bytes:
+def read_file(
+    root: str,
+    path: str,
+    *,
+    owner: int | None = None,
+    limit: int | None = None,
+    follow: bool = False,
+    single_link: bool = True,
+) -> bytes:
     """The bytes of the regular file ``path`` under ``root``.
 
     ``owner``: the uid it must belong to; ``limit``: the most bytes it may hold;
@@ -185,7 +211,7 @@ def read_file(root: str, path: str, *, owner: int | None = None,
         if st is None:
             raise HostError(f"cannot read {path}: No such file or directory")
         walk.refuse_link(st, "followed")
-        _check(path, st, "read", owner, single_link)   # before open: no FIFO or device
+        _check(path, st, "read", owner, single_link)  # before open: no FIFO or device
         try:
             fd = os.open(walk.name, _READ_FLAGS, dir_fd=walk.fd)
         except OSError as exc:
@@ -196,7 +222,7 @@ def read_file(root: str, path: str, *, owner: int | None = None,
         walk.close()
     try:
         st = os.fstat(fd)
-        _check(path, st, "read", owner, single_link)   # what was opened, not the name
+        _check(path, st, "read", owner, single_link)  # what was opened, not the name
         if limit is not None and st.st_size > limit:
             raise Refused(f"{path} is larger than {_size(limit)}: not read")
         chunks, left = [], (limit + 1 if limit is not None else -1)
@@ -275,16 +301,15 @@ def remove_file(root: str, path: str) -> bool:
         walk.close()
 
 
-def _replace(dir_fd: int, name: str, path: str, data: bytes, mode: int,
-             uid: int, gid: int) -> None:
+def _replace(dir_fd: int, name: str, path: str, data: bytes, mode: int, uid: int, gid: int) -> None:
     tmp = temp_name(name)
     fd = os.open(tmp, _TEMP_FLAGS, 0o600, dir_fd=dir_fd)
     try:
         view = memoryview(data)
         while view:
-            view = view[os.write(fd, view):]
+            view = view[os.write(fd, view) :]
         os.fchown(fd, uid, gid)
-        os.fchmod(fd, mode)         # after fchown, which clears set-id bits
+        os.fchmod(fd, mode)  # after fchown, which clears set-id bits
         os.fsync(fd)
         mine = os.fstat(fd)
         os.rename(tmp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
@@ -338,5 +363,5 @@ def _alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     except (OSError, OverflowError):
-        return True   # someone else's, or not a pid: leave it
+        return True  # someone else's, or not a pid: leave it
     return True

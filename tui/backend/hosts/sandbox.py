@@ -4,6 +4,7 @@ Commands run inside the sandbox's container; file paths are the host's NetBSD pa
 resolved (symlinks included) inside the sandbox root and never outside it; processes
 and listeners are the sandbox's own, numbered as the sandbox numbers them.
 """
+
 from __future__ import annotations
 
 import os
@@ -45,16 +46,21 @@ class SandboxHost(Host):
 
     # -- commands ----------------------------------------------------------------
     def _enter(self, argv, env, cwd) -> list[str]:
-        return sandbox.enter_argv(self.base, list(check_argv(argv)), env=env,
-                                  cwd=cwd or "/root")
+        return sandbox.enter_argv(self.base, list(check_argv(argv)), env=env, cwd=cwd or "/root")
 
-    def run(self, argv, env=None, timeout=DEFAULT_TIMEOUT, input=None, cwd=None,
-            errors="replace") -> Result:
+    def run(
+        self, argv, env=None, timeout=DEFAULT_TIMEOUT, input=None, cwd=None, errors="replace"
+    ) -> Result:
         command = self._enter(argv, env, cwd)
         try:
             done = subprocess.run(
-                command, input=input, capture_output=True, text=True, errors=errors,
-                timeout=timeout, stdin=None if input is not None else subprocess.DEVNULL,
+                command,
+                input=input,
+                capture_output=True,
+                text=True,
+                errors=errors,
+                timeout=timeout,
+                stdin=None if input is not None else subprocess.DEVNULL,
                 start_new_session=True,  # daemons it starts must not get our terminal's SIGHUP
             )
         except subprocess.TimeoutExpired:
@@ -68,8 +74,14 @@ class SandboxHost(Host):
         import pexpect
 
         command = self._enter(argv, env, cwd)
-        return pexpect.spawn(command[0], command[1:], encoding="utf-8",
-                             codec_errors="replace", timeout=None, dimensions=(24, 200))
+        return pexpect.spawn(
+            command[0],
+            command[1:],
+            encoding="utf-8",
+            codec_errors="replace",
+            timeout=None,
+            dimensions=(24, 200),
+        )
 
     # -- files -------------------------------------------------------------------
     def resolve(self, path: str, follow_last: bool = True) -> Path:
@@ -77,8 +89,8 @@ class SandboxHost(Host):
         (for stat and listing; read and write walk by descriptors instead)."""
         if not path.startswith("/"):
             raise HostError(f"host paths are absolute: {path!r}")
-        root = str(self.root)     # os.path, not pathlib: the Dashboard resolves
-        parts = [p for p in path.split("/") if p]   # ~30 paths a second
+        root = str(self.root)  # os.path, not pathlib: the Dashboard resolves
+        parts = [p for p in path.split("/") if p]  # ~30 paths a second
         resolved: list[str] = []
         hops = 0
         while parts:
@@ -103,8 +115,10 @@ class SandboxHost(Host):
         return Path(os.path.join(root, *resolved))
 
     def _ids(self) -> tuple[dict, dict]:
-        return (parse_passwd(self.read_text("/etc/passwd")),
-                parse_group(self.read_text("/etc/group")))
+        return (
+            parse_passwd(self.read_text("/etc/passwd")),
+            parse_group(self.read_text("/etc/group")),
+        )
 
     def read(self, path: str) -> bytes:
         """Walked inside the sandbox root by descriptors (see safefile): a symlink
@@ -124,8 +138,7 @@ class SandboxHost(Host):
         """Written by safefile.write_file inside the sandbox root: never outside it."""
         passwd, group = self._ids()
         uid, gid = owner_ids(passwd, group, owner)
-        safefile.write_file(str(self.root), path, as_bytes(data), mode=mode,
-                            uid=uid, gid=gid)
+        safefile.write_file(str(self.root), path, as_bytes(data), mode=mode, uid=uid, gid=gid)
 
     def check_writable(self, path) -> None:
         safefile.check_writable(str(self.root), path)
@@ -148,8 +161,16 @@ class SandboxHost(Host):
         except OSError as exc:
             raise HostError(f"cannot stat {path}: {exc.strerror}") from None
         passwd, group = self._ids()
-        return FileStat(path, st.st_mode, st.st_uid, st.st_gid, st.st_size, st.st_mtime,
-                        passwd.get(st.st_uid, ""), group.get(st.st_gid, ""))
+        return FileStat(
+            path,
+            st.st_mode,
+            st.st_uid,
+            st.st_gid,
+            st.st_size,
+            st.st_mtime,
+            passwd.get(st.st_uid, ""),
+            group.get(st.st_gid, ""),
+        )
 
     def read_from(self, path, offset, limit=1 << 20):
         return read_span(str(self.resolve(path)), path, offset, limit)
@@ -171,8 +192,9 @@ class SandboxHost(Host):
 
     def processes(self):
         passwd = parse_passwd(self.read_text("/etc/passwd"))
-        return procview.snapshot(sandbox.machine_pids(self.base),
-                                 lambda uid: passwd.get(uid, str(uid)), self._ns_pid)
+        return procview.snapshot(
+            sandbox.machine_pids(self.base), lambda uid: passwd.get(uid, str(uid)), self._ns_pid
+        )
 
     def still_running(self, procs):
         """From /proc/PID/stat (the sandbox runs on Linux): same start time, no zombie.
@@ -198,6 +220,7 @@ class SandboxHost(Host):
     def listeners(self):
         """The sandbox namespace's own /proc/net/tcp{,6} (psutil reads the caller's
         namespace), sockets mapped to the sandbox's processes through their fds."""
-        return [Listener(address=address, port=port,
-                         pid=self._ns_pid(holder) if holder else None)
-                for address, port, holder in sandbox.listeners(self.base)]
+        return [
+            Listener(address=address, port=port, pid=self._ns_pid(holder) if holder else None)
+            for address, port, holder in sandbox.listeners(self.base)
+        ]

@@ -9,10 +9,10 @@ checks: the checks and ``verify``; config: where listeners bind, control/me; smt
 SMTP client; rules: tcp.smtp matching; delivery: the test message; report: Check,
 its text and JSON.
 """
+
 from .checks import verify
 from .config import smtp_address
 from .delivery import send_test_message
 from .report import Check, render_text, to_json
 
-__all__ = ["Check", "render_text", "send_test_message", "smtp_address", "to_json",
-           "verify"]
+__all__ = ["Check", "render_text", "send_test_message", "smtp_address", "to_json", "verify"]

@@ -1,5 +1,6 @@
 """What verify reads of the host's configuration: where each listener binds (its
 rc.d script's knobs over their defaults, rc.conf's values) and control/me."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -11,8 +12,12 @@ from ..hosts import Host, HostError
 from ..hoststate import HostState
 
 #: qmail-run's listen defaults, used only when the rc.d script cannot be read
-LISTEN_DEFAULTS = {"qmailsmtpd": ("0", "25"), "qmailqread": ("127.0.0.1", "20025"),
-                   "qmailpop3d": ("0", "110"), "qmailofmipd": ("127.0.0.1", "26")}
+LISTEN_DEFAULTS = {
+    "qmailsmtpd": ("0", "25"),
+    "qmailqread": ("127.0.0.1", "20025"),
+    "qmailpop3d": ("0", "110"),
+    "qmailofmipd": ("127.0.0.1", "26"),
+}
 
 
 def rc_script(host: Host, state: HostState, name: str) -> str:
@@ -30,6 +35,7 @@ def rc_script(host: Host, state: HostState, name: str) -> str:
 class Listen:
     """Where a listener binds, and how that was decided: the knob that set each value
     (None: the script fixes it) and whether /etc/rc.conf set one of them."""
+
     address: str
     port: int
     knobs: tuple[str, ...]
@@ -40,7 +46,7 @@ def listen(host: Host, state: HostState, name: str) -> Listen:
     """Where the listener ``name`` binds, learnt from its installed rc.d script: the
     rc.conf knobs it reads (over their defaults in the script) or its fixed address."""
     spec = rcscript.listen_spec(rc_script(host, state, name), name)
-    if spec is None:        # no readable script: qmail-run's defaults, no knob known
+    if spec is None:  # no readable script: qmail-run's defaults, no knob known
         spec = rcscript.ListenSpec(*LISTEN_DEFAULTS[name], None, None)
     values, from_rc_conf, rc = [], False, state.rc_conf()
     for knob, default in ((spec.host_knob, spec.host), (spec.port_knob, spec.port)):

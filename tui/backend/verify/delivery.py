@@ -1,5 +1,6 @@
 """verify's test delivery: where mail to a recipient ends (read by the safe rules),
 a uniquely marked message injected, and its way followed in the maillog."""
+
 from __future__ import annotations
 
 import posixpath
@@ -24,8 +25,8 @@ INJECT = ("/usr/pkg/bin/qmail-inject", f"{QMAILDIR}/bin/qmail-inject")
 class Delivery:
     ok: bool
     recipient: str
-    target: str        # where the alias/user resolves to (Maildir or mbox paths)
-    path: str          # the delivered file ("" when it did not arrive)
+    target: str  # where the alias/user resolves to (Maildir or mbox paths)
+    path: str  # the delivered file ("" when it did not arrive)
     seconds: float
     detail: str
     fix: str = ""
@@ -37,9 +38,9 @@ MBOX_LIMIT = 8 << 20
 
 @dataclass
 class _Box:
-    kind: str     # "maildir" or "mbox"
+    kind: str  # "maildir" or "mbox"
     path: str
-    user: str     # who owns it (for the fix)
+    user: str  # who owns it (for the fix)
 
 
 @dataclass
@@ -47,7 +48,7 @@ class _Route:
     """Where local delivery to a recipient ends, as far as it can be read safely."""
 
     boxes: list
-    notes: list          # discards, remote forwards, programs, what was not read
+    notes: list  # discards, remote forwards, programs, what was not read
     #: (file, why, user, what to do): .qmail files not read and paths not suggested
     problems: list
 
@@ -61,8 +62,7 @@ def _read(host: Host, path: str, owner: str | None) -> tuple[str | None, str]:
     except Refused as exc:
         return None, str(exc)
     except HostError as exc:
-        return None, "" if "No such file" in str(exc) or "does not exist" in str(exc) \
-            else str(exc)
+        return None, "" if "No such file" in str(exc) or "does not exist" in str(exc) else str(exc)
 
 
 def _inside(path: str, home: str) -> bool:
@@ -91,40 +91,60 @@ def resolve(host: Host, state: HostState, recipient: str, depth: int = 0) -> _Ro
             where = f"{home}/.qmail-default"
             text, why = _read(host, where, None)
         if text is None and not why:
-            return _Route([], [f"{local} is neither a user nor an alias: the message "
-                               "bounces"], [])
+            return _Route([], [f"{local} is neither a user nor an alias: the message bounces"], [])
     if why:
-        return _Route([], [f"{why}, so where mail to {local} goes is not known"],
-                      [(where, why, who, f"make {where} a regular file of {who}'s (no "
-                        "symbolic link, FIFO or hard link), or remove it")])
+        return _Route(
+            [],
+            [f"{why}, so where mail to {local} goes is not known"],
+            [
+                (
+                    where,
+                    why,
+                    who,
+                    f"make {where} a regular file of {who}'s (no "
+                    "symbolic link, FIFO or hard link), or remove it",
+                )
+            ],
+        )
     if not text:
         text = control.value(state.text(f"{CONTROL}/defaultdelivery") or "") + "\n"
     targets = alias.targets(text)
     if not targets:
-        return _Route([], [f"{where} has no delivery line: qmail throws the message away"],
-                      [])
+        return _Route([], [f"{where} has no delivery line: qmail throws the message away"], [])
     route = _Route([], [], [])
     for target in targets:
         if target.kind in ("maildir", "mbox"):
-            path = target.value if target.value.startswith("/") else \
-                f"{home.rstrip('/')}/{target.value.removeprefix('./')}"
+            path = (
+                target.value
+                if target.value.startswith("/")
+                else f"{home.rstrip('/')}/{target.value.removeprefix('./')}"
+            )
             path = path.rstrip("/") if target.kind == "maildir" else path
             if _inside(path, home):
                 route.boxes.append(_Box(target.kind, path, who))
-            else:   # never looked into, nor suggested: it is not the user's to name
-                route.notes.append(f"{where} delivers to {path}, outside {who}'s home "
-                                   f"{home}: not checked")
-                route.problems.append((where, f"{where} names {path}, outside {home}", who,
-                                       f"correct that line of {where} (a Maildir or mbox "
-                                       f"in {home})"))
+            else:  # never looked into, nor suggested: it is not the user's to name
+                route.notes.append(
+                    f"{where} delivers to {path}, outside {who}'s home {home}: not checked"
+                )
+                route.problems.append(
+                    (
+                        where,
+                        f"{where} names {path}, outside {home}",
+                        who,
+                        f"correct that line of {where} (a Maildir or mbox in {home})",
+                    )
+                )
         elif target.kind == "forward" and depth < 5:
             more = resolve(host, state, target.value, depth + 1)
             route.boxes += more.boxes
             route.notes += more.notes
             route.problems += more.problems
         else:
-            route.notes.append(f"{where} pipes it to {target.value}"
-                               if target.kind == "program" else f"{where} forwards too deep")
+            route.notes.append(
+                f"{where} pipes it to {target.value}"
+                if target.kind == "program"
+                else f"{where} forwards too deep"
+            )
     return route
 
 
@@ -138,15 +158,18 @@ class Chain:
 
     def __init__(self, sender: str):
         self.sender = sender
-        self.msgs: dict[str, bool] = {}         # msg -> a delivery started
-        self.open: set[str] = set()             # delivery numbers without an outcome
+        self.msgs: dict[str, bool] = {}  # msg -> a delivery started
+        self.open: set[str] = set()  # delivery numbers without an outcome
         self.outcomes: list[str] = []
         self.lines: list[str] = []
 
     def feed(self, text: str) -> None:
         for line in text.splitlines():
-            info, start, end = self.INFO.search(line), self.START.search(line), \
-                self.END.search(line)
+            info, start, end = (
+                self.INFO.search(line),
+                self.START.search(line),
+                self.END.search(line),
+            )
             if info and info.group(2) == self.sender:
                 self.msgs[info.group(1)] = False
             elif start and start.group(2) in self.msgs:
@@ -165,8 +188,7 @@ class Chain:
         return bool(self.msgs) and all(self.msgs.values()) and not self.open
 
 
-def _new_files(host: Host, boxes: list[_Box], before: dict[str, object], token: str
-               ) -> str | None:
+def _new_files(host: Host, boxes: list[_Box], before: dict[str, object], token: str) -> str | None:
     for box in boxes:
         try:
             if box.kind == "maildir":
@@ -177,7 +199,7 @@ def _new_files(host: Host, boxes: list[_Box], before: dict[str, object], token: 
                             return path
             else:
                 data = host.read_user_file(box.path, owner=box.user, limit=MBOX_LIMIT)
-                if token.encode() in data[before[box.path]:]:
+                if token.encode() in data[before[box.path] :]:
                     return box.path
         except HostError:
             continue
@@ -193,9 +215,13 @@ def _snapshot(host: Host, box: _Box):
         return set() if box.kind == "maildir" else 0
 
 
-def send_test_message(host: Host, recipient: str = "postmaster", timeout: float = 10.0,
-                      state: HostState | None = None,
-                      cancel: threading.Event | None = None) -> Delivery:
+def send_test_message(
+    host: Host,
+    recipient: str = "postmaster",
+    timeout: float = 10.0,
+    state: HostState | None = None,
+    cancel: threading.Event | None = None,
+) -> Delivery:
     """Inject a uniquely marked message for ``recipient`` and wait up to ``timeout``
     seconds until it lands in a mailbox the recipient resolves to (polling, never
     sleeping longer than needed); say where, or what the maillog says about it."""
@@ -206,10 +232,12 @@ def send_test_message(host: Host, recipient: str = "postmaster", timeout: float 
     token = secrets.token_hex(8)
     me = control_me(state) or state.hostname
     sender = f"qmail-wizard-verify-{token}@{me}"
-    message = (f"From: qmail-wizard <{sender}>\nTo: {recipient}\n"
-               f"Subject: qmail-wizard test message {token}\n"
-               f"Message-ID: <{token}.qmail-wizard@{me}>\n\n"
-               f"qmail-wizard verify sent this to check delivery ({token}).\n")
+    message = (
+        f"From: qmail-wizard <{sender}>\nTo: {recipient}\n"
+        f"Subject: qmail-wizard test message {token}\n"
+        f"Message-ID: <{token}.qmail-wizard@{me}>\n\n"
+        f"qmail-wizard verify sent this to check delivery ({token}).\n"
+    )
     inject = next((path for path in INJECT if host.exists(path)), INJECT[0])
     before = {box.path: _snapshot(host, box) for box in boxes}
     try:
@@ -219,10 +247,15 @@ def send_test_message(host: Host, recipient: str = "postmaster", timeout: float 
     started = time.monotonic()
     sent = host.run([inject, "-f", sender, recipient], input=message, timeout=30)
     if sent.rc != 0:
-        return Delivery(False, recipient, target, "", 0.0,
-                        f"{inject} exited with status {sent.rc}: "
-                        f"{(sent.stderr or sent.stdout).strip()}",
-                        "read /var/log/maillog and check the queue with qmail-qstat")
+        return Delivery(
+            False,
+            recipient,
+            target,
+            "",
+            0.0,
+            f"{inject} exited with status {sent.rc}: {(sent.stderr or sent.stdout).strip()}",
+            "read /var/log/maillog and check the queue with qmail-qstat",
+        )
     chain, delay = Chain(sender), 0.01
     while True:
         data, size = host.read_from(MAILLOG, offset) if host.exists(MAILLOG) else (b"", 0)
@@ -231,8 +264,9 @@ def send_test_message(host: Host, recipient: str = "postmaster", timeout: float 
         path = _new_files(host, boxes, before, token)
         seconds = round(time.monotonic() - started, 2)
         if path:
-            return Delivery(True, recipient, target, path, seconds,
-                            f"delivered to {path} in {seconds:.2f} s")
+            return Delivery(
+                True, recipient, target, path, seconds, f"delivered to {path} in {seconds:.2f} s"
+            )
         if chain.settled or seconds >= timeout or (cancel is not None and cancel.is_set()):
             break
         time.sleep(min(delay, max(0.0, timeout - seconds)))
@@ -241,8 +275,11 @@ def send_test_message(host: Host, recipient: str = "postmaster", timeout: float 
 
 
 def _undelivered(host, recipient, target, route, chain, seconds, timeout) -> Delivery:
-    said = ("the maillog says: " + " | ".join(chain.lines)) if chain.lines else \
-        f"{MAILLOG} has no line about it (is qmail-send running and logging?)"
+    said = (
+        ("the maillog says: " + " | ".join(chain.lines))
+        if chain.lines
+        else f"{MAILLOG} has no line about it (is qmail-send running and logging?)"
+    )
     when = "was not delivered" if chain.settled else f"did not arrive within {timeout:g} s"
     shown = ", ".join(b.path for b in route.boxes)
     where = f" to {shown}" if shown else ""
@@ -256,8 +293,10 @@ def _undelivered(host, recipient, target, route, chain, seconds, timeout) -> Del
     elif any(made):
         fix = next(m for m in made if m)
     elif not boxes:
-        fix = ("point the alias at a local user: echo '&USER' > "
-               f"{ALIAS_DIR}/{alias.filename(recipient)}")
+        fix = (
+            "point the alias at a local user: echo '&USER' > "
+            f"{ALIAS_DIR}/{alias.filename(recipient)}"
+        )
     else:
         fix = f"read {MAILLOG} about it, fix the cause, then run qmail-wizard verify"
     return Delivery(False, recipient, target, "", seconds, detail, fix)
@@ -268,8 +307,11 @@ def _make_maildir(host: Host, box: _Box) -> str:
     ("" when nothing is missing)."""
     if not _exists(host, box.path):
         return f"setuidgid {box.user} maildirmake {box.path}"
-    missing = [f"{box.path}/{sub}" for sub in ("new", "cur", "tmp")
-               if not _exists(host, f"{box.path}/{sub}")]
+    missing = [
+        f"{box.path}/{sub}"
+        for sub in ("new", "cur", "tmp")
+        if not _exists(host, f"{box.path}/{sub}")
+    ]
     return f"setuidgid {box.user} mkdir -m 700 {' '.join(missing)}" if missing else ""
 
 

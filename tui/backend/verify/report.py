@@ -1,4 +1,5 @@
 """A check's record and how ``verify`` reports a list of them (text, JSON)."""
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
@@ -10,8 +11,7 @@ class Check:
     title: str
     ok: bool
     detail: str
-    fix: str = ""      # "" when ok
-
+    fix: str = ""  # "" when ok
 
 
 def render_text(checks: list[Check]) -> str:
@@ -22,8 +22,11 @@ def render_text(checks: list[Check]) -> str:
         if not check.ok:
             out.append(f"      fix: {check.fix}")
     failed = [c.id for c in checks if not c.ok]
-    out.append(f"{len(failed)} of {len(checks)} checks failed: {', '.join(failed)}" if failed
-               else f"all {len(checks)} checks pass")
+    out.append(
+        f"{len(failed)} of {len(checks)} checks failed: {', '.join(failed)}"
+        if failed
+        else f"all {len(checks)} checks pass"
+    )
     return "\n".join(out) + "\n"
 
 

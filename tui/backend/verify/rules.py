@@ -1,4 +1,5 @@
 """Which tcp.smtp rule tcpserver applies to a client, and rules that let anyone relay."""
+
 from __future__ import annotations
 
 from ..files import tcprules

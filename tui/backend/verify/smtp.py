@@ -1,4 +1,5 @@
 """A minimal SMTP client for verify: the greeting, and a relay attempt."""
+
 from __future__ import annotations
 
 from ..hosts import Host
@@ -44,8 +45,9 @@ def greeting(host: Host, address: str, port: int, timeout: float = 5.0) -> str:
     return text.split("\n", 1)[0]
 
 
-def relay_attempt(host: Host, address: str, port: int, source: str,
-                  timeout: float = 5.0) -> tuple[int, str]:
+def relay_attempt(
+    host: Host, address: str, port: int, source: str, timeout: float = 5.0
+) -> tuple[int, str]:
     """The reply to RCPT TO an outside domain, from the host's address ``source``."""
     with host.connect(address, port, timeout, source=source) as sock:
         smtp = Smtp(sock, timeout)

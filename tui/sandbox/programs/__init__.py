@@ -10,6 +10,7 @@ see NetBSD paths and use plain file I/O on them.
 ``PACKAGE_PROGRAMS`` are installed by packages, relative to ``/usr/pkg``; the
 repository builder puts a stub for each into the package's files.
 """
+
 from __future__ import annotations
 
 import importlib

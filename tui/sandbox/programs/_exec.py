@@ -1,5 +1,6 @@
 """pathexec as daemontools/ucspi programs do it: find a program on $PATH and run it
 with the given argv (a simulated program as execve runs a binary: proc.exec_program)."""
+
 from __future__ import annotations
 
 import os

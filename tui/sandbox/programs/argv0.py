@@ -1,5 +1,6 @@
 """argv0(1) (ucspi-tcp): run a program with a chosen argv[0].  ``ps`` shows that
 name; the kernel's name for the process (psutil ``name()``) stays the program's."""
+
 from __future__ import annotations
 
 import sys

@@ -1,4 +1,5 @@
 """checkpassword: checkpassword prog... -- check user\\0password\\0 from descriptor 3, run prog as the user."""
+
 from __future__ import annotations
 
 import crypt

@@ -1,5 +1,6 @@
 """qmail's setup/config-fast FQDN: write control/me, defaultdomain, plusdomain, locals,
 rcpthosts under /var/qmail/control, as qmail-1.03's config-fast.sh does."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """groupadd(8): add a group to /etc/group (NetBSD user(8) rules and messages)."""
+
 from __future__ import annotations
 
 import os

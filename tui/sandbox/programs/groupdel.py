@@ -1,4 +1,5 @@
 """groupdel(8): remove a group from /etc/group."""
+
 from __future__ import annotations
 
 import os

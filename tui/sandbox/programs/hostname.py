@@ -1,4 +1,5 @@
 """hostname(1): prints (or, as root, sets) the host's name; -s for the short form."""
+
 from __future__ import annotations
 
 import socket

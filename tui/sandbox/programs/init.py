@@ -1,4 +1,5 @@
 """init(8) of the simulated host: boots with /etc/rc, stays up, shuts down with rc.shutdown."""
+
 from __future__ import annotations
 
 import glob

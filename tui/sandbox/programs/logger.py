@@ -1,4 +1,5 @@
 """logger(1): make entries in the system log (the simulated syslogd's files)."""
+
 from __future__ import annotations
 
 import getpass
@@ -21,7 +22,7 @@ def main(argv: list[str]) -> int:
             break
         for i, letter in enumerate(opt[1:]):
             if letter in "ptf":
-                value = opt[i + 2:] or (args.pop(0) if args else None)
+                value = opt[i + 2 :] or (args.pop(0) if args else None)
                 if value is None:
                     print(f"logger: option requires an argument -- {letter}", file=sys.stderr)
                     print(USAGE, file=sys.stderr)
@@ -52,8 +53,11 @@ def main(argv: list[str]) -> int:
         syslog.log(facility, level, tag, " ".join(args), pid)
         return 0
     # bytes pass through as they are: syslogd makes them visible
-    source = open(infile, errors="surrogateescape") if infile else \
-        io.TextIOWrapper(sys.stdin.buffer, errors="surrogateescape")
+    source = (
+        open(infile, errors="surrogateescape")
+        if infile
+        else io.TextIOWrapper(sys.stdin.buffer, errors="surrogateescape")
+    )
     if not infile:
         ensure_name()
         # a logger at the end of a daemon's pipeline must not hold the caller's output open

@@ -1,4 +1,5 @@
 """maildirmake(8): maildirmake dir -- create a maildir (dir, dir/tmp, dir/new, dir/cur)."""
+
 from __future__ import annotations
 
 import os
@@ -15,8 +16,10 @@ def main(argv: list[str]) -> int:
         return 100
     name = argv[1]
     os.umask(0o077)
-    steps = [(os.mkdir, name, f"unable to mkdir {name}: "),
-             (os.chdir, name, f"unable to chdir to {name}: ")]
+    steps = [
+        (os.mkdir, name, f"unable to mkdir {name}: "),
+        (os.chdir, name, f"unable to chdir to {name}: "),
+    ]
     steps += [(os.mkdir, sub, f"unable to mkdir {name}/{sub}: ") for sub in ("tmp", "new", "cur")]
     for action, path, text in steps:
         try:

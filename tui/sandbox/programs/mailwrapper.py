@@ -1,5 +1,6 @@
 """mailwrapper(8): run the MTA program /etc/mailer.conf maps this program's name to
 (sendmail, send-mail, mailq, newaliases, hoststat, purgestat)."""
+
 from __future__ import annotations
 
 import os

@@ -8,6 +8,7 @@ deinstall | clean | show-depends``.  Settings come from ``/etc/mk.conf`` (and
 pace.  Work state is kept in ``work/`` cookies as pkgsrc does, so a stale
 ``work/`` keeps the options it was built with until ``make clean``.
 """
+
 from __future__ import annotations
 
 import json
@@ -17,7 +18,8 @@ import sys
 import time
 from pathlib import Path
 
-from .. import faults, mkconf, options as opt, pkgsrc
+from .. import faults, mkconf, pkgsrc
+from .. import options as opt
 from ..flavors import UNVERIFIED
 from ..layout import inside_flavor, pace
 from ..pkgdb import PkgDB
@@ -61,8 +63,13 @@ class Package:
         self.pkg = flavor.package(base)
         self.pkgname = self.pkg.pkgname
         self.path = pkgsrc.pkgpath(flavor, base)
-        context = dict(mkconf.PKGSRC_CONTEXT, PKGPATH=self.path, PKGBASE=base,
-                       MACHINE_ARCH=flavor.machine_arch, OS_VERSION=flavor.netbsd_release)
+        context = dict(
+            mkconf.PKGSRC_CONTEXT,
+            PKGPATH=self.path,
+            PKGBASE=base,
+            MACHINE_ARCH=flavor.machine_arch,
+            OS_VERSION=flavor.netbsd_release,
+        )
         self.vars = mkconf.read(context=context)
         self.vars.update(cmdline)
         self.opts = pkgsrc.option_set(flavor, base)
@@ -82,8 +89,10 @@ class Package:
         record = self.work / ".build_settings"
         if record.is_file():
             return json.loads(record.read_text())
-        return {"options": list(self.enabled),
-                "build_vars": pkgsrc.build_vars(self.base, self.qvars)}
+        return {
+            "options": list(self.enabled),
+            "build_vars": pkgsrc.build_vars(self.base, self.qvars),
+        }
 
     def fail_reasons(self) -> list[str]:
         return pkgsrc.fail_reasons(self.flavor, self.base, self.res, self.qvars)
@@ -91,18 +100,25 @@ class Package:
     def variable(self, name: str) -> str:
         settings = self.settings()
         known = {
-            "PKGNAME": self.pkgname, "PKGBASE": self.base, "PKGPATH": self.path,
-            "PKGVERSION": self.pkg.version, "CATEGORIES": self.pkg.category,
-            "COMMENT": self.pkg.comment, "PKG_OPTIONS": " ".join(settings["options"]),
+            "PKGNAME": self.pkgname,
+            "PKGBASE": self.base,
+            "PKGPATH": self.path,
+            "PKGVERSION": self.pkg.version,
+            "CATEGORIES": self.pkg.category,
+            "COMMENT": self.pkg.comment,
+            "PKG_OPTIONS": " ".join(settings["options"]),
             "PKG_OPTIONS_VAR": f"PKG_OPTIONS.{self.base}" if self.opts else "",
             "PKG_SUPPORTED_OPTIONS": " ".join(opt.supported(self.opts)) if self.opts else "",
             "PKG_SUGGESTED_OPTIONS": " ".join(self.opts.suggested) if self.opts else "",
             "DISTFILES": " ".join(pkgsrc.distfiles(self.flavor, self.base, self.enabled)),
             "PATCHFILES": " ".join(pkgsrc.patchfiles(self.flavor, self.base, self.enabled)),
-            "DEPENDS": " ".join(self.depends_lines()), "WRKDIR": str(self.work),
-            "PKG_DBDIR": PKG_DBDIR, "DISTDIR": pkgsrc.DISTDIR,
+            "DEPENDS": " ".join(self.depends_lines()),
+            "WRKDIR": str(self.work),
+            "PKG_DBDIR": PKG_DBDIR,
+            "DISTDIR": pkgsrc.DISTDIR,
             "PACKAGES": f"{pkgsrc.PKGSRCDIR}/packages",
-            "PKG_SYSCONFDIR": f"{mkconf.LOCALBASE}/etc" + ("/qmail" if self.base == "qmail" else ""),
+            "PKG_SYSCONFDIR": f"{mkconf.LOCALBASE}/etc"
+            + ("/qmail" if self.base == "qmail" else ""),
         }
         if name in known:
             return known[name]
@@ -111,8 +127,10 @@ class Package:
         return self.vars.get(name, "")
 
     def depends_lines(self) -> list[str]:
-        return [f"{dep}:../../{pkgsrc.pkgpath(self.flavor, pkgsrc.dep_base(dep))}"
-                for dep in pkgsrc.depends(self.flavor, self.base, self.settings()["options"])]
+        return [
+            f"{dep}:../../{pkgsrc.pkgpath(self.flavor, pkgsrc.dep_base(dep))}"
+            for dep in pkgsrc.depends(self.flavor, self.base, self.settings()["options"])
+        ]
 
     # -- cookies ---------------------------------------------------------------
     def done(self, phase: str) -> bool:
@@ -124,6 +142,7 @@ class Package:
 
 
 # --- show targets ----------------------------------------------------------------
+
 
 def show_options(p: Package) -> None:
     """bsd.options.mk's show-options target (rev 1.72; see docs/FIDELITY.md §4)."""
@@ -191,10 +210,12 @@ def supported_options_message(p: Package) -> None:
 
 # --- phases ------------------------------------------------------------------------
 
+
 def fetch(p: Package) -> None:
     settings = p.settings()
-    names = pkgsrc.distfiles(p.flavor, p.base, settings["options"]) \
-        + pkgsrc.patchfiles(p.flavor, p.base, settings["options"])
+    names = pkgsrc.distfiles(p.flavor, p.base, settings["options"]) + pkgsrc.patchfiles(
+        p.flavor, p.base, settings["options"]
+    )
     distdir = Path(pkgsrc.DISTDIR)
     for name in names:
         if (distdir / name).is_file():
@@ -207,25 +228,29 @@ def fetch(p: Package) -> None:
             for url in dict.fromkeys((site + name, pkgsrc.MASTER_SITE_BACKUP + name)):
                 say(f"Requesting {url}")
                 say("ftp: Error retrieving file: `404 Not Found'", 0.3)
-                print(f"fetch: Unable to fetch expected file {name}", file=sys.stderr,
-                      flush=True)
+                print(f"fetch: Unable to fetch expected file {name}", file=sys.stderr, flush=True)
             raise MakeError()
         slow = faults.strike("slow-download", p.base)
         say(f"Requesting {site}{name}")
         seconds = float(slow.get("seconds", 20)) if slow else max(0.4, size / 250000)
         time.sleep(seconds * pace())
         kib = size / 1024
-        say(f"100% |***********************************| {kib:6.0f} KiB  "
-            f"{kib / max(seconds, 0.1):7.2f} KiB/s    00:00 ETA")
-        say(f"{size} bytes retrieved in 00:{int(seconds):02d} ({kib / max(seconds, 0.1):.2f} KiB/s)")
+        say(
+            f"100% |***********************************| {kib:6.0f} KiB  "
+            f"{kib / max(seconds, 0.1):7.2f} KiB/s    00:00 ETA"
+        )
+        say(
+            f"{size} bytes retrieved in 00:{int(seconds):02d} ({kib / max(seconds, 0.1):.2f} KiB/s)"
+        )
         distdir.mkdir(parents=True, exist_ok=True)
         (distdir / name).write_text(f"simulated distfile {name}\n")
 
 
 def checksum(p: Package) -> None:
     settings = p.settings()
-    for name in pkgsrc.distfiles(p.flavor, p.base, settings["options"]) \
-            + pkgsrc.patchfiles(p.flavor, p.base, settings["options"]):
+    for name in pkgsrc.distfiles(p.flavor, p.base, settings["options"]) + pkgsrc.patchfiles(
+        p.flavor, p.base, settings["options"]
+    ):
         for algorithm in ("SHA1", "RMD160", "SHA512"):
             say(f"=> Checksum {algorithm} OK for {name}", 0.02)
 
@@ -290,8 +315,11 @@ def configure(p: Package) -> None:
     say(f"===> Creating toolchain wrappers for {p.pkgname}", 0.3)
     say(f"===> Configuring for {p.pkgname}", 0.2)
     if p.base in ("qmail", "qmail-run"):
-        for what, where in (("users", "auto_uids.c"), ("groups", "auto_uids.c"),
-                            ("paths", "README.*")):
+        for what, where in (
+            ("users", "auto_uids.c"),
+            ("groups", "auto_uids.c"),
+            ("paths", "README.*"),
+        ):
             if p.base == "qmail" or what == "paths":
                 say(f'=> Substituting "{what}" in {where}', 0.1)
     if p.base == "qmail":
@@ -309,9 +337,27 @@ QMAIL_SOURCES = (
     "qail elq pinq idedit install-big install instcheck home home+df proc proc+df "
     "binm1 binm1+df binm2 binm2+df binm3 binm3+df"
 ).split()
-QMAIL_LIBS = ("substdio", "error", "str", "fs", "stralloc", "alloc", "getln", "case",
-              "open", "lock", "seek", "wait", "sig", "fd", "env", "cdb", "ndelay",
-              "datetime", "getopt")
+QMAIL_LIBS = (
+    "substdio",
+    "error",
+    "str",
+    "fs",
+    "stralloc",
+    "alloc",
+    "getln",
+    "case",
+    "open",
+    "lock",
+    "seek",
+    "wait",
+    "sig",
+    "fd",
+    "env",
+    "cdb",
+    "ndelay",
+    "datetime",
+    "getopt",
+)
 
 
 def build(p: Package) -> None:
@@ -322,7 +368,7 @@ def build(p: Package) -> None:
         say(f"cc -o {p.base} {p.base.replace('-', '_')}_main.o", 0.3)
         return
     say("( cat warn-auto.sh; echo 'main=\"$$1\"; shift'; \\")
-    say("echo exec \"$$LD\" '-o \"$$main\" \"$$main\".o $${1+\"$$@\"}' ) > load", 0.1)
+    say('echo exec "$$LD" \'-o "$$main" "$$main".o $${1+"$$@"}\' ) > load', 0.1)
     say("chmod 755 load", 0.1)
     for lib in QMAIL_LIBS:
         say(f"./compile {lib}.c", 0.12)
@@ -362,16 +408,27 @@ def stage_package(p: Package) -> Path:
     dest = p.work / ".packages"
     dest.mkdir(parents=True, exist_ok=True)
     say(f"=> Creating binary package {dest}/{p.pkgname}.tgz", 0.6)
-    return build_package(root=Path("/"), flavor=p.flavor, base=p.base,
-                         options=list(settings["options"]),
-                         build_vars=dict(settings["build_vars"]) or None, dest_dir=dest)
+    return build_package(
+        root=Path("/"),
+        flavor=p.flavor,
+        base=p.base,
+        options=list(settings["options"]),
+        build_vars=dict(settings["build_vars"]) or None,
+        dest_dir=dest,
+    )
 
 
 def build_to(p: Package, depth: int, upto: str) -> None:
     """Run the phases up to ``upto`` that are not done yet (cookies in work/)."""
-    steps = {"fetch": fetch, "checksum": checksum,
-             "depends": lambda pk: install_depends(pk, depth), "extract": extract,
-             "patch": patch, "configure": configure, "build": build}
+    steps = {
+        "fetch": fetch,
+        "checksum": checksum,
+        "depends": lambda pk: install_depends(pk, depth),
+        "extract": extract,
+        "patch": patch,
+        "configure": configure,
+        "build": build,
+    }
     for phase in PHASES:
         if phase in ("fetch", "checksum") and p.done("extract"):
             continue
@@ -383,14 +440,16 @@ def build_to(p: Package, depth: int, upto: str) -> None:
             return
 
 
-def build_and_install(p: Package, depth: int, automatic: bool = False,
-                      replace: bool = False) -> None:
+def build_and_install(
+    p: Package, depth: int, automatic: bool = False, replace: bool = False
+) -> None:
     check_can_build(p)
     current = installed(p.base)
     if current and not replace:
         build_to(p, depth, "build")
-        raise MakeError(*[line.format(pkg=current, base=p.base)
-                          for line in UNVERIFIED["already_installed"]])
+        raise MakeError(
+            *[line.format(pkg=current, base=p.base) for line in UNVERIFIED["already_installed"]]
+        )
     build_to(p, depth, "build")
     package = stage_package(p)
     if replace and current:
@@ -458,6 +517,7 @@ def clean(p: Package) -> None:
 
 # --- command line -------------------------------------------------------------------
 
+
 def parse_args(argv: list[str]) -> tuple[list[str], dict, str | None]:
     targets, assigns, directory = [], {}, None
     args = iter(argv[1:])
@@ -482,7 +542,7 @@ def package_here(flavor, cwd: str):
     prefix = pkgsrc.PKGSRCDIR + "/"
     if not cwd.startswith(prefix) or not os.path.isfile(os.path.join(cwd, "Makefile")):
         return None
-    rel = cwd[len(prefix):].strip("/")
+    rel = cwd[len(prefix) :].strip("/")
     for pkg in flavor.packages:
         if f"{pkg.category}/{pkg.base}" == rel:
             return pkg.base
@@ -520,8 +580,9 @@ def main(argv: list[str]) -> int:
             error(line)
         return stop(cwd)
     except UnknownTarget as exc:
-        print(f"make: don't know how to make {exc}. Stop\n\nmake: stopped in {cwd}",
-              file=sys.stderr)
+        print(
+            f"make: don't know how to make {exc}. Stop\n\nmake: stopped in {cwd}", file=sys.stderr
+        )
         return 2
     except OSError as exc:
         error(str(exc))

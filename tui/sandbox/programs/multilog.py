@@ -1,13 +1,13 @@
 """multilog(8) (daemontools): read log lines from stdin, select them with +pattern /
 -pattern, and append the selected ones to each log directory's ``current`` file
 (``t`` prefixes a TAI64N stamp).  ``multilog -*`` discards everything."""
+
 from __future__ import annotations
 
 import fnmatch
 import os
 import sys
 import time
-
 
 
 def tai64n(now: float | None = None) -> str:

@@ -1,4 +1,5 @@
 """nologin(8)."""
+
 import sys
 
 

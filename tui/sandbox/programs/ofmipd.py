@@ -1,4 +1,5 @@
 """ofmipd(8) from mess822: accept outgoing mail like qmail-smtpd, without rcpthosts."""
+
 from __future__ import annotations
 
 import os
@@ -16,8 +17,11 @@ class OfmipSession(Session):
     check_rcpthosts = False
 
     def headers_to_add(self, header: bytes) -> bytes:
-        names = {line.split(b":", 1)[0].strip().lower()
-                 for line in header.split(b"\n") if line[:1] not in (b" ", b"\t", b"")}
+        names = {
+            line.split(b":", 1)[0].strip().lower()
+            for line in header.split(b"\n")
+            if line[:1] not in (b" ", b"\t", b"")
+        }
         added = b""
         if b"date" not in names:
             added += f"Date: {queue.date822()}\n".encode()

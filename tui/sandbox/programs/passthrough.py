@@ -1,6 +1,7 @@
 """SMTP/POP3 chain wrappers that the sandbox passes through: greetdelay, rblsmtpd,
 fixsmtpio, reup, checknotroot, authup.  Each runs the rest of its command line as the
 real program does after its own work (no greeting delay, no DNS blocklist lookups)."""
+
 from __future__ import annotations
 
 import os

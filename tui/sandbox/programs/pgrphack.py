@@ -1,4 +1,5 @@
 """pgrphack(8) (daemontools): run a program in a new process group (its own session)."""
+
 from __future__ import annotations
 
 import os

@@ -5,6 +5,7 @@ paced by ``pace()``; faults: missing-package, network-failure, slow-download), t
 its record is written to PKG_DBDIR, ``+INSTALL PRE-INSTALL`` runs, the files are
 extracted, ``+INSTALL POST-INSTALL`` runs, and ``+DISPLAY`` is shown.
 """
+
 from __future__ import annotations
 
 import getopt
@@ -21,9 +22,11 @@ from ..pkgfmt import PackageReader
 from ..repo import register
 from .pkg_delete import delete_package, remove_files, run_script
 
-USAGE = ("usage: pkg_add [-AfhInUuVv] [-C config] [-P destdir] [-K pkg_dbdir]\n"
-         "               [-m machine] [-p prefix] [-W viewbase] [-w view]\n"
-         "               [[ftp|http]://[user[:password]@]host[:port]][/path/]pkg-name ...")
+USAGE = (
+    "usage: pkg_add [-AfhInUuVv] [-C config] [-P destdir] [-K pkg_dbdir]\n"
+    "               [-m machine] [-p prefix] [-W viewbase] [-w view]\n"
+    "               [[ftp|http]://[user[:password]@]host[:port]][/path/]pkg-name ..."
+)
 CONF = "/etc/pkg_install.conf"
 #: Simulated mirror throughput (bytes per second at pace 1.0).
 RATE = 256 * 1024
@@ -53,7 +56,7 @@ def pkg_path() -> list[str]:
 
 def _local_dir(entry: str) -> Path | None:
     if entry.startswith("file://"):
-        entry = entry[len("file://"):]
+        entry = entry[len("file://") :]
     return Path(entry) if entry.startswith("/") else None
 
 
@@ -85,9 +88,11 @@ def download(url: str, size_pkg: int, base: str) -> None:
     fmt = UNVERIFIED["pkg_add_download"]
     for pct in range(0, 101, 25):
         if stop_at is not None and pct > stop_at:
-            print(fmt.format(url=url, done=total * stop_at // 100, total=total, pct=stop_at),
-                  flush=True)
-            warn(UNVERIFIED["pkg_add_network_failure"].format(url=url)[len("pkg_add: "):])
+            print(
+                fmt.format(url=url, done=total * stop_at // 100, total=total, pct=stop_at),
+                flush=True,
+            )
+            warn(UNVERIFIED["pkg_add_network_failure"].format(url=url)[len("pkg_add: ") :])
             raise Failed
         print(fmt.format(url=url, done=total * pct // 100, total=total, pct=pct), flush=True)
         if pct < 100:
@@ -130,8 +135,10 @@ class Installer:
         if self.db.path(pkgname, "+CONTENTS").is_file():
             if not automatic and self.db.is_automatic(pkgname):
                 self.db.set_automatic(pkgname, False)
-                warn(f"package `{pkgname}' was already installed as dependency, "
-                     "now marked as installed manually")
+                warn(
+                    f"package `{pkgname}' was already installed as dependency, "
+                    "now marked as installed manually"
+                )
             else:
                 warn(f"package `{pkgname}' already recorded as installed")
             return
@@ -168,8 +175,11 @@ class Installer:
         if pkg == host:
             return
         print(f"Warning: package `{pkgname}' was built for a platform:", file=sys.stderr)
-        print(f"{pkg[0]}/{pkg[1]} {pkg[2]} (pkg) vs. {host[0]}/{host[1]} {host[2]} "
-              "(this host)", file=sys.stderr, flush=True)
+        print(
+            f"{pkg[0]}/{pkg[1]} {pkg[2]} (pkg) vs. {host[0]}/{host[1]} {host[2]} (this host)",
+            file=sys.stderr,
+            flush=True,
+        )
         if pkg[:2] != host[:2] and not self.force:
             raise Failed
 
@@ -179,8 +189,10 @@ class Installer:
         base = split_pkgname(pkgname)[0]
         register(self.db.dbdir, reader, automatic)
         self.say(f"Running install with PRE-INSTALL for {pkgname}.")
-        if faults.strike("install-script-failure", base) or \
-                run_script(self.db, pkgname, "+INSTALL", "PRE-INSTALL") != 0:
+        if (
+            faults.strike("install-script-failure", base)
+            or run_script(self.db, pkgname, "+INSTALL", "PRE-INSTALL") != 0
+        ):
             self.abort(pkgname, contents, extracted=False)
         prefix = Path(contents.cwd)
         for rel, data, mode in reader.files():
@@ -229,9 +241,12 @@ def main(argv: list[str]) -> int:
         warn("Modifying the pkgdb requires root privileges")
         return 1
     dbdir = dict(opts).get("-K")
-    installer = Installer(PkgDB(Path(dbdir)) if dbdir else PkgDB.inside(),
-                          verbose="-v" in flags, force="-f" in flags,
-                          upgrade="-u" in flags or "-U" in flags)
+    installer = Installer(
+        PkgDB(Path(dbdir)) if dbdir else PkgDB.inside(),
+        verbose="-v" in flags,
+        force="-f" in flags,
+        upgrade="-u" in flags or "-U" in flags,
+    )
     failed = 0
     for name in args:
         try:

@@ -1,4 +1,5 @@
 """pkg_delete(1): run +DEINSTALL, remove a package's files and its PKG_DBDIR record."""
+
 from __future__ import annotations
 
 import getopt
@@ -21,11 +22,15 @@ def run_script(db: PkgDB, pkgname: str, script: str, stage: str) -> int:
         return 0
     path.chmod(0o755)
     sys.stdout.flush()
-    env = dict(os.environ, PKG_PREFIX="/usr/pkg", PKG_METADATA_DIR=str(db.path(pkgname)),
-               PKG_DBDIR=str(db.dbdir), PKG_REFCOUNT_DBDIR=f"{db.dbdir}.refcount")
+    env = dict(
+        os.environ,
+        PKG_PREFIX="/usr/pkg",
+        PKG_METADATA_DIR=str(db.path(pkgname)),
+        PKG_DBDIR=str(db.dbdir),
+        PKG_REFCOUNT_DBDIR=f"{db.dbdir}.refcount",
+    )
     try:
-        return subprocess.run([str(path), pkgname, stage], cwd=db.path(pkgname),
-                              env=env).returncode
+        return subprocess.run([str(path), pkgname, stage], cwd=db.path(pkgname), env=env).returncode
     except OSError:
         return 127
 

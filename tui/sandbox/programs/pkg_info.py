@@ -1,4 +1,5 @@
 """pkg_info(1): information on installed packages or package files (facts §7.3)."""
+
 from __future__ import annotations
 
 import getopt
@@ -9,15 +10,22 @@ from ..flavors import UNVERIFIED
 from ..pkgdb import PkgDB
 from ..pkgfmt import PackageReader, parse_build_info, parse_contents
 
-USAGE = ("usage: pkg_info [-BbcDdFfhIikLmNnpqRrSsVvX] [-E pkg-name] [-e pkg-name]\n"
-         "                [-K pkg_dbdir] [-l prefix] pkg-name ...\n"
-         "       pkg_info [-a | -u] [flags]\n"
-         "       pkg_info [-Q variable] pkg-name ...")
+USAGE = (
+    "usage: pkg_info [-BbcDdFfhIikLmNnpqRrSsVvX] [-E pkg-name] [-e pkg-name]\n"
+    "                [-K pkg_dbdir] [-l prefix] pkg-name ...\n"
+    "       pkg_info [-a | -u] [flags]\n"
+    "       pkg_info [-Q variable] pkg-name ..."
+)
 
 #: flag -> (header, metadata file) for the simple sections, in pkg_info's order.
-SECTIONS = [("-c", "Comment:", "+COMMENT"), ("-R", "Required by:", "+REQUIRED_BY"),
-            ("-d", "Description:", "+DESC"), ("-D", "Install notice:", "+DISPLAY"),
-            ("-i", "Install script:", "+INSTALL"), ("-k", "De-Install script:", "+DEINSTALL")]
+SECTIONS = [
+    ("-c", "Comment:", "+COMMENT"),
+    ("-R", "Required by:", "+REQUIRED_BY"),
+    ("-d", "Description:", "+DESC"),
+    ("-D", "Install notice:", "+DISPLAY"),
+    ("-i", "Install script:", "+INSTALL"),
+    ("-k", "De-Install script:", "+DEINSTALL"),
+]
 
 
 class Source:
@@ -51,27 +59,45 @@ def show(source: Source, flags: set[str], quiet: bool) -> None:
         out.append(f"Information for {source.name}:\n\n")
     for flag, header, meta in SECTIONS:
         if flag in flags and (source.get(meta) or flag in ("-c", "-d")):
-            out.append((f"{header}\n" if not quiet else "") + source.get(meta)
-                       + ("\n" if not quiet else ""))
+            out.append(
+                (f"{header}\n" if not quiet else "")
+                + source.get(meta)
+                + ("\n" if not quiet else "")
+            )
     contents = parse_contents(source.get("+CONTENTS"))
     if "-n" in flags and contents.pkgdeps:
-        out.append(("Requires:\n" if not quiet else "")
-                   + "".join(f"{d}\n" for d in contents.pkgdeps) + ("\n" if not quiet else ""))
+        out.append(
+            ("Requires:\n" if not quiet else "")
+            + "".join(f"{d}\n" for d in contents.pkgdeps)
+            + ("\n" if not quiet else "")
+        )
     if "-L" in flags:
-        out.append(("Files:\n" if not quiet else "")
-                   + "".join(f"{contents.cwd}/{p}\n" for p, _ in contents.files)
-                   + ("\n" if not quiet else ""))
+        out.append(
+            ("Files:\n" if not quiet else "")
+            + "".join(f"{contents.cwd}/{p}\n" for p, _ in contents.files)
+            + ("\n" if not quiet else "")
+        )
     if "-p" in flags:
-        out.append(("Installation prefix:\n" if not quiet else "") + f"{contents.cwd}\n"
-                   + ("\n" if not quiet else ""))
+        out.append(
+            ("Installation prefix:\n" if not quiet else "")
+            + f"{contents.cwd}\n"
+            + ("\n" if not quiet else "")
+        )
     if "-s" in flags:
         size = int(source.get("+SIZE_PKG") or 0) // 1024
-        out.append(("Size of this package in bytes: " if not quiet else "")
-                   + f"{size * 1024}\n" + ("\n" if not quiet else ""))
+        out.append(
+            ("Size of this package in bytes: " if not quiet else "")
+            + f"{size * 1024}\n"
+            + ("\n" if not quiet else "")
+        )
     if "-B" in flags:
         extra = source.get("+INSTALLED_INFO")
-        out.append(("Build information:\n" if not quiet else "") + source.get("+BUILD_INFO")
-                   + extra + ("\n" if not quiet else ""))
+        out.append(
+            ("Build information:\n" if not quiet else "")
+            + source.get("+BUILD_INFO")
+            + extra
+            + ("\n" if not quiet else "")
+        )
     sys.stdout.write("".join(out))
 
 
@@ -142,4 +168,3 @@ def main(argv: list[str]) -> int:
         for source in sources:
             show(source, detail, "-q" in flags)
     return status
-

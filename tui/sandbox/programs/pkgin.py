@@ -5,6 +5,7 @@ read; others count as unreachable); ``update`` caches their pkg_summary; ``insta
 computes the dependency closure, prompts ``proceed ? [Y/n] ``, downloads into the
 cache and runs pkg_add; ``remove`` runs pkg_delete.
 """
+
 from __future__ import annotations
 
 import getopt
@@ -75,13 +76,15 @@ def update(verbose: bool = True) -> dict[str, dict]:
         out("reading local summary...")
         out("processing local summary...")
     for repo in repositories():
-        directory = Path(repo[len("file://"):]) if repo.startswith("file://") else None
+        directory = Path(repo[len("file://") :]) if repo.startswith("file://") else None
         summary = directory / UNVERIFIED["pkg_summary_name"] if directory else None
         if verbose:
             out(f"processing remote summary ({repo})...")
         if summary is None or not summary.is_file():
-            print(f"Could not fetch {repo}/pkg_summary.bz2: No such file or directory",
-                  file=sys.stderr)
+            print(
+                f"Could not fetch {repo}/pkg_summary.bz2: No such file or directory",
+                file=sys.stderr,
+            )
             continue
         with gzip.open(summary, "rt") as fh:
             text = fh.read()
@@ -168,8 +171,10 @@ def install(args: list[str], assume: str | None, db: PkgDB) -> int:
         return 0
     download_size = sum(int(available[n].get("FILE_SIZE", 0)) for n in todo)
     install_size = sum(int(available[n].get("SIZE_PKG", 0)) for n in todo)
-    out(f"{len(todo)} packages to be installed ({human(download_size)} to download, "
-        f"{human(install_size)} to install):")
+    out(
+        f"{len(todo)} packages to be installed ({human(download_size)} to download, "
+        f"{human(install_size)} to install):"
+    )
     out()
     out(" ".join(todo) + " ")
     out()
@@ -184,8 +189,11 @@ def install(args: list[str], assume: str | None, db: PkgDB) -> int:
     with open(ERRLOG, "a") as log:
         for name in todo:
             out(f"installing {name}...")
-            argv = ["/usr/sbin/pkg_add"] + (["-A"] if name not in wanted else []) + \
-                [str(CACHE / f"{name}.tgz")]
+            argv = (
+                ["/usr/sbin/pkg_add"]
+                + (["-A"] if name not in wanted else [])
+                + [str(CACHE / f"{name}.tgz")]
+            )
             sys.stdout.flush()
             result = subprocess.run(argv, stderr=subprocess.PIPE, text=True)
             log.write(result.stderr)
@@ -201,15 +209,17 @@ def install(args: list[str], assume: str | None, db: PkgDB) -> int:
 
 def fetch(entry: dict, name: str) -> None:
     repo = entry.get("REPO", "")
-    source = Path(repo[len("file://"):]) / f"{name}.tgz"
+    source = Path(repo[len("file://") :]) / f"{name}.tgz"
     size = int(entry.get("FILE_SIZE", 0))
     slow = faults.strike("slow-download", split_pkgname(name)[0])
     broken = faults.strike("network-failure", split_pkgname(name)[0])
     seconds = float(slow.get("seconds", 20)) if slow else size / RATE
     for pct in (0, 25, 50, 75, 100):
         if broken and pct > int(broken.get("at_percent", 50)):
-            print(f"pkgin: download error: {repo}/{name}.tgz: Connection reset by peer",
-                  file=sys.stderr)
+            print(
+                f"pkgin: download error: {repo}/{name}.tgz: Connection reset by peer",
+                file=sys.stderr,
+            )
             raise Stop(1)
         out(f"downloading {name}.tgz: {human(size * pct // 100)} {pct}%")
         if pct < 100:
@@ -264,6 +274,7 @@ def main(argv: list[str]) -> int:
     flags = {o for o, _ in opts}
     if "-v" in flags:
         from ..layout import inside_flavor
+
         out(f"pkgin {inside_flavor().package('pkgin').version.split('nb')[0]}")
         return 0
     if not args or "-h" in flags:
@@ -283,12 +294,12 @@ def main(argv: list[str]) -> int:
             update()
             return 0
         if command == "list":
-            return listing(db.installed(),
-                           {n: (db.read(n, "+COMMENT") or "").strip() for n in db.installed()})
+            return listing(
+                db.installed(), {n: (db.read(n, "+COMMENT") or "").strip() for n in db.installed()}
+            )
         if command == "avail":
             available = load()
-            return listing(list(available), {n: e.get("COMMENT", "") for n, e in
-                                             available.items()})
+            return listing(list(available), {n: e.get("COMMENT", "") for n, e in available.items()})
         if len(args) < 2:
             print(USAGE, file=sys.stderr)
             return 1

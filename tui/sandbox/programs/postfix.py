@@ -1,5 +1,6 @@
 """postfix(1): the base system's Postfix control program (start, stop, status, flush,
 reload), plus what the master and smtpd stand-ins share (main.cf, logging, pid file)."""
+
 from __future__ import annotations
 
 import os
@@ -15,8 +16,10 @@ MASTER_CF = "/etc/postfix/master.cf"
 MASTER = "/usr/libexec/postfix/master"
 PID_FILE = "/var/spool/postfix/pid/master.pid"
 MAILDROP = "/var/spool/postfix/maildrop"
-USAGE = ("postfix/postfix-script: fatal: usage: postfix start (or stop, reload, "
-         "abort, flush, check, status, set-permissions, upgrade-configuration)")
+USAGE = (
+    "postfix/postfix-script: fatal: usage: postfix start (or stop, reload, "
+    "abort, flush, check, status, set-permissions, upgrade-configuration)"
+)
 
 
 def main_cf() -> dict:
@@ -48,8 +51,12 @@ def smtp_listen_address() -> tuple[str, int]:
     with open(MASTER_CF) as fh:
         for line in fh:
             fields = line.split()
-            if len(fields) >= 8 and not line.startswith(("#", " ", "\t")) \
-                    and fields[1] == "inet" and fields[7] == "smtpd":
+            if (
+                len(fields) >= 8
+                and not line.startswith(("#", " ", "\t"))
+                and fields[1] == "inet"
+                and fields[7] == "smtpd"
+            ):
                 host, _, port = fields[0].rpartition(":")
                 port = 25 if port == "smtp" else int(port)
                 return host or _inet_interface(), port
@@ -155,15 +162,13 @@ def _reload() -> int:
 
 def _flush() -> int:
     if not master_pid():
-        print("postqueue: fatal: Cannot flush mail queue - mail system is down",
-              file=sys.stderr)
+        print("postqueue: fatal: Cannot flush mail queue - mail system is down", file=sys.stderr)
         log("postqueue", "fatal: Cannot flush mail queue - mail system is down", "crit")
         return 69
     return 0
 
 
-COMMANDS = {"start": _start, "stop": _stop, "status": _status, "reload": _reload,
-            "flush": _flush}
+COMMANDS = {"start": _start, "stop": _stop, "status": _status, "reload": _reload, "flush": _flush}
 
 
 def main(argv: list[str]) -> int:

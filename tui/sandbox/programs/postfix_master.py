@@ -1,5 +1,6 @@
 """Postfix master(8) stand-in: holds master.cf's SMTP address and hands each
 connection to /usr/libexec/postfix/smtpd; pid in /var/spool/postfix/pid/master.pid."""
+
 from __future__ import annotations
 
 import os
@@ -56,16 +57,23 @@ def _serve(ready_fd: int) -> int:
 
     signal.signal(signal.SIGTERM, terminate)
     signal.signal(signal.SIGINT, terminate)
-    signal.signal(signal.SIGHUP, lambda *_: log(
-        "master", f"reload -- version {version}, configuration /etc/postfix"))
+    signal.signal(
+        signal.SIGHUP,
+        lambda *_: log("master", f"reload -- version {version}, configuration /etc/postfix"),
+    )
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # smtpd children reap themselves
     ready("ok")
     service = f"{host}:{port}"
     while True:
         conn, _ = listener.accept()
         try:
-            subprocess.Popen([SMTPD, "-n", service, "-t", "inet"], stdin=conn, stdout=conn,
-                             stderr=subprocess.DEVNULL, close_fds=True)
+            subprocess.Popen(
+                [SMTPD, "-n", service, "-t", "inet"],
+                stdin=conn,
+                stdout=conn,
+                stderr=subprocess.DEVNULL,
+                close_fds=True,
+            )
         except OSError as exc:
             log("master", f"warning: {SMTPD}: {exc.strerror}", "warning")
         conn.close()

@@ -1,5 +1,6 @@
 """Postfix sendmail(1) stand-in (/usr/libexec/postfix/sendmail, reached through
 mailwrapper): a message on stdin is posted into /var/spool/postfix/maildrop."""
+
 from __future__ import annotations
 
 import getpass

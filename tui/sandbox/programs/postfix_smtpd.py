@@ -1,5 +1,6 @@
 """Postfix smtpd(8) stand-in: one SMTP session on stdin/stdout (the connection master
 accepted); accepted mail is dropped into /var/spool/postfix/maildrop."""
+
 from __future__ import annotations
 
 import os
@@ -53,12 +54,16 @@ class Session:
             fh.write(f"X-Original-To: {', '.join(self.recipients)}\n")
             fh.write(body)
         os.replace(path + ".tmp", path)
-        message_id = next((l.split(":", 1)[1].strip() for l in lines
-                           if l.lower().startswith("message-id:")),
-                          f"<{time.strftime('%Y%m%d%H%M%S')}.{self.queue_id}@{self.hostname}>")
+        message_id = next(
+            (l.split(":", 1)[1].strip() for l in lines if l.lower().startswith("message-id:")),
+            f"<{time.strftime('%Y%m%d%H%M%S')}.{self.queue_id}@{self.hostname}>",
+        )
         log("cleanup", f"{self.queue_id}: message-id={message_id}")
-        log("qmgr", f"{self.queue_id}: from=<{self.sender}>, size={len(body)}, "
-                    f"nrcpt={len(self.recipients)} (queue active)")
+        log(
+            "qmgr",
+            f"{self.queue_id}: from=<{self.sender}>, size={len(body)}, "
+            f"nrcpt={len(self.recipients)} (queue active)",
+        )
         self.reply(f"250 2.0.0 Ok: queued as {self.queue_id}")
         self.reset()
 
@@ -69,9 +74,11 @@ class Session:
             verb, _, arg = line.partition(" ")
             verb = verb.upper()
             if verb == "EHLO":
-                self.reply(f"250-{self.hostname}\n250-PIPELINING\n250-SIZE 10240000\n"
-                           "250-VRFY\n250-ETRN\n250-ENHANCEDSTATUSCODES\n250-8BITMIME\n"
-                           "250 DSN")
+                self.reply(
+                    f"250-{self.hostname}\n250-PIPELINING\n250-SIZE 10240000\n"
+                    "250-VRFY\n250-ETRN\n250-ENHANCEDSTATUSCODES\n250-8BITMIME\n"
+                    "250 DSN"
+                )
             elif verb == "HELO":
                 self.reply(f"250 {self.hostname}")
             elif verb == "MAIL" and arg.upper().startswith("FROM:"):

@@ -1,4 +1,5 @@
 """qmail-clean(8): remove queue files on qmail-send's behalf (runs as the queue user)."""
+
 from __future__ import annotations
 
 import json
@@ -7,8 +8,10 @@ import os
 from ..proc import ensure_name, lines
 from ..qmail import queue
 
-_FILES = {"todo": lambda n: [queue.q("intd", n), queue.q("todo", n)],
-          "mess": lambda n: [queue.split_path("mess", n)]}
+_FILES = {
+    "todo": lambda n: [queue.q("intd", n), queue.q("todo", n)],
+    "mess": lambda n: [queue.split_path("mess", n)],
+}
 
 
 def main(argv: list[str]) -> int:

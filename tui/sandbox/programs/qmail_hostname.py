@@ -1,4 +1,5 @@
 """qmail's setup/hostname: print the host's name as gethostname(2) returns it."""
+
 from __future__ import annotations
 
 import socket

@@ -1,4 +1,5 @@
 """qmail-inject(8): qmail-inject [ -nNaAhH ] [ -fsender ] [ recip ... ]."""
+
 from __future__ import annotations
 
 import sys
@@ -24,13 +25,16 @@ def main(argv: list[str]) -> int:
             elif letter == "n":
                 show = True
             elif letter != "N":
-                print("qmail-inject: usage: qmail-inject [ -nNaAhH ] [ -fsender ] "
-                      "[ arg ... ]", file=sys.stderr)
+                print(
+                    "qmail-inject: usage: qmail-inject [ -nNaAhH ] [ -fsender ] [ arg ... ]",
+                    file=sys.stderr,
+                )
                 return 100
     use_header = mode in ("h", "H") or (mode is None and not args)
     data = sys.stdin.buffer.read()
     message, envelope_sender, recipients = inject.prepare(
-        data, sender, [] if mode == "h" else args, use_header)
+        data, sender, [] if mode == "h" else args, use_header
+    )
     if show:
         sys.stdout.buffer.write(message)
         return 0

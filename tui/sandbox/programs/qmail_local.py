@@ -1,4 +1,5 @@
 """qmail-local(8): qmail-local [ -nN ] user homedir local dash ext domain sender defaultdelivery."""
+
 from __future__ import annotations
 
 import sys
@@ -17,8 +18,9 @@ def main(argv: list[str]) -> int:
         print(USAGE, file=sys.stderr)
         return 100
     user, home, local_part, dash, ext, domain, sender, aliasempty = args
-    delivery = local.Delivery(user, home, local_part, dash, ext, domain, sender, aliasempty,
-                              sys.stdin.buffer.read())
+    delivery = local.Delivery(
+        user, home, local_part, dash, ext, domain, sender, aliasempty, sys.stdin.buffer.read()
+    )
     report = local.deliver(delivery)
     sys.stdout.write(report[1:])
     return {"K": 0, "D": 100}.get(report[0], 111)

@@ -1,4 +1,5 @@
 """qmail-lspawn(8): run local deliveries for qmail-send, each as its user (runs as root)."""
+
 from __future__ import annotations
 
 import json
@@ -15,7 +16,7 @@ TRUNCREPORT = 3000
 def _report(request: dict, aliasempty: str) -> str:
     recipient = request["r"]
     at = recipient.rfind("@")
-    local_part, domain = recipient[:at], recipient[at + 1:]
+    local_part, domain = recipient[:at], recipient[at + 1 :]
     if not local_part:
         return "Kdid 0+0+0\n"
     try:
@@ -33,8 +34,17 @@ def _report(request: dict, aliasempty: str) -> str:
         privs.drop(target.uid, target.gid)
     except OSError:
         return "ZInternal qmail-lspawn bug.\n"
-    delivery = local.Delivery(target.user, target.home, local_part, target.dash, target.ext,
-                              domain, request["s"], aliasempty, message)
+    delivery = local.Delivery(
+        target.user,
+        target.home,
+        local_part,
+        target.dash,
+        target.ext,
+        domain,
+        request["s"],
+        aliasempty,
+        message,
+    )
     return local.deliver(delivery)
 
 

@@ -1,4 +1,5 @@
 """qmail-newmrh(8): compile control/morercpthosts into control/morercpthosts.cdb."""
+
 from __future__ import annotations
 
 import os
@@ -26,8 +27,9 @@ def main(argv: list[str]) -> int:
         lines = []
     except OSError:
         return die("unable to read control/morercpthosts")
-    records = [(line.strip().lower(), b"") for line in lines
-               if line.strip() and not line.startswith(b"#")]
+    records = [
+        (line.strip().lower(), b"") for line in lines if line.strip() and not line.startswith(b"#")
+    ]
     failed = cdb.write("control/morercpthosts.cdb", "control/morercpthosts.tmp", records)
     if failed and failed[0] == "move":
         return die("unable to move control/morercpthosts.tmp to control/morercpthosts.cdb")

@@ -1,4 +1,5 @@
 """qmail-newu(8): compile users/assign into users/cdb."""
+
 from __future__ import annotations
 
 import os
@@ -35,18 +36,22 @@ def main(argv: list[str]) -> int:
             return die("bad format in users/assign")
         if line.startswith(b"+"):
             key = (b"!" + line[1:i]).lower()
-            if i >= 2 and line[i - 1:i] not in [bytes([c]) for c in wild]:
-                wild += line[i - 1:i]
+            if i >= 2 and line[i - 1 : i] not in [bytes([c]) for c in wild]:
+                wild += line[i - 1 : i]
         else:
             key = (b"!" + line[1:i] + b"\0").lower()
-        fields = line[i + 1:].split(b":")
+        fields = line[i + 1 :].split(b":")
         if len(fields) < 7:
             return die("bad format in users/assign")
         records.append((key, b"\0".join(fields[:6])))
     records.append((b"", wild))
     failed = cdb.write("users/cdb", "users/cdb.tmp", records)
     if failed:
-        return die({"open": "unable to open users/cdb.tmp",
-                    "write": "unable to write users/cdb.tmp",
-                    "move": "unable to move users/cdb.tmp to users/cdb"}[failed[0]])
+        return die(
+            {
+                "open": "unable to open users/cdb.tmp",
+                "write": "unable to write users/cdb.tmp",
+                "move": "unable to move users/cdb.tmp to users/cdb",
+            }[failed[0]]
+        )
     return 0

@@ -1,4 +1,5 @@
 """qmail-pop3d(8): qmail-pop3d maildirname -- serve a Maildir by POP3 (after checkpassword)."""
+
 from __future__ import annotations
 
 import os
@@ -83,8 +84,12 @@ def main(argv: list[str]) -> int:
         elif verb == "last":
             _out("+OK 0\r\n")
         elif verb in ("list", "uidl"):
+
             def item(i):
-                return str(sizes[i]) if verb == "list" else os.path.basename(messages[i]).split(":")[0]
+                return (
+                    str(sizes[i]) if verb == "list" else os.path.basename(messages[i]).split(":")[0]
+                )
+
             if arg:
                 n = number(arg)
                 if n is not None:

@@ -1,4 +1,5 @@
 """qmail-popup(8): qmail-popup hostname subprogram -- the POP3 authorization state."""
+
 from __future__ import annotations
 
 import os

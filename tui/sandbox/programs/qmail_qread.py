@@ -1,4 +1,5 @@
 """qmail-qread(8): list outgoing messages and recipients (also mailq / sendmail -bp)."""
+
 from __future__ import annotations
 
 import os
@@ -14,8 +15,11 @@ def _recipients(channel: str, num: int) -> list[tuple[bool, str]]:
             raw = fh.read()
     except FileNotFoundError:
         return []
-    return [(e[:1] == b"D", e[1:].decode(errors="replace"))
-            for e in raw.split(b"\0") if e[:1] in (b"T", b"D")]
+    return [
+        (e[:1] == b"D", e[1:].decode(errors="replace"))
+        for e in raw.split(b"\0")
+        if e[:1] in (b"T", b"D")
+    ]
 
 
 def main(argv: list[str]) -> int:

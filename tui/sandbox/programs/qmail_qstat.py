@@ -1,4 +1,5 @@
 """qmail-qstat(8): summarize the queue."""
+
 from __future__ import annotations
 
 import os

@@ -2,6 +2,7 @@
 
 Installed "setuid" to the queue user: it switches to it (see qmail.privs).
 """
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """qmail-remote(8): qmail-remote host sender recip... (the sandbox has no DNS: soft failure)."""
+
 from __future__ import annotations
 
 import sys

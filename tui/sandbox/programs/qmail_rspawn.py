@@ -1,4 +1,5 @@
 """qmail-rspawn(8): run remote deliveries for qmail-send (as the remote user)."""
+
 from __future__ import annotations
 
 import json

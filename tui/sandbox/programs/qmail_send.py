@@ -1,4 +1,5 @@
 """qmail-send(8): the queue manager (started by qmail-start with its descriptors 0-6)."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """qmail-showctl(8): analyze the qmail configuration files (main settings, like the real one)."""
+
 from __future__ import annotations
 
 import grp
@@ -22,13 +23,23 @@ FILES = [
     ("envnoathost", "Presumed domain name is {me}.", "line:Presumed domain name is {}."),
     ("helohost", "SMTP client HELO host name is {me}.", "line:SMTP client HELO host name is {}."),
     ("idhost", "Message-ID host name is {me}.", "line:Message-ID host name is {}."),
-    ("locals", "Messages for {me} are delivered locally.", "list:Messages for {} are delivered locally."),
+    (
+        "locals",
+        "Messages for {me} are delivered locally.",
+        "list:Messages for {} are delivered locally.",
+    ),
     ("me", "My name is {me}.", "line:My name is {}."),
     ("plusdomain", "Plus domain name is {me}.", "line:Plus domain name is {}."),
-    ("queuelifetime", "Message lifetime in the queue is 604800 seconds.",
-     "line:Message lifetime in the queue is {} seconds."),
-    ("rcpthosts", "SMTP clients may send messages to any recipient.",
-     "list:SMTP clients may send messages to recipients at {}."),
+    (
+        "queuelifetime",
+        "Message lifetime in the queue is 604800 seconds.",
+        "line:Message lifetime in the queue is {} seconds.",
+    ),
+    (
+        "rcpthosts",
+        "SMTP clients may send messages to any recipient.",
+        "list:SMTP clients may send messages to recipients at {}.",
+    ),
     ("smtpgreeting", "SMTP greeting: 220 {me}.", "line:SMTP greeting: 220 {}."),
     ("smtproutes", "No artificial SMTP routes.", "list:SMTP route: {}"),
     ("virtualdomains", "No virtual domains.", "list:Virtual domain: {}"),
@@ -42,9 +53,23 @@ def main(argv: list[str]) -> int:
     print("paternalism (in decimal): 2.")
     print("silent concurrency limit: 120.")
     print("subdirectory split: 23.")
-    print("user ids: " + ", ".join(str(_uid(names[v])) for v in (
-        "QMAIL_ALIAS_USER", "QMAIL_DAEMON_USER", "QMAIL_LOG_USER", "QMAIL_ROOT_USER",
-        "QMAIL_PASSWD_USER", "QMAIL_QUEUE_USER", "QMAIL_REMOTE_USER", "QMAIL_SEND_USER")) + ".")
+    print(
+        "user ids: "
+        + ", ".join(
+            str(_uid(names[v]))
+            for v in (
+                "QMAIL_ALIAS_USER",
+                "QMAIL_DAEMON_USER",
+                "QMAIL_LOG_USER",
+                "QMAIL_ROOT_USER",
+                "QMAIL_PASSWD_USER",
+                "QMAIL_QUEUE_USER",
+                "QMAIL_REMOTE_USER",
+                "QMAIL_SEND_USER",
+            )
+        )
+        + "."
+    )
     print(f"group ids: {_gid(names['QMAIL_QMAIL_GROUP'])}, {_gid(names['QMAIL_NOFILES_GROUP'])}.")
     print()
     me = control.me() or "(none)"

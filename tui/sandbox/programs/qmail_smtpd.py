@@ -1,4 +1,5 @@
 """qmail-smtpd(8): receive mail via SMTP on descriptors 0/1 (run under tcpserver)."""
+
 from __future__ import annotations
 
 import os

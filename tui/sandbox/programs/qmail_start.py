@@ -1,10 +1,11 @@
 """qmail-start(8): start qmail-send, qmail-lspawn, qmail-rspawn, qmail-clean (and a logger)."""
+
 from __future__ import annotations
 
 import os
 
-from ..qmail import accounts, privs
 from ..proc import execvp, prepare_names
+from ..qmail import accounts, privs
 
 
 def _run(argv: list[str]) -> None:
@@ -80,8 +81,14 @@ def main(argv: list[str]) -> int:
     except OSError:
         return 111
     os.dup2(1, 0)
-    for fd, source in ((1, l_in[1]), (2, l_out[0]), (3, r_in[1]), (4, r_out[0]),
-                       (5, c_in[1]), (6, c_out[0])):
+    for fd, source in (
+        (1, l_in[1]),
+        (2, l_out[0]),
+        (3, r_in[1]),
+        (4, r_out[0]),
+        (5, c_in[1]),
+        (6, c_out[0]),
+    ):
         os.dup2(source, fd)
     for pair in pipes:
         for fd in pair:

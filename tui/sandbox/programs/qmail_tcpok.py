@@ -1,4 +1,5 @@
 """qmail-tcpok(8): clear the remote-host timeout table."""
+
 from __future__ import annotations
 
 import os

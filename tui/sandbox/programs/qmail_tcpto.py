@@ -1,4 +1,5 @@
 """qmail-tcpto(8): print the remote-host timeout table (empty here: qmail-remote never connects)."""
+
 from __future__ import annotations
 
 import sys

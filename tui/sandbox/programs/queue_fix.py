@@ -3,11 +3,12 @@
 The account names are qmail's build-time ones: read from the installed (or being
 installed) qmail's +BUILD_INFO, else the defaults (facts §3.1, §5.4).
 """
+
 from __future__ import annotations
 
 import getopt
-import os
 import grp
+import os
 import pwd
 import stat
 import sys
@@ -24,24 +25,43 @@ def account_names() -> dict:
     names = dict(ACCOUNT_DEFAULTS)
     db = PkgDB.inside()
     for pkgname in db.find("qmail"):
-        names.update({k: v for k, v in parse_build_info(db.read(pkgname, "+BUILD_INFO") or "")
-                      .items() if k in ACCOUNT_DEFAULTS})
+        names.update(
+            {
+                k: v
+                for k, v in parse_build_info(db.read(pkgname, "+BUILD_INFO") or "").items()
+                if k in ACCOUNT_DEFAULTS
+            }
+        )
     return names
 
 
 def layout(names: dict) -> list[tuple[str, str, str, int, str]]:
     """(relative path, kind d/f/p, owner var, mode, initial content)."""
     qq, qs, qr = "QMAIL_QUEUE_USER", "QMAIL_SEND_USER", "QMAIL_REMOTE_USER"
-    entries = [("", "d", qq, 0o750, ""), ("pid", "d", qq, 0o700, ""),
-               ("intd", "d", qq, 0o700, ""), ("todo", "d", qq, 0o750, ""),
-               ("bounce", "d", qs, 0o700, ""), ("mess", "d", qq, 0o750, ""),
-               ("info", "d", qs, 0o700, ""), ("local", "d", qs, 0o700, ""),
-               ("remote", "d", qs, 0o700, ""), ("lock", "d", qq, 0o750, "")]
-    for top, owner, mode in (("mess", qq, 0o750), ("info", qs, 0o700),
-                             ("local", qs, 0o700), ("remote", qs, 0o700)):
+    entries = [
+        ("", "d", qq, 0o750, ""),
+        ("pid", "d", qq, 0o700, ""),
+        ("intd", "d", qq, 0o700, ""),
+        ("todo", "d", qq, 0o750, ""),
+        ("bounce", "d", qs, 0o700, ""),
+        ("mess", "d", qq, 0o750, ""),
+        ("info", "d", qs, 0o700, ""),
+        ("local", "d", qs, 0o700, ""),
+        ("remote", "d", qs, 0o700, ""),
+        ("lock", "d", qq, 0o750, ""),
+    ]
+    for top, owner, mode in (
+        ("mess", qq, 0o750),
+        ("info", qs, 0o700),
+        ("local", qs, 0o700),
+        ("remote", qs, 0o700),
+    ):
         entries += [(f"{top}/{i}", "d", owner, mode, "") for i in range(SPLIT)]
-    entries += [("lock/tcpto", "f", qr, 0o644, "\0" * 1024),
-                ("lock/sendmutex", "f", qs, 0o600, ""), ("lock/trigger", "p", qs, 0o622, "")]
+    entries += [
+        ("lock/tcpto", "f", qr, 0o644, "\0" * 1024),
+        ("lock/sendmutex", "f", qs, 0o600, ""),
+        ("lock/trigger", "p", qs, 0o622, ""),
+    ]
     return entries
 
 

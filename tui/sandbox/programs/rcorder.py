@@ -1,4 +1,5 @@
 """rcorder(8): print rc.d scripts in dependency order (PROVIDE/REQUIRE/BEFORE/KEYWORD)."""
+
 from __future__ import annotations
 
 import sys

@@ -1,11 +1,12 @@
 """qmail's sendmail(8) wrapper: qmail-inject for mail, qmail-qread for -bp, qmail-smtpd for -bs."""
+
 from __future__ import annotations
 
 import os
 import sys
 
-from ..qmail.control import BIN
 from ..proc import execvp
+from ..qmail.control import BIN
 
 
 def main(argv: list[str]) -> int:

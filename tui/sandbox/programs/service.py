@@ -1,4 +1,5 @@
 """service(8): run or list the rc.d scripts (NetBSD 7.0 and later)."""
+
 from __future__ import annotations
 
 import os
@@ -31,7 +32,10 @@ done
 def _rc_directories() -> list[str]:
     out = subprocess.run(
         ["/bin/sh", "-c", '. /etc/rc.subr; load_rc_config :; echo "${rc_directories:-/etc/rc.d}"'],
-        capture_output=True, text=True, env={"PATH": CLEAN_PATH, "HOME": "/"})
+        capture_output=True,
+        text=True,
+        env={"PATH": CLEAN_PATH, "HOME": "/"},
+    )
     return out.stdout.split() or ["/etc/rc.d"]
 
 
@@ -94,8 +98,9 @@ def main(argv: list[str]) -> int:
         if args:
             files = [f for f in files if os.path.basename(f) in args]
         sys.stdout.flush()
-        subprocess.run(["/bin/sh", "-c", _ENABLED_SH, "service", *files],
-                       env={"PATH": CLEAN_PATH, "HOME": "/"})
+        subprocess.run(
+            ["/bin/sh", "-c", _ENABLED_SH, "service", *files], env={"PATH": CLEAN_PATH, "HOME": "/"}
+        )
         return 0
     if len(args) != 2:
         return _usage(me, dirs, has_fast)

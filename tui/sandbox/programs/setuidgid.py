@@ -1,4 +1,5 @@
 """setuidgid(8) (daemontools): run a program as an account from /etc/passwd."""
+
 from __future__ import annotations
 
 import os

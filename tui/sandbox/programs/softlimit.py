@@ -4,6 +4,7 @@ Limits Linux accounts like NetBSD are applied; the memory limits (-m -a -d -s -l
 are accepted and ignored, because Linux charges the interpreter of the simulated
 programs (and glibc's malloc arenas) far more address space than NetBSD would.
 """
+
 from __future__ import annotations
 
 import resource
@@ -12,12 +13,18 @@ import sys
 from . import _exec
 
 FATAL = "softlimit: fatal: "
-USAGE = ("softlimit: usage: softlimit [-a allbytes] [-c corebytes] [-d databytes] "
-         "[-f filebytes] [-l lockbytes] [-m membytes] [-o openfiles] [-p processes] "
-         "[-r residentbytes] [-s stackbytes] [-t cpusecs] child")
-APPLIED = {"c": resource.RLIMIT_CORE, "f": resource.RLIMIT_FSIZE,
-           "o": resource.RLIMIT_NOFILE, "p": resource.RLIMIT_NPROC,
-           "t": resource.RLIMIT_CPU}
+USAGE = (
+    "softlimit: usage: softlimit [-a allbytes] [-c corebytes] [-d databytes] "
+    "[-f filebytes] [-l lockbytes] [-m membytes] [-o openfiles] [-p processes] "
+    "[-r residentbytes] [-s stackbytes] [-t cpusecs] child"
+)
+APPLIED = {
+    "c": resource.RLIMIT_CORE,
+    "f": resource.RLIMIT_FSIZE,
+    "o": resource.RLIMIT_NOFILE,
+    "p": resource.RLIMIT_NPROC,
+    "t": resource.RLIMIT_CPU,
+}
 IGNORED = set("adlmrs")
 
 

@@ -1,4 +1,5 @@
 """syslogd(8) of the simulated host: reads /var/run/log, appends per syslog.conf routes."""
+
 from __future__ import annotations
 
 import os

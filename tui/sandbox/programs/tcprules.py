@@ -1,4 +1,5 @@
 """tcprules(1): tcprules rules.cdb rules.tmp -- compile rules from stdin into a cdb."""
+
 from __future__ import annotations
 
 import os
@@ -23,8 +24,9 @@ def main(argv: list[str]) -> int:
         print(f"{FATAL}unable to create {tmp}: {error_str(exc)}", file=sys.stderr)
         return 111
     try:
-        records = compile_rules(sys.stdin.buffer.read().decode(errors="replace")
-                                .splitlines(keepends=True))
+        records = compile_rules(
+            sys.stdin.buffer.read().decode(errors="replace").splitlines(keepends=True)
+        )
     except RuleError as exc:
         print(f"{FATAL}unable to parse this line: {exc}", file=sys.stderr)
         return 100

@@ -1,4 +1,5 @@
 """tcprulescheck(1): tcprulescheck rules.cdb [ address [ host [ info ] ] ] -- show the rule used."""
+
 from __future__ import annotations
 
 import os

@@ -7,6 +7,7 @@ Stays in the foreground (rc.d backgrounds it); SIGTERM ends it and frees the por
 The remote host name comes from /etc/hosts only (the sandbox has no DNS) and the
 TCPREMOTEINFO (ident) lookup always fails, so it is never set.
 """
+
 from __future__ import annotations
 
 import os
@@ -16,16 +17,18 @@ import socket
 import sys
 
 from .. import cdb
+from ..proc import execvp, prepare_names
 from ..qmail import privs
 from ..qmail.errstr import error_str
-from ..proc import execvp, prepare_names
 from ..qmail.rules import instructions, match
 
 FATAL = "tcpserver: fatal: "
 DROP = "tcpserver: warning: dropping connection, "
-USAGE = ("tcpserver: usage: tcpserver [ -1UXpPhHrRoOdDqQv ] [ -c limit ] [ -x rules.cdb ] "
-         "[ -B banner ] [ -g gid ] [ -u uid ] [ -b backlog ] [ -l localname ] [ -t timeout ] "
-         "host port program")
+USAGE = (
+    "tcpserver: usage: tcpserver [ -1UXpPhHrRoOdDqQv ] [ -c limit ] [ -x rules.cdb ] "
+    "[ -B banner ] [ -g gid ] [ -u uid ] [ -b backlog ] [ -l localname ] [ -t timeout ] "
+    "host port program"
+)
 FLAGS = "dDvqQhHrR1UXpPoO46"
 #: sslserver's own switches (TLS itself is not simulated: they are accepted and ignored).
 SSL_FLAGS = "neEsSmMzZaAwWyYiIN"
@@ -57,7 +60,7 @@ def parse(args: list[str], flags: str = FLAGS) -> tuple[Options, list[str]] | No
         while i < len(arg):
             letter = arg[i]
             if letter in WITH_ARG:
-                value = arg[i + 1:] or (args.pop(0) if args else None)
+                value = arg[i + 1 :] or (args.pop(0) if args else None)
                 if value is None:
                     return None
                 if letter == "x":
@@ -67,7 +70,7 @@ def parse(args: list[str], flags: str = FLAGS) -> tuple[Options, list[str]] | No
                 elif letter == "l":
                     opts.localhost = value
                 elif letter in "cbug":
-                    digits = "".join(value[:len(value) - len(value.lstrip("0123456789"))])
+                    digits = "".join(value[: len(value) - len(value.lstrip("0123456789"))])
                     number = int(digits or 0)
                     attr = {"c": "limit", "b": "backlog", "u": "uid", "g": "gid"}[letter]
                     setattr(opts, attr, number)
@@ -161,9 +164,12 @@ def child(opts: Options, conn: socket.socket, program: list[str]) -> None:
             deny, extra = instructions(found[1])
             env.update(extra)
     if opts.verbosity >= 2:
-        warn(opts, f"tcpserver: {'deny' if deny else 'ok'} {pid} "
-                   f"{safe(localhost or '')}:{safe(localip)}:{localport} "
-                   f"{safe(remotehost or '')}:{safe(remoteip)}::{remoteport}")
+        warn(
+            opts,
+            f"tcpserver: {'deny' if deny else 'ok'} {pid} "
+            f"{safe(localhost or '')}:{safe(localip)}:{localport} "
+            f"{safe(remotehost or '')}:{safe(remoteip)}::{remoteport}",
+        )
     if deny:
         os._exit(100)
     os.dup2(conn.fileno(), 0)

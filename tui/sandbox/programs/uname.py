@@ -1,4 +1,5 @@
 """uname(1) of the simulated NetBSD host (flavor's release, amd64)."""
+
 from __future__ import annotations
 
 import os
@@ -17,7 +18,7 @@ def fields() -> dict:
         "n": os.uname().nodename,
         "r": release,
         "v": f"NetBSD {release} (GENERIC) #0: Sat Mar 11 10:45:09 UTC 2017  "
-             "mkrepro@mkrepro.NetBSD.org:/usr/src/sys/arch/amd64/compile/GENERIC",
+        "mkrepro@mkrepro.NetBSD.org:/usr/src/sys/arch/amd64/compile/GENERIC",
         "m": flavor.machine_arch,
         "p": "x86_64",
     }

@@ -1,4 +1,5 @@
 """useradd(8), NetBSD's user(8) front end: add a user to /etc/master.passwd (facts §6.4)."""
+
 from __future__ import annotations
 
 import getopt
@@ -32,8 +33,10 @@ def main(argv: list[str]) -> int:
         return 1
     values = dict(opts)
     if "-D" in values:
-        print("group\t\tusers\nbase_dir\t/home\nskel_dir\t/etc/skel\nshell\t\t/bin/sh\n"
-              "class\t\t\ninactive\t0\nexpire\t\tNULL\nrange\t\t1000..60000")
+        print(
+            "group\t\tusers\nbase_dir\t/home\nskel_dir\t/etc/skel\nshell\t\t/bin/sh\n"
+            "class\t\t\ninactive\t0\nexpire\t\tNULL\nrange\t\t1000..60000"
+        )
         return 0
     if len(args) != 1:
         print(USAGE, file=sys.stderr)
@@ -49,13 +52,20 @@ def main(argv: list[str]) -> int:
     try:
         with Accounts("/") as accounts:
             user = accounts.add_user(
-                name, group=values.get("-g", "users"), uid=int(uid) if uid else None,
-                gecos=values.get("-c", ""), home=home, shell=values.get("-s", "/bin/sh"),
-                secondary=secondary, dup_ok="-o" in values)
+                name,
+                group=values.get("-g", "users"),
+                uid=int(uid) if uid else None,
+                gecos=values.get("-c", ""),
+                home=home,
+                shell=values.get("-s", "/bin/sh"),
+                secondary=secondary,
+                dup_ok="-o" in values,
+            )
             if "-m" in values:
                 if os.path.lexists(home):
-                    raise AccountError(f"Can't add user `{name}': home directory `{home}' "
-                                       "already exists")
+                    raise AccountError(
+                        f"Can't add user `{name}': home directory `{home}' already exists"
+                    )
                 os.makedirs(home)
                 skel = values.get("-k", "/etc/skel")
                 if os.path.isdir(skel):

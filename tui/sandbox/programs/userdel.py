@@ -1,4 +1,5 @@
 """userdel(8): remove a user from /etc/master.passwd and its groups (-r: its home too)."""
+
 from __future__ import annotations
 
 import os

@@ -4,6 +4,7 @@ pkgsrc's patch-auto_uids keeps the *names* (``QMAIL_*`` build variables, recorde
 in the package's ``+BUILD_INFO``) and looks up numeric ids with getpwnam/getgrnam;
 a missing name makes the program exit 113 (facts §3.1).
 """
+
 from __future__ import annotations
 
 import glob

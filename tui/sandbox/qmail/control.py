@@ -1,4 +1,5 @@
 """qmail's control files (qmail-control(5)): where they are and how they are read."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """djb's error_str(): the wording his programs use for errno values."""
+
 from __future__ import annotations
 
 import errno

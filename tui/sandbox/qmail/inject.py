@@ -1,4 +1,5 @@
 """qmail-inject(8) message preparation: addresses, headers, envelope."""
+
 from __future__ import annotations
 
 import os
@@ -8,8 +9,7 @@ from email.utils import getaddresses
 
 from . import control, queue
 
-RECIPIENT_HEADERS = ("to", "cc", "bcc", "apparently-to", "resent-to", "resent-cc",
-                     "resent-bcc")
+RECIPIENT_HEADERS = ("to", "cc", "bcc", "apparently-to", "resent-to", "resent-cc", "resent-bcc")
 
 
 def qualify(address: str) -> str:
@@ -40,15 +40,23 @@ def split_message(data: bytes) -> tuple[list[str], bytes]:
 
 
 def default_sender() -> str:
-    user = next((os.environ[v] for v in ("QMAILSUSER", "QMAILUSER", "MAILUSER", "USER",
-                                          "LOGNAME") if os.environ.get(v)), "anonymous")
-    host = next((os.environ[v] for v in ("QMAILSHOST", "QMAILHOST", "MAILHOST")
-                 if os.environ.get(v)), None)
+    user = next(
+        (
+            os.environ[v]
+            for v in ("QMAILSUSER", "QMAILUSER", "MAILUSER", "USER", "LOGNAME")
+            if os.environ.get(v)
+        ),
+        "anonymous",
+    )
+    host = next(
+        (os.environ[v] for v in ("QMAILSHOST", "QMAILHOST", "MAILHOST") if os.environ.get(v)), None
+    )
     return f"{user}@{host or control.with_me('defaulthost', 'defaulthost')}"
 
 
-def prepare(data: bytes, sender: str | None, recipients: list[str],
-            use_header_recipients: bool) -> tuple[bytes, str, list[str]]:
+def prepare(
+    data: bytes, sender: str | None, recipients: list[str], use_header_recipients: bool
+) -> tuple[bytes, str, list[str]]:
     headers, body = split_message(data)
     names = [h.split(":", 1)[0].strip().lower() for h in headers]
     found = []
@@ -67,8 +75,9 @@ def prepare(data: bytes, sender: str | None, recipients: list[str],
     if "date" not in names:
         kept.append(f"Date: {queue.date822()}")
     if "message-id" not in names:
-        kept.append(f"Message-ID: <{time.strftime('%Y%m%d%H%M%S', time.gmtime())}."
-                    f"{os.getpid()}.qmail@{me}>")
+        kept.append(
+            f"Message-ID: <{time.strftime('%Y%m%d%H%M%S', time.gmtime())}.{os.getpid()}.qmail@{me}>"
+        )
     if "from" not in names:
         kept.append(f"From: {default_sender()}")
     message = ("\n".join(kept) + "\n").encode() + body if kept else body.lstrip(b"\n")

@@ -6,6 +6,7 @@ temporary failure, ``D`` + text for a permanent one (dot-qmail(5) semantics:
 comment-only file = nothing delivered, empty file = defaultdelivery, trailing
 slash = maildir, ``&`` or alphanumeric = forward, ``|`` = program).
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -130,23 +131,37 @@ def _mbox(d: Delivery, path: str) -> None:
 def _program(d: Delivery, command: str) -> bool:
     """Run ``command``; True means stop processing (exit 99)."""
     env = dict(os.environ)
-    env.update(USER=d.user, HOME=d.home, LOCAL=d.local, HOST=d.domain,
-               RECIPIENT=d.recipient, SENDER=d.sender, NEWSENDER=d.sender,
-               DTLINE=d.dtline.decode(), RPLINE=d.rpline.decode(),
-               UFLINE=f"From {d.sender or 'MAILER-DAEMON'}  {time.ctime()}\n",
-               EXT=d.ext)
+    env.update(
+        USER=d.user,
+        HOME=d.home,
+        LOCAL=d.local,
+        HOST=d.domain,
+        RECIPIENT=d.recipient,
+        SENDER=d.sender,
+        NEWSENDER=d.sender,
+        DTLINE=d.dtline.decode(),
+        RPLINE=d.rpline.decode(),
+        UFLINE=f"From {d.sender or 'MAILER-DAEMON'}  {time.ctime()}\n",
+        EXT=d.ext,
+    )
     if d.default is not None:
         env["DEFAULT"] = d.default
     parts = d.ext.split("-")
     for n in range(2, 5):
-        env[f"EXT{n}"] = "-".join(parts[n - 1:]) if len(parts) >= n else ""
-    run = subprocess.run(["/bin/sh", "-c", command], input=d.dtline + d.message,
-                         capture_output=True, env=env, cwd=d.home)
+        env[f"EXT{n}"] = "-".join(parts[n - 1 :]) if len(parts) >= n else ""
+    run = subprocess.run(
+        ["/bin/sh", "-c", command],
+        input=d.dtline + d.message,
+        capture_output=True,
+        env=env,
+        cwd=d.home,
+    )
     output = (run.stdout + run.stderr).decode(errors="replace").strip()
     if run.returncode in (0, 99):
         return run.returncode == 99
-    raise Failure(output or f"Program exited {run.returncode}.",
-                  permanent=run.returncode in PERMANENT_EXITS)
+    raise Failure(
+        output or f"Program exited {run.returncode}.", permanent=run.returncode in PERMANENT_EXITS
+    )
 
 
 def _read_nonblocking(name: str) -> bytes:
@@ -186,8 +201,9 @@ def _run(d: Delivery) -> None:
     os.chdir(d.home)
     header = d.message.split(b"\n\n", 1)[0].splitlines()
     if d.dtline.rstrip(b"\n") in header:
-        raise Failure("This message is looping: it already has my Delivered-To line. (#5.4.6)",
-                      permanent=True)
+        raise Failure(
+            "This message is looping: it already has my Delivered-To line. (#5.4.6)", permanent=True
+        )
     for line in _instructions(d):
         line = line.rstrip()
         if not line or line.startswith("#"):

@@ -7,6 +7,7 @@ qmail-queue later switch to its owner with :func:`become`, exactly as the
 kernel would on exec of a 04711 binary.  Everything else runs with the real
 uid/gid it was given.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -26,8 +27,11 @@ class _Header(ctypes.Structure):
 
 
 class _Data(ctypes.Structure):
-    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
-                ("inheritable", ctypes.c_uint32)]
+    _fields_ = [
+        ("effective", ctypes.c_uint32),
+        ("permitted", ctypes.c_uint32),
+        ("inheritable", ctypes.c_uint32),
+    ]
 
 
 def _keep_setuid_caps() -> None:

@@ -5,6 +5,7 @@ are those of qmail's hier.c: ``mess``, ``intd``, ``todo``, ``pid``, ``lock``
 belong to the queue user; ``info``, ``local``, ``remote``, ``bounce`` to the
 send user; ``lock/trigger`` is a fifo qmail-send listens on.
 """
+
 from __future__ import annotations
 
 import os
@@ -79,8 +80,9 @@ def split_path(kind: str, num: int) -> str:
 def create(queue: str | None = None) -> None:
     """Make an empty queue with qmail's owners and modes (as qmail's install does)."""
     base = os.path.realpath(queue or QUEUE)
-    uq, us, ur = (accounts.uid(v) for v in
-                  ("QMAIL_QUEUE_USER", "QMAIL_SEND_USER", "QMAIL_REMOTE_USER"))
+    uq, us, ur = (
+        accounts.uid(v) for v in ("QMAIL_QUEUE_USER", "QMAIL_SEND_USER", "QMAIL_REMOTE_USER")
+    )
     gq = accounts.gid("QMAIL_QMAIL_GROUP")
 
     def mk(rel, uid, mode, split=False):
@@ -94,11 +96,16 @@ def create(queue: str | None = None) -> None:
 
     mk("", uq, 0o750)
     for rel, uid, mode, split in (
-            ("pid", uq, 0o700, False), ("intd", uq, 0o700, False),
-            ("todo", uq, 0o750, False), ("bounce", us, 0o700, False),
-            ("mess", uq, 0o750, True), ("info", us, 0o700, True),
-            ("local", us, 0o700, True), ("remote", us, 0o700, True),
-            ("lock", uq, 0o750, False)):
+        ("pid", uq, 0o700, False),
+        ("intd", uq, 0o700, False),
+        ("todo", uq, 0o750, False),
+        ("bounce", us, 0o700, False),
+        ("mess", uq, 0o750, True),
+        ("info", us, 0o700, True),
+        ("local", us, 0o700, True),
+        ("remote", us, 0o700, True),
+        ("lock", uq, 0o750, False),
+    ):
         mk(rel, uid, mode, split)
     lock = os.path.join(base, "lock")
     for name, uid, mode, size in (("tcpto", ur, 0o644, 1024), ("sendmutex", us, 0o600, 0)):
@@ -240,7 +247,6 @@ def todo() -> list[int]:
         return []
 
 
-
 class QQ:
     """qmail_open()/qmail_put()/qmail_close(): a running $QMAILQUEUE or qmail-queue."""
 
@@ -292,7 +298,7 @@ class QQ:
 def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
-        view = view[os.write(fd, view):]
+        view = view[os.write(fd, view) :]
 
 
 def submit(message: bytes, sender: str, recipients: list[str]) -> tuple[int, int]:

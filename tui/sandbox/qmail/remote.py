@@ -1,4 +1,5 @@
 """qmail-remote's answer in the sandbox: it has no DNS, so every host lookup soft-fails."""
+
 from __future__ import annotations
 
 #: qmail-remote's temp_dns() text (a deferral; qmail-send retries later).

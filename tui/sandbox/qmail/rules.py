@@ -1,4 +1,5 @@
 """ucspi-tcp access rules: tcprules' source syntax and cdb keys, tcpserver's lookup."""
+
 from __future__ import annotations
 
 from .. import cdb
@@ -20,7 +21,7 @@ def parse_line(line: str) -> list[tuple[bytes, bytes]]:
         if text.startswith("deny", colon + 1) or text.startswith("allow", colon + 1):
             break
         colon += 1
-    address, rest = text[:colon], text[colon + 1:]
+    address, rest = text[:colon], text[colon + 1 :]
     data = b""
     if rest.startswith("deny"):
         data, rest = b"D", rest[4:]
@@ -36,8 +37,8 @@ def parse_line(line: str) -> list[tuple[bytes, bytes]]:
         end = rest.find(quote, eq + 2)
         if end == -1:
             raise RuleError(text)
-        data += b"+" + f"{name}={rest[eq + 2:end]}".encode() + b"\0"
-        rest = rest[end + 1:]
+        data += b"+" + f"{name}={rest[eq + 2 : end]}".encode() + b"\0"
+        rest = rest[end + 1 :]
     return [(key.encode(), data) for key in _expand(address)]
 
 
@@ -49,7 +50,7 @@ def _expand(address: str) -> list[str]:
     right = address.find(".", dash)
     right = len(address) if right == -1 else right
     try:
-        bottom, top = int(address[left:dash]), min(int(address[dash + 1:right]), 255)
+        bottom, top = int(address[left:dash]), min(int(address[dash + 1 : right]), 255)
     except ValueError:
         raise RuleError(address) from None
     return [f"{address[:left]}{n}{address[right:]}" for n in range(bottom, top + 1)]
@@ -74,7 +75,7 @@ def lookup_keys(ip: str, host: str | None = None, info: str | None = None) -> li
     keys.append(ip)
     if host:
         keys.append(f"={host}")
-    keys += [ip[:i + 1] for i in range(len(ip) - 1, -1, -1) if ip[i] == "."]
+    keys += [ip[: i + 1] for i in range(len(ip) - 1, -1, -1) if ip[i] == "."]
     if host:
         keys += [f"={host[i:]}" for i in range(len(host)) if host[i] == "."]
         keys.append("=")
@@ -82,8 +83,9 @@ def lookup_keys(ip: str, host: str | None = None, info: str | None = None) -> li
     return keys
 
 
-def match(db: cdb.Reader, ip: str, host: str | None = None,
-          info: str | None = None) -> tuple[str, bytes] | None:
+def match(
+    db: cdb.Reader, ip: str, host: str | None = None, info: str | None = None
+) -> tuple[str, bytes] | None:
     """(matching key, data) of the first rule that applies, or None."""
     for key in lookup_keys(ip, host, info):
         data = db.get(key.encode())

@@ -6,6 +6,7 @@ Helpers speak one JSON object per line (simplified internals).  Log lines
 follow qmail-log(5): ``new msg``, ``info msg``, ``starting delivery``,
 ``delivery N: success|failure|deferral``, ``bounce msg``, ``end msg``, ``status``.
 """
+
 from __future__ import annotations
 
 import json
@@ -18,8 +19,8 @@ from dataclasses import dataclass, field
 from .. import layout
 from . import control, queue
 
-RESCAN = 1.0          # seconds between todo/ scans without a trigger
-LOCAL_RETRY = 100.0   # first local retry, seconds (scaled by pace, grows with tries^2)
+RESCAN = 1.0  # seconds between todo/ scans without a trigger
+LOCAL_RETRY = 100.0  # first local retry, seconds (scaled by pace, grows with tries^2)
 REMOTE_RETRY = 400.0
 DOUBLE_BOUNCE_SENDER = "#@[]"
 
@@ -50,8 +51,9 @@ class Job:
     active: set = field(default_factory=set)
 
     def pending(self, channel: str) -> list[str]:
-        return [r for r, done in self.recipients[channel].items()
-                if not done and r not in self.active]
+        return [
+            r for r, done in self.recipients[channel].items() if not done and r not in self.active
+        ]
 
     def finished(self) -> bool:
         return not self.active and all(all(v.values()) for v in self.recipients.values())
@@ -100,8 +102,10 @@ class Sender:
             pass
 
     def status(self) -> None:
-        self.log(f"status: local {len(self.lspawn.active)}/{self.lspawn.limit} "
-                 f"remote {len(self.rspawn.active)}/{self.rspawn.limit}")
+        self.log(
+            f"status: local {len(self.lspawn.active)}/{self.lspawn.limit} "
+            f"remote {len(self.rspawn.active)}/{self.rspawn.limit}"
+        )
 
     # -- queue files -----------------------------------------------------------------
     def channel_of(self, address: str) -> tuple[str, str]:
@@ -136,8 +140,9 @@ class Sender:
             if os.path.exists(path):
                 os.unlink(path)
             return
-        data = b"".join((b"D" if done else b"T") + r.encode() + b"\0"
-                        for r, done in entries.items())
+        data = b"".join(
+            (b"D" if done else b"T") + r.encode() + b"\0" for r, done in entries.items()
+        )
         tmp = path + ".tmp"
         with open(tmp, "wb") as fh:
             fh.write(data)
@@ -177,8 +182,7 @@ class Sender:
             self.write_channel_file(job, channel)
         self.clean("todo", num)
         self.log(f"new msg {num}")
-        self.log(f"info msg {num}: bytes {size} from <{logsafe(sender)}> qp {pid} "
-                 f"uid {uid}")
+        self.log(f"info msg {num}: bytes {size} from <{logsafe(sender)}> qp {pid} uid {uid}")
         self.jobs[num] = job
 
     def load_existing(self) -> None:
@@ -230,8 +234,10 @@ class Sender:
                     self.delnum += 1
                     spawn.active[self.delnum] = (job, rcpt)
                     job.active.add(rcpt)
-                    self.log(f"starting delivery {self.delnum}: msg {job.num} "
-                             f"to {spawn.name} {logsafe(rcpt)}")
+                    self.log(
+                        f"starting delivery {self.delnum}: msg {job.num} "
+                        f"to {spawn.name} {logsafe(rcpt)}"
+                    )
                     self.status()
                     request = {"d": self.delnum, "n": job.num, "s": job.sender, "r": rcpt}
                     try:
@@ -286,21 +292,27 @@ class Sender:
         bouncehost = control.with_me("bouncehost", self.me)
         if job.sender:
             to, sender = job.sender, ""
-            intro = ("I'm afraid I wasn't able to deliver your message to the following "
-                     "addresses.\nThis is a permanent error; I've given up. Sorry it didn't "
-                     "work out.\n")
+            intro = (
+                "I'm afraid I wasn't able to deliver your message to the following "
+                "addresses.\nThis is a permanent error; I've given up. Sorry it didn't "
+                "work out.\n"
+            )
             below = "--- Below this line is a copy of the message.\n"
         else:
-            to = (control.readline("doublebounceto") or "postmaster") + "@" + \
-                control.with_me("doublebouncehost", self.me)
+            to = (
+                (control.readline("doublebounceto") or "postmaster")
+                + "@"
+                + control.with_me("doublebouncehost", self.me)
+            )
             sender = DOUBLE_BOUNCE_SENDER
-            intro = ("I tried to deliver a bounce message to this address, but the bounce "
-                     "bounced!\n")
+            intro = "I tried to deliver a bounce message to this address, but the bounce bounced!\n"
             below = "--- Below this line is the original bounce.\n"
         bouncefrom = control.readline("bouncefrom") or "MAILER-DAEMON"
-        text = (f"Date: {queue.date822()}\nFrom: {bouncefrom}@{bouncehost}\nTo: {to}\n"
-                f"Subject: failure notice\n\nHi. This is the qmail-send program at {self.me}.\n"
-                f"{intro}\n{failures}{below}\n")
+        text = (
+            f"Date: {queue.date822()}\nFrom: {bouncefrom}@{bouncehost}\nTo: {to}\n"
+            f"Subject: failure notice\n\nHi. This is the qmail-send program at {self.me}.\n"
+            f"{intro}\n{failures}{below}\n"
+        )
         status, qp = queue.submit(text.encode() + original, sender, [to])
         if status:
             self.log("warning: trouble injecting bounce message, will try later")
@@ -354,8 +366,11 @@ class Sender:
         wake_r, wake_w = os.pipe()
         os.set_blocking(wake_w, False)
         signal.set_wakeup_fd(wake_w)
-        for sig, flag in ((signal.SIGHUP, "hup"), (signal.SIGALRM, "alrm"),
-                          (signal.SIGTERM, "term")):
+        for sig, flag in (
+            (signal.SIGHUP, "hup"),
+            (signal.SIGALRM, "alrm"),
+            (signal.SIGTERM, "term"),
+        ):
             signal.signal(sig, lambda *_a, f=flag: self.flags.add(f))
         sel = selectors.DefaultSelector()
         sel.register(wake_r, selectors.EVENT_READ, "wake")

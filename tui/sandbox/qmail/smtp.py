@@ -3,6 +3,7 @@
 Also used by ofmipd (no rcpthosts check, OFMIP in the Received line, missing
 Date/Message-ID added).
 """
+
 from __future__ import annotations
 
 import os
@@ -42,15 +43,15 @@ def addrparse(arg: str) -> str | None:
     terminator = ">"
     i = arg.find("<")
     if i != -1:
-        arg = arg[i + 1:]
+        arg = arg[i + 1 :]
     else:
         terminator = " "
         i = arg.find(":")
-        arg = arg[i + 1:] if i != -1 else ""
+        arg = arg[i + 1 :] if i != -1 else ""
         arg = arg.lstrip(" ")
     if arg.startswith("@"):
         colon = arg.find(":")
-        arg = arg[colon + 1:] if colon != -1 else ""
+        arg = arg[colon + 1 :] if colon != -1 else ""
     addr, quoted, escaped = [], False, False
     for ch in arg:
         if escaped:
@@ -124,7 +125,7 @@ class Session:
         at = addr.rfind("@")
         if at == -1:
             return True
-        host = addr[at + 1:].lower()
+        host = addr[at + 1 :].lower()
         suffixes = [host[j:] for j in range(len(host)) if j == 0 or host[j] == "."]
         if any(s in self.ctl.rcpthosts for s in suffixes):
             return True
@@ -169,21 +170,25 @@ class Session:
         if addr is None:
             return self.reply("555 syntax error (#5.5.4)\r\n")
         if self.flagbarf:
-            return self.reply("553 sorry, your envelope sender is in my badmailfrom list "
-                              "(#5.7.1)\r\n")
+            return self.reply(
+                "553 sorry, your envelope sender is in my badmailfrom list (#5.7.1)\r\n"
+            )
         if self.relayclient is not None:
             addr += self.relayclient
         elif not self.addrallowed(addr):
-            return self.reply("553 sorry, that domain isn't in my list of allowed rcpthosts "
-                              "(#5.7.1)\r\n")
+            return self.reply(
+                "553 sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)\r\n"
+            )
         self.rcptto.append(addr)
         self.reply("250 ok\r\n")
 
     def received(self) -> bytes:
         helo = f" (HELO {self.helohost})" if self.helohost != self.remotehost else ""
         info = f"{self.remoteinfo}@" if self.remoteinfo else ""
-        return (f"Received: from {self.remotehost}{helo} ({info}{self.remoteip})\n"
-                f"  by {self.local} with {self.protocol}; {queue.date822()}\n").encode()
+        return (
+            f"Received: from {self.remotehost}{helo} ({info}{self.remoteip})\n"
+            f"  by {self.local} with {self.protocol}; {queue.date822()}\n"
+        ).encode()
 
     def headers_to_add(self, header: bytes) -> bytes:
         return b""
@@ -246,16 +251,23 @@ class Session:
         if toomany:
             return self.reply("554 too many hops, this message is looping (#5.4.6)\r\n")
         if limit and not remaining:
-            return self.reply("552 sorry, that message size exceeds my databytes limit "
-                              "(#5.3.4)\r\n")
+            return self.reply(
+                "552 sorry, that message size exceeds my databytes limit (#5.3.4)\r\n"
+            )
         self.reply(("554 " if text[0] == "D" else "451 ") + text[1:] + "\r\n")
 
     def run(self) -> int:
         signal.signal(signal.SIGALRM, self._alarm)
         self.greet("220 ")
         self.reply(" ESMTP\r\n")
-        commands = {"helo": self.smtp_helo, "ehlo": self.smtp_ehlo, "rset": self.smtp_rset,
-                    "mail": self.smtp_mail, "rcpt": self.smtp_rcpt, "data": self.smtp_data}
+        commands = {
+            "helo": self.smtp_helo,
+            "ehlo": self.smtp_ehlo,
+            "rset": self.smtp_rset,
+            "mail": self.smtp_mail,
+            "rcpt": self.smtp_rcpt,
+            "data": self.smtp_data,
+        }
         while True:
             raw = self.readline()
             if raw is None:

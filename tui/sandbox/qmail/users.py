@@ -3,6 +3,7 @@
 The result is qmail-local's (user, uid, gid, home, dash, ext).  Failures raise
 :class:`LookupFailure` carrying qmail-lspawn's report text.
 """
+
 from __future__ import annotations
 
 import os
@@ -44,7 +45,7 @@ def _from_cdb(local: str) -> Target | None:
     lower = ("!" + local).lower().encode() + b"\0"
     i, flagwild = len(lower), False
     while i:
-        if not flagwild or i == 1 or lower[i - 1:i] in [bytes([c]) for c in wild]:
+        if not flagwild or i == 1 or lower[i - 1 : i] in [bytes([c]) for c in wild]:
             data = db.get(lower[:i])
             if data is not None:
                 fields = data.split(b"\0")
@@ -52,9 +53,15 @@ def _from_cdb(local: str) -> Target | None:
                     raise LookupFailure("ZInternal qmail-lspawn bug.")
                 ext = fields[5].decode()
                 if flagwild:
-                    ext += local[i - 1:]
-                return Target(fields[0].decode(), int(fields[1] or 0), int(fields[2] or 0),
-                              fields[3].decode(), fields[4].decode(), ext)
+                    ext += local[i - 1 :]
+                return Target(
+                    fields[0].decode(),
+                    int(fields[1] or 0),
+                    int(fields[2] or 0),
+                    fields[3].decode(),
+                    fields[4].decode(),
+                    ext,
+                )
         i -= 1
         flagwild = True
     return None
