@@ -12,6 +12,7 @@ import sys
 import tui
 from tui.sandbox.flavors import ACCOUNT_DEFAULTS, PKG_SYSCONFDIR, QMAILDIR_LINKS
 from tui.sandbox.install import write_stub
+from tui.sandbox.layout import PYTHON_WRAPPER
 
 PROGRAMS = [
     "qmail-start",
@@ -125,4 +126,15 @@ def setup(box, control: dict | None = None, programs=PROGRAMS) -> None:
 
 def start_send(box) -> None:
     done = box.sh(START)
+    assert done.returncode == 0, done.stderr
+
+
+def set_password(box, user: str, password: str) -> None:
+    """``usermod -p "$(pwhash password)" user``, as root on NetBSD.  The simulated pwhash
+    cannot sit at /usr/bin/pwhash (the machine's /usr/bin is mounted read-only), so it
+    is run through its entry point."""
+    pwhash = [PYTHON_WRAPPER, "-c", "from tui.sandbox.programs import main; main('pwhash')"]
+    hashed = box.exec([*pwhash, password])
+    assert hashed.returncode == 0, hashed.stderr
+    done = box.exec(["usermod", "-p", hashed.stdout.strip(), user])
     assert done.returncode == 0, done.stderr

@@ -7,7 +7,7 @@ import smtplib
 
 import psutil
 import pytest
-from qmailhost import setup, start_send
+from qmailhost import set_password, setup, start_send
 
 from tests.polling import wait_for
 from tui.backend.hosts import SandboxHost
@@ -206,10 +206,7 @@ def test_unknown_extension_bounces_to_sender(host):
 
 
 def test_pop3_serves_the_maildir(host):
-    hashed = host.exec(
-        ["/.sandbox/bin/python", "-c", "import crypt; print(crypt.crypt('secret', '$6$saltsalt'))"]
-    ).stdout.strip()
-    host.sh(f"sed -i 's|^admin:[^:]*:|admin:{hashed}:|' /etc/master.passwd")
+    set_password(host, "admin", "secret")
     done = host.sh(
         "(tcpserver -qRHl0 127.0.0.1 110 qmail-popup mail.example.org"
         " checkpassword qmail-pop3d Maildir) >/dev/null 2>&1 &"
@@ -273,4 +270,4 @@ def test_sigterm_ends_the_family_and_frees_the_port(host):
     server[0].terminate()
 
     listeners = SandboxHost(host.paths.base).listeners
-    assert wait_for(lambda: not [l for l in listeners() if l.port == 25])
+    assert wait_for(lambda: not [x for x in listeners() if x.port == 25])

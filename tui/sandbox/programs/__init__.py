@@ -30,6 +30,7 @@ BASE_PROGRAMS = {
     "/usr/sbin/pkg_delete": "pkg_delete",
     "/usr/sbin/pkg_admin": "pkg_admin",
     "/usr/sbin/useradd": "useradd",
+    "/usr/sbin/usermod": "usermod",
     "/usr/sbin/groupadd": "groupadd",
     "/usr/sbin/userdel": "userdel",
     "/usr/sbin/groupdel": "groupdel",
@@ -132,5 +133,6 @@ def main(program: str) -> None:
         status = 130
     except BrokenPipeError:
         status = 141
-    sys.stdout.flush()
+    if sys.stdout is not None:  # None when descriptor 1 was closed at start
+        sys.stdout.flush()
     sys.exit(status)

@@ -1,29 +1,40 @@
-"""checkpassword: checkpassword prog... -- check user\\0password\\0 from descriptor 3, run prog as the user."""
+"""checkpassword 0.90: checkpassword prog... -- check ``user\\0password\\0`` read from
+descriptor 3 against /etc/master.passwd, then run prog as the user.
+
+Exit 1: bad user or password; 2: bad input; 111: temporary problem.  As on NetBSD,
+a process that is not root sees ``*`` for every hash (getpwnam reads the insecure
+database), so checkpassword works only as root: run by a root server, or installed
+setuid root (emulated from the file's mode, see qmail.privs.setuid_bits).  Hashes
+are checked with the simulated libcrypt (only ``$sha1$``, see sandbox/pwcrypt.py).
+"""
 
 from __future__ import annotations
 
-import crypt
 import os
 import pwd
+import sys
 
+from .. import pwcrypt
 from ..proc import execvp
+from ..qmail import privs
+
+MASTER_PASSWD = "/etc/master.passwd"
 
 
-def _hash(user: str) -> str | None:
+def stored_hash(user: str) -> str:
+    """The user's master.passwd hash, or ``*`` when it cannot be read (not root)."""
     try:
-        with open("/etc/master.passwd") as fh:
+        with open(MASTER_PASSWD) as fh:
             for line in fh:
                 fields = line.rstrip("\n").split(":")
                 if fields[0] == user and len(fields) > 1:
                     return fields[1]
     except OSError:
-        return None
-    return None
+        pass
+    return "*"
 
 
-def main(argv: list[str]) -> int:
-    if len(argv) < 2:
-        return 2
+def _read_fd3() -> bytes | None:
     data = b""
     try:
         while len(data) < 512:
@@ -33,19 +44,27 @@ def main(argv: list[str]) -> int:
             data += chunk
         os.close(3)
     except OSError:
+        return None
+    return data
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) < 2:
+        return 2
+    privs.setuid_bits(getattr(sys.modules["__main__"], "__file__", "") or "")
+    data = _read_fd3()
+    if data is None:
         return 111
     fields = data.split(b"\0")
     if len(fields) < 3:
         return 2
-    user, password = fields[0].decode(errors="replace"), fields[1].decode(errors="replace")
+    user = fields[0].decode("utf-8", "surrogateescape")
+    password = fields[1].decode("utf-8", "surrogateescape")
     try:
         pw = pwd.getpwnam(user)
     except KeyError:
         return 1
-    stored = _hash(user)
-    if not stored or stored in ("*", "") or stored.startswith("*"):
-        return 1
-    if crypt.crypt(password, stored) != stored:
+    if not pwcrypt.matches(password, stored_hash(user)):
         return 1
     try:
         os.setgroups(os.getgrouplist(pw.pw_name, pw.pw_gid))

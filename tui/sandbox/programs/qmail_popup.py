@@ -40,6 +40,15 @@ def main(argv: list[str]) -> int:
                 return 0
             out("-ERR authorization failed\r\n")
             user = None
+        elif verb == "apop":
+            # user and digest go to checkpassword as user and password (0.90 has no APOP)
+            name, space, digest = arg.partition(" ")
+            if not space:
+                out("-ERR syntax error\r\n")
+            elif _check(program, name, digest, timestamp) == 0:
+                return 0
+            else:
+                out("-ERR authorization failed\r\n")
         else:
             out("-ERR authorization first\r\n")
     return 0

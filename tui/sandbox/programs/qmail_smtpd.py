@@ -1,12 +1,19 @@
-"""qmail-smtpd(8): receive mail via SMTP on descriptors 0/1 (run under tcpserver)."""
+"""qmail-smtpd(8): receive mail via SMTP on descriptors 0/1 (run under tcpserver).
+
+Built with pkgsrc's 2017 ``sasl`` option (``tls`` implies it; in +BUILD_INFO) it is
+the patched qmail-smtpd: ``qmail-smtpd [checkprogram subprogram...]`` with SMTP AUTH,
+and STARTTLS with ``tls`` (see qmail/smtpauth.py).
+"""
 
 from __future__ import annotations
 
 import os
 import sys
 
+from ..qmail import build
 from ..qmail.control import QMAILDIR
 from ..qmail.smtp import Control, Session
+from ..qmail.smtpauth import AuthSession
 
 DIE_CONTROL = b"421 unable to read controls (#4.3.0)\r\n"
 
@@ -19,4 +26,7 @@ def main(argv: list[str]) -> int:
         os.write(1, DIE_CONTROL)
         return 1
     sys.stdout = sys.stderr
+    options = build.options()
+    if "sasl" in options:  # 2017's tls implies sasl; 2020's tls patches qmail-remote only
+        return AuthSession(ctl, argv[1:], "tls" in options).run()
     return Session(ctl).run()

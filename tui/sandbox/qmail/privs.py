@@ -75,3 +75,23 @@ def become(uid: int, gid: int) -> bool:
     except OSError:
         return False
     return True
+
+
+def setuid_bits(path: str) -> bool:
+    """Take on the owner (and group) of ``path`` if its setuid (setgid) bit is set, as
+    the kernel does on exec of such a binary; False if the bits are set but cannot be
+    honoured (no CAP_SETUID left)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return True
+    uid = st.st_uid if st.st_mode & 0o4000 else os.geteuid()
+    gid = st.st_gid if st.st_mode & 0o2000 else os.getegid()
+    if (uid, gid) == (os.geteuid(), os.getegid()):
+        return True
+    try:
+        os.setresgid(gid, gid, gid)
+        os.setresuid(uid, uid, uid)
+    except OSError:
+        return False
+    return True

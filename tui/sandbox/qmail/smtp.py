@@ -147,7 +147,16 @@ class Session:
         self.seenmail = False
         self.helohost = arg
         self.greet("250-")
-        self.reply("\r\n250-PIPELINING\r\n250 8BITMIME\r\n")
+        *most, last = self.extensions()
+        self.reply("\r\n" + "".join(f"250-{x}\r\n" for x in most) + f"250 {last}\r\n")
+
+    def extensions(self) -> list[str]:
+        """The EHLO keywords after the greeting line."""
+        return ["PIPELINING", "8BITMIME"]
+
+    def more_commands(self) -> dict:
+        """Verbs a patched qmail-smtpd adds (none in netqmail)."""
+        return {}
 
     def smtp_rset(self, arg: str) -> None:
         self.seenmail = False
@@ -267,6 +276,7 @@ class Session:
             "mail": self.smtp_mail,
             "rcpt": self.smtp_rcpt,
             "data": self.smtp_data,
+            **self.more_commands(),
         }
         while True:
             raw = self.readline()
