@@ -499,8 +499,9 @@ configures qmail to receive and deliver mail with rc.d scripts.
 """
 
 SRS_MESSAGE = """\
-You have enabled SRS (Sender Rewriting Scheme). It needs configuration
-before qmail can use it: read {docdir}/README.srs.
+The Sender Rewriting Scheme patch requires configuration.
+
+Please read {docdir}/README.srs.
 """
 
 TLS_MESSAGE = """\
@@ -566,7 +567,7 @@ def qmail_display(flavor, options, build_vars: dict) -> str:
     text = display_text(rev, QMAIL_MESSAGE)
     if "qmail-srs" in options:
         text += display_text(
-            "MESSAGE.srs,v 1.1 2017/03/31 21:21:46 schmonz Exp", SRS_MESSAGE.format(**fmt)
+            "MESSAGE.srs,v 1.1 2017/03/31 13:52:00 schmonz Exp", SRS_MESSAGE.format(**fmt)
         )
     if "tls" in options and flavor.name != "2017Q1":
         text += display_text(

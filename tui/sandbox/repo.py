@@ -32,7 +32,7 @@ from .pkgfmt import (
     md5,
     write_package,
 )
-from .programs import PACKAGE_PROGRAMS, stub_text
+from .programs import package_programs, stub_text
 
 #: Per flavor: toolchain and pkg_install of the build machines (UNVERIFIED data).
 BUILD_ENV = {
@@ -282,7 +282,7 @@ def _files(flavor, base: str, options: list[str], build_vars: dict) -> list:
     pkg = flavor.package(base)
     files = [
         (path, _text(stub_text(program)), 0o555)
-        for path, program in sorted(PACKAGE_PROGRAMS.get(base, {}).items())
+        for path, program in sorted(package_programs(base, options).items())
     ]
     files.append((f"share/doc/{base}/README", _text(f"{pkg.comment}.\n"), 0o444))
     if base == "qmail":

@@ -107,6 +107,20 @@ PACKAGE_PROGRAMS = {
     "pkgin": {"bin/pkgin": "pkgin"},
 }
 
+#: Programs only a build option installs: (package base, option) -> {path: program}.
+OPTION_PROGRAMS = {
+    ("qmail", "qmail-srs"): {"bin/srsfilter": "srsfilter"},
+}
+
+
+def package_programs(base: str, options) -> dict[str, str]:
+    """Path under /usr/pkg -> program, for ``base`` built with ``options``."""
+    found = dict(PACKAGE_PROGRAMS.get(base, {}))
+    for (pkg, option), programs in OPTION_PROGRAMS.items():
+        if pkg == base and option in options:
+            found.update(programs)
+    return found
+
 
 def module_name(program: str) -> str:
     return program.replace("-", "_")

@@ -11,7 +11,7 @@ from ..qmail import accounts, privs, queue
 
 
 def _slurp(fd: int) -> bytes:
-    chunks = []
+    chunks: list[bytes] = []
     while True:
         data = os.read(fd, 65536)
         if not data:
@@ -21,6 +21,7 @@ def _slurp(fd: int) -> bytes:
 
 def main(argv: list[str]) -> int:
     caller = os.getuid()
+    os.umask(0o033)  # qmail-queue.c: mess files readable by qmail-rspawn's group
     privs.become(accounts.uid("QMAIL_QUEUE_USER"), accounts.gid("QMAIL_QMAIL_GROUP"))
     try:
         message = _slurp(0)

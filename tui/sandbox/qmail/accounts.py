@@ -7,31 +7,20 @@ a missing name makes the program exit 113 (facts §3.1).
 
 from __future__ import annotations
 
-import glob
 import grp
-import os
 import pwd
 import sys
 
 from ..flavors import ACCOUNT_DEFAULTS
+from . import build
 
 EXIT_NO_ACCOUNT = 113
-PKG_DBDIR = "/var/db/pkg"
 
 
 def names() -> dict[str, str]:
     """QMAIL_* -> name, from the installed qmail's +BUILD_INFO (defaults otherwise)."""
-    found = dict(ACCOUNT_DEFAULTS)
-    for info in sorted(glob.glob(os.path.join(PKG_DBDIR, "qmail-[0-9]*", "+BUILD_INFO"))):
-        try:
-            with open(info) as fh:
-                for line in fh:
-                    key, sep, value = line.rstrip("\n").partition("=")
-                    if sep and key in found and value:
-                        found[key] = value
-        except OSError:
-            continue
-    return found
+    recorded = build.info()
+    return {key: recorded.get(key) or value for key, value in ACCOUNT_DEFAULTS.items()}
 
 
 def name(var: str) -> str:

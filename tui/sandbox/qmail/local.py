@@ -16,7 +16,7 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 
-from . import queue
+from . import build, queue, srs
 
 PERMANENT_EXITS = (64, 65, 70, 76, 77, 78, 100)
 
@@ -151,6 +151,7 @@ def _program(d: Delivery, command: str) -> bool:
         env[f"EXT{n}"] = "-".join(parts[n - 1 :]) if len(parts) >= n else ""
     run = subprocess.run(
         ["/bin/sh", "-c", command],
+        check=False,
         input=d.dtline + d.message,
         capture_output=True,
         env=env,
@@ -204,8 +205,8 @@ def _run(d: Delivery) -> None:
         raise Failure(
             "This message is looping: it already has my Delivered-To line. (#5.4.6)", permanent=True
         )
-    for line in _instructions(d):
-        line = line.rstrip()
+    for raw in _instructions(d):
+        line = raw.rstrip()
         if not line or line.startswith("#"):
             continue
         if line[0] in "./":
@@ -222,11 +223,23 @@ def _run(d: Delivery) -> None:
             d.forwards.append(line[1:] if line[0] == "&" else line)
             d.counts[1] += 1
     if d.forwards:
-        status, qp = queue.submit(d.dtline + d.message, d.sender, d.forwards)
+        status, qp = queue.submit(d.dtline + d.message, _forward_sender(d.sender), d.forwards)
         if status:
             text = queue.qq_text(status)
             raise Failure(f"Unable to forward message: {text[1:]}", permanent=text[0] == "D")
         d.qp = qp
+
+
+def _forward_sender(sender: str) -> str:
+    """The forwards' envelope sender: SRS-rewritten by a qmail-srs build (its qmail-local)."""
+    if not build.has("qmail-srs"):
+        return sender
+    code, value = srs.srsforward(sender)
+    if code == -3:
+        raise Failure(f"{value} (#4.3.0)")
+    if code == -1:
+        raise Failure("Unable to read controls (#4.3.0)")
+    return value if code == 1 and value else sender
 
 
 def deliver(d: Delivery) -> str:

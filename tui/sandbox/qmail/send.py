@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 
 from .. import layout
-from . import control, queue
+from . import build, control, queue, srs
 
 RESCAN = 1.0  # seconds between todo/ scans without a trigger
 LOCAL_RETRY = 100.0  # first local retry, seconds (scaled by pace, grows with tries^2)
@@ -90,10 +90,11 @@ class Sender:
         self.me = control.me() or "me"
         self.locals = control.locals_()
         self.virtual = control.virtualdomains()
-        self.envnoathost = control.with_me("envnoathost", "envnoathost")
+        self.envnoathost = control.with_me("envnoathost", "envnoathost") or "envnoathost"
         self.lspawn.limit = min(control.readint("concurrencylocal", 10), 120)
         self.rspawn.limit = min(control.readint("concurrencyremote", 20), 120)
         self.lifetime = control.readint("queuelifetime", 604800)
+        self.srs_domain = srs.domain() if build.has("qmail-srs") else None
 
     def log(self, line: str) -> None:
         try:
@@ -291,7 +292,7 @@ class Sender:
             original = b""
         bouncehost = control.with_me("bouncehost", self.me)
         if job.sender:
-            to, sender = job.sender, ""
+            to, sender = self.unsrs(job.sender), ""
             intro = (
                 "I'm afraid I wasn't able to deliver your message to the following "
                 "addresses.\nThis is a permanent error; I've given up. Sorry it didn't "
@@ -302,7 +303,7 @@ class Sender:
             to = (
                 (control.readline("doublebounceto") or "postmaster")
                 + "@"
-                + control.with_me("doublebouncehost", self.me)
+                + (control.with_me("doublebouncehost", self.me) or self.me)
             )
             sender = DOUBLE_BOUNCE_SENDER
             intro = "I tried to deliver a bounce message to this address, but the bounce bounced!\n"
@@ -320,6 +321,21 @@ class Sender:
         self.log(f"bounce msg {job.num} qp {qp}")
         os.unlink(path)
         return True
+
+    def unsrs(self, sender: str) -> str:
+        """qmail-srs: a bounce to an address at srs_domain goes to its original sender;
+        an SRS error or unreadable controls end qmail-send (exit 111), as the patch does."""
+        _, at, domain = sender.rpartition("@")
+        if not (self.srs_domain and at and domain == self.srs_domain):
+            return sender
+        code, value = srs.srsreverse(sender)
+        if code == -3:
+            self.log(value or "")
+            os._exit(111)
+        if code == -1:
+            self.log("alert: unable to read controls")
+            os._exit(111)
+        return value if code == 1 and value else sender
 
     def end(self, job: Job) -> None:
         if not self.bounce(job):
@@ -390,7 +406,7 @@ class Sender:
             for key, _ in sel.select(self.next_timeout()):
                 if key.data == "wake":
                     os.read(wake_r, 512)
-                elif key.data == "trigger":
+                elif key.data == "trigger" and trigger is not None:
                     sel.unregister(trigger)
                     os.close(trigger)
                     trigger = self.open_trigger()

@@ -12,9 +12,12 @@ import sys
 import time
 
 from .. import cdb
-from . import control, queue
+from . import build, control, queue, realrcptto
 
 MAXHOPS = 100
+#: The qmail-realrcptto patch's replies (RCPT; DATA with QMAILRRTDENYALL=1).
+REALRCPTTO_RCPT = "550 sorry, no mailbox here by that name. (#5.1.1)\r\n"
+REALRCPTTO_DATA = "554 sorry, no mailbox here by that name. (#5.1.1)\r\n"
 
 
 class Control:
@@ -36,6 +39,8 @@ class Control:
         if os.environ.get("DATABYTES", "").isdigit():
             self.databytes = int(os.environ["DATABYTES"])
         self.timeout = control.readint("timeoutsmtpd", 1200)
+        self.realrcptto = build.has("qmail-realrcptto")
+        self.rrt_denyall = os.environ.get("QMAILRRTDENYALL") == "1"
 
 
 def addrparse(arg: str) -> str | None:
@@ -92,6 +97,7 @@ class Session:
         self.mailfrom = ""
         self.rcptto: list[str] = []
         self.flagbarf = False
+        self.rrt_denied = False
 
     # -- I/O ----------------------------------------------------------------------
     def reply(self, text: str) -> None:
@@ -170,6 +176,7 @@ class Session:
         self.seenmail = True
         self.mailfrom = addr
         self.rcptto = []
+        self.rrt_denied = False
         self.reply("250 ok\r\n")
 
     def smtp_rcpt(self, arg: str) -> None:
@@ -188,6 +195,10 @@ class Session:
             return self.reply(
                 "553 sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)\r\n"
             )
+        if self.ctl.realrcptto and not realrcptto.deliverable(addr):
+            self.rrt_denied = True
+            if not self.ctl.rrt_denyall:
+                return self.reply(REALRCPTTO_RCPT)
         self.rcptto.append(addr)
         self.reply("250 ok\r\n")
 
@@ -241,6 +252,8 @@ class Session:
             return self.reply("503 MAIL first (#5.5.1)\r\n")
         if not self.rcptto:
             return self.reply("503 RCPT first (#5.5.1)\r\n")
+        if self.ctl.rrt_denyall and self.rrt_denied:
+            return self.reply(REALRCPTTO_DATA)
         self.seenmail = False
         try:
             qq = queue.QQ()
