@@ -1,6 +1,6 @@
-"""What a profile value may be: the patterns, their "allowed" texts, and the pure
-predicates :mod:`.validation` and the screens share (names, domains, alias targets,
-tcprules relay rules)."""
+"""What a profile value may be: the patterns, their "allowed" texts (a screen may show
+them too) and the pure predicates :mod:`.validation` applies to account names,
+domains, alias targets and tcprules relay rules."""
 
 from __future__ import annotations
 
