@@ -206,7 +206,7 @@ def _tui(args) -> int:
     """No command: the interactive wizard (the only path that imports Textual)."""
     from .backend.hosts import HostError
     from .backend.profile import ProfileError
-    from .backend.yamlsrc import SourceError
+    from .backend.profile.yamlsrc import SourceError
     from .commands.target import TargetError
 
     try:

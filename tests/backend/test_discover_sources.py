@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from tui.backend.catalog import builtin
-from tui.backend.discover import profile_from_state
 from tui.backend.hoststate import HostState
+from tui.backend.profile.discover import profile_from_state
 
 CONTROL = "/usr/pkg/etc/qmail/control"
 INFO = "/var/db/pkg/qmail-1.03nb27/+BUILD_INFO"

@@ -9,10 +9,18 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tui.backend import model
 from tui.backend.catalog import builtin
-from tui.backend.profile import ProfileError, defaults_for, dump, load, load_valid, read, validate
-from tui.backend.yamlsrc import SourceError
+from tui.backend.profile import (
+    ProfileError,
+    defaults_for,
+    dump,
+    load,
+    load_valid,
+    model,
+    read,
+    validate,
+)
+from tui.backend.profile.yamlsrc import SourceError
 
 PROFILES = Path(__file__).resolve().parents[2] / "profiles"
 Q1 = builtin("2017Q1")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tui.backend.yamlsrc import SourceError, load
+from tui.backend.profile.yamlsrc import SourceError, load
 
 
 def test_values_and_their_lines():

@@ -12,9 +12,9 @@ from tests.e2e.cli import ROOT, wizard
 from tui.backend import procmatch
 from tui.backend.catalog import for_host
 from tui.backend.hosts.sandbox import SandboxHost
-from tui.backend.model import ACCOUNT_DEFAULTS, ACCOUNT_VARS, GROUP_KEYS
 from tui.backend.probe import probe
 from tui.backend.profile import load
+from tui.backend.profile.model import ACCOUNT_DEFAULTS, ACCOUNT_VARS, GROUP_KEYS
 
 #: an admin's mk.conf: comments, a tab-aligned setting, an .ifdef BSD_PKG_MK block
 MK_CONF = """\

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from tui.backend import model
+from tui.backend.profile import model
 
 #: Every property runs this many examples in CI, the same ones every time.
 EXAMPLES = 2000

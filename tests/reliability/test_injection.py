@@ -22,9 +22,8 @@ import yaml
 from tests.e2e.cli import ROOT, wizard
 from tests.polling import wait_for
 from tests.reliability.hostile import CANARY, FIELDS, INJECTIONS, set_field
-from tui.backend import model
 from tui.backend.catalog import builtin
-from tui.backend.profile import defaults_for, dump, validate
+from tui.backend.profile import defaults_for, dump, model, validate
 
 SYSCONF = "/usr/pkg/etc/qmail"
 BASE = defaults_for("mail.example.org", "admin")

@@ -16,10 +16,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.reliability.hostile import FIELDS, PROPERTY, nasty_text, set_field
-from tui.backend import model
 from tui.backend.catalog import builtin
-from tui.backend.profile import Problem, ProfileError, defaults_for, load, read, validate
-from tui.backend.yamlsrc import SourceError
+from tui.backend.profile import Problem, ProfileError, defaults_for, load, model, read, validate
+from tui.backend.profile.yamlsrc import SourceError
 from tui.screens.mail import CONTROL_FIELDS, field_id, split_list, split_virtual
 from tui.widgets.field import problem_text
 

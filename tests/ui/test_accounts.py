@@ -6,7 +6,7 @@ import pytest
 from textual.widgets import Input
 
 from tests.ui.conftest import settle
-from tui.backend.model import ACCOUNT_DEFAULTS, ACCOUNT_VARS
+from tui.backend.profile.model import ACCOUNT_DEFAULTS, ACCOUNT_VARS
 from tui.screens.accounts import AccountsScreen
 from tui.screens.options import OptionsScreen
 from tui.screens.welcome import WelcomeScreen

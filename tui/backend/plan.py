@@ -17,7 +17,7 @@ from . import written
 from .facts import ALIAS_DIR, CONTROL, PKGSRC, QMAIL_EXAMPLE_MAILER, QMAILDIR, SERVICES
 from .files import alias, control, mailerconf, mkconf, rcconf, tcprules
 from .hoststate import HostState
-from .model import ACCOUNT_DEFAULTS, ACCOUNT_VARS, GROUP_KEYS, Profile
+from .profile.model import ACCOUNT_DEFAULTS, ACCOUNT_VARS, GROUP_KEYS, Profile
 from .steps import STEP_IDS, Drift, Plan, RunCommand, Step, WriteFile
 
 SERVICES_RECORD = "/var/db/qmail-wizard/services.json"

@@ -14,14 +14,14 @@ from pathlib import Path
 
 from . import catalog as catalog_mod
 from . import procmatch
-from .discover import profile_from_state
 from .facts import SERVICES
 from .hosts import Host, safefile
 from .hoststate import HostState
-from .model import ACCOUNT_DEFAULTS, ACCOUNT_VARS, Profile
 from .plan import install_method, make_plan
 from .probe import probe
 from .profile import Problem, dump, read, validate
+from .profile.discover import profile_from_state
+from .profile.model import ACCOUNT_DEFAULTS, ACCOUNT_VARS, Profile
 from .steps import Plan, WriteFile
 from .verify import Check, smtp_address
 

@@ -14,8 +14,8 @@ from pathlib import Path
 from ..backend import catalog as catalog_mod
 from ..backend.hosts import Host, HostError
 from ..backend.profile import ProfileError, read, validate
+from ..backend.profile.yamlsrc import SourceError
 from ..backend.vis import vis
-from ..backend.yamlsrc import SourceError
 
 # The rest of the backend (apply, probe, plan and with them pexpect and psutil) is
 # imported by the commands that use it: `validate` starts in a fraction of the time.
@@ -63,9 +63,9 @@ def cmd_validate(path: str, host: Host | None) -> int:
 
 
 def cmd_probe(host: Host, fmt: str) -> int:
-    from ..backend.discover import profile_from_state
     from ..backend.probe import probe
     from ..backend.profile import dump
+    from ..backend.profile.discover import profile_from_state
 
     sources: dict[str, str] = {}
     try:

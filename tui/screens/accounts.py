@@ -6,8 +6,9 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Header, Input, Label, Static
 
-from ..backend.model import ACCOUNT_DEFAULTS, ACCOUNT_VARS
-from ..backend.profile import NAME_ALLOWED, Problem
+from ..backend.profile import Problem
+from ..backend.profile.model import ACCOUNT_DEFAULTS, ACCOUNT_VARS
+from ..backend.profile.rules import NAME_ALLOWED
 from ..widgets.field import FIELD_CSS, Field, source_line
 from ..widgets.footer import KeyFooter
 from ..widgets.help import HelpScreen

@@ -15,8 +15,8 @@ from textual.widgets import DataTable, Header, Static
 
 from ..backend import journal
 from ..backend.hosts import HostError
-from ..backend.model import SERVICES
 from ..backend.probe import probe
+from ..backend.profile.model import SERVICES
 from ..backend.runlog import log_path
 from ..backend.session import Session
 from ..backend.verify import Check, verify

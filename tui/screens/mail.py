@@ -12,8 +12,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Header, Label, RadioButton, RadioSet, Static
 
-from ..backend.model import DELIVERIES, SYSTEM_ALIASES
 from ..backend.profile import Problem
+from ..backend.profile.model import DELIVERIES, SYSTEM_ALIASES
 from ..widgets.field import FIELD_CSS, Field, Sourced, problem_text, source_line
 from ..widgets.footer import KeyFooter
 from ..widgets.help import HelpScreen

@@ -9,8 +9,8 @@ from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Header, Label, Static, Switch
 
-from ..backend.model import SERVICES
 from ..backend.profile import Problem
+from ..backend.profile.model import SERVICES
 from ..widgets.field import FIELD_CSS, Sourced, problem_text, source_line
 from ..widgets.footer import KeyFooter
 from ..widgets.help import HelpScreen

@@ -1,14 +1,15 @@
 """The profile: everything the wizard needs to know to install or reconfigure qmail.
 
-Plain dataclasses with the defaults of DESIGN §6.  Loading, validation and YAML
-dumping live in :mod:`tui.backend.profile`.
+Plain dataclasses with the defaults of DESIGN §6, and :func:`defaults_for`, the
+profile a fresh host suggests.  Loading, validation and YAML dumping live beside it
+in :mod:`tui.backend.profile`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 
-from .facts import SERVICES
+from ..facts import SERVICES
 
 INSTALL_METHODS = ("auto", "binary", "pkgin", "source")
 DELIVERIES = ("./Maildir/", "./Mailbox")
@@ -108,3 +109,19 @@ class Profile:
 
 def field_names(cls) -> list[str]:
     return [f.name for f in fields(cls)]
+
+
+def defaults_for(hostname: str, admin_user: str) -> Profile:
+    """The profile a fresh host suggests: its name, its parent domain, admin's aliases."""
+    me = hostname.strip().lower().rstrip(".")
+    labels = me.split(".")
+    parent = ".".join(labels[1:]) if len(labels) > 2 else me
+    mail = Mail(
+        me=me,
+        defaultdomain=parent,
+        plusdomain=parent,
+        locals=list(dict.fromkeys([me, parent, "localhost"])),
+        rcpthosts=list(dict.fromkeys([me, parent])),
+        aliases=dict.fromkeys(SYSTEM_ALIASES, admin_user),
+    )
+    return Profile(mail=mail)

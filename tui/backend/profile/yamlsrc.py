@@ -36,11 +36,16 @@ class Located:
     lines: dict
 
     def line(self, path: tuple) -> int | None:
-        while path:
-            if path in self.lines:
-                return self.lines[path]
-            path = path[:-1]
-        return self.lines.get(())
+        return line_at(self.lines, path)
+
+
+def line_at(lines: dict, path: tuple) -> int | None:
+    """The line of ``path``, else of its nearest enclosing key, else of the document."""
+    while path:
+        if path in lines:
+            return lines[path]
+        path = path[:-1]
+    return lines.get(())
 
 
 def load(text: str | bytes, filename: str) -> Located:
@@ -85,20 +90,21 @@ def _screen(text: str, filename: str) -> None:
     for event in yaml.parse(text, Loader=yaml.SafeLoader):
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
             raise SourceError(
-                f"{filename}:{event.start_mark.line + 1}: YAML anchors and aliases "
+                f"{_where(filename, event)}: YAML anchors and aliases "
                 "are not allowed in a profile; write the value out"
             )
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH:
                 raise SourceError(
-                    f"{filename}:{event.start_mark.line + 1}: nested too deeply (limit {MAX_DEPTH})"
+                    f"{_where(filename, event)}: nested too deeply (limit {MAX_DEPTH})"
                 )
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
 
 
 def _where(filename: str, node) -> str:
+    """``file:line`` of a YAML node or parser event."""
     return f"{filename}:{node.start_mark.line + 1}"
 
 

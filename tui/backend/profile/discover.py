@@ -8,11 +8,10 @@ Every value read from a file is traced to it: ``sources`` maps a profile key pat
 
 from __future__ import annotations
 
-from .facts import ALIAS_DIR, CONTROL, SERVICES, is_yes
-from .files import alias, control, mailerconf, rcconf, tcprules
-from .hoststate import HostState
-from .model import ACCOUNT_DEFAULTS, ACCOUNT_VARS, SYSTEM_ALIASES, Accounts
-from .profile import defaults_for
+from ..facts import ALIAS_DIR, CONTROL, SERVICES, is_yes
+from ..files import alias, control, mailerconf, rcconf, tcprules
+from ..hoststate import HostState
+from .model import ACCOUNT_DEFAULTS, ACCOUNT_VARS, SYSTEM_ALIASES, Accounts, defaults_for
 
 
 def profile_from_state(state: HostState, catalog, sources: dict[str, str] | None = None):
@@ -105,8 +104,8 @@ def _mail(profile, state: HostState, admin: str, sources: dict[str, str]) -> Non
                 sources,
                 f"mail.aliases.{name}",
                 path,
-                text,
-                lambda row: row.strip().lstrip("&") == forwards[0],
+                text or "",
+                lambda row, first=forwards[0]: row.strip().lstrip("&") == first,
             )
     mail.aliases = aliases
     rules_path = state.rules_paths()[0]

@@ -1,0 +1,86 @@
+"""What a profile value may be: the patterns, their "allowed" texts (a screen may show
+them too) and the pure predicates :mod:`.validation` applies to account names,
+domains, alias targets and tcprules relay rules."""
+
+from __future__ import annotations
+
+import re
+
+NAME_RE = re.compile(r"[a-z_][a-z0-9_.-]{0,15}")
+NAME_ALLOWED = (
+    "1 to 16 characters: a-z, 0-9, '_', '.', '-', starting with a letter or "
+    "'_' (NetBSD login names)"
+)
+LABEL_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+FQDN_ALLOWED = (
+    "a fully qualified domain name: lower-case labels joined by dots, e.g. mail.example.org"
+)
+LOCAL_RE = re.compile(r"[a-z0-9_][a-z0-9_.+-]{0,63}")
+LOCAL_ALLOWED = "a local part: a-z, 0-9, '_', '.', '+', '-' (at most 64 characters)"
+ADDRESS_RE = re.compile(r"([A-Za-z0-9_.+-]{1,64})@(.+)")
+RELAY_ALLOWED = (
+    "a tcprules IPv4 rule: a prefix ending in '.' (127., 10.1.), an address "
+    "(192.168.1.5) or an address range in its last part (10.0.0.1-50)"
+)
+
+
+def name_fix(name: str) -> str:
+    """A valid account name close to ``name``, or "" when there is none."""
+    fixed = re.sub(r"[^a-z0-9_.-]", "", name.lower())
+    fixed = re.sub(r"^[^a-z_]+", "", fixed)[:16]
+    return fixed if fixed and fixed != name else ""
+
+
+def fqdn_problem(name: str, allow_localhost: bool = False) -> tuple[str, str] | None:
+    """(message, suggestion) when ``name`` is not a valid FQDN, else None."""
+    if allow_localhost and name == "localhost":
+        return None
+    if is_fqdn(name):
+        return None
+    if not name:
+        return "empty", "write the domain name"
+    fixed = name.strip().lower().rstrip(".")
+    hint = f"did you mean {fixed!r}?" if fixed != name and is_fqdn(fixed) else ""
+    if len(name.split(".")) < 2 and LABEL_RE.fullmatch(name):
+        return "not fully qualified (it needs a domain part)", hint
+    return "not a valid domain name", hint
+
+
+def is_fqdn(name: str) -> bool:
+    labels = name.split(".")
+    return (
+        len(name) <= 253
+        and len(labels) >= 2
+        and not labels[-1].isdigit()
+        and all(LABEL_RE.fullmatch(label) for label in labels)
+    )
+
+
+def target_problem(target: str) -> tuple[str, str, str] | None:
+    """(message, value, allowed) when ``target`` is neither a user name nor an address."""
+    address = ADDRESS_RE.fullmatch(target)
+    if address:
+        problem = fqdn_problem(address.group(2))
+        if problem:
+            return f"the address's domain is {problem[0]}", target, FQDN_ALLOWED
+        return None
+    if not NAME_RE.fullmatch(target):
+        return "not a local user or an address", target, "a local user name or user@domain"
+    return None
+
+
+def relay_problem(rule: str) -> str | None:
+    """Why a tcp.smtp RELAYCLIENT rule is refused, or None when it is fine."""
+    if rule.strip(" :") == "":
+        return "matches every client: RELAYCLIENT for everyone makes an open relay"
+    prefix = rule.endswith(".")
+    parts = (rule[:-1] if prefix else rule).split(".")
+    if not (1 <= len(parts) <= 3 if prefix else len(parts) == 4):
+        return "not a tcprules address rule"
+    for i, part in enumerate(parts):
+        m = re.fullmatch(r"(\d{1,3})(?:-(\d{1,3}))?", part)
+        if not m or int(m[1]) > 255 or int(m[2] or m[1]) > 255 or int(m[1]) > int(m[2] or m[1]):
+            return "not a tcprules address rule"
+        if m[2] and (prefix or i != 3):
+            return "a range is allowed only in the last part of a full address"
+    return None

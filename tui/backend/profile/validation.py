@@ -1,0 +1,255 @@
+"""Validate a loaded profile's values (DESIGN §6 and §8) against the host's option
+catalog and user list; :func:`load_valid` loads and validates in one go."""
+
+from __future__ import annotations
+
+import difflib
+
+from ..catalog import Catalog
+from . import model
+from .loading import read
+from .model import Profile
+from .problems import NO_VALUE, Problem, ProfileError, keystr
+from .rules import (
+    ADDRESS_RE,
+    FQDN_ALLOWED,
+    LOCAL_ALLOWED,
+    LOCAL_RE,
+    NAME_ALLOWED,
+    NAME_RE,
+    RELAY_ALLOWED,
+    fqdn_problem,
+    is_fqdn,
+    name_fix,
+    relay_problem,
+    target_problem,
+)
+from .yamlsrc import line_at
+
+
+def load_valid(
+    source, catalog: Catalog, users: set[str] | None = None, filename: str | None = None
+) -> Profile:
+    """Load and validate; raise :class:`ProfileError` listing every problem."""
+    loaded = read(source, filename)
+    problems = validate(loaded.profile, catalog, users, loaded.filename, loaded.lines)
+    if problems:
+        raise ProfileError(problems)
+    return loaded.profile
+
+
+class _Collector:
+    def __init__(self, filename: str, lines: dict):
+        self.filename, self.lines = filename, lines
+        self.problems: list[Problem] = []
+
+    def add(
+        self, path: tuple, message: str, value=NO_VALUE, allowed: str = "", suggestion: str = ""
+    ) -> None:
+        self.problems.append(
+            Problem(
+                self.filename,
+                line_at(self.lines, path),
+                keystr(path),
+                message,
+                value,
+                allowed,
+                suggestion,
+            )
+        )
+
+
+def validate(
+    profile: Profile,
+    catalog: Catalog,
+    users: set[str] | None = None,
+    filename: str = "<profile>",
+    lines: dict | None = None,
+) -> list[Problem]:
+    """Every problem with the profile's values (empty list when it can be applied).
+
+    ``users`` are the host's login names; when given, alias targets must be among them.
+    """
+    out = _Collector(filename, lines or {})
+    if profile.version != 1:
+        out.add(("version",), "unsupported profile version", profile.version, "1")
+    _check_install(profile, catalog, out)
+    for i, message in catalog.word_problems(profile.build.options):
+        out.add(("build", "options", i), message, profile.build.options[i])
+    _check_accounts(profile.build.accounts, out)
+    _check_mail(profile, users, out)
+    return sorted(out.problems, key=lambda p: p.line or 0)
+
+
+def _check_install(profile: Profile, catalog: Catalog, out: _Collector) -> None:
+    method = profile.install.method
+    if method not in model.INSTALL_METHODS:
+        close = difflib.get_close_matches(str(method), model.INSTALL_METHODS, n=1)
+        out.add(
+            ("install", "method"),
+            "unknown install method",
+            method,
+            ", ".join(model.INSTALL_METHODS),
+            f"did you mean {close[0]!r}?" if close else "",
+        )
+        return
+    if method in ("binary", "pkgin"):
+        why = []
+        if catalog.needs_source_build(profile.build.options):
+            why.append("options " + " ".join(profile.build.options))
+        accounts = profile.build.accounts
+        renamed = [
+            f"{k}={getattr(accounts, k)}"
+            for k, v in model.ACCOUNT_DEFAULTS.items()
+            if getattr(accounts, k) != v
+        ]
+        if renamed:
+            why.append("renamed accounts " + " ".join(renamed))
+        if why:
+            out.add(
+                ("install", "method"),
+                "binary packages are built with the default options and account "
+                f"names, but this profile asks for {' and '.join(why)}",
+                method,
+                "source or auto (a pkgsrc source build)",
+                "write method: source",
+            )
+
+
+def _check_accounts(accounts, out: _Collector) -> None:
+    seen: dict[tuple[bool, str], str] = {}
+    for key in model.ACCOUNT_DEFAULTS:
+        name = getattr(accounts, key)
+        path = ("build", "accounts", key)
+        if not NAME_RE.fullmatch(name):
+            message = (
+                "longer than 16 characters" if len(name) > 16 else "not a valid NetBSD account name"
+            )
+            fix = name_fix(name)
+            out.add(path, message, name, NAME_ALLOWED, f"try {fix!r}" if fix else "")
+            continue
+        group = key in model.GROUP_KEYS
+        other = seen.setdefault((group, name), key)
+        if other != key:
+            kind = "group" if group else "user"
+            out.add(
+                path,
+                f"the same {kind} name as build.accounts.{other}",
+                name,
+                f"a distinct name for every qmail {kind}",
+                f"try {model.ACCOUNT_DEFAULTS[key]!r}"
+                if model.ACCOUNT_DEFAULTS[key] != name
+                else "",
+            )
+
+
+def _check_fqdn(out: _Collector, path: tuple, name: str, locals_: bool = False) -> bool:
+    problem = fqdn_problem(name, locals_)
+    if problem:
+        allowed = FQDN_ALLOWED + (", or localhost" if locals_ else "")
+        out.add(path, problem[0], name, allowed, problem[1])
+    return problem is None
+
+
+def _check_mail(profile: Profile, users: set[str] | None, out: _Collector) -> None:
+    mail = profile.mail
+    for key in ("me", "defaultdomain", "plusdomain"):
+        _check_fqdn(out, ("mail", key), getattr(mail, key))
+    for i, name in enumerate(mail.locals):
+        _check_fqdn(out, ("mail", "locals", i), name, locals_=True)
+    for i, name in enumerate(mail.rcpthosts):
+        _check_fqdn(out, ("mail", "rcpthosts", i), name)
+    if profile.services.qmailsmtpd and not mail.rcpthosts:
+        out.add(
+            ("mail", "rcpthosts"),
+            "empty while services.qmailsmtpd is true: without "
+            "rcpthosts qmail-smtpd relays mail for everyone",
+            mail.rcpthosts,
+            "the domains this host receives mail for",
+            f"add {mail.me!r}" if is_fqdn(mail.me) else "list this host's domains",
+        )
+    for domain, prefix in mail.virtualdomains.items():
+        path = ("mail", "virtualdomains", domain)
+        if _check_fqdn(out, path, domain):
+            if domain not in mail.rcpthosts:
+                out.add(
+                    path,
+                    "virtual domain missing from mail.rcpthosts",
+                    domain,
+                    "virtual domains are also listed in rcpthosts",
+                    f"add {domain!r} to mail.rcpthosts",
+                )
+            if domain in mail.locals:
+                out.add(
+                    path,
+                    "virtual domain also listed in mail.locals",
+                    domain,
+                    "a domain is either local or virtual",
+                    f"remove {domain!r} from mail.locals",
+                )
+        if not LOCAL_RE.fullmatch(prefix):
+            out.add(path, "not a valid virtual domain prefix", prefix, LOCAL_ALLOWED)
+    if mail.defaultdelivery not in model.DELIVERIES:
+        value = mail.defaultdelivery
+        if value.rstrip("/") == "./Maildir":
+            hint = "write './Maildir/': the trailing slash means Maildir delivery"
+        else:
+            close = difflib.get_close_matches(value, model.DELIVERIES, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else ""
+        out.add(
+            ("mail", "defaultdelivery"),
+            "unknown delivery",
+            value,
+            " or ".join(model.DELIVERIES),
+            hint,
+        )
+    _check_aliases(mail.aliases, users, out)
+    for i, rule in enumerate(mail.relay_from):
+        problem = relay_problem(rule)
+        if problem:
+            out.add(
+                ("mail", "relay_from", i),
+                problem,
+                rule,
+                RELAY_ALLOWED,
+                "list only your own networks, e.g. '127.' or '192.168.1.'",
+            )
+
+
+def _check_aliases(aliases: dict, users: set[str] | None, out: _Collector) -> None:
+    for name in model.SYSTEM_ALIASES:
+        if name not in aliases:
+            fallback = next((t for t in aliases.values() if target_problem(t) is None), "")
+            out.add(
+                ("mail", "aliases", name),
+                f"missing: mail to {name} would be discarded or bounce",
+                allowed="a local user or user@domain for each "
+                "of root, postmaster and mailer-daemon",
+                suggestion=f"add '{name}: {fallback or 'your admin user'}'",
+            )
+    for name, target in aliases.items():
+        path = ("mail", "aliases", name)
+        if not LOCAL_RE.fullmatch(name):
+            out.add(path, "not a valid alias name", name, LOCAL_ALLOWED)
+        problem = target_problem(target)
+        if problem:
+            out.add(path, *problem)
+        elif ADDRESS_RE.fullmatch(target):
+            continue  # an address elsewhere: nothing on this host to check
+        elif target == "root":
+            out.add(
+                path,
+                "qmail never delivers to root, so this mail would bounce",
+                target,
+                "an unprivileged local user or user@domain",
+                "name the admin's own account",
+            )
+        elif users is not None and target not in users:
+            close = difflib.get_close_matches(target, sorted(users), n=1)
+            out.add(
+                path,
+                "no such user on this host",
+                target,
+                "a user of this host or user@domain",
+                f"did you mean {close[0]!r}?" if close else "create the user first",
+            )
