@@ -13,7 +13,7 @@ import pytest
 
 from tests.e2e.cli import ROOT, installed_sandbox
 from tests.security import trap
-from tui.backend.plan import CHOWN_DIR
+from tui.backend.plan.maildirs import CHOWN_DIR
 
 PROFILE = str(ROOT / "profiles" / "default.yaml")
 HOME = "/home/admin"

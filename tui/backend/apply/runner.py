@@ -1,144 +1,23 @@
-"""Apply a plan step by step (DESIGN §7): backups, journal, log, lock, resume, undo.
-
-The engine walks STEP_IDS in order.  It plans once at the start and again before a
-step whenever the previous step changed something, so every step acts on the real
-state: that makes apply idempotent and ``--resume`` a re-plan from the real state.
-Files are backed up before they change; every action is logged; each finished step
-is journalled; the first failing action stops the run.
-"""
+"""The engine: one run of the steps, each re-planned from the real host state."""
 
 from __future__ import annotations
 
-import sys
 import threading
 import time
 import traceback
-from dataclasses import dataclass, field
-from typing import Callable, TextIO
+from typing import Callable
 
-from . import backup, journal, stream, written
-from .backup import Backups
-from .hosts import Host, HostError
-from .journal import Journal
-from .lock import Lock, LockHeld
-from .probe import Prober
-from .runlog import RunLog, log_path
-from .steps import NEW_FILE_OWNER, STEP_IDS, Plan, RunCommand, Step, WriteFile, host_change
-from .vis import vis
-
-__all__ = [
-    "ActionStarted",
-    "ApplyError",
-    "ApplyResult",
-    "Failed",
-    "Failure",
-    "Finished",
-    "LockHeld",
-    "OutputLine",
-    "Prompt",
-    "StepFinished",
-    "StepStarted",
-    "apply",
-    "stderr_reporter",
-    "undo",
-]
-
-
-class ApplyError(Exception):
-    """Apply or undo cannot start (nothing to resume, no such run); says why."""
-
-
-# -- progress events -------------------------------------------------------------------
-@dataclass(frozen=True)
-class StepStarted:
-    index: int
-    total: int
-    step_id: str
-    title: str
-
-
-@dataclass(frozen=True)
-class ActionStarted:
-    text: str
-
-
-@dataclass(frozen=True)
-class OutputLine:
-    text: str
-
-
-@dataclass(frozen=True)
-class Prompt:
-    """A command asked ``prompt`` after printing ``text``; ``answer`` is being sent."""
-
-    text: str
-    prompt: str
-    answer: str
-
-
-@dataclass(frozen=True)
-class StepFinished:
-    step_id: str
-    changed: bool
-
-
-@dataclass(frozen=True)
-class Finished:
-    run_id: str
-    changed: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Failed:
-    failure: "Failure"
-
-
-# -- results ------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Failure:
-    run_id: str
-    step: str
-    command: str  # the action's text (RunCommand.describe(), "edit /etc/rc.conf")
-    status: int | None  # exit status; None when it did not exit (cancelled, host error)
-    detail: str  # what happened, e.g. "exited with status 1"
-    log: str
-    last_output: str = ""
-    cancelled: bool = False
-
-    def render(self, profile: str = "PROFILE") -> str:
-        """The one-paragraph message, with the profile path the user applied."""
-        action = f"`{self.command}` " if self.command else ""
-        seen = f' Its last output line: "{self.last_output}".' if self.last_output else ""
-        todo = "To continue, run" if self.cancelled else "Fix the cause, then run"
-        return (
-            f"apply stopped in step '{self.step}': {action}{self.detail}.{seen} "
-            f"Nothing after it was executed; every file changed before it was backed "
-            f"up under {backup.run_dir(self.run_id)}/. The full output is in {self.log}. "
-            f"{todo}: qmail-wizard apply {profile} --resume "
-            f"(or put the files back with: qmail-wizard undo --run {self.run_id})"
-        )
-
-    @property
-    def message(self) -> str:
-        return self.render()
-
-
-@dataclass
-class ApplyResult:
-    ok: bool
-    run_id: str
-    #: step ids that changed something in this run (a resumed run included)
-    changed: list[str] = field(default_factory=list)
-    failure: Failure | None = None
-    resumed: bool = False
-    #: things the user should know, e.g. an unfinished earlier run that was not resumed
-    notes: list[str] = field(default_factory=list)
-    #: the verify step's checks (tui.backend.verify.Check); a failing one fails the run
-    checks: list = field(default_factory=list)
-
-    @property
-    def log(self) -> str:
-        return log_path(self.run_id)
+from .. import journal, stream, written
+from ..backup import Backups
+from ..hosts import Host, HostError
+from ..journal import Journal
+from ..lock import Lock
+from ..probe import Prober
+from ..runlog import RunLog
+from ..steps import NEW_FILE_OWNER, STEP_IDS, Plan, RunCommand, Step, WriteFile, host_change
+from .events import ActionStarted, Failed, Finished, OutputLine, Prompt, StepFinished, StepStarted
+from .result import ApplyResult, Failure
+from .resume import open_run
 
 
 class _ActionFailed(Exception):
@@ -148,7 +27,6 @@ class _ActionFailed(Exception):
         self.detail = detail
 
 
-# -- apply -------------------------------------------------------------------------------
 def apply(
     host: Host,
     replan: Callable[[], Plan],
@@ -159,7 +37,7 @@ def apply(
     verify: Callable[[bool], list] | None = None,
     prober: Prober | None = None,
 ) -> ApplyResult:
-    """Apply what ``replan()`` plans, step by step; see the module docstring.
+    """Apply what ``replan()`` plans, step by step; see the package docstring.
 
     ``verify(delivery)`` runs in the last step ("verify") and returns the checks
     (tui.backend.verify); ``delivery`` is False when the run changed nothing (no
@@ -177,73 +55,11 @@ def apply(
     nothing to resume; every failure after that is returned in the ApplyResult.
     """
     with Lock(host) as lock:
-        record, notes = _open_run(host, run_id, resume)
+        record, notes = open_run(host, run_id, resume)
         if lock.cleared:
             notes.insert(0, f"cleared the stale lock of a run that is gone ({lock.cleared})")
         run = _Run(host, record, progress or (lambda event: None), cancel, verify, prober)
         return run.execute(replan, resume, notes)
-
-
-def _open_run(host: Host, run_id: str | None, resume: bool) -> tuple[Journal, list[str]]:
-    try:
-        last = journal.last_run(host)
-    except journal.Damaged as exc:
-        if resume and run_id is None:
-            raise ApplyError(
-                f"cannot resume: {exc}; remove it and run apply without --resume"
-            ) from None
-        last, damaged = None, [f"{exc}; this run replaces it"]
-    else:
-        damaged = []
-    if resume:
-        target = run_id or last
-        if target is None or not host.exists(journal.journal_path(target)):
-            missing = f"no run {target}" if target else "no earlier run"
-            raise ApplyError(f"nothing to resume: {missing} was found; run apply without --resume")
-        try:
-            record = Journal.load(host, target)
-        except journal.Damaged as exc:
-            raise ApplyError(
-                f"cannot resume run {target}: {exc}; remove it (the backups "
-                f"and the log of the run stay) and run apply without "
-                "--resume"
-            ) from None
-        if record.finished:
-            raise ApplyError(
-                f"nothing to resume: run {target} finished; run apply without --resume"
-            )
-        record.resumed.append(journal.now())
-        record.status = "running"
-        return record, []
-    notes = damaged
-    if last and host.exists(journal.journal_path(last)):
-        try:
-            previous = Journal.load(host, last)
-        except journal.Damaged as exc:
-            notes.append(
-                f"{exc}; this new run does not need it (remove it when its "
-                "backups are no longer needed)"
-            )
-            previous = None
-        if previous is not None and not previous.finished:
-            notes.append(
-                f"run {last} did not finish ({previous.status}); this is a new run. "
-                "Use --resume to continue an unfinished run instead."
-            )
-    if run_id is not None:
-        journal.check_run_id(run_id)
-    if run_id is not None and _taken(host, run_id):
-        raise ApplyError(f"run id {run_id} is already used; choose another or omit it")
-    return Journal(
-        run_id or journal.new_run_id(host, lambda rid: _taken(host, rid)), journal.now()
-    ), notes
-
-
-def _taken(host: Host, run_id: str) -> bool:
-    return any(
-        host.exists(p)
-        for p in (journal.journal_path(run_id), backup.run_dir(run_id), log_path(run_id))
-    )
 
 
 class _Run:
@@ -312,8 +128,8 @@ class _Run:
             return self._fail(step_id, command, None, detail, notes)
         record.status, record.failure = "done", None
         record.save(self.host)
-        changed = ", ".join(record.changed) or "nothing"
-        self.log.note(f"run {record.run_id} done; changed: {changed}")
+        summary = ", ".join(record.changed) or "nothing"
+        self.log.note(f"run {record.run_id} done; changed: {summary}")
         self.emit(Finished(record.run_id, tuple(record.changed)))
         return ApplyResult(True, record.run_id, record.changed, None, resumed, notes, self.checks)
 
@@ -480,85 +296,3 @@ class _Run:
     def _prompt(self, text: str, prompt: str, answer: str) -> None:
         self.log.output(f"{prompt}{answer}    (answered by qmail-wizard)")
         self.emit(Prompt(text, prompt, answer))
-
-
-# -- undo --------------------------------------------------------------------------------
-def undo(host: Host, run_id: str | None = None, notes: list[str] | None = None) -> list[str]:
-    """Restore every file run ``run_id`` (default: the newest) changed; return the
-    paths.  What the user should know is appended to ``notes``.
-
-    ``run_id`` must have the run-id format (HostError naming it, before anything is
-    read).  Raises LockHeld while a run holds the lock, ApplyError when there is no
-    such run, HostError (safefile.Refused) when a destination is a link.
-    """
-    if run_id is not None:
-        journal.check_run_id(run_id)
-    with Lock(host):
-        if run_id is None:
-            try:
-                run_id = journal.last_run(host)
-            except journal.Damaged as exc:
-                raise ApplyError(
-                    f"cannot undo: {exc}; name the run with --run ID (the "
-                    f"runs are the directories under "
-                    f"{backup.BACKUP_ROOT}/)"
-                ) from None
-        if run_id is None:
-            raise ApplyError("nothing to undo: no run was recorded on this host")
-        if not host.exists(backup.run_dir(run_id)):
-            raise ApplyError(
-                f"nothing to undo: run {run_id} has no backups under {backup.BACKUP_ROOT}/"
-            )
-        restored = backup.restore(host, run_id)
-        record = written.load(
-            host.read_text(written.WRITTEN) if host.exists(written.WRITTEN) else None
-        )
-        if record.damage:
-            if notes is not None:
-                notes.append(f"{written.damage_message(record.damage)} (undo left it as it is)")
-            return restored
-        written.remember(
-            host,
-            {
-                p: host.read_text(p) if host.exists(p) else None
-                for p in restored
-                if p in record.files
-            },
-            run_id,
-        )
-        return restored
-
-
-# -- progress on stderr ----------------------------------------------------------------
-def stderr_reporter(stream: TextIO = sys.stderr) -> Callable[[object], None]:
-    """A progress callback printing one line per event: ``[N/M] step: command | line``.
-
-    A failure is not shown: the caller prints ``Failure.render(profile)`` once.
-    """
-    where = {"head": "", "command": ""}
-
-    def show(text: str) -> None:
-        print(vis(text), file=stream, flush=True)  # command output is host text
-
-    def report(event) -> None:
-        if isinstance(event, StepStarted):
-            where["head"] = f"[{event.index}/{event.total}] {event.step_id}"
-            show(f"{where['head']}: {event.title}")
-        elif isinstance(event, ActionStarted):
-            where["command"] = event.text
-            show(f"{where['head']}: {event.text}")
-        elif isinstance(event, OutputLine):
-            show(f"{where['head']}: {where['command']} | {event.text.strip()}")
-        elif isinstance(event, Prompt):
-            show(f"{where['head']}: {where['command']} asks {event.prompt.strip()!r} after:")
-            for line in event.text.splitlines():
-                show(f"    {line}")
-            show(f"{where['head']}: answering {event.answer!r}")
-        elif isinstance(event, StepFinished):
-            show(f"{where['head']}: {'changed' if event.changed else 'unchanged'}")
-        elif isinstance(event, Finished):
-            show(
-                f"apply done (run {event.run_id}): {', '.join(event.changed) or 'nothing'} changed"
-            )
-
-    return report

@@ -1,0 +1,89 @@
+"""The files qmail reads: control files, the system aliases, and tcp.smtp (+ its cdb)."""
+
+from __future__ import annotations
+
+import re
+
+from ..facts import ALIAS_DIR, CONTROL, SERVICES
+from ..files import alias, control, tcprules
+from ..hoststate import HostState
+from ..profile.model import Profile
+from ..steps import RunCommand, Step, WriteFile
+
+#: the concurrency limits qmail-run's INSTALL creates when missing (facts §5.2); an
+#: install interrupted in its POST-INSTALL lacks them, so the plan writes them too
+CONCURRENCY = ("concurrencyincoming", "concurrencypop3")
+
+
+def _write_if_changed(step: Step, state: HostState, path: str, new: str, mode: int = 0o644) -> bool:
+    old = state.text(path)
+    if old == new:
+        return False
+    step.actions.append(WriteFile(path, old, new, mode))
+    return True
+
+
+def control_texts(profile: Profile, state: HostState) -> dict[str, str]:
+    """The control files the profile wants, by name."""
+    mail = profile.mail
+
+    def old(name: str) -> str:
+        return state.text(f"{CONTROL}/{name}") or ""
+
+    texts = {
+        "me": control.render_value(mail.me, old("me")),
+        "defaultdomain": control.render_value(mail.defaultdomain, old("defaultdomain")),
+        "plusdomain": control.render_value(mail.plusdomain, old("plusdomain")),
+        "locals": control.render_list(mail.locals, old("locals")),
+        "rcpthosts": control.render_list(mail.rcpthosts, old("rcpthosts")),
+        "defaultdelivery": control.render_value(mail.defaultdelivery, old("defaultdelivery")),
+    }
+    if mail.virtualdomains or old("virtualdomains"):
+        texts["virtualdomains"] = control.render_virtualdomains(
+            mail.virtualdomains, old("virtualdomains")
+        )
+    for name in CONCURRENCY + required_limits(profile, state):
+        if not old(name):
+            texts[name] = "20\n"
+    return texts
+
+
+def required_limits(profile: Profile, state: HostState) -> tuple[str, ...]:
+    """The concurrency files the rc.d scripts of the enabled services require
+    (their ``required_files``), e.g. control/concurrencyofmip for qmailofmipd."""
+    found: list[str] = []
+    for service in SERVICES:
+        if getattr(profile.services, service):
+            script = state.text(f"/usr/pkg/share/examples/rc.d/{service}") or ""
+            found += re.findall(r"required_files=.*?control/(concurrency\w+)", script)
+    return tuple(dict.fromkeys(found))
+
+
+def plan_control(step: Step, profile: Profile, state: HostState) -> None:
+    for name, text in control_texts(profile, state).items():
+        _write_if_changed(step, state, f"{CONTROL}/{name}", text)
+
+
+def plan_aliases(step: Step, profile: Profile, state: HostState) -> None:
+    for name, target in sorted(profile.mail.aliases.items()):
+        path = f"{ALIAS_DIR}/{alias.filename(name)}"
+        current = state.text(path)
+        if current == alias.render_forward(target):
+            continue
+        if path in state.refused:  # apply refuses it too (safefile): say so now
+            step.risks.append(
+                f"{state.refused[path]}; apply refuses to write it: "
+                f"remove it (rm {path}) and apply again"
+            )
+        step.actions.append(WriteFile(path, current, alias.render_forward(target)))
+        if current is not None and alias.is_placeholder(current):
+            step.notes.append(f"{alias.filename(name)} was a placeholder that discarded mail.")
+
+
+def plan_tcprules(step: Step, profile: Profile, state: HostState) -> None:
+    source, cdb = state.rules_paths()
+    old = state.text(source)
+    new = tcprules.render(profile.mail.relay_from, old or "")
+    changed = _write_if_changed(step, state, source, new)
+    if changed or not state.cdbs.get(cdb, False):
+        step.actions.append(RunCommand(("tcprules", cdb, f"{cdb}.tmp"), input=new, touches=(cdb,)))
