@@ -83,9 +83,7 @@ def create(
     root logs in with the public key file ``authorized_key``."""
     from .create import create
 
-    return create(
-        Path(path), flavor, hostname, admin_user, publish, ssh_port, authorized_key
-    ).base
+    return create(Path(path), flavor, hostname, admin_user, publish, ssh_port, authorized_key).base
 
 
 @_host_errors

@@ -119,4 +119,3 @@ def refresh_program(paths: SandboxPaths) -> None:
     tmp = target.with_name("sshd.tmp")
     shutil.copy2(MACHINE_SSHD, tmp)
     os.replace(tmp, target)
-
