@@ -50,7 +50,7 @@ def ssh(port: int, key: Path, hosts: Path, command: str) -> subprocess.Completed
     ):
         argv += ["-o", option]
     argv += ["root@127.0.0.1", command]
-    return subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    return subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
 
 
 @pytest.fixture(scope="module")
@@ -70,6 +70,7 @@ def ssh_box(tmp_path_factory, keypair):
         capture_output=True,
         text=True,
         timeout=180,
+        check=False,
     )
     assert created.returncode == 0, created.stderr
     assert f"ssh -p {port} root@127.0.0.1 reaches its sshd" in created.stdout
@@ -81,7 +82,7 @@ def ssh_box(tmp_path_factory, keypair):
 
 
 def test_root_runs_commands_inside_the_sandbox_over_ssh(ssh_box, keypair):
-    box, port, hosts = ssh_box
+    _, port, hosts = ssh_box
     done = ssh(port, keypair, hosts, "uname -s; hostname; ls /etc/rc.d; echo $PATH")
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
@@ -190,6 +191,7 @@ def test_bad_ssh_options_are_refused_before_anything_is_written(tmp_path, keypai
         capture_output=True,
         text=True,
         timeout=60,
+        check=False,
     )
     assert done.returncode in (1, 2) and message in done.stderr
     assert "Traceback" not in done.stderr
