@@ -85,6 +85,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="forward the machine's 127.0.0.1:MACHINEPORT to the "
         "sandbox's PORT (repeatable), like docker -p",
     )
+    create.add_argument(
+        "--ssh-port",
+        type=_port,
+        metavar="PORT",
+        help="run the sandbox's sshd (rc.conf sshd=YES) and publish it on the "
+        "machine's 127.0.0.1:PORT",
+    )
+    create.add_argument(
+        "--authorized-key",
+        type=Path,
+        metavar="FILE",
+        help="authorize this public key file for root over ssh (needs --ssh-port)",
+    )
     run = actions.add_parser("exec", help="run one command inside (exit status passed through)")
     run.add_argument("path", type=Path)
     run.add_argument("argv", nargs=argparse.REMAINDER, metavar="-- CMD [ARGS...]")
@@ -104,6 +117,12 @@ def _publish(text: str) -> tuple[int, int]:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1 to 65535)")
+    return int(text)
+
+
 def _seconds(text: str) -> float:
     try:
         value = float(text)
@@ -121,9 +140,17 @@ def _sandbox(args) -> int:
     try:
         if args.action == "create":
             base = sandbox.create(
-                args.path, args.flavor, args.hostname, args.admin_user, args.publish
+                args.path,
+                args.flavor,
+                args.hostname,
+                args.admin_user,
+                args.publish,
+                args.ssh_port,
+                args.authorized_key,
             )
             published = "".join(f"; 127.0.0.1:{m} reaches its port {p}" for m, p in args.publish)
+            if args.ssh_port:
+                published += f"; ssh -p {args.ssh_port} root@127.0.0.1 reaches its sshd"
             print(
                 f"sandbox created at {base} (NetBSD, pkgsrc-{args.flavor}, "
                 f"{args.hostname}{published}); enter it with: "

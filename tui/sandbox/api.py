@@ -75,11 +75,15 @@ def create(
     hostname: str = "mail.example.org",
     admin_user: str = "admin",
     publish: list[tuple[int, int]] | None = None,
+    ssh_port: int | None = None,
+    authorized_key: str | Path | None = None,
 ) -> Path:
-    """Build a fresh sandbox at ``path`` and boot it; its absolute directory."""
+    """Build a fresh sandbox at ``path`` and boot it; its absolute directory.  With
+    ``ssh_port`` its sshd runs, published on the machine's 127.0.0.1:``ssh_port``, and
+    root logs in with the public key file ``authorized_key``."""
     from .create import create
 
-    return create(Path(path), flavor, hostname, admin_user, publish).base
+    return create(Path(path), flavor, hostname, admin_user, publish, ssh_port, authorized_key).base
 
 
 @_host_errors

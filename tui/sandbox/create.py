@@ -7,7 +7,7 @@ import os
 import re
 from pathlib import Path
 
-from . import container, forward, pkgsrc, rcd, repo
+from . import container, forward, pkgsrc, rcd, repo, sshd
 from .container import SandboxError
 from .flavors import DEFAULT_FLAVOR, UNVERIFIED, get_flavor
 from .install import install_base_programs, refresh_machine_links
@@ -197,7 +197,8 @@ def _check_publish(publish: list[tuple[int, int]]) -> None:
         if machine_port in seen:
             raise SandboxError(
                 f"--publish {machine_port}:{port}: machine port "
-                f"{machine_port} is published twice; give each once."
+                f"{machine_port} is published twice (--ssh-port publishes one too); "
+                "give each once."
             )
         seen.add(machine_port)
         try:
@@ -238,7 +239,17 @@ def _accounts(paths: SandboxPaths, admin: str) -> None:
     paths.host_path("/root").chmod(0o755)
 
 
-def _tree(paths: SandboxPaths, flavor, hostname: str) -> None:
+def rc_conf(hostname: str, sshd_enabled: bool) -> str:
+    """/etc/rc.conf as sysinst leaves it; sshd=YES when the admin enabled sshd."""
+    text = RC_CONF.format(hostname=hostname)
+    return text if sshd_enabled else text.replace(SSHD_LINE, "")
+
+
+#: rc.conf's sshd line (RC_CONF), written only when sshd is enabled (--ssh-port).
+SSHD_LINE = "sshd=YES\t\t# local: remote administration\n"
+
+
+def _tree(paths: SandboxPaths, flavor, hostname: str, sshd_enabled: bool) -> None:
     for directory in (
         "etc/rc.d",
         "etc/defaults",
@@ -278,7 +289,7 @@ def _tree(paths: SandboxPaths, flavor, hostname: str) -> None:
         f"127.0.0.1\tlocalhost localhost.\n::1\t\tlocalhost localhost.\n"
         f"127.0.0.1\t{hostname} {hostname.split('.')[0]}\n",
     )
-    _write(paths.host_path("/etc/rc.conf"), RC_CONF.format(hostname=hostname))
+    _write(paths.host_path("/etc/rc.conf"), rc_conf(hostname, sshd_enabled))
     _write(paths.host_path("/etc/defaults/rc.conf"), DEFAULTS_RC_CONF, 0o444)
     _write(paths.host_path("/etc/mailer.conf"), MAILER_CONF)
     _write(paths.host_path("/etc/syslog.conf"), SYSLOG_CONF)
@@ -310,11 +321,27 @@ def create(
     hostname: str = "mail.example.org",
     admin_user: str = "admin",
     publish: list[tuple[int, int]] | None = None,
+    ssh_port: int | None = None,
+    authorized_key: str | Path | None = None,
 ) -> SandboxPaths:
-    """Build a fresh sandbox at ``base`` and boot it (postfix running)."""
+    """Build a fresh sandbox at ``base`` and boot it (postfix running; with
+    ``ssh_port``, sshd too, published on the machine's 127.0.0.1:``ssh_port``, root
+    logging in with the public key(s) of the file ``authorized_key``)."""
     container.check_platform()
     flavor = get_flavor(flavor_name)
     validate(hostname, admin_user)
+    publish = list(publish or [])
+    key_text = None
+    if authorized_key is not None:
+        if ssh_port is None:
+            raise SandboxError(
+                "--authorized-key needs --ssh-port PORT: the machine port sshd is published on."
+            )
+        key_text = sshd.read_authorized_key(authorized_key)
+    if ssh_port is not None:
+        if not os.access(sshd.MACHINE_SSHD, os.X_OK):
+            raise sshd.missing_sshd_error()
+        publish.append((ssh_port, sshd.SSH_PORT))
     paths = SandboxPaths(Path(base).absolute())
     if paths.base.exists() and any(paths.base.iterdir()):
         what = "a sandbox" if paths.is_sandbox() else "not empty"
@@ -322,12 +349,13 @@ def create(
             f"{paths.base} is {what}: choose a new path, or stop it with "
             f"'qmail-wizard sandbox stop {paths.base}' and remove it first."
         )
-    _check_publish(publish or [])
+    _check_publish(publish)
     config = {
         "flavor": flavor.name,
         "hostname": hostname,
         "admin_user": admin_user,
-        "publish": [list(pair) for pair in publish or []],
+        "publish": [list(pair) for pair in publish],
+        "ssh_port": ssh_port,
         "pace": 1.0,
     }
     for directory in (paths.root, paths.control / "run", paths.run):
@@ -335,11 +363,12 @@ def create(
     paths.base.chmod(0o755)
     paths.config_file.write_text(json.dumps(config, indent=2) + "\n")
     paths.faults_file.write_text(FAULTS_TEMPLATE)
-    _tree(paths, flavor, hostname)
+    _tree(paths, flavor, hostname, ssh_port is not None)
     _accounts(paths, admin_user)
     install_base_programs(paths)
     refresh_machine_links(paths)
     rcd.install_base_rc(paths, flavor, config)
+    sshd.install(paths, flavor, key_text)
     pkgsrc.install_tree(paths, flavor)
     repo.build_repository(paths, flavor)
     repo.preinstall(paths, flavor)

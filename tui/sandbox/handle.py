@@ -25,10 +25,12 @@ class Sandbox:
         admin_user: str = "admin",
         pace: float | None = None,
         publish: list[tuple[int, int]] | None = None,
+        ssh_port: int | None = None,
+        authorized_key: str | Path | None = None,
     ) -> "Sandbox":
         from .create import create
 
-        create(base, flavor, hostname, admin_user, publish)
+        create(base, flavor, hostname, admin_user, publish, ssh_port, authorized_key)
         box = cls(base)
         if pace is not None:
             box.set_config(pace=pace)

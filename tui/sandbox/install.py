@@ -7,6 +7,7 @@ import os
 import sys
 from pathlib import Path
 
+from . import sshd
 from .container import USR_BIN_OVERLAYS, python_path_entries
 from .layout import SandboxPaths
 from .programs import BASE_PROGRAMS, MAILWRAPPER_LINKS, stub_text
@@ -96,3 +97,4 @@ def refresh_machine_links(paths: SandboxPaths) -> None:
         link.unlink()
     (paths.control / "run").mkdir(exist_ok=True)
     _alternatives(paths)
+    sshd.refresh_program(paths)
