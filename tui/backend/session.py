@@ -151,6 +151,13 @@ class Session:
         self.catalog = catalog_mod.for_host(self.refresh())
         return self.probed
 
+    def discover(self) -> Profile:
+        """The profile the host read last embodies (as the TUI prefills it); where each
+        value was read is in ``sources``."""
+        self.sources.clear()
+        self.profile = profile_from_state(self.probed, self.options, self.sources)
+        return self.profile
+
     def refresh(self) -> HostState:
         """Probe the host again (the catalog stays the one the wizard started with)."""
         self.state = probe(self.host)
