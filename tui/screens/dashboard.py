@@ -25,11 +25,12 @@ from textual.worker import get_current_worker
 from ..backend.hosts import HostError
 from ..backend.session import Session
 from ..backend.status import Status
+from ..backend.status_text import uptime_text
 from ..backend.vis import vis
 from ..messages import ActionDone, StatusFailed, StatusRead
 from ..widgets.footer import KeyFooter
 from ..widgets.log_pane import LogPane
-from ..widgets.service_table import WIDE, ServiceTable, fingerprint, uptime_text
+from ..widgets.service_table import WIDE, ServiceTable, fingerprint
 
 if TYPE_CHECKING:
     from ..wizard import WizardApp
