@@ -6,13 +6,16 @@ import yaml
 from textual.widgets import Log, Static
 
 from tests.ui.conftest import settle
+from tui.backend.hosts import SandboxHost
+from tui.backend.session import Session
+from tui.backend.steps import STEP_IDS
 from tui.screens.apply import ApplyScreen
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.done import DoneScreen
 from tui.screens.review import ReviewScreen
 from tui.widgets.step_list import StepList
-from tui.wizard import FLOW
+from tui.wizard import FLOW, WizardApp
 
 
 def text(screen, selector: str) -> str:
@@ -160,3 +163,45 @@ async def test_failing_apply_names_the_step_and_the_log(wizard_app):
         await settle(pilot)
         assert isinstance(app.screen, ReviewScreen) and app.screen.plan is not None
     assert box.exec(["/etc/rc.d/qmailsmtpd", "status"]).returncode != 0
+
+
+class CountingHost(SandboxHost):
+    """A sandbox host that records the argv of every command run on it."""
+
+    def __init__(self, path) -> None:
+        super().__init__(path)
+        self.commands: list[tuple[str, ...]] = []
+
+    def run(self, argv, *args, **kwargs):
+        self.commands.append(tuple(argv))
+        return super().run(argv, *args, **kwargs)
+
+    def spawn(self, argv, *args, **kwargs):
+        self.commands.append(tuple(argv))
+        return super().spawn(argv, *args, **kwargs)
+
+    def probes(self) -> list[str]:
+        """The mode ("full" or "again") of each probe script run."""
+        return [
+            argv[4]
+            for argv in self.commands
+            if argv[:2] == ("/bin/sh", "-c") and argv[3:4] == ("probe",)
+        ]
+
+
+async def test_apply_probes_the_host_only_after_commands_ran(make_sandbox):
+    """The TUI's apply re-plans from an incremental Prober (Session.apply, as the
+    headless apply), not from a full probe per step.  A default install on 2017Q1 ran
+    31 host commands with 10 full probes before; 28 with 7 incremental ones after."""
+    box = make_sandbox("2017Q1")
+    host = CountingHost(box.paths.base)
+    app = WizardApp(Session(host))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_review(pilot)
+        host.commands.clear()
+        screen = await confirm_apply(pilot)
+        await settle(pilot)
+        assert screen.phase == "done", text(screen, "#status")
+    probes = host.probes()
+    assert probes and "full" not in probes, probes
+    assert len(probes) < len(STEP_IDS), probes

@@ -1,29 +1,40 @@
 """One wizard session: the host, what the probe saw, the profile being edited, the plan.
 
-The TUI keeps one Session and hands it to its screens; every method that touches
-the host is blocking and is called from a worker thread, never from the UI loop.
+The façade both front-ends use: the TUI keeps one Session and hands it to its
+screens, the headless commands make one per run.  Probe, plan, apply (with the
+incremental Prober), verify, the status reader, the service actions and save go
+through it; the front-ends only present what it returns.  Every method that touches
+the host is blocking: the TUI calls them from worker threads, never the UI loop.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import catalog as catalog_mod
-from . import procmatch
+from . import journal, procmatch, services
 from .facts import SERVICES
-from .hosts import Host, safefile
+from .hosts import Host, HostError, Result, safefile
 from .hoststate import HostState
 from .plan import install_method, make_plan
-from .probe import probe
+from .probe import Prober, probe
 from .profile import Problem, dump, read, validate
 from .profile.discover import profile_from_state
 from .profile.model import ACCOUNT_DEFAULTS, ACCOUNT_VARS, Profile
+from .runlog import log_path
+from .status import StatusReader
 from .steps import Plan, WriteFile
-from .verify import Check, smtp_address
+from .verify import Check, send_test_message, smtp_address, verify
+from .verify.delivery import Delivery
+
+if TYPE_CHECKING:
+    from .apply import ApplyResult
 
 
 @dataclass
@@ -50,7 +61,7 @@ class HostSummary:
 class Session:
     host: Host
     state: HostState | None = None
-    catalog: object = None
+    catalog: catalog_mod.Catalog | None = None
     profile: Profile | None = None
     profile_path: str | None = None
     plan: Plan | None = None
@@ -77,7 +88,7 @@ class Session:
         _address, port = smtp_address(self.host, self.state)
         names = {p.pid: procmatch.program(p) for p in self.host.processes()}  # argv[0]
         pids = sorted(
-            {(names.get(l.pid, "?"), l.pid) for l in self.host.listeners() if l.port == port}
+            {(names.get(s.pid or -1, "?"), s.pid) for s in self.host.listeners() if s.port == port}
         )
         summary = self.summary(port, [f"{name} (pid {pid})" for name, pid in pids])
         summary.port_names = f"port {port}: " + (
@@ -103,21 +114,60 @@ class Session:
         self.profile = read(Path(path), path).profile
         self.profile_path = path
 
+    @property
+    def probed(self) -> HostState:
+        """What the last probe saw (RuntimeError before the host was read)."""
+        if self.state is None:
+            raise RuntimeError("the host has not been read yet")
+        return self.state
+
+    @property
+    def edited(self) -> Profile:
+        """The profile being edited (RuntimeError before one is loaded or prefilled)."""
+        if self.profile is None:
+            raise RuntimeError("no profile yet")
+        return self.profile
+
+    @property
+    def options(self) -> catalog_mod.Catalog:
+        """The host's option catalog (RuntimeError before the host was read)."""
+        if self.catalog is None:
+            raise RuntimeError("the host has not been read yet")
+        return self.catalog
+
     def problems(self) -> list[Problem]:
         users = set(self.state.users()) if self.state else None
-        return validate(self.profile, self.catalog, users)
+        return validate(self.edited, self.options, users)
 
     def method(self) -> str:
-        return install_method(self.profile, self.catalog)
+        return install_method(self.edited, self.catalog)
 
     def source(self, key: str) -> str:
         """Where the prefilled value of ``key`` was read ("path:line"; "" if nowhere)."""
         return self.sources.get(key, "")
 
-    def make_plan(self) -> Plan:
-        """Probe again and plan from the real state (raises PlanError)."""
+    def read(self) -> HostState:
+        """Probe the host (one round trip) and take its option catalog; no prefill."""
+        self.catalog = catalog_mod.for_host(self.refresh())
+        return self.probed
+
+    def discover(self) -> Profile:
+        """The profile the host read last embodies (as the TUI prefills it); where each
+        value was read is in ``sources``."""
+        self.sources.clear()
+        self.profile = profile_from_state(self.probed, self.options, self.sources)
+        return self.profile
+
+    def refresh(self) -> HostState:
+        """Probe the host again (the catalog stays the one the wizard started with)."""
         self.state = probe(self.host)
-        self.plan = make_plan(self.profile, self.state, self.catalog, self.keep, self.overwrite)
+        return self.state
+
+    def make_plan(self, fresh: bool = True) -> Plan:
+        """Plan from the real state, probed again first when ``fresh`` (raises PlanError)."""
+        if fresh:
+            self.refresh()
+        self.plan = make_plan(self.edited, self.probed, self.catalog, self.keep, self.overwrite)
         return self.plan
 
     def profile_versions(self) -> dict[str, str]:
@@ -126,13 +176,83 @@ class Session:
         if self.plan is None or not self.plan.drift:
             return {}
         drifted = {d.path for d in self.plan.drift}
-        plan = make_plan(self.profile, self.state, self.catalog)
+        plan = make_plan(self.edited, self.probed, self.catalog)
         return {
             a.path: a.new
             for step in plan.steps
             for a in step.actions
             if isinstance(a, WriteFile) and a.path in drifted
         }
+
+    def apply(
+        self,
+        run_id: str | None = None,
+        resume: bool = False,
+        progress: Callable[[object], None] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> ApplyResult:
+        """Apply the profile (tui.backend.apply), re-planning between steps from a
+        Prober: the host is probed again only after commands ran, incrementally.
+        The checks of its verify step are kept in ``checks``.  Raises LockHeld,
+        ApplyError, PlanError, HostError before the run starts."""
+        from .apply import apply  # not at import: the wizard's probe starts before it
+
+        prober = Prober(self.host, self.state)
+
+        def replan() -> Plan:
+            self.state = prober()
+            return self.make_plan(fresh=False)
+
+        def checks(delivery: bool) -> list[Check]:
+            self.state = prober()
+            return verify(self.host, self.state, cancel=cancel, delivery=delivery)
+
+        result = apply(
+            self.host,
+            replan,
+            run_id=run_id,
+            resume=resume,
+            progress=progress,
+            cancel=cancel,
+            verify=checks,
+            prober=prober,
+        )
+        self.checks = result.checks
+        return result
+
+    def undo(self, run_id: str | None, notes: list[str]) -> list[str]:
+        """Restore the files of a run (the newest if None); the paths restored."""
+        from .apply import undo
+
+        return undo(self.host, run_id, notes)
+
+    def verify(self) -> list[Check]:
+        """Probe again and run every check, the test delivery included."""
+        return verify(self.host, self.refresh())
+
+    def last_log(self) -> str:
+        """The run log of the newest apply run; "" if none (or its record is damaged)."""
+        try:
+            run_id = journal.last_run(self.host)
+        except HostError:
+            return ""
+        return log_path(run_id) if run_id else ""
+
+    def status_reader(self, log_lines: int = 20) -> StatusReader:
+        """A reader of the services, the queue and the mail log (status, Dashboard)."""
+        return StatusReader(self.host, log_lines=log_lines)
+
+    def act(self, service: str, action: str, enabled: bool = True) -> Result:
+        """``/etc/rc.d/SERVICE ACTION`` (one- prefixed for a service rc.conf disables)."""
+        return services.act(self.host, service, action, enabled)
+
+    def flush(self) -> Result:
+        """Deliver the queue now (``/etc/rc.d/qmailsend flush``)."""
+        return services.flush(self.host)
+
+    def send_test_message(self) -> Delivery:
+        """A test message to postmaster, followed into its Maildir or mbox."""
+        return send_test_message(self.host, state=self.state)
 
     def save(self, path: str) -> str:
         """Write the profile to ``path`` on this machine (relative: to the current
@@ -143,7 +263,7 @@ class Session:
         safefile.write_file(
             "/",
             target,
-            dump(self.profile).encode("utf-8"),
+            dump(self.edited).encode("utf-8"),
             mode=0o644,
             uid=os.geteuid(),
             gid=os.getegid(),
@@ -152,7 +272,7 @@ class Session:
         return target
 
     def summary(self, port: int, holders: list[str]) -> HostSummary:
-        state = self.state
+        state = self.probed
         tools = ["pkg_add"] + sorted(state.tools & {"pkgin", "make"})
         if state.show_options:
             tools.append("pkgsrc tree (/usr/pkgsrc)")
@@ -185,7 +305,7 @@ class Session:
 
     def _installed(self, summary: HostSummary) -> None:
         """The reconfigure rows: qmail-run, options and accounts built, services."""
-        state, catalog = self.state, self.catalog
+        state, catalog = self.probed, self.options
         info = state.build_info.get("qmail", {})
         summary.qmail_run = state.packages.get("qmail-run", "not installed")
         built = set(info.get("PKG_OPTIONS", "").split())

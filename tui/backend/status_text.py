@@ -1,7 +1,11 @@
-"""``qmail-wizard status`` as text: the services table, the queue line, the log tail.
+"""The one renderer of service rows: ``qmail-wizard status`` as text (the services
+table, the queue line, the log tail), and the cell text of the Dashboard's table.
 
-``size_text`` and ``cpu_text`` are also the Dashboard's (widgets/service_table.py), so
-that the CLI and the TUI show a service's figures alike.
+``size_text`` and ``cpu_text`` are the CLI's and the Dashboard's
+(widgets/service_table.py) alike.  Where they differ, by design: uptime is
+``duration`` (to the second) in the one-shot text, ``uptime_text`` (to the minute,
+so that an idle live table stays still) on the Dashboard; pids and listen addresses
+are abbreviated by ``first_and_more`` to fit its 80-column layout.
 """
 
 from __future__ import annotations
@@ -37,6 +41,30 @@ def size_text(count: int) -> str:
 def cpu_text(service: ServiceStatus) -> str:
     """CPU % with one decimal; "-" when the service has no process."""
     return f"{service.cpu_percent:.1f}" if service.pids else "-"
+
+
+NONE = "-"
+
+
+def uptime_text(seconds: float | None) -> str:
+    """<1m (just started), then whole minutes (12m), 2h05m, 3d04h: an idle table changes at
+    most once a minute (a state change, a crash included, shows at once in its own cell)."""
+    if seconds is None:
+        return NONE
+    seconds = int(seconds)
+    for size, unit, sub_size, sub_unit in ((86400, "d", 3600, "h"), (3600, "h", 60, "m")):
+        if seconds >= size:
+            return f"{seconds // size}{unit}{seconds % size // sub_size:02d}{sub_unit}"
+    return f"{seconds // 60}m" if seconds >= 60 else "<1m"
+
+
+def first_and_more(items: list, wide: bool, keep: int = 4) -> str:
+    """All items (up to ``keep``) when wide, else the first and a count of the rest."""
+    shown = list(map(str, items[: keep if wide else 1]))
+    more = len(items) - len(shown)
+    return (" " if wide else "").join(shown) + (
+        f" +{more}" if wide and more else f"+{more}" if more else ""
+    )
 
 
 HEADER = ("SERVICE", "ENABLED", "STATE", "PID", "UPTIME", "CPU%", "RSS", "LISTEN", "USER")

@@ -1,7 +1,7 @@
 """probe, plan, apply, validate, undo: the headless commands of DESIGN §5.
 
 Each returns the exit status; user errors are one paragraph on stderr, never a
-traceback.
+traceback.  The host work goes through a ``Session``, as in the TUI.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from ..backend.profile import ProfileError, read, validate
 from ..backend.profile.yamlsrc import SourceError
 from ..backend.vis import vis
 
-# The rest of the backend (apply, probe, plan and with them pexpect and psutil) is
-# imported by the commands that use it: `validate` starts in a fraction of the time.
+# The Session (and with it apply, probe, plan, pexpect and psutil) is imported by the
+# commands that use it: `validate` starts in a fraction of the time.
 
 
 def _fail(message: str) -> int:
@@ -47,10 +47,10 @@ def _load_checked(path: str, state):
 def cmd_validate(path: str, host: Host | None) -> int:
     state = None
     if host is not None:
-        from ..backend.probe import probe
+        from ..backend.session import Session
 
         try:
-            state = probe(host)
+            state = Session(host).refresh()
         except HostError:
             state = None
     try:
@@ -63,18 +63,17 @@ def cmd_validate(path: str, host: Host | None) -> int:
 
 
 def cmd_probe(host: Host, fmt: str) -> int:
-    from ..backend.probe import probe
     from ..backend.profile import dump
-    from ..backend.profile.discover import profile_from_state
+    from ..backend.session import Session
 
-    sources: dict[str, str] = {}
+    session = Session(host)
     try:
-        state = probe(host)
-        profile = profile_from_state(state, catalog_mod.for_host(state), sources)
+        session.read()
+        profile = session.discover()
     except HostError as exc:
         return _fail(str(exc))
     if fmt == "json":  # the profile, and where each value read from the host came from
-        document = {"profile": asdict(profile), "sources": dict(sorted(sources.items()))}
+        document = {"profile": asdict(profile), "sources": dict(sorted(session.sources.items()))}
         sys.stdout.write(json.dumps(document, indent=2) + "\n")
     else:
         sys.stdout.write(dump(profile))
@@ -82,18 +81,19 @@ def cmd_probe(host: Host, fmt: str) -> int:
 
 
 def _plan(host: Host, path: str, overwrite_drift: bool = False):
-    """(profile, state, plan, method, the drifted paths the plan overwrites)."""
-    from ..backend.plan import install_method, make_plan
-    from ..backend.probe import probe
+    """(the session, its plan): the profile at ``path`` planned on ``host``; with
+    ``overwrite_drift`` the plan overwrites every drifted file (``session.overwrite``)."""
+    from ..backend.session import Session
 
-    state = probe(host)
-    profile = _load_checked(path, state)
-    catalog = catalog_mod.for_host(state)
-    plan = make_plan(profile, state, catalog)
-    overwrite = {d.path for d in plan.drift} if overwrite_drift else set()
-    if overwrite:
-        plan = make_plan(profile, state, catalog, overwrite=overwrite)
-    return profile, state, plan, install_method(profile, catalog), overwrite
+    session = Session(host)
+    state = session.read()
+    session.profile, session.profile_path = _load_checked(path, state), path
+    plan = session.make_plan(fresh=False)
+    if overwrite_drift:
+        session.overwrite = {d.path for d in plan.drift}
+        if session.overwrite:
+            plan = session.make_plan(fresh=False)
+    return session, plan
 
 
 def _drift_refusal(plan, path: str) -> str:
@@ -116,14 +116,15 @@ def cmd_plan(host: Host, path: str, fmt: str) -> int:
     from ..backend.report import plan_json, plan_text
 
     try:
-        profile, state, plan, method, _ = _plan(host, path)
+        session, plan = _plan(host, path)
     except (ProfileError, SourceError, PlanError, HostError) as exc:
         return _fail(str(exc))
     if fmt == "json":
-        sys.stdout.write(plan_json(plan, method))
+        sys.stdout.write(plan_json(plan, session.method()))
     else:
+        state = session.probed
         header = f"Plan for {state.hostname} ({state.uname}), profile {path}"
-        sys.stdout.write(plan_text(plan, method, header))
+        sys.stdout.write(plan_text(plan, session.method(), header))
         if plan.pending:
             print(f"Apply it with: qmail-wizard apply {path}")
     return 2 if plan.pending else 0
@@ -132,19 +133,19 @@ def cmd_plan(host: Host, path: str, fmt: str) -> int:
 def cmd_apply(host: Host, path: str, yes: bool, resume: bool, overwrite_drift: bool = False) -> int:
     from ..backend import apply as apply_mod
     from ..backend import backup
-    from ..backend.plan import PlanError, make_plan
-    from ..backend.probe import Prober
+    from ..backend.plan import PlanError
     from ..backend.report import plan_text
-    from ..backend.verify import render_text, verify
+    from ..backend.verify import render_text
 
     try:
-        profile, state, plan, method, overwrite = _plan(host, path, overwrite_drift)
+        session, plan = _plan(host, path, overwrite_drift)
     except (ProfileError, SourceError, PlanError, HostError) as exc:
         return _fail(str(exc))
     if plan.undecided:
         return _fail(_drift_refusal(plan, path))
     if plan.pending and not yes and not resume:
-        sys.stdout.write(plan_text(plan, method, f"Plan for {state.hostname}, profile {path}"))
+        header = f"Plan for {session.probed.hostname}, profile {path}"
+        sys.stdout.write(plan_text(plan, session.method(), header))
         if not sys.stdin.isatty():
             return _fail(
                 "apply changes the host: review the plan above and confirm with "
@@ -154,30 +155,17 @@ def cmd_apply(host: Host, path: str, yes: bool, resume: bool, overwrite_drift: b
         if answer not in ("y", "yes"):
             print("Nothing changed.")
             return 1
-
-    prober = Prober(host, state)  # re-reads the host only as far as a step changed it
-
-    def replan():
-        return make_plan(profile, prober(), catalog_mod.for_host(state), overwrite=overwrite)
-
-    try:
-        result = apply_mod.apply(
-            host,
-            replan,
-            resume=resume,
-            progress=apply_mod.stderr_reporter(sys.stderr),
-            verify=lambda delivery: verify(host, prober(), delivery=delivery),
-            prober=prober,
-        )
+    try:  # re-reads the host only as far as a step changed it (Session's Prober)
+        result = session.apply(resume=resume, progress=apply_mod.stderr_reporter(sys.stderr))
     except (apply_mod.LockHeld, apply_mod.ApplyError, PlanError, HostError) as exc:
         return _fail(str(exc))
     for note in result.notes:
         print(vis(f"note: {note}"), file=sys.stderr)
     if result.checks:
         sys.stdout.write(vis(render_text(result.checks), keep_newlines=True))
-    if not result.ok:
+    if result.failure is not None:
         return _fail(result.failure.render(path))
-    for drifted in sorted(overwrite):
+    for drifted in sorted(session.overwrite):
         print(
             f"note: {drifted} had been changed by hand; the profile's version was "
             f"written and yours saved under {backup.run_dir(result.run_id)}/",
@@ -192,6 +180,7 @@ def cmd_undo(host: Host, run_id: str | None, yes: bool) -> int:
     from ..backend import apply as apply_mod
     from ..backend.backup import BACKUP_ROOT
     from ..backend.journal import check_run_id
+    from ..backend.session import Session
 
     if run_id is not None:  # before anything is read
         try:
@@ -211,7 +200,7 @@ def cmd_undo(host: Host, run_id: str | None, yes: bool) -> int:
         return 1
     try:
         notes: list[str] = []
-        restored = apply_mod.undo(host, run_id, notes)
+        restored = Session(host).undo(run_id, notes)
     except apply_mod.LockHeld as exc:
         return _fail(f"cannot undo now: {exc}. Nothing was restored.")
     except apply_mod.ApplyError as exc:

@@ -8,7 +8,7 @@ import sys
 import time
 
 from ..backend.hosts import Host, HostError
-from ..backend.status import StatusReader
+from ..backend.session import Session
 from ..backend.status_text import render_text
 from ..backend.vis import vis
 
@@ -17,7 +17,7 @@ CLEAR = "\033[H\033[2J"
 
 
 def cmd_status(host: Host, fmt: str, watch: float | None, target: str) -> int:
-    reader = StatusReader(host)
+    reader = Session(host).status_reader()
     try:
         if watch is None:
             _show(reader.read(), fmt, target, None)

@@ -6,13 +6,14 @@ import json
 import sys
 
 from ..backend.hosts import Host, HostError
-from ..backend.verify import render_text, to_json, verify
+from ..backend.session import Session
+from ..backend.verify import render_text, to_json
 from ..backend.vis import vis
 
 
 def cmd_verify(host: Host, fmt: str) -> int:
     try:
-        checks = verify(host)
+        checks = Session(host).verify()
     except HostError as exc:
         print(vis(f"qmail-wizard: verify could not read the host: {exc}"), file=sys.stderr)
         return 1

@@ -1,18 +1,20 @@
 """Apply: runs the plan in a worker and shows each step, the live output and the time.
 
-The engine (tui.backend.apply) re-plans from the real host state as it goes; its
-progress events arrive here as ``Progressed`` messages.  Its last step runs the
-checks of tui.backend.verify; they are kept in ``session.checks`` for Done.  On a failure or a cancel
+``Session.apply`` re-plans from the real host state as it goes (probing only after
+commands ran); its progress events arrive here as ``Progressed`` messages.  Its last
+step runs the checks, kept in ``session.checks`` for Done.  On a failure or a cancel
 the screen offers r (resume) and a / Esc (back to the plan).
 """
 
 from __future__ import annotations
 
 import threading
+from pathlib import PurePath
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.reactive import reactive
 from textual.screen import Screen
@@ -28,17 +30,18 @@ from ..backend.apply import (
     Prompt,
     StepFinished,
     StepStarted,
-    apply,
 )
 from ..backend.hosts import HostError
 from ..backend.plan import PlanError
 from ..backend.session import Session
 from ..backend.steps import STEP_IDS
-from ..backend.verify import verify
 from ..backend.vis import vis
 from ..messages import Advance, ApplyEnded, ApplyRefused, Progressed
 from ..widgets.footer import KeyFooter
 from ..widgets.step_list import STEP_LIST_CSS, StepList
+
+if TYPE_CHECKING:
+    from ..wizard import WizardApp
 
 
 def elapsed_text(seconds: float) -> str:
@@ -47,8 +50,8 @@ def elapsed_text(seconds: float) -> str:
 
 
 class ApplyScreen(Screen):
-    CSS_PATH = ["apply.tcss", STEP_LIST_CSS]
-    BINDINGS = [
+    CSS_PATH: ClassVar[list[str | PurePath]] = ["apply.tcss", STEP_LIST_CSS]
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "next", "Results", priority=True),
         Binding("c,ctrl+c", "cancel", "Cancel apply", priority=True),
         Binding("r", "retry", "Retry (resume)"),
@@ -58,6 +61,7 @@ class ApplyScreen(Screen):
 
     #: running, cancelling, failed (or cancelled), done; the keys offered follow it
     phase = reactive("running", bindings=True)
+    app: WizardApp  # its clock and run_id
 
     def __init__(self, session: Session) -> None:
         super().__init__(name="apply")
@@ -66,7 +70,6 @@ class ApplyScreen(Screen):
         self.cancel_event = threading.Event()
         self.failed_once = False
         self.started = 0.0
-        self.timer = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -110,22 +113,18 @@ class ApplyScreen(Screen):
 
     @work(thread=True, exclusive=True, group="apply")
     def run_apply(self, resume: bool, cancel: threading.Event, run_id: str | None) -> None:
-        host, session = self.session.host, self.session
         try:
-            result = apply(
-                host,
-                lambda: session.make_plan(),
-                run_id=run_id,
-                resume=resume,
-                progress=lambda event: self.post_message(Progressed(event)),
-                cancel=cancel,
-                verify=lambda delivery: verify(host, cancel=cancel, delivery=delivery),
+            result = self.session.apply(
+                run_id=run_id, resume=resume, progress=self.report, cancel=cancel
             )
         except (LockHeld, ApplyError, PlanError, HostError) as exc:
             self.post_message(ApplyRefused(f"Apply did not start: {exc}"))
             return
-        session.checks = result.checks
         self.post_message(ApplyEnded(result))
+
+    def report(self, event: object) -> None:
+        """Worker side: hand a progress event to the screen."""
+        self.post_message(Progressed(event))
 
     def tick(self) -> None:
         self.query_one("#elapsed", Static).update(elapsed_text(self.app.clock() - self.started))
@@ -160,11 +159,11 @@ class ApplyScreen(Screen):
 
     def on_apply_ended(self, message: ApplyEnded) -> None:
         self.timer.pause()
-        result = message.result
+        result, failure = message.result, message.result.failure
         log = self.query_one(Log)
         for note in result.notes:
             log.write_line(vis(f"note: {note}"))
-        if result.ok:
+        if failure is None:  # result.ok
             self.phase = "done"
             changed = ", ".join(result.changed) or "nothing"
             self.set_status(
@@ -173,7 +172,6 @@ class ApplyScreen(Screen):
             )
         else:
             self.failed_once = True
-            failure = result.failure
             self.phase = "failed"
             profile = self.session.profile_path or "your profile"
             head = (

@@ -12,25 +12,28 @@ run in their own workers and wake the reader so their effect shows at once.  The
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Header, Static
 from textual.worker import get_current_worker
 
 from ..backend.hosts import HostError
-from ..backend.services import act, flush
 from ..backend.session import Session
-from ..backend.status import Status, StatusReader
-from ..backend.verify import send_test_message
+from ..backend.status import Status
+from ..backend.status_text import uptime_text
 from ..backend.vis import vis
 from ..messages import ActionDone, StatusFailed, StatusRead
 from ..widgets.footer import KeyFooter
 from ..widgets.log_pane import LogPane
-from ..widgets.service_table import WIDE, ServiceTable, fingerprint, uptime_text
+from ..widgets.service_table import WIDE, ServiceTable, fingerprint
+
+if TYPE_CHECKING:
+    from ..wizard import WizardApp
 
 #: Seconds between reads; every RC_EVERY-th read also runs the rc.d scripts' status.
 INTERVAL = 1.0
@@ -76,7 +79,7 @@ def command_text(command: str, result) -> tuple[str, bool]:
 
 class DashboardScreen(Screen):
     CSS_PATH = "dashboard.tcss"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "act('start')", "Start"),
         Binding("t", "act('stop')", "Stop"),
         Binding("r", "act('restart')", "Restart"),
@@ -88,6 +91,7 @@ class DashboardScreen(Screen):
         Binding("ctrl+s", "app.save_profile", "Save profile", show=False),
     ]
     SUB_TITLE = "Dashboard"
+    app: WizardApp  # its status_filter
     HINT = (
         "↑/↓ selects a service; s t r l act on it, f flushes the queue, m sends a "
         "test message to postmaster"
@@ -96,7 +100,7 @@ class DashboardScreen(Screen):
     def __init__(self, session: Session) -> None:
         super().__init__(name="dashboard")
         self.session = session
-        self.reader = StatusReader(session.host, log_lines=LOG_LINES)
+        self.reader = session.status_reader(log_lines=LOG_LINES)
         self.status: Status | None = None
         self.busy = False
         self.texts: dict[str, str] = {}
@@ -192,7 +196,7 @@ class DashboardScreen(Screen):
         # rc.d refuses start/stop of a service rc.conf does not enable; act uses onestart
         enabled = self.status.service(name).enabled if self.status else True
         self.begin(f"Running /etc/rc.d/{name} {action if enabled else 'one' + action}...")
-        self.run_action(name, action, enabled)
+        self.run_service_action(name, action, enabled)
 
     def action_flush(self) -> None:
         self.begin("Flushing the queue (/etc/rc.d/qmailsend flush)...")
@@ -208,11 +212,11 @@ class DashboardScreen(Screen):
             self.app.pop_screen()
 
     @work(thread=True, group="action")
-    def run_action(self, name: str, action: str, enabled: bool) -> None:
+    def run_service_action(self, name: str, action: str, enabled: bool) -> None:
         def run() -> tuple[str, bool]:
             if action in ("stop", "restart"):  # not a crash while it is down
                 self.reader.expect(name, running=False)
-            result = act(self.session.host, name, action, enabled)
+            result = self.session.act(name, action, enabled)
             if action in ("start", "restart"):
                 self.reader.expect(name, running=True)
             return command_text(f"/etc/rc.d/{name} {action if enabled else 'one' + action}", result)
@@ -221,12 +225,12 @@ class DashboardScreen(Screen):
 
     @work(thread=True, group="action")
     def run_flush(self) -> None:
-        self.finish(lambda: command_text("/etc/rc.d/qmailsend flush", flush(self.session.host)))
+        self.finish(lambda: command_text("/etc/rc.d/qmailsend flush", self.session.flush()))
 
     @work(thread=True, group="action")
     def run_test_mail(self) -> None:
         def send() -> tuple[str, bool]:
-            delivery = send_test_message(self.session.host, state=self.session.state)
+            delivery = self.session.send_test_message()
             if delivery.ok:
                 return (
                     f"✓ Test message to {delivery.recipient} delivered after "

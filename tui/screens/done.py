@@ -1,25 +1,24 @@
 """Done: the verification's checks (with the fix for each failure), the services, the log.
 
 The checks are the ones the Apply screen ran as its last step (``session.checks``);
-when there are none (Done reached otherwise), a worker runs ``verify`` itself.
+when there are none (Done reached otherwise), a worker runs ``Session.verify``.
 """
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
-from ..backend import journal
 from ..backend.hosts import HostError
-from ..backend.probe import probe
 from ..backend.profile.model import SERVICES
-from ..backend.runlog import log_path
 from ..backend.session import Session
-from ..backend.verify import Check, verify
+from ..backend.verify import Check
 from ..backend.vis import vis
 from ..messages import Verified, VerifyFailed
 from ..widgets.footer import KeyFooter
@@ -39,7 +38,7 @@ def check_row(check: Check) -> Static:
 
 class DoneScreen(Screen):
     CSS_PATH = "done.tcss"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("d", "app.open_dashboard", "Dashboard"),
         Binding("q", "app.quit", "Quit"),
     ]
@@ -68,23 +67,20 @@ class DoneScreen(Screen):
 
     @work(thread=True, exclusive=True)
     def verify(self, checks: list[Check] | None) -> None:
-        host = self.session.host
+        """Worker: the checks (run now if None) and the services as they are now."""
         try:
-            self.session.state = probe(host)
             if checks is None:
-                checks = verify(host, self.session.state)
+                checks = self.session.verify()
+            else:
+                self.session.refresh()
         except HostError as exc:
             self.post_message(VerifyFailed(str(exc)))
             return
-        try:
-            run_id = journal.last_run(host)
-        except HostError:  # a damaged record of the newest run: no log to name
-            run_id = None
-        self.post_message(Verified(checks, log_path(run_id) if run_id else ""))
+        self.post_message(Verified(checks, self.session.last_log()))
 
     def on_verified(self, message: Verified) -> None:
         self.checks = message.checks
-        state, services = self.session.state, self.session.profile.services
+        state, services = self.session.probed, self.session.edited.services
         failed = [check for check in message.checks if not check.ok]
         self.query_one("#loading", Spinner).spin(False)
         self.query_one("#headline", Static).update(

@@ -1,5 +1,9 @@
 """The Dashboard's service table: one row per rc.d service, keyed by the service name.
 
+The text of every cell comes from tui.backend.status_text, the one renderer of service
+figures that ``qmail-wizard status`` prints with too; this widget only lays it out
+and styles it.
+
 Below ``WIDE`` cells the table drops the user column and abbreviates pids and listen
 addresses, so that it fits an 80-column terminal.  Cells are Text (a plain str
 would be read as markup), host text in them with visible control characters.
@@ -10,7 +14,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import DataTable
 
-from ..backend.status_text import cpu_text, size_text
+from ..backend.status_text import NONE, cpu_text, first_and_more, size_text, uptime_text
 from ..backend.vis import vis
 
 #: Terminal width from which every column is shown in full.
@@ -27,24 +31,11 @@ COLUMNS = (
     ("listen", "Listen", "Listen", False),
     ("user", "User", None, False),
 )
-NONE = "-"
 
 
 def plain(text: str) -> Text:
     """Host text as a cell: no markup, control characters visible."""
     return Text(vis(text))
-
-
-def uptime_text(seconds: float | None) -> str:
-    """<1m (just started), then whole minutes (12m), 2h05m, 3d04h: an idle table changes at
-    most once a minute (a state change, a crash included, shows at once in its own cell)."""
-    if seconds is None:
-        return NONE
-    seconds = int(seconds)
-    for size, unit, sub_size, sub_unit in ((86400, "d", 3600, "h"), (3600, "h", 60, "m")):
-        if seconds >= size:
-            return f"{seconds // size}{unit}{seconds % size // sub_size:02d}{sub_unit}"
-    return f"{seconds // 60}m" if seconds >= 60 else "<1m"
 
 
 def fingerprint(services: list) -> tuple:
@@ -66,15 +57,6 @@ def fingerprint(services: list) -> tuple:
     )
 
 
-def first_and_more(items: list, wide: bool, keep: int = 4) -> str:
-    """All items (up to ``keep``) when wide, else the first and a count of the rest."""
-    shown = list(map(str, items[: keep if wide else 1]))
-    more = len(items) - len(shown)
-    return (" " if wide else "").join(shown) + (
-        f" +{more}" if wide and more else f"+{more}" if more else ""
-    )
-
-
 class ServiceTable(DataTable):
     """The services with their live figures; ``show(status.services, wide)`` refreshes it."""
 
@@ -85,9 +67,9 @@ class ServiceTable(DataTable):
     def show(self, services: list, wide: bool) -> None:
         """Rebuild when the width class or the services change, else update the cells."""
         columns = [
-            (key, Text(wide_label if wide else narrow, justify="right" if right else "left"))
+            (key, Text(title, justify="right" if right else "left"))
             for key, wide_label, narrow, right in COLUMNS
-            if wide or narrow
+            if (title := wide_label if wide else narrow)
         ]
         layout = (wide, tuple(service.name for service in services))
         if layout != self.layout_key:
@@ -101,9 +83,9 @@ class ServiceTable(DataTable):
             self.move_cursor(row=min(row, len(services) - 1))
             return
         for service in services:
-            row = dict(zip(self.columns, self.get_row(service.name)))
+            now = {c.value: cell for c, cell in zip(self.columns, self.get_row(service.name))}
             for key, value in self.cells(service, wide).items():
-                if row[key] != value:  # unchanged cells cost no refresh
+                if now[key] != value:  # unchanged cells cost no refresh
                     self.update_cell(service.name, key, value, update_width=True)
 
     def selected(self) -> str | None:
@@ -112,7 +94,7 @@ class ServiceTable(DataTable):
             return None
         return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
 
-    def cells(self, service, wide: bool) -> dict[str, object]:
+    def cells(self, service, wide: bool) -> dict[str, Text]:
         theme = self.app.current_theme
         state = {
             "running": Text("running", style=theme.success or ""),
