@@ -31,6 +31,8 @@ UNVERIFIED = {
     "pkgin_version": {"2017Q1": "0.9.4nb4", "2020Q2": "20.5.1"},
     # facts §2: the qmail-run package versions of each branch.
     "qmail_run_version": {"2017Q1": "20170406", "2020Q2": "20200519"},
+    # mess822's PKGREVISION on pkgsrc-2020Q2 (0.58 with the pkgsrc bumps) was not read.
+    "mess822_version": {"2020Q2": "0.58nb3"},
     "qmail_version": {"2017Q1": "1.03nb27", "2020Q2": "1.03nb48"},
     # facts §6.2: the rc.d/postfix mailer.conf check warning.
     # (now read: src:etc/rc.d/postfix rev 1.17, 2015, prints this text; kept here
@@ -317,7 +319,7 @@ FLAVORS = {
                     "greetdelay>=0.1",
                     "pkg_alternatives>=1.5",
                     "qmail>=1.03nb42",
-                    "qmail-acceptutils>=20181105",
+                    "qmail-acceptutils>=20181228",
                     "qmail-qfilter>1.5nb1",
                     "qmail-rejectutils>=20181105",
                     "greylisting-spp>=0.4",
@@ -368,12 +370,20 @@ FLAVORS = {
                 "pkgtools",
                 "Generic wrappers for programs with similar interfaces",
             ),
+            # mail/qmail-acceptutils Makefile 1.6 (2018-11-21) .. 1.14 (2020-11-19):
+            # ACPATCHVERSION 20181228 from 2018-12 on, DEPENDS mess822 and ucspi-ssl.
             Package(
                 "qmail-acceptutils",
-                "20200115",
+                "20181228",
                 "mail",
-                "Accept SMTP AUTH and TLS for qmail",
-                ("ucspi-ssl>=0.999.10.11",),
+                "Offer TLS and SMTP AUTH with new features and no patch conflicts",
+                ("mess822-[0-9]*", "ucspi-ssl-[0-9]*"),
+            ),
+            Package(
+                "mess822",
+                _v("mess822_version", "2020Q2"),
+                "mail",
+                "Library and tools for parsing Internet mail messages",
             ),
             Package(
                 "qmail-qfilter", "2.1nb2", "mail", "Front end for qmail-queue that runs filters"

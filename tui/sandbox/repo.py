@@ -285,6 +285,9 @@ def _files(flavor, base: str, options: list[str], build_vars: dict) -> list:
         for path, program in sorted(package_programs(base, options).items())
     ]
     files.append((f"share/doc/{base}/README", _text(f"{pkg.comment}.\n"), 0o444))
+    if base == "checkpassword" and flavor.name != "2017Q1":
+        # ALTERNATIVES: bin/nbcheckpassword -> checkpassword (pkg_alternatives' wrapper)
+        files.append(("bin/nbcheckpassword", _text(stub_text("nbcheckpassword")), 0o555))
     if base == "qmail":
         for name in ("home", "proc", "binm1"):
             files.append(
@@ -342,6 +345,9 @@ def _files(flavor, base: str, options: list[str], build_vars: dict) -> list:
             )
         )
         if not old:
+            files.append(
+                ("bin/ofmipd-with-user-cdb", _text(pkgscripts.OFMIPD_WITH_USER_CDB), 0o555)
+            )
             for name, value in pkgscripts.QMAIL_RUN_CONTROL_DEFAULTS.items():
                 body = value + pkgscripts.AUTOGEN if value else ""
                 files.append((f"share/examples/qmail-run/{name}", _text(body), 0o444))

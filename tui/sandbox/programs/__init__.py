@@ -84,7 +84,7 @@ PACKAGE_PROGRAMS = {
         "bin/tcprulescheck": "tcprulescheck",
     },
     "ucspi-ssl": {
-        "bin/sslserver": "tcpserver",
+        "bin/sslserver": "sslserver",
     },
     "daemontools": {
         "bin/setuidgid": "setuidgid",
@@ -95,10 +95,10 @@ PACKAGE_PROGRAMS = {
     },
     "greetdelay": {"bin/greetdelay": "passthrough"},
     "qmail-acceptutils": {
-        "bin/authup": "passthrough",
-        "bin/fixsmtpio": "passthrough",
-        "bin/checknotroot": "passthrough",
-        "bin/reup": "passthrough",
+        "bin/authup": "authup",
+        "bin/fixsmtpio": "fixsmtpio",
+        "bin/checknotroot": "checknotroot",
+        "bin/reup": "reup",
     },
     "checkpassword": {"bin/checkpassword": "checkpassword"},
     "qmail-rejectutils": {"bin/rblsmtpd": "passthrough"},

