@@ -71,7 +71,8 @@ def backend() -> str:
     if not root:
         raise SandboxError("the sandbox needs root: run qmail-wizard as root.")
     raise SandboxError(
-        f"the sandbox needs 'unshare' (util-linux), which is not installed: {_INSTALL}."
+        "the sandbox needs 'unshare' (util-linux) or 'bwrap' (bubblewrap), and neither is "
+        f"installed: {_INSTALL}."
     )
 
 
