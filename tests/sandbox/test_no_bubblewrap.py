@@ -64,7 +64,8 @@ def test_same_view_daemons_survive_and_stop_leaves_nothing(box):
     assert box.exec(["hostname"]).stdout == "mail.example.org\n"
     interfaces = box.sh("tail -n +3 /proc/net/dev | cut -d: -f1").stdout.split()
     assert interfaces == ["lo"]
-    assert box.smtp(25).greeting[0] == 220  # postfix, started at boot, on the sandbox's lo
+    with box.smtp(25) as client:  # postfix, started at boot, on the sandbox's lo
+        assert client.greeting[0] == 220
     for machine_dir in ("/usr/bin", "/usr/lib"):
         touched = box.sh(f"touch {machine_dir}/h9-probe")
         assert touched.returncode != 0 and "Read-only file system" in touched.stderr
