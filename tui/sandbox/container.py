@@ -1,7 +1,8 @@
-"""Run things inside a sandbox: one bubblewrap container per sandbox.
+"""Run things inside a sandbox: one container per sandbox.
 
-The container is "booted" once (``bwrap ... /sbin/init`` in new PID, UTS, IPC and
-network namespaces: its network is a loopback of its own, so the real port numbers
+The container is "booted" once (``/sbin/init`` in new PID, UTS, IPC, mount and
+network namespaces, started by util-linux's ``unshare`` and nsinit.py, or by
+bubblewrap: its network is a loopback of its own, so the real port numbers
 hold and sandboxes run side by side) and every later command enters it
 with ``nsenter``, so daemons started by one command are seen by the next, ``ps``
 shows only the sandbox's processes, and stopping the container's PID 1 ends
