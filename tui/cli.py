@@ -62,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sandbox = commands.add_parser(
         "sandbox",
-        help="a simulated NetBSD host to rehearse on (Linux, bubblewrap)",
+        help="a simulated NetBSD host to rehearse on (Linux, as root)",
         description="Create, enter and stop simulated NetBSD hosts.",
     )
     actions = sandbox.add_subparsers(dest="action", metavar="ACTION", required=True)

@@ -1,7 +1,8 @@
-"""Run things inside a sandbox: one bubblewrap container per sandbox.
+"""Run things inside a sandbox: one container per sandbox.
 
-The container is "booted" once (``bwrap ... /sbin/init`` in new PID, UTS, IPC and
-network namespaces: its network is a loopback of its own, so the real port numbers
+The container is "booted" once (``/sbin/init`` in new PID, UTS, IPC, mount and
+network namespaces, started by util-linux's ``unshare`` and nsinit.py, or by
+bubblewrap: its network is a loopback of its own, so the real port numbers
 hold and sandboxes run side by side) and every later command enters it
 with ``nsenter``, so daemons started by one command are seen by the next, ``ps``
 shows only the sandbox's processes, and stopping the container's PID 1 ends
@@ -10,6 +11,7 @@ every process of the sandbox.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -30,26 +32,54 @@ _MACHINE_RO = ("/usr/bin", "/usr/lib", "/usr/lib64", "/usr/lib32", "/usr/libx32"
 #: NetBSD programs that live in /usr/bin, overlaid on the machine's /usr/bin.
 USR_BIN_OVERLAYS = ("uname", "logger", "make", "hostname")
 BOOT_TIMEOUT = 30.0
+INIT = "/sbin/init"
+
+
+#: Environment variable that picks the container tool: "unshare" or "bwrap".
+BACKEND_ENV = "QMAIL_WIZARD_SANDBOX_BACKEND"
+BACKENDS = ("unshare", "bwrap")
+_INSTALL = "run 'apt-get install util-linux' (or your distribution's equivalent)"
+
+
+def backend() -> str:
+    """The container tool this machine uses: util-linux's ``unshare`` (as root), else
+    bubblewrap; ``$QMAIL_WIZARD_SANDBOX_BACKEND`` forces one. Refuses clearly when the
+    sandbox cannot run here."""
+    if not sys.platform.startswith("linux"):
+        raise SandboxError(
+            f"the sandbox needs Linux; this is {sys.platform}. "
+            "Rehearse on a Linux machine, or run qmail-wizard against a real NetBSD host."
+        )
+    if shutil.which("nsenter") is None:
+        raise SandboxError(
+            f"the sandbox needs 'nsenter' (util-linux), which is not installed: {_INSTALL}."
+        )
+    forced = os.environ.get(BACKEND_ENV, "")
+    if forced and forced not in BACKENDS:
+        raise SandboxError(f"{BACKEND_ENV}={forced!r}: choose 'unshare' or 'bwrap'.")
+    root = os.geteuid() == 0
+    usable = {
+        "unshare": root and shutil.which("unshare") is not None,
+        "bwrap": shutil.which("bwrap") is not None
+        and (root or Path("/proc/sys/user/max_user_namespaces").exists()),
+    }
+    for name in (forced,) if forced else BACKENDS:
+        if usable[name]:
+            return name
+    if forced:
+        tool = "util-linux's 'unshare', as root" if forced == "unshare" else "'bwrap' (bubblewrap)"
+        raise SandboxError(f"{BACKEND_ENV}={forced} needs {tool}: it is not usable here.")
+    if not root:
+        raise SandboxError("the sandbox needs root: run qmail-wizard as root.")
+    raise SandboxError(
+        "the sandbox needs 'unshare' (util-linux) or 'bwrap' (bubblewrap), and neither is "
+        f"installed: {_INSTALL}."
+    )
 
 
 def check_platform() -> None:
     """Refuse clearly on machines that cannot run a sandbox."""
-    if not sys.platform.startswith("linux"):
-        raise SandboxError(
-            f"the sandbox needs Linux with bubblewrap; this is {sys.platform}. "
-            "Rehearse on a Linux machine, or run qmail-wizard against a real NetBSD host."
-        )
-    for tool in ("bwrap", "nsenter"):
-        if shutil.which(tool) is None:
-            pkg = "bubblewrap" if tool == "bwrap" else "util-linux"
-            raise SandboxError(
-                f"the sandbox needs '{tool}', which is not installed: "
-                f"run 'apt-get install {pkg}' (or your distribution's equivalent)."
-            )
-    if os.geteuid() != 0 and not Path("/proc/sys/user/max_user_namespaces").exists():
-        raise SandboxError(
-            "the sandbox needs root or unprivileged user namespaces; run it as root."
-        )
+    backend()
 
 
 def _python_mounts() -> list[str]:
@@ -103,24 +133,40 @@ def prepare_mountpoints(paths: SandboxPaths) -> None:
                     current.chmod((mode | 0o011) & 0o7777)
 
 
-def bwrap_argv(paths: SandboxPaths, config: dict) -> list[str]:
-    argv = ["bwrap", "--bind", str(paths.root), "/", "--bind", str(paths.control), CONTROL_MOUNT]
+def mount_plan(paths: SandboxPaths) -> list[tuple[str, ...]]:
+    """What is mounted on the sandbox's root, in order, as (kind, source..., target):
+    the control directory, the machine's directories read-only, /usr/bin with the
+    NetBSD overlays, the interpreter's directories, then /proc and /dev."""
+    plan: list[tuple[str, ...]] = [("bind", str(paths.control), CONTROL_MOUNT)]
     for directory in _MACHINE_RO:
         if os.path.isdir(directory) and not os.path.islink(directory):
-            argv += ["--ro-bind", directory, directory]
-    for name in USR_BIN_OVERLAYS:
-        argv += [
-            "--ro-bind",
-            str(paths.control / "overlay" / "usr" / "bin" / name),
-            f"/usr/bin/{name}",
-        ]
-    for directory in _python_mounts():
-        argv += ["--ro-bind", directory, directory]
+            if directory == "/usr/bin":
+                plan.append(
+                    (
+                        "overlay",
+                        str(paths.control / "overlay" / "usr" / "bin"),
+                        directory,
+                        directory,
+                    )
+                )
+            else:
+                plan.append(("ro-bind", directory, directory))
+    plan += [("ro-bind", directory, directory) for directory in _python_mounts()]
+    return plan + [("proc", "/proc"), ("dev", "/dev")]
+
+
+def bwrap_argv(paths: SandboxPaths, config: dict) -> list[str]:
+    """bubblewrap's argv for :func:`mount_plan` (the overlay as one bind per file)."""
+    argv = ["bwrap", "--bind", str(paths.root), "/"]
+    for kind, *args in mount_plan(paths):
+        if kind == "overlay":
+            upper, lower, target = args
+            argv += ["--ro-bind", lower, target]
+            for name in sorted(os.listdir(upper)):
+                argv += ["--ro-bind", f"{upper}/{name}", f"{target}/{name}"]
+        else:
+            argv += [f"--{kind}", *args]
     argv += [
-        "--proc",
-        "/proc",
-        "--dev",
-        "/dev",
         "--unshare-pid",
         "--unshare-uts",
         "--unshare-ipc",
@@ -135,7 +181,39 @@ def bwrap_argv(paths: SandboxPaths, config: dict) -> list[str]:
     else:
         argv += ["--unshare-user", "--uid", "0", "--gid", "0"]
     argv += ["--clearenv", "--setenv", "PATH", NETBSD_PATH, "--setenv", "HOME", "/root"]
-    return argv
+    return argv + [INIT]
+
+
+def unshare_argv(paths: SandboxPaths, config: dict) -> list[str]:
+    """util-linux unshare's argv: new namespaces, then nsinit.py mounts and runs init
+    (its spec, :func:`mount_plan` and more, written to ``run/nsinit.json``)."""
+    spec = {
+        "root": str(paths.root),
+        "hostname": config["hostname"],
+        "mounts": mount_plan(paths),
+        "env": {"PATH": NETBSD_PATH, "HOME": "/root"},
+        "init": [INIT],
+    }
+    spec_file = paths.run / "nsinit.json"
+    spec_file.write_text(json.dumps(spec, indent=1) + "\n")
+    return [
+        "unshare",
+        "--mount",
+        "--propagation",
+        "private",
+        "--uts",
+        "--ipc",
+        "--net",
+        "--pid",
+        "--fork",
+        "--kill-child",
+        "--",
+        sys.executable,
+        "-I",
+        "-S",
+        str(Path(__file__).with_name("nsinit.py")),
+        str(spec_file),
+    ]
 
 
 def container_pid(paths: SandboxPaths) -> int | None:
@@ -156,7 +234,7 @@ def boot(paths: SandboxPaths) -> int:
     pid = container_pid(paths)
     if pid is not None and (paths.control / "run" / "booted").exists():
         return pid
-    check_platform()
+    tool = backend()
     if pid is not None:
         stop(paths)
     from .install import refresh_machine_links
@@ -169,7 +247,7 @@ def boot(paths: SandboxPaths) -> int:
     paths.run.mkdir(parents=True, exist_ok=True)
     with open(paths.boot_log, "ab") as log:
         proc = subprocess.Popen(
-            bwrap_argv(paths, config) + ["/sbin/init"],
+            (unshare_argv if tool == "unshare" else bwrap_argv)(paths, config),
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=log,
@@ -180,7 +258,7 @@ def boot(paths: SandboxPaths) -> int:
     while not ready.exists():
         if proc.poll() is not None:
             raise SandboxError(
-                f"the sandbox at {paths.base} did not boot (bwrap exited {proc.returncode}); "
+                f"the sandbox at {paths.base} did not boot ({tool} exited {proc.returncode}); "
                 f"see {paths.boot_log}."
             )
         if time.monotonic() > deadline:
@@ -303,6 +381,7 @@ def stop(paths: SandboxPaths, timeout: float = 15.0, shutdown: bool = True) -> N
         try:
             subprocess.run(
                 enter_argv(paths, ["/bin/sh", "/etc/rc.shutdown"]),
+                check=False,
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
