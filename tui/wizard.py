@@ -8,11 +8,12 @@ for the CLI with the host probe already running.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from concurrent.futures import Future
-from typing import Callable, Iterable
+from typing import Callable, ClassVar
 
 from textual.app import App, SystemCommand
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from .backend.session import Session
@@ -46,7 +47,7 @@ class WizardApp(App):
 
     CSS_PATH = "wizard.tcss"
     TITLE = "qmail-wizard"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save_profile", "Save profile"),
         Binding("ctrl+q", "quit", "Quit"),
     ]

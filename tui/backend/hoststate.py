@@ -5,8 +5,8 @@ pkgsrc era, the SMTP rules' layout, rc.conf values.  :mod:`probe` fills it.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 from . import procmatch
 from .facts import (
@@ -139,7 +139,7 @@ class HostState:
                 found.setdefault(parts[0], int(parts[2]))
         return found
 
-    def after_writes(self, files: Mapping[str, str]) -> "HostState | None":
+    def after_writes(self, files: Mapping[str, str]) -> HostState | None:
         """This state once ``files`` (path -> text) are written and nothing else
         changed, as a probe would then read it; None when a write could change more
         than the file's text (mk.conf, passwd, rules sources ...): probe again."""

@@ -34,7 +34,7 @@ class Holder:
     started: float
 
     @classmethod
-    def me(cls) -> "Holder":
+    def me(cls) -> Holder:
         return cls(os.getpid(), socket.gethostname(), psutil.Process().create_time())
 
     def alive(self) -> bool:
@@ -60,7 +60,7 @@ class Lock:
         #: the holder of a stale lock this run cleared (its process was gone)
         self.cleared: Holder | None = None
 
-    def __enter__(self) -> "Lock":
+    def __enter__(self) -> Lock:
         make_private_dirs(self.host, [STATE_DIR])
         if self._take():
             return self

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import weakref
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from .hosts import Host, HostError, Result
 
 #: directories already made private on each host by this process (one command each
 #: time would cost a round trip per journal save)
-_made: "weakref.WeakKeyDictionary[Host, set[str]]" = weakref.WeakKeyDictionary()
+_made: weakref.WeakKeyDictionary[Host, set[str]] = weakref.WeakKeyDictionary()
 
 
 def run_checked(host: Host, argv: Sequence[str]) -> Result:

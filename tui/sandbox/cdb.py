@@ -86,7 +86,7 @@ class Reader:
         self.data = data
 
     @classmethod
-    def open(cls, path: str) -> "Reader":
+    def open(cls, path: str) -> Reader:
         with open(path, "rb") as fh:
             return cls(fh.read())
 

@@ -43,7 +43,7 @@ def strike(kind: str, subject: str | None = None, path: str | None = None) -> di
     """The matching fault if it strikes now (its remaining count is decremented)."""
     path = path or faults_path()
     try:
-        fh = open(path, "r+")
+        fh = open(path, "r+")  # noqa: SIM115 (closed by the with below; OSError handled apart)
     except OSError:
         return None
     with fh:

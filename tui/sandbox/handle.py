@@ -27,7 +27,7 @@ class Sandbox:
         publish: list[tuple[int, int]] | None = None,
         ssh_port: int | None = None,
         authorized_key: str | Path | None = None,
-    ) -> "Sandbox":
+    ) -> Sandbox:
         from .create import create
 
         create(base, flavor, hostname, admin_user, publish, ssh_port, authorized_key)
@@ -70,6 +70,7 @@ class Sandbox:
             text=True,
             timeout=timeout,
             stdin=None if input is not None else subprocess.DEVNULL,
+            check=False,
         )
 
     def sh(self, script: str, **kwargs) -> subprocess.CompletedProcess:

@@ -171,7 +171,7 @@ class PkgDB:
     dbdir: Path
 
     @classmethod
-    def inside(cls) -> "PkgDB":
+    def inside(cls) -> PkgDB:
         """The database of the host we run on (PKG_DBDIR, else /var/db/pkg)."""
         return cls(Path(os.environ.get("PKG_DBDIR") or DEFAULT_DBDIR))
 
@@ -210,7 +210,7 @@ class PkgDB:
         target.write_text(text)
 
     def lines(self, pkgname: str, meta: str) -> list[str]:
-        return [l for l in (self.read(pkgname, meta) or "").splitlines() if l.strip()]
+        return [line for line in (self.read(pkgname, meta) or "").splitlines() if line.strip()]
 
     def required_by(self, pkgname: str) -> list[str]:
         return self.lines(pkgname, "+REQUIRED_BY")

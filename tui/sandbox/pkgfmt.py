@@ -157,7 +157,7 @@ class PackageReader:
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        self._tar = tarfile.open(self.path, "r:gz")
+        self._tar = tarfile.open(self.path, "r:gz")  # noqa: SIM115 (kept open: files are read later)
         self.meta: dict[str, str] = {}
         self._files: list[tarfile.TarInfo] = []
         for info in self._tar.getmembers():
@@ -169,7 +169,7 @@ class PackageReader:
     def close(self) -> None:
         self._tar.close()
 
-    def __enter__(self) -> "PackageReader":
+    def __enter__(self) -> PackageReader:
         return self
 
     def __exit__(self, *exc) -> None:

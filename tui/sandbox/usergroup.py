@@ -103,7 +103,7 @@ class Accounts:
             if len(f) == 4:
                 self.groups.append(Group(f[0], int(f[2]), [m for m in f[3].split(",") if m]))
 
-    def __enter__(self) -> "Accounts":
+    def __enter__(self) -> Accounts:
         self._lock = open(self._path("master.passwd"), "a")
         fcntl.flock(self._lock, fcntl.LOCK_EX)
         self.load()

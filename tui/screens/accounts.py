@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
+from typing import ClassVar
+
+from textual.app import ComposeResult, CSSPathType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Header, Input, Label, Static
 
@@ -69,7 +71,7 @@ class AccountField(Field):
 
 
 class AccountsScreen(WizardStep):
-    CSS_PATH = ["accounts.tcss", FIELD_CSS]
+    CSS_PATH: ClassVar[CSSPathType] = ["accounts.tcss", FIELD_CSS]
     NAME = "accounts"
     KEYS = ("build.accounts",)
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
@@ -28,7 +30,7 @@ class ConfirmScreen(ModalScreen[bool]):
     """Dismissed with True on ``y``, False on ``n`` / Esc."""
 
     CSS_PATH = "confirm.tcss"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "answer(True)", "Yes, apply"),
         Binding("n,escape", "answer(False)", "No"),
     ]

@@ -7,8 +7,9 @@ says what is wrong and the screen shows it beside the field it is about.
 from __future__ import annotations
 
 import re
+from typing import ClassVar
 
-from textual.app import ComposeResult
+from textual.app import ComposeResult, CSSPathType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Header, Label, RadioButton, RadioSet, Static
 
@@ -98,7 +99,7 @@ def field_id(key: str) -> str:
 
 
 class MailScreen(WizardStep):
-    CSS_PATH = ["mail.tcss", FIELD_CSS]
+    CSS_PATH: ClassVar[CSSPathType] = ["mail.tcss", FIELD_CSS]
     AUTO_FOCUS = "Field Input"
     NAME = "mail"
     KEYS = ("mail",)

@@ -11,9 +11,11 @@ is made again.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual import work
-from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.app import ComposeResult, CSSPathType
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
@@ -48,8 +50,8 @@ def diff_content(diff: str) -> Content:
             style = ""
         if number:
             parts.append("\n")
-        line = "    " + vis(line)
-        parts.append((line, style) if style else line)
+        shown = "    " + vis(line)
+        parts.append((shown, style) if style else shown)
     return Content.assemble(*parts)
 
 
@@ -128,8 +130,8 @@ def problems_text(error: ProfileError) -> str:
 
 
 class ReviewScreen(Screen):
-    CSS_PATH = ["review.tcss", DRIFT_CSS]
-    BINDINGS = [
+    CSS_PATH: ClassVar[CSSPathType] = ["review.tcss", DRIFT_CSS]
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "confirm", "Apply…", priority=True),
         Binding("escape", "back", "Back"),
     ]

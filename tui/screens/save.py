@@ -8,9 +8,10 @@ and named, and the dialog stays open to choose another name.
 from __future__ import annotations
 
 import os
+from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
@@ -24,7 +25,7 @@ class SaveScreen(ModalScreen[str | None]):
     """Dismissed with the absolute path written, or None (Esc)."""
 
     CSS_PATH = "save.tcss"
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
     AUTO_FOCUS = "#file"
 
     def __init__(self, session: Session, default: str) -> None:

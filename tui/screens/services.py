@@ -5,7 +5,9 @@ Switches edit ``session.profile.services``; what runs now comes from the probe.
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
+from typing import ClassVar
+
+from textual.app import ComposeResult, CSSPathType
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Header, Label, Static, Switch
 
@@ -58,7 +60,7 @@ POP3_MBOX = (
 
 
 class ServicesScreen(WizardStep):
-    CSS_PATH = ["services.tcss", FIELD_CSS]
+    CSS_PATH: ClassVar[CSSPathType] = ["services.tcss", FIELD_CSS]
     AUTO_FOCUS = "Switch"
     NAME = "services"
     #: A switch here is refused for one thing: qmailsmtpd on with rcpthosts empty.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from ..backend.profile import Problem
@@ -25,7 +25,7 @@ def owned(keys: tuple[str, ...], key: str) -> bool:
 
 
 class WizardStep(Screen):
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "next", "Next", priority=True),
         Binding("escape", "back", "Back"),
         Binding("f1", "help", "Help"),

@@ -11,8 +11,9 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.message import Message
 from textual.widgets import Static
@@ -44,7 +45,7 @@ def versions_diff(drift: Drift, profile: str | None) -> str:
 class DriftChoice(Static, can_focus=True):
     """A drifted file: heading, choice, diff; ``k``/``o`` post :class:`Chosen`."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("k", "choose('keep')", "Keep"),
         Binding("o", "choose('overwrite')", "Overwrite"),
     ]

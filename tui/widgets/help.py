@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
@@ -15,7 +17,7 @@ class HelpScreen(ModalScreen[None]):
     """Help for one field: ``HelpScreen(title, text)``; text is plain, not markup."""
 
     CSS_PATH = "help.tcss"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close"),
         Binding("f1", "close", "Close", show=False),
     ]

@@ -9,9 +9,10 @@ which words express a choice relative to the catalog's defaults.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from rich.text import Text
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
@@ -112,7 +113,7 @@ def prompt(catalog, words: list, row: Row, width: int = 18) -> Text:
 class BuildOptionList(OptionList):
     """The catalog's options for ``words``; space posts :class:`Toggled` for the row."""
 
-    BINDINGS = [Binding("space", "toggle", "Toggle")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("space", "toggle", "Toggle")]
 
     @dataclass
     class Toggled(Message):

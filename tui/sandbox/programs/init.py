@@ -29,13 +29,13 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     _clean_stale_state()
     prepare_names("logger")  # loggers run as qmaill and cannot make their own link
-    subprocess.run(["/usr/sbin/syslogd", "-s"], stdin=subprocess.DEVNULL)
+    subprocess.run(["/usr/sbin/syslogd", "-s"], stdin=subprocess.DEVNULL, check=False)
     if os.path.exists("/etc/rc"):
-        subprocess.run(["/bin/sh", "/etc/rc", "autoboot"], stdin=subprocess.DEVNULL)
+        subprocess.run(["/bin/sh", "/etc/rc", "autoboot"], stdin=subprocess.DEVNULL, check=False)
     with open(BOOTED, "w") as fh:
         fh.write(f"{os.getpid()}\n")
     while not stopping:
         signal.pause()
     if os.path.exists("/etc/rc.shutdown"):
-        subprocess.run(["/bin/sh", "/etc/rc.shutdown"], stdin=subprocess.DEVNULL)
+        subprocess.run(["/bin/sh", "/etc/rc.shutdown"], stdin=subprocess.DEVNULL, check=False)
     return 0

@@ -54,7 +54,7 @@ def main(argv: list[str]) -> int:
         return 0
     # bytes pass through as they are: syslogd makes them visible
     source = (
-        open(infile, errors="surrogateescape")
+        open(infile, errors="surrogateescape")  # noqa: SIM115 (closed after the loop)
         if infile
         else io.TextIOWrapper(sys.stdin.buffer, errors="surrogateescape")
     )

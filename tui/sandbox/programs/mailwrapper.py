@@ -12,9 +12,11 @@ MAILER_CONF = "/etc/mailer.conf"
 def _lookup(progname: str) -> list[str]:
     """The mapping's target and extra arguments; SystemExit with mailwrapper's errors."""
     try:
-        fh = open(MAILER_CONF)
+        fh = open(MAILER_CONF)  # noqa: SIM115 (closed by the with below)
     except OSError as exc:
-        raise SystemExit(f"{progname}: mailwrapper: can't open {MAILER_CONF}: {exc.strerror}")
+        raise SystemExit(
+            f"{progname}: mailwrapper: can't open {MAILER_CONF}: {exc.strerror}"
+        ) from None
     with fh:
         for line in fh:
             words = line.split("#", 1)[0].split()

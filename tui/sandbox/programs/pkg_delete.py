@@ -30,7 +30,9 @@ def run_script(db: PkgDB, pkgname: str, script: str, stage: str) -> int:
         PKG_REFCOUNT_DBDIR=f"{db.dbdir}.refcount",
     )
     try:
-        return subprocess.run([str(path), pkgname, stage], cwd=db.path(pkgname), env=env).returncode
+        return subprocess.run(
+            [str(path), pkgname, stage], cwd=db.path(pkgname), env=env, check=False
+        ).returncode
     except OSError:
         return 127
 

@@ -44,7 +44,7 @@ def repositories() -> list[str]:
         lines = Path(CONF).read_text().splitlines()
     except OSError:
         lines = []
-    repos = [l.strip() for l in lines if l.strip() and not l.lstrip().startswith("#")]
+    repos = [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
     if not repos:
         print(f"{CONF} has no repositories or does not exist.", file=sys.stderr)
         print("No PKG_REPOS variable to fallback to.", file=sys.stderr)
@@ -195,9 +195,9 @@ def install(args: list[str], assume: str | None, db: PkgDB) -> int:
                 + [str(CACHE / f"{name}.tgz")]
             )
             sys.stdout.flush()
-            result = subprocess.run(argv, stderr=subprocess.PIPE, text=True)
+            result = subprocess.run(argv, stderr=subprocess.PIPE, text=True, check=False)
             log.write(result.stderr)
-            warnings += sum("arning" in l for l in result.stderr.splitlines())
+            warnings += sum("arning" in line for line in result.stderr.splitlines())
             errors += result.returncode != 0
     out(f"pkg_install warnings: {warnings}, errors: {errors}")
     if warnings or errors:
@@ -249,7 +249,7 @@ def remove(args: list[str], assume: str | None, db: PkgDB) -> int:
     for name in targets:
         out(f"removing {name}...")
         sys.stdout.flush()
-        status |= subprocess.run(["/usr/sbin/pkg_delete", name]).returncode
+        status |= subprocess.run(["/usr/sbin/pkg_delete", name], check=False).returncode
     out("reading local summary...")
     out("processing local summary...")
     return 1 if status else 0

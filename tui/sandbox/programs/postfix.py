@@ -120,7 +120,7 @@ def _start() -> int:
         log("master", "fatal: sandbox fault service-start-failure", "crit")
         postlog("mail system startup failed", fatal=True)
         return 1
-    status = subprocess.run([MASTER, "-w"], stdin=subprocess.DEVNULL).returncode
+    status = subprocess.run([MASTER, "-w"], stdin=subprocess.DEVNULL, check=False).returncode
     if status != 0:
         postlog("mail system startup failed", fatal=True)
         return 1

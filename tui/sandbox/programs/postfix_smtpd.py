@@ -55,7 +55,7 @@ class Session:
             fh.write(body)
         os.replace(path + ".tmp", path)
         message_id = next(
-            (l.split(":", 1)[1].strip() for l in lines if l.lower().startswith("message-id:")),
+            (h.split(":", 1)[1].strip() for h in lines if h.lower().startswith("message-id:")),
             f"<{time.strftime('%Y%m%d%H%M%S')}.{self.queue_id}@{self.hostname}>",
         )
         log("cleanup", f"{self.queue_id}: message-id={message_id}")

@@ -85,7 +85,7 @@ def main(argv: list[str]) -> int:
             _out("+OK 0\r\n")
         elif verb in ("list", "uidl"):
 
-            def item(i):
+            def item(i, verb=verb):
                 return (
                     str(sizes[i]) if verb == "list" else os.path.basename(messages[i]).split(":")[0]
                 )

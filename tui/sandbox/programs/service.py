@@ -35,6 +35,7 @@ def _rc_directories() -> list[str]:
         capture_output=True,
         text=True,
         env={"PATH": CLEAN_PATH, "HOME": "/"},
+        check=False,
     )
     return out.stdout.split() or ["/etc/rc.d"]
 
@@ -99,7 +100,9 @@ def main(argv: list[str]) -> int:
             files = [f for f in files if os.path.basename(f) in args]
         sys.stdout.flush()
         subprocess.run(
-            ["/bin/sh", "-c", _ENABLED_SH, "service", *files], env={"PATH": CLEAN_PATH, "HOME": "/"}
+            ["/bin/sh", "-c", _ENABLED_SH, "service", *files],
+            env={"PATH": CLEAN_PATH, "HOME": "/"},
+            check=False,
         )
         return 0
     if len(args) != 2:

@@ -45,7 +45,7 @@ def main(argv: list[str]) -> int:
         if opt == "--":
             break
         letter, value = opt[1], opt[2:] or (args.pop(0) if args else "")
-        if letter not in APPLIED and letter not in IGNORED or not value:
+        if (letter not in APPLIED and letter not in IGNORED) or not value:
             print(USAGE, file=sys.stderr)
             return 100
         if value != "=" and not value.isdigit():
