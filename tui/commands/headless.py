@@ -129,7 +129,14 @@ def cmd_plan(host: Host, path: str, fmt: str) -> int:
     return 2 if plan.pending else 0
 
 
-def cmd_apply(host: Host, path: str, yes: bool, resume: bool, overwrite_drift: bool = False) -> int:
+def cmd_apply(
+    host: Host,
+    path: str,
+    yes: bool,
+    resume: bool,
+    overwrite_drift: bool = False,
+    keep_test_message: bool = False,
+) -> int:
     from ..backend import apply as apply_mod
     from ..backend import backup
     from ..backend.plan import PlanError, make_plan
@@ -166,7 +173,9 @@ def cmd_apply(host: Host, path: str, yes: bool, resume: bool, overwrite_drift: b
             replan,
             resume=resume,
             progress=apply_mod.stderr_reporter(sys.stderr),
-            verify=lambda delivery: verify(host, prober(), delivery=delivery),
+            verify=lambda delivery: verify(
+                host, prober(), delivery=delivery, keep_test_message=keep_test_message
+            ),
             prober=prober,
         )
     except (apply_mod.LockHeld, apply_mod.ApplyError, PlanError, HostError) as exc:
