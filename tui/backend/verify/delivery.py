@@ -154,18 +154,21 @@ def resolve(host: Host, state: HostState, recipient: str, depth: int = 0) -> _Ro
 
 class Chain:
     """The maillog lines of one test message and the forwards it caused (all carry its
-    unique envelope sender)."""
+    unique envelope sender, or its local part inside an SRS0 sender)."""
 
     INFO = re.compile(r"info msg (\d+): bytes \d+ from <([^>]*)>")
     START = re.compile(r"starting delivery (\d+): msg (\d+) to")
     END = re.compile(r"delivery (\d+): (success|failure|deferral): (.*)")
+    DID = re.compile(r"did_\d+\+(\d+)\+")
 
     def __init__(self, sender: str):
         self.sender = sender
+        self.srs = "=" + sender.rpartition("@")[0] + "@"  # in SRS0=HHHH=TT=domain=LOCAL@
         self.msgs: dict[str, bool] = {}  # msg -> a delivery started
         self.open: set[str] = set()  # delivery numbers without an outcome
         self.outcomes: list[str] = []
         self.lines: list[str] = []
+        self.forwards = 0  # messages its deliveries forwarded (did_L+F+P), each logged anew
 
     def feed(self, text: str) -> None:
         for line in text.splitlines():
@@ -174,7 +177,7 @@ class Chain:
                 self.START.search(line),
                 self.END.search(line),
             )
-            if info and info.group(2) == self.sender:
+            if info and (info.group(2) == self.sender or self.srs in info.group(2)):
                 self.msgs[info.group(1)] = False
             elif start and start.group(2) in self.msgs:
                 self.msgs[start.group(2)] = True
@@ -182,14 +185,17 @@ class Chain:
             elif end and end.group(1) in self.open:
                 self.open.discard(end.group(1))
                 self.outcomes.append(end.group(2))
+                did = self.DID.search(end.group(3))
+                self.forwards += int(did.group(1)) if did else 0
             else:
                 continue
             self.lines.append(line.split(": ", 1)[-1] if ": " in line else line)
 
     @property
     def settled(self) -> bool:
-        """Every delivery of the message ended (a deferral retries only minutes later)."""
-        return bool(self.msgs) and all(self.msgs.values()) and not self.open
+        """Every delivery of the message and of its forwards ended (a deferral retries
+        only minutes later)."""
+        return len(self.msgs) > self.forwards and all(self.msgs.values()) and not self.open
 
 
 def _new_files(host: Host, boxes: list[_Box], before: dict[str, Any], token: str) -> str | None:

@@ -49,6 +49,20 @@ def pop3(v: Verifier) -> list[Check]:
             sock.sendall(b"QUIT\r\n")
     except OSError as exc:
         return [Check("pop3-login", title, False, f"talking to {where} failed ({exc})", fix)]
+    program = (features.knob(v.host, v.state, "qmailpop3d", "checkpassword").split() or [""])[0]
+    if program.startswith("/") and not v.host.exists(program):
+        # qmail-popup answers a failed exec as a wrong password: look for the program
+        return [
+            Check(
+                "pop3-login",
+                title,
+                False,
+                f"{where} greets {greeting[:40]!r}, but {program} (qmailpop3d_checkpassword) "
+                "is missing: every POP3 login fails",
+                "install security/checkpassword, or set qmailpop3d_checkpassword in "
+                "/etc/rc.conf to an installed one, then /etc/rc.d/qmailpop3d restart",
+            )
+        ]
     if answer.startswith("-ERR") and "authorization failed" in answer:
         return [
             Check(
