@@ -167,8 +167,10 @@ def test_no_certificate_fails_with_the_openssl_fix(box):
         check = _checks(box, delivery=False)["tls-starttls"]
     finally:
         pem.write_bytes(saved)
-        _sh(box, f"chmod 640 {pem.name and CONTROL}/servercert.pem")
-        _sh(box, f"chown qmaild:qmail {CONTROL}/servercert.pem")
+        _sh(
+            box,
+            f"chmod 640 {CONTROL}/servercert.pem && chown qmaild:qmail {CONTROL}/servercert.pem",
+        )
     assert not check.ok
     assert "does not offer STARTTLS" in check.detail and "servercert.pem missing" in check.detail
     assert "openssl req -new -x509" in check.fix and "-subj /CN=mail.example.org" in check.fix
