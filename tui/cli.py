@@ -9,6 +9,8 @@ from pathlib import Path
 
 from .sandbox.api import DEFAULT_FLAVOR, FLAVOR_NAMES
 
+KEEP_HELP = "leave verify's test messages (header X-qmail-wizard-verify) in the Maildir"
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -44,11 +46,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="write the profile's version of files changed by hand since "
         "the last apply (they are backed up first)",
     )
+    apply.add_argument("--keep-test-message", action="store_true", help=KEEP_HELP)
     verify = commands.add_parser(
         "verify",
         help="check that qmail runs, is safe and delivers (exit 0: all pass, 1: any fails)",
     )
     verify.add_argument("--format", choices=("text", "json"), default="text")
+    verify.add_argument("--keep-test-message", action="store_true", help=KEEP_HELP)
     validate = commands.add_parser("validate", help="check a profile (exit 0 valid, 1 not)")
     validate.add_argument("profile")
     status = commands.add_parser("status", help="services, queue and mail log of the host")
@@ -207,11 +211,13 @@ def _headless(args) -> int:
     if args.command == "plan":
         return headless.cmd_plan(host, args.profile, args.format)
     if args.command == "apply":
-        return headless.cmd_apply(host, args.profile, args.yes, args.resume, args.overwrite_drift)
+        return headless.cmd_apply(
+            host, args.profile, args.yes, args.resume, args.overwrite_drift, args.keep_test_message
+        )
     if args.command == "verify":
         from .commands.verify import cmd_verify
 
-        return cmd_verify(host, args.format)
+        return cmd_verify(host, args.format, args.keep_test_message)
     if args.command == "status":
         from .commands.status import cmd_status
 

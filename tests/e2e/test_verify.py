@@ -86,9 +86,15 @@ def test_verify_passes_after_apply_and_the_delivery_lands(installed, flavor):
     assert "only the static check was done" in checks["relay-refused"]["detail"]
     delivered = checks["delivery"]["detail"]
     path = delivered.split("delivered to ", 1)[1].split(" in ", 1)[0]
-    assert path.startswith("/home/admin/Maildir/new/") and box.path(path).is_file()
-    assert "qmail-wizard test message" in box.read(path)
+    assert path.startswith("/home/admin/Maildir/new/") and "(removed again)" in delivered
+    assert not box.path(path).exists()  # verify takes its test message away again
     assert took < 10
+    kept = wizard(box, "verify", "--keep-test-message", "--format", "json", timeout=60)
+    detail = next(c["detail"] for c in json.loads(kept.stdout) if c["id"] == "delivery")
+    path = detail.split("delivered to ", 1)[1].split(" in ", 1)[0]
+    text = box.read(path)
+    assert "\nX-qmail-wizard-verify: " in text and "Subject: qmail-wizard verify test" in text
+    box.path(path).unlink()
 
 
 def test_relay_refused_live_from_a_non_relay_client(installed):

@@ -190,6 +190,7 @@ class Session:
         resume: bool = False,
         progress: Callable[[object], None] | None = None,
         cancel: threading.Event | None = None,
+        keep_test_message: bool = False,
     ) -> ApplyResult:
         """Apply the profile (tui.backend.apply), re-planning between steps from a
         Prober: the host is probed again only after commands ran, incrementally.
@@ -205,7 +206,13 @@ class Session:
 
         def checks(delivery: bool) -> list[Check]:
             self.state = prober()
-            return verify(self.host, self.state, cancel=cancel, delivery=delivery)
+            return verify(
+                self.host,
+                self.state,
+                cancel=cancel,
+                delivery=delivery,
+                keep_test_message=keep_test_message,
+            )
 
         result = apply(
             self.host,
@@ -226,9 +233,10 @@ class Session:
 
         return undo(self.host, run_id, notes)
 
-    def verify(self) -> list[Check]:
-        """Probe again and run every check, the test delivery included."""
-        return verify(self.host, self.refresh())
+    def verify(self, keep_test_message: bool = False) -> list[Check]:
+        """Probe again and run every check, the test delivery included (its message
+        removed afterwards unless ``keep_test_message``)."""
+        return verify(self.host, self.refresh(), keep_test_message=keep_test_message)
 
     def last_log(self) -> str:
         """The run log of the newest apply run; "" if none (or its record is damaged)."""

@@ -130,7 +130,14 @@ def cmd_plan(host: Host, path: str, fmt: str) -> int:
     return 2 if plan.pending else 0
 
 
-def cmd_apply(host: Host, path: str, yes: bool, resume: bool, overwrite_drift: bool = False) -> int:
+def cmd_apply(
+    host: Host,
+    path: str,
+    yes: bool,
+    resume: bool,
+    overwrite_drift: bool = False,
+    keep_test_message: bool = False,
+) -> int:
     from ..backend import apply as apply_mod
     from ..backend import backup
     from ..backend.plan import PlanError
@@ -156,7 +163,11 @@ def cmd_apply(host: Host, path: str, yes: bool, resume: bool, overwrite_drift: b
             print("Nothing changed.")
             return 1
     try:  # re-reads the host only as far as a step changed it (Session's Prober)
-        result = session.apply(resume=resume, progress=apply_mod.stderr_reporter(sys.stderr))
+        result = session.apply(
+            resume=resume,
+            progress=apply_mod.stderr_reporter(sys.stderr),
+            keep_test_message=keep_test_message,
+        )
     except (apply_mod.LockHeld, apply_mod.ApplyError, PlanError, HostError) as exc:
         return _fail(str(exc))
     for note in result.notes:

@@ -1,4 +1,5 @@
-"""``qmail-wizard verify [--format text|json]``: exit 0 when every check passes, 1 if not."""
+"""``qmail-wizard verify [--format text|json] [--keep-test-message]``: exit 0 when every
+check passes, 1 if not."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ from ..backend.verify import render_text, to_json
 from ..backend.vis import vis
 
 
-def cmd_verify(host: Host, fmt: str) -> int:
+def cmd_verify(host: Host, fmt: str, keep_test_message: bool = False) -> int:
     try:
-        checks = Session(host).verify()
+        checks = Session(host).verify(keep_test_message=keep_test_message)
     except HostError as exc:
         print(vis(f"qmail-wizard: verify could not read the host: {exc}"), file=sys.stderr)
         return 1

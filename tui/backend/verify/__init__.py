@@ -5,9 +5,13 @@ the fix (a command to run or the file to edit).  A check that does not apply pas
 with a detail saying it was skipped.  All I/O goes through the Host: one probe, the
 psutil views, SMTP connections and one qmail-inject for the test delivery.
 
-checks: the checks and ``verify``; config: where listeners bind, control/me; smtp: the
-SMTP client; rules: tcp.smtp matching; delivery: the test message; report: Check,
-its text and JSON.
+checks: ``verify`` and the service checks; relay: rcpthosts, tcp.smtp, a live relay
+attempt; system: aliases, postfix, mailer.conf, the SMTP port; features: which mail
+features the host is set up for (per era); tlsauth: STARTTLS, the certificate, AUTH;
+reach: POP3 login, smtproutes relays, secrets' modes; srs: a forward's SRS0 sender;
+certinfo: a certificate's names and expiry; config: where listeners bind, control/me;
+smtp: the SMTP client; rules: tcp.smtp matching; delivery: the marked test message
+(and its removal); report: Check, its text and JSON.
 """
 
 from .checks import verify

@@ -9,6 +9,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from ..facts import ALIAS_DIR, CONTROL, MAILLOG, QMAILDIR
 from ..files import alias, control
@@ -19,6 +20,15 @@ from ..probe import probe
 from .config import control_me
 
 INJECT = ("/usr/pkg/bin/qmail-inject", f"{QMAILDIR}/bin/qmail-inject")
+#: the header that marks verify's test messages (its value: the verify run's id)
+MARK = "X-qmail-wizard-verify"
+
+
+@dataclass
+class _Box:
+    kind: str  # "maildir" or "mbox"
+    path: str
+    user: str  # who owns it (for the fix)
 
 
 @dataclass
@@ -30,17 +40,11 @@ class Delivery:
     seconds: float
     detail: str
     fix: str = ""
+    box: _Box | None = None  # the mailbox it landed in
 
 
 #: the most of an mbox the check reads (it is read whole, safely, on each look)
 MBOX_LIMIT = 8 << 20
-
-
-@dataclass
-class _Box:
-    kind: str  # "maildir" or "mbox"
-    path: str
-    user: str  # who owns it (for the fix)
 
 
 @dataclass
@@ -150,18 +154,21 @@ def resolve(host: Host, state: HostState, recipient: str, depth: int = 0) -> _Ro
 
 class Chain:
     """The maillog lines of one test message and the forwards it caused (all carry its
-    unique envelope sender)."""
+    unique envelope sender, or its local part inside an SRS0 sender)."""
 
     INFO = re.compile(r"info msg (\d+): bytes \d+ from <([^>]*)>")
     START = re.compile(r"starting delivery (\d+): msg (\d+) to")
     END = re.compile(r"delivery (\d+): (success|failure|deferral): (.*)")
+    DID = re.compile(r"did_\d+\+(\d+)\+")
 
     def __init__(self, sender: str):
         self.sender = sender
+        self.srs = "=" + sender.rpartition("@")[0] + "@"  # in SRS0=HHHH=TT=domain=LOCAL@
         self.msgs: dict[str, bool] = {}  # msg -> a delivery started
         self.open: set[str] = set()  # delivery numbers without an outcome
         self.outcomes: list[str] = []
         self.lines: list[str] = []
+        self.forwards = 0  # messages its deliveries forwarded (did_L+F+P), each logged anew
 
     def feed(self, text: str) -> None:
         for line in text.splitlines():
@@ -170,7 +177,7 @@ class Chain:
                 self.START.search(line),
                 self.END.search(line),
             )
-            if info and info.group(2) == self.sender:
+            if info and (info.group(2) == self.sender or self.srs in info.group(2)):
                 self.msgs[info.group(1)] = False
             elif start and start.group(2) in self.msgs:
                 self.msgs[start.group(2)] = True
@@ -178,17 +185,20 @@ class Chain:
             elif end and end.group(1) in self.open:
                 self.open.discard(end.group(1))
                 self.outcomes.append(end.group(2))
+                did = self.DID.search(end.group(3))
+                self.forwards += int(did.group(1)) if did else 0
             else:
                 continue
             self.lines.append(line.split(": ", 1)[-1] if ": " in line else line)
 
     @property
     def settled(self) -> bool:
-        """Every delivery of the message ended (a deferral retries only minutes later)."""
-        return bool(self.msgs) and all(self.msgs.values()) and not self.open
+        """Every delivery of the message and of its forwards ended (a deferral retries
+        only minutes later)."""
+        return len(self.msgs) > self.forwards and all(self.msgs.values()) and not self.open
 
 
-def _new_files(host: Host, boxes: list[_Box], before: dict[str, object], token: str) -> str | None:
+def _new_files(host: Host, boxes: list[_Box], before: dict[str, Any], token: str) -> str | None:
     for box in boxes:
         try:
             if box.kind == "maildir":
@@ -215,28 +225,39 @@ def _snapshot(host: Host, box: _Box):
         return set() if box.kind == "maildir" else 0
 
 
+def run_id() -> str:
+    """One verify run's id, in the X-qmail-wizard-verify header of its test messages."""
+    return time.strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(3)
+
+
 def send_test_message(
     host: Host,
     recipient: str = "postmaster",
     timeout: float = 10.0,
     state: HostState | None = None,
     cancel: threading.Event | None = None,
+    run: str = "",
+    sender_domain: str = "",
 ) -> Delivery:
-    """Inject a uniquely marked message for ``recipient`` and wait up to ``timeout``
-    seconds until it lands in a mailbox the recipient resolves to (polling, never
-    sleeping longer than needed); say where, or what the maillog says about it."""
+    """Inject a uniquely marked message for ``recipient`` (header ``MARK: run``, a
+    Subject naming qmail-wizard; the envelope sender is at ``sender_domain``, control/me
+    by default) and wait up to ``timeout`` seconds until it lands in a mailbox the
+    recipient resolves to (polling, never sleeping longer than needed); say where, or
+    what the maillog says about it.  ``remove_test_message`` takes it away again."""
     state = state or probe(host)
     route = resolve(host, state, recipient)
     boxes, notes = route.boxes, route.notes
     target = ", ".join(b.path for b in boxes) or "; ".join(notes)
-    token = secrets.token_hex(8)
+    token, run = secrets.token_hex(8), run or run_id()
     me = control_me(state) or state.hostname
-    sender = f"qmail-wizard-verify-{token}@{me}"
+    sender = f"qmail-wizard-verify-{token}@{sender_domain or me}"
     message = (
         f"From: qmail-wizard <{sender}>\nTo: {recipient}\n"
-        f"Subject: qmail-wizard test message {token}\n"
+        f"Subject: qmail-wizard verify test message {token}\n"
+        f"{MARK}: {run}\n"
         f"Message-ID: <{token}.qmail-wizard@{me}>\n\n"
-        f"qmail-wizard verify sent this to check delivery ({token}).\n"
+        f"qmail-wizard verify sent this to check delivery ({token}); it removes it\n"
+        "again unless run with --keep-test-message.\n"
     )
     inject = next((path for path in INJECT if host.exists(path)), INJECT[0])
     before = {box.path: _snapshot(host, box) for box in boxes}
@@ -264,9 +285,9 @@ def send_test_message(
         path = _new_files(host, boxes, before, token)
         seconds = round(time.monotonic() - started, 2)
         if path:
-            return Delivery(
-                True, recipient, target, path, seconds, f"delivered to {path} in {seconds:.2f} s"
-            )
+            box = next(b for b in boxes if path == b.path or path.startswith(b.path + "/"))
+            said = f"delivered to {path} in {seconds:.2f} s"
+            return Delivery(True, recipient, target, path, seconds, said, "", box)
         if chain.settled or seconds >= timeout or (cancel is not None and cancel.is_set()):
             break
         time.sleep(min(delay, max(0.0, timeout - seconds)))
@@ -322,3 +343,16 @@ def _exists(host: Host, path: str) -> bool:
         return name in host.listdir(parent or "/")
     except HostError:
         return False
+
+
+def remove_test_message(host: Host, got: Delivery) -> str:
+    """Take a delivered test message out of its Maildir; what was done, as a note."""
+    if got.box is None or not got.path:
+        return ""
+    if got.box.kind != "maildir":
+        return f"left in the mbox {got.path} (qmail-wizard does not rewrite mailboxes)"
+    try:
+        removed = host.remove(got.path)
+    except HostError as exc:
+        return f"could not remove it ({exc})"
+    return "removed again" if removed else "gone already (a mail client took it)"

@@ -1,6 +1,8 @@
-"""A minimal SMTP client for verify: the greeting, and a relay attempt."""
+"""A minimal SMTP client for verify: the greeting, EHLO, STARTTLS, a relay attempt."""
 
 from __future__ import annotations
+
+import ssl
 
 from ..hosts import Host
 
@@ -31,6 +33,28 @@ class Smtp:
     def command(self, text: str) -> tuple[int, str]:
         self.sock.sendall(text.encode() + b"\r\n")
         return self.reply()
+
+    def ehlo(self, name: str = "qmail-wizard.invalid") -> list[str]:
+        """The EHLO extension lines (after the first, code stripped), e.g.
+        ``["STARTTLS", "AUTH LOGIN PLAIN"]``; [] when EHLO is refused."""
+        code, text = self.command(f"EHLO {name}")
+        return [line[4:] for line in text.split("\n")[1:]] if code == 250 else []
+
+    def starttls(self) -> bytes:
+        """STARTTLS and the handshake (no verification: verify reads the certificate
+        itself); the server's certificate in DER.  OSError/ssl.SSLError on failure."""
+        code, text = self.command("STARTTLS")
+        if code != 220:
+            raise OSError(f"STARTTLS answered {text.replace(chr(10), ' ')!r}")
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        self.sock = context.wrap_socket(self.sock)
+        self.reader = self.sock.makefile("rb")
+        der = self.sock.getpeercert(binary_form=True)
+        if not der:
+            raise OSError("the server sent no certificate")
+        return der
 
 
 def greeting(host: Host, address: str, port: int, timeout: float = 5.0) -> str:
