@@ -26,6 +26,8 @@ class UndoPlan:
     services: list[tuple[str, str]]
     #: the packages the run added (they stay installed); None when not known
     packages: list[str] | None
+    #: the steps the run changed (what undo leaves is said from them)
+    changed: list[str] = field(default_factory=list)
     #: True when the run was picked as the newest that changed something
     picked: bool = False
     #: what the admin should know before confirming
@@ -66,7 +68,8 @@ def plan_undo(host: Host, run_id: str | None) -> UndoPlan:
         before = record.packages_before if record else None
         added = None if before is None or now is None else packages.added(before, now)
     started = record.started if record else "unknown"
-    return UndoPlan(run_id, started, files, services, added, picked, notes)
+    changed = record.changed if record else []
+    return UndoPlan(run_id, started, files, services, added, changed, picked, notes)
 
 
 def reverse(actions: list[list[str]]) -> list[tuple[str, str]]:
