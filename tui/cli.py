@@ -222,7 +222,9 @@ def _headless(args) -> int:
         from .commands.status import cmd_status
 
         return cmd_status(host, args.format, args.watch, args.target)
-    return headless.cmd_undo(host, args.run, args.yes)
+    from .commands.undo import cmd_undo
+
+    return cmd_undo(host, args.run, args.yes)
 
 
 def main(argv: list[str] | None = None) -> int:

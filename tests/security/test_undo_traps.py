@@ -63,7 +63,7 @@ def test_undo_refuses_a_qmail_root_that_became_a_symlink(make_sandbox):
     assert laid.returncode == 0, laid.stderr
     done = trap.wizard(box, "undo", "--yes")
     assert done.returncode == 1
-    assert done.stdout == ""
+    assert "restored " not in done.stdout  # the confirmation text only
     assert done.stderr == (
         f"qmail-wizard: undo refused: {QMAIL_ROOT} is a symbolic link to /etc/rc.conf: "
         "not written; nothing was restored. Put a regular file there (or remove what is "
@@ -116,8 +116,10 @@ def test_manifest_entry_pointing_outside_the_run_is_refused(make_sandbox):
 
 
 def test_undo_while_an_apply_runs_names_the_holder(make_sandbox, tmp_path):
+    """Issue 15: one line naming the running apply, exit 1, nothing changed."""
     box = make_sandbox(pace=0.5)  # a slow download: the apply holds the lock a while
     holder = box.path("/var/db/qmail-wizard/lock/holder")
+    last = box.path("/var/db/qmail-wizard/last-run")
     apply = subprocess.Popen(
         [
             sys.executable,
@@ -137,20 +139,27 @@ def test_undo_while_an_apply_runs_names_the_holder(make_sandbox, tmp_path):
     )
     try:
         assert wait_for(
-            lambda: holder.exists() and holder.read_text().endswith("\n"), timeout=60
+            lambda: holder.exists() and holder.read_text().endswith("\n") and last.exists(),
+            timeout=60,
         ), "the apply never took the lock"
+        run_id = last.read_text().strip()
+        before = trap.snapshot(box)
         started = time.monotonic()
         done = trap.wizard(box, "undo", "--yes")
+        changed = trap.changed(before, trap.snapshot(box))
         assert time.monotonic() - started < 60
         record = json.loads(holder.read_text())
         assert done.returncode == 1 and done.stdout == ""
         assert record["pid"] == apply.pid
         stamp = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(record["started"]))
         assert done.stderr == (
-            "qmail-wizard: cannot undo now: another qmail-wizard run holds "
-            f"/var/db/qmail-wizard/lock: pid {apply.pid} on {record['machine']}, started "
-            f"{stamp}; wait for it to finish. Nothing was restored.\n"
+            f"qmail-wizard: cannot undo now: apply run {run_id} is running: another "
+            f"qmail-wizard run holds /var/db/qmail-wizard/lock: pid {apply.pid} on "
+            f"{record['machine']}, started {stamp}; wait for it to finish. Nothing was "
+            "changed.\n"
         )
+        # the apply goes on meanwhile: whatever changed, changed under its own paths
+        assert all(not p.startswith("/etc/") for p in changed), changed
         out, err = apply.communicate(timeout=trap.TIME_LIMIT * 3)
         assert apply.returncode == 0, err[-3000:]  # the apply went on undisturbed
         assert "Traceback" not in out + err

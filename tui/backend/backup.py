@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import posixpath
 import stat
+from typing import Callable
 
 from .hosts import Host, HostError
 from .journal import check_run_id
@@ -116,8 +117,11 @@ def check_entry(path: str, entry) -> str:
     return ""
 
 
-def restore(host: Host, run_id: str) -> list[str]:
+def restore(host: Host, run_id: str, first: Callable[[], None] | None = None) -> list[str]:
     """Put back every file run ``run_id`` backed up (absent ones are deleted).
+
+    ``first`` runs once every check passed, before the first write (undo stops the
+    services the run started there, while their files are still in place).
 
     Only the paths of the run's MANIFEST, each from its own copy in the run's
     directory (root's, one link).  Every destination is checked before the first
@@ -139,6 +143,8 @@ def restore(host: Host, run_id: str) -> list[str]:
                     f"{exc}; nothing was restored. Put a regular file "
                     f"there (or remove what is there), then undo again"
                 ) from None
+    if first is not None:
+        first()
     restored = []
     for path, entry in sorted(manifest.items()):
         if entry["existed"]:

@@ -1,7 +1,9 @@
 """The journal of a run: /var/db/qmail-wizard/journal/RUN_ID.json, plus ``last-run``.
 
 It records when the run started, its status (running, failed, done), every finished
-step with changed/unchanged, and the failing step and command.  ``last-run`` holds
+step with changed/unchanged, the failing step and command, the rc.d actions the run
+took (undo reverses them) and the packages installed when it began (undo names the
+ones it added).  ``last-run`` holds
 the id of the newest run; that is the run ``--resume`` and ``undo`` act on.
 """
 
@@ -22,6 +24,9 @@ LAST_RUN = f"{STATE_DIR}/last-run"
 RUN_ID_FORMAT = "%Y%m%dT%H%M%SZ"
 #: what a run id looks like: the UTC start, ``-N`` when that second was taken
 RUN_ID = re.compile(r"[0-9]{8}T[0-9]{6}Z(?:-[1-9][0-9]{0,5})?")
+#: the rc.d verbs a run's journal records (what undo reverses)
+SERVICE_VERBS = ("start", "stop", "restart", "reload")
+RCD_SCRIPT = re.compile(r"/etc/rc\.d/([a-z][a-z0-9_]*)")
 RUN_ID_SHOWN = "YYYYmmddTHHMMSSZ, e.g. 20170406T120000Z, or with -2, -3... after it"
 
 
@@ -34,6 +39,28 @@ def check_run_id(run_id: str) -> str:
     if not isinstance(run_id, str) or not RUN_ID.fullmatch(run_id):
         raise HostError(f"{run_id!r} is not a run id: run ids look like {RUN_ID_SHOWN}")
     return run_id
+
+
+def service_action(argv) -> tuple[str, str] | None:
+    """(service, verb) when ``argv`` is ``/etc/rc.d/SERVICE VERB``, else None."""
+    if len(argv) == 2 and argv[1] in SERVICE_VERBS:
+        match = RCD_SCRIPT.fullmatch(argv[0])
+        if match:
+            return match[1], argv[1]
+    return None
+
+
+def run_ids(host: Host) -> list[str]:
+    """The ids of every journalled run, oldest first."""
+    if not host.exists(JOURNAL_DIR):
+        return []
+    ids = [n[: -len(".json")] for n in host.listdir(JOURNAL_DIR) if n.endswith(".json")]
+    return sorted((i for i in ids if RUN_ID.fullmatch(i)), key=_run_order)
+
+
+def _run_order(run_id: str) -> tuple[str, int]:
+    base, _, n = run_id.partition("-")
+    return base, int(n or 1)
 
 
 def now() -> str:
@@ -56,6 +83,10 @@ class Journal:
     steps: dict[str, dict] = field(default_factory=dict)
     #: {"step", "command", "status", "detail"} of the last failure, None once done
     failure: dict | None = None
+    #: [service, verb] of every rc.d start, stop, restart or reload that succeeded, in order
+    services: list[list[str]] = field(default_factory=list)
+    #: the package names installed when the run began (None: not known)
+    packages_before: list[str] | None = None
 
     @property
     def finished(self) -> bool:
@@ -64,6 +95,13 @@ class Journal:
     @property
     def changed(self) -> list[str]:
         return [step for step, info in self.steps.items() if info["changed"]]
+
+    def command_done(self, argv) -> bool:
+        """Record ``argv`` if it is a service's rc.d action; True when recorded."""
+        action = service_action(argv)
+        if action is not None:
+            self.services.append(list(action))
+        return action is not None
 
     def step_done(self, step_id: str, changed: bool) -> None:
         before = self.steps.get(step_id, {}).get("changed", False)
@@ -75,7 +113,7 @@ class Journal:
         host.write(journal_path(self.run_id), json.dumps(asdict(self), indent=2) + "\n", mode=0o600)
 
     @classmethod
-    def load(cls, host: Host, run_id: str) -> "Journal":
+    def load(cls, host: Host, run_id: str) -> Journal:
         """The journal of ``run_id``; Damaged when it is not one."""
         path = journal_path(run_id)
         try:
@@ -88,7 +126,7 @@ class Journal:
         return cls(**data)
 
 
-_TYPES = {
+_TYPES: dict[str, type | tuple[type, ...]] = {
     "run_id": str,
     "started": str,
     "status": str,
@@ -96,6 +134,8 @@ _TYPES = {
     "resumed": list,
     "steps": dict,
     "failure": (dict, type(None)),
+    "services": list,
+    "packages_before": (list, type(None)),
 }
 _STATUSES = ("running", "failed", "done")
 
@@ -123,6 +163,16 @@ def _shape(data, run_id: str) -> str:
         for info in data.get("steps", {}).values()
     ):
         return "a step without a changed flag"
+    if not all(
+        isinstance(a, list)
+        and len(a) == 2
+        and RCD_SCRIPT.fullmatch(f"/etc/rc.d/{a[0]}")
+        and a[1] in SERVICE_VERBS
+        for a in data.get("services", [])
+    ):
+        return "a service action that is not [service, verb]"
+    if not all(isinstance(p, str) for p in data.get("packages_before") or []):
+        return "a package name that is not a string"
     return ""
 
 

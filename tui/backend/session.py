@@ -34,7 +34,7 @@ from .verify import Check, send_test_message, smtp_address, verify
 from .verify.delivery import Delivery
 
 if TYPE_CHECKING:
-    from .apply import ApplyResult
+    from .apply import ApplyResult, Undone, UndoPlan
 
 
 @dataclass
@@ -227,11 +227,18 @@ class Session:
         self.checks = result.checks
         return result
 
-    def undo(self, run_id: str | None, notes: list[str]) -> list[str]:
-        """Restore the files of a run (the newest if None); the paths restored."""
-        from .apply import undo
+    def undo_preview(self, run_id: str | None) -> UndoPlan:
+        """What undoing a run (the newest that changed something if None) would do;
+        nothing on the host changes.  Raises LockHeld, ApplyError, HostError."""
+        from .apply import preview
 
-        return undo(self.host, run_id, notes)
+        return preview(self.host, run_id)
+
+    def undo(self, plan: UndoPlan, notes: list[str]) -> Undone:
+        """Undo what ``plan`` says: services stopped, files restored, services started."""
+        from .apply import execute
+
+        return execute(self.host, plan, notes)
 
     def verify(self, keep_test_message: bool = False) -> list[Check]:
         """Probe again and run every check, the test delivery included (its message

@@ -1,4 +1,4 @@
-"""probe, plan, apply, validate, undo: the headless commands of DESIGN §5.
+"""probe, plan, apply, validate: the headless commands of DESIGN §5.
 
 Each returns the exit status; user errors are one paragraph on stderr, never a
 traceback.  The host work goes through a ``Session``, as in the TUI.
@@ -184,42 +184,4 @@ def cmd_apply(
         )
     changed = ", ".join(result.changed) if result.changed else "nothing (already as profiled)"
     print(f"Applied {path} (run {result.run_id}): changed {changed}. Log: {result.log}")
-    return 0
-
-
-def cmd_undo(host: Host, run_id: str | None, yes: bool) -> int:
-    from ..backend import apply as apply_mod
-    from ..backend.backup import BACKUP_ROOT
-    from ..backend.journal import check_run_id
-    from ..backend.session import Session
-
-    if run_id is not None:  # before anything is read
-        try:
-            check_run_id(run_id)
-        except HostError as exc:
-            return _fail(
-                f"cannot undo: {exc} (the runs are the directories under "
-                f"{BACKUP_ROOT}/). Nothing was read or restored."
-            )
-    if not yes and not sys.stdin.isatty():
-        return _fail("undo restores files from a run's backups: confirm with --yes.")
-    if not yes and input("Restore the files of that run? [y/N] ").strip().lower() not in (
-        "y",
-        "yes",
-    ):
-        print("Nothing changed.")
-        return 1
-    try:
-        notes: list[str] = []
-        restored = Session(host).undo(run_id, notes)
-    except apply_mod.LockHeld as exc:
-        return _fail(f"cannot undo now: {exc}. Nothing was restored.")
-    except apply_mod.ApplyError as exc:
-        return _fail(str(exc))
-    except HostError as exc:
-        return _fail(f"undo refused: {exc}")
-    for path in restored:
-        print(vis(f"restored {path}"))
-    for note in notes:
-        print(vis(f"note: {note}"), file=sys.stderr)
     return 0

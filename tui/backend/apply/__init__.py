@@ -8,7 +8,8 @@ is journalled; the first failing action stops the run.
 
 The engine is ``runner``; ``resume`` opens a run (new, or the one to continue),
 ``events`` are its progress reports, ``result`` what it returns, ``undo`` puts a
-run's files back.
+run's files and services back (``undoplan`` says how, ``packages`` names the
+packages it leaves).
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from .events import (
 )
 from .result import ApplyError, ApplyResult, Failure
 from .runner import apply
-from .undo import undo
+from .undo import Undone, execute, preview, undo
+from .undoplan import UndoPlan
 
 __all__ = [
     "ActionStarted",
@@ -40,7 +42,11 @@ __all__ = [
     "Prompt",
     "StepFinished",
     "StepStarted",
+    "UndoPlan",
+    "Undone",
     "apply",
+    "execute",
+    "preview",
     "stderr_reporter",
     "undo",
 ]

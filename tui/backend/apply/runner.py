@@ -15,6 +15,7 @@ from ..lock import Lock
 from ..probe import Prober
 from ..runlog import RunLog
 from ..steps import NEW_FILE_OWNER, STEP_IDS, Plan, RunCommand, Step, WriteFile, host_change
+from . import packages
 from .events import ActionStarted, Failed, Finished, OutputLine, Prompt, StepFinished, StepStarted
 from .result import ApplyResult, Failure
 from .resume import open_run
@@ -77,6 +78,8 @@ class _Run:
 
     def execute(self, replan: Callable[[], Plan], resumed: bool, notes: list[str]) -> ApplyResult:
         record = self.record
+        if not resumed:  # what undo will name as added: the packages from before the run
+            record.packages_before = packages.installed(self.host)
         record.save(self.host)
         journal.set_last_run(self.host, record.run_id)
         self.log.note(
@@ -283,6 +286,8 @@ class _Run:
                 self._line(line)
             status = result.rc
         self.log.note(f"[{step.id}] exit {status} after {time.monotonic() - started:.2f} s")
+        if status in action.ok_status and self.record.command_done(action.argv):
+            self.record.save(self.host)  # undo reverses it
         if status not in action.ok_status:
             meaning = f": {action.failure}" if action.failure else ""
             raise _ActionFailed(status, f"exited with status {status}{meaning}")
