@@ -8,9 +8,10 @@ there) so that they are easy to find and change.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 #: Best guesses for facts the fact sheet could not confirm.  Keep them here.
-UNVERIFIED = {
+UNVERIFIED: dict[str, Any] = {
     # 7.1: how the quarterly binary directory was named (facts §7.1).
     "repo_tag_2017Q1": "7.1_2017Q1",
     "repo_tag_2020Q2": "9.0_2020Q2",

@@ -101,7 +101,9 @@ def serve(container_pid: int, pairs: list[tuple[int, int]], ready_fd: int) -> in
             if key.data is None:  # the container is gone
                 return 0
             try:
-                client, _ = key.fileobj.accept()
+                ready = key.fileobj
+                assert isinstance(ready, socket.socket)
+                client, _ = ready.accept()
             except OSError:
                 continue
             threading.Thread(target=_relay, args=(client, netns_fd, key.data), daemon=True).start()

@@ -94,14 +94,14 @@ def parse(text: str, context: dict | None = None, _vars: dict | None = None) -> 
         if directive:
             word, rest = directive.groups()
             if word in ("if", "ifdef", "ifndef", "ifmake", "ifnmake"):
-                value = active() and _condition(word, rest, raw)
-                stack.append([value, value])
+                taken = active() and _condition(word, rest, raw)
+                stack.append([taken, taken])
             elif word == "elif" and stack:
                 frame = stack[-1]
-                value = (
+                taken = (
                     not frame[1] and all(f[0] for f in stack[:-1]) and _condition("if", rest, raw)
                 )
-                frame[0], frame[1] = value, frame[1] or value
+                frame[0], frame[1] = taken, frame[1] or taken
             elif word == "else" and stack:
                 frame = stack[-1]
                 frame[0], frame[1] = not frame[1], True

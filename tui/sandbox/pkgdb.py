@@ -11,6 +11,7 @@ import fnmatch
 import os
 import re
 import shutil
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cmp_to_key
 from pathlib import Path
@@ -143,13 +144,16 @@ def effective_pattern(name: str) -> str:
     return f"{name}-[0-9]*"
 
 
-def best(pkgnames) -> str | None:
+def best(pkgnames: Iterable[str]) -> str | None:
     """The highest version among names (of the same base, usually)."""
     names = list(pkgnames)
     if not names:
         return None
-    key = cmp_to_key(lambda a, b: version_cmp(split_pkgname(a)[1], split_pkgname(b)[1]))
-    return max(names, key=key)
+
+    def compare(a: str, b: str) -> int:
+        return version_cmp(split_pkgname(a)[1], split_pkgname(b)[1])
+
+    return max(names, key=cmp_to_key(compare))
 
 
 def matching(pattern: str, pkgnames) -> list[str]:

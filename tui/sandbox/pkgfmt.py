@@ -162,7 +162,9 @@ class PackageReader:
         self._files: list[tarfile.TarInfo] = []
         for info in self._tar.getmembers():
             if info.name.startswith("+") and "/" not in info.name:
-                self.meta[info.name] = self._tar.extractfile(info).read().decode(errors="replace")
+                member = self._tar.extractfile(info)
+                if member is not None:
+                    self.meta[info.name] = member.read().decode(errors="replace")
             elif info.isfile():
                 self._files.append(info)
 

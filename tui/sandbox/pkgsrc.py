@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 
 from . import options as opt
 from .flavors import ACCOUNT_DEFAULTS, UNVERIFIED, Flavor, OptionSet
@@ -45,7 +46,7 @@ SITES = {
 }
 
 #: 2017Q1 qmail: option -> distribution patches (options.mk 1.38.2.1).
-PATCHES_2017 = {
+PATCHES_2017: dict[str, tuple[str, ...]] = {
     "qmail-badrcptto": ("badrcptto.patch",),
     "qmail-bigdns": ("qmail-103.patch",),
     "qmail-maildiruniq": ("qmail-1.03-maildir-uniq.patch",),
@@ -66,7 +67,7 @@ ALWAYS_2020 = (
     "notqmail-1.07-tls-20190517-qmailremote-20190819.patch",
     "qmail-spp-0.42.tar.gz",
 )
-PATCHES_2020 = {
+PATCHES_2020: dict[str, tuple[str, ...]] = {
     "eai": ("netqmail-1.06-tls-20160918-onlyremote-20181107-spp-20181109-smtputf8-20181109.patch",),
     "qmail-customerror": ("qmail-queue-custom-error-v2.netqmail-1.05.patch",),
     "qmail-srs": ("notqmail-1.07-tls-20190517-qmailremote-20190819-srs-20190819.patch",),
@@ -187,12 +188,16 @@ def _all_distfiles(flavor: Flavor, base: str) -> list[str]:
     return sorted(names | set(patchfiles(flavor, base, every)))
 
 
+def _default_words(flavor: Flavor, base: str) -> Iterable[str]:
+    """The options a package builds with by default (none without an options framework)."""
+    opts = option_set(flavor, base)
+    return opt.defaults(opts) if opts else ()
+
+
 def _makefile(flavor: Flavor, base: str) -> str:
     pkg = flavor.package(base)
     version, _, rev = pkg.version.partition("nb")
-    dist = distfiles(
-        flavor, base, opt.defaults(option_set(flavor, base)) if option_set(flavor, base) else ()
-    )
+    dist = distfiles(flavor, base, _default_words(flavor, base))
     lines = ["# $NetBSD$", "#", ""]
     if dist:
         lines.append(f"DISTNAME=\t\t{dist[0].removesuffix('.tar.gz')}")
@@ -205,9 +210,7 @@ def _makefile(flavor: Flavor, base: str) -> str:
         f"COMMENT=\t\t{pkg.comment}",
         "",
     ]
-    for dep in depends(
-        flavor, base, opt.defaults(option_set(flavor, base)) if option_set(flavor, base) else ()
-    ):
+    for dep in depends(flavor, base, _default_words(flavor, base)):
         path = pkgpath(flavor, dep_base(dep))
         lines.append(f"DEPENDS+=\t\t{dep}:../../{path}")
     if base == "qmail":
@@ -243,6 +246,7 @@ def _makefile(flavor: Flavor, base: str) -> str:
 
 def _options_mk(flavor: Flavor, base: str) -> str:
     opts = option_set(flavor, base)
+    assert opts is not None  # only packages with an options framework have options.mk
     lines = ["# $NetBSD$", "", f"PKG_OPTIONS_VAR=\tPKG_OPTIONS.{base}"]
     groups = opts.optional_groups
     if groups:
@@ -332,7 +336,7 @@ MK_FILES = {
 
 def _descriptions(flavor: Flavor) -> str:
     """mk/defaults/options.description: the lines of the flavor's qmail options."""
-    names = set()
+    names: set[str] = set()
     for base in ("qmail", "qmail-run"):
         opts = option_set(flavor, base)
         if opts:

@@ -14,6 +14,7 @@ import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 from .flavors import UNVERIFIED
 
@@ -79,7 +80,7 @@ class Accounts:
 
     def __init__(self, root: str | Path = "/"):
         self.root = Path(root)
-        self._lock = None
+        self._lock: TextIO | None = None
         self.load()
 
     def _path(self, name: str) -> Path:
@@ -104,8 +105,8 @@ class Accounts:
                 self.groups.append(Group(f[0], int(f[2]), [m for m in f[3].split(",") if m]))
 
     def __enter__(self) -> Accounts:
-        self._lock = open(self._path("master.passwd"), "a")
-        fcntl.flock(self._lock, fcntl.LOCK_EX)
+        self._lock = lock = open(self._path("master.passwd"), "a")
+        fcntl.flock(lock, fcntl.LOCK_EX)
         self.load()
         return self
 
@@ -114,7 +115,8 @@ class Accounts:
             if exc_type is None:
                 self.save()
         finally:
-            self._lock.close()
+            if self._lock is not None:
+                self._lock.close()
 
     def save(self) -> None:
         for name, text, mode in (
@@ -185,7 +187,9 @@ class Accounts:
         user = User(name, uid, primary.gid, gecos, home or f"/home/{name}", shell)
         self.users.append(user)
         for extra in secondary:
-            members = self.group(extra).members
+            joined = self.group(extra)
+            assert joined is not None  # checked above
+            members = joined.members
             if name not in members:
                 members.append(name)
         return user

@@ -26,6 +26,6 @@ def run(fatal: str, program: str, argv: list[str]) -> int:
     except PermissionError:
         reason = "access denied"
     except OSError as exc:
-        reason = exc.strerror.lower()
+        reason = (exc.strerror or "unknown error").lower()
     print(f"{fatal}unable to run {program}: {reason}", file=sys.stderr)
     return 111

@@ -327,16 +327,66 @@ def configure(p: Package) -> None:
     say("=> Checking for portability problems in extracted files", 0.2)
 
 
-QMAIL_SOURCES = (
-    "qmail-local qmail-lspawn qmail-getpw qmail-remote qmail-rspawn qmail-clean "
-    "qmail-send qmail-start splogger qmail-queue qmail-inject predate datemail "
-    "mailsubj qmail-upq qmail-showctl qmail-newu qmail-pw2u qmail-qread qmail-qstat "
-    "qmail-tcpto qmail-tcpok qmail-pop3d qmail-popup qmail-qmqpc qmail-qmqpd "
-    "qmail-qmtpd qmail-smtpd sendmail tcp-env qreceipt qsmhook qbiff forward "
-    "preline condredirect bouncesaying except maildirmake maildir2mbox maildirwatch "
-    "qail elq pinq idedit install-big install instcheck home home+df proc proc+df "
-    "binm1 binm1+df binm2 binm2+df binm3 binm3+df"
-).split()
+QMAIL_SOURCES = [
+    "qmail-local",
+    "qmail-lspawn",
+    "qmail-getpw",
+    "qmail-remote",
+    "qmail-rspawn",
+    "qmail-clean",
+    "qmail-send",
+    "qmail-start",
+    "splogger",
+    "qmail-queue",
+    "qmail-inject",
+    "predate",
+    "datemail",
+    "mailsubj",
+    "qmail-upq",
+    "qmail-showctl",
+    "qmail-newu",
+    "qmail-pw2u",
+    "qmail-qread",
+    "qmail-qstat",
+    "qmail-tcpto",
+    "qmail-tcpok",
+    "qmail-pop3d",
+    "qmail-popup",
+    "qmail-qmqpc",
+    "qmail-qmqpd",
+    "qmail-qmtpd",
+    "qmail-smtpd",
+    "sendmail",
+    "tcp-env",
+    "qreceipt",
+    "qsmhook",
+    "qbiff",
+    "forward",
+    "preline",
+    "condredirect",
+    "bouncesaying",
+    "except",
+    "maildirmake",
+    "maildir2mbox",
+    "maildirwatch",
+    "qail",
+    "elq",
+    "pinq",
+    "idedit",
+    "install-big",
+    "install",
+    "instcheck",
+    "home",
+    "home+df",
+    "proc",
+    "proc+df",
+    "binm1",
+    "binm1+df",
+    "binm2",
+    "binm2+df",
+    "binm3",
+    "binm3+df",
+]
 QMAIL_LIBS = (
     "substdio",
     "error",

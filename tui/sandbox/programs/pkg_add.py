@@ -9,6 +9,7 @@ extracted, ``+INSTALL POST-INSTALL`` runs, and ``+DISPLAY`` is shown.
 from __future__ import annotations
 
 import getopt
+import io
 import os
 import sys
 import time
@@ -223,7 +224,8 @@ class Installer:
 
 
 def main(argv: list[str]) -> int:
-    sys.stdout.reconfigure(line_buffering=True)
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(line_buffering=True)
     try:
         opts, args = getopt.getopt(argv[1:], "ADfhInUuVvC:P:K:m:p:W:w:")
     except getopt.GetoptError as exc:

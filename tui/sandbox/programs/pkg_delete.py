@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getopt
+import io
 import os
 import subprocess
 import sys
@@ -40,7 +41,7 @@ def run_script(db: PkgDB, pkgname: str, script: str, stage: str) -> int:
 def remove_files(db: PkgDB, pkgname: str, verbose: bool = False) -> None:
     contents = parse_contents(db.read(pkgname, "+CONTENTS") or "")
     prefix = Path(contents.cwd or "/usr/pkg")
-    parents = set()
+    parents: set[Path] = set()
     for rel, _ in contents.files:
         target = prefix / rel
         if verbose:
@@ -76,7 +77,8 @@ def delete_package(db: PkgDB, pkgname: str, verbose: bool = False, force: bool =
 
 
 def main(argv: list[str]) -> int:
-    sys.stdout.reconfigure(line_buffering=True)
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(line_buffering=True)
     try:
         opts, args = getopt.getopt(argv[1:], "ADFfkNnORrVvK:P:p:")
     except getopt.GetoptError as exc:

@@ -126,7 +126,7 @@ def main(argv: list[str]) -> int:
                 if not found:
                     status = 1
                 elif "-q" not in flags:
-                    shown = found if flag == "-e" else [db.find_best(pattern)]
+                    shown = found if flag == "-e" else [db.find_best(pattern) or found[0]]
                     print("\n".join(shown))
             return status
     if "-Q" in values:

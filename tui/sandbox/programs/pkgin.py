@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import getopt
 import gzip
+import io
 import os
 import shutil
 import subprocess
@@ -265,7 +266,8 @@ COMMANDS = {"update": "up", "install": "in", "remove": "rm", "list": "ls", "avai
 
 
 def main(argv: list[str]) -> int:
-    sys.stdout.reconfigure(line_buffering=True)
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(line_buffering=True)
     try:
         opts, args = getopt.getopt(argv[1:], "cdfFhlnPtvVy")
     except getopt.GetoptError:

@@ -57,9 +57,8 @@ def smtp_listen_address() -> tuple[str, int]:
                 and fields[1] == "inet"
                 and fields[7] == "smtpd"
             ):
-                host, _, port = fields[0].rpartition(":")
-                port = 25 if port == "smtp" else int(port)
-                return host or _inet_interface(), port
+                host, _, service = fields[0].rpartition(":")
+                return host or _inet_interface(), 25 if service == "smtp" else int(service)
     raise ValueError("no inet smtpd service in master.cf")
 
 

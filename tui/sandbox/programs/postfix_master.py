@@ -69,8 +69,8 @@ def _serve(ready_fd: int) -> int:
         try:
             subprocess.Popen(
                 [SMTPD, "-n", service, "-t", "inet"],
-                stdin=conn,
-                stdout=conn,
+                stdin=conn.fileno(),
+                stdout=conn.fileno(),
                 stderr=subprocess.DEVNULL,
                 close_fds=True,
             )

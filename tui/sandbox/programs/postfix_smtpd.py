@@ -44,10 +44,11 @@ class Session:
 
     def data(self) -> None:
         self.reply("354 End data with <CR><LF>.<CR><LF>")
-        lines = []
+        lines: list[str] = []
         while (line := self.readline()) is not None and line != ".":
             lines.append(line[1:] if line.startswith("..") else line)
         body = "\n".join(lines) + "\n"
+        assert self.queue_id is not None  # the first RCPT set it
         path = os.path.join(MAILDROP, self.queue_id)
         with open(path + ".tmp", "w") as fh:
             fh.write(f"Return-Path: <{self.sender}>\n")

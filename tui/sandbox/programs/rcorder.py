@@ -10,7 +10,7 @@ _HEADERS = ("PROVIDE", "REQUIRE", "REQUIRES", "BEFORE", "KEYWORD", "KEYWORDS")
 
 def parse(path: str) -> dict:
     """The ``# PROVIDE:`` ... lines of a script's leading comment block."""
-    info = {"PROVIDE": [], "REQUIRE": [], "BEFORE": [], "KEYWORD": []}
+    info: dict[str, list[str]] = {"PROVIDE": [], "REQUIRE": [], "BEFORE": [], "KEYWORD": []}
     with open(path, errors="replace") as fh:
         for line in fh:
             stripped = line.strip()
@@ -38,7 +38,7 @@ def order(files: list[str], keep=(), skip=(), warn=None) -> list[str]:
     for path, info in infos.items():
         for name in info["PROVIDE"]:
             providers.setdefault(name, []).append(path)
-    needs = {path: [] for path in infos}
+    needs: dict[str, list[str]] = {path: [] for path in infos}
     for path, info in infos.items():
         for name in info["REQUIRE"]:
             if name not in providers:
@@ -47,7 +47,8 @@ def order(files: list[str], keep=(), skip=(), warn=None) -> list[str]:
         for name in info["BEFORE"]:
             for other in providers.get(name, []):
                 needs[other].append(path)
-    result, state = [], {}
+    result: list[str] = []
+    state: dict[str, str] = {}
 
     def visit(path: str) -> None:
         if state.get(path) == "done":
@@ -75,7 +76,9 @@ def order(files: list[str], keep=(), skip=(), warn=None) -> list[str]:
 
 
 def main(argv: list[str]) -> int:
-    args, keep, skip = argv[1:], [], []
+    args = argv[1:]
+    keep: list[str] = []
+    skip: list[str] = []
     while args and args[0].startswith("-") and len(args[0]) > 1:
         opt = args.pop(0)
         if opt == "--":

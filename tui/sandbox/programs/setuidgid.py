@@ -37,6 +37,8 @@ def main(argv: list[str]) -> int:
         os.setgid(gid)
         os.setuid(uid)
     except OSError as exc:
-        print(f"{FATAL}unable to setuid: {exc.strerror.lower()}", file=sys.stderr)
+        print(
+            f"{FATAL}unable to setuid: {(exc.strerror or 'unknown error').lower()}", file=sys.stderr
+        )
         return 111
     return _exec.run(FATAL, argv[2], argv[2:])

@@ -63,7 +63,8 @@ def with_me(name: str, fallback: str | None = None) -> str | None:
 def locals_() -> set[str]:
     values = readlist("locals")
     if values is None:
-        values = [me()] if me() else []
+        name = me()
+        values = [name] if name else []
     return {v.lower() for v in values}
 
 

@@ -22,4 +22,5 @@ _TEXT = {
 
 
 def error_str(exc: OSError) -> str:
-    return _TEXT.get(exc.errno, exc.strerror or "unknown error")
+    fallback = exc.strerror or "unknown error"
+    return _TEXT.get(exc.errno, fallback) if exc.errno is not None else fallback

@@ -18,9 +18,9 @@ def qualify(address: str) -> str:
     if not at:
         return f"{address}@{control.with_me('defaulthost', 'defaulthost')}"
     if host.endswith("+"):
-        host = host[:-1] + "." + control.with_me("plusdomain", "plusdomain")
+        host = host[:-1] + "." + (control.with_me("plusdomain") or "plusdomain")
     elif "." not in host and not host.startswith("["):
-        host = host + "." + control.with_me("defaultdomain", "defaultdomain")
+        host = host + "." + (control.with_me("defaultdomain") or "defaultdomain")
     return f"{local}@{host}"
 
 
