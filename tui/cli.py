@@ -24,6 +24,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="local (default), sandbox:PATH or ssh://[user@]host[:port]",
     )
     parser.add_argument(
+        "--ssh-config",
+        metavar="FILE",
+        help="ssh client config for an ssh:// target (passed as ssh -F FILE)",
+    )
+    parser.add_argument(
         "--profile", metavar="FILE", help="prefill the wizard's screens from a profile"
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -200,7 +205,7 @@ def _headless(args) -> int:
     from .commands.target import TargetError, open_target
 
     try:
-        host = open_target(args.target)
+        host = open_target(args.target, args.ssh_config)
     except (TargetError, HostError) as exc:
         print(f"qmail-wizard: {exc}", file=sys.stderr)
         return 1
@@ -247,7 +252,7 @@ def _tui(args) -> int:
     try:
         from .commands.interactive import create_app
 
-        app = create_app(args.target, args.profile)
+        app = create_app(args.target, args.profile, args.ssh_config)
     except (TargetError, HostError, ProfileError, SourceError) as exc:
         print(f"qmail-wizard: {exc}", file=sys.stderr)
         return 1

@@ -10,9 +10,11 @@ from ..backend.session import Session
 from .target import open_target
 
 
-def create_app(target: str = "local", profile_path: str | None = None):
+def create_app(
+    target: str = "local", profile_path: str | None = None, ssh_config: str | None = None
+):
     """The wizard App for ``--target`` (and ``--profile``), its probe already running."""
-    session = Session(open_target(target))
+    session = Session(open_target(target, ssh_config))
     if profile_path:
         session.load_profile(profile_path)
     probing = session.probe_in_background()

@@ -12,9 +12,12 @@ class TargetError(Exception):
     """An unusable --target; the message says what is accepted."""
 
 
-def open_target(target: str) -> Host:
-    """``local``, ``sandbox:PATH`` (created with the default flavor if absent); HostError
-    when that sandbox cannot be created or used."""
+def open_target(target: str, ssh_config: str | None = None) -> Host:
+    """``local``, ``sandbox:PATH`` (created with the default flavor if absent) or
+    ``ssh://[user@]host[:port]`` (its master connection opened, ``ssh -F ssh_config``
+    when given); HostError when that host cannot be reached or used."""
+    if ssh_config is not None and not target.startswith("ssh://"):
+        raise TargetError("--ssh-config applies to ssh:// targets only")
     if target == "local":
         return LocalHost()
     if target.startswith("sandbox:"):
@@ -25,10 +28,27 @@ def open_target(target: str) -> Host:
             sandbox.create(path)
         return SandboxHost(path)
     if target.startswith("ssh://"):
-        raise TargetError(
-            "ssh:// targets are not supported yet: run qmail-wizard on the "
-            "NetBSD host itself (--target local), or rehearse on sandbox:PATH."
-        )
+        return _open_ssh(target, ssh_config)
     raise TargetError(
         f"--target {target!r} is not one of: local, sandbox:PATH, ssh://[user@]host[:port]"
     )
+
+
+def _open_ssh(target: str, ssh_config: str | None) -> Host:
+    from ..backend.hosts.ssh import SshHost, parse_destination
+
+    try:
+        destination = parse_destination(target)
+    except ValueError as exc:
+        raise TargetError(f"--target {exc}") from None
+    if ssh_config is not None:
+        config = Path(ssh_config).expanduser()
+        if not config.is_file():
+            raise TargetError(f"--ssh-config {ssh_config}: no such file")
+        ssh_config = str(config.resolve())
+    host = SshHost(destination, ssh_config)
+    try:
+        return host.open()
+    except BaseException:
+        host.close()
+        raise

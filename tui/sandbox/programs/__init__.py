@@ -35,6 +35,8 @@ BASE_PROGRAMS = {
     "/usr/sbin/userdel": "userdel",
     "/usr/sbin/groupdel": "groupdel",
     "/usr/sbin/service": "service",
+    # NetBSD: /usr/bin/sockstat; the sandbox's /usr/bin is the machine's (see FIDELITY)
+    "/usr/sbin/sockstat": "sockstat",
     "/sbin/rcorder": "rcorder",
     "/usr/sbin/mailwrapper": "mailwrapper",
     "/usr/sbin/postfix": "postfix",

@@ -1,0 +1,452 @@
+"""SshHost: a NetBSD host reached with the system's OpenSSH client.
+
+One multiplexed connection per run: the first command opens a master (ControlMaster=auto,
+ControlPath in a private directory, ControlPersist), every later command, file
+operation and forwarded socket rides on it.  Host keys are checked strictly
+(StrictHostKeyChecking=yes, BatchMode=yes): an unknown key is an error naming the host
+and how to trust it, never a silent accept.  ``ssh -F FILE`` when a config is given;
+the user's own config and agent apply otherwise.
+
+- Commands run as ``env PATH=<root's NetBSD PATH> argv`` (a non-interactive ssh session
+  has only /usr/bin:/bin:/usr/pkg/bin:/usr/local/bin, without the sbin directories).
+- Files go through :mod:`sshhelper` run by the host's Python 3: safefile's walk by
+  descriptors, O_NOFOLLOW/O_EXCL temp files and fchown hold on the remote side.
+- Processes come from ``ps -ax -o ...``, listeners from ``sockstat -l -n``: NetBSD's
+  own tools.
+- ``connect`` forwards with ``ssh -W address:port``, or, from a source address, through
+  a relay in the remote helper.
+"""
+
+from __future__ import annotations
+
+import atexit
+import calendar
+import json
+import os
+import select
+import shlex
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from . import sshhelper
+from .base import (
+    DEFAULT_TIMEOUT,
+    USER_FILE_LIMIT,
+    FileStat,
+    Host,
+    HostError,
+    Listener,
+    ProcessInfo,
+    Result,
+    as_bytes,
+    check_argv,
+    parse_passwd,
+)
+from .safefile import Refused
+
+#: root's PATH on NetBSD (/root/.profile), set for every command run over ssh
+ROOT_PATH = (
+    "/sbin:/usr/sbin:/bin:/usr/bin:/usr/pkg/sbin:/usr/pkg/bin:/usr/local/sbin:/usr/local/bin"
+)
+#: Python 3 interpreters the file helper may use, first found wins (pkgsrc has no python3 link)
+PYTHONS = ("python3",) + tuple(f"python3.{minor}" for minor in range(14, 6, -1))
+#: how long the master stays up after the last command
+PERSIST = "120"
+PS_FIELDS = "pid=,ppid=,uid=,rss=,stat=,time=,lstart=,comm=,args="
+STATUS = {"R": "running", "O": "running", "S": "sleeping", "I": "idle", "D": "disk-sleep"}
+STATUS.update({"T": "stopped", "Z": "zombie"})
+#: stderr lines with which the ssh client (not the remote command) reports a failure
+SSH_FAILURES = (
+    "ssh:",
+    "Host key verification failed",
+    "Connection closed",
+    "Connection to ",
+    "Permission denied (",
+    "kex_exchange",
+    "mux_client",
+    "Control socket",
+    "client_loop:",
+    "Timeout, server",
+)
+
+
+@dataclass(frozen=True)
+class Destination:
+    """``ssh://[user@]host[:port]``, parsed."""
+
+    host: str
+    user: str | None = None
+    port: int | None = None
+
+    def __str__(self) -> str:
+        user = f"{self.user}@" if self.user else ""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        port = f":{self.port}" if self.port else ""
+        return f"ssh://{user}{host}{port}"
+
+
+def parse_destination(target: str) -> Destination:
+    """ValueError with a message naming what is wrong."""
+    from urllib.parse import urlsplit
+
+    if not target.startswith("ssh://"):
+        raise ValueError(f"{target!r} does not start with ssh://")
+    try:
+        parts = urlsplit(target)
+        port = parts.port
+    except ValueError as exc:
+        raise ValueError(f"{target!r}: {exc}") from None
+    if not parts.hostname or parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ValueError(f"{target!r} is not ssh://[user@]host[:port]")
+    if parts.password is not None:
+        raise ValueError(f"{target!r}: no password in the target; use keys or an agent")
+    if port == 0:
+        raise ValueError(f"{target!r}: port 0 is not a port")
+    return Destination(parts.hostname, parts.username or None, port)
+
+
+def _cpu_seconds(text: str) -> float:
+    """NetBSD's ``M:SS.cc`` (also ``[DD-]HH:MM:SS``) as seconds; 0 when unreadable."""
+    days, _, rest = text.rpartition("-")
+    try:
+        seconds = 0.0
+        for part in rest.split(":"):
+            seconds = seconds * 60 + float(part)
+        return seconds + (int(days) * 86400 if days else 0)
+    except ValueError:
+        return 0.0
+
+
+def parse_ps(text: str, passwd: dict[int, str]) -> list[ProcessInfo]:
+    """``ps -ax -o pid=,ppid=,uid=,rss=,stat=,time=,lstart=,comm=,args=`` (TZ=UTC)."""
+    found = []
+    for line in text.splitlines():
+        fields = line.split(None, 11)
+        if len(fields) < 11 or not fields[0].isdigit():
+            continue  # a header line, or something unreadable
+        pid, ppid, uid, rss, stat, cputime = fields[:6]
+        try:
+            started = calendar.timegm(time.strptime(" ".join(fields[6:11]), "%a %b %d %H:%M:%S %Y"))
+        except ValueError:
+            continue
+        rest = fields[11].split(None, 1) if len(fields) > 11 else [""]
+        args = rest[1] if len(rest) > 1 else ""
+        found.append(
+            ProcessInfo(
+                pid=int(pid),
+                ppid=int(ppid) if ppid.isdigit() else 0,
+                name=rest[0],
+                cmdline=tuple(args.split()),
+                user=passwd.get(int(uid), uid) if uid.isdigit() else uid,
+                create_time=float(started),
+                status=STATUS.get(stat[:1], "sleeping"),
+                rss_bytes=int(rss) * 1024 if rss.isdigit() else 0,
+                cpu_time=_cpu_seconds(cputime),
+            )
+        )
+    return found
+
+
+def parse_sockstat(text: str) -> list[Listener]:
+    """``sockstat -4 -6 -l -n``: TCP rows, one per address (the lowest pid holding it)."""
+    seen: dict[tuple[str, int], Listener] = {}
+    for line in text.splitlines():
+        fields = line.split()
+        if len(fields) < 6 or not fields[2].isdigit() or fields[4] not in ("tcp", "tcp6"):
+            continue
+        address, _, port = fields[5].rpartition(".")
+        if not port.isdigit():
+            continue
+        if address == "*":
+            address = "0.0.0.0" if fields[4] == "tcp" else "::"
+        seen.setdefault((address, int(port)), Listener(address, int(port), int(fields[2])))
+    return list(seen.values())
+
+
+def _quote(argv: Sequence[str]) -> str:
+    return " ".join(shlex.quote(a) for a in argv)
+
+
+class SshHost(Host):
+    name = "ssh"
+
+    def __init__(self, destination: Destination, config: str | None = None):
+        self.destination = destination
+        self.config = config
+        self._control = tempfile.mkdtemp(prefix="qw-ssh-")  # 0700: only we reach the master
+        self._forwards: list[subprocess.Popen] = []
+        atexit.register(self.close)
+
+    # -- the ssh client ---------------------------------------------------------------
+    def options(self) -> list[str]:
+        argv = ["ssh"]
+        if self.config:
+            argv += ["-F", self.config]
+        for option in (
+            "ControlMaster=auto",
+            f"ControlPath={self._control}/%C",
+            f"ControlPersist={PERSIST}",
+            "StrictHostKeyChecking=yes",
+            "BatchMode=yes",
+        ):
+            argv += ["-o", option]
+        if self.destination.port:
+            argv += ["-p", str(self.destination.port)]
+        if self.destination.user:
+            argv += ["-l", self.destination.user]
+        return argv
+
+    def _argv(self, remote: str, *extra: str) -> list[str]:
+        return self.options() + list(extra) + ["--", self.destination.host, remote]
+
+    def _failure(self, stderr: str) -> HostError | None:
+        """The HostError for an ssh client failure (exit 255), None for a remote 255."""
+        lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+        if not any(line.startswith(SSH_FAILURES) for line in lines):
+            return None
+        where = str(self.destination)
+        if any("Host key verification failed" in line for line in lines):
+            if any("CHANGED" in line for line in lines):
+                return HostError(
+                    f"the host key of {where} has CHANGED since ssh last saw it: refused. "
+                    "If the host was reinstalled, remove the old key with ssh-keygen -R"
+                )
+            host, port = self.destination.host, self.destination.port or 22
+            return HostError(
+                f"the host key of {where} is not known (StrictHostKeyChecking=yes): "
+                f"check its fingerprint and trust it, e.g. with "
+                f"ssh-keyscan -p {port} {host} >> ~/.ssh/known_hosts, "
+                f"or by connecting once by hand with ssh -p {port} {host}"
+            )
+        return HostError(f"{where}: {lines[-1]}")
+
+    def _ssh(
+        self, remote: str, input: bytes | None, timeout: float, what: str
+    ) -> subprocess.CompletedProcess:
+        try:
+            done = subprocess.run(
+                self._argv(remote),
+                check=False,
+                input=input,
+                capture_output=True,
+                timeout=timeout,
+                stdin=None if input is not None else subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        except FileNotFoundError:
+            raise HostError("ssh targets need the OpenSSH client (ssh) on this machine") from None
+        except subprocess.TimeoutExpired:
+            raise HostError(f"'{what}' did not finish within {timeout:.0f} s") from None
+        if done.returncode == 255:
+            failure = self._failure(done.stderr.decode("utf-8", "replace"))
+            if failure is not None:
+                raise failure
+        return done
+
+    def open(self) -> SshHost:
+        """Start the master connection; HostError when it cannot be had or the login
+        is not root (sudo/doas are not supported yet)."""
+        done = self._ssh("id -u", None, 60, "id -u")
+        uid = done.stdout.decode().strip()
+        if done.returncode != 0:
+            raise HostError(f"{self.destination}: 'id -u' failed: {done.stderr.decode().strip()}")
+        if uid != "0":
+            raise HostError(
+                f"{self.destination} logs in as uid {uid}: qmail-wizard needs root there "
+                "(sudo and doas are not supported yet); use ssh://root@HOST with a key"
+            )
+        return self
+
+    def close(self) -> None:
+        """End the forwards and the master; remove the control directory."""
+        for proc in self._forwards:
+            if proc.poll() is None:
+                proc.terminate()
+                proc.wait()
+        self._forwards = []
+        if os.path.isdir(self._control):
+            subprocess.run(
+                self.options() + ["-O", "exit", self.destination.host],
+                capture_output=True,
+                timeout=30,
+                check=False,
+            )
+            shutil.rmtree(self._control, ignore_errors=True)
+
+    # -- commands ---------------------------------------------------------------------
+    def _command(self, argv, env, cwd) -> str:
+        items = check_argv(argv)
+        assigned = [f"PATH={ROOT_PATH}"] + [f"{k}={v}" for k, v in (env or {}).items()]
+        command = "exec env " + _quote(assigned + list(items))
+        return f"cd {shlex.quote(cwd)} && {command}" if cwd else command
+
+    def run(
+        self, argv, env=None, timeout=DEFAULT_TIMEOUT, input=None, cwd=None, errors="replace"
+    ) -> Result:
+        remote = self._command(argv, env, cwd)
+        done = self._ssh(
+            remote, input.encode() if input is not None else None, timeout, " ".join(argv)
+        )
+        stdout = done.stdout.decode("utf-8", errors)
+        stderr = done.stderr.decode("utf-8", errors)
+        if done.returncode == 127 and stderr.startswith("env: ") and "No such file" in stderr:
+            stderr = f"{argv[0]}: not found\n"
+        return Result(tuple(argv), done.returncode, stdout, stderr)
+
+    def spawn(self, argv, env=None, cwd=None):
+        import pexpect
+
+        command = self._argv(self._command(argv, env, cwd), "-tt")
+        return pexpect.spawn(
+            command[0],
+            command[1:],
+            encoding="utf-8",
+            codec_errors="replace",
+            timeout=None,
+            dimensions=(24, 200),
+        )
+
+    # -- files (the remote helper) ----------------------------------------------------------
+    def _python(self) -> str:
+        program = shlex.quote(sshhelper.program())
+        tries = " ".join(PYTHONS)
+        return (
+            f"PATH={ROOT_PATH}; for p in {tries}; do "
+            f'if command -v "$p" >/dev/null 2>&1; then exec "$p" -c {program}; fi; done; '
+            'echo "no Python 3 (python3, python3.N) on the host" >&2; exit 127'
+        )
+
+    def _helper(self, op: str, **request):
+        request["op"] = op
+        line = json.dumps(request).encode() + b"\n"
+        done = self._ssh(self._python(), line, DEFAULT_TIMEOUT, f"{op} {request.get('path')}")
+        try:
+            reply = json.loads(done.stdout)
+        except ValueError:
+            err = done.stderr.decode("utf-8", "replace").strip() or f"exit {done.returncode}"
+            raise HostError(f"{self.destination}: {op} {request.get('path')}: {err}") from None
+        if "error" in reply:
+            raise (Refused if reply["error"] == "Refused" else HostError)(reply["message"])
+        return reply["ok"]
+
+    def read(self, path: str) -> bytes:
+        return _bytes(self._helper("read", path=path))
+
+    def read_user_file(self, path, owner=None, limit=USER_FILE_LIMIT) -> bytes:
+        data = self._helper(
+            "read", path=path, follow=False, single_link=True, owner=owner, limit=limit
+        )
+        return _bytes(data)
+
+    def write(self, path, data, mode=0o644, owner=None) -> None:
+        encoded = sshhelper._b64(as_bytes(data))
+        self._helper("write", path=path, data=encoded, mode=mode, owner=owner)
+
+    def check_writable(self, path) -> None:
+        self._helper("check_writable", path=path)
+
+    def remove(self, path) -> bool:
+        return self._helper("remove", path=path)
+
+    def exists(self, path: str) -> bool:
+        return self._helper("exists", path=path)
+
+    def listdir(self, path: str) -> list[str]:
+        return self._helper("listdir", path=path)
+
+    def stat(self, path: str) -> FileStat:
+        return FileStat(path, *self._helper("stat", path=path))
+
+    def read_from(self, path, offset, limit=1 << 20):
+        data, size = self._helper("read_from", path=path, offset=offset, limit=limit)
+        return _bytes(data), size
+
+    def mtimes(self, path):
+        return self._helper("mtimes", path=path)
+
+    # -- processes and listeners -------------------------------------------------------
+    def processes(self):
+        script = f"TZ=UTC LC_ALL=C ps -ax -o {PS_FIELDS} && echo @passwd && cat /etc/passwd"
+        done = self.run(["sh", "-c", script])
+        if not done.ok:
+            raise HostError(f"{self.destination}: ps failed: {done.stderr.strip()}")
+        table, _, passwd = done.stdout.partition("@passwd\n")
+        return parse_ps(table, parse_passwd(passwd))
+
+    def listeners(self):
+        done = self.run(["sockstat", "-4", "-6", "-l", "-n"])
+        if not done.ok:
+            raise HostError(f"{self.destination}: sockstat failed: {done.stderr.strip()}")
+        return parse_sockstat(done.stdout)
+
+    # -- network -------------------------------------------------------------------------
+    def connect(self, address, port, timeout=10.0, source=None):
+        """A socket whose other end is ``address:port`` as the host sees it: ssh -W
+        over the master (or the helper's relay when ``source`` is given).  OSError when
+        the host cannot connect (seen before the server's first bytes, or the timeout)."""
+        self._forwards = [p for p in self._forwards if p.poll() is None]
+        mine, theirs = socket.socketpair()
+        if source is None:
+            target = f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
+            argv = self.options() + ["-W", target, self.destination.host]
+        else:
+            argv = self._argv(self._python())
+        with theirs:
+            proc = subprocess.Popen(
+                argv, stdin=theirs, stdout=theirs, stderr=subprocess.PIPE, start_new_session=True
+            )
+        self._forwards.append(proc)
+        try:
+            if source is not None:
+                request = {"op": "relay", "address": address, "port": port}
+                request.update(source=source, timeout=timeout)
+                mine.sendall(json.dumps(request).encode() + b"\n")
+                _relay_ready(mine, proc, timeout)
+            else:
+                _forward_ready(mine, proc, timeout)
+        except BaseException:
+            mine.close()
+            proc.kill()
+            raise
+        mine.settimeout(timeout)
+        return mine
+
+
+def _bytes(text: str) -> bytes:
+    import base64
+
+    return base64.b64decode(text)
+
+
+def _forward_ready(sock: socket.socket, proc: subprocess.Popen, timeout: float) -> None:
+    """Wait for the first bytes from the far end, or ssh's report that it failed."""
+    assert proc.stderr is not None
+    ready, _, _ = select.select([sock.fileno(), proc.stderr.fileno()], [], [], timeout)
+    if proc.stderr.fileno() in ready and sock.fileno() not in ready:
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            return  # a warning on stderr; the forward runs
+        message = proc.stderr.read().decode("utf-8", "replace").strip()
+        if proc.returncode != 0:
+            raise ConnectionRefusedError(message or f"ssh -W exited {proc.returncode}")
+
+
+def _relay_ready(sock: socket.socket, proc: subprocess.Popen, timeout: float) -> None:
+    """The helper's first line: connected, or the error it met."""
+    sock.settimeout(timeout + 30)
+    line = b""
+    while not line.endswith(b"\n"):
+        chunk = sock.recv(1)
+        if not chunk:
+            proc.wait()
+            raise ConnectionRefusedError("the relay on the host ended before connecting")
+        line += chunk
+    reply = json.loads(line)
+    if "error" in reply:
+        raise ConnectionRefusedError(reply["message"])
