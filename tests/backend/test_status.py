@@ -157,14 +157,39 @@ def test_cheap_reads_run_nothing_and_look_at_known_processes(host):
     assert host.calls["processes"] == 1
 
 
+def cpu_seconds(machine_pid: int) -> float:
+    times = psutil.Process(machine_pid).cpu_times()
+    return times.user + times.system
+
+
 @pytest.mark.slow
 def test_cpu_percent_is_over_the_last_interval(box, host):
-    reader = StatusReader(host)
-    first = reader.read(rc_check=False).service("qmailsend")
-    assert 0 <= first.cpu_percent < 100
-    box.exec(["/etc/rc.d/qmailsend", "flush"])
-    second = reader.read().service("qmailsend")  # a scan: over the interval
-    assert second.cpu_percent >= 0 and second.pids == first.pids
+    """A busy loop logging for qmail-send (argv0 logger, -t nbqmailsend: one of the
+    service's processes) between two scans: the service's CPU % is its CPU seconds over
+    that interval, as psutil measures them from outside, bracketed by the reads' times."""
+    started = box.sh(
+        "argv0 /bin/sh logger -c 'while :; do :; done' -t nbqmailsend"
+        " </dev/null >/dev/null 2>&1 & echo $!"
+    )
+    burner = int(started.stdout)
+    try:
+        found = wait_for(lambda: [p for p in host.processes() if p.pid == burner])
+        machine_pid = found[0].machine_pid
+        reader = StatusReader(host)
+        outer_start, cpu_outer_start = time.monotonic(), cpu_seconds(machine_pid)
+        reader.read(rc_check=False)
+        inner_start, cpu_inner_start = time.monotonic(), cpu_seconds(machine_pid)
+        wait_for(lambda: cpu_seconds(machine_pid) - cpu_inner_start >= 0.5)
+        inner_end, cpu_inner_end = time.monotonic(), cpu_seconds(machine_pid)
+        reader.expect("qmailsend", True)  # the next read scans
+        send = reader.read(rc_check=False).service("qmailsend")
+        outer_end, cpu_outer_end = time.monotonic(), cpu_seconds(machine_pid)
+    finally:
+        box.sh(f"kill {burner}")
+    assert burner in send.pids
+    low = 100 * (cpu_inner_end - cpu_inner_start) / (outer_end - outer_start)
+    high = 100 * (cpu_outer_end - cpu_outer_start) / (inner_end - inner_start)
+    assert low - 2 <= send.cpu_percent <= high + 2, (low, send.cpu_percent, high)
 
 
 @pytest.mark.slow
@@ -293,18 +318,18 @@ def test_logger_tags_name_their_service():
 
 def test_render_text_table_queue_and_log():
     def service(name, **kw):
-        values = dict(
-            enabled=False,
-            running=False,
-            state="stopped",
-            pids=[],
-            uptime_s=None,
-            cpu_percent=0.0,
-            rss_bytes=0,
-            listen=[],
-            user="",
-            rc_status="",
-        )
+        values = {
+            "enabled": False,
+            "running": False,
+            "state": "stopped",
+            "pids": [],
+            "uptime_s": None,
+            "cpu_percent": 0.0,
+            "rss_bytes": 0,
+            "listen": [],
+            "user": "",
+            "rc_status": "",
+        }
         values.update(kw)
         return ServiceStatus(name, **values)
 

@@ -20,6 +20,10 @@ PROPERTY = settings(
         HealthCheck.filter_too_much,
     ],
 )
+#: A property that drives a real screen (Textual's pilot, tens of ms an edit) runs fewer;
+#: the backend's own properties above cover the values in bulk.
+SCREEN_EXAMPLES = 100
+SCREEN_PROPERTY = settings(PROPERTY, max_examples=SCREEN_EXAMPLES)
 
 #: Values that would do harm if they reached a shell or a path unquoted.  Each creates
 #: the canary (or writes beside it) when a shell runs it.

@@ -38,7 +38,6 @@ def profiles(directory: Path) -> dict[str, str]:
     pkgin = directory / "pkgin.yaml"
     text = (ROOT / "profiles" / "default.yaml").read_text()
     pkgin.write_text(text.replace("method: binary", "method: pkgin"))
-    assert "method: pkgin" in pkgin.read_text()
     return {
         "binary": str(ROOT / "profiles" / "default.yaml"),
         "pkgin": str(pkgin),

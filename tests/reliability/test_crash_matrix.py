@@ -43,6 +43,7 @@ from tests.reliability.matrix import (
     last_run,
     leftover_temp_files,
     lock_holder,
+    managed_files,
     no_orphans,
     output_of,
     profiles,
@@ -330,16 +331,33 @@ def test_killed_between_qmail_and_qmail_run_resumes_with_the_same_tool(
     assert any("qmail-run" in c for c in commands), commands
 
 
+def control_files(box) -> dict[str, bytes | None]:
+    return {p: data for p, data in managed_files(box).items() if "/control/" in p}
+
+
 @pytest.mark.slow
 def test_killed_in_qmail_run_post_install_resumes_to_the_same_control_files(make_sandbox, tmp_path):
+    """Killed while qmail-run's INSTALL script writes control files: after ``--resume``
+    every control file (names and bytes) is an uninterrupted apply's."""
     profile = profiles(tmp_path)["binary"]
-    box = make_sandbox(name="post-install")
-    kill_at(
-        start_apply(box, profile), output_of(PKG_ADD, "Putting mail.example.org into control/me")
-    )
-    no_orphans(box)
-    apply_done(box, profile, "--resume")
-    assert box.path("/usr/pkg/etc/qmail/control/concurrencypop3").exists()
+
+    def uninterrupted() -> dict:
+        box = make_sandbox(name="reference")
+        apply_done(box, profile)
+        return control_files(box)
+
+    with ThreadPoolExecutor(1) as pool:
+        expected = pool.submit(uninterrupted)
+        box = make_sandbox(name="post-install")
+        kill_at(
+            start_apply(box, profile),
+            output_of(PKG_ADD, "Putting mail.example.org into control/me"),
+        )
+        no_orphans(box)
+        apply_done(box, profile, "--resume")
+        expected = expected.result()
+    got = control_files(box)
+    assert expected and got == expected, differences(expected, got)
 
 
 @pytest.mark.slow

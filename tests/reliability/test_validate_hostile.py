@@ -11,6 +11,7 @@ import re
 import pytest
 
 from tests.e2e.test_validate_cli import rejected, validate
+from tui import cli
 
 BOMB = (
     "\n".join(
@@ -93,14 +94,29 @@ def test_python_tags_refused_and_never_run(tmp_path, tag, where):
     assert not canary.exists()
 
 
+def bytes_read() -> int:
+    """This process's bytes read so far, every read(2) counted (Linux's rchar)."""
+    with open("/proc/self/io") as fh:
+        return next(int(line.split()[1]) for line in fh if line.startswith("rchar:"))
+
+
 @pytest.mark.parametrize("size_mb", [50])
-def test_huge_file_refused_without_reading_it_all(tmp_path, size_mb):
+def test_huge_file_refused_without_reading_it_all(tmp_path, capsys, size_mb):
     path = tmp_path / "huge.yaml"
     with open(path, "wb") as fh:
         fh.write(b"version: 1\nmail:\n  me: '")
         fh.truncate(size_mb << 20)  # a sparse 50 MB of NULs inside a quoted string
     stderr = rejected(validate(str(path)))
     assert stderr == f"qmail-wizard: {path}: larger than 1000000 bytes; not a profile\n"
+
+    small = tmp_path / "small.yaml"
+    small.write_bytes(b"version: 1\nmail:\n  me: '\x00'\n")
+    assert cli.main(["validate", str(small)]) == 1  # the imports validate needs, done
+    before = bytes_read()
+    assert cli.main(["validate", str(path)]) == 1
+    read = bytes_read() - before
+    assert "larger than 1000000 bytes" in capsys.readouterr().err
+    assert read <= 1_000_000 + (64 << 10), f"read {read} bytes of a {size_mb} MB file"
 
 
 @pytest.mark.parametrize("name", ["directory", "/dev/zero"])

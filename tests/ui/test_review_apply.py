@@ -83,6 +83,13 @@ async def test_enter_through_every_screen_ends_on_done(wizard_app):
         assert "pending" not in states.values()
         assert "checks pass" in text(apply_screen, "#status")
         assert any("pkg_add" in line for line in apply_screen.query_one(Log).lines)
+        for width in (80, 120):  # the progress bar's percentage shows whole
+            await pilot.resize_terminal(width, 24)
+            await pilot.pause()
+            percentage = apply_screen.query_one("#progress #percentage", Static)
+            assert str(percentage.render()) == "100%"
+            body = apply_screen.query_one("#body").content_region
+            assert body.contains_region(percentage.region), (body, percentage.region)
 
         await pilot.press("enter")
         await settle(pilot)
