@@ -8,14 +8,14 @@ for the CLI with the host probe already running.
 from __future__ import annotations
 
 import time
-from concurrent.futures import Future
-from typing import Callable, Iterable
+from collections.abc import Iterable
+from typing import Callable, ClassVar
 
 from textual.app import App, SystemCommand
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-from .backend.session import Session
+from .backend.session import Probing, Session
 from .messages import Advance, Probed
 from .screens.accounts import AccountsScreen
 from .screens.apply import ApplyScreen
@@ -46,7 +46,7 @@ class WizardApp(App):
 
     CSS_PATH = "wizard.tcss"
     TITLE = "qmail-wizard"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save_profile", "Save profile"),
         Binding("ctrl+q", "quit", "Quit"),
     ]
@@ -62,12 +62,13 @@ class WizardApp(App):
         self,
         session: Session,
         save_path: str = "qmail-wizard-profile.yaml",
-        probing: Future | None = None,
+        probing: Probing | None = None,
     ) -> None:
         super().__init__()
         self.session = session
         self.save_path = session.profile_path or save_path
-        #: The Welcome screen's host summary, read from the start.
+        #: The probe's two stages, read from the start: the Welcome's host summary,
+        #: then the option catalog Options needs.
         self.probing = probing or session.probe_in_background()
 
     def on_mount(self) -> None:

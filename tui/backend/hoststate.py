@@ -5,8 +5,8 @@ pkgsrc era, the SMTP rules' layout, rc.conf values.  :mod:`probe` fills it.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 from . import procmatch
 from .facts import (
@@ -78,6 +78,10 @@ class HostState:
     #: the entries of /var/db/pkg (and their +CONTENTS) when pkg_info answered
     pkgdb: str = ""
     build_info: dict[str, dict[str, str]] = field(default_factory=dict)  # base -> vars
+    #: /usr/pkgsrc/mail/qmail/Makefile exists, and the qmail-*.tgz files in PKG_PATH
+    pkgsrc_tree: bool = False
+    binary_packages: list[str] = field(default_factory=list)
+    #: the option catalog's input (None and {} until read: probe(catalog=False))
     show_options: str | None = None
     binary_options: dict[str, str] = field(default_factory=dict)  # package file -> words
     rcd_status: dict[str, tuple[int, str]] = field(default_factory=dict)  # script -> rc, out
@@ -139,7 +143,7 @@ class HostState:
                 found.setdefault(parts[0], int(parts[2]))
         return found
 
-    def after_writes(self, files: Mapping[str, str]) -> "HostState | None":
+    def after_writes(self, files: Mapping[str, str]) -> HostState | None:
         """This state once ``files`` (path -> text) are written and nothing else
         changed, as a probe would then read it; None when a write could change more
         than the file's text (mk.conf, passwd, rules sources ...): probe again."""

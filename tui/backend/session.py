@@ -20,7 +20,7 @@ from .hosts import Host, safefile
 from .hoststate import HostState
 from .model import ACCOUNT_DEFAULTS, ACCOUNT_VARS, Profile
 from .plan import install_method, make_plan
-from .probe import probe
+from .probe import probe, read_catalog
 from .profile import Problem, dump, read, validate
 from .steps import Plan, WriteFile
 from .verify import Check, smtp_address
@@ -38,12 +38,22 @@ class HostSummary:
     port_holder: str
     qmail: str  # "" on a fresh host, else "qmail-1.03nb27"
     fresh: bool
-    #: what is installed, for reconfiguring (("" ...) on a fresh host)
+    #: what is installed, for reconfiguring (("" ...) on a fresh host); the build
+    #: options need the catalog: Session.built_options()
     qmail_run: str = ""  # "qmail-run-20170406"
-    options: str = ""  # "defaults" or "defaults +qmail-srs -qmail-bigdns"
     accounts: str = ""  # "default names" or "daemon=qmaild2, log=qmaill2"
     running: str = ""  # "qmailsend, qmailsmtpd"
     port_names: str = ""  # the SMTP port's holders without pids
+
+
+@dataclass
+class Probing:
+    """A probe in two stages running in the background: the host (the Welcome's
+    summary), then the option catalog (Session.read_catalog); each Future holds the
+    stage's result or its HostError (the catalog's also when the host stage failed)."""
+
+    summary: Future[HostSummary]
+    catalog: Future[None]
 
 
 @dataclass
@@ -68,16 +78,13 @@ class Session:
         return self.state is not None and "qmail" in self.state.packages
 
     def probe(self) -> HostSummary:
-        """Read the host (one round trip, plus its sockets) and prefill the profile."""
-        self.state = probe(self.host)
-        self.catalog = catalog_mod.for_host(self.state)
-        if self.profile is None:
-            self.sources.clear()
-            self.profile = profile_from_state(self.state, self.catalog, self.sources)
+        """Read the host but its option catalog (one round trip, plus its sockets);
+        ``read_catalog()`` is the second stage."""
+        self.state = probe(self.host, catalog=False)
         _address, port = smtp_address(self.host, self.state)
         names = {p.pid: procmatch.program(p) for p in self.host.processes()}  # argv[0]
         pids = sorted(
-            {(names.get(l.pid, "?"), l.pid) for l in self.host.listeners() if l.port == port}
+            {(names.get(s.pid, "?"), s.pid) for s in self.host.listeners() if s.port == port}
         )
         summary = self.summary(port, [f"{name} (pid {pid})" for name, pid in pids])
         summary.port_names = f"port {port}: " + (
@@ -85,15 +92,33 @@ class Session:
         )
         return summary
 
-    def probe_in_background(self) -> Future[HostSummary]:
-        """``probe()`` in a daemon thread; its summary (or HostError) in a Future."""
-        probing: Future[HostSummary] = Future()
+    def read_catalog(self) -> None:
+        """The probe's second stage (one round trip: make show-options, the binary
+        packages' options): the option catalog, then the profile prefilled."""
+        state = self.state
+        assert state is not None, "read_catalog() follows probe()"
+        read_catalog(self.host, state)
+        self.catalog = catalog_mod.for_host(state)
+        if self.profile is None:
+            self.sources.clear()
+            self.profile = profile_from_state(state, self.catalog, self.sources)
+
+    def probe_in_background(self) -> Probing:
+        """``probe()`` then ``read_catalog()`` in a daemon thread."""
+        probing = Probing(Future(), Future())
 
         def run() -> None:
             try:
-                probing.set_result(self.probe())
-            except BaseException as exc:  # handed to whoever waits for the summary
-                probing.set_exception(exc)
+                probing.summary.set_result(self.probe())
+            except BaseException as exc:  # handed to whoever waits for either stage
+                probing.summary.set_exception(exc)
+                probing.catalog.set_exception(exc)
+                return
+            try:
+                self.read_catalog()
+                probing.catalog.set_result(None)
+            except BaseException as exc:
+                probing.catalog.set_exception(exc)
 
         threading.Thread(target=run, name="qmail-wizard probe", daemon=True).start()
         return probing
@@ -154,9 +179,9 @@ class Session:
     def summary(self, port: int, holders: list[str]) -> HostSummary:
         state = self.state
         tools = ["pkg_add"] + sorted(state.tools & {"pkgin", "make"})
-        if state.show_options:
+        if state.pkgsrc_tree:
             tools.append("pkgsrc tree (/usr/pkgsrc)")
-        packages = sorted(state.binary_options)
+        packages = sorted(state.binary_packages)
         repository = (
             f"{packages[0].rsplit('/', 1)[-1]} in PKG_PATH"
             if packages
@@ -183,13 +208,17 @@ class Session:
             self._installed(summary)
         return summary
 
+    def built_options(self) -> str:
+        """The installed qmail's build options against the defaults ("defaults
+        +qmail-srs -qmail-bigdns"); needs the catalog (``read_catalog``)."""
+        built = self.state.build_info.get("qmail", {}).get("PKG_OPTIONS", "").split()
+        return " ".join(["defaults", *self.catalog.changes(set(built))])
+
     def _installed(self, summary: HostSummary) -> None:
-        """The reconfigure rows: qmail-run, options and accounts built, services."""
-        state, catalog = self.state, self.catalog
+        """The reconfigure rows: qmail-run, accounts built, services."""
+        state = self.state
         info = state.build_info.get("qmail", {})
         summary.qmail_run = state.packages.get("qmail-run", "not installed")
-        built = set(info.get("PKG_OPTIONS", "").split())
-        summary.options = " ".join(["defaults", *catalog.changes(built)])
         renamed = [
             f"{key}={info[var]}"
             for key, var in ACCOUNT_VARS.items()
