@@ -11,6 +11,7 @@ wizard and for the plain sh script alike.  Timings are medians of interleaved ru
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import shutil
@@ -60,8 +61,8 @@ TERM_SIZE = (160, 50)  # wide: every line of text is written contiguously
 
 
 def wizard_argv() -> list[str]:
-    script = Path(sys.executable).with_name("qmail-wizard")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "tui.cli"]
+    """This checkout's wizard (run from ROOT), whatever an installed script points at."""
+    return [sys.executable, "-m", "tui.cli"]
 
 
 def median(values):
@@ -402,6 +403,9 @@ def main() -> int:
         "date": time.strftime("%Y-%m-%d %H:%M %Z"),
         "load_avg_1m_at_start": round(os.getloadavg()[0], 2),
     }
+    # what an install leaves (pip byte-compiles the package): this machine's Python runs
+    # with PYTHONDONTWRITEBYTECODE=1, so without it every start compiles tui/ from source
+    compileall.compile_dir(ROOT / "tui", quiet=1)
     boxes = Boxes()
     try:
         figures.update(bench_headless(4 if q else 10))

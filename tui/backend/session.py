@@ -2,6 +2,8 @@
 
 The TUI keeps one Session and hands it to its screens; every method that touches
 the host is blocking and is called from a worker thread, never from the UI loop.
+What the first screen does not need (discover, profile, plan) is imported on first
+use: the Welcome's probe starts before they load.
 """
 
 from __future__ import annotations
@@ -11,19 +13,20 @@ import threading
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import catalog as catalog_mod
 from . import procmatch
-from .discover import profile_from_state
 from .facts import SERVICES
 from .hosts import Host, safefile
 from .hoststate import HostState
 from .model import ACCOUNT_DEFAULTS, ACCOUNT_VARS, Profile
-from .plan import install_method, make_plan
 from .probe import probe, read_catalog
-from .profile import Problem, dump, read, validate
 from .steps import Plan, WriteFile
 from .verify import Check, smtp_address
+
+if TYPE_CHECKING:
+    from .profile import Problem
 
 
 @dataclass
@@ -97,6 +100,8 @@ class Session:
         packages' options): the option catalog, then the profile prefilled."""
         state = self.state
         assert state is not None, "read_catalog() follows probe()"
+        from .discover import profile_from_state
+
         read_catalog(self.host, state)
         self.catalog = catalog_mod.for_host(state)
         if self.profile is None:
@@ -125,14 +130,20 @@ class Session:
 
     def load_profile(self, path: str) -> None:
         """Prefill from a profile file (raises ProfileError/SourceError)."""
+        from .profile import read
+
         self.profile = read(Path(path), path).profile
         self.profile_path = path
 
     def problems(self) -> list[Problem]:
+        from .profile import validate
+
         users = set(self.state.users()) if self.state else None
         return validate(self.profile, self.catalog, users)
 
     def method(self) -> str:
+        from .plan import install_method
+
         return install_method(self.profile, self.catalog)
 
     def source(self, key: str) -> str:
@@ -141,6 +152,8 @@ class Session:
 
     def make_plan(self) -> Plan:
         """Probe again and plan from the real state (raises PlanError)."""
+        from .plan import make_plan
+
         self.state = probe(self.host)
         self.plan = make_plan(self.profile, self.state, self.catalog, self.keep, self.overwrite)
         return self.plan
@@ -150,6 +163,8 @@ class Session:
         the files kept), planned from the same probe with no choice made."""
         if self.plan is None or not self.plan.drift:
             return {}
+        from .plan import make_plan
+
         drifted = {d.path for d in self.plan.drift}
         plan = make_plan(self.profile, self.state, self.catalog)
         return {
@@ -164,6 +179,8 @@ class Session:
         directory); return the absolute path.  Written by safefile: a symlink or a
         file with several links there is refused (safefile.Refused names it and its
         target), nothing is ever truncated through one; HostError says why else."""
+        from .profile import dump
+
         target = os.path.abspath(os.path.expanduser(path))
         safefile.write_file(
             "/",
