@@ -13,6 +13,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
+from textual.widget import Widget
 from textual.widgets import Header, OptionList, Static
 
 from ..backend.hosts import HostError
@@ -94,34 +95,45 @@ class OptionsScreen(WizardStep):
         return self.session.catalog is not None and self.session.profile is not None
 
     def compose(self) -> ComposeResult:
-        if not self.ready:
-            yield from self.compose_loading()
-            return
         yield Header()
-        yield Static(
-            Content.assemble("Build options  ", (f"({vis(self.session.catalog.source)})", "dim")),
-            classes="screen-title",
-        )
-        yield Static("", id="words", classes="hint", markup=False)
-        yield Static("", id="source", classes="hint", markup=False)
-        with Horizontal(id="panes"):
-            yield BuildOptionList(self.session.catalog, self.words, id="options")
-            with VerticalScroll(id="side", can_focus=False):
-                yield Static("", id="problems", classes="error", markup=False)
-                yield Static("", id="note", markup=False)
-                yield Static("", id="about", markup=False)
+        yield from self.body() if self.ready else self.loading()
         yield KeyFooter()
 
-    def compose_loading(self) -> ComposeResult:
-        yield Header()
-        yield Static("Build options", classes="screen-title")
-        yield Static(
-            "Reading this host's build options (make show-options)...",
-            id="reading",
-            classes="hint",
-        )
-        yield Spinner(id="loading")
-        yield KeyFooter()
+    def body(self) -> list[Widget]:
+        """The title, the option list and the side pane (the catalog is in)."""
+        return [
+            Static(
+                Content.assemble(
+                    "Build options  ", (f"({vis(self.session.catalog.source)})", "dim")
+                ),
+                classes="screen-title",
+            ),
+            Static("", id="words", classes="hint", markup=False),
+            Static("", id="source", classes="hint", markup=False),
+            Horizontal(
+                BuildOptionList(self.session.catalog, self.words, id="options"),
+                VerticalScroll(
+                    Static("", id="problems", classes="error", markup=False),
+                    Static("", id="note", markup=False),
+                    Static("", id="about", markup=False),
+                    id="side",
+                    can_focus=False,
+                ),
+                id="panes",
+            ),
+        ]
+
+    def loading(self) -> list[Widget]:
+        """What shows until the catalog is in."""
+        return [
+            Static("Build options", classes="screen-title loading"),
+            Static(
+                "Reading this host's build options (make show-options)...",
+                id="reading",
+                classes="hint loading",
+            ),
+            Spinner(id="loading", classes="loading"),
+        ]
 
     def on_mount(self) -> None:
         if self.ready:
@@ -144,7 +156,8 @@ class OptionsScreen(WizardStep):
 
     async def on_catalog_read(self, message: CatalogRead) -> None:
         message.stop()
-        await self.recompose()
+        await self.query(".loading").remove()
+        await self.mount_all(self.body(), before=self.query_one(KeyFooter))
         self.start()
         self.show_problems()
 

@@ -26,6 +26,9 @@ from ..widgets.spinner import Spinner
 if TYPE_CHECKING:
     from ..wizard import WizardApp
 
+#: the spinner shows only when the host takes longer than this to read (a paint at
+#: 16 Hz while the probe's answer is moments away only delays it)
+SPINNER_AFTER_S = 0.3
 #: the row that needs the option catalog (the probe's second stage)
 OPTIONS_ROW = "Build options"
 
@@ -59,6 +62,8 @@ class WelcomeScreen(Screen):
         super().__init__(name="welcome")
         self.session = session
         self.summary: HostSummary | None = None
+        #: the probe's first stage is not in yet (nor failed)
+        self.reading = True
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -74,7 +79,13 @@ class WelcomeScreen(Screen):
         table = self.query_one("#host", DataTable)
         self.value_column = table.add_columns("Host", "")[1]
         table.display = False
+        self.query_one("#loading", Spinner).spin(False)
+        self.set_timer(SPINNER_AFTER_S, self._still_reading)
         self.probe_host()
+
+    def _still_reading(self) -> None:
+        if self.reading:
+            self.query_one("#loading", Spinner).spin(True)
 
     @work(thread=True, exclusive=True)
     def probe_host(self) -> None:
@@ -94,6 +105,7 @@ class WelcomeScreen(Screen):
 
     def on_probed(self, message: Probed) -> None:
         summary = self.summary = message.summary
+        self.reading = False
         self.query_one("#loading", Spinner).spin(False)
         table = self.query_one("#host", DataTable)
         for label, value in rows(summary):
@@ -126,6 +138,7 @@ class WelcomeScreen(Screen):
             table.update_cell(OPTIONS_ROW, self.value_column, Text(vis(text)))
 
     def on_probe_failed(self, message: ProbeFailed) -> None:
+        self.reading = False
         self.query_one("#loading", Spinner).spin(False)
         self.query_one("#intro", Static).update(
             Content.assemble(
