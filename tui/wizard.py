@@ -86,17 +86,18 @@ class WizardApp(App):
         self.push_screen(WelcomeScreen(self.session))
 
     def on_probed(self, message: Probed) -> None:
-        """Welcome's probe (bubbled up): qmail-send already runs, so open the Dashboard;
-        else load the other screens while the Welcome is read."""
+        """Welcome's probe (bubbled up): qmail-send already runs, so open the Dashboard
+        (the wizard's screens load when the admin goes on from its Welcome); else load
+        them while the Welcome is read."""
         if self.session.state.running("qmailsend"):
             self.action_open_dashboard()
-        self.preload()
+        else:
+            self.preload()
 
     @work(thread=True)
     def preload(self) -> None:
         """Import the screens the Welcome did not need."""
         flow()
-        from .screens import dashboard, save  # noqa: F401
 
     def action_open_dashboard(self) -> None:
         from .screens.dashboard import DashboardScreen
