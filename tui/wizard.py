@@ -89,7 +89,8 @@ class WizardApp(App):
         """Welcome's probe (bubbled up): qmail-send already runs, so open the Dashboard
         (the wizard's screens load when the admin goes on from its Welcome); else load
         them while the Welcome is read."""
-        if self.session.state.running("qmailsend"):
+        state = self.session.state
+        if state is not None and state.running("qmailsend"):
             self.action_open_dashboard()
         else:
             self.preload()
