@@ -245,15 +245,19 @@ def main(argv: list[str] | None = None) -> int:
 def _tui(args) -> int:
     """No command: the interactive wizard (the only path that imports Textual)."""
     from .backend.hosts import HostError
-    from .backend.profile import ProfileError
-    from .backend.profile.yamlsrc import SourceError
     from .commands.target import TargetError
 
+    errors: tuple[type[Exception], ...] = (TargetError, HostError)
+    if args.profile:  # profile and yaml load only then: the probe starts sooner
+        from .backend.profile import ProfileError
+        from .backend.profile.yamlsrc import SourceError
+
+        errors += (ProfileError, SourceError)
     try:
         from .commands.interactive import create_app
 
         app = create_app(args.target, args.profile, args.ssh_config)
-    except (TargetError, HostError, ProfileError, SourceError) as exc:
+    except errors as exc:
         print(f"qmail-wizard: {exc}", file=sys.stderr)
         return 1
     app.run()

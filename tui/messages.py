@@ -29,7 +29,7 @@ class Advance(Message):
     step: type[Screen]
 
 
-# -- Welcome ------------------------------------------------------------------------
+# -- Welcome and Options (the probe's two stages) --------------------------------
 @dataclass
 class Probed(Message):
     """The host probe's summary (bubbles up to the App: it may open the Dashboard)."""
@@ -39,6 +39,16 @@ class Probed(Message):
 
 @dataclass
 class ProbeFailed(Message):
+    error: str
+
+
+@dataclass
+class CatalogRead(Message):
+    """The probe's second stage is in: ``session.catalog`` and ``session.profile``."""
+
+
+@dataclass
+class CatalogFailed(Message):
     error: str
 
 

@@ -7,39 +7,49 @@ for the CLI with the host probe already running.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Iterable
-from concurrent.futures import Future
 from typing import Callable, ClassVar
 
+from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-from .backend.session import Session
+from .backend.session import Probing, Session
 from .messages import Advance, Probed
-from .screens.accounts import AccountsScreen
-from .screens.apply import ApplyScreen
-from .screens.dashboard import DashboardScreen
-from .screens.done import DoneScreen
-from .screens.mail import MailScreen
-from .screens.options import OptionsScreen
-from .screens.review import ReviewScreen
-from .screens.save import SaveScreen
-from .screens.services import ServicesScreen
 from .screens.welcome import WelcomeScreen
 
-#: The wizard's screens in order.
-FLOW: tuple[type[Screen], ...] = (
-    WelcomeScreen,
-    OptionsScreen,
-    AccountsScreen,
-    MailScreen,
-    ServicesScreen,
-    ReviewScreen,
-    ApplyScreen,
-    DoneScreen,
-)
+
+@functools.cache
+def flow() -> tuple[type[Screen], ...]:
+    """The wizard's screens in order (``FLOW``).  Only the Welcome is imported with
+    the App: the others load while it shows (``WizardApp.preload``)."""
+    from .screens.accounts import AccountsScreen
+    from .screens.apply import ApplyScreen
+    from .screens.done import DoneScreen
+    from .screens.mail import MailScreen
+    from .screens.options import OptionsScreen
+    from .screens.review import ReviewScreen
+    from .screens.services import ServicesScreen
+
+    return (
+        WelcomeScreen,
+        OptionsScreen,
+        AccountsScreen,
+        MailScreen,
+        ServicesScreen,
+        ReviewScreen,
+        ApplyScreen,
+        DoneScreen,
+    )
+
+
+def __getattr__(name: str):
+    if name == "FLOW":
+        return flow()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class WizardApp(App):
@@ -63,23 +73,36 @@ class WizardApp(App):
         self,
         session: Session,
         save_path: str = "qmail-wizard-profile.yaml",
-        probing: Future | None = None,
+        probing: Probing | None = None,
     ) -> None:
         super().__init__()
         self.session = session
         self.save_path = session.profile_path or save_path
-        #: The Welcome screen's host summary, read from the start.
+        #: The probe's two stages, read from the start: the Welcome's host summary,
+        #: then the option catalog Options needs.
         self.probing = probing or session.probe_in_background()
 
     def on_mount(self) -> None:
         self.push_screen(WelcomeScreen(self.session))
 
     def on_probed(self, message: Probed) -> None:
-        """Welcome's probe (bubbled up): qmail-send already runs, so open the Dashboard."""
-        if self.session.state.running("qmailsend"):
+        """Welcome's probe (bubbled up): qmail-send already runs, so open the Dashboard
+        (the wizard's screens load when the admin goes on from its Welcome); else load
+        them while the Welcome is read."""
+        state = self.session.state
+        if state is not None and state.running("qmailsend"):
             self.action_open_dashboard()
+        else:
+            self.preload()
+
+    @work(thread=True)
+    def preload(self) -> None:
+        """Import the screens the Welcome did not need."""
+        flow()
 
     def action_open_dashboard(self) -> None:
+        from .screens.dashboard import DashboardScreen
+
         self.push_screen(DashboardScreen(self.session))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
@@ -92,12 +115,15 @@ class WizardApp(App):
             )
 
     def on_advance(self, message: Advance) -> None:
-        index = FLOW.index(message.step)
-        if index + 1 < len(FLOW):
-            self.push_screen(FLOW[index + 1](self.session))
+        steps = flow()
+        index = steps.index(message.step)
+        if index + 1 < len(steps):
+            self.push_screen(steps[index + 1](self.session))
 
     def action_save_profile(self) -> None:
         """Ask for a file name (SaveScreen), then save the profile there."""
+        from .screens.save import SaveScreen
+
         if self.session.profile is None:
             self.notify("Nothing to save yet: the host is still being read.", severity="warning")
             return

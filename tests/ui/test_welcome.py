@@ -5,6 +5,10 @@ from __future__ import annotations
 from textual.widgets import DataTable
 
 from tests.ui.conftest import settle
+from tests.ui.test_review_apply import wait_for
+from tui.screens.options import OptionsScreen
+from tui.widgets.option_list import BuildOptionList
+from tui.widgets.spinner import Spinner
 
 
 def _rows(screen) -> dict[str, str]:
@@ -15,7 +19,7 @@ def _rows(screen) -> dict[str, str]:
 
 
 async def test_fresh_host_summary(wizard_app):
-    app, box = wizard_app()
+    app, _box = wizard_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         rows = _rows(app.screen)
@@ -26,3 +30,36 @@ async def test_fresh_host_summary(wizard_app):
         assert rows["qmail"] == "not installed"
         assert "pkgin" in rows["Package tools"]
         assert "no qmail yet" in str(app.screen.query_one("#intro").render())
+
+
+async def test_welcome_takes_keys_before_the_option_catalog_is_in(wizard_app):
+    """The probe's second stage (make show-options: 1 s x pace = 10 s here) does not
+    hold the Welcome: Enter opens Options, which shows its spinner until the catalog
+    arrives, then the host's options."""
+    app, _box = wizard_app(pace=10.0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.screen.summary is not None, "the host summary", 200)
+        assert app.session.state.show_options is None  # not read by the first stage
+        assert not app.probing.catalog.done()
+        assert app.session.catalog is None and app.session.profile is None
+        assert "Press Enter to choose the build options" in str(
+            app.screen.query_one("#next-hint").render()
+        )
+
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, OptionsScreen), "Options")
+        screen = app.screen
+        assert screen.query_one("#loading", Spinner).display
+        assert "Reading this host's build options" in str(screen.query_one("#reading").render())
+        assert not screen.query(BuildOptionList)
+        await pilot.press("enter")  # refused while reading, not a crash
+        assert app.screen is screen
+
+        await wait_for(pilot, lambda: screen.query(BuildOptionList), "the option list", 600)
+        options = screen.query_one(BuildOptionList)
+        catalog = app.session.catalog
+        assert catalog.source == "pkgsrc tree /usr/pkgsrc/mail/qmail (make show-options)"
+        assert {r.name for r in options.rows if r.name} == set(catalog.supported)
+        assert not screen.query(Spinner)
+        assert options.has_focus
+        assert "(none: the defaults)" in str(screen.query_one("#words").render())

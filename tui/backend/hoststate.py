@@ -78,6 +78,10 @@ class HostState:
     #: the entries of /var/db/pkg (and their +CONTENTS) when pkg_info answered
     pkgdb: str = ""
     build_info: dict[str, dict[str, str]] = field(default_factory=dict)  # base -> vars
+    #: /usr/pkgsrc/mail/qmail/Makefile exists, and the qmail-*.tgz files in PKG_PATH
+    pkgsrc_tree: bool = False
+    binary_packages: list[str] = field(default_factory=list)
+    #: the option catalog's input (None and {} until read: probe(catalog=False))
     show_options: str | None = None
     binary_options: dict[str, str] = field(default_factory=dict)  # package file -> words
     rcd_status: dict[str, tuple[int, str]] = field(default_factory=dict)  # script -> rc, out

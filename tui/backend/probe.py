@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from typing import Mapping
+from collections.abc import Mapping
 
 from . import procmatch
 from .facts import ALIAS_DIR, SERVICES, SYSCONF
@@ -30,9 +30,11 @@ MARK = re.compile(r"^@@qw-([0-9a-f]{16}) (\S+) (\S+) (-?\d+)@@$")
 # make show-options while it is unchanged) or "-" (run it); $3: the package files
 # whose options it read, one per line; $4: its package database listing ("-": none),
 # pkg_info's answer is kept while the listing is the same (its package names are the
-# database's entries) and no other database could be pkg_info's.
+# database's entries) and no other database could be pkg_info's; $5: the stages to
+# read, "host catalog" (all), "host" (all but the option catalog's commands) or
+# "catalog" (only make show-options and the binary packages' options).
 SCRIPT = r"""
-again=$1; mk_before=$2; known_pkgs=$3; pkgdb_before=$4
+again=$1; mk_before=$2; known_pkgs=$3; pkgdb_before=$4; stages=$5
 mark() { echo "@@qw-@NONCE@ $1 $2 $3@@"; }
 out() { kind=$1; name=$2; shift 2; o=`"$@" 2>&1`; rc=$?; mark "$kind" "$name" "$rc"; [ -n "$o" ] && printf '%s\n' "$o"; }
 file() { if [ -f "$1" ]; then mark file "$1" 0; cat "$1"; echo; else mark file "$1" 1; fi; }
@@ -40,6 +42,40 @@ tmp=`mktemp -d "${TMPDIR:-/tmp}/qw-probe.XXXXXXXX" 2>/dev/null` || tmp=
 [ -n "$tmp" ] && trap 'rm -rf "$tmp"' 0
 njobs=0
 job() { if [ -n "$tmp" ]; then njobs=$((njobs+1)); out "$@" > "$tmp/$njobs" 2>&1 & else out "$@"; fi; }
+finish() {
+  if [ -n "$tmp" ]; then
+    wait
+    i=1; while [ $i -le $njobs ]; do cat "$tmp/$i"; i=$((i+1)); done
+  fi
+  mark end - 0
+}
+catalog=; case $stages in *catalog*) catalog=yes ;; esac
+if [ -f /usr/pkgsrc/mail/qmail/Makefile ]; then
+  mark pkgsrc-tree qmail 0
+  if [ -z "$catalog" ]; then :
+  elif [ "$mk_before" != - ] && [ "`cat /etc/mk.conf 2>/dev/null`" = "$mk_before" ]; then
+    mark keep show_options 0
+  else
+    job show-options qmail sh -c 'cd /usr/pkgsrc/mail/qmail && make show-options'
+  fi
+fi
+pkgpath=${PKG_PATH:-`sed -n 's/^PKG_PATH=//p' /etc/pkg_install.conf 2>/dev/null | tail -1`}
+IFS=';'
+for dir in $pkgpath; do
+  for f in "$dir"/qmail-[0-9]*.tgz; do
+    [ -f "$f" ] || continue
+    mark binary-package "$f" 0
+    [ -n "$catalog" ] || continue
+    case "$known_pkgs" in
+      *"
+$f
+"*) mark keep-binary "$f" 0 ;;
+      *) job binary-options "$f" pkg_info -Q PKG_OPTIONS "$f" ;;
+    esac
+  done
+done
+unset IFS
+case $stages in *host*) ;; *) finish; exit 0 ;; esac
 if [ "$again" = again ]; then
   mark keep uname 0; mark keep hostname 0; mark keep uid 0
 else
@@ -55,27 +91,6 @@ if [ "$pkgdb_before" = "$*" ] && [ -z "$PKG_DBDIR" ] && [ ! -e /usr/pkg/pkgdb ] 
 else
   job pkgs - pkg_info
 fi
-if [ -f /usr/pkgsrc/mail/qmail/Makefile ]; then
-  if [ "$mk_before" != - ] && [ "`cat /etc/mk.conf 2>/dev/null`" = "$mk_before" ]; then
-    mark keep show_options 0
-  else
-    job show-options qmail sh -c 'cd /usr/pkgsrc/mail/qmail && make show-options'
-  fi
-fi
-pkgpath=${PKG_PATH:-`sed -n 's/^PKG_PATH=//p' /etc/pkg_install.conf 2>/dev/null | tail -1`}
-IFS=';'
-for dir in $pkgpath; do
-  for f in "$dir"/qmail-[0-9]*.tgz; do
-    [ -f "$f" ] || continue
-    case "$known_pkgs" in
-      *"
-$f
-"*) mark keep-binary "$f" 0 ;;
-      *) job binary-options "$f" pkg_info -Q PKG_OPTIONS "$f" ;;
-    esac
-  done
-done
-unset IFS
 for s in @RCD@; do
   [ -f /etc/rc.d/$s ] && job rcd "$s" /etc/rc.d/$s onestatus
 done
@@ -132,11 +147,7 @@ done
 command -v pkgin >/dev/null 2>&1 && mark tool pkgin 0
 command -v make >/dev/null 2>&1 && mark tool make 0
 command -v setuidgid >/dev/null 2>&1 && mark tool setuidgid 0
-if [ -n "$tmp" ]; then
-  wait
-  i=1; while [ $i -le $njobs ]; do cat "$tmp/$i"; i=$((i+1)); done
-fi
-mark end - 0
+finish
 """
 
 
@@ -192,7 +203,26 @@ def _apply_section(state: HostState, kind: str, name: str, rc: int, lines: list[
         state.hostname = text
     elif kind == "id" and text.isdigit():
         state.uid = int(text)
-    elif kind == "pkgdb":
+    elif kind in PACKAGE_KINDS:
+        _package_section(state, kind, name, rc, text)
+    elif kind == "maildir":
+        _maildir_section(state, name, lines)
+    elif kind == "names":
+        state.alias_names = [
+            line for line in lines if line.startswith(".qmail-") and "/" not in line
+        ]
+    else:
+        _service_section(state, kind, name, rc, text)
+
+
+PACKAGE_KINDS = frozenset(
+    ("pkgdb", "pkgs", "pkgdir", "pkgsrc-tree", "binary-package", "show-options", "binary-options")
+)
+
+
+def _package_section(state: HostState, kind: str, name: str, rc: int, text: str) -> None:
+    """What is installed, and what the option catalog is read from."""
+    if kind == "pkgdb":
         state.pkgdb = text
     elif kind == "pkgs" and rc != 0:
         state.pkgdb = ""  # no answer to keep
@@ -203,53 +233,54 @@ def _apply_section(state: HostState, kind: str, name: str, rc: int, lines: list[
             if base and version[:1].isdigit():
                 state.packages[base] = pkgname
     elif kind == "pkgdir":
-        info_path = f"{text}/+BUILD_INFO"
-        info = state.files.get(info_path, "")
+        info = state.files.get(f"{text}/+BUILD_INFO", "")
         state.build_info[name] = dict(
             line.split("=", 1) for line in info.splitlines() if "=" in line
         )
+    elif kind == "pkgsrc-tree":
+        state.pkgsrc_tree = True
+    elif kind == "binary-package":
+        state.binary_packages.append(name)
     elif kind == "show-options" and rc == 0:
         state.show_options = text + "\n"
     elif kind == "binary-options" and rc == 0:
         state.binary_options[name] = text
-    elif kind == "rcd":
+
+
+def _maildir_section(state: HostState, name: str, lines: list[str]) -> None:
+    parts = ("Maildir",) + MAILDIR_SUBDIRS
+    seen = dict(line.split(" ", 1) for line in lines if line.split(" ", 1)[0] in parts)
+    state.maildirs[name] = {part: seen.get(part, "missing") for part in parts}
+    odd = [line[4:] for line in lines if line.startswith("odd ")]
+    if odd:
+        state.maildir_odd[name] = odd
+
+
+def _service_section(state: HostState, kind: str, name: str, rc: int, text: str) -> None:
+    """The services, compiled rules and tools seen."""
+    if kind == "rcd":
         state.rcd_status[name] = (rc, text)
         state.rcd_scripts.add(name)
     elif kind == "rcd-script":
         state.rcd_scripts.add(name)
-    elif kind == "names":
-        state.alias_names = [
-            line for line in lines if line.startswith(".qmail-") and "/" not in line
-        ]
     elif kind == "postfix-master":
         if text and procmatch.command_matches(text.split(), procmatch.POSTFIX_MASTER):
             state.postfix_master = int(name)
-    elif kind == "maildir":
-        seen = dict(
-            line.split(" ", 1)
-            for line in lines
-            if line.split(" ", 1)[0] in ("Maildir",) + MAILDIR_SUBDIRS
-        )
-        state.maildirs[name] = {
-            part: seen.get(part, "missing") for part in ("Maildir",) + MAILDIR_SUBDIRS
-        }
-        odd = [line[4:] for line in lines if line.startswith("odd ")]
-        if odd:
-            state.maildir_odd[name] = odd
     elif kind == "cdb":
         state.cdbs[name] = rc == 0
     elif kind == "tool":
         state.tools.add(name)
 
 
-def probe(host: Host, previous: HostState | None = None) -> HostState:
+def probe(host: Host, previous: HostState | None = None, catalog: bool = True) -> HostState:
     """One round trip: run the batched script and parse what it printed.
 
     ``previous``: a probe of the same host earlier in this run (an apply changing
     it since).  What no apply step changes is then taken from it, not run again:
     uname, hostname, uid, the options of package files it already read,
     ``make show-options`` while /etc/mk.conf is unchanged, and pkg_info's list while
-    /var/db/pkg has the same entries.
+    /var/db/pkg has the same entries.  ``catalog=False``: everything but the option
+    catalog's input (show_options, binary_options), which ``read_catalog`` adds.
     """
     nonce = secrets.token_hex(8)
     args = ["full", "-", "", "-"]
@@ -264,13 +295,27 @@ def probe(host: Host, previous: HostState | None = None) -> HostState:
             "".join(f"\n{path}" for path in previous.binary_options) + "\n",
             previous.pkgdb if 0 < len(previous.pkgdb) < 65536 else "-",
         ]
+    stages = "host catalog" if catalog else "host"
+    state = parse(_run(host, nonce, args + [stages]), nonce, previous)
+    read_alias_files(host, state)
+    return state
+
+
+def read_catalog(host: Host, state: HostState) -> None:
+    """The second stage of a ``probe(catalog=False)``: one round trip running
+    ``make show-options`` and ``pkg_info -Q PKG_OPTIONS`` of the binary packages,
+    their answers put in ``state``."""
+    nonce = secrets.token_hex(8)
+    found = parse(_run(host, nonce, ["full", "-", "", "-", "catalog"]), nonce)
+    state.show_options, state.binary_options = found.show_options, found.binary_options
+
+
+def _run(host: Host, nonce: str, args: list[str]) -> str:
     # surrogateescape: bytes of the files read that are not UTF-8 survive an edit
     result = host.run(
         ["/bin/sh", "-c", script(nonce), "probe"] + args, timeout=120, errors="surrogateescape"
     )
-    state = parse(result.stdout, nonce, previous)
-    read_alias_files(host, state)
-    return state
+    return result.stdout
 
 
 def read_alias_files(host: Host, state: HostState) -> None:

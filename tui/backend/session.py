@@ -5,6 +5,8 @@ screens, the headless commands make one per run.  Probe, plan, apply (with the
 incremental Prober), verify, the status reader, the service actions and save go
 through it; the front-ends only present what it returns.  Every method that touches
 the host is blocking: the TUI calls them from worker threads, never the UI loop.
+What the Welcome does not need (discover, profile, plan, status) is imported on
+first use: the Welcome's probe starts before they load.
 """
 
 from __future__ import annotations
@@ -18,23 +20,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import catalog as catalog_mod
-from . import journal, procmatch, services
+from . import procmatch
 from .facts import SERVICES
 from .hosts import Host, HostError, Result, safefile
 from .hoststate import HostState
-from .plan import install_method, make_plan
-from .probe import Prober, probe
-from .profile import Problem, dump, read, validate
-from .profile.discover import profile_from_state
-from .profile.model import ACCOUNT_DEFAULTS, ACCOUNT_VARS, Profile
-from .runlog import log_path
-from .status import StatusReader
+from .probe import Prober, probe, read_catalog
 from .steps import Plan, WriteFile
 from .verify import Check, send_test_message, smtp_address, verify
-from .verify.delivery import Delivery
 
 if TYPE_CHECKING:
     from .apply import ApplyResult, Undone, UndoPlan
+    from .profile import Problem
+    from .profile.model import Profile
+    from .status import StatusReader
+    from .verify.delivery import Delivery
 
 
 @dataclass
@@ -49,12 +48,22 @@ class HostSummary:
     port_holder: str
     qmail: str  # "" on a fresh host, else "qmail-1.03nb27"
     fresh: bool
-    #: what is installed, for reconfiguring (("" ...) on a fresh host)
+    #: what is installed, for reconfiguring (("" ...) on a fresh host); the build
+    #: options need the catalog: Session.built_options()
     qmail_run: str = ""  # "qmail-run-20170406"
-    options: str = ""  # "defaults" or "defaults +qmail-srs -qmail-bigdns"
     accounts: str = ""  # "default names" or "daemon=qmaild2, log=qmaill2"
     running: str = ""  # "qmailsend, qmailsmtpd"
     port_names: str = ""  # the SMTP port's holders without pids
+
+
+@dataclass
+class Probing:
+    """A probe in two stages running in the background: the host (the Welcome's
+    summary), then the option catalog (Session.read_catalog); each Future holds the
+    stage's result or its HostError (the catalog's also when the host stage failed)."""
+
+    summary: Future[HostSummary]
+    catalog: Future[None]
 
 
 @dataclass
@@ -79,12 +88,9 @@ class Session:
         return self.state is not None and "qmail" in self.state.packages
 
     def probe(self) -> HostSummary:
-        """Read the host (one round trip, plus its sockets) and prefill the profile."""
-        self.state = probe(self.host)
-        self.catalog = catalog_mod.for_host(self.state)
-        if self.profile is None:
-            self.sources.clear()
-            self.profile = profile_from_state(self.state, self.catalog, self.sources)
+        """Read the host but its option catalog (one round trip, plus its sockets);
+        ``read_catalog()`` is the second stage."""
+        self.state = probe(self.host, catalog=False)
         _address, port = smtp_address(self.host, self.state)
         names = {p.pid: procmatch.program(p) for p in self.host.processes()}  # argv[0]
         pids = sorted(
@@ -96,21 +102,42 @@ class Session:
         )
         return summary
 
-    def probe_in_background(self) -> Future[HostSummary]:
-        """``probe()`` in a daemon thread; its summary (or HostError) in a Future."""
-        probing: Future[HostSummary] = Future()
+    def read_catalog(self) -> None:
+        """The probe's second stage (one round trip: make show-options, the binary
+        packages' options): the option catalog, then the profile prefilled."""
+        from .profile.discover import profile_from_state
+
+        state = self.probed
+        read_catalog(self.host, state)
+        self.catalog = catalog_mod.for_host(state)
+        if self.profile is None:
+            self.sources.clear()
+            self.profile = profile_from_state(state, self.catalog, self.sources)
+
+    def probe_in_background(self) -> Probing:
+        """``probe()`` then ``read_catalog()`` in a daemon thread."""
+        probing = Probing(Future(), Future())
 
         def run() -> None:
             try:
-                probing.set_result(self.probe())
-            except BaseException as exc:  # handed to whoever waits for the summary
-                probing.set_exception(exc)
+                probing.summary.set_result(self.probe())
+            except BaseException as exc:  # handed to whoever waits for either stage
+                probing.summary.set_exception(exc)
+                probing.catalog.set_exception(exc)
+                return
+            try:
+                self.read_catalog()
+                probing.catalog.set_result(None)
+            except BaseException as exc:
+                probing.catalog.set_exception(exc)
 
         threading.Thread(target=run, name="qmail-wizard probe", daemon=True).start()
         return probing
 
     def load_profile(self, path: str) -> None:
         """Prefill from a profile file (raises ProfileError/SourceError)."""
+        from .profile import read
+
         self.profile = read(Path(path), path).profile
         self.profile_path = path
 
@@ -136,10 +163,14 @@ class Session:
         return self.catalog
 
     def problems(self) -> list[Problem]:
+        from .profile import validate
+
         users = set(self.state.users()) if self.state else None
         return validate(self.edited, self.options, users)
 
     def method(self) -> str:
+        from .plan import install_method
+
         return install_method(self.edited, self.catalog)
 
     def source(self, key: str) -> str:
@@ -154,6 +185,8 @@ class Session:
     def discover(self) -> Profile:
         """The profile the host read last embodies (as the TUI prefills it); where each
         value was read is in ``sources``."""
+        from .profile.discover import profile_from_state
+
         self.sources.clear()
         self.profile = profile_from_state(self.probed, self.options, self.sources)
         return self.profile
@@ -165,6 +198,8 @@ class Session:
 
     def make_plan(self, fresh: bool = True) -> Plan:
         """Plan from the real state, probed again first when ``fresh`` (raises PlanError)."""
+        from .plan import make_plan
+
         if fresh:
             self.refresh()
         self.plan = make_plan(self.edited, self.probed, self.catalog, self.keep, self.overwrite)
@@ -175,6 +210,8 @@ class Session:
         the files kept), planned from the same probe with no choice made."""
         if self.plan is None or not self.plan.drift:
             return {}
+        from .plan import make_plan
+
         drifted = {d.path for d in self.plan.drift}
         plan = make_plan(self.edited, self.probed, self.catalog)
         return {
@@ -247,6 +284,9 @@ class Session:
 
     def last_log(self) -> str:
         """The run log of the newest apply run; "" if none (or its record is damaged)."""
+        from . import journal
+        from .runlog import log_path
+
         try:
             run_id = journal.last_run(self.host)
         except HostError:
@@ -255,14 +295,20 @@ class Session:
 
     def status_reader(self, log_lines: int = 20) -> StatusReader:
         """A reader of the services, the queue and the mail log (status, Dashboard)."""
+        from .status import StatusReader
+
         return StatusReader(self.host, log_lines=log_lines)
 
     def act(self, service: str, action: str, enabled: bool = True) -> Result:
         """``/etc/rc.d/SERVICE ACTION`` (one- prefixed for a service rc.conf disables)."""
+        from . import services
+
         return services.act(self.host, service, action, enabled)
 
     def flush(self) -> Result:
         """Deliver the queue now (``/etc/rc.d/qmailsend flush``)."""
+        from . import services
+
         return services.flush(self.host)
 
     def send_test_message(self) -> Delivery:
@@ -274,11 +320,13 @@ class Session:
         directory); return the absolute path.  Written by safefile: a symlink or a
         file with several links there is refused (safefile.Refused names it and its
         target), nothing is ever truncated through one; HostError says why else."""
+        from .profile import dump as _dump
+
         target = os.path.abspath(os.path.expanduser(path))
         safefile.write_file(
             "/",
             target,
-            dump(self.edited).encode("utf-8"),
+            _dump(self.edited).encode("utf-8"),
             mode=0o644,
             uid=os.geteuid(),
             gid=os.getegid(),
@@ -289,9 +337,9 @@ class Session:
     def summary(self, port: int, holders: list[str]) -> HostSummary:
         state = self.probed
         tools = ["pkg_add"] + sorted(state.tools & {"pkgin", "make"})
-        if state.show_options:
+        if state.pkgsrc_tree:
             tools.append("pkgsrc tree (/usr/pkgsrc)")
-        packages = sorted(state.binary_options)
+        packages = sorted(state.binary_packages)
         repository = (
             f"{packages[0].rsplit('/', 1)[-1]} in PKG_PATH"
             if packages
@@ -318,13 +366,19 @@ class Session:
             self._installed(summary)
         return summary
 
+    def built_options(self) -> str:
+        """The installed qmail's build options against the defaults ("defaults
+        +qmail-srs -qmail-bigdns"); needs the catalog (``read_catalog``)."""
+        built = self.probed.build_info.get("qmail", {}).get("PKG_OPTIONS", "").split()
+        return " ".join(["defaults", *self.options.changes(set(built))])
+
     def _installed(self, summary: HostSummary) -> None:
-        """The reconfigure rows: qmail-run, options and accounts built, services."""
-        state, catalog = self.probed, self.options
+        """The reconfigure rows: qmail-run, accounts built, services."""
+        from .profile.model import ACCOUNT_DEFAULTS, ACCOUNT_VARS
+
+        state = self.probed
         info = state.build_info.get("qmail", {})
         summary.qmail_run = state.packages.get("qmail-run", "not installed")
-        built = set(info.get("PKG_OPTIONS", "").split())
-        summary.options = " ".join(["defaults", *catalog.changes(built)])
         renamed = [
             f"{key}={info[var]}"
             for key, var in ACCOUNT_VARS.items()

@@ -1,20 +1,35 @@
-"""Build options: every PKG_OPTIONS.qmail option of this host, and what a change costs."""
+"""Build options: every PKG_OPTIONS.qmail option of this host, and what a change costs.
+
+The catalog is the probe's second stage (``App.probing.catalog``), read while the
+Welcome shows; opened before it is in, the screen shows a spinner and builds its
+list when a worker posts CatalogRead.
+"""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
+from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
+from textual.widget import Widget
 from textual.widgets import Header, OptionList, Static
 
+from ..backend.hosts import HostError
 from ..backend.profile import Problem
 from ..backend.session import Session
 from ..backend.vis import vis
+from ..messages import CatalogFailed, CatalogRead
 from ..widgets.field import source_line
 from ..widgets.footer import KeyFooter
 from ..widgets.help import HelpScreen
 from ..widgets.option_list import BuildOptionList, Refused, Row, toggle
+from ..widgets.spinner import Spinner
 from .step import WizardStep
+
+if TYPE_CHECKING:
+    from ..wizard import WizardApp
 
 COST = (
     "Built from /usr/pkgsrc: several minutes; needs the pkgsrc tree. "
@@ -74,28 +89,97 @@ class OptionsScreen(WizardStep):
     def words(self) -> list:
         return self.session.profile.build.options
 
+    @property
+    def ready(self) -> bool:
+        """The catalog (and with it the profile) is in."""
+        return self.session.catalog is not None and self.session.profile is not None
+
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static(
-            Content.assemble("Build options  ", (f"({vis(self.session.catalog.source)})", "dim")),
-            classes="screen-title",
-        )
-        yield Static("", id="words", classes="hint", markup=False)
-        yield Static("", id="source", classes="hint", markup=False)
-        with Horizontal(id="panes"):
-            yield BuildOptionList(self.session.catalog, self.words, id="options")
-            with VerticalScroll(id="side", can_focus=False):
-                yield Static("", id="problems", classes="error", markup=False)
-                yield Static("", id="note", markup=False)
-                yield Static("", id="about", markup=False)
+        yield from self.body() if self.ready else self.loading()
         yield KeyFooter()
 
+    def body(self) -> list[Widget]:
+        """The title, the option list and the side pane (the catalog is in)."""
+        return [
+            Static(
+                Content.assemble(
+                    "Build options  ", (f"({vis(self.session.catalog.source)})", "dim")
+                ),
+                classes="screen-title",
+            ),
+            Static("", id="words", classes="hint", markup=False),
+            Static("", id="source", classes="hint", markup=False),
+            Horizontal(
+                BuildOptionList(self.session.catalog, self.words, id="options"),
+                VerticalScroll(
+                    Static("", id="problems", classes="error", markup=False),
+                    Static("", id="note", markup=False),
+                    Static("", id="about", markup=False),
+                    id="side",
+                    can_focus=False,
+                ),
+                id="panes",
+            ),
+        ]
+
+    def loading(self) -> list[Widget]:
+        """What shows until the catalog is in."""
+        return [
+            Static("Build options", classes="screen-title loading"),
+            Static(
+                "Reading this host's build options (make show-options)...",
+                id="reading",
+                classes="hint loading",
+            ),
+            Spinner(id="loading", classes="loading"),
+        ]
+
     def on_mount(self) -> None:
+        if self.ready:
+            self.start()
+        else:
+            self.wait_for_catalog()
+
+    def start(self) -> None:
         self.query_one("#source").display = bool(self.session.source("build.options"))
         self.query_one(BuildOptionList).focus()
 
-    def on_screen_resume(self) -> None:
+    @work(thread=True, exclusive=True)
+    def wait_for_catalog(self) -> None:
+        """Wait for the probe's second stage, started with the App."""
+        try:
+            cast("WizardApp", self.app).probing.catalog.result()
+            self.post_message(CatalogRead())
+        except HostError as exc:
+            self.post_message(CatalogFailed(str(exc)))
+
+    async def on_catalog_read(self, message: CatalogRead) -> None:
+        message.stop()
+        await self.query(".loading").remove()
+        await self.mount_all(self.body(), before=self.query_one(KeyFooter))
+        self.start()
         self.show_problems()
+
+    def on_catalog_failed(self, message: CatalogFailed) -> None:
+        message.stop()
+        self.query_one("#loading", Spinner).spin(False)
+        self.query_one("#reading", Static).update(
+            Content.assemble(
+                ("Cannot read the build options:", "bold"),
+                f" {vis(message.error)}\nPress Esc, then restart qmail-wizard.",
+            )
+        )
+
+    def on_screen_resume(self) -> None:
+        if self.ready:
+            self.show_problems()
+
+    def action_next(self) -> None:
+        if not self.ready:
+            self.notify("Still reading the build options...", severity="warning")
+            return
+        super().action_next()
 
     def show_problems(self) -> list[Problem]:
         """Show the profile's words: marks, the words line, problems and the note."""
@@ -142,7 +226,7 @@ class OptionsScreen(WizardStep):
         return group_help(self.session.catalog, row.group)
 
     def action_help(self) -> None:
-        row = self.query_one(BuildOptionList).row
+        row = self.query_one(BuildOptionList).row if self.ready else None
         if row is None:
             return
         title = row.name or f"Group {row.group}"

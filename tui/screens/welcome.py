@@ -1,11 +1,16 @@
-"""Welcome: what this host is and has, read by a probe in a worker thread."""
+"""Welcome: what this host is and has, read by a probe in a worker thread.
+
+The screen takes keys once the probe's first stage (the host) is in; the installed
+qmail's build options row fills in with the second (the option catalog)."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import Screen
@@ -14,9 +19,18 @@ from textual.widgets import DataTable, Header, Static
 from ..backend.hosts import HostError
 from ..backend.session import HostSummary, Session
 from ..backend.vis import vis
-from ..messages import Advance, Probed, ProbeFailed
+from ..messages import Advance, CatalogFailed, CatalogRead, Probed, ProbeFailed
 from ..widgets.footer import KeyFooter
 from ..widgets.spinner import Spinner
+
+if TYPE_CHECKING:
+    from ..wizard import WizardApp
+
+#: the spinner shows only when the host takes longer than this to read (a paint at
+#: 16 Hz while the probe's answer is moments away only delays it)
+SPINNER_AFTER_S = 0.3
+#: the row that needs the option catalog (the probe's second stage)
+OPTIONS_ROW = "Build options"
 
 
 def rows(summary: HostSummary) -> list[tuple[str, str]]:
@@ -34,7 +48,7 @@ def rows(summary: HostSummary) -> list[tuple[str, str]]:
         ("SMTP", summary.port_names),
         ("qmail", summary.qmail),
         ("qmail-run", summary.qmail_run),
-        ("Build options", summary.options),
+        (OPTIONS_ROW, "reading..."),
         ("Accounts", summary.accounts),
         ("Running", summary.running),
     ]
@@ -42,12 +56,14 @@ def rows(summary: HostSummary) -> list[tuple[str, str]]:
 
 class WelcomeScreen(Screen):
     CSS_PATH = "welcome.tcss"
-    BINDINGS = [Binding("enter", "next", "Next", priority=True)]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "next", "Next", priority=True)]
 
     def __init__(self, session: Session) -> None:
         super().__init__(name="welcome")
         self.session = session
         self.summary: HostSummary | None = None
+        #: the probe's first stage is not in yet (nor failed)
+        self.reading = True
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -61,24 +77,39 @@ class WelcomeScreen(Screen):
 
     def on_mount(self) -> None:
         table = self.query_one("#host", DataTable)
-        table.add_columns("Host", "")
+        self.value_column = table.add_columns("Host", "")[1]
         table.display = False
+        self.query_one("#loading", Spinner).spin(False)
+        self.set_timer(SPINNER_AFTER_S, self._still_reading)
         self.probe_host()
+
+    def _still_reading(self) -> None:
+        if self.reading:
+            self.query_one("#loading", Spinner).spin(True)
 
     @work(thread=True, exclusive=True)
     def probe_host(self) -> None:
-        """Wait for the probe the App started with it (``WizardApp.probing``)."""
+        """Wait for the probe the App started with it (``WizardApp.probing``): the
+        host, then the option catalog."""
+        probing = cast("WizardApp", self.app).probing
         try:
-            self.post_message(Probed(self.app.probing.result()))
+            self.post_message(Probed(probing.summary.result()))
         except HostError as exc:
             self.post_message(ProbeFailed(str(exc)))
+            return
+        try:
+            probing.catalog.result()
+            self.post_message(CatalogRead())
+        except HostError as exc:
+            self.post_message(CatalogFailed(str(exc)))
 
     def on_probed(self, message: Probed) -> None:
         summary = self.summary = message.summary
+        self.reading = False
         self.query_one("#loading", Spinner).spin(False)
         table = self.query_one("#host", DataTable)
         for label, value in rows(summary):
-            table.add_row(Text(label), Text(vis(value)))
+            table.add_row(Text(label), Text(vis(value)), key=label)
         table.display = True
         self.query_one("#intro", Static).update(
             "This host has no qmail yet: the wizard will install it from pkgsrc, "
@@ -93,7 +124,21 @@ class WelcomeScreen(Screen):
             else "Press Enter to reconfigure, starting with the build options."
         )
 
+    def on_catalog_read(self, message: CatalogRead) -> None:
+        message.stop()
+        self._options_row(self.session.built_options())
+
+    def on_catalog_failed(self, message: CatalogFailed) -> None:
+        message.stop()
+        self._options_row(f"not read: {message.error}")
+
+    def _options_row(self, text: str) -> None:
+        if self.summary is not None and not self.summary.fresh:
+            table = self.query_one("#host", DataTable)
+            table.update_cell(OPTIONS_ROW, self.value_column, Text(vis(text)))
+
     def on_probe_failed(self, message: ProbeFailed) -> None:
+        self.reading = False
         self.query_one("#loading", Spinner).spin(False)
         self.query_one("#intro", Static).update(
             Content.assemble(

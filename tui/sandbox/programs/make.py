@@ -31,6 +31,10 @@ PKG_DBDIR = "/var/db/pkg"
 PHASES = ("fetch", "checksum", "depends", "extract", "patch", "configure", "build")
 BUILD_TARGETS = set(PHASES) | {"install", "package", "replace", "package-install"}
 SEPARATOR = "=" * 74
+#: Seconds of bmake reading the package's Makefile and pkgsrc's mk/ files (bsd.pkg.mk,
+#: bsd.prefs.mk, the compiler and tools checks) before show-options prints its first
+#: line: about a second on a real host (docs/FIDELITY.md §4).  Scaled by pace().
+SHOW_OPTIONS_S = 1.0
 
 
 class UnknownTarget(Exception):
@@ -145,7 +149,9 @@ class Package:
 
 
 def show_options(p: Package) -> None:
-    """bsd.options.mk's show-options target (rev 1.72; see docs/FIDELITY.md §4)."""
+    """bsd.options.mk's show-options target (rev 1.72; see docs/FIDELITY.md §4), after
+    bmake's parse of the package (SHOW_OPTIONS_S)."""
+    time.sleep(SHOW_OPTIONS_S * pace())
     if not p.opts:
         say("This package does not use the options framework.")
         return
@@ -437,7 +443,7 @@ def run(argv: list[str], quiet: bool = False) -> int:
     out = subprocess.DEVNULL if quiet else None
     sys.stdout.flush()
     try:
-        return subprocess.run(argv, stdout=out, stderr=out).returncode
+        return subprocess.run(argv, check=False, stdout=out, stderr=out).returncode
     except OSError as exc:
         if not quiet:
             print(f"make: exec({argv[0]}) failed ({exc.strerror})", file=sys.stderr)
@@ -562,7 +568,7 @@ def deinstall(p: Package) -> None:
 def clean(p: Package) -> None:
     say(f"===> Cleaning for {p.pkgname}")
     if p.work.exists():
-        subprocess.run(["rm", "-rf", str(p.work)])
+        subprocess.run(["rm", "-rf", str(p.work)], check=False)
 
 
 # --- command line -------------------------------------------------------------------
