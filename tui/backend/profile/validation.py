@@ -7,6 +7,7 @@ import difflib
 
 from ..catalog import Catalog
 from . import model
+from .features import needed_options
 from .loading import read
 from .model import Profile
 from .problems import NO_VALUE, Problem, ProfileError, keystr
@@ -101,8 +102,9 @@ def _check_install(profile: Profile, catalog: Catalog, out: _Collector) -> None:
         return
     if method in ("binary", "pkgin"):
         why = []
-        if catalog.needs_source_build(profile.build.options):
-            why.append("options " + " ".join(profile.build.options))
+        needed = [word for word, _why in needed_options(profile, catalog)]
+        if catalog.needs_source_build(profile.build.options + needed):
+            why.append("options " + " ".join(profile.build.options + needed))
         accounts = profile.build.accounts
         renamed = [
             f"{k}={getattr(accounts, k)}"
