@@ -535,3 +535,93 @@ def test_random_documents_fail_cleanly(data):
     for catalog in (Q1, Q2):
         assert all(str(p) for p in validate(profile, catalog, USERS))
     assert load(dump(profile), "d.yaml") == profile
+
+
+# --- issue 14 keys -------------------------------------------------------------------------
+
+MAIL_HOST = PROFILES / "mail-host.yaml"
+
+
+def feature_problems(yaml_text: str, catalog=Q1) -> list[str]:
+    loaded = read(yaml_text, "p.yaml")
+    return [str(p) for p in validate(loaded.profile, catalog, USERS, "p.yaml", loaded.lines)]
+
+
+@pytest.mark.parametrize("catalog", [Q1, Q2])
+def test_every_issue_14_key_validates(catalog):
+    assert load_valid(MAIL_HOST, catalog, {"root", "admin"}).mail.smtp_auth
+
+
+def test_a_minimal_profile_validates():
+    assert feature_problems("version: 1\nmail: {me: mail.example.org}\n") == []
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            "  aliases: {fwd: []}\n",
+            "p.yaml:4: mail.aliases.fwd: []: an empty list: mail to this alias would go "
+            "nowhere (allowed: a target or a list of targets)",
+        ),
+        (
+            "  aliases: {fwd: [ok@example.org, 'a b']}\n",
+            'p.yaml:4: mail.aliases.fwd[1]: "a b": not a local user or an address '
+            "(allowed: a local user name or user@domain)",
+        ),
+        (
+            "  srs: {domain: srs}\n",
+            'p.yaml:4: mail.srs.domain: "srs": not fully qualified (it needs a domain part) ('
+            + FQDN
+            + ")",
+        ),
+        (
+            "  srs: {domain: mail.example.org}\n",
+            'p.yaml:4: mail.srs.domain: "mail.example.org": the SRS domain must be a domain of '
+            "its own (a virtual domain delivered to srsfilter), not a local one (allowed: a "
+            "sub-domain such as srs.example.org)",
+        ),
+        (
+            "  smtproutes: {remote.example: 'host.example:0'}\n",
+            'p.yaml:4: mail.smtproutes.remote.example: "host.example:0": not a port number '
+            "(allowed: host[:port]: a host name or an IPv4 address (brackets allowed), an "
+            "optional port 1-65535; an empty host means the domain's MX)",
+        ),
+        (
+            "  smtproutes: {'bad domain': '127.0.0.1'}\n",
+            'p.yaml:4: mail.smtproutes.bad domain: "bad domain": not a domain (allowed: a '
+            'domain (remote.example), a domain with a leading dot for its sub-domains, or "" '
+            "for every other domain)",
+        ),
+        (
+            "  smtproutes: {'': '300.1.1.1:25'}\n",
+            'p.yaml:4: mail.smtproutes.: "300.1.1.1:25": not an address (allowed: host[:port]: '
+            "a host name or an IPv4 address (brackets allowed), an optional port 1-65535; an "
+            "empty host means the domain's MX)",
+        ),
+        (
+            "  databytes: -5\n",
+            "p.yaml:4: mail.databytes: -5: negative (allowed: a size in bytes, 0 for no limit)",
+        ),
+    ],
+)
+def test_issue_14_bad_values(body, message):
+    assert feature_problems(f"version: 1\nmail:\n  me: mail.example.org\n{body}") == [message]
+
+
+def test_bad_certificate_and_option_conflicts():
+    assert feature_problems("mail: {me: mail.example.org}\ntls: {certificate: cert.pem}\n") == [
+        'p.yaml:2: tls.certificate: "cert.pem": neither self-signed nor an absolute path '
+        "(allowed: self-signed (made on the host), or the absolute path on the host of a PEM "
+        "file holding the certificate and its private key)"
+    ]
+    conflict = feature_problems(
+        "build: {options: [-tls, -qmail-srs]}\n"
+        "mail: {me: mail.example.org, smtp_auth: true, srs: {domain: srs.example.org}}\n"
+    )
+    assert sorted(p.split(": ")[1] for p in conflict) == ["mail.smtp_auth", "mail.srs.domain"]
+    assert feature_problems("mail: {me: mail.example.org, smtp_auth: yes}\n") == []
+    with pytest.raises(ProfileError, match="expected true or false"):
+        load("mail: {me: mail.example.org, smtp_auth: 'yes'}\n", "p.yaml")
+    with pytest.raises(ProfileError, match="expected a whole number"):
+        load("mail: {me: mail.example.org, databytes: 10MB}\n", "p.yaml")
