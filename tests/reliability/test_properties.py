@@ -212,7 +212,12 @@ SECTIONS = {
         "defaultdelivery",
         "aliases",
         "relay_from",
+        "smtp_auth",
+        "srs",
+        "smtproutes",
+        "databytes",
     ],
+    "tls": ["certificate"],
     "services": list(model.SERVICES) + ["replace_mta"],
 }
 shaped = st.fixed_dictionaries(
@@ -360,4 +365,5 @@ def test_a_profile_built_from_accepted_values_loads_back():
     the sections in step (a renamed field would silently weaken the properties)."""
     assert set(SECTIONS["mail"]) == set(model.field_names(model.Mail))
     assert set(SECTIONS["services"]) == set(model.field_names(model.Services))
+    assert set(SECTIONS["tls"]) == set(model.field_names(model.Tls))
     assert load(yaml.safe_dump({"version": 1}), "v.yaml") == model.Profile()
