@@ -14,8 +14,9 @@ import sys
 
 import pytest
 
-from tests.e2e.cli import ROOT, wizard
+from tests.e2e.cli import ROOT, installed_sandbox, wizard
 from tests.polling import wait_for
+from tui.backend.profile import dump, load
 from tui.sandbox.handle import Sandbox
 
 sys.path.insert(0, str(ROOT / "tests" / "sandbox"))
@@ -159,3 +160,24 @@ def test_databytes_refuses_a_large_message(host):
     sent = host.exec([*argv, "--mail-rcpt", "admin@mail.example.org", "-T", "/root/big"])
     assert sent.returncode != 0
     assert "552 sorry, that message size exceeds my databytes limit" in sent.stderr
+
+
+@pytest.mark.parametrize("flavor", ["2017Q1", "2020Q2"])
+def test_turning_srs_and_tls_on_for_an_installed_host(tmp_path, flavor):
+    """Reconfiguration: default.yaml installed, then SRS and a self-signed certificate
+    (2017Q1: a rebuild with qmail-srs and tls)."""
+    wanted = load(ROOT / "profiles" / "default.yaml")
+    wanted.install.method = "auto"
+    wanted.mail.srs.domain = "srs.example.org"
+    wanted.tls.certificate = "self-signed"
+    text = dump(wanted)
+    profile = tmp_path / "on.yaml"
+    profile.write_text(text)
+    with installed_sandbox(tmp_path / "box", flavor=flavor) as box:
+        applied = wizard(box, "apply", str(profile), "--yes")
+        assert applied.returncode == 0, applied.stderr[-3000:] + applied.stdout[-3000:]
+        assert _ls(box, f"{CONTROL}/servercert.pem") == ("-rw-r-----", "qmaild", "qmail")
+        assert _ls(box, f"{CONTROL}/srs_secrets") == ("-rw-r-----", "qmails", "nofiles")
+        assert box.read(f"{ALIAS}/.qmail-srs-default") == "| /usr/pkg/bin/srsfilter\n"
+        again = wizard(box, "plan", str(profile))
+        assert again.returncode == 0, again.stdout[-3000:]
