@@ -158,7 +158,12 @@ class HostState:
         than the file's text (mk.conf, passwd, rules sources ...): probe again."""
         if not all(_plain(path) and "\r" not in text for path, text in files.items()):
             return None  # (the probe reads text with universal newlines)
-        return dataclasses.replace(self, files={**self.files, **files})
+        names = {p.rpartition("/")[2] for p in files if p.startswith(f"{ALIAS_DIR}/.qmail-")}
+        return dataclasses.replace(
+            self,
+            files={**self.files, **files},
+            alias_names=sorted(set(self.alias_names) | names),
+        )
 
     def admin_user(self) -> str | None:
         """The first ordinary login user (uid >= 1000, with a home), as a default."""
