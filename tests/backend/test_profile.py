@@ -57,7 +57,7 @@ def problems(edit: dict, catalog=Q1, users=USERS) -> list[str]:
 
 def test_unknown_key_suggests_the_nearest():
     assert shape_errors("version: 1\nservics: {qmailsmtpd: true}\n") == [
-        "p.yaml:2: servics: unknown key (allowed: version, install, build, mail, services); "
+        "p.yaml:2: servics: unknown key (allowed: version, install, build, mail, tls, services); "
         "did you mean 'services'?"
     ]
     assert shape_errors("build:\n  accounts:\n    deamon: x\n") == [
@@ -65,7 +65,7 @@ def test_unknown_key_suggests_the_nearest():
         "passwd, queue, remote, send, qmail_group, nofiles_group); did you mean 'daemon'?"
     ]
     assert shape_errors("smtp_password: hunter2\n") == [
-        "p.yaml:1: smtp_password: unknown key (allowed: version, install, build, mail, "
+        "p.yaml:1: smtp_password: unknown key (allowed: version, install, build, mail, tls, "
         "services); secrets never go in a profile; remove it"
     ]
 
@@ -111,7 +111,7 @@ def test_unknown_key_suggests_the_nearest():
         (
             "- version",
             'p.yaml:1: ["version"]: wrong type: expected a mapping with the keys '
-            "version, install, build, mail, services, got a list",
+            "version, install, build, mail, tls, services, got a list",
         ),
     ],
 )
@@ -119,10 +119,27 @@ def test_wrong_types(text, message):
     assert shape_errors(text) == [message]
 
 
-def test_missing_keys_take_the_model_defaults():
-    assert load("mail: {me: a.example.org}\nservices:\n", "p.yaml") == model.Profile(
-        mail=model.Mail(me="a.example.org")
+def test_missing_keys_take_the_model_defaults_and_values_derived_from_me():
+    loaded = read("mail: {me: a.example.org}\nservices:\n", "p.yaml")
+    assert loaded.profile == model.Profile(
+        mail=model.Mail(
+            me="a.example.org",
+            defaultdomain="example.org",
+            plusdomain="example.org",
+            locals=["a.example.org", "example.org", "localhost"],
+            rcpthosts=["a.example.org", "example.org"],
+        )
     )
+    assert loaded.derived == (
+        "mail.defaultdomain",
+        "mail.plusdomain",
+        "mail.locals",
+        "mail.rcpthosts",
+        "mail.aliases",
+    )
+    explicit = read("mail: {me: a.example.org, rcpthosts: [], aliases: {root: bob}}\n")
+    assert explicit.profile.mail.rcpthosts == []
+    assert "mail.aliases" not in explicit.derived
 
 
 def test_path_source_and_unreadable_file(tmp_path):
@@ -247,12 +264,6 @@ RELAY = (
             'p.yaml:26: mail.defaultdelivery: "./Maildir": '
             "unknown delivery (allowed: ./Maildir/ or ./Mailbox); write './Maildir/': the trailing "
             "slash means Maildir delivery",
-        ),
-        (
-            {"mail.aliases": {"root": "admin", "postmaster": "admin"}},
-            "p.yaml:27: mail.aliases.mailer-daemon: missing: mail to mailer-daemon would be "
-            "discarded or bounce (allowed: a local user or user@domain for each of root, postmaster "
-            "and mailer-daemon); add 'mailer-daemon: admin'",
         ),
         (
             {"mail.aliases.postmaster": "adnim"},
@@ -402,7 +413,7 @@ def test_dump_round_trip_with_awkward_values():
     assert text.startswith("# qmail-wizard profile")
     assert load(text, "d.yaml") == p
     order = [line.split(":")[0] for line in text.splitlines() if line and line[0].isalpha()]
-    assert order == ["version", "install", "build", "mail", "services"]
+    assert order == ["version", "install", "build", "mail", "tls", "services"]
 
 
 # --- no input gives anything but ProfileError/SourceError ----------------------------------
@@ -524,3 +535,93 @@ def test_random_documents_fail_cleanly(data):
     for catalog in (Q1, Q2):
         assert all(str(p) for p in validate(profile, catalog, USERS))
     assert load(dump(profile), "d.yaml") == profile
+
+
+# --- issue 14 keys -------------------------------------------------------------------------
+
+MAIL_HOST = PROFILES / "mail-host.yaml"
+
+
+def feature_problems(yaml_text: str, catalog=Q1) -> list[str]:
+    loaded = read(yaml_text, "p.yaml")
+    return [str(p) for p in validate(loaded.profile, catalog, USERS, "p.yaml", loaded.lines)]
+
+
+@pytest.mark.parametrize("catalog", [Q1, Q2])
+def test_every_issue_14_key_validates(catalog):
+    assert load_valid(MAIL_HOST, catalog, {"root", "admin"}).mail.smtp_auth
+
+
+def test_a_minimal_profile_validates():
+    assert feature_problems("version: 1\nmail: {me: mail.example.org}\n") == []
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            "  aliases: {fwd: []}\n",
+            "p.yaml:4: mail.aliases.fwd: []: an empty list: mail to this alias would go "
+            "nowhere (allowed: a target or a list of targets)",
+        ),
+        (
+            "  aliases: {fwd: [ok@example.org, 'a b']}\n",
+            'p.yaml:4: mail.aliases.fwd[1]: "a b": not a local user or an address '
+            "(allowed: a local user name or user@domain)",
+        ),
+        (
+            "  srs: {domain: srs}\n",
+            'p.yaml:4: mail.srs.domain: "srs": not fully qualified (it needs a domain part) ('
+            + FQDN
+            + ")",
+        ),
+        (
+            "  srs: {domain: mail.example.org}\n",
+            'p.yaml:4: mail.srs.domain: "mail.example.org": the SRS domain must be a domain of '
+            "its own (a virtual domain delivered to srsfilter), not a local one (allowed: a "
+            "sub-domain such as srs.example.org)",
+        ),
+        (
+            "  smtproutes: {remote.example: 'host.example:0'}\n",
+            'p.yaml:4: mail.smtproutes.remote.example: "host.example:0": not a port number '
+            "(allowed: host[:port]: a host name or an IPv4 address (brackets allowed), an "
+            "optional port 1-65535; an empty host means the domain's MX)",
+        ),
+        (
+            "  smtproutes: {'bad domain': '127.0.0.1'}\n",
+            'p.yaml:4: mail.smtproutes.bad domain: "bad domain": not a domain (allowed: a '
+            'domain (remote.example), a domain with a leading dot for its sub-domains, or "" '
+            "for every other domain)",
+        ),
+        (
+            "  smtproutes: {'': '300.1.1.1:25'}\n",
+            'p.yaml:4: mail.smtproutes.: "300.1.1.1:25": not an address (allowed: host[:port]: '
+            "a host name or an IPv4 address (brackets allowed), an optional port 1-65535; an "
+            "empty host means the domain's MX)",
+        ),
+        (
+            "  databytes: -5\n",
+            "p.yaml:4: mail.databytes: -5: negative (allowed: a size in bytes, 0 for no limit)",
+        ),
+    ],
+)
+def test_issue_14_bad_values(body, message):
+    assert feature_problems(f"version: 1\nmail:\n  me: mail.example.org\n{body}") == [message]
+
+
+def test_bad_certificate_and_option_conflicts():
+    assert feature_problems("mail: {me: mail.example.org}\ntls: {certificate: cert.pem}\n") == [
+        'p.yaml:2: tls.certificate: "cert.pem": neither self-signed nor an absolute path '
+        "(allowed: self-signed (made on the host), or the absolute path on the host of a PEM "
+        "file holding the certificate and its private key)"
+    ]
+    conflict = feature_problems(
+        "build: {options: [-tls, -qmail-srs]}\n"
+        "mail: {me: mail.example.org, smtp_auth: true, srs: {domain: srs.example.org}}\n"
+    )
+    assert sorted(p.split(": ")[1] for p in conflict) == ["mail.smtp_auth", "mail.srs.domain"]
+    assert feature_problems("mail: {me: mail.example.org, smtp_auth: yes}\n") == []
+    with pytest.raises(ProfileError, match="expected true or false"):
+        load("mail: {me: mail.example.org, smtp_auth: 'yes'}\n", "p.yaml")
+    with pytest.raises(ProfileError, match="expected a whole number"):
+        load("mail: {me: mail.example.org, databytes: 10MB}\n", "p.yaml")

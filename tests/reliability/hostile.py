@@ -110,6 +110,18 @@ def set_field(profile, where: str, value: str) -> str:
     if kind == "alias-only":  # the system aliases missing: the suggestion quotes this one
         mail.aliases = {"admin": value}
         return "mail.aliases.admin"
+    if kind == "srs-domain":
+        mail.srs.domain = value
+        return "mail.srs.domain"
+    if kind == "route-domain":
+        mail.smtproutes[value] = "127.0.0.1"
+        return "mail.smtproutes."
+    if kind == "route":
+        mail.smtproutes["remote.example"] = value
+        return "mail.smtproutes.remote.example"
+    if kind == "certificate":
+        profile.tls.certificate = value
+        return "tls.certificate"
     if kind == "method":
         profile.install.method = value
         return "install.method"
@@ -130,6 +142,10 @@ FIELDS = [f"account:{k}" for k in model.ACCOUNT_DEFAULTS] + [
     "alias-name",
     "alias-target",
     "alias-only",
+    "srs-domain",
+    "route-domain",
+    "route",
+    "certificate",
     "method",
     "option",
 ]

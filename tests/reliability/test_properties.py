@@ -229,7 +229,12 @@ SECTIONS = {
         "defaultdelivery",
         "aliases",
         "relay_from",
+        "smtp_auth",
+        "srs",
+        "smtproutes",
+        "databytes",
     ],
+    "tls": ["certificate"],
     "services": list(model.SERVICES) + ["replace_mta"],
 }
 shaped = st.fixed_dictionaries(
@@ -451,3 +456,5 @@ def test_the_generated_sections_are_the_models():
     the sections in step (a renamed field would silently weaken the properties)."""
     assert set(SECTIONS["mail"]) == set(model.field_names(model.Mail))
     assert set(SECTIONS["services"]) == set(model.field_names(model.Services))
+    assert set(SECTIONS["tls"]) == set(model.field_names(model.Tls))
+    assert load(yaml.safe_dump({"version": 1}), "v.yaml") == model.Profile()

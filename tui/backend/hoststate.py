@@ -34,6 +34,7 @@ TEXT_FILES = (
     "/etc/myname",
     f"{SYSCONF}/tcp.smtp",
     f"{SYSCONF}/tcp.pop3",
+    f"{SYSCONF}/tcp.ofmip",
     QMAIL_EXAMPLE_MAILER,
     "/etc/rc.d/qmailsmtpd",
     "/var/db/qmail-wizard/services.json",
@@ -44,6 +45,7 @@ TEXT_FILES = (
 CDBS = (
     (f"{SYSCONF}/tcp.smtp", f"{SYSCONF}/tcp.smtp.cdb"),
     (f"{CONTROL}/tcprules/smtp", f"{CONTROL}/tcprules/smtp.cdb"),
+    (f"{SYSCONF}/tcp.ofmip", f"{SYSCONF}/tcp.ofmip.cdb"),  # 2017Q1's qmailofmipd
 )
 #: files whose content the probe shows in HostState.files and nowhere else: writing
 #: one changes nothing else it reads (see HostState.after_writes)
@@ -59,6 +61,15 @@ PLAIN_FILES = (
     }
     - {src for src, _cdb in CDBS}
 )
+#: files whose content the probe never reads (keys and secrets), only their
+#: ``ls -l`` mode, owner and group (HostState.modes)
+SECRET_FILES = (
+    f"{CONTROL}/servercert.pem",
+    f"{CONTROL}/srs_secrets",
+    f"{CONTROL}/dh2048.pem",
+)
+#: files whose mode the probe reports too (a setuid bit the plan sets)
+MODE_FILES = SECRET_FILES + ("/usr/pkg/bin/checkpassword",)
 #: directories whose plain files (and .qmail-* files) the probe reads
 LISTED_DIRS = (CONTROL, f"{CONTROL}/tcprules", ALIAS_DIR)
 #: what the probe says of a Maildir and each of its new, cur and tmp
@@ -101,6 +112,8 @@ class HostState:
     #: path -> why a file in a user-controlled directory was not read (Refused)
     refused: dict[str, str] = field(default_factory=dict)
     cdbs: dict[str, bool] = field(default_factory=dict)  # cdb path -> up to date
+    #: path -> (ls -l mode string, owner, group) of MODE_FILES that exist
+    modes: dict[str, tuple[str, str, str]] = field(default_factory=dict)
     tools: set[str] = field(default_factory=set)
 
     @property
@@ -149,7 +162,12 @@ class HostState:
         than the file's text (mk.conf, passwd, rules sources ...): probe again."""
         if not all(_plain(path) and "\r" not in text for path, text in files.items()):
             return None  # (the probe reads text with universal newlines)
-        return dataclasses.replace(self, files={**self.files, **files})
+        names = {p.rpartition("/")[2] for p in files if p.startswith(f"{ALIAS_DIR}/.qmail-")}
+        return dataclasses.replace(
+            self,
+            files={**self.files, **files},
+            alias_names=sorted(set(self.alias_names) | names),
+        )
 
     def admin_user(self) -> str | None:
         """The first ordinary login user (uid >= 1000, with a home), as a default."""

@@ -16,7 +16,15 @@ from . import procmatch
 from .facts import ALIAS_DIR, SERVICES, SYSCONF
 from .hosts import Host, HostError
 from .hosts.safefile import Refused
-from .hoststate import CDBS, MAILDIR_SUBDIRS, POSTFIX_PIDFILE, TEXT_FILES, HostState
+from .hoststate import (
+    CDBS,
+    MAILDIR_SUBDIRS,
+    MODE_FILES,
+    POSTFIX_PIDFILE,
+    SECRET_FILES,
+    TEXT_FILES,
+    HostState,
+)
 
 #: rc.d scripts whose status the probe checks (onestatus); the umbrella rc.d/qmail
 #: only runs those of qmailsend, qmailsmtpd and qmailpop3d, so it is only looked for.
@@ -102,7 +110,13 @@ pid=`tr -cd '0-9\n' 2>/dev/null < @POSTFIX_PID@ | head -1`
 if [ -n "$pid" ]; then mark postfix-master "$pid" 0; ps -p "$pid" -o command= 2>/dev/null; fi
 for d in @SYSCONF@/control @SYSCONF@/control/tcprules; do
   [ -d "$d" ] || continue
-  for f in "$d"/* "$d"/.qmail-*; do [ -f "$f" ] && file "$f"; done
+  for f in "$d"/* "$d"/.qmail-*; do
+    case " @SECRETS@ " in *" $f "*) continue ;; esac
+    [ -f "$f" ] && file "$f"
+  done
+done
+for f in @MODES@; do
+  [ -f "$f" ] && { mark mode "$f" 0; ls -lL "$f" | awk '{print $1; print $3, $4}'; }
 done
 if [ -d @SYSCONF@/alias ]; then
   mark names @SYSCONF@/alias 0
@@ -156,6 +170,8 @@ def script(nonce: str) -> str:
         SCRIPT.replace("@NONCE@", nonce)
         .replace("@FILES@", " ".join(TEXT_FILES))
         .replace("@SYSCONF@", SYSCONF)
+        .replace("@SECRETS@", " ".join(SECRET_FILES))
+        .replace("@MODES@", " ".join(MODE_FILES))
         .replace("@RCD@", " ".join(RCD_SCRIPTS))
         .replace("@POSTFIX_PID@", POSTFIX_PIDFILE)
         .replace("@CDBS@", " ".join(f"{src}:{cdb}" for src, cdb in CDBS))
@@ -270,6 +286,9 @@ def _service_section(state: HostState, kind: str, name: str, rc: int, text: str)
         state.cdbs[name] = rc == 0
     elif kind == "tool":
         state.tools.add(name)
+    elif kind == "mode" and len(lines) >= 2 and len(lines[1].split()) == 2:
+        owner, group = lines[1].split()
+        state.modes[name] = (lines[0].strip()[:10], owner, group)
 
 
 def probe(host: Host, previous: HostState | None = None, catalog: bool = True) -> HostState:

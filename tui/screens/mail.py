@@ -166,7 +166,8 @@ class MailScreen(WizardStep):
         """The profile's value for a field, as the admin edits it."""
         mail = self.session.profile.mail
         if field.startswith("alias-"):
-            return mail.aliases.get(field.removeprefix("alias-"), "")
+            target = mail.aliases.get(field.removeprefix("alias-"), "")
+            return ", ".join(target) if isinstance(target, list) else target
         if field == "virtualdomains":
             return ", ".join(f"{d}:{p}" for d, p in mail.virtualdomains.items())
         value = getattr(mail, field)

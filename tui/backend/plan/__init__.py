@@ -21,6 +21,13 @@ from ..profile.model import Profile
 from ..steps import STEP_IDS, Drift, Plan, Step, WriteFile
 from .accounts import plan_users
 from .drift import resolve_drift
+from .features import (
+    effective,
+    plan_extra_packages,
+    plan_ofmip_rules,
+    plan_secrets,
+    plan_srs_alias,
+)
 from .maildirs import plan_maildirs
 from .mailfiles import plan_aliases, plan_control, plan_tcprules
 from .mta import plan_mta_switch, plan_rcconf
@@ -87,16 +94,23 @@ def _plan_steps(
     method = install_method(profile, catalog)
     steps = {step_id: Step(step_id, TITLES[step_id]) for step_id in STEP_IDS}
     drift: dict[str, Drift] = {}
+    profile, derived = effective(profile, state, catalog)
     plan_baseline(steps["preflight"], state)
     plan_mkconf(steps["mkconf"], profile, state, catalog, method)
     rebuild = plan_packages(steps["packages"], profile, state, catalog, method)
+    plan_extra_packages(steps["packages"], profile, state, catalog, method)
     plan_users(steps["users"], profile, state, rebuild)
     plan_control(steps["control"], profile, state)
+    plan_secrets(steps["control"], profile, state, catalog)
     plan_aliases(steps["aliases"], profile, state)
+    plan_srs_alias(steps["aliases"], profile, state)
+    steps["aliases"].notes.extend(n for n in derived if "first ordinary user" in n)
+    steps["control"].notes.extend(n for n in derived if "first ordinary user" not in n)
     plan_maildirs(steps["maildirs"], profile, state, steps["control"])
     plan_tcprules(steps["tcprules"], profile, state)
+    plan_ofmip_rules(steps["tcprules"], profile, state, catalog)
     plan_mta_switch(steps["mta-switch"], profile, state)
-    plan_rcconf(steps["rcconf"], profile, state)
+    plan_rcconf(steps["rcconf"], profile, state, catalog)
     for step_id in STEP_IDS[: STEP_IDS.index("services")]:
         resolve_drift(steps[step_id], state, keep, overwrite, drift)
     planned = _planned(state, steps.values())

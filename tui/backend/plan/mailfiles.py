@@ -7,8 +7,9 @@ import re
 from ..facts import ALIAS_DIR, CONTROL, SERVICES
 from ..files import alias, control, tcprules
 from ..hoststate import HostState
-from ..profile.model import Profile
+from ..profile.model import Profile, alias_targets
 from ..steps import RunCommand, Step, WriteFile
+from .features import feature_texts
 
 #: the concurrency limits qmail-run's INSTALL creates when missing (facts §5.2); an
 #: install interrupted in its POST-INSTALL lacks them, so the plan writes them too
@@ -42,6 +43,7 @@ def control_texts(profile: Profile, state: HostState) -> dict[str, str]:
         texts["virtualdomains"] = control.render_virtualdomains(
             mail.virtualdomains, old("virtualdomains")
         )
+    texts.update(feature_texts(profile, state))
     for name in CONCURRENCY + required_limits(profile, state):
         if not old(name):
             texts[name] = "20\n"
@@ -65,17 +67,18 @@ def plan_control(step: Step, profile: Profile, state: HostState) -> None:
 
 
 def plan_aliases(step: Step, profile: Profile, state: HostState) -> None:
-    for name, target in sorted(profile.mail.aliases.items()):
+    for name, given in sorted(profile.mail.aliases.items()):
         path = f"{ALIAS_DIR}/{alias.filename(name)}"
         current = state.text(path)
-        if current == alias.render_forward(target):
+        new = "".join(alias.render_forward(t) for t in alias_targets(given))
+        if current == new:
             continue
         if path in state.refused:  # apply refuses it too (safefile): say so now
             step.risks.append(
                 f"{state.refused[path]}; apply refuses to write it: "
                 f"remove it (rm {path}) and apply again"
             )
-        step.actions.append(WriteFile(path, current, alias.render_forward(target)))
+        step.actions.append(WriteFile(path, current, new))
         if current is not None and alias.is_placeholder(current):
             step.notes.append(f"{alias.filename(name)} was a placeholder that discarded mail.")
 

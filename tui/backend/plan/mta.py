@@ -7,6 +7,7 @@ from ..files import mailerconf, rcconf
 from ..hoststate import HostState
 from ..profile.model import Profile
 from ..steps import RunCommand, Step, WriteFile
+from .features import rc_knobs
 
 
 def plan_mta_switch(step: Step, profile: Profile, state: HostState) -> None:
@@ -30,7 +31,7 @@ def plan_mta_switch(step: Step, profile: Profile, state: HostState) -> None:
         step.risks.append("switches /etc/mailer.conf to qmail")
 
 
-def plan_rcconf(step: Step, profile: Profile, state: HostState) -> None:
+def plan_rcconf(step: Step, profile: Profile, state: HostState, catalog) -> None:
     rc_conf = state.text("/etc/rc.conf") or ""
     wanted = {name: "YES" if getattr(profile.services, name) else "NO" for name in SERVICES}
     # an unset knob already means disabled: NO is written only over another value
@@ -39,5 +40,11 @@ def plan_rcconf(step: Step, profile: Profile, state: HostState) -> None:
         for name, value in wanted.items()
         if rcconf.get(rc_conf, name) not in (value, None if value == "NO" else value)
     }
+    knobs = rc_knobs(profile, state, catalog)
+    if knobs:
+        step.notes.append(
+            "Sets " + ", ".join(f"{k}={v!r}" for k, v in knobs.items()) + " (mail features)."
+        )
+    changes.update(knobs)
     if changes:
         step.actions.append(WriteFile("/etc/rc.conf", rc_conf, rcconf.set_vars(rc_conf, changes)))

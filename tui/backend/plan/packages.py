@@ -48,7 +48,7 @@ def plan_mkconf(step: Step, profile: Profile, state: HostState, catalog, method:
 def mk_words(profile: Profile, catalog, mk_text: str) -> tuple[list[str], list[str]]:
     """(PKG_OPTIONS.qmail words, the words among them that cancel PKG_DEFAULT_OPTIONS):
     pkgsrc applies PKG_DEFAULT_OPTIONS first, so its effect on qmail is undone here."""
-    words = build_words(profile)
+    words = build_words(profile, catalog)
     general = (mkconf.get(mk_text, "PKG_DEFAULT_OPTIONS") or "").split()
     target = catalog.effective(words)
     built = catalog.effective(general + words)
@@ -66,7 +66,7 @@ def _installed_matches(profile: Profile, state: HostState, catalog) -> bool:
     if not info:
         return False
     built = set(info.get("PKG_OPTIONS", "").split())
-    if built != set(catalog.effective(build_words(profile))):
+    if built != set(catalog.effective(build_words(profile, catalog))):
         return False
     return all(
         info.get(var, ACCOUNT_DEFAULTS[key]) == getattr(profile.build.accounts, key)
@@ -150,6 +150,6 @@ def _package_commands(step: Step, profile: Profile, state: HostState, catalog, m
 def rebuilt(state: HostState, profile: Profile, catalog) -> HostState:
     """``state`` with qmail's build info as the packages step will leave it."""
     info = dict(state.build_info.get("qmail", {}))
-    info["PKG_OPTIONS"] = " ".join(sorted(catalog.effective(build_words(profile))))
+    info["PKG_OPTIONS"] = " ".join(sorted(catalog.effective(build_words(profile, catalog))))
     info.update((var, getattr(profile.build.accounts, key)) for key, var in ACCOUNT_VARS.items())
     return dataclasses.replace(state, build_info={**state.build_info, "qmail": info})

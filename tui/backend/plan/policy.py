@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..hoststate import HostState
+from ..profile.features import needed_options
 from ..profile.model import ACCOUNT_DEFAULTS, Profile
 
 
@@ -24,14 +25,16 @@ def check_host(state: HostState) -> None:
         )
 
 
-def build_words(profile: Profile) -> list[str]:
-    return list(profile.build.options)
+def build_words(profile: Profile, catalog) -> list[str]:
+    """PKG_OPTIONS.qmail words: the profile's, then the options its features need."""
+    return list(profile.build.options) + [w for w, _why in needed_options(profile, catalog)]
 
 
 def install_method(profile: Profile, catalog) -> str:
     """binary/pkgin/source; auto picks source only when the profile needs it."""
     needs_source = (
-        catalog.needs_source_build(build_words(profile)) or not profile.build.accounts.is_default()
+        catalog.needs_source_build(build_words(profile, catalog))
+        or not profile.build.accounts.is_default()
     )
     method = profile.install.method
     if method == "auto":
@@ -47,10 +50,11 @@ def install_method(profile: Profile, catalog) -> str:
 
 def source_reason(profile: Profile, catalog) -> str:
     reasons = []
-    words = build_words(profile)
+    words = build_words(profile, catalog)
     if catalog.needs_source_build(words):
         effective = " ".join(sorted(catalog.effective(words)))
         reasons.append(f"options {' '.join(words)} -> {effective}")
+        reasons.extend(why for _word, why in needed_options(profile, catalog))
     renamed = [
         f"{key}={getattr(profile.build.accounts, key)}"
         for key, default in ACCOUNT_DEFAULTS.items()

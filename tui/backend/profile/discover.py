@@ -108,6 +108,7 @@ def _mail(profile, state: HostState, admin: str, sources: dict[str, str]) -> Non
                 lambda row, first=forwards[0]: row.strip().lstrip("&") == first,
             )
     mail.aliases = aliases
+    _features(profile, state, lines)
     rules_path = state.rules_paths()[0]
     rules = state.text(rules_path)
     if rules is not None:
@@ -121,6 +122,27 @@ def _mail(profile, state: HostState, admin: str, sources: dict[str, str]) -> Non
             rules,
             lambda row: "RELAYCLIENT" in row and not row.startswith("#"),
         )
+
+
+def _features(profile, state: HostState, lines) -> None:
+    """SRS, smtproutes, databytes, AUTH and the certificate as the host has them."""
+    mail = profile.mail
+    srs = (lines("srs_domain", "mail.srs.domain") or [""])[0]
+    if srs:  # the plan adds the SRS domain to rcpthosts and virtualdomains itself
+        mail.srs.domain = srs
+        mail.rcpthosts = [d for d in mail.rcpthosts if d != srs]
+        if mail.virtualdomains.get(srs) == "srs":
+            del mail.virtualdomains[srs]
+    routes = lines("smtproutes", "mail.smtproutes") or []
+    mail.smtproutes = dict(r.split(":", 1) for r in routes if ":" in r)
+    size = (lines("databytes", "mail.databytes") or ["0"])[0]
+    mail.databytes = int(size) if size.isdigit() else 0
+    rc_conf = state.text("/etc/rc.conf") or ""
+    mail.smtp_auth = (rcconf.get(rc_conf, "qmailsmtpd_postsmtpd") or "").startswith(
+        "/usr/pkg/bin/checkpassword"
+    )
+    if f"{CONTROL}/servercert.pem" in state.modes:
+        profile.tls.certificate = "self-signed"  # kept as it is: the plan makes none
 
 
 def _services(profile, state: HostState, sources: dict[str, str]) -> None:

@@ -22,8 +22,14 @@ _COMMENTS = {
     ("build", "accounts"): "QMAIL_*_USER / QMAIL_*_GROUP; renaming needs a source build",
     ("mail", "virtualdomains"): "domain: prefix",
     ("mail", "defaultdelivery"): "./Maildir/ or ./Mailbox",
-    ("mail", "aliases"): "root, postmaster and mailer-daemon are required",
+    ("mail", "aliases"): "name: target or [targets]; root, postmaster, mailer-daemon "
+    "left out: to the admin",
     ("mail", "relay_from"): "tcp.smtp rules that get RELAYCLIENT",
+    ("mail", "smtp_auth"): "SMTP AUTH with the system password (relay after login)",
+    ("mail", "srs"): "needs qmail-srs; the secret is made on the host",
+    ("mail", "smtproutes"): 'domain: host[:port]; "" = every other domain',
+    ("mail", "databytes"): "largest message accepted, in bytes; 0 = no limit",
+    ("tls", "certificate"): "'' (none), self-signed, or a PEM path on the host",
     ("services", "replace_mta"): "stop postfix and switch mailer.conf to qmail",
 }
 

@@ -11,6 +11,7 @@ import dataclasses
 import difflib
 import os
 import re
+import types
 import typing
 from dataclasses import dataclass
 
@@ -27,6 +28,8 @@ class Loaded:
     profile: Profile
     filename: str
     lines: dict
+    #: the keys the document left out whose values were derived (mail.defaultdomain ...)
+    derived: tuple[str, ...] = ()
 
 
 def read(source: str | bytes | os.PathLike, filename: str | None = None) -> Loaded:
@@ -46,7 +49,21 @@ def read(source: str | bytes | os.PathLike, filename: str | None = None) -> Load
     profile = shaper.convert(Profile, {} if doc.data is None else doc.data, ())
     if shaper.problems:
         raise ProfileError(shaper.problems)
-    return Loaded(profile, filename, doc.lines)
+    return Loaded(profile, filename, doc.lines, _derive(profile, doc.lines))
+
+
+def _derive(profile: Profile, lines: dict) -> tuple[str, ...]:
+    """Fill the mail values the document leaves out from ``mail.me``; the keys filled."""
+    if not profile.mail.me:
+        return ()
+    filled = []
+    for key, value in model.derived_mail(profile.mail.me).items():
+        if ("mail", key) not in lines:
+            setattr(profile.mail, key, value)
+            filled.append(f"mail.{key}")
+    if ("mail", "aliases") not in lines:
+        filled.append("mail.aliases")  # planned to the host's first human user
+    return tuple(filled)
 
 
 def load(source: str | bytes | os.PathLike, filename: str | None = None) -> Profile:
@@ -61,6 +78,12 @@ _KINDS = {
     list: "a list",
     dict: "a mapping",
 }
+
+
+def _members(typ) -> tuple:
+    """The origins of a type's union members (``str | list[str]`` -> (str, list))."""
+    args = typing.get_args(typ) if typing.get_origin(typ) in (typing.Union, types.UnionType) else ()
+    return tuple(typing.get_origin(a) or a for a in args) or (typing.get_origin(typ) or typ,)
 
 
 def _kind(value) -> str:
@@ -102,7 +125,7 @@ class _Shaper:
         if origin is list:
             return self._list(value, path)
         if origin is dict:
-            return self._dict(value, path)
+            return self._dict(value, path, list in _members(typing.get_args(typ)[1]))
         if typ is bool and not isinstance(value, bool):
             self.wrong("true or false", path, value)
             return False
@@ -139,10 +162,29 @@ class _Shaper:
                 self.wrong("a string", path + (i,), item)
         return [item for item in value if isinstance(item, str)]
 
-    def _dict(self, value, path: tuple) -> dict[str, str]:
+    def _dict(self, value, path: tuple, lists: bool = False) -> dict:
+        """A mapping of strings to strings (or, with ``lists``, to lists of strings)."""
         if not isinstance(value, dict):
             self.wrong("a mapping of strings to strings (write {} for none)", path, value)
             return {}
+        if lists:
+            out: dict = {}
+            for key, item in value.items():
+                if not isinstance(key, str):
+                    self.wrong(
+                        "a string as key",
+                        path + (key,),
+                        key,
+                        "put the key in quotes",
+                        keystr(path + (str(key),)),
+                    )
+                elif isinstance(item, list):
+                    out[key] = self._list(item, path + (key,))
+                elif isinstance(item, str):
+                    out[key] = item
+                else:
+                    self.wrong("a string or a list of strings", path + (key,), item)
+            return out
         for key, item in value.items():
             if not isinstance(key, str):
                 self.wrong(

@@ -73,6 +73,12 @@ class Build:
 
 
 @dataclass
+class Srs:
+    #: the SRS domain (srs.example.org); "" = no SRS.  The secret is made on the host.
+    domain: str = ""
+
+
+@dataclass
 class Mail:
     me: str = ""
     defaultdomain: str = ""
@@ -81,8 +87,22 @@ class Mail:
     rcpthosts: list[str] = field(default_factory=list)
     virtualdomains: dict[str, str] = field(default_factory=dict)
     defaultdelivery: str = "./Maildir/"
-    aliases: dict[str, str] = field(default_factory=dict)
+    #: name -> a target or a list of targets; {} = the system aliases to the admin user
+    aliases: dict[str, str | list[str]] = field(default_factory=dict)
     relay_from: list[str] = field(default_factory=lambda: ["127."])
+    smtp_auth: bool = False
+    srs: Srs = field(default_factory=Srs)
+    #: domain -> host[:port]; "" = every other domain
+    smtproutes: dict[str, str] = field(default_factory=dict)
+    #: the largest message qmail-smtpd accepts, in bytes; 0 = no limit
+    databytes: int = 0
+
+
+@dataclass
+class Tls:
+    #: "" (none), "self-signed" (made on the host) or a host path to a PEM file
+    #: holding the certificate and its key
+    certificate: str = ""
 
 
 @dataclass
@@ -104,6 +124,7 @@ class Profile:
     install: Install = field(default_factory=Install)
     build: Build = field(default_factory=Build)
     mail: Mail = field(default_factory=Mail)
+    tls: Tls = field(default_factory=Tls)
     services: Services = field(default_factory=Services)
 
 
@@ -111,17 +132,35 @@ def field_names(cls) -> list[str]:
     return [f.name for f in fields(cls)]
 
 
+def parent_domain(me: str) -> str:
+    """The domain ``me`` belongs to (mail.example.org -> example.org; example.org stays)."""
+    labels = me.split(".")
+    return ".".join(labels[1:]) if len(labels) > 2 else me
+
+
+def derived_mail(me: str) -> dict[str, str | list[str]]:
+    """The mail values a profile may leave out, derived from ``mail.me``."""
+    parent = parent_domain(me)
+    return {
+        "defaultdomain": parent,
+        "plusdomain": parent,
+        "locals": list(dict.fromkeys([me, parent, "localhost"])),
+        "rcpthosts": list(dict.fromkeys([me, parent])),
+    }
+
+
+def system_aliases(admin_user: str) -> dict[str, str | list[str]]:
+    """root, postmaster and mailer-daemon to ``admin_user`` (the derived aliases)."""
+    return dict.fromkeys(SYSTEM_ALIASES, admin_user)
+
+
+def alias_targets(target: str | list[str]) -> list[str]:
+    """An alias's targets as a list (a profile may give one target or a list)."""
+    return [target] if isinstance(target, str) else list(target)
+
+
 def defaults_for(hostname: str, admin_user: str) -> Profile:
     """The profile a fresh host suggests: its name, its parent domain, admin's aliases."""
     me = hostname.strip().lower().rstrip(".")
-    labels = me.split(".")
-    parent = ".".join(labels[1:]) if len(labels) > 2 else me
-    mail = Mail(
-        me=me,
-        defaultdomain=parent,
-        plusdomain=parent,
-        locals=list(dict.fromkeys([me, parent, "localhost"])),
-        rcpthosts=list(dict.fromkeys([me, parent])),
-        aliases=dict.fromkeys(SYSTEM_ALIASES, admin_user),
-    )
+    mail = Mail(me=me, aliases=system_aliases(admin_user), **derived_mail(me))  # type: ignore[arg-type]
     return Profile(mail=mail)

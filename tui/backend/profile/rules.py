@@ -84,3 +84,36 @@ def relay_problem(rule: str) -> str | None:
         if m[2] and (prefix or i != 3):
             return "a range is allowed only in the last part of a full address"
     return None
+
+
+SMTPROUTE_DOMAIN_ALLOWED = (
+    'a domain (remote.example), a domain with a leading dot for its sub-domains, or "" '
+    "for every other domain"
+)
+SMTPROUTE_ALLOWED = (
+    "host[:port]: a host name or an IPv4 address (brackets allowed), an optional port "
+    "1-65535; an empty host means the domain's MX"
+)
+DATABYTES_ALLOWED = "a size in bytes, 0 for no limit"
+CERT_ALLOWED = (
+    "self-signed (made on the host), or the absolute path on the host of a PEM file "
+    "holding the certificate and its private key"
+)
+PEM_PATH_RE = re.compile(r"/[A-Za-z0-9_.,+@/-]*[A-Za-z0-9_.,+@-]")
+_IPV4_RE = re.compile(r"\[?(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\]?")
+
+
+def route_problem(route: str) -> str | None:
+    """Why an smtproutes relay (host[:port]) is refused, or None when it is fine."""
+    host, _, port = route.partition(":")
+    if port and not (port.isdigit() and 1 <= int(port) <= 65535):
+        return "not a port number"
+    if not host:
+        return None if not port else "a port without a host"
+    address = _IPV4_RE.fullmatch(host)
+    if address:
+        return None if all(int(part) <= 255 for part in address.groups()) else "not an address"
+    if host.startswith("[") or host.endswith("]"):
+        return "not an address"
+    problem = fqdn_problem(host)
+    return f"the host is {problem[0]}" if problem else None

@@ -7,21 +7,28 @@ import difflib
 
 from ..catalog import Catalog
 from . import model
+from .features import needed_options
 from .loading import read
 from .model import Profile
 from .problems import NO_VALUE, Problem, ProfileError, keystr
 from .rules import (
     ADDRESS_RE,
+    CERT_ALLOWED,
+    DATABYTES_ALLOWED,
     FQDN_ALLOWED,
     LOCAL_ALLOWED,
     LOCAL_RE,
     NAME_ALLOWED,
     NAME_RE,
+    PEM_PATH_RE,
     RELAY_ALLOWED,
+    SMTPROUTE_ALLOWED,
+    SMTPROUTE_DOMAIN_ALLOWED,
     fqdn_problem,
     is_fqdn,
     name_fix,
     relay_problem,
+    route_problem,
     target_problem,
 )
 from .yamlsrc import line_at
@@ -77,7 +84,7 @@ def validate(
     for i, message in catalog.word_problems(profile.build.options):
         out.add(("build", "options", i), message, profile.build.options[i])
     _check_accounts(profile.build.accounts, out)
-    _check_mail(profile, users, out)
+    _check_mail(profile, catalog, users, out)
     return sorted(out.problems, key=lambda p: p.line or 0)
 
 
@@ -95,8 +102,9 @@ def _check_install(profile: Profile, catalog: Catalog, out: _Collector) -> None:
         return
     if method in ("binary", "pkgin"):
         why = []
-        if catalog.needs_source_build(profile.build.options):
-            why.append("options " + " ".join(profile.build.options))
+        needed = [word for word, _why in needed_options(profile, catalog)]
+        if catalog.needs_source_build(profile.build.options + needed):
+            why.append("options " + " ".join(profile.build.options + needed))
         accounts = profile.build.accounts
         renamed = [
             f"{k}={getattr(accounts, k)}"
@@ -151,7 +159,9 @@ def _check_fqdn(out: _Collector, path: tuple, name: str, locals_: bool = False) 
     return problem is None
 
 
-def _check_mail(profile: Profile, users: set[str] | None, out: _Collector) -> None:
+def _check_mail(
+    profile: Profile, catalog: Catalog, users: set[str] | None, out: _Collector
+) -> None:
     mail = profile.mail
     for key in ("me", "defaultdomain", "plusdomain"):
         _check_fqdn(out, ("mail", key), getattr(mail, key))
@@ -204,6 +214,7 @@ def _check_mail(profile: Profile, users: set[str] | None, out: _Collector) -> No
             hint,
         )
     _check_aliases(mail.aliases, users, out)
+    _check_features(profile, catalog, out)
     for i, rule in enumerate(mail.relay_from):
         problem = relay_problem(rule)
         if problem:
@@ -217,39 +228,101 @@ def _check_mail(profile: Profile, users: set[str] | None, out: _Collector) -> No
 
 
 def _check_aliases(aliases: dict, users: set[str] | None, out: _Collector) -> None:
-    for name in model.SYSTEM_ALIASES:
-        if name not in aliases:
-            fallback = next((t for t in aliases.values() if target_problem(t) is None), "")
+    """A system alias left out is derived: it goes to the host's first human user."""
+    for name, given in aliases.items():
+        if not LOCAL_RE.fullmatch(name):
+            out.add(("mail", "aliases", name), "not a valid alias name", name, LOCAL_ALLOWED)
+        if isinstance(given, list) and not given:
             out.add(
                 ("mail", "aliases", name),
-                f"missing: mail to {name} would be discarded or bounce",
-                allowed="a local user or user@domain for each "
-                "of root, postmaster and mailer-daemon",
-                suggestion=f"add '{name}: {fallback or 'your admin user'}'",
+                "an empty list: mail to this alias would go nowhere",
+                given,
+                "a target or a list of targets",
             )
-    for name, target in aliases.items():
-        path = ("mail", "aliases", name)
-        if not LOCAL_RE.fullmatch(name):
-            out.add(path, "not a valid alias name", name, LOCAL_ALLOWED)
-        problem = target_problem(target)
+        for i, target in enumerate(model.alias_targets(given)):
+            path = ("mail", "aliases", name) + ((i,) if isinstance(given, list) else ())
+            _check_target(path, target, users, out)
+
+
+def _check_target(path: tuple, target: str, users: set[str] | None, out: _Collector) -> None:
+    problem = target_problem(target)
+    if problem:
+        out.add(path, *problem)
+    elif ADDRESS_RE.fullmatch(target):
+        return  # an address elsewhere: nothing on this host to check
+    elif target == "root":
+        out.add(
+            path,
+            "qmail never delivers to root, so this mail would bounce",
+            target,
+            "an unprivileged local user or user@domain",
+            "name the admin's own account",
+        )
+    elif users is not None and target not in users:
+        close = difflib.get_close_matches(target, sorted(users), n=1)
+        out.add(
+            path,
+            "no such user on this host",
+            target,
+            "a user of this host or user@domain",
+            f"did you mean {close[0]!r}?" if close else "create the user first",
+        )
+
+
+def _check_features(profile: Profile, catalog: Catalog, out: _Collector) -> None:
+    """smtp_auth, srs, smtproutes, databytes, tls.certificate (issue 14)."""
+    mail = profile.mail
+    words = profile.build.options
+    if mail.srs.domain:
+        path = ("mail", "srs", "domain")
+        local = mail.srs.domain in mail.locals or mail.srs.domain == mail.me
+        if _check_fqdn(out, path, mail.srs.domain) and local:
+            out.add(
+                path,
+                "the SRS domain must be a domain of its own (a virtual domain "
+                "delivered to srsfilter), not a local one",
+                mail.srs.domain,
+                "a sub-domain such as srs." + (mail.defaultdomain or "example.org"),
+            )
+        if "-qmail-srs" in words or "qmail-srs" not in catalog.supported:
+            out.add(
+                path,
+                "SRS needs qmail built with the qmail-srs option, which this profile "
+                "or host does not allow",
+                mail.srs.domain,
+                "an SRS domain with qmail-srs in build.options (or not removed)",
+                "remove -qmail-srs from build.options",
+            )
+    if mail.smtp_auth and "sasl" in catalog.supported and "-tls" in words:
+        out.add(
+            ("mail", "smtp_auth"),
+            "SMTP AUTH comes from the tls patch in this era, which build.options removes",
+            True,
+            "true with tls (it implies sasl), or false",
+            "remove -tls from build.options",
+        )
+    for domain, route in mail.smtproutes.items():
+        path = ("mail", "smtproutes", domain)
+        if domain and fqdn_problem(domain.removeprefix(".")):
+            out.add(path, "not a domain", domain, SMTPROUTE_DOMAIN_ALLOWED)
+        problem = route_problem(route)
         if problem:
-            out.add(path, *problem)
-        elif ADDRESS_RE.fullmatch(target):
-            continue  # an address elsewhere: nothing on this host to check
-        elif target == "root":
-            out.add(
-                path,
-                "qmail never delivers to root, so this mail would bounce",
-                target,
-                "an unprivileged local user or user@domain",
-                "name the admin's own account",
-            )
-        elif users is not None and target not in users:
-            close = difflib.get_close_matches(target, sorted(users), n=1)
-            out.add(
-                path,
-                "no such user on this host",
-                target,
-                "a user of this host or user@domain",
-                f"did you mean {close[0]!r}?" if close else "create the user first",
-            )
+            out.add(path, problem, route, SMTPROUTE_ALLOWED)
+    if mail.databytes < 0:
+        out.add(("mail", "databytes"), "negative", mail.databytes, DATABYTES_ALLOWED)
+    cert = profile.tls.certificate
+    if cert and cert != "self-signed" and not PEM_PATH_RE.fullmatch(cert):
+        out.add(
+            ("tls", "certificate"),
+            "neither self-signed nor an absolute path",
+            cert,
+            CERT_ALLOWED,
+        )
+    if cert and "sasl" in catalog.supported and "-tls" in words:
+        out.add(
+            ("tls", "certificate"),
+            "a certificate without the tls build option is never used",
+            cert,
+            CERT_ALLOWED,
+            "remove -tls from build.options",
+        )
