@@ -44,6 +44,8 @@ USERS = {"root", "admin", "bob"}
 BASE = defaults_for("mail.example.org", "admin")
 #: What an accepted value may contain: no shell metacharacter, space, slash or control.
 SAFE = re.compile(r"[A-Za-z0-9_.+@-]*")
+#: a host path (tls.certificate): '/' first, then the safe characters, '/' and ','
+PATH_SAFE = re.compile(r"/[A-Za-z0-9_.,+@/-]*")
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\ud800-\udfff]")
 
 
@@ -276,6 +278,8 @@ def test_every_string_field_refuses_unsafe_values_by_name(where, value):
         unsafe = not SAFE.fullmatch(value) or (value.startswith("-") and where != "option")
         # an alias target may be an address whose local part starts with '-': it only
         # ever goes into a .qmail file, as "&-x@example.org" (never an argv)
+        if where == "certificate" and PATH_SAFE.fullmatch(value) and not value.endswith("/"):
+            continue  # an absolute path on the host is what the key takes
         if unsafe and not (where in ("alias-target", "alias-only") and SAFE.fullmatch(value)):
             assert named, (where, value, [str(p) for p in problems])
 

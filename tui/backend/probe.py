@@ -286,9 +286,11 @@ def _service_section(state: HostState, kind: str, name: str, rc: int, text: str)
         state.cdbs[name] = rc == 0
     elif kind == "tool":
         state.tools.add(name)
-    elif kind == "mode" and len(lines) >= 2 and len(lines[1].split()) == 2:
-        owner, group = lines[1].split()
-        state.modes[name] = (lines[0].strip()[:10], owner, group)
+    elif kind == "mode":
+        lines = text.splitlines()
+        if len(lines) >= 2 and len(lines[1].split()) == 2:
+            owner, group = lines[1].split()
+            state.modes[name] = (lines[0].strip()[:10], owner, group)
 
 
 def probe(host: Host, previous: HostState | None = None, catalog: bool = True) -> HostState:

@@ -17,7 +17,6 @@ import secrets
 from typing import TYPE_CHECKING
 
 from ..facts import ALIAS_DIR, CONTROL
-from ..files import control
 from ..hosts import HostError
 from . import features
 from .delivery import remove_test_message, send_test_message
@@ -47,7 +46,8 @@ def srs(v: Verifier) -> list[Check]:
                 "(or qmail-wizard apply with mail.srs in the profile)",
             )
         ]
-    if not control.lines(v.state.text(secrets_path) or ""):
+    # the probe never reads a secret (only its mode): ask the host whether it holds one
+    if not v.host.run(["grep", "-q", "[^[:space:]]", secrets_path]).ok:
         return [
             _fail(
                 f"{secrets_path} is missing or empty: qmail-srs cannot sign, forwards defer",
