@@ -22,7 +22,6 @@ from .events import (
     Prompt,
     StepFinished,
     StepStarted,
-    stderr_reporter,
 )
 from .result import ApplyError, ApplyResult, Failure
 from .runner import apply
@@ -41,6 +40,5 @@ __all__ = [
     "StepFinished",
     "StepStarted",
     "apply",
-    "stderr_reporter",
     "undo",
 ]
