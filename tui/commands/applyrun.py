@@ -131,13 +131,19 @@ def _interrupted(result: ApplyResult, progress: StepLines, path: str, wizard: st
         f"file, then a rename); the journal of run {failure.run_id} has the steps done."
     )
     _err(f"Log: {failure.log}")
-    _err(f"To finish: {wizard} apply {path} --resume")
-    _err(f"To put the files back instead: {wizard} undo --run {failure.run_id}")
+    _err_command("To finish:", f"{wizard} apply {path} --resume")
+    _err_command("To put the files back instead:", f"{wizard} undo --run {failure.run_id}")
 
 
 def _out(text: str, indent: str = "  ", first: str = "") -> None:
     for line in wrapped(first + text, indent):
         print(vis(line))
+
+
+def _err_command(label: str, command: str) -> None:
+    """A command to copy: on its own line, whole (never wrapped)."""
+    print(label, file=sys.stderr)
+    print(vis(f"  {command}"), file=sys.stderr)
 
 
 def _err(text: str) -> None:

@@ -54,7 +54,8 @@ def plan_table(plan: Plan, header: str, diffs: str) -> str:
     lines += wrapped(
         f"{len(changing)} of {len(plan.steps)} steps change the host"
         + (f" (unchanged: {', '.join(same)})" if same else "")
-        + f". Commands and diffs: {diffs}",
+        + ". Commands and diffs:",
         "  ",
     )
-    return "".join(vis(line)[:WIDTH] + "\n" for line in lines)
+    lines.append(f"  {diffs}")  # a command to copy: whole
+    return "".join(vis(line) + "\n" for line in lines)

@@ -2,8 +2,8 @@
 live line on a terminal while a step runs, and with ``verbose`` the commands and
 their output.  Host text is shown through vis().
 
-The live line (a spinner, the step, the action and its last output line, a
-percentage first when the output has one) is rewritten in place with ``\\r`` and
+The live line (a spinner, the step, a percentage when the output has one, and the
+last output line or else the action) is rewritten in place with ``\\r`` and
 drawn only when the stream is a terminal: a pipe or a file gets whole lines only.
 """
 
@@ -150,10 +150,10 @@ class StepLines:
         assert step is not None
         spin = SPINNER[self.frame % len(SPINNER)]
         found = PERCENT.search(self.last)
-        now = f"{found.group(1)}%  " if found else ""
-        text = f"{spin} {self._head()} {step.step_id}: {now}{self.action or step.title}"
-        if self.last:
-            text += f"  | {self.last}"
+        now = f" {found.group(1)}%" if found else ""
+        text = (
+            f"{spin} {self._head()} {step.step_id}{now}: {self.last or self.action or step.title}"
+        )
         columns = min(_columns(self.out), WIDTH) - 1
         self.out.write("\r" + vis(text)[:columns] + "\x1b[K")
         self.out.flush()
