@@ -1,6 +1,7 @@
 """Headless apply's progress: one line per step (result, time, risky actions), a
-live line on a terminal while a step runs, and with ``verbose`` the commands and
-their output.  Host text is shown through vis().
+live line on a terminal while a step runs, and with ``verbose`` every step start,
+action and output line, each prefixed ``[N/M] step:`` (and the output line
+``command | ``) so that it greps.  Host text is shown through vis().
 
 The live line (a spinner, the step, a percentage when the output has one, and the
 last output line or else the action) is rewritten in place with ``\\r`` and
@@ -73,20 +74,18 @@ class StepLines:
                 raise stream_mod.Cancelled()
             if isinstance(event, StepStarted):
                 self.step, self.started, self.action, self.last = event, time.monotonic(), "", ""
-                if self.verbose:
-                    self._line(f"{self._head()} {event.step_id}: {event.title}")
+                self._verbose(event.title)
             elif isinstance(event, ActionStarted):
                 self.action, self.last = event.text, ""
-                if self.verbose:
-                    self._line(f"  {event.text}")
+                self._verbose(event.text)
             elif isinstance(event, OutputLine):
                 self.last = event.text.strip()
-                if self.verbose:
-                    self._line(f"    {event.text.rstrip()}")
-            elif isinstance(event, Prompt) and self.verbose:
-                for line in event.text.splitlines():
+                self._verbose(f"{self.action} | {self.last}")
+            elif isinstance(event, Prompt):
+                self._verbose(f"{self.action} asks {event.prompt.strip()!r} after:")
+                for line in event.text.splitlines() if self.verbose else ():
                     self._line(f"    {line}")
-                self._line(f"    {event.prompt.strip()} -> answered {event.answer!r}")
+                self._verbose(f"answering {event.answer!r}")
             elif isinstance(event, StepFinished):
                 self.finished.append((event.step_id, event.changed))
                 result = "changed" if event.changed else "unchanged"
@@ -124,15 +123,22 @@ class StepLines:
         step = self.step
         return f"[{step.index}/{step.total}]" if step is not None else ""
 
+    def _verbose(self, text: str) -> None:
+        """With ``verbose``: ``[N/M] step: text``, a prefix that greps."""
+        if self.verbose and self.step is not None:
+            self._line(f"{self._head()} {self.step.step_id}: {text}")
+
     def _step_line(self, result: str) -> None:
         step = self.step
         if step is None:
             return
         took = time.monotonic() - self.started
+        risks = "; ".join(step.risks) if step.risks and result == "changed" else ""
+        if self.verbose:
+            self._verbose(f"{result} in {took:.1f} s" + (f" ({risks})" if risks else ""))
+            return
         text = f"{self._head() + ' ' + step.step_id:<19} {result:<9} {took:5.1f} s"
-        if step.risks and result == "changed":
-            text += "  " + "; ".join(step.risks)
-        for line in wrapped(text, " " * 39):
+        for line in wrapped(text + (f"  {risks}" if risks else ""), " " * 39):
             self._line(line)
 
     def _line(self, text: str) -> None:
