@@ -12,15 +12,33 @@ import io
 import json
 import re
 import shlex
+import shutil
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 import pexpect
+import pytest
 
+from tests.conftest import FAST
 from tests.e2e.cli import ROOT, wizard
+from tui.sandbox.handle import Sandbox
 
 DEFAULT = "profiles/default.yaml"  # relative, as a user types it (cwd is ROOT)
 MAX_LINES, MAX_WIDTH = 60, 100
+
+
+@pytest.fixture
+def short_sandbox():
+    """Factory: a fresh sandbox at a short path, as README's /tmp/rehearsal (the
+    commands apply prints to copy name it, whole)."""
+    made: list[Sandbox] = []
+    top = Path(tempfile.mkdtemp(prefix="qw-"))
+    yield lambda name: made.append(Sandbox.create(top / name, pace=FAST)) or made[-1]
+    for box in made:
+        box.kill()
+    shutil.rmtree(top, ignore_errors=True)
 
 
 def spawn(box, *args: str) -> tuple[pexpect.spawn, io.StringIO]:
@@ -56,8 +74,8 @@ def assert_short(lines: list[str], what: str) -> None:
     assert len(lines) <= MAX_LINES and not wide, f"{what}: {len(lines)} lines, wide: {wide}"
 
 
-def test_a_default_install_is_short_on_a_terminal_and_in_a_pipe(make_sandbox):
-    terminal, piped = make_sandbox(name="tty"), make_sandbox(name="pipe")
+def test_a_default_install_is_short_on_a_terminal_and_in_a_pipe(short_sandbox):
+    terminal, piped = short_sandbox("tty"), short_sandbox("pipe")
     child, seen = spawn(terminal, "apply", DEFAULT)
     child.expect_exact("Apply these changes? [y/N] ")
     child.sendline("y")

@@ -64,7 +64,8 @@ def run_apply(session: Session, path: str, resume: bool, verbose: bool, wizard: 
         _err("note: Ctrl+C came after the last step began; the run finished.")
     changed = ", ".join(result.changed) if result.changed else "nothing (already as profiled)"
     took = time.monotonic() - started
-    _out(f"Applied {path} (run {result.run_id}) in {took:.1f} s: changed {changed}.")
+    print(vis(f"Applied {path} (run {result.run_id}) in {took:.1f} s:"))  # whole: a run id
+    _out(f"changed {changed}.", "  ", "  ")
     _out(f"Log: {result.log}")
     return 0
 
