@@ -34,6 +34,7 @@ WIDTH = 100
 SPINNER = "-\\|/"
 PERCENT = re.compile(r"(\d{1,3})%")
 CLEAR = "\r\x1b[K"
+REDRAW = 0.05  # seconds: output lines faster than this redraw the live line once
 
 
 def wrapped(text: str, indent: str = "") -> list[str]:
@@ -63,6 +64,7 @@ class StepLines:
         self.last = ""
         self.frame = 0
         self.drawn = False
+        self.drew = 0.0  # when the live line was last drawn
         self.stopping = False
         #: (step id, changed) of every step finished in this run
         self.finished: list[tuple[str, bool]] = []
@@ -81,9 +83,9 @@ class StepLines:
             elif isinstance(event, OutputLine):
                 self.last = event.text.strip()
                 self._verbose(f"{self.action} | {self.last}")
-            elif isinstance(event, Prompt):
+            elif isinstance(event, Prompt) and self.verbose:
                 self._verbose(f"{self.action} asks {event.prompt.strip()!r} after:")
-                for line in event.text.splitlines() if self.verbose else ():
+                for line in event.text.splitlines():
                     self._line(f"    {line}")
                 self._verbose(f"answering {event.answer!r}")
             elif isinstance(event, StepFinished):
@@ -96,7 +98,7 @@ class StepLines:
                 self.step = None
             elif isinstance(event, Finished):
                 self._clear()
-            if self.live and self.step is not None:
+            if self.live and self.step is not None and time.monotonic() - self.drew > REDRAW:
                 self._draw()
 
     def tick(self) -> None:
@@ -163,7 +165,7 @@ class StepLines:
         columns = min(_columns(self.out), WIDTH) - 1
         self.out.write("\r" + vis(text)[:columns] + "\x1b[K")
         self.out.flush()
-        self.drawn = True
+        self.drawn, self.drew = True, time.monotonic()
 
 
 def _columns(out: TextIO) -> int:
