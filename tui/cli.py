@@ -41,10 +41,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     plan.add_argument("profile")
     plan.add_argument("--format", choices=("text", "json"), default="text")
-    apply = commands.add_parser("apply", help="make the host match PROFILE")
+    apply = commands.add_parser(
+        "apply",
+        help="make the host match PROFILE",
+        description="Make the host match PROFILE: one line per step on stderr, the "
+        "summary on stdout, everything in the run's log. Exit 0 applied, 1 failed or "
+        "declined, 130 stopped by Ctrl+C (nothing half-written; --resume finishes).",
+    )
     apply.add_argument("profile")
     apply.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     apply.add_argument("--resume", action="store_true", help="continue the last unfinished run")
+    apply.add_argument(
+        "-v", "--verbose", action="store_true", help="show each command and its output"
+    )
     apply.add_argument(
         "--overwrite-drift",
         action="store_true",
@@ -217,7 +226,14 @@ def _headless(args) -> int:
         return headless.cmd_plan(host, args.profile, args.format)
     if args.command == "apply":
         return headless.cmd_apply(
-            host, args.profile, args.yes, args.resume, args.overwrite_drift, args.keep_test_message
+            host,
+            args.profile,
+            args.yes,
+            args.resume,
+            args.overwrite_drift,
+            args.keep_test_message,
+            args.verbose,
+            args.target,
         )
     if args.command == "verify":
         from .commands.verify import cmd_verify

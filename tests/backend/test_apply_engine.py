@@ -30,12 +30,12 @@ from tui.backend.apply import (
     StepFinished,
     StepStarted,
     apply,
-    stderr_reporter,
     undo,
 )
 from tui.backend.hosts import SandboxHost
 from tui.backend.lock import HOLDER, LOCK_DIR, Lock
 from tui.backend.steps import STEP_IDS, Plan, RunCommand, Step, WriteFile
+from tui.commands.progress import StepLines
 
 ROOT = ("root", "wheel")
 
@@ -304,22 +304,52 @@ def test_streamed_lines_arrive_in_order_and_the_reporter_shows_them(host):
         stream=True,
     )
     events = []
-    out = io.StringIO()
-    reporter = stderr_reporter(out)
+    out, quiet = io.StringIO(), io.StringIO()
+    reporters = [StepLines(out, verbose=True, live=False), StepLines(quiet, live=False)]
 
     def progress(event):
         events.append(event)
-        reporter(event)
+        for reporter in reporters:
+            reporter(event)
 
     result = apply(host, Planner(host, commands={"packages": [(None, command)]}), progress=progress)
     assert result.ok
     lines = [e.text for e in events if isinstance(e, OutputLine)]
     assert lines == ["line1", "line2", "line3", "line4", "line5", "tick", "tock", "err"]
     assert StepFinished("packages", True) in events and isinstance(events[-1], Finished)
-    shown = out.getvalue().splitlines()
+    shown = out.getvalue().splitlines()  # verbose: the step, its command, its output
     assert f"[3/{len(STEP_IDS)}] packages: {command.describe()} | line5" in shown
-    assert f"[3/{len(STEP_IDS)}] packages: changed" in shown
-    assert shown[-1] == f"apply done (run {result.run_id}): packages changed"
+    done = rf"\[3/{len(STEP_IDS)}\] packages: changed in \d+\.\d s"
+    assert any(re.fullmatch(done, line) for line in shown)
+    assert shown[-1].startswith(f"[{len(STEP_IDS)}/{len(STEP_IDS)}] verify: checked in ")
+    brief = quiet.getvalue().splitlines()  # by default: one line per step, no output
+    assert len(brief) == len(STEP_IDS) and "line" not in quiet.getvalue()
+    assert "\r" not in quiet.getvalue() + out.getvalue()  # not a terminal: no live line
+
+
+def test_a_stop_request_lets_the_running_command_finish_then_stops(host):
+    """The headless Ctrl+C: the action under way ends whole; the run stops before the
+    next one, cancelled and resumable."""
+    reporter = StepLines(io.StringIO(), live=False)
+    first = sh("echo started; sleep 1; touch /etc/qw-first", stream=True)
+    planner = Planner(
+        host,
+        commands={
+            "packages": [("/etc/qw-first", first), ("/etc/qw-second", sh("touch /etc/qw-second"))]
+        },
+    )
+
+    def progress(event):
+        if isinstance(event, OutputLine) and event.text == "started":
+            reporter.stop_soon()
+        reporter(event)
+
+    result = apply(host, planner, progress=progress)
+    assert not result.ok and result.failure.cancelled and result.failure.step == "packages"
+    assert host.exists("/etc/qw-first") and not host.exists("/etc/qw-second")
+    assert reporter.finished == [("preflight", False), ("mkconf", False)]
+    resumed = apply(host, planner, resume=True)
+    assert resumed.ok and host.exists("/etc/qw-second")
 
 
 def test_cancel_terminates_the_child_and_the_run_is_resumable(host):
@@ -375,9 +405,10 @@ def test_pkgin_prompt_is_answered_after_showing_the_package_list(host):
 
 KILLED_RUN = """
 import sys
-from tui.backend.apply import apply, stderr_reporter
+from tui.backend.apply import apply
 from tui.backend.hosts import SandboxHost
 from tui.backend.steps import STEP_IDS, Plan, RunCommand, Step, WriteFile
+from tui.commands.progress import StepLines
 
 host = SandboxHost(sys.argv[1])
 def replan():
@@ -386,7 +417,7 @@ def replan():
         steps[4].actions.append(WriteFile("/etc/qw-a", None, "a\\n"))
     steps[5].actions.append(RunCommand(("sh", "-c", "echo ready; exec sleep 300"), stream=True))
     return Plan(steps)
-apply(host, replan, progress=stderr_reporter())
+apply(host, replan, progress=StepLines(sys.stderr, verbose=True))
 """
 
 

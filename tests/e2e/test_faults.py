@@ -134,7 +134,9 @@ def test_fault_fails_cleanly_then_resume_completes(make_sandbox, package_effect,
     assert failed.returncode == 1, failed.stderr
     run_id = last_run(box)
     paragraphs = [
-        line for line in failed.stderr.splitlines() if line.strip() and not line.startswith("[")
+        line
+        for line in failed.stderr.splitlines()
+        if line.strip() and not line.startswith(("[", " "))  # step lines, wrapped
     ]
     assert len(paragraphs) == 1, failed.stderr
     message = paragraphs[0]

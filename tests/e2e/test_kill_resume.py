@@ -56,6 +56,7 @@ def start_apply(box, profile: str) -> subprocess.Popen:
             "apply",
             profile,
             "--yes",
+            "-v",  # the step heads and the commands' output: the kill points
         ],
         cwd=ROOT,
         stdin=subprocess.DEVNULL,

@@ -217,7 +217,7 @@ def test_enabling_srs_rebuilds_and_keeps_queue_control_and_aliases(rebuilt, tmp_
     assert "starts qmailsend" in steps["services"]["risks"]
 
     started = time.monotonic()
-    applied = wizard(box, "apply", path, "--yes")
+    applied = wizard(box, "apply", path, "--yes", "-v")  # -v: the commands
     took = time.monotonic() - started
     assert applied.returncode == 0, applied.stderr[-3000:] + applied.stdout
     assert "make replace" in applied.stderr and took < 60, took

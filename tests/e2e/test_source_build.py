@@ -87,7 +87,7 @@ def test_source_build_ends_as_profiled(make_sandbox, name, flavor):
     else:  # 2020Q2: tls is a default already, sasl does not exist, inet6 is optional
         assert "note: PKG_OPTIONS.qmail adds -inet6 to undo what PKG_DEFAULT_OPTIONS" in plan.stdout
 
-    applied = wizard(box, "apply", path, "--yes")
+    applied = wizard(box, "apply", path, "--yes", "-v")  # -v: the commands
     assert applied.returncode == 0, applied.stderr[-3000:] + applied.stdout
     assert "make install" in applied.stderr
 

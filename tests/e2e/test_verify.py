@@ -33,7 +33,7 @@ def installed(tmp_path_factory):
         if flavor not in boxes:
             box = Sandbox.create(tmp_path_factory.mktemp(flavor) / "sb", flavor=flavor, pace=FAST)
             boxes[flavor] = box
-            applied = wizard(box, "apply", DEFAULT, "--yes")
+            applied = wizard(box, "apply", DEFAULT, "--yes", "-v")  # -v: every check
             assert applied.returncode == 0, applied.stderr + applied.stdout
             assert "PASS  delivery: " in applied.stdout and "checks pass" in applied.stdout
         return boxes[flavor]

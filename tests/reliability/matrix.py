@@ -182,6 +182,7 @@ def start_apply(box, profile: str, *extra: str) -> subprocess.Popen:
             "apply",
             profile,
             "--yes",
+            "-v",  # kill points are found in the commands' output
             *extra,
         ],
         cwd=ROOT,
@@ -240,7 +241,7 @@ def no_orphans(box) -> None:
 
 
 def apply_done(box, profile: str, *extra: str) -> subprocess.CompletedProcess:
-    done = wizard(box, "apply", profile, "--yes", *extra)
+    done = wizard(box, "apply", profile, "--yes", "-v", *extra)  # -v: progress shown
     assert done.returncode == 0, done.stderr[-3000:] + done.stdout[-2000:]
     assert "Traceback" not in done.stderr
     return done

@@ -72,6 +72,7 @@ def host(tmp_path_factory):
                 "apply",
                 DEFAULT,
                 "--yes",
+                "-v",  # the pkg_add output lines
             ],
             cwd=ROOT,
             stdin=subprocess.DEVNULL,

@@ -7,6 +7,7 @@ traceback.  The host work goes through a ``Session``, as in the TUI.
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -137,51 +138,48 @@ def cmd_apply(
     resume: bool,
     overwrite_drift: bool = False,
     keep_test_message: bool = False,
+    verbose: bool = False,
+    target: str = "local",
 ) -> int:
+    """Exit 0 applied, 1 failed or declined (Ctrl+D at the prompt too), 130 Ctrl+C."""
     from ..backend import apply as apply_mod
-    from ..backend import backup
     from ..backend.plan import PlanError
-    from ..backend.report import plan_text
-    from ..backend.verify import render_text
+    from .applyrun import run_apply
+    from .plantable import plan_table
 
+    wizard = "qmail-wizard" + ("" if target == "local" else f" --target {shlex.quote(target)}")
     try:
         session, plan = _plan(host, path, overwrite_drift)
     except (ProfileError, SourceError, PlanError, HostError) as exc:
         return _fail(str(exc))
+    except KeyboardInterrupt:
+        return _interrupted_before()
     if plan.undecided:
         return _fail(_drift_refusal(plan, path))
     if plan.pending and not yes and not resume:
-        header = f"Plan for {session.probed.hostname}, profile {path}"
-        sys.stdout.write(plan_text(plan, session.method(), header))
+        header = f"Plan for {session.probed.hostname}, profile {path} ({session.method()}):"
+        sys.stdout.write(plan_table(plan, header, f"{wizard} plan {shlex.quote(path)}"))
         if not sys.stdin.isatty():
             return _fail(
                 "apply changes the host: review the plan above and confirm with "
-                f"'qmail-wizard apply {path} --yes'."
+                f"'{wizard} apply {path} --yes'."
             )
-        answer = input("Apply these changes? [y/N] ").strip().lower()
+        try:
+            answer = input("Apply these changes? [y/N] ").strip().lower()
+        except KeyboardInterrupt:
+            return _interrupted_before()
+        except EOFError:
+            print("\nNothing changed (no answer).")
+            return 1
         if answer not in ("y", "yes"):
             print("Nothing changed.")
             return 1
-    try:  # re-reads the host only as far as a step changed it (Session's Prober)
-        result = session.apply(
-            resume=resume,
-            progress=apply_mod.stderr_reporter(sys.stderr),
-            keep_test_message=keep_test_message,
-        )
+    try:
+        return run_apply(session, path, resume, verbose, wizard, keep_test_message)
     except (apply_mod.LockHeld, apply_mod.ApplyError, PlanError, HostError) as exc:
         return _fail(str(exc))
-    for note in result.notes:
-        print(vis(f"note: {note}"), file=sys.stderr)
-    if result.checks:
-        sys.stdout.write(vis(render_text(result.checks), keep_newlines=True))
-    if result.failure is not None:
-        return _fail(result.failure.render(path))
-    for drifted in sorted(session.overwrite):
-        print(
-            f"note: {drifted} had been changed by hand; the profile's version was "
-            f"written and yours saved under {backup.run_dir(result.run_id)}/",
-            file=sys.stderr,
-        )
-    changed = ", ".join(result.changed) if result.changed else "nothing (already as profiled)"
-    print(f"Applied {path} (run {result.run_id}): changed {changed}. Log: {result.log}")
-    return 0
+
+
+def _interrupted_before() -> int:
+    print("\nInterrupted: nothing changed.", file=sys.stderr)
+    return 130

@@ -23,7 +23,6 @@ from .events import (
     Prompt,
     StepFinished,
     StepStarted,
-    stderr_reporter,
 )
 from .result import ApplyError, ApplyResult, Failure
 from .runner import apply
@@ -47,6 +46,5 @@ __all__ = [
     "apply",
     "execute",
     "preview",
-    "stderr_reporter",
     "undo",
 ]

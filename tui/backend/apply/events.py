@@ -1,13 +1,10 @@
-"""What apply reports while it runs (its progress events), and a reporter that
-prints them on stderr for the headless front end."""
+"""What apply reports while it runs: its progress events (the front ends present
+them: tui.commands.progress, the TUI's Apply screen)."""
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
-from typing import Callable, TextIO
 
-from ..vis import vis
 from .result import Failure
 
 
@@ -17,6 +14,8 @@ class StepStarted:
     total: int
     step_id: str
     title: str
+    #: the step's risky actions ("stops postfix"), as its plan says
+    risks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -53,37 +52,3 @@ class Finished:
 @dataclass(frozen=True)
 class Failed:
     failure: Failure
-
-
-def stderr_reporter(stream: TextIO = sys.stderr) -> Callable[[object], None]:
-    """A progress callback printing one line per event: ``[N/M] step: command | line``.
-
-    A failure is not shown: the caller prints ``Failure.render(profile)`` once.
-    """
-    where = {"head": "", "command": ""}
-
-    def show(text: str) -> None:
-        print(vis(text), file=stream, flush=True)  # command output is host text
-
-    def report(event) -> None:
-        if isinstance(event, StepStarted):
-            where["head"] = f"[{event.index}/{event.total}] {event.step_id}"
-            show(f"{where['head']}: {event.title}")
-        elif isinstance(event, ActionStarted):
-            where["command"] = event.text
-            show(f"{where['head']}: {event.text}")
-        elif isinstance(event, OutputLine):
-            show(f"{where['head']}: {where['command']} | {event.text.strip()}")
-        elif isinstance(event, Prompt):
-            show(f"{where['head']}: {where['command']} asks {event.prompt.strip()!r} after:")
-            for line in event.text.splitlines():
-                show(f"    {line}")
-            show(f"{where['head']}: answering {event.answer!r}")
-        elif isinstance(event, StepFinished):
-            show(f"{where['head']}: {'changed' if event.changed else 'unchanged'}")
-        elif isinstance(event, Finished):
-            show(
-                f"apply done (run {event.run_id}): {', '.join(event.changed) or 'nothing'} changed"
-            )
-
-    return report

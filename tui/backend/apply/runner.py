@@ -97,7 +97,7 @@ class _Run:
                     command = ""
                 step = plan.step(step_id)
                 changed = step.changes
-                self.emit(StepStarted(index, len(STEP_IDS), step_id, step.title))
+                self.emit(StepStarted(index, len(STEP_IDS), step_id, step.title, tuple(step.risks)))
                 self._refuse_drift(plan, step)
                 for action in step.actions:
                     command = action.describe()
