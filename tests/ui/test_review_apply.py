@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import yaml
-from textual.widgets import Log, Static
+from textual.widgets import Static
 
 from tests.ui.conftest import settle
 from tui.backend.hosts import SandboxHost
@@ -14,6 +14,8 @@ from tui.screens.confirm import ConfirmScreen
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.done import DoneScreen
 from tui.screens.review import ReviewScreen
+from tui.widgets.output_pane import OutputPane
+from tui.widgets.plan_step import PlanStep
 from tui.widgets.step_list import StepList
 from tui.wizard import FLOW, WizardApp
 
@@ -67,8 +69,20 @@ async def test_enter_through_every_screen_ends_on_done(wizard_app):
         packages = text(review, "#plan-packages")
         assert "⚠ installs packages" in packages
         assert "$ env PKG_RCD_SCRIPTS=YES pkg_add" in packages
-        assert "+++ b/etc/mailer.conf" in text(review, "#plan-mta-switch")
         assert "unchanged" in text(review, "#plan-users")
+        # long diffs are folded to line counts; Enter on the step opens them
+        switch = review.query_one("#plan-mta-switch", PlanStep)
+        assert "edit /etc/mailer.conf +6 -4" in text(review, "#plan-mta-switch")
+        assert "+++ b/etc/mailer.conf" not in text(review, "#plan-mta-switch")
+        switch.focus()
+        await pilot.press("enter")
+        assert app.screen is review
+        assert "+++ b/etc/mailer.conf" in text(review, "#plan-mta-switch")
+        await pilot.press("space")
+        assert "+++ b/etc/mailer.conf" not in text(review, "#plan-mta-switch")
+        # short diffs show in place
+        assert "+127.:allow" in text(review, "#plan-tcprules")
+        review.query_one("#plan").focus()
 
         await pilot.press("enter")
         await pilot.pause()
@@ -82,7 +96,7 @@ async def test_enter_through_every_screen_ends_on_done(wizard_app):
         assert states["packages"] == "changed" and states["users"] == "unchanged"
         assert "pending" not in states.values()
         assert "checks pass" in text(apply_screen, "#status")
-        assert any("pkg_add" in line for line in apply_screen.query_one(Log).lines)
+        assert any("pkg_add" in line for line in apply_screen.query_one(OutputPane).shown)
 
         await pilot.press("enter")
         await settle(pilot)
@@ -114,9 +128,9 @@ async def test_cancel_during_apply_then_resume(wizard_app):
     async with app.run_test(size=(80, 24)) as pilot:
         await open_review(pilot)
         screen = await confirm_apply(pilot)
-        log = screen.query_one(Log)
+        log = screen.query_one(OutputPane)
         await wait_for(
-            pilot, lambda: any("qmail-1.03" in line for line in log.lines), "the qmail download"
+            pilot, lambda: any("qmail-1.03" in line for line in log.shown), "the qmail download"
         )
         assert screen.phase == "running"
         await pilot.press("c")
