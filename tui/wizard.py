@@ -16,7 +16,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-from .backend.session import Session
+from .backend.session import Session, Unfinished
 from .messages import Advance, Probed
 from .screens.accounts import AccountsScreen
 from .screens.apply import ApplyScreen
@@ -28,6 +28,7 @@ from .screens.review import ReviewScreen
 from .screens.save import SaveScreen
 from .screens.services import ServicesScreen
 from .screens.welcome import WelcomeScreen
+from .widgets.ask import AskScreen
 
 #: The wizard's screens in order.
 FLOW: tuple[type[Screen], ...] = (
@@ -56,6 +57,8 @@ class WizardApp(App):
     clock: Callable[[], float] = staticmethod(time.monotonic)
     #: Id of the next new apply run; None: the engine's UTC timestamp (screenshots pin it).
     run_id: str | None = None
+    #: The next apply continues the unfinished run (the admin chose to resume it).
+    resume_pending = False
     #: Applied to each live Status before the Dashboard shows it (screenshots pin figures).
     status_filter: Callable = staticmethod(lambda status: status)
 
@@ -75,9 +78,57 @@ class WizardApp(App):
         self.push_screen(WelcomeScreen(self.session))
 
     def on_probed(self, message: Probed) -> None:
-        """Welcome's probe (bubbled up): qmail-send already runs, so open the Dashboard."""
-        if self.session.state.running("qmailsend"):
+        """Welcome's probe (bubbled up): an unfinished run is offered to resume, else
+        the Dashboard opens when qmail-send already runs."""
+        if message.unfinished is not None:
+            self.offer_resume(message.unfinished)
+        elif self.session.state is not None and self.session.state.running("qmailsend"):
             self.action_open_dashboard()
+
+    def offer_resume(self, run: Unfinished) -> None:
+        """Ask to continue ``run`` (as ``apply --resume``): yes goes to Review, whose
+        apply then continues that run (its backups, log and undo stay one)."""
+        answers = (
+            f"the answers in {self.session.profile_path}"
+            if self.session.profile_path
+            else "the answers read from the host (start the wizard with your profile "
+            "file to resume with its answers)"
+        )
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.resume_pending = True
+                self.push_screen(ReviewScreen(self.session))
+
+        self.push_screen(
+            AskScreen(
+                "Resume the unfinished apply?",
+                f"{run.describe()} Resuming plans again from the host with {answers}, "
+                "shows the plan, and continues that run. No: the wizard starts "
+                "over (a new run).",
+                yes="resume",
+            ),
+            answered,
+        )
+
+    async def action_quit(self) -> None:
+        """Quit; while an apply runs, ask first (its running command would be stopped)."""
+        running = next(
+            (s for s in self.screen_stack if isinstance(s, ApplyScreen) and s.running), None
+        )
+        if running is None:
+            self.exit()
+        elif not isinstance(self.screen, AskScreen):
+            self.push_screen(
+                AskScreen(
+                    "Quit while apply runs?",
+                    "The running command is stopped and apply ends where it is. The "
+                    "wizard offers to resume the run when it starts again (or: "
+                    "qmail-wizard apply PROFILE --resume).",
+                    yes="quit",
+                ),
+                lambda yes: self.exit() if yes else None,
+            )
 
     def action_open_dashboard(self) -> None:
         self.push_screen(DashboardScreen(self.session))

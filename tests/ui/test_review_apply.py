@@ -87,7 +87,8 @@ async def test_enter_through_every_screen_ends_on_done(wizard_app):
         await pilot.press("enter")
         await pilot.pause()
         risks = text(app.screen, "#risks")
-        assert "⚠ stops postfix (mta-switch)" in risks and "⚠ starts qmailsmtpd" in risks
+        assert "⚠ mta-switch: stops postfix" in risks
+        assert "⚠ services: starts qmailsmtpd" in risks and ") (" not in risks
         await pilot.press("y")
         await settle(pilot)
         apply_screen = app.screen

@@ -90,10 +90,16 @@ class ApplyScreen(Screen):
     def on_mount(self) -> None:
         self.query_one(OutputPane).border_title = "Output"
         self.timer = self.set_interval(1, self.tick)
-        self.start(resume=False)
+        self.start(resume=self.app.resume_pending)
+        self.app.resume_pending = False
 
     def on_unmount(self) -> None:
         self.cancel_event.set()
+
+    @property
+    def running(self) -> bool:
+        """An apply runs (or is being cancelled): quitting now would stop it."""
+        return self.phase in ("running", "cancelling")
 
     # -- the run ------------------------------------------------------------------
     def start(self, resume: bool) -> None:

@@ -69,7 +69,8 @@ class WelcomeScreen(Screen):
     def probe_host(self) -> None:
         """Wait for the probe the App started with it (``WizardApp.probing``)."""
         try:
-            self.post_message(Probed(self.app.probing.result()))
+            summary = self.app.probing.result()
+            self.post_message(Probed(summary, self.session.unfinished_run()))
         except HostError as exc:
             self.post_message(ProbeFailed(str(exc)))
 
