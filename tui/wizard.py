@@ -112,7 +112,7 @@ class WizardApp(App):
         )
 
     async def action_quit(self) -> None:
-        """Quit; while an apply runs, ask first (its running command would be stopped)."""
+        """Quit; while an apply runs, ask first, then cancel it and quit once it ended."""
         running = next(
             (s for s in self.screen_stack if isinstance(s, ApplyScreen) and s.running), None
         )
@@ -122,12 +122,12 @@ class WizardApp(App):
             self.push_screen(
                 AskScreen(
                     "Quit while apply runs?",
-                    "The running command is stopped and apply ends where it is. The "
-                    "wizard offers to resume the run when it starts again (or: "
-                    "qmail-wizard apply PROFILE --resume).",
+                    "The running command is stopped, apply records where it ended, then "
+                    "the wizard quits. It offers to resume the run when it starts again "
+                    "(or: qmail-wizard apply PROFILE --resume).",
                     yes="quit",
                 ),
-                lambda yes: self.exit() if yes else None,
+                lambda yes: running.cancel(then_quit=True) if yes else None,
             )
 
     def action_open_dashboard(self) -> None:

@@ -14,6 +14,7 @@ from tui.screens.confirm import ConfirmScreen
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.done import DoneScreen
 from tui.screens.review import ReviewScreen
+from tui.widgets.ask import AskScreen
 from tui.widgets.output_pane import OutputPane
 from tui.widgets.plan_step import PlanStep
 from tui.widgets.step_list import StepList
@@ -220,3 +221,47 @@ async def test_apply_probes_the_host_only_after_commands_ran(make_sandbox):
     probes = host.probes()
     assert probes and "full" not in probes, probes
     assert len(probes) < len(STEP_IDS), probes
+
+
+async def test_ctrl_q_asks_during_apply_and_a_relaunch_offers_to_resume(wizard_app):
+    app, box = wizard_app()
+    box.paths.faults_file.write_text(
+        yaml.safe_dump({"faults": [{"kind": "slow-download", "package": "qmail", "seconds": 3000}]})
+    )
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_review(pilot)
+        screen = await confirm_apply(pilot)
+        log = screen.query_one(OutputPane)
+        await wait_for(
+            pilot, lambda: any("qmail-1.03" in line for line in log.shown), "the qmail download"
+        )
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: isinstance(app.screen, AskScreen), "the question")
+        assert text(app.screen, "#ask-question") == "Quit while apply runs?"
+        await pilot.press("n")
+        await wait_for(pilot, lambda: app.screen is screen, "apply again")
+        assert screen.phase == "running" and app.is_running
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: isinstance(app.screen, AskScreen), "the question again")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: not app.is_running, "the wizard to quit")
+    host = SandboxHost(box.paths.base)
+    session = Session(host)
+    run = session.unfinished_run()  # the run recorded where it stopped before the quit
+    assert run is not None and (run.status, run.step) == ("failed", "packages"), run
+
+    box.paths.faults_file.write_text("faults: []\n")
+    app = WizardApp(Session(host))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, AskScreen), "the resume offer")
+        assert text(app.screen, "#ask-question") == "Resume the unfinished apply?"
+        assert f"run {run.run_id}" in text(app.screen, "#ask-detail")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReviewScreen), "review")
+        await wait_for(pilot, lambda: app.screen.plan is not None, "the plan")
+        screen = await confirm_apply(pilot)
+        await settle(pilot)
+        assert screen.phase == "done", text(screen, "#status")
+        assert f"/var/log/qmail-wizard/{run.run_id}.log" in text(screen, "#status")
+    assert session.unfinished_run() is None
+    assert box.exec(["/etc/rc.d/qmailsmtpd", "status"]).returncode == 0

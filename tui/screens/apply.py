@@ -71,6 +71,8 @@ class ApplyScreen(Screen):
         self.cancel_event = threading.Event()
         self.failed_once = False
         self.started = 0.0
+        #: Ctrl+Q was confirmed while the run went on: quit once it has ended
+        self.quitting = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -166,6 +168,9 @@ class ApplyScreen(Screen):
 
     def on_apply_ended(self, message: ApplyEnded) -> None:
         self.timer.pause()
+        if self.quitting:
+            self.app.exit()
+            return
         result, failure = message.result, message.result.failure
         log = self.query_one(OutputPane)
         for note in result.notes:
@@ -198,6 +203,9 @@ class ApplyScreen(Screen):
 
     def on_apply_refused(self, message: ApplyRefused) -> None:
         self.timer.pause()
+        if self.quitting:
+            self.app.exit()
+            return
         self.phase = "failed"
         self.set_status(f"{message.text}\nr tries again, a / Esc goes back to the plan.")
         self.query_one("#status").add_class("error")
@@ -215,9 +223,18 @@ class ApplyScreen(Screen):
         return True
 
     def action_cancel(self) -> None:
+        self.cancel()
+
+    def cancel(self, then_quit: bool = False) -> None:
+        """Stop the run; with ``then_quit``, quit the wizard once it has ended."""
+        self.quitting = self.quitting or then_quit
         self.phase = "cancelling"
         self.cancel_event.set()
-        self.set_status("Cancelling: stopping the running command...")
+        self.set_status(
+            "Cancelling, then quitting: stopping the running command..."
+            if self.quitting
+            else "Cancelling: stopping the running command..."
+        )
 
     def action_retry(self) -> None:
         self.query_one("#status").remove_class("error")
