@@ -172,6 +172,11 @@ class Session:
         self.profile = profile_from_state(self.probed, self.options, self.sources)
         return self.profile
 
+    def prefilled(self) -> Profile:
+        """The profile the host read last embodies, apart from the one being edited
+        (what a screen compares the answers with to mark the changed ones)."""
+        return profile_from_state(self.probed, self.options, {})
+
     def refresh(self) -> HostState:
         """Probe the host again (the catalog stays the one the wizard started with)."""
         self.state = probe(self.host)
