@@ -98,7 +98,7 @@ class PlanStep(Static, can_focus=True):
     """A step of the plan; Enter or space opens and closes its long diffs."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter,space", "toggle", "Diffs"),
+        Binding("enter,space", "toggle_diffs", "Diffs"),
     ]
 
     opened = reactive(False, bindings=True)
@@ -114,11 +114,11 @@ class PlanStep(Static, can_focus=True):
         return diff_lines(self.step) > SHORT
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return self.foldable if action == "toggle" else True
+        return self.foldable if action == "toggle_diffs" else True
 
     def watch_opened(self, opened: bool) -> None:
         self.update(step_content(self.step, self.index, self.total, opened))
         self.set_class(opened, "-opened")
 
-    def action_toggle(self) -> None:
+    def action_toggle_diffs(self) -> None:
         self.opened = not self.opened
