@@ -74,8 +74,12 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument(
         "--watch", type=_seconds, metavar="SECONDS", help="redraw every SECONDS until Ctrl+C"
     )
-    undo = commands.add_parser("undo", help="undo a run: stop what it started, restore its files, start what it stopped")
-    undo.add_argument("--run", metavar="ID", help="run id (default: the newest run that changed something)")
+    undo = commands.add_parser(
+        "undo", help="undo a run: stop what it started, restore its files, start what it stopped"
+    )
+    undo.add_argument(
+        "--run", metavar="ID", help="run id (default: the newest run that changed something)"
+    )
     undo.add_argument("--yes", action="store_true")
 
     sandbox = commands.add_parser(

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from textual.screen import Screen
 
     from .backend.apply import ApplyResult
-    from .backend.session import HostSummary
+    from .backend.session import HostSummary, Unfinished
     from .backend.status import Status
     from .backend.steps import Plan
     from .backend.verify import Check
@@ -35,6 +35,8 @@ class Probed(Message):
     """The host probe's summary (bubbles up to the App: it may open the Dashboard)."""
 
     summary: HostSummary
+    #: the newest apply run when it did not finish (the App offers to resume it)
+    unfinished: Unfinished | None = None
 
 
 @dataclass

@@ -30,6 +30,7 @@ from textual.widgets import Log, Static
 from .backend.hosts import SandboxHost
 from .backend.session import Session
 from .sandbox import api as sandbox
+from .widgets.output_pane import OutputPane
 from .wizard import FLOW, WizardApp
 
 #: The wizard's screens by their module in tui/screens ("options"), in flow order.
@@ -74,11 +75,13 @@ def on_screen(pilot, name: str) -> Callable[[], bool]:
 
 
 def screen_text(app) -> str:
-    """The text of the active screen's Static and Log widgets."""
+    """The text of the active screen's Static, Log and OutputPane widgets."""
     parts = []
     for widget in app.screen.query("*"):
         if isinstance(widget, Log):
             parts.extend(widget.lines)
+        elif isinstance(widget, OutputPane):
+            parts.extend(widget.shown)
         elif isinstance(widget, Static):
             parts.append(str(widget.render()))
     return "\n".join(parts)

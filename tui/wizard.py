@@ -17,9 +17,10 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-from .backend.session import Probing, Session
+from .backend.session import Probing, Session, Unfinished
 from .messages import Advance, Probed
 from .screens.welcome import WelcomeScreen
+from .widgets.ask import AskScreen
 
 
 @functools.cache
@@ -66,6 +67,8 @@ class WizardApp(App):
     clock: Callable[[], float] = staticmethod(time.monotonic)
     #: Id of the next new apply run; None: the engine's UTC timestamp (screenshots pin it).
     run_id: str | None = None
+    #: The next apply continues the unfinished run (the admin chose to resume it).
+    resume_pending = False
     #: Applied to each live Status before the Dashboard shows it (screenshots pin figures).
     status_filter: Callable = staticmethod(lambda status: status)
 
@@ -86,11 +89,13 @@ class WizardApp(App):
         self.push_screen(WelcomeScreen(self.session))
 
     def on_probed(self, message: Probed) -> None:
-        """Welcome's probe (bubbled up): qmail-send already runs, so open the Dashboard
-        (the wizard's screens load when the admin goes on from its Welcome); else load
-        them while the Welcome is read."""
+        """Welcome's probe (bubbled up): an unfinished run is offered to resume; else,
+        when qmail-send already runs, the Dashboard opens (the wizard's screens load when
+        the admin goes on from its Welcome); else they load while the Welcome is read."""
         state = self.session.state
-        if state is not None and state.running("qmailsend"):
+        if message.unfinished is not None:
+            self.offer_resume(message.unfinished)
+        elif state is not None and state.running("qmailsend"):
             self.action_open_dashboard()
         else:
             self.preload()
@@ -99,6 +104,55 @@ class WizardApp(App):
     def preload(self) -> None:
         """Import the screens the Welcome did not need."""
         flow()
+
+    def offer_resume(self, run: Unfinished) -> None:
+        """Ask to continue ``run`` (as ``apply --resume``): yes goes to Review, whose
+        apply then continues that run (its backups, log and undo stay one)."""
+        answers = (
+            f"the answers in {self.session.profile_path}"
+            if self.session.profile_path
+            else "the answers read from the host (start the wizard with your profile "
+            "file to resume with its answers)"
+        )
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                from .screens.review import ReviewScreen
+
+                self.resume_pending = True
+                self.push_screen(ReviewScreen(self.session))
+
+        self.push_screen(
+            AskScreen(
+                "Resume the unfinished apply?",
+                f"{run.describe()} Resuming plans again from the host with {answers}, "
+                "shows the plan, and continues that run. No: the wizard starts "
+                "over (a new run).",
+                yes="resume",
+            ),
+            answered,
+        )
+
+    async def action_quit(self) -> None:
+        """Quit; while an apply runs, ask first, then cancel it and quit once it ended."""
+        from .screens.apply import ApplyScreen
+
+        running = next(
+            (s for s in self.screen_stack if isinstance(s, ApplyScreen) and s.running), None
+        )
+        if running is None:
+            self.exit()
+        elif not isinstance(self.screen, AskScreen):
+            self.push_screen(
+                AskScreen(
+                    "Quit while apply runs?",
+                    "The running command is stopped, apply records where it ended, then "
+                    "the wizard quits. It offers to resume the run when it starts again "
+                    "(or: qmail-wizard apply PROFILE --resume).",
+                    yes="quit",
+                ),
+                lambda yes: running.cancel(then_quit=True) if yes else None,
+            )
 
     def action_open_dashboard(self) -> None:
         from .screens.dashboard import DashboardScreen

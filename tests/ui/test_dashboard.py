@@ -11,8 +11,11 @@ from textual.widgets import Footer, Static
 from tests.e2e.cli import installed_sandbox
 from tui.backend.hosts import SandboxHost
 from tui.backend.session import Session
-from tui.screens.dashboard import DashboardScreen
+from tui.backend.status import QueueStatus, ServiceStatus, Status
+from tui.screens.dashboard import DashboardScreen, health
 from tui.screens.welcome import WelcomeScreen
+from tui.widgets.ask import AskScreen
+from tui.widgets.help import HelpScreen
 from tui.widgets.log_pane import LogPane
 from tui.widgets.service_table import ServiceTable
 from tui.wizard import WizardApp
@@ -124,3 +127,62 @@ async def test_crash_is_shown_within_2s_and_restart_brings_it_back(installed):
         await pilot.press("f")
         await until(pilot, lambda: not screen.busy, "the flush")
         assert text(screen, "#result").startswith("$ /etc/rc.d/qmailsend flush")
+
+
+async def test_stop_and_smtp_restart_ask_first_f1_helps(installed):
+    app = launch(installed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_dashboard(pilot)
+        table = screen.query_one(ServiceTable)
+        # one vocabulary: the Enabled column says yes/no, as `qmail-wizard status`
+        assert str(table.get_cell("qmailsmtpd", "enabled")) == "yes"
+        assert str(table.get_cell("postfix", "enabled")) == "no"
+
+        await pilot.press("f1")
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help")
+        assert "t asks first" in str(app.screen.query_one("#help-text", Static).render())
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is screen, "the dashboard again")
+
+        table.move_cursor(row=table.get_row_index("qmailsmtpd"))
+        assert table.selected() == "qmailsmtpd"
+        for key, question in (("r", "Restart qmailsmtpd?"), ("t", "Stop qmailsmtpd?")):
+            await pilot.press(key)
+            await until(pilot, lambda: isinstance(app.screen, AskScreen), f"the question ({key})")
+            assert text(app.screen, "#ask-question") == question
+            await pilot.press("n")
+            await until(pilot, lambda: app.screen is screen, "the dashboard after n")
+            assert not screen.busy
+        assert installed.exec(["/etc/rc.d/qmailsmtpd", "status"]).returncode == 0
+
+        await pilot.press("t")
+        await until(pilot, lambda: isinstance(app.screen, AskScreen), "the question")
+        await pilot.press("enter")
+        await until(pilot, lambda: state(screen, "qmailsmtpd") == "stopped", "qmailsmtpd down")
+        assert installed.exec(["/etc/rc.d/qmailsmtpd", "status"]).returncode != 0
+        assert text(screen, "#health").startswith("qmailsmtpd stopped")
+
+        await pilot.press("t")  # a stopped service: nothing to take away, no question
+        await pilot.pause()
+        assert app.screen is screen
+        await until(pilot, lambda: not screen.busy, "the onestop")
+        await pilot.press("s")
+        await until(pilot, lambda: state(screen, "qmailsmtpd") == "running", "qmailsmtpd up")
+        assert installed.exec(["/etc/rc.d/qmailsmtpd", "status"]).returncode == 0
+
+
+def test_health_line_counts_the_enabled_services():
+    def status(*enabled_running):
+        services = [
+            ServiceStatus(
+                f"svc{i}", e, r, "running" if r else "stopped", [], None, 0.0, 0, [], "", ""
+            )
+            for i, (e, r) in enumerate(enabled_running)
+        ]
+        return Status(services, QueueStatus(0, 0, None), [])
+
+    assert health(status((True, True))) == ("The one enabled service, svc0, is running", True)
+    assert health(status((True, True), (True, True), (False, False)))[0] == (
+        "All 2 enabled services are running"
+    )
+    assert health(status((False, False))) == ("No service is enabled in rc.conf", True)

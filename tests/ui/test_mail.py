@@ -136,3 +136,36 @@ async def test_f1_explains_the_focused_field(wizard_app):
         await pilot.press("f1")
         await pilot.pause()
         assert "the wizard makes them" in app.screen.help_text
+
+
+def mark(field: Field) -> str:
+    return str(field.query_one(".field-mark").render())
+
+
+async def test_changed_fields_are_marked_and_unrouted_rcpthosts_warned(wizard_app):
+    app, _box = wizard_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_mail(pilot)
+        rcpthosts = screen.query_one("#rcpthosts", Field)
+        status = screen.query_one("#mail-status")
+        assert all(mark(f) == "" for f in screen.query(Field))
+        assert "marks what you changed" not in str(status.render())
+
+        rcpthosts.input.focus()
+        await pilot.press("end", *", other.example.com")
+        await pilot.pause()
+        assert mark(rcpthosts) == "*"
+        assert [f.id for f in screen.query(Field) if mark(f)] == ["rcpthosts"]
+        text = str(status.render())
+        assert "* marks what you changed." in text
+        assert "neither local nor virtual: other.example.com" in text
+        assert status.has_class("warning")
+
+        # a virtual domain routes it: no warning; back to the prefilled text: no mark
+        virtual = screen.query_one("#virtualdomains", Field)
+        await retype(pilot, virtual, "other.example.com:joe")
+        assert "neither local nor virtual" not in str(status.render())
+        await retype(pilot, virtual, "")
+        await retype(pilot, rcpthosts, "mail.example.org, example.org")
+        assert all(mark(f) == "" for f in screen.query(Field))
+        assert not status.has_class("warning")

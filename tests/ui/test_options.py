@@ -146,3 +146,17 @@ async def test_problems_refuse_enter(wizard_app):
         await pilot.press("enter")
         await pilot.pause()
         assert app.screen.name == "accounts"
+
+
+def test_srs_help_names_what_the_simulated_package_installs():
+    """pkgsrc mail/qmail options.mk (2017Q1 1.38.2.1: SPECIAL_PERMS on bin/srsfilter,
+    README.srs installed to DOCDIR; 2020Q2 1.69: PLIST.srs, READMES+= README.srs): a
+    qmail-srs build installs bin/srsfilter and README.srs; the help says so, and the
+    simulated package does it (and only with the option)."""
+    from tui.backend.catalog.tables import OPTIONS
+    from tui.sandbox.programs import package_programs
+
+    help_text = OPTIONS["qmail-srs"].text
+    assert "srsfilter" in help_text and "README.srs" in help_text
+    assert package_programs("qmail", ["qmail-srs"]).get("bin/srsfilter") == "srsfilter"
+    assert "bin/srsfilter" not in package_programs("qmail", [])

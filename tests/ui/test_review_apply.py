@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import yaml
-from textual.widgets import Log, Static
+from textual.widgets import Static
 
 from tests.ui.conftest import settle
 from tui.backend.hosts import SandboxHost
@@ -14,6 +14,9 @@ from tui.screens.confirm import ConfirmScreen
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.done import DoneScreen
 from tui.screens.review import ReviewScreen
+from tui.widgets.ask import AskScreen
+from tui.widgets.output_pane import OutputPane
+from tui.widgets.plan_step import PlanStep
 from tui.widgets.step_list import StepList
 from tui.wizard import FLOW, WizardApp
 
@@ -67,13 +70,26 @@ async def test_enter_through_every_screen_ends_on_done(wizard_app):
         packages = text(review, "#plan-packages")
         assert "⚠ installs packages" in packages
         assert "$ env PKG_RCD_SCRIPTS=YES pkg_add" in packages
-        assert "+++ b/etc/mailer.conf" in text(review, "#plan-mta-switch")
         assert "unchanged" in text(review, "#plan-users")
+        # long diffs are folded to line counts; Enter on the step opens them
+        switch = review.query_one("#plan-mta-switch", PlanStep)
+        assert "edit /etc/mailer.conf +6 -4" in text(review, "#plan-mta-switch")
+        assert "+++ b/etc/mailer.conf" not in text(review, "#plan-mta-switch")
+        switch.focus()
+        await pilot.press("enter")
+        assert app.screen is review
+        assert "+++ b/etc/mailer.conf" in text(review, "#plan-mta-switch")
+        await pilot.press("space")
+        assert "+++ b/etc/mailer.conf" not in text(review, "#plan-mta-switch")
+        # short diffs show in place
+        assert "+127.:allow" in text(review, "#plan-tcprules")
+        review.query_one("#plan").focus()
 
         await pilot.press("enter")
         await pilot.pause()
         risks = text(app.screen, "#risks")
-        assert "⚠ stops postfix (mta-switch)" in risks and "⚠ starts qmailsmtpd" in risks
+        assert "⚠ mta-switch: stops postfix" in risks
+        assert "⚠ services: starts qmailsmtpd" in risks and ") (" not in risks
         await pilot.press("y")
         await settle(pilot)
         apply_screen = app.screen
@@ -82,7 +98,7 @@ async def test_enter_through_every_screen_ends_on_done(wizard_app):
         assert states["packages"] == "changed" and states["users"] == "unchanged"
         assert "pending" not in states.values()
         assert "checks pass" in text(apply_screen, "#status")
-        assert any("pkg_add" in line for line in apply_screen.query_one(Log).lines)
+        assert any("pkg_add" in line for line in apply_screen.query_one(OutputPane).shown)
         for width in (80, 120):  # the progress bar's percentage shows whole
             await pilot.resize_terminal(width, 24)
             await pilot.pause()
@@ -121,9 +137,9 @@ async def test_cancel_during_apply_then_resume(wizard_app):
     async with app.run_test(size=(80, 24)) as pilot:
         await open_review(pilot)
         screen = await confirm_apply(pilot)
-        log = screen.query_one(Log)
+        log = screen.query_one(OutputPane)
         await wait_for(
-            pilot, lambda: any("qmail-1.03" in line for line in log.lines), "the qmail download"
+            pilot, lambda: any("qmail-1.03" in line for line in log.shown), "the qmail download"
         )
         assert screen.phase == "running"
         await pilot.press("c")
@@ -212,3 +228,47 @@ async def test_apply_probes_the_host_only_after_commands_ran(make_sandbox):
     probes = host.probes()
     assert probes and "full" not in probes, probes
     assert len(probes) < len(STEP_IDS), probes
+
+
+async def test_ctrl_q_asks_during_apply_and_a_relaunch_offers_to_resume(wizard_app):
+    app, box = wizard_app()
+    box.paths.faults_file.write_text(
+        yaml.safe_dump({"faults": [{"kind": "slow-download", "package": "qmail", "seconds": 3000}]})
+    )
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_review(pilot)
+        screen = await confirm_apply(pilot)
+        log = screen.query_one(OutputPane)
+        await wait_for(
+            pilot, lambda: any("qmail-1.03" in line for line in log.shown), "the qmail download"
+        )
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: isinstance(app.screen, AskScreen), "the question")
+        assert text(app.screen, "#ask-question") == "Quit while apply runs?"
+        await pilot.press("n")
+        await wait_for(pilot, lambda: app.screen is screen, "apply again")
+        assert screen.phase == "running" and app.is_running
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: isinstance(app.screen, AskScreen), "the question again")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: not app.is_running, "the wizard to quit")
+    host = SandboxHost(box.paths.base)
+    session = Session(host)
+    run = session.unfinished_run()  # the run recorded where it stopped before the quit
+    assert run is not None and (run.status, run.step) == ("failed", "packages"), run
+
+    box.paths.faults_file.write_text("faults: []\n")
+    app = WizardApp(Session(host))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, AskScreen), "the resume offer")
+        assert text(app.screen, "#ask-question") == "Resume the unfinished apply?"
+        assert f"run {run.run_id}" in text(app.screen, "#ask-detail")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReviewScreen), "review")
+        await wait_for(pilot, lambda: app.screen.plan is not None, "the plan")
+        screen = await confirm_apply(pilot)
+        await settle(pilot)
+        assert screen.phase == "done", text(screen, "#status")
+        assert f"/var/log/qmail-wizard/{run.run_id}.log" in text(screen, "#status")
+    assert session.unfinished_run() is None
+    assert box.exec(["/etc/rc.d/qmailsmtpd", "status"]).returncode == 0

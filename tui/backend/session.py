@@ -56,6 +56,20 @@ class HostSummary:
     port_names: str = ""  # the SMTP port's holders without pids
 
 
+@dataclass(frozen=True)
+class Unfinished:
+    """A run that did not finish: its id, journal status and the step it stopped in."""
+
+    run_id: str
+    status: str  # "running" (interrupted) or "failed"
+    step: str  # "" when not known
+
+    def describe(self) -> str:
+        where = f" in step '{self.step}'" if self.step else ""
+        how = "failed" if self.status == "failed" else "was interrupted"
+        return f"The last apply (run {self.run_id}) {how}{where}."
+
+
 @dataclass
 class Probing:
     """A probe in two stages running in the background: the host (the Welcome's
@@ -191,6 +205,13 @@ class Session:
         self.profile = profile_from_state(self.probed, self.options, self.sources)
         return self.profile
 
+    def prefilled(self) -> Profile:
+        """The profile the host read last embodies, apart from the one being edited
+        (what a screen compares the answers with to mark the changed ones)."""
+        from .profile.discover import profile_from_state
+
+        return profile_from_state(self.probed, self.options, {})
+
     def refresh(self) -> HostState:
         """Probe the host again (the catalog stays the one the wizard started with)."""
         self.state = probe(self.host)
@@ -263,6 +284,24 @@ class Session:
         )
         self.checks = result.checks
         return result
+
+    def unfinished_run(self) -> Unfinished | None:
+        """The newest run when it did not finish (what ``apply --resume`` continues),
+        None when it finished, when there is none, or when its journal is damaged
+        (apply says so when it starts)."""
+        from . import journal
+
+        try:
+            run_id = journal.last_run(self.host)
+            if run_id is None or not self.host.exists(journal.journal_path(run_id)):
+                return None
+            record = journal.Journal.load(self.host, run_id)
+        except (journal.Damaged, HostError):
+            return None
+        if record.finished:
+            return None
+        step = (record.failure or {}).get("step", "")
+        return Unfinished(run_id, record.status, step if isinstance(step, str) else "")
 
     def undo_preview(self, run_id: str | None) -> UndoPlan:
         """What undoing a run (the newest that changed something if None) would do;

@@ -67,6 +67,11 @@ def first_and_more(items: list, wide: bool, keep: int = 4) -> str:
     )
 
 
+def enabled_text(service) -> str:
+    """Whether rc.conf enables ``service`` (starts it at boot): "yes" or "no"."""
+    return "yes" if service.enabled else "no"
+
+
 HEADER = ("SERVICE", "ENABLED", "STATE", "PID", "UPTIME", "CPU%", "RSS", "LISTEN", "USER")
 
 
@@ -83,7 +88,7 @@ def render_text(status: Status) -> str:
         rows.append(
             (
                 s.name,
-                "yes" if s.enabled else "no",
+                enabled_text(s),
                 state,
                 pid,
                 duration(s.uptime_s),

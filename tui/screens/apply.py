@@ -18,7 +18,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Header, Log, ProgressBar, Static
+from textual.widgets import Header, ProgressBar, Static
 
 from ..backend.apply import (
     ActionStarted,
@@ -38,6 +38,7 @@ from ..backend.steps import STEP_IDS
 from ..backend.vis import vis
 from ..messages import Advance, ApplyEnded, ApplyRefused, Progressed
 from ..widgets.footer import KeyFooter
+from ..widgets.output_pane import OutputPane
 from ..widgets.step_list import STEP_LIST_CSS, StepList
 
 if TYPE_CHECKING:
@@ -70,6 +71,8 @@ class ApplyScreen(Screen):
         self.cancel_event = threading.Event()
         self.failed_once = False
         self.started = 0.0
+        #: Ctrl+Q was confirmed while the run went on: quit once it has ended
+        self.quitting = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -79,7 +82,7 @@ class ApplyScreen(Screen):
                 yield Static(elapsed_text(0), id="elapsed")
             with Horizontal(id="main"):
                 yield StepList(id="steps")
-                yield Log(id="output", max_lines=500)
+                yield OutputPane(id="output")
             yield ProgressBar(total=len(STEP_IDS), show_eta=False, id="progress")
             with VerticalScroll(id="outcome"):
                 yield Static("Starting...", id="status", markup=False)
@@ -87,12 +90,18 @@ class ApplyScreen(Screen):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        self.query_one("#output", Log).border_title = "Output"
+        self.query_one(OutputPane).border_title = "Output"
         self.timer = self.set_interval(1, self.tick)
-        self.start(resume=False)
+        self.start(resume=self.app.resume_pending)
+        self.app.resume_pending = False
 
     def on_unmount(self) -> None:
         self.cancel_event.set()
+
+    @property
+    def running(self) -> bool:
+        """An apply runs (or is being cancelled): quitting now would stop it."""
+        return self.phase in ("running", "cancelling")
 
     # -- the run ------------------------------------------------------------------
     def start(self, resume: bool) -> None:
@@ -134,7 +143,7 @@ class ApplyScreen(Screen):
 
     # -- progress events ------------------------------------------------------------
     def on_progressed(self, message: Progressed) -> None:
-        event, steps, log = message.event, self.query_one(StepList), self.query_one(Log)
+        event, steps, log = message.event, self.query_one(StepList), self.query_one(OutputPane)
         if isinstance(event, StepStarted):
             steps.set_state(event.step_id, "running")
             if self.phase == "running":
@@ -159,8 +168,11 @@ class ApplyScreen(Screen):
 
     def on_apply_ended(self, message: ApplyEnded) -> None:
         self.timer.pause()
+        if self.quitting:
+            self.app.exit()
+            return
         result, failure = message.result, message.result.failure
-        log = self.query_one(Log)
+        log = self.query_one(OutputPane)
         for note in result.notes:
             log.write_line(vis(f"note: {note}"))
         if failure is None:  # result.ok
@@ -186,9 +198,14 @@ class ApplyScreen(Screen):
             )
             self.query_one("#outcome").focus()
         self.query_one("#status").set_class(self.phase == "failed", "error")
+        # the outcome takes rows from the pane: keep its last lines in view
+        self.call_after_refresh(log.scroll_end, animate=False)
 
     def on_apply_refused(self, message: ApplyRefused) -> None:
         self.timer.pause()
+        if self.quitting:
+            self.app.exit()
+            return
         self.phase = "failed"
         self.set_status(f"{message.text}\nr tries again, a / Esc goes back to the plan.")
         self.query_one("#status").add_class("error")
@@ -206,13 +223,24 @@ class ApplyScreen(Screen):
         return True
 
     def action_cancel(self) -> None:
+        self.cancel()
+
+    def cancel(self, then_quit: bool = False) -> None:
+        """Stop the run; with ``then_quit``, quit the wizard once it has ended."""
+        self.quitting = self.quitting or then_quit
         self.phase = "cancelling"
         self.cancel_event.set()
-        self.set_status("Cancelling: stopping the running command...")
+        self.set_status(
+            "Cancelling, then quitting: stopping the running command..."
+            if self.quitting
+            else "Cancelling: stopping the running command..."
+        )
 
     def action_retry(self) -> None:
         self.query_one("#status").remove_class("error")
-        self.query_one(Log).write_line("--- resuming ---" if self.failed_once else "--- again ---")
+        self.query_one(OutputPane).write_line(
+            "--- resuming ---" if self.failed_once else "--- again ---"
+        )
         self.start(resume=self.failed_once)
 
     def action_abort(self) -> None:

@@ -21,7 +21,8 @@ def risks_text(plan: Plan) -> str:
     risky = [(s.id, r) for s in plan.steps for r in s.risks]
     if risky:
         lines.append("Risky actions:")
-        lines += [f"  ⚠ {risk} ({step_id})" for step_id, risk in risky]
+        # the step first: a risk may end in parentheses of its own ("(build)")
+        lines += [f"  ⚠ {step_id}: {risk}" for step_id, risk in risky]
     lines.append("Every file is backed up first; qmail-wizard undo puts them back.")
     return "\n".join(lines)
 

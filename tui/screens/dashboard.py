@@ -28,7 +28,9 @@ from ..backend.status import Status
 from ..backend.status_text import uptime_text
 from ..backend.vis import vis
 from ..messages import ActionDone, StatusFailed, StatusRead
+from ..widgets.ask import AskScreen
 from ..widgets.footer import KeyFooter
+from ..widgets.help import HelpScreen
 from ..widgets.log_pane import LogPane
 from ..widgets.service_table import WIDE, ServiceTable, fingerprint
 
@@ -44,10 +46,14 @@ LOG_LINES = 50
 
 
 def health(status: Status) -> tuple[str, bool]:
-    """One line on the enabled services, and whether all of them run."""
+    """One line on the services rc.conf enables, and whether all of them run."""
     enabled = [s for s in status.services if s.enabled]
     down = [s for s in enabled if not s.running]
+    if not enabled:
+        return "No service is enabled in rc.conf", True
     if not down:
+        if len(enabled) == 1:
+            return f"The one enabled service, {enabled[0].name}, is running", True
         return f"All {len(enabled)} enabled services are running", True
     named = ", ".join(f"{s.name} {'CRASHED' if s.state == 'crashed' else s.state}" for s in down)
     return f"{named}: select it and press s (start) or r (restart)", False
@@ -65,6 +71,46 @@ def queue_text(status: Status) -> str:
 def shown(status: Status) -> tuple:
     """Everything the screen shows of ``status``: a read equal to the last one is dropped."""
     return fingerprint(status.services), queue_text(status), tuple(status.log)
+
+
+#: What a restart drops, for the services whose restart ends live sessions.
+DROPS = {
+    "qmailsmtpd": "the SMTP sessions in progress (senders retry later)",
+    "qmailofmipd": "the mail submissions in progress",
+    "qmailpop3d": "the POP3 sessions in progress",
+}
+HELP = """\
+The services rc.conf knows for qmail (and postfix), read once a second. Enabled: rc.conf \
+starts it at boot (yes/no), as `qmail-wizard status` shows it. State: running, stopped, \
+CRASHED (enabled but not running), unsure (rc.d and the process list disagree).
+
+↑/↓ selects a service; s starts it, t stops it, r restarts it, l reloads its \
+configuration (rc.d reload). A service rc.conf does not enable is started or stopped \
+once (onestart, onestop). t asks first, and so does r where a restart drops live \
+sessions (qmailsmtpd, qmailofmipd, qmailpop3d).
+
+f flushes the queue (qmail-send retries every message now). m sends a test message to \
+postmaster and waits for its delivery. w opens the wizard to change the setup. \
+Ctrl+S saves the profile this host embodies."""
+
+
+def ask_first(action: str, service) -> tuple[str, str] | None:
+    """The question to ask before ``action`` on ``service``, None when it needs none
+    (stopping or restarting a service that does not run takes nothing away)."""
+    if not service.running:
+        return None
+    if action == "stop":
+        return (
+            f"Stop {service.name}?",
+            f"/etc/rc.d/{service.name} stop: it stays down until s starts it (or the "
+            "next boot, if enabled).",
+        )
+    if action == "restart" and service.name in DROPS:
+        return (
+            f"Restart {service.name}?",
+            f"A restart drops {DROPS[service.name]}.",
+        )
+    return None
 
 
 def command_text(command: str, result) -> tuple[str, bool]:
@@ -87,6 +133,7 @@ class DashboardScreen(Screen):
         Binding("f", "flush", "Flush"),
         Binding("m", "test_mail", "Test mail"),
         Binding("w", "wizard", "Wizard"),
+        Binding("f1", "help", "Help"),
         Binding("escape", "app.pop_screen", "Back", show=False),
         Binding("ctrl+s", "app.save_profile", "Save profile", show=False),
     ]
@@ -191,10 +238,21 @@ class DashboardScreen(Screen):
 
     def action_act(self, action: str) -> None:
         name = self.query_one(ServiceTable).selected()
-        if name is None:
+        if name is None or self.status is None:
+            return
+        question = ask_first(action, self.status.service(name))
+        if question is None:
+            self.act(name, action)
+            return
+        self.app.push_screen(
+            AskScreen(*question, yes=action), lambda yes: self.act(name, action) if yes else None
+        )
+
+    def act(self, name: str, action: str) -> None:
+        if self.busy or self.status is None:
             return
         # rc.d refuses start/stop of a service rc.conf does not enable; act uses onestart
-        enabled = self.status.service(name).enabled if self.status else True
+        enabled = self.status.service(name).enabled
         self.begin(f"Running /etc/rc.d/{name} {action if enabled else 'one' + action}...")
         self.run_service_action(name, action, enabled)
 
@@ -205,6 +263,9 @@ class DashboardScreen(Screen):
     def action_test_mail(self) -> None:
         self.begin("Sending a test message to postmaster...")
         self.run_test_mail()
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen("Dashboard", HELP))
 
     def action_wizard(self) -> None:
         """Back to the wizard's first screen, to reconfigure."""

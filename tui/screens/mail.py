@@ -15,6 +15,7 @@ from textual.widgets import Header, Label, RadioButton, RadioSet, Static
 
 from ..backend.profile import Problem
 from ..backend.profile.model import DELIVERIES, SYSTEM_ALIASES
+from ..backend.profile.rules import unrouted_rcpthosts
 from ..widgets.field import FIELD_CSS, Field, Sourced, problem_text, source_line
 from ..widgets.footer import KeyFooter
 from ..widgets.help import HelpScreen
@@ -103,6 +104,8 @@ class MailScreen(WizardStep):
     AUTO_FOCUS = "Field Input"
     NAME = "mail"
     KEYS = ("mail",)
+    #: each field's prefilled text (by widget id): a field showing another is marked
+    prefilled: dict[str, str] | None = None
 
     def compose(self) -> ComposeResult:
         mail = self.session.profile.mail
@@ -158,13 +161,17 @@ class MailScreen(WizardStep):
         yield Static("", markup=False, id="mail-status", classes="hint")
         yield KeyFooter()
 
+    def _texts(self, profile) -> dict[str, str]:
+        """Each field's text (by widget id) for ``profile``."""
+        return {field.id: self._text(field.id, profile) for field in self.query(Field)}
+
     def _source(self, key: str) -> str:
         """Where the host's value of ``mail.<key>`` was read ("" when not from the host)."""
         return self.session.source(f"mail.{key}")
 
-    def _text(self, field: str) -> str:
+    def _text(self, field: str, profile=None) -> str:
         """The profile's value for a field, as the admin edits it."""
-        mail = self.session.profile.mail
+        mail = (profile or self.session.profile).mail
         if field.startswith("alias-"):
             target = mail.aliases.get(field.removeprefix("alias-"), "")
             return ", ".join(target) if isinstance(target, list) else target
@@ -212,8 +219,14 @@ class MailScreen(WizardStep):
         for problem in problems:
             where, text = field_id(problem.key), problem_text(problem)
             found.setdefault(where, []).append(text if where else f"{problem.key}: {text}")
+        if self.prefilled is None:
+            self.prefilled = self._texts(self.session.prefilled())
+        changed = False
         for field in self.query(Field):
             field.show_problem("\n".join(found.pop(field.id, [])))
+            field_changed = self._text(field.id) != self.prefilled.get(field.id)
+            field.show_changed(field_changed)
+            changed = changed or field_changed
         delivery = self.query_one("#delivery-error", Static)
         delivery.update("\n".join(found.pop("defaultdelivery", [])))
         delivery.display = bool(delivery.content)
@@ -227,7 +240,17 @@ class MailScreen(WizardStep):
             )
             status.add_class("error")
         else:
-            status.update("Enter: choose the services. F1: help for the focused field.")
+            unrouted = unrouted_rcpthosts(self.session.profile.mail)
+            lines = ["Enter: choose the services. F1: help for the focused field."]
+            if changed:
+                lines[0] += " * marks what you changed."
+            if unrouted:
+                lines.append(
+                    f"⚠ Accepted but neither local nor virtual: {', '.join(unrouted)} "
+                    "(qmail relays their mail by MX: right for a backup MX only)."
+                )
+            status.update("\n".join(lines))
+            status.set_class(bool(unrouted), "warning")
             status.remove_class("error")
         return problems
 

@@ -25,57 +25,14 @@ from ..backend.hosts import HostError
 from ..backend.plan import PlanError
 from ..backend.profile import ProfileError
 from ..backend.session import Session
-from ..backend.steps import Plan, RunCommand, Step, host_change
+from ..backend.steps import Plan, RunCommand, Step
 from ..backend.vis import vis
 from ..messages import Advance, PlanFailed, Planned
 from ..widgets.drift_choice import DRIFT_CSS, DriftChoice, versions_diff
 from ..widgets.footer import KeyFooter
+from ..widgets.plan_step import PLAN_STEP_CSS, PlanStep, diff_content
 from ..widgets.spinner import Spinner
 from .confirm import ConfirmScreen
-
-
-def diff_content(diff: str) -> Content:
-    """A unified diff, one style per kind of line."""
-    parts: list = []
-    for number, line in enumerate(diff.splitlines()):
-        if line.startswith(("+++", "---")):
-            style = "bold"
-        elif line.startswith("@@"):
-            style = "$accent"
-        elif line.startswith("+"):
-            style = "$success"
-        elif line.startswith("-"):
-            style = "$error"
-        else:
-            style = ""
-        if number:
-            parts.append("\n")
-        shown = "    " + vis(line)
-        parts.append((shown, style) if style else shown)
-    return Content.assemble(*parts)
-
-
-def step_content(step: Step, index: int, total: int) -> Content:
-    """One step: its heading with state and risks, notes, commands and diffs."""
-    state = ("changes", "$warning bold") if step.changes else ("unchanged", "$text-muted")
-    parts: list = [(f"{index:>2}/{total} {step.id:<10}", "bold"), f" {step.title}: ", state]
-    for risk in step.risks:
-        parts += ["\n", (f"  ⚠ {risk}", "$error")]
-    for note in step.notes:
-        parts += ["\n", ("  note: ", "bold $accent"), vis(note, keep_newlines=True)]
-    for action in filter(host_change, step.actions):  # not the wizard's own records
-        parts.append("\n")
-        if isinstance(action, RunCommand):
-            parts += [("  $ ", "$accent"), (vis(action.describe()), "bold")]
-        else:
-            parts.append(
-                (
-                    f"  {vis(action.describe())} (mode {action.mode:04o}, {action.owner_text()})",
-                    "bold",
-                )
-            )
-            parts += ["\n", diff_content(action.diff())]
-    return Content.assemble(*parts).rstrip()
 
 
 def plan_summary(plan: Plan, method: str) -> str:
@@ -130,9 +87,10 @@ def problems_text(error: ProfileError) -> str:
 
 
 class ReviewScreen(Screen):
-    CSS_PATH: ClassVar[CSSPathType] = ["review.tcss", DRIFT_CSS]
+    CSS_PATH: ClassVar[CSSPathType] = ["review.tcss", DRIFT_CSS, PLAN_STEP_CSS]
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "confirm", "Apply…", priority=True),
+        Binding("enter", "confirm", "Apply…", show=False),
+        Binding("a", "confirm", "Apply…"),
         Binding("escape", "back", "Back"),
     ]
 
@@ -217,7 +175,7 @@ class ReviewScreen(Screen):
         self.query_one("#next-hint", Static).update(
             "Tab next file · k keep mine · o take the profile's · then Enter"
             if plan.undecided
-            else "↑↓ PgUp PgDn scroll · Enter apply (asks to confirm) · Ctrl+S save profile"
+            else "Tab a step, Enter or space opens its diff · Enter or a: apply (asks first)"
         )
 
     def plan_widgets(self, plan: Plan, versions: dict[str, str]) -> list[Static]:
@@ -228,8 +186,10 @@ class ReviewScreen(Screen):
         if self.session.reconfigure:
             numbered = [(index, step) for index, step in numbered if shown(step)]
         widgets: list[Static] = [
-            Static(
-                step_content(step, index, total),
+            PlanStep(
+                step,
+                index,
+                total,
                 id=f"plan-{step.id}",
                 classes="plan-step" + ("" if step.changes else " -unchanged"),
             )

@@ -93,7 +93,7 @@ class WelcomeScreen(Screen):
         host, then the option catalog."""
         probing = cast("WizardApp", self.app).probing
         try:
-            self.post_message(Probed(probing.summary.result()))
+            self.post_message(Probed(probing.summary.result(), self.session.unfinished_run()))
         except HostError as exc:
             self.post_message(ProbeFailed(str(exc)))
             return

@@ -38,7 +38,8 @@ class Sourced(Vertical):
 
 
 class Field(Sourced):
-    """``label  [input]`` with an error line beneath that shows only when set."""
+    """``label  [input] *`` with an error line beneath that shows only when set; the
+    ``*`` marks a value changed from the prefilled one (``show_changed``)."""
 
     @dataclass
     class Changed(Message):
@@ -76,6 +77,7 @@ class Field(Sourced):
             yield Input(
                 self._value, placeholder=self._placeholder, compact=True, classes="field-input"
             )
+            yield Static("", classes="field-mark")
         yield Static("", markup=False, classes="field-error error")
         if self.source:
             yield Static(source_line(self.source), markup=False, classes="field-source source-line")
@@ -107,6 +109,11 @@ class Field(Sourced):
         line.update(text)
         line.display = bool(text)
         self.input.set_class(bool(text), "-invalid")
+
+    def show_changed(self, changed: bool) -> None:
+        """Mark the field (``*`` after the input) when its value differs from the
+        prefilled one."""
+        self.query_one(".field-mark", Static).update("*" if changed else "")
 
     def on_mount(self) -> None:
         self.show_problem("")

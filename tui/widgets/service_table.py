@@ -14,7 +14,14 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import DataTable
 
-from ..backend.status_text import NONE, cpu_text, first_and_more, size_text, uptime_text
+from ..backend.status_text import (
+    NONE,
+    cpu_text,
+    enabled_text,
+    first_and_more,
+    size_text,
+    uptime_text,
+)
 from ..backend.vis import vis
 
 #: Terminal width from which every column is shown in full.
@@ -22,7 +29,7 @@ WIDE = 100
 #: (key, wide label, narrow label, right-aligned); None: dropped when narrow.
 COLUMNS = (
     ("name", "Service", "Service", False),
-    ("boot", "At boot", "Boot", False),
+    ("enabled", "Enabled", "Enabled", False),
     ("state", "State", "State", False),
     ("pids", "PIDs", "PID", False),
     ("uptime", "Uptime", "Up", True),
@@ -104,7 +111,7 @@ class ServiceTable(DataTable):
         }.get(service.state, plain(service.state))
         cells = {
             "name": plain(service.name),
-            "boot": Text("enabled" if service.enabled else "off"),
+            "enabled": Text(enabled_text(service)),
             "state": state,
             "pids": plain(first_and_more(service.pids, wide) or NONE),
             "uptime": Text(uptime_text(service.uptime_s), justify="right"),

@@ -6,7 +6,7 @@ import grp
 import os
 import pwd
 import subprocess
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from . import procview, safefile
 from .base import (

@@ -8,7 +8,8 @@ net_connections.
 from __future__ import annotations
 
 import functools
-from typing import Callable, Iterable
+from collections.abc import Iterable
+from typing import Callable
 
 import psutil
 

@@ -34,8 +34,8 @@ from .base import USER_FILE_LIMIT, HostError
 TRUSTED_UIDS = frozenset({0, os.geteuid()})
 MAX_SYMLINKS = 40
 __all__ = [
-    "Refused",
     "USER_FILE_LIMIT",
+    "Refused",
     "check_writable",
     "read_file",
     "remove_file",

@@ -117,3 +117,21 @@ def route_problem(route: str) -> str | None:
         return "not an address"
     problem = fqdn_problem(host)
     return f"the host is {problem[0]}" if problem else None
+
+
+def unrouted_rcpthosts(mail) -> list[str]:
+    """rcpthosts entries that are neither local (control/locals, or control/me when
+    locals is empty, as qmail-send reads them) nor virtual (control/virtualdomains:
+    the domain itself, a ``.suffix`` entry matching it, or the catch-all ``""``):
+    qmail-smtpd accepts their mail and qmail-send then delivers it remotely, by MX.
+    Right for a backup MX; a typo otherwise (the mail loops or goes elsewhere)."""
+    local = set(mail.locals or [mail.me])
+    virtual = set(mail.virtualdomains)
+    if "" in virtual:
+        return []
+    suffixes = [d for d in virtual if d.startswith(".")]
+    return [
+        host
+        for host in mail.rcpthosts
+        if host not in local and host not in virtual and not any(host.endswith(s) for s in suffixes)
+    ]
