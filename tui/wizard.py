@@ -80,6 +80,8 @@ class WizardApp(App):
             self.action_open_dashboard()
 
     def action_open_dashboard(self) -> None:
+        if self.return_code is not None:  # quitting (q then d): no screen opens any more
+            return
         self.push_screen(DashboardScreen(self.session))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
