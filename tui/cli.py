@@ -16,7 +16,8 @@ KEEP_HELP = "leave verify's test messages (header X-qmail-wizard-verify) in the 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="qmail-wizard",
-        description="Install, verify and reconfigure qmail from pkgsrc on NetBSD.",
+        description="Install, verify and reconfigure qmail from pkgsrc on NetBSD, as "
+        "root. Without a COMMAND the interactive wizard starts.",
     )
     parser.add_argument(
         "--target",
@@ -56,7 +57,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     verify.add_argument("--format", choices=("text", "json"), default="text")
     verify.add_argument("--keep-test-message", action="store_true", help=KEEP_HELP)
-    validate = commands.add_parser("validate", help="check a profile (exit 0 valid, 1 not)")
+    validate = commands.add_parser(
+        "validate",
+        help="check a profile (exit 0 valid, 1 not); needs no root: without root, or "
+        "off NetBSD, against the built-in option tables",
+    )
     validate.add_argument("profile")
     status = commands.add_parser("status", help="services, queue and mail log of the host")
     status.add_argument("--format", choices=("text", "json"), default="text")
