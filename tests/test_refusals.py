@@ -148,3 +148,11 @@ def test_ctrl_c_outside_a_command_s_own_handling_is_one_line(monkeypatch, capsys
     monkeypatch.setattr(headless, "cmd_validate", interrupted)  # Ctrl+C while it runs
     assert cli.main(["validate", PROFILE]) == 130
     assert capsys.readouterr().err == "qmail-wizard: interrupted (Ctrl+C).\n"
+
+
+def test_sandbox_path_that_cannot_be_made_is_one_line():
+    message = refused(qmail_wizard("--target", "sandbox:/proc/qmail-wizard-box", "status"))
+    assert message == (
+        "qmail-wizard: --target sandbox:/proc/qmail-wizard-box: cannot create a sandbox "
+        "there: No such file or directory; give another path, e.g. sandbox:/tmp/rehearsal\n"
+    )
