@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 from pathlib import Path
 
@@ -15,13 +16,17 @@ KEEP_HELP = "leave verify's test messages (header X-qmail-wizard-verify) in the 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="qmail-wizard",
-        description="Install, verify and reconfigure qmail from pkgsrc on NetBSD.",
+        description="Install, verify and reconfigure qmail from pkgsrc on NetBSD, as "
+        "root. Without a COMMAND the interactive wizard starts.",
     )
     parser.add_argument(
         "--target",
         default="local",
         metavar="TARGET",
-        help="local (default), sandbox:PATH or ssh://[user@]host[:port]",
+        help="the host to act on: local (this machine, the default; NetBSD, as root) "
+        "or sandbox:PATH (a simulated NetBSD host on this Linux machine, created "
+        "if PATH does not exist; as root) or ssh://[user@]host[:port] (a NetBSD host "
+        "over OpenSSH, logging in as root)",
     )
     parser.add_argument(
         "--ssh-config",
@@ -67,7 +72,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     verify.add_argument("--format", choices=("text", "json"), default="text")
     verify.add_argument("--keep-test-message", action="store_true", help=KEEP_HELP)
-    validate = commands.add_parser("validate", help="check a profile (exit 0 valid, 1 not)")
+    validate = commands.add_parser(
+        "validate",
+        help="check a profile (exit 0 valid, 1 not); needs no root: without root, or "
+        "off NetBSD, against the built-in option tables",
+    )
     validate.add_argument("profile")
     status = commands.add_parser("status", help="services, queue and mail log of the host")
     status.add_argument("--format", choices=("text", "json"), default="text")
@@ -209,21 +218,71 @@ def _sandbox(args) -> int:
     return 127  # not reached
 
 
-def _headless(args) -> int:
-    from .commands import headless
+def _fail(message: str) -> int:
+    print(f"qmail-wizard: {message}", file=sys.stderr)
+    return 1
 
-    if args.command == "validate" and args.target == "local" and os.uname().sysname != "NetBSD":
-        return headless.cmd_validate(args.profile, None)  # not a NetBSD host: built-in tables
+
+def _refusal(args, exc) -> str:
+    """What a refused host (admission.Refused) means for this command line."""
+    if not exc.needs_root:
+        return str(exc)
+    what = args.command or "the wizard"
+    return (
+        f"{what} needs root on this host (you are uid {exc.uid}); run it again as root "
+        f"(su or sudo): qmail-wizard {shlex.join(args.words)}"
+    )
+
+
+def _open(args):
+    """The admitted host of ``--target`` (NetBSD, as root); raises TargetError or
+    HostError (admission.Refused among them)."""
+    from .backend.session import Session
+    from .commands.target import open_target
+
+    host = open_target(args.target, args.ssh_config)
+    Session(host).admit()
+    return host
+
+
+def _validate(args) -> int:
+    """validate needs no root: it checks against the host when it can read it, else
+    against the built-in option tables (and says why)."""
+    from .backend.admission import Refused
     from .backend.hosts import HostError
-    from .commands.target import TargetError, open_target
+    from .commands import headless
+    from .commands.target import NeedsRoot, TargetError
 
+    if args.target == "local" and os.uname().sysname != "NetBSD":
+        return headless.cmd_validate(args.profile, None)  # not a NetBSD host: built-in tables
     try:
-        host = open_target(args.target, args.ssh_config)
+        host = _open(args)
+    except NeedsRoot:
+        print(f"note: not root (uid {os.geteuid()}): the sandbox was not read", file=sys.stderr)
+        return headless.cmd_validate(args.profile, None)
+    except Refused as exc:
+        why = f"not root (uid {exc.uid})" if exc.needs_root else f"this host is {exc.system}"
+        print(f"note: {why}: the host was not read", file=sys.stderr)
+        return headless.cmd_validate(args.profile, None)
     except (TargetError, HostError) as exc:
-        print(f"qmail-wizard: {exc}", file=sys.stderr)
-        return 1
+        return _fail(str(exc))
+    return headless.cmd_validate(args.profile, host)
+
+
+def _headless(args) -> int:
+    from .backend.admission import Refused
+    from .backend.hosts import HostError
+    from .commands import headless
+    from .commands.target import TargetError
+
     if args.command == "validate":
-        return headless.cmd_validate(args.profile, host)
+        return _validate(args)
+    try:
+        host = _open(args)
+    except Refused as exc:
+        return _fail(_refusal(args, exc))
+    except (TargetError, HostError) as exc:
+        return _fail(str(exc))
     if args.command == "probe":
         return headless.cmd_probe(host, args.format)
     if args.command == "plan":
@@ -255,15 +314,21 @@ def _headless(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command == "sandbox":
-        return _sandbox(args)
-    if args.command in ("probe", "plan", "apply", "validate", "undo", "status", "verify"):
-        return _headless(args)
-    return _tui(args)
+    args.words = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if args.command == "sandbox":
+            return _sandbox(args)
+        if args.command in ("probe", "plan", "apply", "validate", "undo", "status", "verify"):
+            return _headless(args)
+        return _tui(args)
+    except KeyboardInterrupt:  # a command that has its own word for Ctrl+C says it first
+        _fail("interrupted (Ctrl+C).")
+        return 130
 
 
 def _tui(args) -> int:
     """No command: the interactive wizard (the only path that imports Textual)."""
+    from .backend.admission import Refused
     from .backend.hosts import HostError
     from .commands.target import TargetError
 
@@ -277,9 +342,10 @@ def _tui(args) -> int:
         from .commands.interactive import create_app
 
         app = create_app(args.target, args.profile, args.ssh_config)
+    except Refused as exc:
+        return _fail(_refusal(args, exc))
     except errors as exc:
-        print(f"qmail-wizard: {exc}", file=sys.stderr)
-        return 1
+        return _fail(str(exc))
     app.run()
     return app.return_code or 0
 

@@ -155,6 +155,8 @@ class WizardApp(App):
             )
 
     def action_open_dashboard(self) -> None:
+        if self.return_code is not None:  # quitting (q then d): no screen opens any more
+            return
         from .screens.dashboard import DashboardScreen
 
         self.push_screen(DashboardScreen(self.session))

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from . import catalog as catalog_mod
 from . import procmatch
+from .admission import admit
 from .facts import SERVICES
 from .hosts import Host, HostError, Result, safefile
 from .hoststate import HostState
@@ -100,6 +101,11 @@ class Session:
     def reconfigure(self) -> bool:
         """qmail is installed: the wizard changes an existing setup."""
         return self.state is not None and "qmail" in self.state.packages
+
+    def admit(self) -> None:
+        """Refuse (admission.Refused) a host that is not NetBSD or a login that is not
+        root, before anything is read; every front end calls it first."""
+        admit(self.host)
 
     def probe(self) -> HostSummary:
         """Read the host but its option catalog (one round trip, plus its sockets);

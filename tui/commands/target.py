@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from ..backend.hosts import Host, LocalHost, SandboxHost
@@ -10,6 +11,10 @@ from ..sandbox import api as sandbox
 
 class TargetError(Exception):
     """An unusable --target; the message says what is accepted."""
+
+
+class NeedsRoot(TargetError):
+    """A sandbox target, and qmail-wizard does not run as root on this machine."""
 
 
 def open_target(target: str, ssh_config: str | None = None) -> Host:
@@ -21,11 +26,28 @@ def open_target(target: str, ssh_config: str | None = None) -> Host:
     if target == "local":
         return LocalHost()
     if target.startswith("sandbox:"):
-        path = Path(target[len("sandbox:") :]).expanduser()
-        if not str(path):
+        text = target[len("sandbox:") :]
+        path = Path(text).expanduser()
+        if not text:
             raise TargetError("--target sandbox:PATH needs a path, e.g. sandbox:/tmp/rehearsal")
-        if not sandbox.exists(path):
-            sandbox.create(path)
+        if os.geteuid() != 0:
+            raise NeedsRoot(
+                f"--target sandbox:{text} needs root on this machine (you are uid "
+                f"{os.geteuid()}): a sandbox is a container; run qmail-wizard as root"
+            )
+        if path.exists() and not path.is_dir():
+            raise TargetError(
+                f"--target sandbox:{text}: that is a file, not a sandbox directory; "
+                "give a new path or a sandbox's directory, e.g. sandbox:/tmp/rehearsal"
+            )
+        try:
+            if not sandbox.exists(path):
+                sandbox.create(path)
+        except OSError as exc:
+            raise TargetError(
+                f"--target sandbox:{text}: cannot create a sandbox there: {exc.strerror}; "
+                "give another path, e.g. sandbox:/tmp/rehearsal"
+            ) from None
         return SandboxHost(path)
     if target.startswith("ssh://"):
         return _open_ssh(target, ssh_config)
