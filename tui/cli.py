@@ -60,9 +60,22 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument(
         "--watch", type=_seconds, metavar="SECONDS", help="redraw every SECONDS until Ctrl+C"
     )
-    undo = commands.add_parser("undo", help="undo a run: stop what it started, restore its files, start what it stopped")
-    undo.add_argument("--run", metavar="ID", help="run id (default: the newest run that changed something)")
+    undo = commands.add_parser(
+        "undo", help="undo a run: stop what it started, restore its files, start what it stopped"
+    )
+    undo.add_argument(
+        "--run", metavar="ID", help="run id (default: the newest run that changed something)"
+    )
     undo.add_argument("--yes", action="store_true")
+    export = commands.add_parser(
+        "export", help="write PROFILE as something another tool runs (ansible: a playbook)"
+    )
+    kinds = export.add_subparsers(dest="kind", metavar="KIND", required=True)
+    ansible = kinds.add_parser(
+        "ansible", help="a playbook directory converging the inventory group 'mail'"
+    )
+    ansible.add_argument("profile")
+    ansible.add_argument("--out", type=Path, required=True, metavar="DIR")
 
     sandbox = commands.add_parser(
         "sandbox",
@@ -232,6 +245,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "sandbox":
         return _sandbox(args)
+    if args.command == "export":
+        from .commands.export import cmd_export_ansible
+
+        return cmd_export_ansible(args.profile, args.out)
     if args.command in ("probe", "plan", "apply", "validate", "undo", "status", "verify"):
         return _headless(args)
     return _tui(args)
