@@ -63,7 +63,8 @@ def plan(module, path: str) -> tuple[bool, str]:
     rc, out, err = wizard(module, "plan", path)
     if rc not in (0, 2):
         module.fail_json(msg=complaint(err), rc=rc, stdout=out, stderr=err)
-    return rc == 2, out
+    lines = [line for line in out.splitlines() if not line.startswith("Apply it with: ")]
+    return rc == 2, "\n".join(lines) + "\n"
 
 
 def check(module) -> None:
@@ -111,6 +112,7 @@ def converge(module) -> None:
     found = APPLIED.search(out)
     if found is None:
         module.fail_json(msg="qmail-wizard apply gave no summary line", stdout=out, stderr=err)
+        return
     run_id, changes, log = found.groups()
     changed = not changes.startswith("nothing")
     module.exit_json(
