@@ -95,6 +95,8 @@ def test_export_passes_ansible_syntax_check(tmp_path):
         "roles/qmail_wizard/files/qmail-wizard.pyz",
     ):
         assert (out / rel).is_file(), rel
+    module = out / "roles/qmail_wizard/library/qmail_wizard.py"
+    compile(module.read_text(), str(module), "exec")  # shipped as .py.in, written as .py
     template = (out / "roles/qmail_wizard/templates/profile.yaml.j2").read_text()
     assert 'me: "{{ qmail_wizard_me }}"' in template
     assert 'locals: ["{{ qmail_wizard_me }}", example.org, localhost]' in template

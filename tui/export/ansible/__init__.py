@@ -104,9 +104,15 @@ def build_zipapp(target: Path) -> None:
     os.replace(tmp, target)
 
 
+def _name(rel: Path) -> Path:
+    """A skeleton file's name in the export: ``.py.in`` (kept out of the tui package's
+    modules: it imports ansible) is written as ``.py``."""
+    return rel.with_suffix("") if rel.name.endswith(".py.in") else rel
+
+
 def files(profile: Profile) -> dict[Path, str]:
     """The exported text files, by path in the directory (the zipapp apart)."""
-    written = {p.relative_to(SKEL): p.read_text() for p in SKEL.rglob("*") if p.is_file()}
+    written = {_name(p.relative_to(SKEL)): p.read_text() for p in SKEL.rglob("*") if p.is_file()}
     version = python_version()
     written[ROLE / "defaults" / "main.yml"] = _defaults(version)
     written[Path("group_vars") / "mail.yml"] = _group_vars(version)
