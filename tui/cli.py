@@ -90,6 +90,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--run", metavar="ID", help="run id (default: the newest run that changed something)"
     )
     undo.add_argument("--yes", action="store_true")
+    export = commands.add_parser(
+        "export", help="write PROFILE as something another tool runs (ansible: a playbook)"
+    )
+    kinds = export.add_subparsers(dest="kind", metavar="KIND", required=True)
+    ansible = kinds.add_parser(
+        "ansible", help="a playbook directory converging the inventory group 'mail'"
+    )
+    ansible.add_argument("profile")
+    ansible.add_argument("--out", type=Path, required=True, metavar="DIR")
 
     sandbox = commands.add_parser(
         "sandbox",
@@ -318,6 +327,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "sandbox":
             return _sandbox(args)
+        if args.command == "export":
+            from .commands.export import cmd_export_ansible
+
+            return cmd_export_ansible(args.profile, args.out)
         if args.command in ("probe", "plan", "apply", "validate", "undo", "status", "verify"):
             return _headless(args)
         return _tui(args)

@@ -7,6 +7,7 @@ there) so that they are easy to find and change.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -228,6 +229,41 @@ _RUN_2017Q1 = OptionSet(supported=("qmail-run-ofmipd", "sasl", "tls"), suggested
 _RUN_2020 = OptionSet(supported=(), suggested=())
 
 
+#: The pkgsrc Python the sandbox offers (for Ansible and a copied qmail-wizard): named after
+#: the machine's interpreter, which ``bin/python3.X`` runs (docs/fidelity/ansible.md).
+PYVERSION = f"{sys.version_info.major}.{sys.version_info.minor}"
+PYTHON_PKG = f"python{PYVERSION.replace('.', '')}"
+PYTHON_PACKAGES = (
+    Package(
+        PYTHON_PKG,
+        f"{PYVERSION}.{sys.version_info.micro}",
+        "lang",
+        "Interpreted, interactive, object-oriented programming language",
+    ),
+    Package(
+        f"py{PYVERSION.replace('.', '')}-yaml",
+        "5.4.1",
+        "textproc",
+        "Collection of libraries to process YAML with Python",
+        (f"{PYTHON_PKG}>=0",),
+    ),
+    Package(
+        f"py{PYVERSION.replace('.', '')}-psutil",
+        "5.9.8",
+        "sysutils",
+        "Cross-platform process and system utilities module for Python",
+        (f"{PYTHON_PKG}>=0",),
+    ),
+    Package(
+        f"py{PYVERSION.replace('.', '')}-pexpect",
+        "4.8.0",
+        "devel",
+        "Pure Python Expect-like module",
+        (f"{PYTHON_PKG}>=0",),
+    ),
+)
+
+
 def _v(key: str, flavor: str) -> str:
     return UNVERIFIED[key][flavor]
 
@@ -284,7 +320,8 @@ FLAVORS = {
                 "pkgtools",
                 "Apt / yum like tool for managing pkgsrc binary packages",
             ),
-        ),
+        )
+        + PYTHON_PACKAGES,
         tcprules_layout="sysconfdir",
         preinstalled=("pkgin",),
     ),
@@ -398,7 +435,8 @@ FLAVORS = {
                 "pkgtools",
                 "Apt / yum like tool for managing pkgsrc binary packages",
             ),
-        ),
+        )
+        + PYTHON_PACKAGES,
         tcprules_layout="control",
         preinstalled=("pkgin",),
     ),

@@ -63,6 +63,15 @@ def _alternatives(paths: SandboxPaths) -> None:
         link.symlink_to(real)
 
 
+def _write_script(path: Path, text: str) -> None:
+    """Replace ``path`` atomically with an executable script, unless it already says ``text``."""
+    if not path.exists() or path.read_text() != text:
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(text)
+        tmp.chmod(0o555)
+        os.replace(tmp, path)
+
+
 def refresh_machine_links(paths: SandboxPaths) -> None:
     """(Re)write what ties the sandbox to this machine's Python: done at every boot."""
     bin_dir = paths.control / "bin"
@@ -78,11 +87,10 @@ def refresh_machine_links(paths: SandboxPaths) -> None:
         "# would cost each simulated program ~30 ms of CPU, a C program's ~1 ms\n"
         f"exec '{sys.executable}' -S \"$@\"\n"
     )
-    if not wrapper.exists() or wrapper.read_text() != text:
-        tmp = wrapper.with_name("python.tmp")
-        tmp.write_text(text)
-        tmp.chmod(0o555)
-        os.replace(tmp, wrapper)
+    _write_script(wrapper, text)
+    _write_script(  # pkgsrc's python package runs this (no simulator on its path)
+        bin_dir / "pkg-python", f"#!/bin/sh\nexec '{sys.executable}' \"$@\"\n"
+    )
     (paths.control / "python.json").write_text(
         json.dumps(
             {

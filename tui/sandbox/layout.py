@@ -22,6 +22,8 @@ CONTROL_MOUNT = "/.sandbox"
 CONFIG_NAME = "sandbox.json"
 FAULTS_NAME = "faults.yaml"
 PYTHON_WRAPPER = f"{CONTROL_MOUNT}/bin/python"
+#: The machine's interpreter as pkgsrc's python package runs it (no simulator on its path).
+PKG_PYTHON = f"{CONTROL_MOUNT}/bin/pkg-python"
 ARGV0_DIR = f"{CONTROL_MOUNT}/argv0"
 
 #: PATH for commands run inside, as a NetBSD login shell of root would have it.

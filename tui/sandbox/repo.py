@@ -18,10 +18,13 @@ from .flavors import (
     ACCOUNT_DEFAULTS,
     LOCALBASE,
     PKG_SYSCONFDIR,
+    PYTHON_PKG,
+    PYVERSION,
     QMAIL_QUEUE_DIR,
     QMAILDIR,
     UNVERIFIED,
 )
+from .layout import PKG_PYTHON
 from .pkgdb import PkgDB, best, pkg_match
 from .pkgfmt import (
     Contents,
@@ -285,6 +288,10 @@ def _files(flavor, base: str, options: list[str], build_vars: dict) -> list:
         for path, program in sorted(package_programs(base, options).items())
     ]
     files.append((f"share/doc/{base}/README", _text(f"{pkg.comment}.\n"), 0o444))
+    if base == PYTHON_PKG:  # the machine's interpreter (modules: its site-packages)
+        files.append(
+            (f"bin/python{PYVERSION}", _text(f'#!/bin/sh\nexec {PKG_PYTHON} "$@"\n'), 0o555)
+        )
     if base == "checkpassword" and flavor.name != "2017Q1":
         # ALTERNATIVES: bin/nbcheckpassword -> checkpassword (pkg_alternatives' wrapper)
         files.append(("bin/nbcheckpassword", _text(stub_text("nbcheckpassword")), 0o555))

@@ -1,0 +1,1 @@
+"""Exports: a profile turned into what another tool runs (``qmail-wizard export``)."""
