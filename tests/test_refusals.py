@@ -130,13 +130,13 @@ def test_sandbox_without_a_path_is_one_line():
     )
 
 
-def test_help_names_only_the_targets_that_work():
+def test_help_names_the_three_targets_that_work():
     done = qmail_wizard("--help")
     assert done.returncode == 0
     text = " ".join(done.stdout.split())
     assert "local (this machine, the default; NetBSD, as root)" in text
     assert "sandbox:PATH (a simulated NetBSD host" in text
-    assert "ssh://" not in text
+    assert "ssh://[user@]host[:port] (a NetBSD host over OpenSSH" in text
 
 
 def test_ctrl_c_outside_a_command_s_own_handling_is_one_line(monkeypatch, capsys):

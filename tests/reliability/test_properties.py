@@ -300,14 +300,10 @@ class OneScreen(App):
 
 
 async def settled(pilot) -> None:
-    """Until every message the edit set off (Input.Changed, Field.Changed, the screen's
-    updates) is handled: rounds of the pilot's wait for the screen's queues, as many as
-    it takes to leave them all empty (no idle wait: that costs 20 ms or more a round)."""
-    while True:
-        await pilot._wait_for_screen()
-        pumps = [pilot.app, *pilot.app.screen.walk_children(with_self=True)]
-        if all(pump._message_queue.empty() for pump in pumps):
-            return
+    """Until the messages the edit set off (Input.Changed, then Field.Changed, then the
+    screen's updates) are handled: one pilot pause for each link of that chain."""
+    for _link in range(3):
+        await pilot.pause()
 
 
 @contextmanager

@@ -211,12 +211,15 @@ class Session:
         self.profile = profile_from_state(self.probed, self.options, self.sources)
         return self.profile
 
-    def prefilled(self) -> Profile:
+    def prefilled(self) -> Profile | None:
         """The profile the host read last embodies, apart from the one being edited
-        (what a screen compares the answers with to mark the changed ones)."""
+        (what a screen compares the answers with to mark the changed ones); None before
+        the host and its catalog were read."""
         from .profile.discover import profile_from_state
 
-        return profile_from_state(self.probed, self.options, {})
+        if self.state is None or self.catalog is None:
+            return None
+        return profile_from_state(self.state, self.catalog, {})
 
     def refresh(self) -> HostState:
         """Probe the host again (the catalog stays the one the wizard started with)."""

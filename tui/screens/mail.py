@@ -220,7 +220,8 @@ class MailScreen(WizardStep):
             where, text = field_id(problem.key), problem_text(problem)
             found.setdefault(where, []).append(text if where else f"{problem.key}: {text}")
         if self.prefilled is None:
-            self.prefilled = self._texts(self.session.prefilled())
+            # nothing read from a host: the answers as the screen opened are the baseline
+            self.prefilled = self._texts(self.session.prefilled() or self.session.edited)
         changed = False
         for field in self.query(Field):
             field.show_problem("\n".join(found.pop(field.id, [])))
