@@ -230,7 +230,7 @@ _RUN_2020 = OptionSet(supported=(), suggested=())
 
 
 #: The pkgsrc Python the sandbox offers (for Ansible and a copied qmail-wizard): named after
-#: the machine's interpreter, which ``bin/python3.X`` runs (docs/fidelity/ansible.md).
+#: the machine's interpreter, which ``bin/python3.X`` runs (docs/FIDELITY.md §16.ansible).
 PYVERSION = f"{sys.version_info.major}.{sys.version_info.minor}"
 PYTHON_PKG = f"python{PYVERSION.replace('.', '')}"
 PYTHON_PACKAGES = (

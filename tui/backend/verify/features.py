@@ -1,5 +1,5 @@
 """Which mail features a host is configured for, as verify reads them from one probe,
-per pkgsrc era (docs/fidelity/tls-auth-pop3.md): 2017Q1's qmail-smtpd does STARTTLS
+per pkgsrc era (docs/FIDELITY.md §16.tls-auth-pop3): 2017Q1's qmail-smtpd does STARTTLS
 and AUTH itself (the ``tls``/``sasl`` patch, control/servercert.pem, checkpassword in
 ``qmailsmtpd_postsmtpd``); 2020Q2's qmail-run wraps it in sslserver (``qmailsmtpd_tls``
 knobs) and offers AUTH on submission (qmailofmipd, 587)."""
