@@ -4,6 +4,7 @@ unrelated line and comment, idempotence.  Pure functions: no sandbox needed."""
 from __future__ import annotations
 
 import difflib
+import re
 
 import pytest
 from hypothesis import given, settings
@@ -154,7 +155,7 @@ def test_rcconf_file_without_final_newline_and_bad_input():
         rcconf.set_vars(RC, {"1x": "YES"})
     with pytest.raises(ValueError, match="one line"):
         rcconf.set_vars(RC, {"x": "a\nb"})
-    with pytest.raises(ValueError, match="rc.conf line 2: unterminated '"):
+    with pytest.raises(ValueError, match=re.escape("rc.conf line 2: unterminated '")):
         rcconf.set_vars("a=1\nb='open\n", {"c": "1"})
     with pytest.raises(ValueError, match=r"line 1: unterminated \$\{"):
         rcconf.get("a=${x:-1\n", "a")
@@ -179,10 +180,9 @@ def test_mailerconf_qmail_map():
 
 
 def test_mailerconf_switch_base_file_exact_text():
-    assert mailerconf.parse(MAILER_CONF) == {
-        name: mailerconf.POSTFIX_SENDMAIL
-        for name in ("sendmail", "send-mail", "mailq", "newaliases")
-    }
+    assert mailerconf.parse(MAILER_CONF) == dict.fromkeys(
+        ("sendmail", "send-mail", "mailq", "newaliases"), mailerconf.POSTFIX_SENDMAIL
+    )
     assert mailerconf.selects_postfix(MAILER_CONF)
     new = mailerconf.switch(MAILER_CONF, mailerconf.QMAIL_MAP(qread_client=True))
     assert new == (
@@ -477,7 +477,7 @@ def test_tcprules_parse_matches_tcprules_syntax():
         rendered = tcprules.render_rule(line)
         assert tcprules.parse(rendered) == [line]
         assert sim_rules.parse_line(rendered)
-    with pytest.raises(tcprules.RulesError, match="line 2: .*'1.2.3.:allow,X'"):
+    with pytest.raises(tcprules.RulesError, match=r"line 2: .*'1\.2\.3\.:allow,X'"):
         tcprules.parse("# ok\n1.2.3.:allow,X\n")
 
 

@@ -20,6 +20,7 @@ def wizard(box, *args: str, timeout: float = 600) -> subprocess.CompletedProcess
         timeout=timeout,
         cwd=ROOT,
         stdin=subprocess.DEVNULL,
+        check=False,
     )
 
 

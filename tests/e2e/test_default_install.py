@@ -42,7 +42,9 @@ def test_plan_apply_then_nothing_left(sandbox):
     assert "\npostfix=NO\n" in sandbox.read("/etc/rc.conf")
     mailer = sandbox.read("/etc/mailer.conf")
     assert "sendmail\t/usr/pkg/bin/sendmail" in mailer
-    assert "postfix" not in "".join(l for l in mailer.splitlines(True) if not l.startswith("#"))
+    assert "postfix" not in "".join(
+        line for line in mailer.splitlines(True) if not line.startswith("#")
+    )
     control = "/usr/pkg/etc/qmail/control"
     assert sandbox.read(f"{control}/me") == "mail.example.org\n"
     assert sandbox.read(f"{control}/rcpthosts") == "mail.example.org\nexample.org\n"

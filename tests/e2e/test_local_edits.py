@@ -79,9 +79,9 @@ def _check(box, before: dict[str, str], source_build: bool) -> None:
     after = {path: box.read(path) for path in before}
     rc_removed, rc_added = _changes(before["/etc/rc.conf"], after["/etc/rc.conf"])
     local_rc = [
-        l
-        for l in (RC_LOCAL_TOP + RC_LOCAL_END).splitlines(keepends=True)
-        if not l.startswith(("postfix=", "qmailsmtpd="))
+        line
+        for line in (RC_LOCAL_TOP + RC_LOCAL_END).splitlines(keepends=True)
+        if not line.startswith(("postfix=", "qmailsmtpd="))
     ]
     # the last local line had no newline: the wizard may add one, nothing else
     assert _in_order(local_rc[:-1], after["/etc/rc.conf"])
@@ -93,21 +93,20 @@ def _check(box, before: dict[str, str], source_build: bool) -> None:
     assert rc_removed == [*in_place, "cron=YES"]
     assert all(new in rc_added for new in in_place.values())  # edited in place
     assert all(
-        ADDED_RC.fullmatch(l)
-        and not l.startswith("qmailsmtpd=")
-        or l in [*in_place.values(), "cron=YES\n"]
-        for l in rc_added
+        (ADDED_RC.fullmatch(line) and not line.startswith("qmailsmtpd="))
+        or line in [*in_place.values(), "cron=YES\n"]
+        for line in rc_added
     ), rc_added
 
     m_removed, m_added = _changes(before["/etc/mailer.conf"], after["/etc/mailer.conf"])
     assert _in_order((MAILER_TOP + MAILER_END).splitlines(keepends=True), after["/etc/mailer.conf"])
-    assert all("/usr/libexec/postfix/sendmail" in l and not l.startswith("#") for l in m_removed), (
-        m_removed
-    )
+    assert all(
+        "/usr/libexec/postfix/sendmail" in line and not line.startswith("#") for line in m_removed
+    ), m_removed
     assert len(m_removed) == 4
     noted = "newaliases\t/usr/pkg/bin/newaliases" + MAILER_NOTE  # edited, note kept
     assert noted in m_added
-    assert all(ADDED_MAILER.fullmatch(l) for l in m_added if l != noted), m_added
+    assert all(ADDED_MAILER.fullmatch(line) for line in m_added if line != noted), m_added
     for line in before["/etc/mailer.conf"].splitlines(keepends=True):
         if line.startswith("#"):  # every comment, shipped or local, kept
             assert line in after["/etc/mailer.conf"]

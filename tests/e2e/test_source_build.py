@@ -43,11 +43,11 @@ def _query(box, var: str, package: str = "qmail") -> str:
 
 
 def _passwd(box) -> dict[str, list[str]]:
-    return {f[0]: f for f in (l.split(":") for l in box.read("/etc/passwd").splitlines())}
+    return {f[0]: f for f in (line.split(":") for line in box.read("/etc/passwd").splitlines())}
 
 
 def _group(box) -> dict[str, list[str]]:
-    return {f[0]: f for f in (l.split(":") for l in box.read("/etc/group").splitlines())}
+    return {f[0]: f for f in (line.split(":") for line in box.read("/etc/group").splitlines())}
 
 
 @pytest.mark.slow
@@ -72,7 +72,7 @@ def test_source_build_ends_as_profiled(make_sandbox, name, flavor):
     plan = wizard(box, "plan", path)
     assert plan.returncode == 2, plan.stderr
     assert "Install method: source" in plan.stdout
-    note = next(l for l in plan.stdout.splitlines() if "note: Source build because" in l)
+    note = next(line for line in plan.stdout.splitlines() if "note: Source build because" in line)
     assert "binary packages carry only the default options and account names" in note
     if words:
         assert f"options {' '.join(words)} -> {' '.join(sorted(effective))}" in note
@@ -119,10 +119,12 @@ def test_source_build_ends_as_profiled(make_sandbox, name, flavor):
     mk_conf = box.read("/etc/mk.conf")
     before = MK_CONF.splitlines(keepends=True)
     after = mk_conf.splitlines(keepends=True)
-    assert [l for l in after if l in before] == before  # every old line, same bytes, in order
-    added = [l for l in after if l not in before]
-    assert all(l.startswith(("PKG_OPTIONS.qmail=", "QMAIL_")) for l in added), added
-    assert sorted(l.split("=", 1)[0] for l in added if l.startswith("QMAIL_")) == sorted(
+    assert [
+        line for line in after if line in before
+    ] == before  # every old line, same bytes, in order
+    added = [line for line in after if line not in before]
+    assert all(line.startswith(("PKG_OPTIONS.qmail=", "QMAIL_")) for line in added), added
+    assert sorted(line.split("=", 1)[0] for line in added if line.startswith("QMAIL_")) == sorted(
         var for key, var in ACCOUNT_VARS.items() if getattr(accounts, key) != ACCOUNT_DEFAULTS[key]
     )
 

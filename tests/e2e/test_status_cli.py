@@ -116,14 +116,14 @@ def test_watch_redraws_until_ctrl_c(box):
     reader = threading.Thread(target=lambda: lines.extend(child.stdout), daemon=True)
     reader.start()
     try:
-        assert wait_for(lambda: sum(l.startswith("qmail status of") for l in lines) >= 2)
+        assert wait_for(lambda: sum(line.startswith("qmail status of") for line in lines) >= 2)
     finally:
         child.send_signal(signal.SIGINT)
         child.wait(timeout=20)
     reader.join(timeout=5)
     assert child.returncode == 0, child.stderr.read()
     assert "Traceback" not in child.stderr.read()
-    assert sum(l.startswith("SERVICE ") for l in lines) >= 2
+    assert sum(line.startswith("SERVICE ") for line in lines) >= 2
 
 
 def test_killed_qmail_send_shows_crashed(box):

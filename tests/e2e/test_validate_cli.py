@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -22,6 +23,7 @@ def validate(path: str, box=None) -> subprocess.CompletedProcess:
         timeout=120,
         cwd=ROOT,
         stdin=subprocess.DEVNULL,
+        check=False,
     )
 
 
@@ -30,7 +32,7 @@ def variant(tmp_path, name: str, old: str, new: str) -> tuple[str, int]:
     text = (ROOT / "profiles" / name).read_text()
     assert text.count(old) == 1, old
     path = profile_for(tmp_path, name, **{old: new})
-    lines = open(path).read().splitlines()
+    lines = Path(path).read_text().splitlines()
     line = next(i for i, text in enumerate(lines, 1) if new in text)
     return path, line
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
@@ -219,7 +220,7 @@ def outcomes(tmp_path_factory):
     paths = profiles(base)
     services = base / "services.yaml"
     services.write_text(
-        open(paths["binary"]).read().replace("qmailpop3d: false", "qmailpop3d: true")
+        Path(paths["binary"]).read_text().replace("qmailpop3d: false", "qmailpop3d: true")
     )
     started = time.monotonic()
     results: dict = {}

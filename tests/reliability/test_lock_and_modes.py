@@ -49,6 +49,7 @@ def cli(box, *args: str) -> subprocess.CompletedProcess:
         cwd=ROOT,
         stdin=subprocess.DEVNULL,
         env=run_env(),
+        check=False,
     )
 
 
@@ -108,7 +109,7 @@ def host(tmp_path_factory):
 
 
 def test_second_apply_is_refused_naming_the_holder(host):
-    box, seen = host
+    _box, seen = host
     b, holder = seen["b"], seen["holder"]
     assert seen["a_running"], "A finished before B tried: the race was not tested"
     assert holder["pid"] == seen["a_pid"]

@@ -101,7 +101,7 @@ def test_manual_install_by_message_steps_delivers_and_refuses_relay(sandbox):
     assert listener.user == "qmaild" and procname not in by_name
     status = sandbox.exec(["/etc/rc.d/qmailsmtpd", "status"])
     assert status.stdout == f"qmailsmtpd is running as pid {listener.pid}.\n"
-    assert any(l.port == 25 and l.pid == listener.pid for l in host.listeners())
+    assert any(sock.port == 25 and sock.pid == listener.pid for sock in host.listeners())
 
     # stopping the sandbox ends every process, and its network with them
     pids = sandbox.pids()

@@ -21,7 +21,11 @@ from tui.sandbox.handle import Sandbox
 
 def cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "tui.cli", *args], capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "tui.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -70,7 +74,9 @@ def test_two_sandboxes_both_hold_port_25(make_sandbox):
     for box, name in ((one, "mail.example.org"), (two, "mx.example.net")):
         host = SandboxHost(box.paths.base)
         master = int(box.read("/var/spool/postfix/pid/master.pid"))
-        assert [(l.address, l.port, l.pid) for l in host.listeners()] == [("0.0.0.0", 25, master)]
+        assert [(sock.address, sock.port, sock.pid) for sock in host.listeners()] == [
+            ("0.0.0.0", 25, master)
+        ]
         with host.connect("127.0.0.1", 25, timeout=10) as sock:
             assert sock.recv(200) == f"220 {name} ESMTP Postfix\r\n".encode()
         with host.connect("127.0.0.1", 25, timeout=10, source="127.0.0.2") as sock:

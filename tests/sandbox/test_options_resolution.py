@@ -83,7 +83,7 @@ def test_pre_2017_08_names_are_unsupported_in_2020q2():
 
 
 def test_wrap_words_like_the_awk_filter():
-    words = "dbus gconf gnutls gtk3 svg x11 xaw3d xft2 xml".split()
+    words = ["dbus", "gconf", "gnutls", "gtk3", "svg", "x11", "xaw3d", "xft2", "xml"]
     assert opt.wrap_words(words) == ["\tdbus gconf gnutls gtk3 svg x11 xaw3d xft2", "\txml"]
     assert opt.wrap_words([]) == []
 
@@ -101,7 +101,7 @@ def test_option_line_is_what_the_shell_makes_of_the_recipe(tmp_path, name):
     described = tmp_path / "options.description"
     described.write_text(DESCRIPTION_FILE)
     recipe = f'echo "\t"{name}"\t"`sed -n "s/^"{name}"\t//p" {described}`'
-    shell = subprocess.run(["/bin/sh", "-c", recipe], capture_output=True, text=True)
+    shell = subprocess.run(["/bin/sh", "-c", recipe], capture_output=True, text=True, check=False)
     assert shell.returncode == 0
     assert opt.option_line(name, DESCRIPTION_FILE) + "\n" == shell.stdout
 

@@ -54,7 +54,7 @@ def test_package_file(tmp_path):
         assert info["PKG_OPTIONS"] == "qmail-srs tls"
         assert info["QMAIL_DAEMON_USER"] == "mydaemon"
         assert info["OPSYS"] == "NetBSD" and info["OS_VERSION"] == "7.1"
-        keys = [l.split("=")[0] for l in reader.meta["+BUILD_INFO"].splitlines()]
+        keys = [line.split("=")[0] for line in reader.meta["+BUILD_INFO"].splitlines()]
         assert keys == sorted(keys)
         assert "MESSAGE.srs" in reader.meta["+DISPLAY"]
         assert reader.meta["+INSTALL"].startswith("#!/bin/sh")

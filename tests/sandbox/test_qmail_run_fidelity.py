@@ -59,7 +59,7 @@ def test_2017Q1_qmailqread_fixed_address(make_sandbox):
     box = make_sandbox("2017Q1")
     _start_qread(box, "qmailqread_tcpport=20026\n")
     host = SandboxHost(box.paths.base)
-    bound = wait_for(lambda: [l for l in host.listeners() if l.port == 20025])
+    bound = wait_for(lambda: [sock for sock in host.listeners() if sock.port == 20025])
     assert bound and bound[0].address == "127.0.0.1"
     state = probe(host)
     where = listen(host, state, "qmailqread")
@@ -78,7 +78,7 @@ def test_2020Q2_qmailqread_hint_names_its_knobs(make_sandbox):
     _start_qread(box, "qmailqread_tcpport=20026\n")
     host = SandboxHost(box.paths.base)
     assert probe(host).rc_conf().value("qmailqread_tcpport") == "20026"
-    assert wait_for(lambda: [l for l in host.listeners() if l.port == 20026])
+    assert wait_for(lambda: [sock for sock in host.listeners() if sock.port == 20026])
     checker = Verifier(host, probe(host), 1.0, None)
     assert checker.listener("qmailqread").ok
     checker.listeners = []
@@ -94,6 +94,8 @@ def test_control_characters_visible_in_maillog(make_sandbox, flavor):
     )
     assert done.returncode == 0, done.stderr
     line = wait_for(
-        lambda: [l for l in box.read("/var/log/maillog").splitlines() if "nbqmailsmtpd: evil" in l]
+        lambda: [
+            row for row in box.read("/var/log/maillog").splitlines() if "nbqmailsmtpd: evil" in row
+        ]
     )
     assert line and line[0].endswith("nbqmailsmtpd: evil ^[[2J^? caf<U+e9> ? end")

@@ -54,7 +54,9 @@ async def walk(pilot, to: type) -> None:
         following = FLOW[FLOW.index(type(app.screen)) + 1]
         await settle(pilot)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: type(app.screen) is following, following.__name__)
+        await wait_for(
+            pilot, lambda following=following: type(app.screen) is following, following.__name__
+        )
     await settle(pilot)
 
 

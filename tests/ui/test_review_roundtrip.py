@@ -77,6 +77,7 @@ async def test_profile_saved_with_ctrl_s_plans_what_review_showed(wizard_app, tm
         capture_output=True,
         text=True,
         timeout=120,
+        check=False,
     )
     assert done.returncode == 2, done.stderr
     assert json.loads(done.stdout) == shown

@@ -32,10 +32,9 @@ class ListenSpec:
 def knob_defaults(text: str) -> dict[str, str]:
     """{knob: default} of the script's ``: ${knob:=default}`` lines, quotes removed."""
     found = {}
-    for name, value in _DEFAULT.findall(text or ""):
-        if value[:1] in "\"'" and value[-1:] == value[:1]:
-            value = value[1:-1]
-        found[name] = value
+    for name, raw in _DEFAULT.findall(text or ""):
+        quoted = raw[:1] in "\"'" and raw[-1:] == raw[:1]
+        found[name] = raw[1:-1] if quoted else raw
     return found
 
 

@@ -254,7 +254,7 @@ class StatusReader:
         )
 
     def _listen_of(self, pids) -> list[str]:
-        return sorted({_address(l.address, l.port) for l in self._listeners if l.pid in pids})
+        return sorted({_address(s.address, s.port) for s in self._listeners if s.pid in pids})
 
     def _service(self, name, main, procs, by_pid, knobs, now, interval) -> ServiceStatus:
         enabled = knobs.yes(name)

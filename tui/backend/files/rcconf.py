@@ -46,7 +46,8 @@ def assignments(text: str) -> list[Assignment]:
     """Every effective assignment, in text order; ValueError (with the line) for an
     unterminated quote, ``${`` or ``$(``."""
     found = []
-    for words in _commands(text):
+    for command in _commands(text):
+        words = command
         while words and words[0][0] in RESERVED:
             words = words[1:]
         parsed = [_assignment(text, start, end) for _, start, end in words]

@@ -59,6 +59,7 @@ class LocalHost(Host):
                 cwd=cwd,
                 stdin=None if input is not None else subprocess.DEVNULL,
                 start_new_session=True,  # daemons it starts must not get our terminal's SIGHUP
+                check=False,
             )
         except FileNotFoundError:
             return Result(tuple(argv), 127, "", f"{argv[0]}: not found\n")

@@ -62,6 +62,7 @@ class SandboxHost(Host):
                 timeout=timeout,
                 stdin=None if input is not None else subprocess.DEVNULL,
                 start_new_session=True,  # daemons it starts must not get our terminal's SIGHUP
+                check=False,
             )
         except subprocess.TimeoutExpired:
             raise HostError(f"'{' '.join(argv)}' did not finish within {timeout:.0f} s") from None
