@@ -76,7 +76,7 @@ def on_screen(pilot, name: str) -> Callable[[], bool]:
 
 def screen_text(app) -> str:
     """The text of the active screen's Static, Log and OutputPane widgets."""
-    parts = []
+    parts: list[str] = []
     for widget in app.screen.query("*"):
         if isinstance(widget, Log):
             parts.extend(widget.lines)

@@ -22,9 +22,12 @@ from .messages import Advance, Probed
 from .screens.welcome import WelcomeScreen
 from .widgets.ask import AskScreen
 
+#: a wizard step: a Screen class made with the Session
+StepScreen = Callable[[Session], Screen]
+
 
 @functools.cache
-def flow() -> tuple[type[Screen], ...]:
+def flow() -> tuple[StepScreen, ...]:
     """The wizard's screens in order (``FLOW``).  Only the Welcome is imported with
     the App: the others load while it shows (``WizardApp.preload``)."""
     from .screens.accounts import AccountsScreen

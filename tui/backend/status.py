@@ -99,7 +99,7 @@ class StatusReader:
 
     def __init__(self, host: Host, log_lines: int = 20):
         self.host = host
-        self._log = deque(maxlen=log_lines)
+        self._log: deque[str] = deque(maxlen=log_lines)
         self._log_offset = 0
         self._skip_partial = False
         self._cpu: dict[tuple[int, float], float] = {}
@@ -135,17 +135,16 @@ class StatusReader:
         return Status(services, self._queue(now), self._tail(), now)
 
     def _kept(self) -> list[ServiceStatus] | None:
-        now = time.time()
+        now, scan_at = time.time(), self._scan_at
         if (
             self._scanned is None
-            or now - self._scan_at >= SCAN_EVERY_S
+            or scan_at is None  # set with _scanned
+            or now - scan_at >= SCAN_EVERY_S
             or not self.host.still_running(self._scanned[1])
         ):
             return None
         return [
-            s
-            if s.uptime_s is None
-            else replace(s, uptime_s=round(s.uptime_s + now - self._scan_at, 1))
+            s if s.uptime_s is None else replace(s, uptime_s=round(s.uptime_s + now - scan_at, 1))
             for s in self._scanned[0]
         ]
 
@@ -259,10 +258,14 @@ class StatusReader:
     def _service(self, name, main, procs, by_pid, knobs, now, interval) -> ServiceStatus:
         enabled = knobs.yes(name)
         verdict = self._rc.get(name)
-        unsure = bool(
-            verdict and verdict.disagree and verdict.main_then == (main.pid if main else None)
-        )
-        running = verdict.running if unsure else main is not None
+        unsure, running = False, main is not None
+        if (
+            verdict is not None
+            and verdict.disagree
+            and verdict.main_then == (main.pid if main else None)
+        ):
+            assert verdict.running is not None  # it disagrees only when the output said
+            unsure, running = True, verdict.running
         if main is not None:
             self._seen_running.add(name)
             self._stopped.discard(name)

@@ -16,7 +16,14 @@ from textual.widgets import Header, Label, RadioButton, RadioSet, Static
 from ..backend.profile import Problem
 from ..backend.profile.model import DELIVERIES, SYSTEM_ALIASES
 from ..backend.profile.rules import unrouted_rcpthosts
-from ..widgets.field import FIELD_CSS, Field, Sourced, problem_text, source_line
+from ..widgets.field import (
+    FIELD_CSS,
+    Field,
+    Sourced,
+    problem_text,
+    source_line,
+    widget_id,
+)
 from ..widgets.footer import KeyFooter
 from ..widgets.help import HelpScreen
 from .step import WizardStep
@@ -92,7 +99,9 @@ def split_virtual(text: str) -> dict[str, str]:
 def field_id(key: str) -> str:
     """The widget id a ``mail.*`` problem key belongs to ("" when none shows it)."""
     rest = key.removeprefix("mail.")
-    name = re.match(r"[a-z_]*", rest)[0]
+    match = re.match(r"[a-z_]*", rest)
+    assert match is not None  # [a-z_]* matches every string, if only emptily
+    name = match[0]
     if name == "aliases":
         alias = rest.partition(".")[2]
         return f"alias-{alias}" if alias in SYSTEM_ALIASES else ""
@@ -108,7 +117,7 @@ class MailScreen(WizardStep):
     prefilled: dict[str, str] | None = None
 
     def compose(self) -> ComposeResult:
-        mail = self.session.profile.mail
+        mail = self.session.edited.mail
         yield Header()
         yield Static("Mail: names, domains, aliases, relaying", classes="screen-title")
         with VerticalScroll(id="mail-form", can_focus=False):
@@ -163,7 +172,7 @@ class MailScreen(WizardStep):
 
     def _texts(self, profile) -> dict[str, str]:
         """Each field's text (by widget id) for ``profile``."""
-        return {field.id: self._text(field.id, profile) for field in self.query(Field)}
+        return {widget_id(f): self._text(widget_id(f), profile) for f in self.query(Field)}
 
     def _source(self, key: str) -> str:
         """Where the host's value of ``mail.<key>`` was read ("" when not from the host)."""
@@ -171,7 +180,7 @@ class MailScreen(WizardStep):
 
     def _text(self, field: str, profile=None) -> str:
         """The profile's value for a field, as the admin edits it."""
-        mail = (profile or self.session.profile).mail
+        mail = (profile or self.session.edited).mail
         if field.startswith("alias-"):
             target = mail.aliases.get(field.removeprefix("alias-"), "")
             return ", ".join(target) if isinstance(target, list) else target
@@ -186,14 +195,14 @@ class MailScreen(WizardStep):
 
     def on_screen_resume(self) -> None:
         for field in self.query(Field):
-            field.value = self._text(field.id)
-        delivery = self.session.profile.mail.defaultdelivery
+            field.value = self._text(widget_id(field))
+        delivery = self.session.edited.mail.defaultdelivery
         for button, value in zip(self.query(RadioButton), DELIVERIES):
             button.value = value == delivery
         self.show_problems()
 
     def on_field_changed(self, event: Field.Changed) -> None:
-        mail, key, text = self.session.profile.mail, event.field.key, event.value
+        mail, key, text = self.session.edited.mail, event.field.key, event.value
         if key.startswith("aliases."):
             name = key.partition(".")[2]
             if text.strip():
@@ -209,7 +218,7 @@ class MailScreen(WizardStep):
         self.show_problems()
 
     def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
-        self.session.profile.mail.defaultdelivery = DELIVERIES[event.index]
+        self.session.edited.mail.defaultdelivery = DELIVERIES[event.index]
         self.show_problems()
 
     def show_problems(self) -> list[Problem]:
@@ -224,8 +233,9 @@ class MailScreen(WizardStep):
             self.prefilled = self._texts(self.session.prefilled() or self.session.edited)
         changed = False
         for field in self.query(Field):
-            field.show_problem("\n".join(found.pop(field.id, [])))
-            field_changed = self._text(field.id) != self.prefilled.get(field.id)
+            fid = widget_id(field)
+            field.show_problem("\n".join(found.pop(fid, [])))
+            field_changed = self._text(fid) != self.prefilled.get(fid)
             field.show_changed(field_changed)
             changed = changed or field_changed
         delivery = self.query_one("#delivery-error", Static)
@@ -241,7 +251,7 @@ class MailScreen(WizardStep):
             )
             status.add_class("error")
         else:
-            unrouted = unrouted_rcpthosts(self.session.profile.mail)
+            unrouted = unrouted_rcpthosts(self.session.edited.mail)
             lines = ["Enter: choose the services. F1: help for the focused field."]
             if changed:
                 lines[0] += " * marks what you changed."

@@ -50,7 +50,7 @@ def source_build_cost(session: Session) -> str:
 
 def options_note(session: Session) -> str:
     """The source-build note for the current options ("" when the defaults are kept)."""
-    catalog, words = session.catalog, session.profile.build.options
+    catalog, words = session.options, session.edited.build.options
     if not catalog.needs_source_build(words):
         return ""
     changes = catalog.changes(catalog.effective(words))
@@ -73,10 +73,10 @@ def group_help(catalog, group: str) -> str:
 def built_line(session: Session, row: Row) -> str:
     """Whether the installed qmail was built with the highlighted option (or a member
     of the highlighted group), as the start of its source line."""
-    built = set(session.state.build_info.get("qmail", {}).get("PKG_OPTIONS", "").split())
+    built = set(session.probed.build_info.get("qmail", {}).get("PKG_OPTIONS", "").split())
     if row.name:
         return f"installed: built {'with' if row.name in built else 'without'} it, "
-    chosen = sorted(built & set(session.catalog.groups[row.group]))
+    chosen = sorted(built & set(session.options.groups[row.group]))
     return f"installed: built with {', '.join(chosen) or 'none of them'}, "
 
 
@@ -87,7 +87,7 @@ class OptionsScreen(WizardStep):
 
     @property
     def words(self) -> list:
-        return self.session.profile.build.options
+        return self.session.edited.build.options
 
     @property
     def ready(self) -> bool:
@@ -96,7 +96,7 @@ class OptionsScreen(WizardStep):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield from self.body() if self.ready else self.loading()
+        yield from self.body() if self.ready else self.loading_widgets()
         yield KeyFooter()
 
     def body(self) -> list[Widget]:
@@ -104,14 +104,14 @@ class OptionsScreen(WizardStep):
         return [
             Static(
                 Content.assemble(
-                    "Build options  ", (f"({vis(self.session.catalog.source)})", "dim")
+                    "Build options  ", (f"({vis(self.session.options.source)})", "dim")
                 ),
                 classes="screen-title",
             ),
             Static("", id="words", classes="hint", markup=False),
             Static("", id="source", classes="hint", markup=False),
             Horizontal(
-                BuildOptionList(self.session.catalog, self.words, id="options"),
+                BuildOptionList(self.session.options, self.words, id="options"),
                 VerticalScroll(
                     Static("", id="problems", classes="error", markup=False),
                     Static("", id="note", markup=False),
@@ -123,7 +123,7 @@ class OptionsScreen(WizardStep):
             ),
         ]
 
-    def loading(self) -> list[Widget]:
+    def loading_widgets(self) -> list[Widget]:
         """What shows until the catalog is in."""
         return [
             Static("Build options", classes="screen-title loading"),
@@ -192,7 +192,7 @@ class OptionsScreen(WizardStep):
         box.update("\n".join(f"• {p.message}" for p in problems))
         box.display = bool(problems)
         note = options_note(self.session)
-        if not note and not self.session.profile.build.accounts.is_default():
+        if not note and not self.session.edited.build.accounts.is_default():
             note = "Source build: the accounts are renamed (Accounts screen). " + source_build_cost(
                 self.session
             )
@@ -202,8 +202,8 @@ class OptionsScreen(WizardStep):
 
     def on_build_option_list_toggled(self, message: BuildOptionList.Toggled) -> None:
         try:
-            self.session.profile.build.options = toggle(
-                self.session.catalog, self.words, message.row
+            self.session.edited.build.options = toggle(
+                self.session.options, self.words, message.row
             )
         except Refused as exc:
             self.notify(str(exc), severity="warning", markup=False)
@@ -222,8 +222,8 @@ class OptionsScreen(WizardStep):
 
     def about(self, row: Row) -> str:
         if row.name:
-            return self.session.catalog.describe(row.name)
-        return group_help(self.session.catalog, row.group)
+            return self.session.options.describe(row.name)
+        return group_help(self.session.options, row.group)
 
     def action_help(self) -> None:
         row = self.query_one(BuildOptionList).row if self.ready else None

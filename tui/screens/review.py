@@ -195,7 +195,7 @@ class ReviewScreen(Screen):
             )
             for index, step in numbered
         ]
-        drift = [
+        drift: list[Static] = [
             DriftChoice(
                 d, diff_content(versions_diff(d, versions.get(d.path))), id=f"drift-{index}"
             )

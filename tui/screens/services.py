@@ -13,7 +13,7 @@ from textual.widgets import Header, Label, Static, Switch
 
 from ..backend.profile import Problem
 from ..backend.profile.model import SERVICES
-from ..widgets.field import FIELD_CSS, Sourced, problem_text, source_line
+from ..widgets.field import FIELD_CSS, Sourced, problem_text, source_line, widget_id
 from ..widgets.footer import KeyFooter
 from ..widgets.help import HelpScreen
 from .step import WizardStep
@@ -67,7 +67,7 @@ class ServicesScreen(WizardStep):
     KEYS = ("mail.rcpthosts",)
 
     def compose(self) -> ComposeResult:
-        services = self.session.profile.services
+        services = self.session.edited.services
         yield Header()
         yield Static("Services: what runs after the install", classes="screen-title")
         with VerticalScroll(id="services-list", can_focus=False):
@@ -90,7 +90,7 @@ class ServicesScreen(WizardStep):
 
     def _now(self, name: str) -> str:
         """What the probe saw: running, stopped or not installed."""
-        state = self.session.state
+        state = self.session.probed
         script = "postfix" if name == "replace_mta" else name
         if state.running(script):
             return "running"
@@ -101,17 +101,17 @@ class ServicesScreen(WizardStep):
 
     def on_screen_resume(self) -> None:
         for switch in self.query(Switch):
-            switch.value = getattr(self.session.profile.services, switch.id)
+            switch.value = getattr(self.session.edited.services, widget_id(switch))
         self.show_problems()
 
     def on_switch_changed(self, event: Switch.Changed) -> None:
-        setattr(self.session.profile.services, event.switch.id, event.value)
+        setattr(self.session.edited.services, widget_id(event.switch), event.value)
         self.show_problems()
 
     def show_problems(self) -> list[Problem]:
         """The refusal (red) and the warning beneath their switches; the refusals."""
         problems = self.problems()
-        profile = self.session.profile
+        profile = self.session.edited
         mbox_pop3 = profile.services.qmailpop3d and profile.mail.defaultdelivery == "./Mailbox"
         refusal = "\n".join(f"rcpthosts {problem_text(p)}" for p in problems)
         for name, text in (("qmailsmtpd", refusal), ("qmailpop3d", POP3_MBOX if mbox_pop3 else "")):
@@ -134,4 +134,4 @@ class ServicesScreen(WizardStep):
     def action_help(self) -> None:
         focused = self.focused
         if isinstance(focused, Switch):
-            self.app.push_screen(HelpScreen(str(focused.id), ABOUT[focused.id][1]))
+            self.app.push_screen(HelpScreen(widget_id(focused), ABOUT[widget_id(focused)][1]))

@@ -17,6 +17,7 @@ from pathlib import Path
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Input, Label, Static
 
 #: For a screen's CSS_PATH: ``CSS_PATH = ["mine.tcss", FIELD_CSS]``.
@@ -121,6 +122,13 @@ class Field(Sourced):
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
         self.post_message(self.Changed(self, event.value))
+
+
+def widget_id(widget: Widget) -> str:
+    """The id of a widget composed with one (fields and switches are)."""
+    if widget.id is None:
+        raise ValueError(f"{widget!r} has no id")
+    return widget.id
 
 
 def problem_text(problem) -> str:

@@ -113,7 +113,7 @@ def prompt(catalog, words: list, row: Row, width: int = 18) -> Text:
 class BuildOptionList(OptionList):
     """The catalog's options for ``words``; space posts :class:`Toggled` for the row."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("space", "toggle", "Toggle")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("space", "toggle_row", "Toggle")]
 
     @dataclass
     class Toggled(Message):
@@ -123,9 +123,9 @@ class BuildOptionList(OptionList):
         self.catalog = catalog
         self.rows = rows(catalog)
         self.width = max((len(r.name) for r in self.rows), default=4)
-        super().__init__(*self._options(words), id=id)
+        super().__init__(*self._row_options(words), id=id)
 
-    def _options(self, words: list) -> list[Option]:
+    def _row_options(self, words: list) -> list[Option]:
         return [
             Option(prompt(self.catalog, words, row, self.width), id=row.id, disabled=row.heading)
             for row in self.rows
@@ -145,7 +145,7 @@ class BuildOptionList(OptionList):
         """The plain text of one row, as shown."""
         return str(self.get_option(row_id).prompt)
 
-    def action_toggle(self) -> None:
+    def action_toggle_row(self) -> None:
         row = self.row
         if row is not None and not row.heading:
             self.post_message(self.Toggled(row))

@@ -26,7 +26,7 @@ def lines(text: str) -> list[str]:
 
 def virtualdomains(text: str) -> dict[str, str]:
     """{domain: prefix} of ``virtualdomains`` (entries without ``:`` are ignored)."""
-    found = {}
+    found: dict[str, str] = {}
     for entry in lines(text):
         domain, colon, prefix = entry.partition(":")
         if colon:
@@ -49,7 +49,7 @@ def render_list(values, old_text: str = "") -> str:
     stay where they are, entries still wanted keep their bytes, new ones go in order
     around them (comments go first only when the kept entries must be reordered).
     Unchanged entries return ``old_text`` itself."""
-    wanted = {}
+    wanted: dict[str, str] = {}
     for entry in values:
         _check(entry, "entry")
         if entry.startswith("#"):
@@ -61,7 +61,7 @@ def render_list(values, old_text: str = "") -> str:
 def render_virtualdomains(mapping: dict[str, str], old_text: str = "") -> str:
     """``virtualdomains`` holding ``domain:prefix`` for each entry of ``mapping``, merged
     like :func:`render_list`; domains compare case-insensitively, like qmail-send."""
-    wanted = {}
+    wanted: dict[str, str] = {}
     for domain, prefix in mapping.items():
         _check(f"{domain}:{prefix}", "virtualdomains entry")
         if ":" in domain or domain.startswith("#"):

@@ -52,19 +52,19 @@ def switch(text: str, mapping: dict[str, str]) -> str:
         words = row.split("#", 1)[0].split()
         if len(words) >= 2:
             first.setdefault(words[0], index)
-    missing = []
+    missing: list[str] = []
     for name, path in mapping.items():
-        index = first.get(name)
-        if index is None:
+        at = first.get(name)
+        if at is None:
             missing.append(render_line(name, path) + "\n")
             continue
-        row = rows[index]
+        row = rows[at]
         body = row.rstrip("\n")
         code, hash_, comment = body.partition("#")
         if code.split() == [name, path]:
             continue
         trail = code[len(code.rstrip()) :] if hash_ else ""
-        rows[index] = render_line(name, path) + trail + hash_ + comment + row[len(body) :]
+        rows[at] = render_line(name, path) + trail + hash_ + comment + row[len(body) :]
     if missing and rows and not rows[-1].endswith("\n"):
         rows[-1] += "\n"
     return "".join(rows + missing)

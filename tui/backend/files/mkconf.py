@@ -67,7 +67,7 @@ def remove_vars(text: str, names) -> str:
     would have written); ``+=``/``?=`` lines and everything else stay."""
     names = set(names)
     rows = text.splitlines(keepends=True)
-    drop = set()
+    drop: set[int] = set()
     for line in _lines(rows):
         match = ASSIGN_RE.match(line.code)
         if match and match.group(1) in names and match.group(2) == "=":
@@ -154,7 +154,7 @@ def _effective(text: str):
 
 def _plain(line: Line, var: str) -> bool:
     match = ASSIGN_RE.match(line.code)
-    return bool(match) and match.groups()[:2] == (var, "=")
+    return match is not None and match.groups()[:2] == (var, "=")
 
 
 def _replace(rows: list[str], line: Line, value: str) -> str:
@@ -162,7 +162,9 @@ def _replace(rows: list[str], line: Line, value: str) -> str:
     head = rows[line.first]
     body = head.rstrip("\n")
     end = head[len(body) :] or ("\n" if line.last + 1 < len(rows) else "")
-    prefix = (PREFIX_RE.match(body) or PREFIX_RE.match(line.code)).group()
+    match = PREFIX_RE.match(body) or PREFIX_RE.match(line.code)
+    assert match is not None, "only assignment lines are replaced"
+    prefix = match.group()
     tail = ""
     if line.first == line.last:
         at = _comment_at(body)

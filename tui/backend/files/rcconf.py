@@ -45,14 +45,14 @@ class Assignment(NamedTuple):
 def assignments(text: str) -> list[Assignment]:
     """Every effective assignment, in text order; ValueError (with the line) for an
     unterminated quote, ``${`` or ``$(``."""
-    found = []
+    found: list[Assignment] = []
     for command in _commands(text):
         words = command
         while words and words[0][0] in RESERVED:
             words = words[1:]
         parsed = [_assignment(text, start, end) for _, start, end in words]
         if words and all(parsed):
-            found += parsed
+            found += [assignment for assignment in parsed if assignment is not None]
     return found
 
 
@@ -126,7 +126,9 @@ def _assignment(text: str, start: int, end: int) -> Assignment | None:
 
 def _commands(text: str) -> list[list[tuple[str, int, int]]]:
     """Simple commands as lists of (word, start, end)."""
-    commands, words, i = [], [], 0
+    commands: list[list[tuple[str, int, int]]] = []
+    words: list[tuple[str, int, int]] = []
+    i = 0
     while i < len(text):
         ch = text[i]
         if ch in " \t":

@@ -34,15 +34,17 @@ def snapshot(
     host_pid: Callable[[int], int] = lambda pid: pid,
 ) -> list[ProcessInfo]:
     """ProcessInfo for ``pids`` (all processes when None)."""
+    procs: Iterable[psutil.Process]
     if pids is None:
         procs = psutil.process_iter(ATTRS)
     else:
-        procs = []
+        chosen: list[psutil.Process] = []
         for pid in pids:
             try:
-                procs.append(psutil.Process(pid))
+                chosen.append(psutil.Process(pid))
             except psutil.NoSuchProcess:
                 continue
+        procs = chosen
     found = []
     for proc in procs:
         try:
@@ -92,7 +94,7 @@ def running(procs: Iterable[ProcessInfo]) -> bool:
 def listening(
     pid_filter: Callable[[int | None], bool], host_pid: Callable[[int], int] = lambda pid: pid
 ) -> list[Listener]:
-    out = []
+    out: list[Listener] = []
     try:
         connections = psutil.net_connections(kind="tcp")
     except (psutil.AccessDenied, NotImplementedError):

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 
 from ..qmail.errstr import error_str
 
 FATAL = "maildirmake: fatal: "
+
+
+def _mkdir(path: str) -> None:
+    os.mkdir(path, 0o700)
 
 
 def main(argv: list[str]) -> int:
@@ -16,14 +21,14 @@ def main(argv: list[str]) -> int:
         return 100
     name = argv[1]
     os.umask(0o077)
-    steps = [
-        (os.mkdir, name, f"unable to mkdir {name}: "),
+    steps: list[tuple[Callable[[str], None], str, str]] = [
+        (_mkdir, name, f"unable to mkdir {name}: "),
         (os.chdir, name, f"unable to chdir to {name}: "),
     ]
-    steps += [(os.mkdir, sub, f"unable to mkdir {name}/{sub}: ") for sub in ("tmp", "new", "cur")]
+    steps += [(_mkdir, sub, f"unable to mkdir {name}/{sub}: ") for sub in ("tmp", "new", "cur")]
     for action, path, text in steps:
         try:
-            action(path, 0o700) if action is os.mkdir else action(path)
+            action(path)
         except OSError as exc:
             print(FATAL + text + error_str(exc), file=sys.stderr)
             return 111

@@ -88,6 +88,11 @@ class Package:
     def enabled(self) -> tuple[str, ...]:
         return self.res.enabled if self.res else ()
 
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """What resolving the options warned of (none without options)."""
+        return self.res.warnings if self.res else ()
+
     def settings(self) -> dict:
         """Options and QMAIL_* names of this build: the work/ record wins (stale work)."""
         record = self.work / ".build_settings"
@@ -176,9 +181,9 @@ def show_options(p: Package) -> None:
     say()
     say("You can select which build options to use by setting PKG_DEFAULT_OPTIONS")
     say(f"or PKG_OPTIONS.{p.base}.")
-    if p.res.warnings:
+    if p.warnings:
         say()
-        for line in p.res.warnings:
+        for line in p.warnings:
             say(line)
 
 
@@ -206,9 +211,9 @@ def supported_options_message(p: Package) -> None:
         say(f"\t{var} = {p.vars[var]}")
     else:
         say(f"\t{var} (not defined)")
-    if p.res.warnings:
+    if p.warnings:
         say()
-        for line in p.res.warnings:
+        for line in p.warnings:
             say(line)
     say()
     say(SEPARATOR)
