@@ -151,10 +151,9 @@ def secret_files(host: Host, state: HostState) -> list[str]:
     """Files holding keys or secrets that exist on the host."""
     names = ["servercert.pem", "clientcert.pem", "srs_secrets", "rsa512.pem"]
     paths = [f"{CONTROL}/{name}" for name in names]
-    paths += [f"{CONTROL}/dh512.pem", f"{CONTROL}/dh1024.pem", f"{CONTROL}/dh2048.pem"]
     if state.era() != "2017Q1":
         for service in ("qmailsmtpd", "qmailofmipd", "qmailpop3d"):
-            for name in ("tls_cert", "tls_key", "tls_dhparams"):
+            for name in ("tls_cert", "tls_key"):  # DH parameters are public
                 value = knob(host, state, service, name)
                 if value and value not in paths:
                     paths.append(value)
