@@ -12,9 +12,9 @@ stay as they were.
 from __future__ import annotations
 
 import copy
-import re
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
