@@ -120,10 +120,8 @@ class WizardApp(App):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                from .screens.review import ReviewScreen
-
                 self.resume_pending = True
-                self.push_screen(ReviewScreen(self.session))
+                self.review_when_read()
 
         self.push_screen(
             AskScreen(
@@ -135,6 +133,21 @@ class WizardApp(App):
             ),
             answered,
         )
+
+    @work(thread=True)
+    def review_when_read(self) -> None:
+        """Open Review for the resume once the probe's second stage (the option catalog,
+        and with it the answers read from the host) is in."""
+        try:
+            self.probing.catalog.result()
+        except Exception:  # the Welcome shows why the catalog could not be read
+            return
+        self.call_from_thread(self._open_review)
+
+    def _open_review(self) -> None:
+        from .screens.review import ReviewScreen
+
+        self.push_screen(ReviewScreen(self.session))
 
     async def action_quit(self) -> None:
         """Quit; while an apply runs, ask first, then cancel it and quit once it ended."""
