@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -51,6 +52,8 @@ def playbook(directory: Path, inventory: Path, *args: str) -> subprocess.Complet
             **{k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")},
             "HOME": str(directory),
             "LC_ALL": "C.UTF-8",
+            # ssh control sockets: a unix socket path must stay under 108 bytes
+            "ANSIBLE_SSH_CONTROL_PATH_DIR": tempfile.mkdtemp(prefix="qw-cp-"),
         },
     )
 
