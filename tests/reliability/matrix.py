@@ -256,7 +256,14 @@ def step_line(index: int):
 
 def step_finished(index: int):
     head = f"[{index}/{N}] {STEP_IDS[index - 1]}: "
-    return lambda line: line.rstrip("\n") in (head + "changed", head + "unchanged")
+
+    def finished(line: str) -> bool:  # "[1/12] preflight: unchanged in 0.0 s" (-v)
+        words = line[len(head) :].split() if line.startswith(head) else []
+        return words[:1] in (["changed"], ["unchanged"], ["checked"]) and (
+            len(words) == 1 or words[1] == "in"
+        )
+
+    return finished
 
 
 def output_of(command: str, *contains: str):
