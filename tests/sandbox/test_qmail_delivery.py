@@ -267,7 +267,7 @@ def test_sigterm_ends_the_family_and_frees_the_port(host):
     assert wait_for(lambda: "status: exiting" in maillog(host))
     server = [
         p
-        for n in ("/usr/pkg/bin/tcpserver", "/usr/pkg/bin/sslserver")
+        for n in ("tcpserver", "sslserver")  # the kernel's name; argv[0] is qmailsmtpd
         for p in named(n)
         if "25" in p.cmdline()
     ]
