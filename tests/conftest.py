@@ -12,6 +12,7 @@ from __future__ import annotations
 from types import ModuleType
 
 import pytest
+from hypothesis import settings
 
 from tui.sandbox import create as _create_module
 from tui.sandbox.handle import Sandbox
@@ -23,6 +24,28 @@ SANDBOX_NAMES = ("Sandbox", "installed_sandbox", "wizard", "SandboxHost", "boxes
 
 #: Delay factor for tests that do not measure pacing (downloads, builds).
 FAST = 0.02
+
+#: README's test command runs ``--hypothesis-profile=ci``: 2,000 examples a property (the
+#: issue 7 floor); without it (the fast lane at a desk) hypothesis's default of 100.
+settings.register_profile("ci", max_examples=2000)
+
+#: Modules that take longest, longest first (from ``--durations``): under ``--dist
+#: loadscope --no-loadscope-reorder`` each worker takes the next module in collection
+#: order, so starting these first keeps one long module from running on alone at the end.
+LONGEST_FIRST = (
+    "tests/reliability/test_fault_matrix.py",
+    "tests/e2e/test_kill_resume.py",
+    "tests/reliability/test_crash_matrix.py",
+    "tests/ui/test_screenshots_fresh.py",
+    "tests/snapshots/test_wizard_120x40.py",
+    "tests/e2e/test_ssh.py",
+    "tests/e2e/test_ansible.py",
+    "tests/e2e/test_source_build.py",
+    "tests/e2e/test_mail_features.py",
+    "tests/reliability/test_properties.py",
+    "tests/ui/test_review_apply.py",
+    "tests/ui/test_mail.py",
+)
 
 
 @pytest.fixture
@@ -65,6 +88,22 @@ def _reaches_simulator(module) -> bool:
     )
 
 
+def _module_of(item) -> str:
+    return item.nodeid.split("::", 1)[0]
+
+
+def _run_order(items) -> dict[str, tuple[int, int]]:
+    """Module -> its place: known long modules first, then other modules that boot a
+    sandbox, then the fast ones (a module's items stay together)."""
+    booting = {_module_of(i) for i in items if i.get_closest_marker("sandbox")}
+    return {
+        path: (0, LONGEST_FIRST.index(path))
+        if path in LONGEST_FIRST
+        else (1 if path in booting else 2, 0)
+        for path in map(_module_of, items)
+    }
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         module = getattr(item, "module", None)
@@ -72,6 +111,8 @@ def pytest_collection_modifyitems(config, items):
             module is not None and _reaches_simulator(module)
         ):
             item.add_marker(pytest.mark.sandbox)
+    order = _run_order(items)
+    items.sort(key=lambda item: order[_module_of(item)])  # stable: a module's order is kept
 
 
 _BASETEMP = pytest.StashKey[object]()

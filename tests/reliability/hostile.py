@@ -7,8 +7,9 @@ from hypothesis import strategies as st
 
 from tui.backend.profile import model
 
-#: Every property runs this many examples in CI, the same ones every time.
-EXAMPLES = 2000
+#: Examples a property runs: the hypothesis profile's (``ci``, README's test command:
+#: 2,000, the same ones every time; the default at a desk, the fast lane: 100)
+EXAMPLES = settings.default.max_examples
 PROPERTY = settings(
     max_examples=EXAMPLES,
     deadline=None,
@@ -22,7 +23,7 @@ PROPERTY = settings(
 )
 #: A property that drives a real screen (Textual's pilot, tens of ms an edit) runs fewer;
 #: the backend's own properties above cover the values in bulk.
-SCREEN_EXAMPLES = 100
+SCREEN_EXAMPLES = max(10, EXAMPLES // 20)
 SCREEN_PROPERTY = settings(PROPERTY, max_examples=SCREEN_EXAMPLES)
 
 #: Values that would do harm if they reached a shell or a path unquoted.  Each creates
