@@ -313,6 +313,13 @@ def _start_forwarder(paths: SandboxPaths, pid: int, publish: list) -> None:
     paths.forward_pid_file.write_text(f"{proc.pid}\n")
 
 
+def _wait_gone(pid: int, seconds: float = 5.0) -> None:
+    """Until ``pid`` is gone (reaped by its parent), at most ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while os.path.exists(f"/proc/{pid}") and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
 def _stop_forwarder(paths: SandboxPaths) -> None:
     try:
         pid = int(paths.forward_pid_file.read_text().strip())
@@ -321,8 +328,8 @@ def _stop_forwarder(paths: SandboxPaths) -> None:
                 os.kill(pid, signal.SIGKILL)
                 try:
                     os.waitpid(pid, 0)
-                except ChildProcessError:
-                    pass
+                except ChildProcessError:  # not ours: gone once its parent reaps it
+                    _wait_gone(pid)
     except (OSError, ValueError):
         pass
     paths.forward_pid_file.unlink(missing_ok=True)
