@@ -61,5 +61,5 @@ async def test_welcome_takes_keys_before_the_option_catalog_is_in(wizard_app):
         assert catalog.source == "pkgsrc tree /usr/pkgsrc/mail/qmail (make show-options)"
         assert {r.name for r in options.rows if r.name} == set(catalog.supported)
         assert not screen.query(Spinner)
-        assert options.has_focus
+        await wait_for(pilot, lambda: options.has_focus, "focus on the new list")
         assert "(none: the defaults)" in str(screen.query_one("#words").render())
