@@ -138,3 +138,24 @@ def set_password(box, user: str, password: str) -> None:
     assert hashed.returncode == 0, hashed.stderr
     done = box.exec(["usermod", "-p", hashed.stdout.strip(), user])
     assert done.returncode == 0, done.stderr
+
+
+def start_sink(box, port: int, log: str) -> None:
+    """The fake remote MX (smtpsink.py) on 127.0.0.1:``port`` inside the sandbox,
+    recording to ``log``; returns once it answers."""
+    from tests.polling import wait_for
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, "smtpsink.py")) as fh:
+        box.path("/root/smtpsink.py").write_text(fh.read())
+    done = box.sh(f"(/.sandbox/bin/python /root/smtpsink.py {port} {log} >/dev/null 2>&1 &)")
+    assert done.returncode == 0, done.stderr
+    assert wait_for(lambda: listening(box, port)), "the fake MX did not start"
+
+
+def listening(box, port: int) -> bool:
+    try:
+        box.connect(port, "127.0.0.1", timeout=2).close()
+        return True
+    except OSError:
+        return False

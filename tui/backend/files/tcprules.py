@@ -74,14 +74,7 @@ def render(relay_from: list[str], old_text: str = "", starttls: bool = False) ->
     when no rule covers the empty address.  With ``starttls`` (sslserver -n) the
     empty address's first ``allow`` rule gains ``,UCSPITLS=""`` when it offers no TLS.
     Every other line stays as it is."""
-    for prefix in relay_from:
-        if grants_everyone(Rule(prefix, "allow", {RELAY: ""})):
-            raise ValueError(
-                f"tcprules: refusing relay prefix {prefix!r}: it lets every "
-                "client relay (an open relay)"
-            )
-        if any(c.isspace() for c in prefix) or prefix.startswith("#") or "," in prefix:
-            raise ValueError(f"tcprules: {prefix!r} is not an address prefix")
+    _check_prefixes(relay_from)
     wanted = list(dict.fromkeys(relay_from))
     out, seen, anchor, first_rule, everyone = [], set(), None, None, False
     for row, rule in _rows(old_text):
@@ -116,6 +109,17 @@ def render(relay_from: list[str], old_text: str = "", starttls: bool = False) ->
     if not any(rule.address == "" for rule in parse("".join(out))):
         out = _terminated(out) + [':allow,UCSPITLS=""\n' if starttls else ":allow\n"]
     return "".join(out)
+
+
+def _check_prefixes(relay_from: list[str]) -> None:
+    for prefix in relay_from:
+        if grants_everyone(Rule(prefix, "allow", {RELAY: ""})):
+            raise ValueError(
+                f"tcprules: refusing relay prefix {prefix!r}: it lets every "
+                "client relay (an open relay)"
+            )
+        if any(c.isspace() for c in prefix) or prefix.startswith("#") or "," in prefix:
+            raise ValueError(f"tcprules: {prefix!r} is not an address prefix")
 
 
 def _with_tls(line: str) -> str:

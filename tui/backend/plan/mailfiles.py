@@ -105,12 +105,12 @@ def plan_tcprules(step: Step, profile: Profile, state: HostState, catalog) -> No
     starttls = sslserver_tls(profile, catalog)
     new = tcprules.render(profile.mail.relay_from, old or "", starttls)
     changed = _write_if_changed(step, state, source, new)
-    if changed and starttls and not tcprules.offers_tls(_everyone(old or "")):
-        if tcprules.offers_tls(_everyone(new)):
-            step.notes.append(
-                'The rule for every client gets UCSPITLS="": under sslserver -n, '
-                "fixsmtpio offers STARTTLS only to clients whose tcprules rule sets it "
-                "(qmail-run's tcprules-smtp does so)."
-            )
+    gained = not tcprules.offers_tls(_everyone(old or "")) and tcprules.offers_tls(_everyone(new))
+    if changed and starttls and gained:
+        step.notes.append(
+            'The rule for every client gets UCSPITLS="": under sslserver -n, '
+            "fixsmtpio offers STARTTLS only to clients whose tcprules rule sets it "
+            "(qmail-run's tcprules-smtp does so)."
+        )
     if changed or not state.cdbs.get(cdb, False):
         step.actions.append(RunCommand(("tcprules", cdb, f"{cdb}.tmp"), input=new, touches=(cdb,)))
