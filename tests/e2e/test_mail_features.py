@@ -25,7 +25,7 @@ from tui.backend.profile import dump, load
 from tui.sandbox.handle import Sandbox
 
 sys.path.insert(0, str(ROOT / "tests" / "sandbox"))
-from qmailhost import start_sink, set_password
+from qmailhost import set_password, start_sink
 
 PROFILE = ROOT / "profiles" / "mail-host.yaml"
 CONTROL = "/usr/pkg/etc/qmail/control"

@@ -159,3 +159,27 @@ def listening(box, port: int) -> bool:
         return True
     except OSError:
         return False
+
+
+def make_certificate(box, owner: str = "", dhparams: bool = False) -> None:
+    """What an admin following MESSAGE.tls does by hand: a self-signed
+    control/servercert.pem for mail.example.org (certificate and key, 0640, chowned to
+    ``owner`` when given); with ``dhparams`` also control/dh2048.pem (2020Q2's sslserver;
+    ``-dsaparam`` for speed, update_tmprsadh makes the real one).  The machine's openssl
+    has no config in the sandbox's /etc (NetBSD's is /etc/openssl/openssl.cnf): -subj
+    and OPENSSL_CONF=/dev/null make it unnecessary."""
+    cert = f"{PKG_SYSCONFDIR}/control/servercert.pem"
+    script = (
+        "OPENSSL_CONF=/dev/null openssl req -new -x509 -nodes -days 366"
+        f" -subj /CN=mail.example.org -out {cert} -keyout {cert} 2>/dev/null"
+        f" && chmod 640 {cert}"
+    )
+    if owner:
+        script += f" && chown {owner} {cert}"
+    if dhparams:
+        script += (
+            " && OPENSSL_CONF=/dev/null openssl dhparam -dsaparam"
+            f" -out {PKG_SYSCONFDIR}/control/dh2048.pem 2048 2>/dev/null"
+        )
+    done = box.sh(script)
+    assert done.returncode == 0, done.stdout + done.stderr
