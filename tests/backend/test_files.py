@@ -544,6 +544,24 @@ def test_tcprules_render_places_new_relay_rules_before_the_first_rule():
     assert tcprules.render([], ':allow,RELAYCLIENT=""\n') == ":allow\n"
 
 
+def test_tcprules_render_gives_everyone_starttls_under_sslserver():
+    """qmail-run's tcprules-smtp (2019+): 127. relays, everyone else gets UCSPITLS."""
+    upstream = '127.:allow,RELAYCLIENT=""\n:allow,UCSPITLS=""\n'
+    assert tcprules.render(["127."], upstream, starttls=True) == upstream
+    assert tcprules.render([], upstream, starttls=True) == ':allow,UCSPITLS=""\n'
+    assert tcprules.render(["127."], "", starttls=True) == upstream
+    old = '127.:allow,RELAYCLIENT=""\n:allow,X="1",UCSPITLS="-"\n:allow\n'
+    assert tcprules.render(["127."], old, starttls=True) == (
+        '127.:allow,RELAYCLIENT=""\n:allow,X="1",UCSPITLS=""\n:allow\n'
+    )
+    assert tcprules.render([], ':allow,UCSPITLS="!"\n', starttls=True) == ':allow,UCSPITLS="!"\n'
+    assert tcprules.render(["127."], ":deny\n", starttls=True).endswith(":deny\n")
+    assert tcprules.render(["127."], upstream) == upstream  # without TLS: kept as it is
+    assert tcprules.offers_tls(tcprules.parse(upstream)[1])
+    assert not tcprules.offers_tls(tcprules.parse(upstream)[0])
+    assert not tcprules.offers_tls(tcprules.Rule("", "allow", {"UCSPITLS": "", "DISABLETLS": ""}))
+
+
 # -- idempotence properties ---------------------------------------------------------
 
 NAMES = st.sampled_from(

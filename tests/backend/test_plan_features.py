@@ -134,3 +134,20 @@ def test_a_given_certificate_path_is_copied():
     )
     argvs = commands(plan_for("2017Q1", profile), "control")
     assert ("cp", "/etc/ssl/mail.pem", f"{CONTROL}/servercert.pem") in argvs
+
+
+@pytest.mark.parametrize("era", ["2017Q1", "2020Q2"])
+def test_sslserver_tls_gives_the_everyone_rule_ucspitls(era):
+    """2020Q2: fixsmtpio offers STARTTLS only where tcprules sets UCSPITLS; 2017Q1's
+    qmail-smtpd offers it itself, so its tcp.smtp is left alone."""
+    state = fresh(era)
+    source = state.rules_paths()[0]
+    state.files[source] = '127.:allow,RELAYCLIENT=""\n:allow\n'
+    plan = plan_for(era, state=state)
+    new = writes(plan, "tcprules")[source].new
+    if era == "2020Q2":
+        assert new == ':allow,UCSPITLS=""\n'  # mail-host.yaml: relay_from []
+        assert 'The rule for every client gets UCSPITLS=""' in text(plan)
+    else:
+        assert new == ":allow\n"
+        assert "UCSPITLS" not in text(plan)

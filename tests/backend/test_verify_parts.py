@@ -52,3 +52,45 @@ def test_render_text_and_json():
         "detail": "broken",
         "fix": "fix b",
     }
+
+
+class _NoHost:
+    """pick() reads the rules through the probe's HostState; nothing else is asked."""
+
+    def exists(self, path: str) -> bool:
+        return False
+
+
+def _pick(era: str, rules: str | None):
+    from tui.backend.hoststate import HostState
+    from tui.backend.verify.tlsclient import pick
+
+    uname = {"2017Q1": "NetBSD 7.1 amd64", "2020Q2": "NetBSD 9.0 amd64"}[era]
+    files = {"/etc/rc.d/qmailsmtpd": "... control/tcprules/smtp ..."}
+    if rules is not None:
+        files["/usr/pkg/etc/qmail/control/tcprules/smtp"] = rules
+    state = HostState(uname=uname, hostname="h", uid=0, files=files)
+    return pick(_NoHost(), state, "qmailsmtpd")  # type: ignore[arg-type]
+
+
+def test_tls_client_is_a_local_address_whose_rule_gives_ucspitls():
+    assert _pick("2020Q2", ':allow,UCSPITLS=""\n').source == "127.0.0.1"
+    picked = _pick("2020Q2", '127.0.0.1:allow,RELAYCLIENT=""\n:allow,UCSPITLS="!"\n')
+    assert (picked.source, picked.blocked) == ("127.0.0.2", False)
+    assert _pick("2017Q1", None).source == ""  # the tls patch asks no rule
+
+
+def test_tls_client_names_the_line_that_withholds_tls():
+    upstream = _pick("2020Q2", '127.:allow,RELAYCLIENT=""\n:allow,UCSPITLS=""\n')
+    assert upstream.blocked and upstream.lines == (1,)
+    assert upstream.withheld == (
+        "line 1 ('127.:allow,RELAYCLIENT=\"\"') for 127.0.0.1 and 127.0.0.2"
+    )
+    assert upstream.everyone == "line 2 (':allow,UCSPITLS=\"\"')"
+    assert upstream.fix() == (
+        'add ,UCSPITLS="" to line 1 of /usr/pkg/etc/qmail/control/tcprules/smtp, '
+        "then /etc/rc.d/qmailsmtpd cdb"
+    )
+    nobody = _pick("2020Q2", ":allow\n")
+    assert nobody.blocked and not nobody.everyone
+    assert _pick("2020Q2", None).withheld.endswith("tcprules/smtp is missing")

@@ -138,3 +138,48 @@ def set_password(box, user: str, password: str) -> None:
     assert hashed.returncode == 0, hashed.stderr
     done = box.exec(["usermod", "-p", hashed.stdout.strip(), user])
     assert done.returncode == 0, done.stderr
+
+
+def start_sink(box, port: int, log: str) -> None:
+    """The fake remote MX (smtpsink.py) on 127.0.0.1:``port`` inside the sandbox,
+    recording to ``log``; returns once it answers."""
+    from tests.polling import wait_for
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, "smtpsink.py")) as fh:
+        box.path("/root/smtpsink.py").write_text(fh.read())
+    done = box.sh(f"(/.sandbox/bin/python /root/smtpsink.py {port} {log} >/dev/null 2>&1 &)")
+    assert done.returncode == 0, done.stderr
+    assert wait_for(lambda: listening(box, port)), "the fake MX did not start"
+
+
+def listening(box, port: int) -> bool:
+    try:
+        box.connect(port, "127.0.0.1", timeout=2).close()
+        return True
+    except OSError:
+        return False
+
+
+def make_certificate(box, owner: str = "", dhparams: bool = False) -> None:
+    """What an admin following MESSAGE.tls does by hand: a self-signed
+    control/servercert.pem for mail.example.org (certificate and key, 0640, chowned to
+    ``owner`` when given); with ``dhparams`` also control/dh2048.pem (2020Q2's sslserver;
+    ``-dsaparam`` for speed, update_tmprsadh makes the real one).  The machine's openssl
+    has no config in the sandbox's /etc (NetBSD's is /etc/openssl/openssl.cnf): -subj
+    and OPENSSL_CONF=/dev/null make it unnecessary."""
+    cert = f"{PKG_SYSCONFDIR}/control/servercert.pem"
+    script = (
+        "OPENSSL_CONF=/dev/null openssl req -new -x509 -nodes -days 366"
+        f" -subj /CN=mail.example.org -out {cert} -keyout {cert} 2>/dev/null"
+        f" && chmod 640 {cert}"
+    )
+    if owner:
+        script += f" && chown {owner} {cert}"
+    if dhparams:
+        script += (
+            " && OPENSSL_CONF=/dev/null openssl dhparam -dsaparam"
+            f" -out {PKG_SYSCONFDIR}/control/dh2048.pem 2048 2>/dev/null"
+        )
+    done = box.sh(script)
+    assert done.returncode == 0, done.stdout + done.stderr

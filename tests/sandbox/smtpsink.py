@@ -44,7 +44,8 @@ class Sink(socketserver.StreamRequestHandler):
 
 def main() -> None:
     port, log = int(sys.argv[1]), sys.argv[2]
-    server = socketserver.TCPServer(("127.0.0.1", port), Sink)
+    socketserver.ThreadingTCPServer.allow_reuse_address = True
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", port), Sink)
     server.log = log  # type: ignore[attr-defined]
     server.serve_forever()
 

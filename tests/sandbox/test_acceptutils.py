@@ -17,7 +17,7 @@ import ssl
 import time
 
 import pytest
-from qmailhost import set_password, setup, start_send
+from qmailhost import listening, make_certificate, set_password, setup, start_send
 
 from tests.polling import wait_for
 from tui.sandbox import rcd
@@ -100,14 +100,9 @@ def host(tmp_path_factory):
             " && echo 'ucspissl:*:2020:2020::0:0:sslserver:/nonexistent:/sbin/nologin'"
             " >> /etc/master.passwd"
             " && echo 'ucspissl:*:2020:2020:sslserver:/nonexistent:/sbin/nologin' >> /etc/passwd"
-            f" && OPENSSL_CONF=/dev/null openssl req -new -x509 -nodes -days 366"
-            f" -subj /CN=mail.example.org -out {CONTROL}/servercert.pem"
-            f" -keyout {CONTROL}/servercert.pem 2>/dev/null"
-            f" && chmod 640 {CONTROL}/servercert.pem"
-            f" && OPENSSL_CONF=/dev/null openssl dhparam -dsaparam -out {CONTROL}/dh2048.pem"
-            " 2048 2>/dev/null"
             f" && printf '{MESSAGE}' > /root/message",
         )
+        make_certificate(box, dhparams=True)
         with box.path("/etc/rc.conf").open("a") as fh:
             fh.write(RC_CONF)
         _sh(
@@ -116,18 +111,10 @@ def host(tmp_path_factory):
             " && /etc/rc.d/qmailpop3d start",
         )
         for port in (25, 587, 110):
-            assert wait_for(lambda p=port: _listening(box, p)), f"nothing on port {port}"
+            assert wait_for(lambda p=port: listening(box, p)), f"nothing on port {port}"
         yield box
     finally:
         box.kill()
-
-
-def _listening(box, port: int) -> bool:
-    try:
-        box.connect(port, "127.0.0.1", timeout=2).close()
-        return True
-    except OSError:
-        return False
 
 
 def test_starttls_on_25_through_sslserver_and_fixsmtpio(host):

@@ -14,7 +14,7 @@ import poplib
 import time
 
 import pytest
-from qmailhost import PROGRAMS, set_password, setup, start_send
+from qmailhost import PROGRAMS, listening, make_certificate, set_password, setup, start_send
 
 from tests.polling import wait_for
 from tui.sandbox import rcd
@@ -54,16 +54,10 @@ def host(tmp_path_factory):
             box.path(f"/etc/rc.d/{name}").write_text(scripts[name])
             box.path(f"/etc/rc.d/{name}").chmod(0o555)
         set_password(box, "admin", "s3cret")
-        # The machine's openssl has no config in the sandbox's /etc (NetBSD's is
-        # /etc/openssl/openssl.cnf); -subj makes it unnecessary.
+        make_certificate(box, owner="qmaild:qmail")
         _sh(
             box,
-            f"OPENSSL_CONF=/dev/null openssl req -new -x509 -nodes -days 366"
-            f" -subj /CN=mail.example.org -out {CONTROL}/servercert.pem"
-            f" -keyout {CONTROL}/servercert.pem 2>/dev/null"
-            f" && chmod 640 {CONTROL}/servercert.pem"
-            f" && chown qmaild:qmail {CONTROL}/servercert.pem"
-            f" && ln -s servercert.pem {CONTROL}/clientcert.pem"
+            f"ln -s servercert.pem {CONTROL}/clientcert.pem"
             " && chmod 4555 /usr/pkg/bin/checkpassword"
             " && cd /usr/pkg/etc/qmail && printf '127.:allow\\n' > tcp.smtp"
             " && printf ':allow\\n' > tcp.pop3 && echo 5 > control/concurrencypop3"
@@ -75,18 +69,10 @@ def host(tmp_path_factory):
             fh.write(RC_CONF)
         _sh(box, "/etc/rc.d/qmailsmtpd start && /etc/rc.d/qmailpop3d start")
         for port in (25, 110):
-            assert wait_for(lambda p=port: _listening(box, p)), f"nothing on port {port}"
+            assert wait_for(lambda p=port: listening(box, p)), f"nothing on port {port}"
         yield box
     finally:
         box.kill()
-
-
-def _listening(box, port: int) -> bool:
-    try:
-        box.connect(port, "127.0.0.1", timeout=2).close()
-        return True
-    except OSError:
-        return False
 
 
 def _relay(box, *auth: str) -> tuple[int, str]:

@@ -3,7 +3,9 @@
 A rule is ``address:allow`` or ``address:deny``, then ``,VAR="value"`` settings (any
 character may quote a value).  Lines starting with ``#`` and lines without a rule
 colon are skipped, as tcprules does.  Of several rules for one address tcpserver uses
-the first.  A rule setting ``RELAYCLIENT`` lets its clients relay (qmail-smtpd(8)).
+the first.  A rule setting ``RELAYCLIENT`` lets its clients relay (qmail-smtpd(8)); one
+setting ``UCSPITLS`` (not ``-``) lets fixsmtpio/authup under ``sslserver -n`` offer
+STARTTLS (``!``: require it; qmail-acceptutils, the 2020Q2 era).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import re
 from typing import NamedTuple
 
 RELAY = "RELAYCLIENT"
+TLS = "UCSPITLS"
 
 
 class Rule(NamedTuple):
@@ -38,6 +41,14 @@ def grants_everyone(rule: Rule) -> bool:
     return rule.address in ("", "=") or bool(span and int(span.group(1)) >= 255)
 
 
+def offers_tls(rule: Rule | None) -> bool:
+    """True when the rule lets its clients have STARTTLS (UCSPITLS set, not ``-``, and
+    no DISABLETLS), as acceptutils' ucspitls reads the environment."""
+    if rule is None or rule.action != "allow" or "DISABLETLS" in rule.env:
+        return False
+    return rule.env.get(TLS, "-") != "-"
+
+
 def relay_everyone(text: str) -> bool:
     """True when any rule grants relaying to everyone (DESIGN §8 refuses it)."""
     return any(grants_everyone(rule) for rule in parse(text))
@@ -52,7 +63,7 @@ def render_rule(rule: Rule) -> str:
     return f"{rule.address}:{rule.action}" + "".join(settings)
 
 
-def render(relay_from: list[str], old_text: str = "") -> str:
+def render(relay_from: list[str], old_text: str = "", starttls: bool = False) -> str:
     """Rules that let exactly the ``relay_from`` prefixes relay.
 
     A prefix's existing first rule keeps its line when it relays already; an
@@ -60,17 +71,12 @@ def render(relay_from: list[str], old_text: str = "") -> str:
     relay rule.  Relay rules of other addresses lose RELAYCLIENT (the line goes when
     nothing else is left).  Missing prefixes get ``<prefix>:allow,RELAYCLIENT=""``
     after the last relay rule (or before the first rule); a final ``:allow`` is added
-    when no rule covers the empty address.  Every other line stays as it is."""
-    for prefix in relay_from:
-        if grants_everyone(Rule(prefix, "allow", {RELAY: ""})):
-            raise ValueError(
-                f"tcprules: refusing relay prefix {prefix!r}: it lets every "
-                "client relay (an open relay)"
-            )
-        if any(c.isspace() for c in prefix) or prefix.startswith("#") or "," in prefix:
-            raise ValueError(f"tcprules: {prefix!r} is not an address prefix")
+    when no rule covers the empty address.  With ``starttls`` (sslserver -n) the
+    empty address's first ``allow`` rule gains ``,UCSPITLS=""`` when it offers no TLS.
+    Every other line stays as it is."""
+    _check_prefixes(relay_from)
     wanted = list(dict.fromkeys(relay_from))
-    out, seen, anchor, first_rule = [], set(), None, None
+    out, seen, anchor, first_rule, everyone = [], set(), None, None, False
     for row, rule in _rows(old_text):
         if rule is None:
             out.append(row)
@@ -87,6 +93,9 @@ def render(relay_from: list[str], old_text: str = "") -> str:
             if not env:
                 continue
             line = render_rule(rule._replace(env=env))
+        if starttls and rule.address == "" and not everyone:
+            everyone = True
+            line = _with_tls(line)
         if first_rule is None:
             first_rule = len(out)
         out.append(row if line == row.rstrip("\n") else line + "\n")
@@ -98,8 +107,28 @@ def render(relay_from: list[str], old_text: str = "") -> str:
         out = _terminated(out)
     out = out[:at] + new + out[at:]
     if not any(rule.address == "" for rule in parse("".join(out))):
-        out = _terminated(out) + [":allow\n"]
+        out = _terminated(out) + [':allow,UCSPITLS=""\n' if starttls else ":allow\n"]
     return "".join(out)
+
+
+def _check_prefixes(relay_from: list[str]) -> None:
+    for prefix in relay_from:
+        if grants_everyone(Rule(prefix, "allow", {RELAY: ""})):
+            raise ValueError(
+                f"tcprules: refusing relay prefix {prefix!r}: it lets every "
+                "client relay (an open relay)"
+            )
+        if any(c.isspace() for c in prefix) or prefix.startswith("#") or "," in prefix:
+            raise ValueError(f"tcprules: {prefix!r} is not an address prefix")
+
+
+def _with_tls(line: str) -> str:
+    """An ``allow`` line that offers no STARTTLS, with ``UCSPITLS=""`` (DISABLETLS gone)."""
+    rule = parse(line)[0]
+    if rule.action != "allow" or offers_tls(rule):
+        return line
+    env = {k: v for k, v in rule.env.items() if k not in (TLS, "DISABLETLS")}
+    return render_rule(rule._replace(env={**env, TLS: ""}))
 
 
 def _terminated(rows: list[str]) -> list[str]:

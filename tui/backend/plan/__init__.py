@@ -107,7 +107,7 @@ def _plan_steps(
     steps["aliases"].notes.extend(n for n in derived if "first ordinary user" in n)
     steps["control"].notes.extend(n for n in derived if "first ordinary user" not in n)
     plan_maildirs(steps["maildirs"], profile, state, steps["control"])
-    plan_tcprules(steps["tcprules"], profile, state)
+    plan_tcprules(steps["tcprules"], profile, state, catalog)
     plan_ofmip_rules(steps["tcprules"], profile, state, catalog)
     plan_mta_switch(steps["mta-switch"], profile, state)
     plan_rcconf(steps["rcconf"], profile, state, catalog)

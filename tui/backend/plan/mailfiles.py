@@ -7,6 +7,7 @@ import re
 from ..facts import ALIAS_DIR, CONTROL, SERVICES
 from ..files import alias, control, tcprules
 from ..hoststate import HostState
+from ..profile.features import smtpd_patch_era
 from ..profile.model import Profile, alias_targets
 from ..steps import RunCommand, Step, WriteFile
 from .features import feature_texts
@@ -83,10 +84,33 @@ def plan_aliases(step: Step, profile: Profile, state: HostState) -> None:
             step.notes.append(f"{alias.filename(name)} was a placeholder that discarded mail.")
 
 
-def plan_tcprules(step: Step, profile: Profile, state: HostState) -> None:
+def sslserver_tls(profile: Profile, catalog) -> bool:
+    """True when qmail-smtpd runs under ``sslserver -n`` with TLS on (2020Q2 with a
+    certificate): fixsmtpio offers STARTTLS only to clients whose rule sets UCSPITLS."""
+    return bool(
+        profile.tls.certificate and profile.services.qmailsmtpd and not smtpd_patch_era(catalog)
+    )
+
+
+def _everyone(text: str) -> tcprules.Rule | None:
+    try:
+        return next((r for r in tcprules.parse(text) if r.address == ""), None)
+    except tcprules.RulesError:
+        return None
+
+
+def plan_tcprules(step: Step, profile: Profile, state: HostState, catalog) -> None:
     source, cdb = state.rules_paths()
     old = state.text(source)
-    new = tcprules.render(profile.mail.relay_from, old or "")
+    starttls = sslserver_tls(profile, catalog)
+    new = tcprules.render(profile.mail.relay_from, old or "", starttls)
     changed = _write_if_changed(step, state, source, new)
+    gained = not tcprules.offers_tls(_everyone(old or "")) and tcprules.offers_tls(_everyone(new))
+    if changed and starttls and gained:
+        step.notes.append(
+            'The rule for every client gets UCSPITLS="": under sslserver -n, '
+            "fixsmtpio offers STARTTLS only to clients whose tcprules rule sets it "
+            "(qmail-run's tcprules-smtp does so)."
+        )
     if changed or not state.cdbs.get(cdb, False):
         step.actions.append(RunCommand(("tcprules", cdb, f"{cdb}.tmp"), input=new, touches=(cdb,)))

@@ -4,7 +4,9 @@ peer's certificate only after verifying it, and a self-signed one does not verif
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 CN = bytes.fromhex("550403")  # 2.5.4.3 commonName
@@ -99,3 +101,15 @@ def parse(der: bytes) -> CertInfo:
         )
     except (IndexError, CertError) as exc:
         raise CertError(f"not a certificate qmail-wizard can read ({exc})") from None
+
+
+def from_pem(text: str) -> CertInfo:
+    """The first certificate of a PEM file (servercert.pem holds the key too)."""
+    found = re.search(r"-----BEGIN CERTIFICATE-----(.*?)-----END CERTIFICATE-----", text, re.S)
+    if not found:
+        raise CertError("no PEM certificate in it")
+    try:
+        der = base64.b64decode("".join(found.group(1).split()), validate=True)
+    except ValueError as exc:
+        raise CertError(f"bad PEM base64 ({exc})") from None
+    return parse(der)

@@ -4,12 +4,13 @@ relays' reachability and the modes of keys and secrets."""
 from __future__ import annotations
 
 import secrets
+import ssl
 import stat
 from typing import TYPE_CHECKING
 
 from ..facts import CONTROL
 from ..hosts import HostError
-from . import features
+from . import features, tlsclient
 from .config import connectable, listen
 from .report import Check
 
@@ -27,6 +28,30 @@ def _line(reader) -> str:
     return line
 
 
+def _capabilities(sock, reader) -> list[str]:
+    """CAPA's lines (RFC 2449); [] when the server does not know CAPA (qmail-popup)."""
+    sock.sendall(b"CAPA\r\n")
+    if not _line(reader).startswith("+OK"):
+        return []
+    lines = []
+    while (line := _line(reader)) != ".":
+        lines.append(line.upper())
+    return lines
+
+
+def _stls(sock, reader):
+    """STLS (RFC 2595) and the handshake, unverified: (TLS socket, its reader)."""
+    sock.sendall(b"STLS\r\n")
+    answer = _line(reader)
+    if not answer.startswith("+OK"):
+        raise OSError(f"STLS answered {answer!r}")
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    sock = context.wrap_socket(sock)
+    return sock, sock.makefile("rb")
+
+
 def pop3(v: Verifier) -> list[Check]:
     """Check pop3-login; [] when qmailpop3d is not enabled."""
     if not v.rc.yes("qmailpop3d"):
@@ -35,19 +60,24 @@ def pop3(v: Verifier) -> list[Check]:
     address, port = connectable(spot.address), spot.port
     title, where = f"POP3 greeting and login on port {port}", f"{address}:{port}"
     fix = "/etc/rc.d/qmailpop3d restart, then read /var/log/maillog"
+    source = tlsclient.pick(v.host, v.state, "qmailpop3d").source
+    if source:
+        where += f" from {source}"
     try:
-        with v.host.connect(address, port, 15.0) as sock:
-            sock.settimeout(15.0)
-            reader = sock.makefile("rb")
+        with v.host.connect(address, port, 15.0, source=source or None) as plain:
+            plain.settimeout(15.0)
+            sock, reader = plain, plain.makefile("rb")
             greeting = _line(reader)
             if not greeting.startswith("+OK"):
                 return [Check("pop3-login", title, False, f"{where} greets {greeting!r}", fix)]
+            if "STLS" in _capabilities(sock, reader):  # authup with UCSPITLS (2020Q2)
+                sock, reader = _stls(sock, reader)
             sock.sendall(f"USER {NOBODY}\r\n".encode())
             user = _line(reader)
             sock.sendall(f"PASS {secrets.token_hex(8)}\r\n".encode())
             answer = _line(reader) if user.startswith("+OK") else user
             sock.sendall(b"QUIT\r\n")
-    except OSError as exc:
+    except (OSError, ssl.SSLError) as exc:
         return [Check("pop3-login", title, False, f"talking to {where} failed ({exc})", fix)]
     program = (features.knob(v.host, v.state, "qmailpop3d", "checkpassword").split() or [""])[0]
     if program.startswith("/") and not v.host.exists(program):

@@ -9,14 +9,14 @@ from ..facts import CONTROL
 from ..files import control, tcprules
 from .config import control_me, smtp_address
 from .report import Check
-from .rules import everyone_lines, rule_for
+from .rules import LOCAL_CLIENTS, everyone_lines, rule_for
 from .smtp import OUTSIDE_RCPT, relay_attempt
 
 if TYPE_CHECKING:
     from .checks import Verifier
 
 #: a client address no usual tcp.smtp rule names
-NON_RELAY_CLIENT = "127.0.0.2"
+NON_RELAY_CLIENT = LOCAL_CLIENTS[1]
 
 
 def rcpthosts(v: Verifier) -> Check:

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from ..files import tcprules
 
+#: the client addresses verify connects from: loopback, and one no usual rule names
+#: apart from ``127.`` (NON_RELAY_CLIENT)
+LOCAL_CLIENTS = ("127.0.0.1", "127.0.0.2")
+
 
 def _address_matches(rule_address: str, key: str) -> bool:
     """``key`` is one of tcpserver's lookups; ranges (``1.2.3.4-9``) as tcprules expands."""
@@ -32,6 +36,23 @@ def rule_for(rules: list[tcprules.Rule], ip: str) -> tcprules.Rule | None:
             if _address_matches(rule.address, key):
                 return rule
     return None
+
+
+def numbered(text: str) -> list[tuple[int, tcprules.Rule]]:
+    """(line number, rule) of each rule line; RulesError for a line tcprules rejects."""
+    found = []
+    for number, row in enumerate(text.splitlines(), 1):
+        rules = tcprules.parse(row)
+        if rules:
+            found.append((number, rules[0]))
+    return found
+
+
+def rule_line(text: str, ip: str) -> tuple[int, tcprules.Rule] | None:
+    """(line number, rule) of the rule tcpserver applies to client ``ip``."""
+    rows = numbered(text)
+    rule = rule_for([r for _, r in rows], ip)
+    return next(((n, r) for n, r in rows if r is rule), None)
 
 
 def everyone_lines(text: str) -> list[tuple[int, str]]:

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 
 from ..facts import CONTROL
 from ..hosts import HostError
-from . import features
-from .certinfo import CertError, CertInfo, parse
+from . import features, tlsclient
+from .certinfo import CertError, CertInfo, from_pem, parse
 from .config import control_me
 from .relay import NON_RELAY_CLIENT, live_relay_impossible
 from .report import Check
@@ -43,9 +43,9 @@ def _missing(v: Verifier, tls: features.Tls) -> list[str]:
     return [p for p in paths if v.state.text(p) is None and not v.host.exists(p)]
 
 
-def _handshake(v: Verifier, tls: features.Tls) -> tuple[list[str], bytes, list[str]]:
-    """(EHLO lines before TLS, certificate, EHLO lines inside TLS)."""
-    with v.host.connect(tls.address, tls.port, 10.0) as sock:
+def _handshake(v: Verifier, tls: features.Tls, source: str) -> tuple[list[str], bytes, list[str]]:
+    """(EHLO lines before TLS, certificate, EHLO lines inside TLS), from ``source``."""
+    with v.host.connect(tls.address, tls.port, 10.0, source=source or None) as sock:
         smtp = Smtp(sock, 10.0)
         smtp.reply()
         before = smtp.ehlo()
@@ -66,8 +66,13 @@ def starttls(v: Verifier) -> list[Check]:
     title, where = f"STARTTLS on port {tls.port}", f"{tls.address}:{tls.port}"
     cert_title = f"TLS certificate names control/me, valid {MIN_DAYS}+ days"
     missing = _missing(v, tls)
+    client = tlsclient.pick(v.host, v.state, tls.service)
+    if client.blocked and not missing:
+        return _no_local_tls(v, tls, client, title, cert_title)
+    if client.source:
+        where += f" from {client.source}"
     try:
-        _before, der, _after = _handshake(v, tls)
+        _before, der, _after = _handshake(v, tls, client.source)
     except (OSError, ssl.SSLError) as exc:
         detail = f"the TLS handshake with {where} failed ({exc}); TLS is expected: {tls.why}"
         fix = (
@@ -98,6 +103,40 @@ def starttls(v: Verifier) -> list[Check]:
             *checks,
             Check("tls-certificate", cert_title, False, str(exc), make_cert_fix(v, tls)),
         ]
+    return [*checks, _cert_check(v, tls, info, cert_title)]
+
+
+def _no_local_tls(
+    v: Verifier, tls: features.Tls, client: tlsclient.TlsClient, title: str, cert_title: str
+) -> list[Check]:
+    """No local address gets UCSPITLS: fine when every other client does (qmail-run's
+    tcprules-smtp: 127. relays without TLS); the certificate is then read from its file."""
+    withheld = f"no local client gets STARTTLS from {client.rules_path}: {client.withheld}"
+    if not client.everyone:
+        return [
+            Check(
+                "tls-starttls",
+                title,
+                False,
+                f"{withheld} sets no UCSPITLS, and no rule for every other client does: "
+                f"sslserver -n offers STARTTLS to nobody; TLS is expected: {tls.why}",
+                client.fix() + ' (qmail-run\'s tcprules-smtp ends with :allow,UCSPITLS="")',
+            )
+        ]
+    checks = [
+        Check(
+            "tls-starttls",
+            title,
+            True,
+            f"not tried: {withheld} sets no UCSPITLS; every other client gets STARTTLS by "
+            f"{client.everyone}. To let verify try it from here: {client.fix()}",
+        )
+    ]
+    try:
+        info = from_pem(v.host.read_text(tls.cert))
+    except (HostError, CertError) as exc:
+        detail = f"{tls.cert} holds no certificate this check can read ({exc})"
+        return [*checks, Check("tls-certificate", cert_title, False, detail, make_cert_fix(v, tls))]
     return [*checks, _cert_check(v, tls, info, cert_title)]
 
 
@@ -147,8 +186,11 @@ def auth(v: Verifier) -> list[Check]:
 
 def _offered(v: Verifier, auth: features.Auth, where: str) -> Check:
     title = f"SMTP AUTH offered on port {auth.port}"
+    client = tlsclient.pick(v.host, v.state, auth.service)
+    if client.source:
+        where += f" from {client.source}"
     try:
-        with v.host.connect(auth.address, auth.port, 10.0) as sock:
+        with v.host.connect(auth.address, auth.port, 10.0, source=client.source or None) as sock:
             smtp = Smtp(sock, 10.0)
             smtp.reply()
             lines = smtp.ehlo()
