@@ -269,12 +269,7 @@ def test_sigterm_ends_the_family_and_frees_the_port(host):
         lambda: not any(p.is_running() and p.status() != psutil.STATUS_ZOMBIE for p in family)
     )
     assert wait_for(lambda: "status: exiting" in maillog(host))
-    server = [
-        p
-        for n in ("tcpserver", "sslserver")
-        for p in named(n)
-        if "25" in p.cmdline()
-    ]
+    server = [p for n in ("tcpserver", "sslserver") for p in named(n) if "25" in p.cmdline()]
     assert server
     server[0].terminate()
 
