@@ -58,11 +58,13 @@ def ssh_config(box: Sandbox, key: Path, port: int, trusted: bool) -> Path:
 class Remote:
     """A sandbox with sshd, and the wizard run against it over ssh."""
 
-    def __init__(self, base: Path, key: Path):
+    def __init__(self, base: Path, key: Path, flavor: str = "2017Q1", user: str = "root"):
         self.port = free_port()
-        self.box = Sandbox.create(base, pace=0.02, ssh_port=self.port, authorized_key=f"{key}.pub")
+        self.box = Sandbox.create(
+            base, flavor, pace=0.02, ssh_port=self.port, authorized_key=f"{key}.pub"
+        )
         self.config = ssh_config(self.box, key, self.port, trusted=True)
-        self.target = f"ssh://root@127.0.0.1:{self.port}"
+        self.target = f"ssh://{user}@127.0.0.1:{self.port}"
 
     def argv(self, *args: str, config: Path | None = None) -> list[str]:
         config = config or self.config

@@ -152,9 +152,11 @@ def _receive(reader) -> dict:
 def _serve(conn: socket.socket) -> None:
     fds: list[int] = []
     try:
-        message, fds, _, _ = socket.recv_fds(conn, 1 << 20, 3)
+        message, fds, _, _ = socket.recv_fds(conn, 1 << 16, 3)
         reader = conn.makefile("rb")
-        request = json.loads(message.split(b"\n", 1)[0])
+        if not message.endswith(b"\n"):  # a long command line comes in several reads
+            message += reader.readline()
+        request = json.loads(message)
         creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
         _, uid, gid = struct.unpack("3i", creds)
         _run(conn, reader, request, uid, gid, fds)

@@ -100,6 +100,11 @@ class PasswordNeeded(HostError):
         )
 
 
+class UnknownHostKey(HostError):
+    """ssh does not know the host's key (the message says how to trust it); the TUI
+    shows the key (:mod:`sshkeys`) and asks."""
+
+
 @dataclass(frozen=True)
 class Destination:
     """``ssh://[user@]host[:port]``, parsed."""
@@ -244,13 +249,27 @@ class SshHost(Host):
                     "If the host was reinstalled, remove the old key with ssh-keygen -R"
                 )
             host, port = self.destination.host, self.destination.port or 22
-            return HostError(
+            return UnknownHostKey(
                 f"the host key of {where} is not known (StrictHostKeyChecking=yes): "
                 f"check its fingerprint and trust it, e.g. with "
                 f"ssh-keyscan -p {port} {host} >> ~/.ssh/known_hosts, "
                 f"or by connecting once by hand with ssh -p {port} {host}"
             )
         return HostError(f"{where}: {lines[-1]}")
+
+    def host_key(self):
+        """The key the host offers now (sshkeys.HostKey), to show before trusting it."""
+        from . import sshkeys
+
+        return sshkeys.scan(self.destination.host, self.destination.port)
+
+    def trust(self, key) -> str:
+        """Add ``key`` to the known_hosts file ssh uses here; that file's path."""
+        from . import sshkeys
+
+        path = sshkeys.known_hosts_file(self.options(), self.destination.host)
+        sshkeys.trust(key, path)
+        return path
 
     def _escalated(self, remote: str) -> str:
         """``remote`` (a shell command) as root, through doas/sudo when the login is not."""

@@ -50,8 +50,8 @@ def _read_password(prompt: str) -> str | None:
         before = termios.tcgetattr(fd)
         quiet = list(before)
         quiet[3] &= ~termios.ECHO
+        termios.tcsetattr(fd, termios.TCSAFLUSH, quiet)  # echo off, then the prompt
         tty.write(prompt.encode())
-        termios.tcsetattr(fd, termios.TCSAFLUSH, quiet)
         try:
             line = b""
             while not line.endswith(b"\n"):
