@@ -31,11 +31,15 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def keypair(tmp_path_factory) -> Path:
-    key = tmp_path_factory.mktemp("key") / "id_ed25519"
+def new_keypair(directory: Path) -> Path:
+    key = directory / "id_ed25519"
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
     return key
+
+
+@pytest.fixture(scope="module")
+def keypair(tmp_path_factory) -> Path:
+    return new_keypair(tmp_path_factory.mktemp("key"))
 
 
 def ssh_config(box: Sandbox, key: Path, port: int, trusted: bool) -> Path:

@@ -5,13 +5,11 @@ nothing on the host."""
 
 from __future__ import annotations
 
-import sys
-
 import pexpect
 import pytest
 
 from tests.e2e.cli import ROOT
-from tests.e2e.test_ssh import DEFAULT, RUNNING, Remote, keypair  # noqa: F401 (fixture)
+from tests.e2e.test_ssh import DEFAULT, RUNNING, Remote, new_keypair
 from tui.sandbox import pwcrypt
 
 pytestmark = pytest.mark.sandbox
@@ -21,8 +19,9 @@ NOPASS_RULE = "permit nopass admin as root\n"
 
 
 @pytest.fixture(scope="module")
-def remote(tmp_path_factory, keypair):
-    remote = Remote(tmp_path_factory.mktemp("doas") / "box", keypair, "2020Q2", "admin")
+def remote(tmp_path_factory):
+    key = new_keypair(tmp_path_factory.mktemp("key"))
+    remote = Remote(tmp_path_factory.mktemp("doas") / "box", key, "2020Q2", "admin")
     box = remote.box
     assert box.exec(["pkg_add", "doas"]).returncode == 0
     hashed = pwcrypt.sha1_crypt(PASSWORD, pwcrypt.gensalt())

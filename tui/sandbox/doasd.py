@@ -92,10 +92,9 @@ def _matches(rule: Rule, user: str, groups: set[int], target: str, argv: list[st
         return False
     if rule.target is not None and rule.target != target:
         return False
-    if rule.cmd is not None:
-        if rule.cmd[0] != argv[0] or (len(rule.cmd) > 1 and rule.cmd[1:] != tuple(argv[1:])):
-            return False
-    return True
+    if rule.cmd is None:
+        return True
+    return rule.cmd[0] == argv[0] and (len(rule.cmd) == 1 or rule.cmd[1:] == tuple(argv[1:]))
 
 
 def decide(uid: int, gid: int, target: str, argv: list[str]) -> Rule:

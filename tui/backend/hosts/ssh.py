@@ -102,7 +102,11 @@ class PasswordNeeded(HostError):
 
 class UnknownHostKey(HostError):
     """ssh does not know the host's key (the message says how to trust it); the TUI
-    shows the key (:mod:`sshkeys`) and asks."""
+    shows ``host.host_key()`` and asks before ``host.trust(key)``."""
+
+    def __init__(self, host: SshHost, message: str):
+        self.host = host
+        super().__init__(message)
 
 
 @dataclass(frozen=True)
@@ -250,10 +254,11 @@ class SshHost(Host):
                 )
             host, port = self.destination.host, self.destination.port or 22
             return UnknownHostKey(
+                self,
                 f"the host key of {where} is not known (StrictHostKeyChecking=yes): "
                 f"check its fingerprint and trust it, e.g. with "
                 f"ssh-keyscan -p {port} {host} >> ~/.ssh/known_hosts, "
-                f"or by connecting once by hand with ssh -p {port} {host}"
+                f"or by connecting once by hand with ssh -p {port} {host}",
             )
         return HostError(f"{where}: {lines[-1]}")
 
@@ -263,13 +268,17 @@ class SshHost(Host):
 
         return sshkeys.scan(self.destination.host, self.destination.port)
 
-    def trust(self, key) -> str:
-        """Add ``key`` to the known_hosts file ssh uses here; that file's path."""
+    def known_hosts(self) -> str:
+        """The known_hosts file ssh uses for this host (UserKnownHostsFile)."""
         from . import sshkeys
 
-        path = sshkeys.known_hosts_file(self.options(), self.destination.host)
-        sshkeys.trust(key, path)
-        return path
+        return sshkeys.known_hosts_file(self.options(), self.destination.host)
+
+    def trust(self, key) -> None:
+        """Add ``key`` (from host_key()) to that file."""
+        from . import sshkeys
+
+        sshkeys.trust(key, self.known_hosts())
 
     def _escalated(self, remote: str) -> str:
         """``remote`` (a shell command) as root, through doas/sudo when the login is not."""

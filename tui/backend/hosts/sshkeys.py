@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from .base import HostError
 
 #: the order ssh's default HostKeyAlgorithms prefers: the first found is shown
-PREFERRED = ("ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521")
-PREFERRED += ("rsa-sha2-512", "ssh-rsa")
+PREFERRED: tuple[str, ...] = ("ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384")
+PREFERRED += ("ecdsa-sha2-nistp521", "rsa-sha2-512", "ssh-rsa")
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ def scan(host: str, port: int | None) -> HostKey:
     """The key ``host`` offers (the type ssh prefers); HostError when none is read."""
     argv = ["ssh-keyscan", "-T", "10"] + (["-p", str(port)] if port else []) + ["--", host]
     lines = [line for line in _run(argv).splitlines() if line and not line.startswith("#")]
-    offered = {}
+    offered: dict[str, str] = {}
     for line in lines:
         parts = line.split()
         if len(parts) >= 3:
