@@ -88,3 +88,35 @@ def test_apply_with_the_password_then_verify_with_nopass(remote):
     assert done.returncode == 0, done.stdout + done.stderr
     assert "PASS  smtp-greeting" in done.stdout
     assert remote.wizard("plan", DEFAULT).returncode == 0
+
+
+def test_the_tui_asks_the_password_in_a_masked_field(remote, monkeypatch):
+    import asyncio
+
+    from textual.widgets import Input
+
+    from tui.commands import interactive
+    from tui.screens import sshprompt
+
+    rule(remote, PASSWORD_RULE)
+    masked = []
+
+    def ask(screen):
+        async def drive():
+            app = sshprompt.PromptApp(screen)
+            async with app.run_test() as pilot:
+                await pilot.pause()
+                masked.append(screen.query_one(Input).password)
+                await pilot.press(*("space" if c == " " else c for c in PASSWORD), "enter")
+                await pilot.pause()
+            return app.return_value
+
+        return asyncio.run(drive())
+
+    monkeypatch.setattr(sshprompt, "ask", ask)
+    host = interactive.connect(remote.target, str(remote.config))
+    try:
+        assert host.run(["id", "-u"]).stdout == "0\n"
+    finally:
+        host.close()
+    assert masked == [True]
