@@ -136,7 +136,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--authorized-key",
         type=Path,
         metavar="FILE",
-        help="authorize this public key file for root over ssh (needs --ssh-port)",
+        help="authorize this public key file for root and the admin user over ssh "
+        "(needs --ssh-port)",
     )
     run = actions.add_parser("exec", help="run one command inside (exit status passed through)")
     run.add_argument("path", type=Path)

@@ -31,11 +31,15 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def keypair(tmp_path_factory) -> Path:
-    key = tmp_path_factory.mktemp("key") / "id_ed25519"
+def new_keypair(directory: Path) -> Path:
+    key = directory / "id_ed25519"
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
     return key
+
+
+@pytest.fixture(scope="module")
+def keypair(tmp_path_factory) -> Path:
+    return new_keypair(tmp_path_factory.mktemp("key"))
 
 
 def ssh_config(box: Sandbox, key: Path, port: int, trusted: bool) -> Path:
@@ -58,11 +62,13 @@ def ssh_config(box: Sandbox, key: Path, port: int, trusted: bool) -> Path:
 class Remote:
     """A sandbox with sshd, and the wizard run against it over ssh."""
 
-    def __init__(self, base: Path, key: Path):
+    def __init__(self, base: Path, key: Path, flavor: str = "2017Q1", user: str = "root"):
         self.port = free_port()
-        self.box = Sandbox.create(base, pace=0.02, ssh_port=self.port, authorized_key=f"{key}.pub")
+        self.box = Sandbox.create(
+            base, flavor, pace=0.02, ssh_port=self.port, authorized_key=f"{key}.pub"
+        )
         self.config = ssh_config(self.box, key, self.port, trusted=True)
-        self.target = f"ssh://root@127.0.0.1:{self.port}"
+        self.target = f"ssh://{user}@127.0.0.1:{self.port}"
 
     def argv(self, *args: str, config: Path | None = None) -> list[str]:
         config = config or self.config
@@ -231,3 +237,56 @@ def test_a_connection_dropped_mid_apply_is_finished_by_resume(tmp_path, keypair)
             assert box.exec([f"/etc/rc.d/{service}", "status"]).returncode == 0, service
     finally:
         remote.box.kill()
+
+
+def answering(key: str, shown: list[str]):
+    """A stand-in for sshprompt.ask: the prompt App under Pilot, ``key`` pressed."""
+    import asyncio
+
+    from textual.widgets import Static
+
+    from tui.screens.sshprompt import PromptApp
+
+    def ask(screen):
+        async def drive():
+            app = PromptApp(screen)
+            async with app.run_test() as pilot:
+                await pilot.pause()
+                shown.extend(str(w.render()) for w in screen.query(Static))
+                await pilot.press(key)
+                await pilot.pause()
+            return app.return_value
+
+        return asyncio.run(drive())
+
+    return ask
+
+
+@pytest.mark.parametrize("key", ["r", "a"])
+def test_the_tui_shows_an_unknown_host_key_and_asks(remote, keypair, monkeypatch, key):
+    from tui.backend.hosts.ssh import UnknownHostKey
+    from tui.backend.session import Session
+    from tui.commands import interactive
+    from tui.screens import sshprompt
+
+    untrusted = ssh_config(remote.box, keypair, remote.port, trusted=False)
+    hosts = Path(str(untrusted).replace("ssh_config", "known_hosts"))
+    hosts.write_text("")
+    public = remote.box.paths.host_path("/etc/ssh/ssh_host_ed25519_key.pub")
+    printed = subprocess.run(["ssh-keygen", "-lf", str(public)], check=True, capture_output=True)
+    fingerprint = printed.stdout.decode().split()[1]
+    shown: list[str] = []
+    monkeypatch.setattr(sshprompt, "ask", answering(key, shown))
+    if key == "r":
+        with pytest.raises(UnknownHostKey, match="is not known"):
+            interactive.connect(remote.target, str(untrusted))
+        assert hosts.read_text() == ""
+    else:
+        host = interactive.connect(remote.target, str(untrusted))
+        try:
+            assert Session(host).probe()  # the probe goes on over the trusted key
+        finally:
+            host.close()
+        assert hosts.read_text().split()[1:] == public.read_text().split()[:2]
+    assert f"ssh-ed25519 {fingerprint}" in shown, shown
+    assert any(remote.target in text for text in shown), shown

@@ -20,7 +20,7 @@ def create_app(
 ):
     """The wizard App for ``--target`` (and ``--profile``), its probe already running;
     raises admission.Refused when the host is not NetBSD or the login not root."""
-    session = Session(open_target(target, ssh_config))
+    session = Session(connect(target, ssh_config))
     admitted = _in_thread(session.admit)
     if profile_path:
         session.load_profile(profile_path)
@@ -29,6 +29,45 @@ def create_app(
 
     admitted.result()
     return WizardApp(session, probing=probing)
+
+
+def connect(target: str, ssh_config: str | None = None):
+    """open_target, asking on screen what an ssh target needs: an unknown host key is
+    shown and trusted only on Accept (Reject raises the headless error), a doas/sudo
+    password is typed in a masked field."""
+    from ..backend.hosts.ssh import UnknownHostKey
+
+    while True:
+        try:
+            return open_target(target, ssh_config, ask_password=screen_password)
+        except UnknownHostKey as unknown:
+            if not trust_on_screen(unknown):
+                raise
+
+
+def trust_on_screen(unknown) -> bool:
+    """Show the host's key; on Accept add it to the known_hosts file ssh uses."""
+    from ..screens.sshprompt import HostKeyScreen, ask
+
+    host = unknown.host
+    key = host.host_key()
+    known_hosts = host.known_hosts()
+    if not ask(HostKeyScreen(str(host.destination), key.type, key.fingerprint, known_hosts)):
+        return False
+    host.trust(key)
+    return True
+
+
+def screen_password(need) -> str:
+    """The doas/sudo password (``need``: ssh.PasswordNeeded) typed in a masked field;
+    ``need`` raised when cancelled."""
+    from ..screens.sshprompt import PasswordScreen, ask
+
+    question = f"{need.tool} on {need.destination} needs the password of {need.user}:"
+    answer = ask(PasswordScreen(question))
+    if answer is None:
+        raise need
+    return answer
 
 
 def _in_thread(function) -> Future:

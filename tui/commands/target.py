@@ -17,10 +17,12 @@ class NeedsRoot(TargetError):
     """A sandbox target, and qmail-wizard does not run as root on this machine."""
 
 
-def open_target(target: str, ssh_config: str | None = None) -> Host:
+def open_target(target: str, ssh_config: str | None = None, ask_password=None) -> Host:
     """``local``, ``sandbox:PATH`` (created with the default flavor if absent) or
     ``ssh://[user@]host[:port]`` (its master connection opened, ``ssh -F ssh_config``
-    when given); HostError when that host cannot be reached or used."""
+    when given); HostError when that host cannot be reached or used.  A non-root ssh
+    login whose doas/sudo wants a password gets it from ``ask_password(need)`` (the
+    terminal by default)."""
     if ssh_config is not None and not target.startswith("ssh://"):
         raise TargetError("--ssh-config applies to ssh:// targets only")
     if target == "local":
@@ -50,14 +52,14 @@ def open_target(target: str, ssh_config: str | None = None) -> Host:
             ) from None
         return SandboxHost(path)
     if target.startswith("ssh://"):
-        return _open_ssh(target, ssh_config)
+        return _open_ssh(target, ssh_config, ask_password)
     raise TargetError(
         f"--target {target!r} is not one of: local, sandbox:PATH, ssh://[user@]host[:port]"
     )
 
 
-def _open_ssh(target: str, ssh_config: str | None) -> Host:
-    from ..backend.hosts.ssh import SshHost, parse_destination
+def _open_ssh(target: str, ssh_config: str | None, ask_password=None) -> Host:
+    from ..backend.hosts.ssh import PasswordNeeded, SshHost, parse_destination
 
     try:
         destination = parse_destination(target)
@@ -70,7 +72,27 @@ def _open_ssh(target: str, ssh_config: str | None) -> Host:
         ssh_config = str(config.resolve())
     host = SshHost(destination, ssh_config)
     try:
-        return host.open()
+        try:
+            return host.open()
+        except PasswordNeeded as need:
+            return host.open(password=(ask_password or terminal_password)(need))
     except BaseException:
         host.close()
         raise
+
+
+def terminal_password(need) -> str:
+    """The password ``need`` (ssh.PasswordNeeded) names, typed on this terminal without
+    echo; PasswordNeeded again when there is no terminal to ask on."""
+    import getpass
+
+    try:
+        with open("/dev/tty"):
+            pass
+    except OSError:
+        raise need from None
+    prompt = f"{need.tool} password for {need.user} on {need.destination}: "
+    try:
+        return getpass.getpass(prompt)
+    except EOFError:
+        raise need from None

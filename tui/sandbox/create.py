@@ -326,7 +326,7 @@ def create(
 ) -> SandboxPaths:
     """Build a fresh sandbox at ``base`` and boot it (postfix running; with
     ``ssh_port``, sshd too, published on the machine's 127.0.0.1:``ssh_port``, root
-    logging in with the public key(s) of the file ``authorized_key``)."""
+    and the admin user logging in with the public key(s) of the file ``authorized_key``)."""
     container.check_platform()
     flavor = get_flavor(flavor_name)
     validate(hostname, admin_user)

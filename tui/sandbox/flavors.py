@@ -435,6 +435,8 @@ FLAVORS = {
                 "pkgtools",
                 "Apt / yum like tool for managing pkgsrc binary packages",
             ),
+            # security/doas Makefile,v 1.7 (2020-01-01): slicer69's doas 6.2p4, PAM
+            Package("doas", "6.2p4", "security", "Execute commands as another user"),
         )
         + PYTHON_PACKAGES,
         tcprules_layout="control",

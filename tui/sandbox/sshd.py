@@ -95,10 +95,20 @@ def install(paths: SandboxPaths, flavor, authorized_key: str | None) -> None:
     _symlink(paths.host_path("/usr/libexec/sftp-server"), MACHINE_SFTP_SERVER)
     refresh_program(paths)
     if authorized_key is not None:
-        ssh_dir = paths.host_path("/root/.ssh")
-        ssh_dir.mkdir(mode=0o700, exist_ok=True)
-        ssh_dir.chmod(0o700)
-        _write(ssh_dir / "authorized_keys", authorized_key, 0o600)
+        _authorize(paths.host_path("/root"), authorized_key)
+        for home in paths.host_path("/home").iterdir():
+            _authorize(home, authorized_key)
+
+
+def _authorize(home: Path, key: str) -> None:
+    """``home``/.ssh/authorized_keys holding ``key``, owned by the home's owner."""
+    ssh_dir = home / ".ssh"
+    ssh_dir.mkdir(mode=0o700, exist_ok=True)
+    ssh_dir.chmod(0o700)
+    _write(ssh_dir / "authorized_keys", key, 0o600)
+    owner = home.stat()
+    for path in (ssh_dir, ssh_dir / "authorized_keys"):
+        os.chown(path, owner.st_uid, owner.st_gid)
 
 
 def refresh_program(paths: SandboxPaths) -> None:

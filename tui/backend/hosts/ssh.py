@@ -9,6 +9,11 @@ the user's own config and agent apply otherwise.
 
 - Commands run as ``env PATH=<root's NetBSD PATH> argv`` (a non-interactive ssh session
   has only /usr/bin:/bin:/usr/pkg/bin:/usr/local/bin, without the sbin directories).
+- A login that is not root acts through ``doas`` (pkgsrc security/doas), else ``sudo``:
+  ``-n`` when its rule needs no password; otherwise with the password the front end
+  asked for (:class:`PasswordNeeded`), answered on a terminal of the tool's own by
+  :mod:`sshbecome` on the remote side.  The password travels on the command's standard
+  input, never in an argv or a log.
 - Files go through :mod:`sshhelper` run by the host's Python 3: safefile's walk by
   descriptors, O_NOFOLLOW/O_EXCL temp files and fchown hold on the remote side.
 - Processes come from ``ps -ax -o ...``, listeners from ``sockstat -l -n``: NetBSD's
@@ -32,8 +37,9 @@ import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
-from . import sshhelper
+from . import sshbecome, sshhelper
 from .base import (
     DEFAULT_TIMEOUT,
     USER_FILE_LIMIT,
@@ -73,6 +79,34 @@ SSH_FAILURES = (
     "client_loop:",
     "Timeout, server",
 )
+
+
+#: what makes a non-root login root, in the order tried (see docs/FIDELITY.md)
+ESCALATORS = ("doas", "sudo")
+#: run first over the connection: who we are, and which escalators are installed
+WHOAMI = f"PATH={ROOT_PATH}; id -u; id -un; for t in {' '.join(ESCALATORS)}; do " + (
+    'command -v "$t" >/dev/null 2>&1 && echo "$t"; done; true'
+)
+
+
+class PasswordNeeded(HostError):
+    """The login is not root and ``tool`` needs ``user``'s password: ask, then open again."""
+
+    def __init__(self, destination: Destination, tool: str, user: str):
+        self.destination, self.tool, self.user = destination, tool, user
+        super().__init__(
+            f"{destination} logs in as {user}, and {tool} needs {user}'s password to act as "
+            "root: run it from a terminal, or give the rule 'nopass'"
+        )
+
+
+class UnknownHostKey(HostError):
+    """ssh does not know the host's key (the message says how to trust it); the TUI
+    shows ``host.host_key()`` and asks before ``host.trust(key)``."""
+
+    def __init__(self, host: SshHost, message: str):
+        self.host = host
+        super().__init__(message)
 
 
 @dataclass(frozen=True)
@@ -180,6 +214,8 @@ class SshHost(Host):
         self.config = config
         self._control = tempfile.mkdtemp(prefix="qw-ssh-")  # 0700: only we reach the master
         self._forwards: list[subprocess.Popen] = []
+        self._become: str | None = None  # "doas" or "sudo" when the login is not root
+        self._password: bytes | None = None  # its password line, when its rule wants one
         atexit.register(self.close)
 
     # -- the ssh client ---------------------------------------------------------------
@@ -217,17 +253,59 @@ class SshHost(Host):
                     "If the host was reinstalled, remove the old key with ssh-keygen -R"
                 )
             host, port = self.destination.host, self.destination.port or 22
-            return HostError(
+            return UnknownHostKey(
+                self,
                 f"the host key of {where} is not known (StrictHostKeyChecking=yes): "
                 f"check its fingerprint and trust it, e.g. with "
                 f"ssh-keyscan -p {port} {host} >> ~/.ssh/known_hosts, "
-                f"or by connecting once by hand with ssh -p {port} {host}"
+                f"or by connecting once by hand with ssh -p {port} {host}",
             )
         return HostError(f"{where}: {lines[-1]}")
+
+    def host_key(self):
+        """The key the host offers now (sshkeys.HostKey), to show before trusting it."""
+        from . import sshkeys
+
+        return sshkeys.scan(self.destination.host, self.destination.port)
+
+    def known_hosts(self) -> str:
+        """The known_hosts file ssh uses for this host (UserKnownHostsFile)."""
+        from . import sshkeys
+
+        return sshkeys.known_hosts_file(self.options(), self.destination.host)
+
+    def trust(self, key) -> None:
+        """Add ``key`` (from host_key()) to that file."""
+        from . import sshkeys
+
+        sshkeys.trust(key, self.known_hosts())
+
+    def _escalated(self, remote: str) -> str:
+        """``remote`` (a shell command) as root, through doas/sudo when the login is not."""
+        if self._become is None:
+            return remote
+        tool = [self._become, "--", "sh", "-c", remote]
+        if self._password is None:
+            return f"PATH={ROOT_PATH}; export PATH; exec {_quote([self._become, '-n'] + tool[1:])}"
+        return self._run_python(sshbecome, tool)
+
+    def _run_python(self, module, args: Sequence[str] = ()) -> str:
+        """A shell command running ``module``'s source with the host's Python 3."""
+        program = shlex.quote(_source(module))
+        tries = " ".join(PYTHONS)
+        rest = (" " + _quote(args)) if args else ""
+        return (
+            f"PATH={ROOT_PATH}; export PATH; for p in {tries}; do "
+            f'if command -v "$p" >/dev/null 2>&1; then exec "$p" -c {program}{rest}; fi; done; '
+            'echo "no Python 3 (python3, python3.N) on the host" >&2; exit 127'
+        )
 
     def _ssh(
         self, remote: str, input: bytes | None, timeout: float, what: str
     ) -> subprocess.CompletedProcess:
+        remote = self._escalated(remote)
+        if self._become is not None and self._password is not None:
+            input = self._password + (input or b"")
         try:
             done = subprocess.run(
                 self._argv(remote),
@@ -248,19 +326,49 @@ class SshHost(Host):
                 raise failure
         return done
 
-    def open(self) -> SshHost:
-        """Start the master connection; HostError when it cannot be had or the login
-        is not root (sudo/doas are not supported yet)."""
-        done = self._ssh("id -u", None, 60, "id -u")
-        uid = done.stdout.decode().strip()
-        if done.returncode != 0:
-            raise HostError(f"{self.destination}: 'id -u' failed: {done.stderr.decode().strip()}")
-        if uid != "0":
-            raise HostError(
-                f"{self.destination} logs in as uid {uid}: qmail-wizard needs root there "
-                "(sudo and doas are not supported yet); use ssh://root@HOST with a key"
-            )
-        return self
+    def open(self, password: str | None = None) -> SshHost:
+        """Start the master connection and settle how commands become root: HostError
+        when that cannot be had, PasswordNeeded when doas/sudo wants ``password``."""
+        self._become = self._password = None
+        done = self._ssh(WHOAMI, None, 60, "id -u")
+        words = done.stdout.decode("utf-8", "replace").split()
+        if done.returncode != 0 or len(words) < 2 or not words[0].isdigit():
+            said = done.stderr.decode("utf-8", "replace").strip()
+            raise HostError(f"{self.destination}: 'id -u' failed: {said}")
+        if words[0] == "0":
+            return self
+        user, tools = words[1], words[2:]
+        reasons = []
+        for tool in tools:
+            self._become = tool
+            tried = self._ssh("id -u", None, 60, f"{tool} -n id -u")
+            if tried.stdout.strip() == b"0":
+                return self
+            said = tried.stderr.decode("utf-8", "replace").strip().splitlines()
+            reasons.append(said[-1] if said else f"{tool} exited {tried.returncode}")
+            if _asks_password(said):
+                if password is None:
+                    self._become = None
+                    raise PasswordNeeded(self.destination, tool, user)
+                return self._with_password(tool, user, password)
+        self._become = None
+        why = "; ".join(reasons) if reasons else "neither doas nor sudo is installed"
+        raise HostError(
+            f"{self.destination} logs in as {user} (uid {words[0]}), not root, and cannot "
+            f"become root: {why}"
+        )
+
+    def _with_password(self, tool: str, user: str, password: str) -> SshHost:
+        self._password = password.encode("utf-8", "surrogateescape") + b"\n"
+        tried = self._ssh("id -u", None, 60, f"{tool} id -u")
+        if tried.stdout.strip() == b"0":
+            return self
+        self._become = self._password = None
+        said = tried.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise HostError(
+            f"{self.destination}: {tool} refused the password of {user}"
+            + (f" ({said[-1]})" if said else "")
+        )
 
     def close(self) -> None:
         """End the forwards and the master; remove the control directory."""
@@ -301,8 +409,8 @@ class SshHost(Host):
     def spawn(self, argv, env=None, cwd=None):
         import pexpect
 
-        command = self._argv(self._command(argv, env, cwd), "-tt")
-        return pexpect.spawn(
+        command = self._argv(self._escalated(self._command(argv, env, cwd)), "-tt")
+        child = pexpect.spawn(
             command[0],
             command[1:],
             encoding="utf-8",
@@ -310,16 +418,14 @@ class SshHost(Host):
             timeout=None,
             dimensions=(24, 200),
         )
+        if self._become is not None and self._password is not None:
+            child.expect_exact(sshbecome.MARK + "\r\n", timeout=60)
+            child.send(self._password.decode("utf-8", "surrogateescape"))
+        return child
 
     # -- files (the remote helper) ----------------------------------------------------------
     def _python(self) -> str:
-        program = shlex.quote(sshhelper.program())
-        tries = " ".join(PYTHONS)
-        return (
-            f"PATH={ROOT_PATH}; for p in {tries}; do "
-            f'if command -v "$p" >/dev/null 2>&1; then exec "$p" -c {program}; fi; done; '
-            'echo "no Python 3 (python3, python3.N) on the host" >&2; exit 127'
-        )
+        return self._run_python(sshhelper)
 
     def _helper(self, op: str, **request):
         request["op"] = op
@@ -415,6 +521,16 @@ class SshHost(Host):
             raise
         mine.settimeout(timeout)
         return mine
+
+
+def _asks_password(stderr_lines: list[str]) -> bool:
+    """Whether ``doas -n``/``sudo -n`` failed only for want of a password."""
+    text = " ".join(stderr_lines).lower()
+    return "authorization required" in text or "password is required" in text
+
+
+def _source(module) -> str:
+    return sshhelper.program() if module is sshhelper else Path(module.__file__).read_text()
 
 
 def _bytes(text: str) -> bytes:

@@ -107,6 +107,7 @@ PACKAGE_PROGRAMS = {
     "queue-fix": {"bin/queue-fix": "queue-fix"},
     "mess822": {"bin/ofmipd": "ofmipd"},
     "pkgin": {"bin/pkgin": "pkgin"},
+    "doas": {"bin/doas": "doas"},
 }
 
 #: Programs only a build option installs: (package base, option) -> {path: program}.

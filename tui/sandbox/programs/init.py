@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 
+from .. import doasd
 from ..layout import CONTROL_MOUNT
 from ..proc import prepare_names
 
@@ -28,6 +29,7 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     _clean_stale_state()
+    doasd.start()  # the set-uid half of pkgsrc's doas (only used once it is installed)
     prepare_names("logger")  # loggers run as qmaill and cannot make their own link
     subprocess.run(["/usr/sbin/syslogd", "-s"], stdin=subprocess.DEVNULL, check=False)
     if os.path.exists("/etc/rc"):
