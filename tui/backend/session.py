@@ -5,8 +5,8 @@ screens, the headless commands make one per run.  Probe, plan, apply (with the
 incremental Prober), verify, the status reader, the service actions and save go
 through it; the front-ends only present what it returns.  Every method that touches
 the host is blocking: the TUI calls them from worker threads, never the UI loop.
-What the Welcome does not need (discover, profile, plan, status, verify, the
-catalog) is imported on first use: the Welcome's probe starts before they load.
+What the Welcome does not need (discover, profile, plan, status) is imported on
+first use: the Welcome's probe starts before they load.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from . import catalog as catalog_mod
 from . import procmatch
 from .admission import admit
 from .facts import SERVICES
@@ -26,14 +27,13 @@ from .hosts import Host, HostError, Result, safefile
 from .hoststate import HostState
 from .probe import Prober, probe, read_catalog
 from .steps import Plan, WriteFile
+from .verify import Check, send_test_message, smtp_address, verify
 
 if TYPE_CHECKING:
     from .apply import ApplyResult, Undone, UndoPlan
-    from .catalog import Catalog
     from .profile import Problem
     from .profile.model import Profile
     from .status import StatusReader
-    from .verify import Check
     from .verify.delivery import Delivery
 
 
@@ -85,7 +85,7 @@ class Probing:
 class Session:
     host: Host
     state: HostState | None = None
-    catalog: Catalog | None = None
+    catalog: catalog_mod.Catalog | None = None
     profile: Profile | None = None
     profile_path: str | None = None
     plan: Plan | None = None
@@ -111,8 +111,6 @@ class Session:
         """Read the host but its option catalog (one round trip, plus its sockets);
         ``read_catalog()`` is the second stage."""
         self.state = probe(self.host, catalog=False)
-        from .verify import smtp_address  # not at import: the probe starts first
-
         _address, port = smtp_address(self.host, self.state)
         names = {p.pid: procmatch.program(p) for p in self.host.processes()}  # argv[0]
         pids = sorted(
@@ -127,12 +125,11 @@ class Session:
     def read_catalog(self) -> None:
         """The probe's second stage (one round trip: make show-options, the binary
         packages' options): the option catalog, then the profile prefilled."""
-        from .catalog import for_host
         from .profile.discover import profile_from_state
 
         state = self.probed
         read_catalog(self.host, state)
-        self.catalog = for_host(state)
+        self.catalog = catalog_mod.for_host(state)
         if self.profile is None:
             self.sources.clear()
             self.profile = profile_from_state(state, self.catalog, self.sources)
@@ -179,7 +176,7 @@ class Session:
         return self.profile
 
     @property
-    def options(self) -> Catalog:
+    def options(self) -> catalog_mod.Catalog:
         """The host's option catalog (RuntimeError before the host was read)."""
         if self.catalog is None:
             raise RuntimeError("the host has not been read yet")
@@ -202,9 +199,7 @@ class Session:
 
     def read(self) -> HostState:
         """Probe the host (one round trip) and take its option catalog; no prefill."""
-        from .catalog import for_host
-
-        self.catalog = for_host(self.refresh())
+        self.catalog = catalog_mod.for_host(self.refresh())
         return self.probed
 
     def discover(self) -> Profile:
@@ -269,7 +264,6 @@ class Session:
         The checks of its verify step are kept in ``checks``.  Raises LockHeld,
         ApplyError, PlanError, HostError before the run starts."""
         from .apply import apply  # not at import: the wizard's probe starts before it
-        from .verify import verify
 
         prober = Prober(self.host, self.state)
 
@@ -334,8 +328,6 @@ class Session:
     def verify(self, keep_test_message: bool = False) -> list[Check]:
         """Probe again and run every check, the test delivery included (its message
         removed afterwards unless ``keep_test_message``)."""
-        from .verify import verify
-
         return verify(self.host, self.refresh(), keep_test_message=keep_test_message)
 
     def last_log(self) -> str:
@@ -369,8 +361,6 @@ class Session:
 
     def send_test_message(self) -> Delivery:
         """A test message to postmaster, followed into its Maildir or mbox."""
-        from .verify import send_test_message
-
         return send_test_message(self.host, state=self.state)
 
     def save(self, path: str) -> str:
