@@ -14,14 +14,13 @@ import os
 import platform
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.e2e.cli import COMMAND, ROOT, run
 from tui import cli
 
-ROOT = Path(__file__).resolve().parents[1]
 PROFILE = str(ROOT / "profiles" / "default.yaml")
 #: every command that acts on a host ([] is the TUI)
 COMMANDS = [
@@ -48,15 +47,7 @@ NOBODY = [
 
 
 def qmail_wizard(*args: str, user: list[str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [*(user or []), sys.executable, "-m", "tui.cli", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-        cwd=ROOT,
-        stdin=subprocess.DEVNULL,
-    )
+    return run([*(user or []), *COMMAND, *args], timeout=60)
 
 
 def refused(done: subprocess.CompletedProcess) -> str:

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.e2e.cli import COMMAND, ROOT, run
 from tui.sandbox import container
 
-ROOT = Path(__file__).resolve().parents[1]
+DEFAULT = str(ROOT / "profiles" / "default.yaml")
 root_only = pytest.mark.skipif(os.geteuid() != 0, reason="the util-linux backend needs root")
 
 
@@ -57,22 +56,9 @@ def test_util_linux_is_the_default_and_bwrap_an_option(tmp_path, monkeypatch):
 @root_only
 def test_readme_command_without_util_linux_is_one_line_exit_1(tmp_path):
     target = tmp_path / "rehearsal"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tui.cli",
-            "--target",
-            f"sandbox:{target}",
-            "apply",
-            str(ROOT / "profiles" / "default.yaml"),
-            "--yes",
-        ],
-        check=False,
-        capture_output=True,
-        text=True,
+    done = run(
+        [*COMMAND, "--target", f"sandbox:{target}", "apply", DEFAULT, "--yes"],
         timeout=60,
-        cwd=ROOT,
         env={**os.environ, "PATH": path_with(tmp_path, "nsenter")},
     )
     assert done.returncode == 1

@@ -10,11 +10,11 @@ from __future__ import annotations
 import ast
 import json
 import pkgutil
-import subprocess
 import sys
 from pathlib import Path
 
 import tui
+from tests.e2e.cli import run
 from tui.sandbox import api, flavors
 
 TUI = Path(tui.__file__).resolve().parent
@@ -104,15 +104,7 @@ def test_importing_the_product_loads_only_the_door():
         if not m.name.startswith("tui.sandbox")
     ]
     assert set(_product_files()) - {"tui"} == set(modules)
-    done = subprocess.run(
-        [sys.executable, "-c", FRESH.format(modules=modules)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=TUI.parent,
-        stdin=subprocess.DEVNULL,
-        check=False,
-    )
+    done = run([sys.executable, "-c", FRESH.format(modules=modules)], timeout=120)
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout.splitlines()[-1])
     assert result["loaded"] == ["tui.sandbox", DOOR]

@@ -9,6 +9,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.reliability.hostile import PROFILE_KEYS
 from tui.backend.catalog import builtin
 from tui.backend.profile import (
     ProfileError,
@@ -418,26 +419,6 @@ def test_dump_round_trip_with_awkward_values():
 
 # --- no input gives anything but ProfileError/SourceError ----------------------------------
 
-KEYS = [
-    "version",
-    "install",
-    "build",
-    "mail",
-    "services",
-    "method",
-    "options",
-    "accounts",
-    "me",
-    "locals",
-    "rcpthosts",
-    "virtualdomains",
-    "aliases",
-    "relay_from",
-    "qmailsmtpd",
-    "daemon",
-    "root",
-    "x",
-]
 scalars = st.one_of(
     st.none(),
     st.booleans(),
@@ -450,7 +431,9 @@ trees = st.recursive(
     scalars,
     lambda inner: st.one_of(
         st.lists(inner, max_size=4),
-        st.dictionaries(st.one_of(st.sampled_from(KEYS), st.text(max_size=6)), inner, max_size=5),
+        st.dictionaries(
+            st.one_of(st.sampled_from(PROFILE_KEYS), st.text(max_size=6)), inner, max_size=5
+        ),
     ),
     max_leaves=25,
 )
@@ -520,7 +503,7 @@ def shaped(value) -> st.SearchStrategy:
 documents = st.one_of(
     shaped(lambda kind: leaf[kind]),  # well typed
     shaped(lambda kind: st.one_of(leaf[kind], scalars, trees)),  # some wrong types
-    st.dictionaries(st.sampled_from(KEYS), trees, max_size=5),  # mostly unknown keys
+    st.dictionaries(st.sampled_from(PROFILE_KEYS), trees, max_size=5),  # mostly unknown keys
 )
 
 

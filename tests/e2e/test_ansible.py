@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.cli import ROOT
+from tests.e2e.cli import ROOT, qmail_wizard
 from tests.polling import wait_for
 from tests.sandbox.test_sshd import free_machine_port
 from tui.sandbox.handle import Sandbox
@@ -29,14 +29,7 @@ RECAP = re.compile(
 
 
 def export(profile: str, out: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "tui.cli", "export", "ansible", profile, "--out", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=ROOT,
-        check=False,
-    )
+    return qmail_wizard("export", "ansible", profile, "--out", str(out), timeout=60)
 
 
 def playbook(directory: Path, inventory: Path, *args: str) -> subprocess.CompletedProcess:

@@ -6,6 +6,7 @@ import pytest
 
 from tests.e2e.cli import ROOT, wizard
 from tests.polling import wait_for
+from tui.backend.steps import STEP_IDS
 
 DEFAULT = str(ROOT / "profiles" / "default.yaml")
 
@@ -14,20 +15,7 @@ DEFAULT = str(ROOT / "profiles" / "default.yaml")
 def test_plan_apply_then_nothing_left(sandbox):
     plan = wizard(sandbox, "plan", DEFAULT)
     assert plan.returncode == 2, plan.stderr
-    for step_id in (
-        "preflight",
-        "mkconf",
-        "packages",
-        "users",
-        "control",
-        "aliases",
-        "maildirs",
-        "tcprules",
-        "mta-switch",
-        "rcconf",
-        "services",
-        "verify",
-    ):
+    for step_id in STEP_IDS:
         assert f" {step_id} " in plan.stdout
     assert "$ env PKG_RCD_SCRIPTS=YES pkg_add -v qmail-run" in plan.stdout
     assert "stops postfix" in plan.stdout and "+++ b/etc/mailer.conf" in plan.stdout

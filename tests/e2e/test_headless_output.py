@@ -13,7 +13,6 @@ import json
 import re
 import shlex
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -22,7 +21,7 @@ import pexpect
 import pytest
 
 from tests.conftest import FAST
-from tests.e2e.cli import ROOT, wizard
+from tests.e2e.cli import COMMAND, ROOT, run, wizard
 from tui.sandbox.handle import Sandbox
 
 DEFAULT = "profiles/default.yaml"  # relative, as a user types it (cwd is ROOT)
@@ -136,16 +135,7 @@ def test_ctrl_c_mid_apply_stops_cleanly_then_resume_finishes(make_sandbox):
     assert record["status"] == "failed" and record["steps"]["packages"]
     assert box.exec(["pkg_info", "-e", "qmail-run"]).returncode == 0  # it finished whole
 
-    argv = [sys.executable, "-m", "tui.cli", *shlex.split(resume)[1:]]
-    resumed = subprocess.run(
-        argv,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        timeout=600,
-        check=False,
-    )
+    resumed = run([*COMMAND, *shlex.split(resume)[1:]])
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     assert f"(run {run_id})" in resumed.stdout
     assert re.search(r"^\[3/12\] packages +unchanged", resumed.stderr, re.M)

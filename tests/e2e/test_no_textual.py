@@ -4,10 +4,9 @@ runs `validate` and `plan`, then lists the UI modules it loaded."""
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 
-from tests.e2e.cli import ROOT
+from tests.e2e.cli import ROOT, run
 
 SCRIPT = """
 import contextlib, io, json, sys
@@ -22,22 +21,14 @@ print(json.dumps({{"codes": codes, "ui": ui}}))
 
 
 def _fresh(*argvs: list[str]) -> dict:
-    done = subprocess.run(
-        [sys.executable, "-c", SCRIPT.format(argvs=list(argvs))],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-        stdin=subprocess.DEVNULL,
-        check=False,
-    )
+    done = run([sys.executable, "-c", SCRIPT.format(argvs=list(argvs))], timeout=120)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.splitlines()[-1])
 
 
 def test_textual_is_installed():
     """Else the checks below would pass for the wrong reason."""
-    done = subprocess.run([sys.executable, "-c", "import textual, rich"], cwd=ROOT, check=False)
+    done = run([sys.executable, "-c", "import textual, rich"], timeout=120)
     assert done.returncode == 0
 
 
@@ -68,18 +59,13 @@ def test_plan_imports_no_ui(make_sandbox):
 def test_wizard_launcher_imports_no_ui():
     """create_app starts the host probe before it imports Textual (tui_start_ratio):
     importing its module must not import Textual already."""
-    done = subprocess.run(
+    done = run(
         [
             sys.executable,
             "-c",
             "import sys, tui.commands.interactive; print(sorted(m for m "
             "in sys.modules if m.split('.')[0] in ('textual', 'rich')))",
         ],
-        capture_output=True,
-        text=True,
         timeout=120,
-        cwd=ROOT,
-        stdin=subprocess.DEVNULL,
-        check=False,
     )
     assert (done.returncode, done.stdout.strip()) == (0, "[]"), done.stderr

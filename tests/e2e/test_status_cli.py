@@ -7,12 +7,11 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
-import sys
 import threading
 
 import pytest
 
-from tests.e2e.cli import ROOT, installed_sandbox, wizard
+from tests.e2e.cli import installed_sandbox, start, wizard
 from tests.polling import wait_for
 
 pytestmark = pytest.mark.slow
@@ -95,23 +94,7 @@ def test_bad_format_and_watch_values_exit_2(box):
 
 
 def test_watch_redraws_until_ctrl_c(box):
-    child = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tui.cli",
-            "--target",
-            f"sandbox:{box.paths.base}",
-            "status",
-            "--watch",
-            "0.2",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-        text=True,
-    )
+    child = start(box, "status", "--watch", "0.2", stdout=subprocess.PIPE)
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(child.stdout), daemon=True)
     reader.start()

@@ -4,27 +4,18 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.cli import ROOT, profile_for
+from tests.e2e.cli import COMMAND, ROOT, on, profile_for, run
 
 SHIPPED = ("default.yaml", "srs-source.yaml", "custom-accounts.yaml", "pop3-maildir.yaml")
 
 
 def validate(path: str, box=None) -> subprocess.CompletedProcess:
-    target = ["--target", f"sandbox:{box.paths.base}"] if box is not None else []
-    return subprocess.run(
-        [sys.executable, "-m", "tui.cli", *target, "validate", path],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-        stdin=subprocess.DEVNULL,
-        check=False,
-    )
+    target = on(box) if box is not None else []
+    return run([*COMMAND, *target, "validate", path], timeout=120)
 
 
 def variant(tmp_path, name: str, old: str, new: str) -> tuple[str, int]:

@@ -80,6 +80,31 @@ nasty_text = st.one_of(
     ),
 )
 
+#: Keys of the profile's schema, and a few it does not have, for drawn mappings.
+PROFILE_KEYS = [
+    "version",
+    "install",
+    "build",
+    "mail",
+    "services",
+    "method",
+    "options",
+    "accounts",
+    "me",
+    "defaultdomain",
+    "locals",
+    "rcpthosts",
+    "virtualdomains",
+    "aliases",
+    "relay_from",
+    "defaultdelivery",
+    "qmailsmtpd",
+    "daemon",
+    "root",
+    "password",
+    "x",
+]
+
 
 def set_field(profile, where: str, value: str) -> str:
     """Put ``value`` at ``where`` in ``profile``; the key path its problems name."""

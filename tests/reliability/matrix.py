@@ -12,12 +12,11 @@ import os
 import re
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import psutil
 
-from tests.e2e.cli import ROOT, wizard
+from tests.e2e.cli import ROOT, start, wizard
 from tests.polling import wait_for
 from tui.backend.hosts import SandboxHost
 from tui.backend.lock import HOLDER
@@ -180,26 +179,8 @@ def smtp_accepts(box, subject: str) -> None:
 # -- running and killing apply -------------------------------------------------------------
 def start_apply(box, profile: str, *extra: str) -> subprocess.Popen:
     """``apply PROFILE --yes [extra]`` as an admin runs it, in its own process group."""
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tui.cli",
-            "--target",
-            f"sandbox:{box.paths.base}",
-            "apply",
-            profile,
-            "--yes",
-            "-v",  # kill points are found in the commands' output
-            *extra,
-        ],
-        cwd=ROOT,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
+    # -v: kill points are found in the commands' output
+    return start(box, "apply", profile, "--yes", "-v", *extra, stdout=subprocess.PIPE)
 
 
 def kill_all(pid: int) -> None:

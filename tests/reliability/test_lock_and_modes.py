@@ -11,16 +11,13 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import stat
-import subprocess
-import sys
 import time
 
 import pytest
 
-from tests.e2e.cli import ROOT, wizard
-from tests.polling import wait_for
+from tests.e2e.cli import ROOT, start, wizard
+from tests.reliability.matrix import kill_all, no_orphans
 from tui.backend.hosts import SandboxHost
 from tui.backend.lock import HOLDER, LOCK_DIR
 from tui.sandbox.handle import Sandbox
@@ -40,19 +37,6 @@ def run_env() -> dict:
     return {**os.environ, **SECRET_ENV}
 
 
-def cli(box, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "tui.cli", "--target", f"sandbox:{box.paths.base}", *args],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        cwd=ROOT,
-        stdin=subprocess.DEVNULL,
-        env=run_env(),
-        check=False,
-    )
-
-
 @pytest.fixture(scope="module")
 def host(tmp_path_factory):
     """The host after A (killed), B (refused) and C (finished); and what they said."""
@@ -63,46 +47,22 @@ def host(tmp_path_factory):
         box.paths.faults_file.write_text(
             "faults:\n  - {kind: slow-download, package: qmail, seconds: 600, times: 1}\n"
         )
-        a = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "tui.cli",
-                "--target",
-                f"sandbox:{box.paths.base}",
-                "apply",
-                DEFAULT,
-                "--yes",
-                "-v",  # the pkg_add output lines
-            ],
-            cwd=ROOT,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-            start_new_session=True,
-            env=run_env(),
-        )
+        a = start(box, "apply", DEFAULT, "--yes", "-v", env=run_env())  # -v: pkg_add's lines
         try:
             for line in a.stderr:  # A holds the lock from before its first step
                 if "pkg_add -v qmail-run | " in line:
                     break
             seen["holder"] = json.loads(box.read(HOLDER))
             seen["a_pid"] = a.pid
-            seen["b"] = cli(box, "apply", DEFAULT, "--yes")
+            seen["b"] = wizard(box, "apply", DEFAULT, "--yes", env=run_env())
             seen["a_running"] = a.poll() is None
         finally:
-            os.killpg(a.pid, signal.SIGKILL)
+            kill_all(a.pid)  # with its pkg_add, which runs in a session of its own
             a.wait(timeout=60)
             a.stderr.close()
-        # the killed run's pkg_add lives on in its own session: end it, as a reboot would
-        inside = SandboxHost(box.paths.base)
-        for proc in inside.processes():
-            if proc.name == "pkg_add":
-                box.exec(["kill", "-9", str(proc.pid)])
-        assert wait_for(lambda: not any(p.name == "pkg_add" for p in inside.processes()))
+        no_orphans(box)
         seen["stale"] = box.path(HOLDER).exists()
-        seen["c"] = cli(box, "apply", DEFAULT, "--yes")
+        seen["c"] = wizard(box, "apply", DEFAULT, "--yes", env=run_env())
         yield box, seen
     finally:
         box.kill()

@@ -21,7 +21,14 @@ from hypothesis import strategies as st
 from textual.app import App
 from textual.widgets import Input
 
-from tests.reliability.hostile import FIELDS, PROPERTY, SCREEN_PROPERTY, nasty_text, set_field
+from tests.reliability.hostile import (
+    FIELDS,
+    PROFILE_KEYS,
+    PROPERTY,
+    SCREEN_PROPERTY,
+    nasty_text,
+    set_field,
+)
 from tui.backend.catalog import builtin
 from tui.backend.profile import (
     Problem,
@@ -162,29 +169,6 @@ def test_yaml_text_loads_or_fails_cleanly(text):
 
 # --- 2. Python structures dumped as YAML ------------------------------------------------
 
-KEYS = [
-    "version",
-    "install",
-    "build",
-    "mail",
-    "services",
-    "method",
-    "options",
-    "accounts",
-    "me",
-    "defaultdomain",
-    "locals",
-    "rcpthosts",
-    "virtualdomains",
-    "aliases",
-    "relay_from",
-    "defaultdelivery",
-    "qmailsmtpd",
-    "daemon",
-    "root",
-    "password",
-    "x",
-]
 #: long strings: parsed (20 KB), and beyond the size limit (refused before parsing)
 huge = st.sampled_from([300, 20_000, 1_000_001]).map(lambda n: "a" * n)
 scalars = st.one_of(
@@ -203,7 +187,9 @@ trees = st.recursive(
     lambda inner: st.one_of(
         st.lists(inner, max_size=4),
         st.dictionaries(
-            st.one_of(st.sampled_from(KEYS), st.text(max_size=8), st.integers()), inner, max_size=5
+            st.one_of(st.sampled_from(PROFILE_KEYS), st.text(max_size=8), st.integers()),
+            inner,
+            max_size=5,
         ),
     ),
     max_leaves=20,

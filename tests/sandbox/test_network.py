@@ -7,26 +7,15 @@ import os
 import signal
 import smtplib
 import socket
-import subprocess
-import sys
 
 import psutil
 import pytest
 
+from tests.e2e.cli import qmail_wizard
 from tests.polling import wait_for
 from tui.backend.hosts import SandboxHost
 from tui.sandbox import container
 from tui.sandbox.handle import Sandbox
-
-
-def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "tui.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def free_machine_port() -> int:
@@ -88,7 +77,7 @@ def test_two_sandboxes_both_hold_port_25(make_sandbox):
 
 def test_publish_reaches_port_25_from_the_machine_until_stop(tmp_path):
     box_path, port = tmp_path / "box", free_machine_port()
-    created = cli(
+    created = qmail_wizard(
         "sandbox",
         "create",
         str(box_path),
@@ -123,7 +112,7 @@ def test_publish_reaches_port_25_from_the_machine_until_stop(tmp_path):
             assert raw.recv(200).startswith(b"220 mx.example.net")
     finally:
         forwarder = forwarder_pid(box)
-        assert cli("sandbox", "stop", str(box_path)).returncode == 0
+        assert qmail_wizard("sandbox", "stop", str(box_path)).returncode == 0
     assert not alive(forwarder) and not box.paths.forward_pid_file.exists()
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection(("127.0.0.1", port), timeout=10)
@@ -144,14 +133,14 @@ def test_bad_publish_is_refused_before_anything_is_written(tmp_path):
         ("2525:0", "ports are 1 to 65535"),
         ("a:25", "is not MACHINEPORT:PORT"),
     ):
-        done = cli("sandbox", "create", str(target), "--publish", value)
+        done = qmail_wizard("sandbox", "create", str(target), "--publish", value)
         assert done.returncode == 2 and message in done.stderr, done.stderr
         assert "Traceback" not in done.stderr
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen(1)
         port = taken.getsockname()[1]
-        done = cli("sandbox", "create", str(target), "--publish", f"{port}:25")
+        done = qmail_wizard("sandbox", "create", str(target), "--publish", f"{port}:25")
     assert done.returncode == 1
     assert f"--publish {port}:25: cannot listen on 127.0.0.1:{port}" in done.stderr
     assert "Traceback" not in done.stderr

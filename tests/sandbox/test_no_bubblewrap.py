@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 
 import psutil
 import pytest
 
-from tests.e2e.cli import ROOT
+from tests.e2e.cli import ROOT, wizard
 from tests.polling import wait_for
 from tui.sandbox import container
 from tui.sandbox.handle import Sandbox
@@ -98,24 +96,7 @@ def test_readme_command_then_smtp_without_bubblewrap(no_bwrap, tmp_path):
     target = tmp_path / "rehearsal"
     box = Sandbox(target)
     try:
-        done = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "tui.cli",
-                "--target",
-                f"sandbox:{target}",
-                "apply",
-                str(ROOT / "profiles" / "default.yaml"),
-                "--yes",
-            ],
-            check=False,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            cwd=ROOT,
-            stdin=subprocess.DEVNULL,
-        )
+        done = wizard(box, "apply", str(ROOT / "profiles" / "default.yaml"), "--yes")
         assert done.returncode == 0, done.stderr[-3000:] + done.stdout
         assert "all 15 checks pass" in done.stdout + done.stderr
         client = box.smtp(25)

@@ -8,10 +8,8 @@ who made the link."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 
-from tests.e2e.cli import ROOT
+from tests.e2e.cli import wizard
 from tests.security.test_host_text import until
 from tui.backend.hosts import SandboxHost
 from tui.backend.session import Session
@@ -87,22 +85,7 @@ async def test_ctrl_s_saves_a_profile_that_validates(make_sandbox, tmp_path, mon
     saved = tmp_path / DEFAULT
     assert saved.is_file() and not saved.is_symlink()
     assert oct(saved.stat().st_mode & 0o777) == oct(0o644)
-    checked = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tui.cli",
-            "--target",
-            f"sandbox:{box.paths.base}",
-            "validate",
-            str(saved),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-        check=False,
-    )
+    checked = wizard(box, "validate", str(saved), timeout=120)
     assert checked.returncode == 0, checked.stderr
     assert checked.stdout == f"{saved}: valid (checked against this host).\n"
     assert not [n for n in os.listdir(tmp_path) if ".qw-tmp-" in n]

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import time
 
-from tests.e2e.cli import ROOT
+from tests.e2e.cli import ROOT, start
 from tests.polling import wait_for
 from tests.security import trap
 
@@ -120,23 +119,7 @@ def test_undo_while_an_apply_runs_names_the_holder(make_sandbox, tmp_path):
     box = make_sandbox(pace=0.5)  # a slow download: the apply holds the lock a while
     holder = box.path("/var/db/qmail-wizard/lock/holder")
     last = box.path("/var/db/qmail-wizard/last-run")
-    apply = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tui.cli",
-            "--target",
-            f"sandbox:{box.paths.base}",
-            "apply",
-            DEFAULT,
-            "--yes",
-        ],
-        cwd=ROOT,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    apply = start(box, "apply", DEFAULT, "--yes", stdout=subprocess.PIPE)
     try:
         assert wait_for(
             lambda: holder.exists() and holder.read_text().endswith("\n") and last.exists(),

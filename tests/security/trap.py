@@ -7,11 +7,10 @@ import hashlib
 import os
 import stat
 import subprocess
-import sys
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.e2e.cli import ROOT, installed_sandbox
+from tests.e2e import cli
 
 #: A password hash planted in root's master.passwd entry: it must never be shown.
 HASH = "$2a$08$qwSECRETqwSECRETqwSECRETqwSECRETqwSECRETqwSECRETqw"
@@ -73,15 +72,7 @@ def changed(before: dict, after: dict, allowed=()) -> list[str]:
 def wizard(box, *args: str, timeout: float = TIME_LIMIT) -> subprocess.CompletedProcess:
     """qmail-wizard against ``box``; a hang fails the test (TimeoutExpired), and so does
     a traceback on either stream."""
-    result = subprocess.run(
-        [sys.executable, "-m", "tui.cli", "--target", f"sandbox:{box.paths.base}", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        cwd=ROOT,
-        stdin=subprocess.DEVNULL,
-        check=False,
-    )
+    result = cli.wizard(box, *args, timeout=timeout)
     assert "Traceback" not in result.stdout + result.stderr, result.stderr[-3000:]
     return result
 
@@ -89,7 +80,7 @@ def wizard(box, *args: str, timeout: float = TIME_LIMIT) -> subprocess.Completed
 @contextmanager
 def installed_with_secret(path: Path):
     """An installed sandbox (default profile) whose root password hash is HASH."""
-    with installed_sandbox(path) as box:
+    with cli.installed_sandbox(path) as box:
         passwd = box.path("/etc/master.passwd")
         passwd.write_text(passwd.read_text().replace("root:*:", f"root:{HASH}:", 1))
         yield box

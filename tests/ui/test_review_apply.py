@@ -56,6 +56,25 @@ async def confirm_apply(pilot) -> ApplyScreen:
     return pilot.app.screen
 
 
+def slow_download(box) -> None:
+    """qmail's package downloads for 3000 s x pace 0.02 = 60 s: far longer than a test
+    waits."""
+    box.paths.faults_file.write_text(
+        yaml.safe_dump({"faults": [{"kind": "slow-download", "package": "qmail", "seconds": 3000}]})
+    )
+
+
+async def apply_until_the_download(pilot) -> ApplyScreen:
+    """Review, confirm, and wait until Apply shows qmail's package downloading."""
+    await open_review(pilot)
+    screen = await confirm_apply(pilot)
+    log = screen.query_one(OutputPane)
+    await wait_for(
+        pilot, lambda: any("qmail-1.03" in line for line in log.shown), "the qmail download"
+    )
+    return screen
+
+
 async def test_enter_through_every_screen_ends_on_done(wizard_app):
     app, box = wizard_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -130,17 +149,9 @@ async def test_enter_through_every_screen_ends_on_done(wizard_app):
 
 async def test_cancel_during_apply_then_resume(wizard_app):
     app, box = wizard_app()
-    # paced: 3000 s x pace 0.02 = 60 s of download, far longer than the test waits
-    box.paths.faults_file.write_text(
-        yaml.safe_dump({"faults": [{"kind": "slow-download", "package": "qmail", "seconds": 3000}]})
-    )
+    slow_download(box)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_review(pilot)
-        screen = await confirm_apply(pilot)
-        log = screen.query_one(OutputPane)
-        await wait_for(
-            pilot, lambda: any("qmail-1.03" in line for line in log.shown), "the qmail download"
-        )
+        screen = await apply_until_the_download(pilot)
         assert screen.phase == "running"
         await pilot.press("c")
         assert screen.phase == "cancelling"  # handled while the download still runs
@@ -232,16 +243,9 @@ async def test_apply_probes_the_host_only_after_commands_ran(make_sandbox):
 
 async def test_ctrl_q_asks_during_apply_and_a_relaunch_offers_to_resume(wizard_app):
     app, box = wizard_app()
-    box.paths.faults_file.write_text(
-        yaml.safe_dump({"faults": [{"kind": "slow-download", "package": "qmail", "seconds": 3000}]})
-    )
+    slow_download(box)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_review(pilot)
-        screen = await confirm_apply(pilot)
-        log = screen.query_one(OutputPane)
-        await wait_for(
-            pilot, lambda: any("qmail-1.03" in line for line in log.shown), "the qmail download"
-        )
+        screen = await apply_until_the_download(pilot)
         await pilot.press("ctrl+q")
         await wait_for(pilot, lambda: isinstance(app.screen, AskScreen), "the question")
         assert text(app.screen, "#ask-question") == "Quit while apply runs?"

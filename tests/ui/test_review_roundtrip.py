@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
+from tests.e2e.cli import wizard
 from tests.ui.conftest import settle
 from tests.ui.test_options import move_to, note, open_options
 from tui.backend.report import plan_json
@@ -62,23 +61,7 @@ async def test_profile_saved_with_ctrl_s_plans_what_review_showed(wizard_app, tm
         await pilot.press("enter")
         await pilot.pause()
         shown = json.loads(plan_json(app.session.plan, app.session.method()))
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tui.cli",
-            "--target",
-            f"sandbox:{box.paths.base}",
-            "plan",
-            "--format",
-            "json",
-            app.save_path,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = wizard(box, "plan", "--format", "json", app.save_path, timeout=120)
     assert done.returncode == 2, done.stderr
     assert json.loads(done.stdout) == shown
 

@@ -36,24 +36,16 @@ def cmd_undo(host: Host, run_id: str | None, yes: bool) -> int:
     try:
         session = Session(host)
         plan = session.undo_preview(run_id)
-    except apply_mod.LockHeld as exc:
-        return _fail(f"cannot undo now: {exc}. Nothing was changed.")
-    except apply_mod.ApplyError as exc:
-        return _fail(str(exc))
-    except HostError as exc:
-        return _fail(f"undo refused: {exc}")
+    except (apply_mod.LockHeld, apply_mod.ApplyError, HostError) as exc:
+        return _fail(_stopped(exc))
     print(vis(describe(plan), keep_newlines=True), end="")
     if not yes and not _confirmed(plan):
         return 1
     notes: list[str] = []
     try:
         done = session.undo(plan, notes)
-    except apply_mod.LockHeld as exc:
-        return _fail(f"cannot undo now: {exc}. Nothing was changed.")
-    except apply_mod.ApplyError as exc:
-        return _fail(str(exc))
-    except HostError as exc:
-        return _fail(f"undo refused: {exc}")
+    except (apply_mod.LockHeld, apply_mod.ApplyError, HostError) as exc:
+        return _fail(_stopped(exc))
     for line in [f"restored {path}" for path in done.restored] + done.services:
         print(vis(line))
     for note in plan.notes + notes:
@@ -62,6 +54,18 @@ def cmd_undo(host: Host, run_id: str | None, yes: bool) -> int:
         return _fail("undo put the files back, but " + "; ".join(done.problems))
     print(vis(f"Undid run {plan.run_id}.{_packages_after(plan)}"))
     return 0
+
+
+def _stopped(exc: Exception) -> str:
+    """The one line of an undo that cannot go on: a run holds the lock, the run's
+    records are refused, or the host failed."""
+    from ..backend.apply import ApplyError, LockHeld
+
+    if isinstance(exc, LockHeld):
+        return f"cannot undo now: {exc}. Nothing was changed."
+    if isinstance(exc, ApplyError):
+        return str(exc)
+    return f"undo refused: {exc}"
 
 
 def _confirmed(plan: UndoPlan) -> bool:

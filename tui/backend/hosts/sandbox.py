@@ -8,27 +8,21 @@ and listeners are the sandbox's own, numbered as the sandbox numbers them.
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 
 from ...sandbox import api as sandbox
 from . import procview, safefile
 from .base import (
-    DEFAULT_TIMEOUT,
     USER_FILE_LIMIT,
-    FileStat,
-    Host,
     HostError,
     Listener,
-    Result,
     as_bytes,
     check_argv,
     owner_ids,
     parse_group,
     parse_passwd,
-    read_span,
-    scan_mtimes,
 )
+from .machine import MachineHost
 
 MAX_SYMLINKS = 40
 
@@ -37,7 +31,7 @@ MAX_SYMLINKS = 40
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-class SandboxHost(Host):
+class SandboxHost(MachineHost):
     name = "sandbox"
 
     def __init__(self, path: str | Path):
@@ -45,44 +39,14 @@ class SandboxHost(Host):
         self.root = sandbox.root(self.base)
 
     # -- commands ----------------------------------------------------------------
-    def _enter(self, argv, env, cwd) -> list[str]:
-        return sandbox.enter_argv(self.base, list(check_argv(argv)), env=env, cwd=cwd or "/root")
+    def _command(self, argv, env, cwd):
+        inside = list(check_argv(argv))
+        return sandbox.enter_argv(self.base, inside, env=env, cwd=cwd or "/root"), None, None
 
-    def run(
-        self, argv, env=None, timeout=DEFAULT_TIMEOUT, input=None, cwd=None, errors="replace"
-    ) -> Result:
-        command = self._enter(argv, env, cwd)
-        try:
-            done = subprocess.run(
-                command,
-                input=input,
-                capture_output=True,
-                text=True,
-                errors=errors,
-                timeout=timeout,
-                stdin=None if input is not None else subprocess.DEVNULL,
-                start_new_session=True,  # daemons it starts must not get our terminal's SIGHUP
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            raise HostError(f"'{' '.join(argv)}' did not finish within {timeout:.0f} s") from None
-        stderr = done.stderr
-        if done.returncode == 127 and "env: " in stderr and "No such file" in stderr:
-            stderr = f"{argv[0]}: not found\n"
-        return Result(tuple(argv), done.returncode, done.stdout, stderr)
-
-    def spawn(self, argv, env=None, cwd=None):
-        import pexpect
-
-        command = self._enter(argv, env, cwd)
-        return pexpect.spawn(
-            command[0],
-            command[1:],
-            encoding="utf-8",
-            codec_errors="replace",
-            timeout=None,
-            dimensions=(24, 200),
-        )
+    def _stderr(self, argv, rc, stderr):
+        if rc == 127 and "env: " in stderr and "No such file" in stderr:
+            return f"{argv[0]}: not found\n"
+        return stderr
 
     # -- files -------------------------------------------------------------------
     def resolve(self, path: str, follow_last: bool = True) -> Path:
@@ -115,6 +79,13 @@ class SandboxHost(Host):
             resolved.append(part)
         return Path(os.path.join(root, *resolved))
 
+    def _real(self, path: str) -> str:
+        return str(self.resolve(path))
+
+    def _owner_names(self, uid, gid):
+        passwd, group = self._ids()
+        return passwd.get(uid, ""), group.get(gid, "")
+
     def _ids(self) -> tuple[dict, dict]:
         return (
             parse_passwd(self.read_text("/etc/passwd")),
@@ -146,38 +117,6 @@ class SandboxHost(Host):
 
     def remove(self, path) -> bool:
         return safefile.remove_file(str(self.root), path)
-
-    def exists(self, path: str) -> bool:
-        return self.resolve(path).exists()
-
-    def listdir(self, path: str) -> list[str]:
-        try:
-            return sorted(os.listdir(self.resolve(path)))
-        except OSError as exc:
-            raise HostError(f"cannot list {path}: {exc.strerror}") from None
-
-    def stat(self, path: str) -> FileStat:
-        try:
-            st = os.stat(self.resolve(path))
-        except OSError as exc:
-            raise HostError(f"cannot stat {path}: {exc.strerror}") from None
-        passwd, group = self._ids()
-        return FileStat(
-            path,
-            st.st_mode,
-            st.st_uid,
-            st.st_gid,
-            st.st_size,
-            st.st_mtime,
-            passwd.get(st.st_uid, ""),
-            group.get(st.st_gid, ""),
-        )
-
-    def read_from(self, path, offset, limit=1 << 20):
-        return read_span(str(self.resolve(path)), path, offset, limit)
-
-    def mtimes(self, path):
-        return scan_mtimes(str(self.resolve(path)), path)
 
     # -- processes -------------------------------------------------------------------
     def _ns_pid(self, machine_pid: int) -> int:

@@ -167,24 +167,7 @@ class _Shaper:
         if not isinstance(value, dict):
             self.wrong("a mapping of strings to strings (write {} for none)", path, value)
             return {}
-        if lists:
-            out: dict = {}
-            for key, item in value.items():
-                if not isinstance(key, str):
-                    self.wrong(
-                        "a string as key",
-                        path + (key,),
-                        key,
-                        "put the key in quotes",
-                        keystr(path + (str(key),)),
-                    )
-                elif isinstance(item, list):
-                    out[key] = self._list(item, path + (key,))
-                elif isinstance(item, str):
-                    out[key] = item
-                else:
-                    self.wrong("a string or a list of strings", path + (key,), item)
-            return out
+        out: dict = {}
         for key, item in value.items():
             if not isinstance(key, str):
                 self.wrong(
@@ -194,9 +177,15 @@ class _Shaper:
                     "put the key in quotes",
                     keystr(path + (str(key),)),
                 )
-            elif not isinstance(item, str):
-                self.wrong("a string", path + (key,), item)
-        return {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, str)}
+            elif lists and isinstance(item, list):
+                out[key] = self._list(item, path + (key,))
+            elif isinstance(item, str):
+                out[key] = item
+            else:
+                self.wrong(
+                    "a string or a list of strings" if lists else "a string", path + (key,), item
+                )
+        return out
 
     def _unknown_key(self, key, valid: list[str], path: tuple) -> Problem:
         name = str(key)

@@ -69,12 +69,7 @@ def become(uid: int, gid: int) -> bool:
         os.setgroups([gid])
     except OSError:
         pass
-    try:
-        os.setresgid(gid, gid, gid)
-        os.setresuid(uid, uid, uid)
-    except OSError:
-        return False
-    return True
+    return _set_ids(uid, gid)
 
 
 def setuid_bits(path: str) -> bool:
@@ -87,8 +82,11 @@ def setuid_bits(path: str) -> bool:
         return True
     uid = st.st_uid if st.st_mode & 0o4000 else os.geteuid()
     gid = st.st_gid if st.st_mode & 0o2000 else os.getegid()
-    if (uid, gid) == (os.geteuid(), os.getegid()):
-        return True
+    return (uid, gid) == (os.geteuid(), os.getegid()) or _set_ids(uid, gid)
+
+
+def _set_ids(uid: int, gid: int) -> bool:
+    """Real, effective and saved ids to ``uid``/``gid``; False if not permitted."""
     try:
         os.setresgid(gid, gid, gid)
         os.setresuid(uid, uid, uid)

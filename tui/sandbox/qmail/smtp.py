@@ -11,8 +11,8 @@ import signal
 import sys
 import time
 
-from .. import cdb
 from . import build, control, queue, realrcptto
+from .rcpthosts import RcptHosts
 
 MAXHOPS = 100
 #: The qmail-realrcptto patch's replies (RCPT; DATA with QMAILRRTDENYALL=1).
@@ -28,12 +28,7 @@ class Control:
         self.greeting = control.readline("smtpgreeting", me)
         if self.greeting is None:
             raise OSError("unable to read controls")
-        self.rcpthosts = control.readlist("rcpthosts")
-        self.rcpthosts = None if self.rcpthosts is None else {h.lower() for h in self.rcpthosts}
-        try:
-            self.morercpthosts = cdb.Reader.open(control.path("morercpthosts.cdb"))
-        except FileNotFoundError:
-            self.morercpthosts = None
+        self.rcpthosts = RcptHosts()
         self.badmailfrom = {a.lower() for a in control.readlist("badmailfrom") or []}
         self.databytes = control.readint("databytes", 0)
         if os.environ.get("DATABYTES", "").isdigit():
@@ -126,17 +121,7 @@ class Session:
         self.reply(code + self.ctl.greeting)
 
     def addrallowed(self, addr: str) -> bool:
-        if not self.check_rcpthosts or self.ctl.rcpthosts is None:
-            return True
-        at = addr.rfind("@")
-        if at == -1:
-            return True
-        host = addr[at + 1 :].lower()
-        suffixes = [host[j:] for j in range(len(host)) if j == 0 or host[j] == "."]
-        if any(s in self.ctl.rcpthosts for s in suffixes):
-            return True
-        db = self.ctl.morercpthosts
-        return bool(db and any(s.encode() in db for s in suffixes))
+        return not self.check_rcpthosts or self.ctl.rcpthosts.allow(addr)
 
     def bmfcheck(self, addr: str) -> bool:
         lower = addr.lower()

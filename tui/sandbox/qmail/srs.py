@@ -16,8 +16,8 @@ import hmac
 import time
 from dataclasses import dataclass, field
 
-from .. import cdb
 from . import control
+from .rcpthosts import RcptHosts
 
 TIME_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 TIME_SLOTS = 1 << 10
@@ -171,26 +171,6 @@ class Config:
         return f"{local}@{host}"
 
 
-def _in_rcpthosts(address: str) -> bool:
-    """qmail's rcpthosts(): 1 without control/rcpthosts, for an address without @,
-    or when the domain or a parent (.suffix) is listed there or in morercpthosts.cdb."""
-    hosts = control.readlist("rcpthosts")
-    if hosts is None:
-        return True
-    at = address.rfind("@")
-    if at == -1:
-        return True
-    host = address[at + 1 :].lower()
-    keys = [host[j:] for j in range(len(host)) if j == 0 or host[j] == "."]
-    if any(k in {h.lower() for h in hosts} for k in keys):
-        return True
-    try:
-        db = cdb.Reader.open(control.path("morercpthosts.cdb"))
-    except OSError:
-        return False
-    return any(k.encode() in db for k in keys)
-
-
 def _run(step) -> tuple[int, str | None]:
     try:
         cfg = Config.read()
@@ -212,7 +192,7 @@ def srsforward(address: str) -> tuple[int, str | None]:
     def step(cfg: Config):
         if len(address) <= 1:
             return 0, None
-        if not cfg.alwaysrewrite and _in_rcpthosts(address):
+        if not cfg.alwaysrewrite and RcptHosts().allow(address):
             return 0, None
         return 1, cfg.forward(address, cfg.domain)
 
