@@ -359,7 +359,7 @@ FLAVORS = {
                     "qmail>=1.03nb42",
                     "qmail-acceptutils>=20181228",
                     "qmail-qfilter>1.5nb1",
-                    "qmail-rejectutils>=20181105",
+                    "qmail-rejectutils>=20181230",
                     "greylisting-spp>=0.4",
                     "qmail-spp-spf>=0.1",
                 ),
@@ -426,7 +426,14 @@ FLAVORS = {
             Package(
                 "qmail-qfilter", "2.1nb2", "mail", "Front end for qmail-queue that runs filters"
             ),
-            Package("qmail-rejectutils", "20200114", "mail", "Reject mail at SMTP time for qmail"),
+            # mail/qmail-rejectutils Makefile 1.5 (2019-01-01): RJPATCHVERSION 20181230,
+            # PKGREVISION 1; its COMMENT.
+            Package(
+                "qmail-rejectutils",
+                "20181230nb1",
+                "mail",
+                "Reject messages at SMTP according to multiple criteria",
+            ),
             Package("greylisting-spp", "0.4nb1", "mail", "Greylisting plugin for qmail-spp"),
             Package("qmail-spp-spf", "0.1nb3", "mail", "SPF plugin for qmail-spp"),
             Package(

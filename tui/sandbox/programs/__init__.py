@@ -103,7 +103,11 @@ PACKAGE_PROGRAMS = {
         "bin/reup": "reup",
     },
     "checkpassword": {"bin/checkpassword": "checkpassword"},
-    "qmail-rejectutils": {"bin/rblsmtpd": "passthrough"},
+    "qmail-rejectutils": {
+        "bin/rblsmtpd": "passthrough",
+        "bin/qmail-rcptcheck": "qmail-rcptcheck",
+        "bin/qmail-rcptcheck-realrcptto": "qmail-rcptcheck-realrcptto",
+    },
     "queue-fix": {"bin/queue-fix": "queue-fix"},
     "mess822": {"bin/ofmipd": "ofmipd"},
     "pkgin": {"bin/pkgin": "pkgin"},

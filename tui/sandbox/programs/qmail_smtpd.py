@@ -2,7 +2,8 @@
 
 Built with pkgsrc's 2017 ``sasl`` option (``tls`` implies it; in +BUILD_INFO) it is
 the patched qmail-smtpd: ``qmail-smtpd [checkprogram subprogram...]`` with SMTP AUTH,
-and STARTTLS with ``tls`` (see qmail/smtpauth.py).
+and STARTTLS with ``tls`` (see qmail/smtpauth.py). 2020Q2's (QMAILPATCHES has ``spp``)
+runs the qmail-spp plugins of control/smtpplugins at RCPT (see qmail/spp.py).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import os
 import sys
 
-from ..qmail import build
+from ..qmail import build, spp
 from ..qmail.control import QMAILDIR
 from ..qmail.smtp import Control, Session
 from ..qmail.smtpauth import AuthSession
@@ -22,6 +23,7 @@ def main(argv: list[str]) -> int:
     try:
         os.chdir(QMAILDIR)
         ctl = Control()
+        plugins = spp.Plugins.load() if build.patched("spp") else None
     except OSError:
         os.write(1, DIE_CONTROL)
         return 1
@@ -29,4 +31,6 @@ def main(argv: list[str]) -> int:
     options = build.options()
     if "sasl" in options:  # 2017's tls implies sasl; 2020's tls patches qmail-remote only
         return AuthSession(ctl, argv[1:], "tls" in options).run()
-    return Session(ctl).run()
+    session = Session(ctl)
+    session.plugins = plugins
+    return session.run()

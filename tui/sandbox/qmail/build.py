@@ -36,3 +36,8 @@ def options() -> set[str]:
 def has(option: str) -> bool:
     """Whether the installed qmail was built with PKG_OPTIONS word ``option``."""
     return option in options()
+
+
+def patched(name: str) -> bool:
+    """Whether +BUILD_INFO's QMAILPATCHES (2020Q2 qmail's always-applied patches) has ``name``."""
+    return name in info().get("QMAILPATCHES", "").split()

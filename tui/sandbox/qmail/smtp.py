@@ -11,7 +11,7 @@ import signal
 import sys
 import time
 
-from . import build, control, queue, realrcptto
+from . import build, control, queue, realrcptto, spp
 from .rcpthosts import RcptHosts
 
 MAXHOPS = 100
@@ -93,6 +93,7 @@ class Session:
         self.rcptto: list[str] = []
         self.flagbarf = False
         self.rrt_denied = False
+        self.plugins: spp.Plugins | None = None
 
     # -- I/O ----------------------------------------------------------------------
     def reply(self, text: str) -> None:
@@ -151,6 +152,8 @@ class Session:
 
     def smtp_rset(self, arg: str) -> None:
         self.seenmail = False
+        if self.plugins:
+            self.plugins.rset()
         self.reply("250 flushed\r\n")
 
     def smtp_mail(self, arg: str) -> None:
@@ -162,6 +165,8 @@ class Session:
         self.mailfrom = addr
         self.rcptto = []
         self.rrt_denied = False
+        if self.plugins:
+            self.plugins.mail(addr)
         self.reply("250 ok\r\n")
 
     def smtp_rcpt(self, arg: str) -> None:
@@ -174,9 +179,15 @@ class Session:
             return self.reply(
                 "553 sorry, your envelope sender is in my badmailfrom list (#5.7.1)\r\n"
             )
+        allowed = self.relayclient is not None or self.addrallowed(addr)
+        verdict = spp.CHECK_RCPTHOSTS
+        if self.plugins:
+            verdict, addr = self.plugins.rcpt(addr, allowed, self.reply)
+            if verdict == spp.REFUSED:
+                return None
         if self.relayclient is not None:
             addr += self.relayclient
-        elif not self.addrallowed(addr):
+        elif verdict == spp.CHECK_RCPTHOSTS and not allowed:
             return self.reply(
                 "553 sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)\r\n"
             )
@@ -184,6 +195,8 @@ class Session:
             self.rrt_denied = True
             if not self.ctl.rrt_denyall:
                 return self.reply(REALRCPTTO_RCPT)
+        if self.plugins:
+            self.plugins.accepted()
         self.rcptto.append(addr)
         self.reply("250 ok\r\n")
 
