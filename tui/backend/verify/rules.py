@@ -1,4 +1,5 @@
-"""Which tcp.smtp rule tcpserver applies to a client, and rules that let anyone relay."""
+"""Which tcp.smtp rule tcpserver applies to a client, rules that let anyone relay, and
+which of this host's own addresses verify can connect from as a non-relay client."""
 
 from __future__ import annotations
 
