@@ -69,7 +69,10 @@ def _pick(era: str, rules: str | None):
     files = {"/etc/rc.d/qmailsmtpd": "... control/tcprules/smtp ..."}
     if rules is not None:
         files["/usr/pkg/etc/qmail/control/tcprules/smtp"] = rules
-    state = HostState(uname=uname, hostname="h", uid=0, files=files)
+    # the host holds 127.0.0.2 as an alias (ifconfig lo0 inet alias 127.0.0.2)
+    state = HostState(
+        uname=uname, hostname="h", uid=0, files=files, addresses=["127.0.0.1", "127.0.0.2"]
+    )
     return pick(_NoHost(), state, "qmailsmtpd")  # type: ignore[arg-type]
 
 
@@ -94,3 +97,37 @@ def test_tls_client_names_the_line_that_withholds_tls():
     nobody = _pick("2020Q2", ":allow\n")
     assert nobody.blocked and not nobody.everyone
     assert _pick("2020Q2", None).withheld.endswith("tcprules/smtp is missing")
+
+
+def test_non_relay_client_is_the_first_own_address_that_may_not_relay():
+    from tui.backend.verify.rules import non_relay_client
+
+    default = '127.:allow,RELAYCLIENT=""\n:allow\n'
+    assert non_relay_client(default, ["127.0.0.1"]) == (
+        "",
+        "every address of this host may relay "
+        "(127.0.0.1 may relay by the rule '127.:allow,RELAYCLIENT=\"\"')",
+    )
+    # the host's LAN address, after lo0's, is a client no rule lets relay
+    assert non_relay_client(default, ["127.0.0.1", "192.0.2.5"]) == ("192.0.2.5", "")
+    one = '127.0.0.1:allow,RELAYCLIENT=""\n:allow\n'
+    assert non_relay_client(one, ["127.0.0.1", "127.0.0.2"]) == ("127.0.0.2", "")
+    assert non_relay_client("", ["127.0.0.1"]) == ("127.0.0.1", "")  # no rule: no relay
+    # a rule that lets everyone relay is tried, to show the open relay
+    assert non_relay_client(':allow,RELAYCLIENT=""\n', ["127.0.0.1"]) == ("127.0.0.1", "")
+    denied = non_relay_client('127.0.0.1:deny\n127.:allow,RELAYCLIENT=""\n', ["127.0.0.1"])
+    assert denied[0] == "" and "127.0.0.1 is denied by the rule '127.0.0.1:deny'" in denied[1]
+
+
+def test_probe_reads_the_inet_lines_of_ifconfig_a():
+    from tui.backend.probe import inet_addresses
+
+    shown = (
+        "re0: flags=0x8843<UP,BROADCAST,RUNNING,SIMPLEX,MULTICAST> mtu 1500\n"
+        "\tinet 192.0.2.5/24 broadcast 192.0.2.255 flags 0x0\n"
+        "\tinet6 fe80::1%re0/64 flags 0x0 scopeid 0x1\n"
+        "lo0: flags=0x8049<UP,LOOPBACK,RUNNING,MULTICAST> mtu 33624\n"
+        "\tinet 127.0.0.1/8 flags 0x0\n"
+        "\tinet 127.0.0.2 netmask 0xff000000\n"
+    )
+    assert inet_addresses(shown.splitlines()) == ["192.0.2.5", "127.0.0.1", "127.0.0.2"]

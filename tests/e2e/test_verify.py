@@ -82,8 +82,11 @@ def test_verify_passes_after_apply_and_the_delivery_lands(installed, flavor):
     assert checks["smtp-port"]["detail"].startswith(f"port 25 is held by {argv0} (pid ")
     assert checks["postfix"]["detail"].startswith("postfix is stopped; ")
     assert "'220 mail.example.org" in checks["smtp-greeting"]["detail"]
-    # 127. relays in the default profile: no non-relay client is reachable, said so
-    assert "only the static check was done" in checks["relay-refused"]["detail"]
+    # 127. relays in the default profile and lo0 holds only 127.0.0.1: not tried, said why
+    assert checks["relay-refused"]["detail"].startswith(
+        "only the static check was done: the live relay attempt was not tried (every "
+        "address of this host may relay (127.0.0.1 may relay by the rule '127."
+    )
     delivered = checks["delivery"]["detail"]
     path = delivered.split("delivered to ", 1)[1].split(" in ", 1)[0]
     assert path.startswith("/home/admin/Maildir/new/") and "(removed again)" in delivered
@@ -98,6 +101,7 @@ def test_verify_passes_after_apply_and_the_delivery_lands(installed, flavor):
 
 
 def test_relay_refused_live_from_a_non_relay_client(installed):
+    """verify connects only from addresses the host has: 127.0.0.2 once it is an alias."""
     box = installed("2017Q1")
     rules = box.read(f"{SYSCONF}/tcp.smtp")
     box.path(f"{SYSCONF}/tcp.smtp").write_text('127.0.0.1:allow,RELAYCLIENT=""\n:allow\n')
@@ -106,10 +110,18 @@ def test_relay_refused_live_from_a_non_relay_client(installed):
         rc, checks = checks_of(box)
         assert rc == 0
         assert (
-            "from 127.0.0.2, RCPT TO:<relay-test@qmail-wizard.invalid> was refused: 553"
-            in checks["relay-refused"]["detail"]
+            "not tried (every address of this host may relay (127.0.0.1 may relay by the "
+            "rule '127.0.0.1:allow,RELAYCLIENT=\"\"'))" in checks["relay-refused"]["detail"]
+        )
+        assert box.exec(["ifconfig", "lo0", "inet", "alias", "127.0.0.2"]).returncode == 0
+        rc, checks = checks_of(box)
+        assert rc == 0
+        assert checks["relay-refused"]["detail"] == (
+            "from 127.0.0.2, RCPT TO:<relay-test@qmail-wizard.invalid> was refused: 553 "
+            "sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)"
         )
     finally:
+        box.exec(["ifconfig", "lo0", "inet", "127.0.0.2", "-alias"])
         box.path(f"{SYSCONF}/tcp.smtp").write_text(rules)
         box.exec(["/etc/rc.d/qmailsmtpd", "cdb"])
 

@@ -141,6 +141,9 @@ def test_ehlo_on_25_offers_starttls_by_tcprules(host):
     code, text = client.ehlo("client.example.net")
     assert (code, text.decode()) == (250, "mail.example.org\nSTARTTLS\nPIPELINING\n8BITMIME")
     client.quit()
+    assert (
+        host.exec(["ifconfig", "lo0", "inet", "alias", "127.0.0.2"]).returncode == 0
+    )  # lo0 has only 127.0.0.1
     client = host.smtp(25, source="127.0.0.2")  # 127.: no UCSPITLS, relaying
     code, text = client.ehlo("client.example.net")
     assert (code, text.decode()) == (250, "mail.example.org\nPIPELINING\n8BITMIME")

@@ -74,6 +74,8 @@ def test_manual_install_by_message_steps_delivers_and_refuses_relay(sandbox):
     assert "Hello admin." in Path(delivered[0]).read_text()
     assert delivered[0].stat().st_uid == 1000
 
+    # a second address of this host, added as on NetBSD (lo0 has only 127.0.0.1)
+    assert sandbox.exec(["ifconfig", "lo0", "inet", "alias", "127.0.0.2"]).returncode == 0
     outsider = _smtp(sandbox, source="127.0.0.2")
     outsider.ehlo("outside.example.net")
     outsider.mail("spammer@example.net")

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import smtplib
@@ -56,6 +57,41 @@ def test_the_sandbox_has_only_a_loopback(make_sandbox):
         assert os.readlink(f"/proc/{member}/ns/net") == ours
 
 
+def test_lo0_holds_only_127_0_0_1_until_an_alias_is_added(make_sandbox):
+    """As NetBSD's rc.d/network leaves lo0: 127.0.0.1 only, the rest of 127/8 on no
+    interface, until ``ifconfig lo0 inet alias`` adds an address."""
+    box = make_sandbox()
+    with pytest.raises(OSError) as bound:
+        box.connect(25, source="127.0.0.2")
+    assert bound.value.errno == errno.EADDRNOTAVAIL
+    with pytest.raises(OSError) as reached:
+        box.connect(25, address="127.0.0.2")
+    assert reached.value.errno == errno.ENETUNREACH
+    shown = box.exec(["ifconfig", "-a"])
+    assert shown.stdout == (
+        "lo0: flags=0x8049<UP,LOOPBACK,RUNNING,MULTICAST> mtu 33624\n\tinet 127.0.0.1/8 flags 0x0\n"
+    )
+    added = box.exec(["ifconfig", "lo0", "inet", "alias", "127.0.0.2"])
+    assert (added.returncode, added.stderr) == (0, "")
+    assert "\tinet 127.0.0.2/8 flags 0x0\n" in box.exec(["ifconfig", "-a"]).stdout
+    assert box.exec(["ifconfig", "lo0"]).stdout == shown.stdout + "\tinet 127.0.0.2/8 flags 0x0\n"
+    with box.connect(25, source="127.0.0.2") as sock:
+        assert sock.getsockname()[0] == "127.0.0.2"
+        assert sock.recv(200).startswith(b"220 ")
+    with box.connect(25, address="127.0.0.2") as sock:
+        assert sock.recv(200).startswith(b"220 ")
+    assert box.exec(["ifconfig", "lo0", "inet", "127.0.0.2", "-alias"]).returncode == 0
+    assert box.exec(["ifconfig", "-a"]).stdout == shown.stdout
+    again = box.exec(["ifconfig", "lo0", "inet", "127.0.0.2", "delete"])
+    assert (again.returncode, again.stderr) == (
+        1,
+        "ifconfig: SIOCDIFADDR: Can't assign requested address\n",
+    )
+    assert box.exec(["ifconfig", "-l"]).stdout == "lo0\n"
+    bad = box.exec(["ifconfig", "lo0", "inet", "alias", "no.such"])
+    assert (bad.returncode, bad.stderr) == (1, "ifconfig: no.such: bad value\n")
+
+
 def test_two_sandboxes_both_hold_port_25(make_sandbox):
     """postfix as on a fresh NetBSD (main.cf without inet_interfaces: every address)."""
     one = make_sandbox(hostname="mail.example.org")
@@ -68,6 +104,7 @@ def test_two_sandboxes_both_hold_port_25(make_sandbox):
         ]
         with host.connect("127.0.0.1", 25, timeout=10) as sock:
             assert sock.recv(200) == f"220 {name} ESMTP Postfix\r\n".encode()
+        assert box.exec(["ifconfig", "lo0", "inet", "alias", "127.0.0.2"]).returncode == 0
         with host.connect("127.0.0.1", 25, timeout=10, source="127.0.0.2") as sock:
             assert sock.getsockname()[0] == "127.0.0.2"
             assert sock.recv(200).startswith(b"220 ")

@@ -122,6 +122,8 @@ def test_smtp_delivers_into_the_users_maildir(host):
 
 
 def test_relaying_only_for_relayclients(host):
+    # a second address of this host, added as on NetBSD (lo0 has only 127.0.0.1)
+    assert host.exec(["ifconfig", "lo0", "inet", "alias", "127.0.0.2"]).returncode == 0
     outsider = connect(host, source="127.0.0.2")
     outsider.ehlo("outside.example.net")
     assert outsider.mail("spammer@example.net") == (250, b"ok")

@@ -115,6 +115,8 @@ class HostState:
     #: path -> (ls -l mode string, owner, group) of MODE_FILES that exist
     modes: dict[str, tuple[str, str, str]] = field(default_factory=dict)
     tools: set[str] = field(default_factory=set)
+    #: the IPv4 addresses ``ifconfig -a`` shows (None: it could not be run)
+    addresses: list[str] | None = None
 
     @property
     def is_netbsd(self) -> bool:

@@ -91,6 +91,7 @@ else
   job hostname - hostname
   out id u id -u
 fi
+job ifconfig - /sbin/ifconfig -a
 set -- /var/db/pkg/* /var/db/pkg/*/+CONTENTS
 mark pkgdb - 0; printf '%s\n' "$*"
 if [ "$pkgdb_before" = "$*" ] && [ -z "$PKG_DBDIR" ] && [ ! -e /usr/pkg/pkgdb ] &&
@@ -219,6 +220,8 @@ def _apply_section(state: HostState, kind: str, name: str, rc: int, lines: list[
         state.hostname = text
     elif kind == "id" and text.isdigit():
         state.uid = int(text)
+    elif kind == "ifconfig":
+        state.addresses = inet_addresses(lines) if rc == 0 else None
     elif kind in PACKAGE_KINDS:
         _package_section(state, kind, name, rc, text)
     elif kind == "maildir":
@@ -229,6 +232,15 @@ def _apply_section(state: HostState, kind: str, name: str, rc: int, lines: list[
         ]
     else:
         _service_section(state, kind, name, rc, text)
+
+
+INET = re.compile(r"^\s+inet (\d+\.\d+\.\d+\.\d+)[/\s]")
+
+
+def inet_addresses(lines: list[str]) -> list[str]:
+    """The IPv4 addresses of ``ifconfig -a``'s inet lines (``inet A/len ...`` since
+    NetBSD 7.1, ``inet A netmask M ...`` before), in its order."""
+    return [m.group(1) for m in map(INET.match, lines) if m]
 
 
 PACKAGE_KINDS = frozenset(

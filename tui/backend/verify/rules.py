@@ -1,12 +1,40 @@
-"""Which tcp.smtp rule tcpserver applies to a client, and rules that let anyone relay."""
+"""Which tcp.smtp rule tcpserver applies to a client, rules that let anyone relay, and
+which of this host's own addresses verify can connect from as a non-relay client."""
 
 from __future__ import annotations
 
 from ..files import tcprules
+from ..hoststate import HostState
 
-#: the client addresses verify connects from: loopback, and one no usual rule names
-#: apart from ``127.`` (NON_RELAY_CLIENT)
-LOCAL_CLIENTS = ("127.0.0.1", "127.0.0.2")
+#: the address NetBSD's rc.d/network gives lo0 on every host (its only 127 address:
+#: the rest of 127/8 is rejected unless an admin adds it as an alias)
+LOOPBACK = "127.0.0.1"
+
+
+def own_addresses(state: HostState) -> list[str]:
+    """The addresses verify can connect from: the host's IPv4 addresses as the probe's
+    ``ifconfig -a`` showed them (lo0's 127.0.0.1 when it could not be read)."""
+    return list(state.addresses or [LOOPBACK])
+
+
+def non_relay_client(text: str, addresses: list[str]) -> tuple[str, str]:
+    """(the first of ``addresses`` whose rule in tcprules ``text`` is allowed without
+    RELAYCLIENT (or grants it to everyone: an open relay to show), "") or ("", why none
+    is); RulesError for a line tcprules rejects."""
+    rules, reasons = tcprules.parse(text), []
+    for address in addresses:
+        rule = rule_for(rules, address)
+        if rule is None or (
+            rule.action == "allow"
+            and (tcprules.RELAY not in rule.env or tcprules.grants_everyone(rule))
+        ):
+            return address, ""
+        said = "is denied" if rule.action == "deny" else "may relay"
+        reasons.append(f"{address} {said} by the rule '{tcprules.render_rule(rule)}'")
+    every = "every address of this host"
+    if all(" may relay " in r for r in reasons):
+        return "", f"{every} may relay ({'; '.join(reasons)})"
+    return "", f"{every} may relay or is denied ({'; '.join(reasons)})"
 
 
 def _address_matches(rule_address: str, key: str) -> bool:

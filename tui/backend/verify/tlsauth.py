@@ -12,7 +12,7 @@ from ..hosts import HostError
 from . import features, tlsclient
 from .certinfo import CertError, CertInfo, from_pem, parse
 from .config import control_me
-from .relay import NON_RELAY_CLIENT, live_relay_impossible
+from .relay import live_relay_source, non_relay_source
 from .report import Check
 from .smtp import OUTSIDE_RCPT, Smtp
 
@@ -240,11 +240,14 @@ def _offered(v: Verifier, auth: features.Auth, where: str) -> Check:
 
 def _relay_without_auth(v: Verifier, auth: features.Auth, where: str) -> Check:
     title = f"relay refused without AUTH on port {auth.port}"
-    why = live_relay_impossible(v) if auth.service == "qmailsmtpd" else None
-    if why:
+    if auth.service == "qmailsmtpd":
+        source, why = live_relay_source(v)
+    else:
+        source, why = non_relay_source(v, tlsclient.rules_path(v.host, v.state, auth.service))
+    if not source:
         return Check("auth-relay", title, True, f"not tried: {why} (see relay-refused)")
     try:
-        with v.host.connect(auth.address, auth.port, 10.0, source=NON_RELAY_CLIENT) as sock:
+        with v.host.connect(auth.address, auth.port, 10.0, source=source) as sock:
             smtp = Smtp(sock, 10.0)
             smtp.reply()
             lines = smtp.ehlo()
@@ -260,17 +263,17 @@ def _relay_without_auth(v: Verifier, auth: features.Auth, where: str) -> Check:
             "auth-relay",
             title,
             False,
-            f"talking to {where} from {NON_RELAY_CLIENT} failed ({exc})",
+            f"talking to {where} from {source} failed ({exc})",
             f"/etc/rc.d/{auth.service} restart, then read /var/log/maillog",
         )
     said = said.replace("\n", " ")
     if 500 <= code < 600:
-        return Check("auth-relay", title, True, f"from {NON_RELAY_CLIENT}, without AUTH: {said}")
+        return Check("auth-relay", title, True, f"from {source}, without AUTH: {said}")
     return Check(
         "auth-relay",
         title,
         False,
-        f"OPEN RELAY: from {NON_RELAY_CLIENT}, without AUTH, {where} answered {said!r} "
+        f"OPEN RELAY: from {source}, without AUTH, {where} answered {said!r} "
         f"to RCPT TO:<{OUTSIDE_RCPT}>",
         f"remove RELAYCLIENT from broad rules in {v.rules_path} (then /etc/rc.d/qmailsmtpd "
         f"cdb) and list only your domains in {CONTROL}/rcpthosts",

@@ -16,7 +16,7 @@ from ..files import tcprules
 from ..hosts import Host
 from ..hoststate import HostState
 from . import features
-from .rules import LOCAL_CLIENTS, numbered, rule_line
+from .rules import numbered, own_addresses, rule_line
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,8 @@ def rules_path(host: Host, state: HostState, service: str) -> str:
 
 def pick(host: Host, state: HostState, service: str, prefer: str = "") -> TlsClient:
     """The local client address to talk to ``service`` from: ``prefer`` (or the first
-    of LOCAL_CLIENTS) when its rule gives TLS or the era does not ask the rules."""
+    of this host's own addresses) when its rule gives TLS or the era does not ask
+    the rules."""
     if state.era() == "2017Q1":
         return TlsClient(service, prefer, "", "", (), "")
     path = rules_path(host, state, service)
@@ -64,7 +65,7 @@ def pick(host: Host, state: HostState, service: str, prefer: str = "") -> TlsCli
     if text is None:  # no rules file: no client gets UCSPITLS
         return TlsClient(service, prefer, path, f"{path} is missing", (), "")
     candidates = [prefer] if prefer else []
-    candidates += [c for c in LOCAL_CLIENTS if c != prefer]
+    candidates += [c for c in own_addresses(state) if c != prefer]
     try:
         found = {client: rule_line(text, client) for client in candidates}
         everyone = next(((n, r) for n, r in numbered(text) if r.address == ""), None)

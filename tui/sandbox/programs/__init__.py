@@ -23,6 +23,7 @@ BASE_PROGRAMS = {
     "/sbin/nologin": "nologin",
     "/usr/bin/uname": "uname",
     "/usr/bin/hostname": "hostname",
+    "/sbin/ifconfig": "ifconfig",
     "/usr/bin/logger": "logger",
     "/usr/bin/make": "make",
     "/usr/sbin/pkg_add": "pkg_add",

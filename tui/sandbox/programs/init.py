@@ -6,10 +6,12 @@ import glob
 import os
 import signal
 import subprocess
+import sys
 
 from .. import doasd
 from ..layout import CONTROL_MOUNT
 from ..proc import prepare_names
+from .ifconfig import loopback_only
 
 BOOTED = f"{CONTROL_MOUNT}/run/booted"
 
@@ -30,6 +32,10 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     _clean_stale_state()
     doasd.start()  # the set-uid half of pkgsrc's doas (only used once it is installed)
+    try:  # rc.d/network: ifconfig lo0 inet 127.0.0.1, the rest of 127/8 rejected
+        loopback_only()
+    except OSError as exc:
+        print(f"init: lo0 keeps all of 127/8: {exc}", file=sys.stderr)
     prepare_names("logger")  # loggers run as qmaill and cannot make their own link
     subprocess.run(["/usr/sbin/syslogd", "-s"], stdin=subprocess.DEVNULL, check=False)
     if os.path.exists("/etc/rc"):
