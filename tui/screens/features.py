@@ -209,7 +209,8 @@ class FeaturesScreen(WizardStep):
         status = self.query_one("#features-status", Static)
         if problems:
             count = f"{len(problems)} problem" + ("s" if len(problems) > 1 else "")
-            status.update(f"{count} to fix before going on (shown in red)")
+            labels = dict.fromkeys(self.label(widget_of(p.key, pem)) for p in problems)
+            status.update(f"{count} to fix before going on, in red: {', '.join(labels)}")
         else:
             status.update("Enter: choose the services. F1: what a feature does and costs.")
         status.set_class(bool(problems), "error")
@@ -225,14 +226,20 @@ class FeaturesScreen(WizardStep):
             lines.append("SMTP AUTH here is submission on port 587: qmailofmipd will run.")
         return lines
 
+    def label(self, where: str) -> str:
+        """The label of the widget with id ``where``."""
+        widget = self.query_one(f"#{where}")
+        if isinstance(widget, Field):
+            return widget.label
+        return {"certificate": "TLS certificate", "smtp_auth": "SMTP AUTH"}[where]
+
     def refuse(self, problems: list[Problem]) -> None:
         first = problems[0]
         where = widget_of(first.key, self.pem)
+        label = self.label(where)
         widget = self.query_one(f"#{where}")
-        label = {"certificate": "TLS certificate", "smtp_auth": "SMTP AUTH"}.get(where, "")
         if isinstance(widget, Field):
             widget.input.focus()
-            label = widget.label
         else:
             widget.focus()
         self.notify(
