@@ -68,6 +68,11 @@ async def test_fields_reach_the_mail_host_profile(wizard_app):
         for name in ("qmailpop3d", "qmailofmipd"):
             services.query_one(f"#{name}", Switch).focus()
             await pilot.press("space")
+        await pilot.press("f1")  # on qmailofmipd: what it brings in 2020Q2
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        assert "qmail-acceptutils, which qmail-run installs" in app.screen.help_text
+        await pilot.press("escape")
         await pilot.pause()
         expected = read(MAIL_HOST, str(MAIL_HOST)).profile
         profile = app.session.profile
