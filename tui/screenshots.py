@@ -128,6 +128,16 @@ def reach_screen(target: str) -> Callable[[object], Awaitable[None]]:
     return functools.partial(advance, target=target)
 
 
+async def to_features_srs(pilot) -> None:
+    """Mail features with an SRS domain typed: the build option it turned on, noted."""
+    await advance(pilot, "features")
+    pilot.app.screen.query_one("#srs Input").focus()
+    await pilot.press(*"srs.example.org")
+    await until(pilot, shows(pilot, "qmail-srs is on"), "the qmail-srs note")
+    pilot.app.clear_notifications()
+    await settle(pilot)
+
+
 async def to_confirm(pilot) -> None:
     await advance(pilot, "review")
     await _press_on(pilot, "review", "enter", "confirm")
@@ -204,7 +214,8 @@ async def to_review_reconfigure(pilot) -> None:
     host.write(locals_path, host.read_text(locals_path) + HAND_EDIT)
     pilot.app.screen.query_one("#rcpthosts").input.focus()
     await pilot.press("end", *", new.example.org")
-    await _press_on(pilot, "mail", "enter", "services")
+    await _press_on(pilot, "mail", "enter", "features")
+    await _press_on(pilot, "features", "enter", "services")
     await _press_on(pilot, "services", "enter", "review")
     await settle(pilot)
     await until(pilot, lambda: pilot.app.screen.plan is not None, "the plan")
@@ -303,6 +314,7 @@ SCENARIOS: dict[str, Scenario] = {
         Scenario("options", "Build options", reach_screen("options")),
         Scenario("accounts", "Accounts", reach_screen("accounts")),
         Scenario("mail", "Mail", reach_screen("mail")),
+        Scenario("features", "Mail features: SRS turns qmail-srs on", to_features_srs),
         Scenario("services", "Services", reach_screen("services")),
         Scenario("review", "Review", reach_screen("review")),
         Scenario("confirm", "Confirmation", to_confirm),

@@ -33,6 +33,7 @@ def flow() -> tuple[StepScreen, ...]:
     from .screens.accounts import AccountsScreen
     from .screens.apply import ApplyScreen
     from .screens.done import DoneScreen
+    from .screens.features import FeaturesScreen
     from .screens.mail import MailScreen
     from .screens.options import OptionsScreen
     from .screens.review import ReviewScreen
@@ -43,6 +44,7 @@ def flow() -> tuple[StepScreen, ...]:
         OptionsScreen,
         AccountsScreen,
         MailScreen,
+        FeaturesScreen,
         ServicesScreen,
         ReviewScreen,
         ApplyScreen,

@@ -14,12 +14,13 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-#: What each screen shows once it can take its key, and that key (8 presses in all).
+#: What each screen shows once it can take its key, and that key (9 presses in all).
 WALK = [
     ("welcome", "Press Enter to choose the build options", "Enter"),
     ("options", "PKG_OPTIONS.qmail", "Enter"),
     ("accounts", "QMAIL_NOFILES_GROUP", "Enter"),
     ("mail", "Relay networks", "Enter"),
+    ("features", "Size limit", "Enter"),
     ("services", "replace postfix", "Enter"),
     ("review", "Nothing has changed yet", "Enter"),
     ("confirm", "Press y to apply", "y"),

@@ -346,7 +346,7 @@ def made(mail, field: str) -> list[str]:
     """The profile values a Mail field holds."""
     if field.startswith("alias-"):
         value = mail.aliases.get(field.removeprefix("alias-"))
-        return [] if value is None else [value]
+        return [] if value is None else model.alias_targets(value)
     value = getattr(mail, field)
     if isinstance(value, dict):
         return [v for pair in value.items() for v in pair]

@@ -67,7 +67,7 @@ async def test_bad_fqdn_refused_until_fixed(wizard_app):
         assert app.session.profile.mail.me == "mail.example.org"
         await pilot.press("enter")
         await pilot.pause()
-        assert app.screen.name == "services"
+        assert app.screen.name == "features"
 
 
 async def test_virtual_domain_must_be_in_rcpthosts(wizard_app):
@@ -104,7 +104,7 @@ async def test_back_and_forth_keeps_answers(wizard_app):
         assert mail.defaultdelivery == "./Mailbox"
         await pilot.press("enter")
         await pilot.pause()
-        assert app.screen.name == "services"
+        assert app.screen.name == "features"
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is screen

@@ -69,7 +69,9 @@ async def test_pop3d_with_mbox_warns(wizard_app):
     async with app.run_test(size=(80, 24)) as pilot:
         mail = await open_mail(pilot)
         mail.query_one("RadioSet").focus()
-        await pilot.press("down", "space", "enter")  # mbox, then Services
+        await pilot.press("down", "space", "enter")  # mbox, then the mail features
+        await pilot.pause()
+        await pilot.press("enter")  # then Services
         await pilot.pause()
         screen = app.screen
         assert screen.name == "services"
@@ -94,6 +96,8 @@ async def test_smtpd_without_rcpthosts_refused(wizard_app):
         assert app.session.profile.mail.rcpthosts == []
         assert all(not f.problem for f in mail.query(Field))  # smtpd off: allowed
         await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("enter")  # past the mail features
         await pilot.pause()
         screen = app.screen
         assert screen.name == "services"

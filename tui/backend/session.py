@@ -11,6 +11,7 @@ catalog) is imported on first use: the Welcome's probe starts before they load.
 
 from __future__ import annotations
 
+import copy
 import os
 import threading
 from collections.abc import Callable
@@ -96,6 +97,11 @@ class Session:
     overwrite: set[str] = field(default_factory=set)
     #: where each prefilled value was read: key path ("mail.locals") -> "path:line"
     sources: dict[str, str] = field(default_factory=dict)
+    #: the profile the host embodied when its catalog was read (``prefilled()``)
+    baseline: Profile | None = None
+    #: build words the wizard turned on for a mail feature (word -> why); it turns
+    #: them off again when no feature needs them (``follow_features``)
+    implied: dict[str, str] = field(default_factory=dict)
 
     @property
     def reconfigure(self) -> bool:
@@ -133,6 +139,7 @@ class Session:
         state = self.probed
         read_catalog(self.host, state)
         self.catalog = for_host(state)
+        self.baseline = profile_from_state(state, self.catalog, {})
         if self.profile is None:
             self.sources.clear()
             self.profile = profile_from_state(state, self.catalog, self.sources)
@@ -217,14 +224,40 @@ class Session:
         return self.profile
 
     def prefilled(self) -> Profile | None:
-        """The profile the host read last embodies, apart from the one being edited
-        (what a screen compares the answers with to mark the changed ones); None before
-        the host and its catalog were read."""
-        from .profile.discover import profile_from_state
+        """The profile the host embodied when its catalog was read, apart from the one
+        being edited (what a screen compares the answers with to mark the changed
+        ones); made in the probe's second stage, None before it."""
+        return self.baseline
 
-        if self.state is None or self.catalog is None:
-            return None
-        return profile_from_state(self.state, self.catalog, {})
+    def smtpd_does_auth(self) -> bool:
+        """qmail-smtpd itself does STARTTLS and SMTP AUTH in this host's era (2017Q1's
+        tls patch); else sslserver does STARTTLS and AUTH is submission on 587."""
+        from .profile.features import smtpd_patch_era
+
+        return smtpd_patch_era(self.options)
+
+    def follow_features(self) -> list[str]:
+        """Turn on the build options the profile's mail features need, and off again
+        those this turned on that no feature needs any more; a word the admin wrote
+        (or removed, ``-word``) is left alone.  What changed, one line each."""
+        from .profile.features import needed_options
+
+        words = self.edited.build.options
+        own = copy.deepcopy(self.edited)
+        own.build.options = [w for w in words if w not in self.implied]
+        needed = dict(needed_options(own, self.options))
+        changed = []
+        for word in [w for w in self.implied if w not in needed]:
+            del self.implied[word]
+            if word in words:
+                words.remove(word)
+                changed.append(f"{word} turned off again: no mail feature needs it")
+        for word, why in needed.items():
+            if word not in words and f"-{word}" not in words:
+                words.append(word)
+                self.implied[word] = why
+                changed.append(f"{word} turned on: {why}")
+        return changed
 
     def refresh(self) -> HostState:
         """Probe the host again (the catalog stays the one the wizard started with)."""

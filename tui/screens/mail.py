@@ -14,7 +14,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Header, Label, RadioButton, RadioSet, Static
 
 from ..backend.profile import Problem
-from ..backend.profile.model import DELIVERIES, SYSTEM_ALIASES
+from ..backend.profile.model import DELIVERIES, SYSTEM_ALIASES, alias_targets
 from ..backend.profile.rules import unrouted_rcpthosts
 from ..widgets.field import (
     FIELD_CSS,
@@ -74,6 +74,11 @@ ALIAS_HELP = (
     "~alias/.qmail-{name}: qmail never delivers to root, so mail to {name} is "
     "forwarded to this local user or user@domain and is never discarded."
 )
+OTHER_ALIASES_HELP = (
+    "~alias/.qmail-NAME for any other address of this host: 'NAME: target, target' "
+    "forwards mail to NAME to each local user or user@domain; separate aliases with ';' "
+    "(fwd: someone@remote.example, admin; sales: ann)."
+)
 RELAY_HELP = (
     "/etc/tcp.smtp, comma-separated tcprules prefixes (127., 192.168.1.): "
     "clients from these networks get RELAYCLIENT, so qmail-smtpd lets them send "
@@ -96,6 +101,27 @@ def split_virtual(text: str) -> dict[str, str]:
     return {domain.strip(): prefix.strip() for domain, _, prefix in pairs}
 
 
+def alias_value(text: str) -> str | list[str]:
+    """An alias's targets as the profile holds them: one target, or a list of them."""
+    targets = split_list(text)
+    return targets[0] if len(targets) == 1 else targets
+
+
+def split_aliases(text: str) -> dict[str, str | list[str]]:
+    """``fwd: a@b.example, admin; sales: ann`` -> {"fwd": [...], "sales": "ann"}."""
+    entries = (entry.partition(":") for entry in text.split(";") if entry.strip())
+    return {name.strip(): alias_value(targets) for name, _, targets in entries}
+
+
+def aliases_text(aliases: dict) -> str:
+    """The aliases beyond the system ones, as the "Other aliases" field shows them."""
+    return "; ".join(
+        f"{name}: {', '.join(alias_targets(target))}"
+        for name, target in aliases.items()
+        if name not in SYSTEM_ALIASES
+    )
+
+
 def field_id(key: str) -> str:
     """The widget id a ``mail.*`` problem key belongs to ("" when none shows it)."""
     rest = key.removeprefix("mail.")
@@ -103,8 +129,8 @@ def field_id(key: str) -> str:
     assert match is not None  # [a-z_]* matches every string, if only emptily
     name = match[0]
     if name == "aliases":
-        alias = rest.partition(".")[2]
-        return f"alias-{alias}" if alias in SYSTEM_ALIASES else ""
+        alias = re.sub(r"\[\d+\]$", "", rest.partition(".")[2])
+        return f"alias-{alias}" if alias in SYSTEM_ALIASES else "aliases-other"
     return name
 
 
@@ -158,6 +184,14 @@ class MailScreen(WizardStep):
                     source=self._source(f"aliases.{name}"),
                     id=f"alias-{name}",
                 )
+            yield Field(
+                "Other aliases",
+                self._text("aliases-other"),
+                key="aliases",
+                help=OTHER_ALIASES_HELP,
+                placeholder="none; e.g. fwd: someone@remote.example, admin",
+                id="aliases-other",
+            )
             yield Static("Relaying: clients allowed to send anywhere", classes="section")
             yield Field(
                 "Relay networks",
@@ -181,6 +215,8 @@ class MailScreen(WizardStep):
     def _text(self, field: str, profile=None) -> str:
         """The profile's value for a field, as the admin edits it."""
         mail = (profile or self.session.edited).mail
+        if field == "aliases-other":
+            return aliases_text(mail.aliases)
         if field.startswith("alias-"):
             target = mail.aliases.get(field.removeprefix("alias-"), "")
             return ", ".join(target) if isinstance(target, list) else target
@@ -205,10 +241,13 @@ class MailScreen(WizardStep):
         mail, key, text = self.session.edited.mail, event.field.key, event.value
         if key.startswith("aliases."):
             name = key.partition(".")[2]
-            if text.strip():
-                mail.aliases[name] = text.strip()
+            if split_list(text):
+                mail.aliases[name] = alias_value(text)
             else:
                 mail.aliases.pop(name, None)
+        elif key == "aliases":
+            system = {n: t for n, t in mail.aliases.items() if n in SYSTEM_ALIASES}
+            mail.aliases = system | split_aliases(text)
         elif key == "virtualdomains":
             mail.virtualdomains = split_virtual(text)
         elif isinstance(getattr(mail, key), list):
@@ -252,7 +291,7 @@ class MailScreen(WizardStep):
             status.add_class("error")
         else:
             unrouted = unrouted_rcpthosts(self.session.edited.mail)
-            lines = ["Enter: choose the services. F1: help for the focused field."]
+            lines = ["Enter: the mail features. F1: help for the focused field."]
             if changed:
                 lines[0] += " * marks what you changed."
             if unrouted:

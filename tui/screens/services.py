@@ -131,7 +131,28 @@ class ServicesScreen(WizardStep):
         self.query_one("#qmailsmtpd", Switch).focus()
         self.notify(problems[0].message, title="Not yet", severity="error", markup=False)
 
+    def cost(self, name: str) -> str:
+        """What POP3 or submission brings in this host's era (the plan's packages)."""
+        patch = self.session.smtpd_does_auth()
+        if name == "qmailpop3d":
+            return (
+                " In this era checkpassword is a separate package: the plan installs it."
+                if patch
+                else " In this era qmail depends on checkpassword: nothing extra to install; "
+                "with a certificate rc.conf gets qmailpop3d_tls=YES."
+            )
+        if name == "qmailofmipd":
+            return (
+                " In this era ofmipd comes from the mess822 package (qmail-run-ofmipd), which "
+                "the plan installs, with its tcp.ofmip rules compiled to tcp.ofmip.cdb."
+                if patch
+                else " In this era it is submission on 587 with authup and nbcheckpassword "
+                "(qmail-acceptutils, which qmail-run installs); SMTP AUTH turns it on."
+            )
+        return ""
+
     def action_help(self) -> None:
         focused = self.focused
         if isinstance(focused, Switch):
-            self.app.push_screen(HelpScreen(widget_id(focused), ABOUT[widget_id(focused)][1]))
+            name = widget_id(focused)
+            self.app.push_screen(HelpScreen(name, ABOUT[name][1] + self.cost(name)))

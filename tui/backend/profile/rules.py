@@ -95,12 +95,32 @@ SMTPROUTE_ALLOWED = (
     "1-65535; an empty host means the domain's MX"
 )
 DATABYTES_ALLOWED = "a size in bytes, 0 for no limit"
+SIZE_ALLOWED = "a size in bytes, or with K, M or G (10M = 10485760 bytes); 0 or empty for no limit"
+_SIZE_RE = re.compile(r"\s*(-?\d+)\s*([kmg]?)b?\s*", re.IGNORECASE)
+_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
 CERT_ALLOWED = (
     "self-signed (made on the host), or the absolute path on the host of a PEM file "
     "holding the certificate and its private key"
 )
 PEM_PATH_RE = re.compile(r"/[A-Za-z0-9_.,+@/-]*[A-Za-z0-9_.,+@-]")
 _IPV4_RE = re.compile(r"\[?(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\]?")
+
+
+def parse_size(text: str) -> int | None:
+    """``10M`` -> 10485760 (K, M, G are powers of 1024; "" is 0); None when not a size."""
+    if not text.strip():
+        return 0
+    match = _SIZE_RE.fullmatch(text)
+    return int(match[1]) * _UNITS[match[2].lower()] if match else None
+
+
+def size_text(size: int) -> str:
+    """A size as the admin writes it: 10485760 -> 10M, 0 -> "" (no limit)."""
+    for unit in "GMK":
+        scale = _UNITS[unit.lower()]
+        if size and size % scale == 0:
+            return f"{size // scale}{unit}"
+    return str(size) if size else ""
 
 
 def route_problem(route: str) -> str | None:
