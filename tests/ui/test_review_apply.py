@@ -264,7 +264,11 @@ async def test_ctrl_q_asks_during_apply_and_a_relaunch_offers_to_resume(wizard_a
     box.paths.faults_file.write_text("faults: []\n")
     app = WizardApp(Session(host))
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, AskScreen), "the resume offer")
+        await wait_for(
+            pilot,
+            lambda: isinstance(app.screen, AskScreen) and app.screen.query("#ask-question"),
+            "the resume offer",
+        )
         assert text(app.screen, "#ask-question") == "Resume the unfinished apply?"
         assert f"run {run.run_id}" in text(app.screen, "#ask-detail")
         await pilot.press("enter")
