@@ -630,3 +630,13 @@ def test_tcprules_render_is_idempotent(first, second):
     assert sorted(set(relays)) == sorted(set(second))
     assert not tcprules.relay_everyone(new)
     assert "# c\n" in new
+
+
+def test_editors_end_lines_only_at_newlines_as_sh_and_qmail_do():
+    """str.splitlines would also break at \\x1e, \\x0c or \\u2028 (found by the rc.conf
+    property): a line holding one is still one line to sh and qmail, kept whole."""
+    odd = '# a comment with \x1e, \x0c and \u2028 inside\nfoo="x\x1ey"\n'
+    text = rcconf.set_vars(odd, {"qmailsend": "YES"})
+    assert text.startswith(odd) and rcconf.get(text, "foo") == "x\x1ey"
+    assert rcconf.get(rcconf.set_vars(text, {"foo": "a\x1eb"}), "foo") == "a\x1eb"
+    assert control.lines("one\x1etwo\nthree\n") == ["one\x1etwo", "three"]

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from .text import lines as text_lines
+
 PLACEHOLDER = "# pkgsrc says: replace this comment with your config\n"
 
 
@@ -22,7 +24,7 @@ class Target(NamedTuple):
 def targets(text: str) -> list[Target]:
     """The deliveries of a dot-qmail file, in order (none if the first line is blank)."""
     found = []
-    for number, row in enumerate(text.splitlines()):
+    for number, row in enumerate(text_lines(text)):
         line = row.rstrip(" \t")
         if not line:
             if number == 0:

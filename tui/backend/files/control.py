@@ -9,6 +9,9 @@ and untouched entries byte-identical.
 
 from __future__ import annotations
 
+from .text import lines as text_lines
+from .text import rows as text_rows
+
 
 def _strip(row: str) -> str:
     return row.rstrip(" \t\n")
@@ -21,7 +24,7 @@ def value(text: str) -> str:
 
 def lines(text: str) -> list[str]:
     """A list file's entries (control_readfile)."""
-    return [entry for entry in map(_strip, text.splitlines()) if entry and entry[0] != "#"]
+    return [entry for entry in map(_strip, text_lines(text)) if entry and entry[0] != "#"]
 
 
 def virtualdomains(text: str) -> dict[str, str]:
@@ -89,7 +92,7 @@ def _merge(old_text: str, wanted: dict, key, same) -> str:
     """``old_text`` with its entries made ``wanted`` ({key: line}, in order).
     ``key(entry)`` is None for a line that is no entry; ``same(old, new)`` says an old
     entry already reads as the new line (then its bytes are kept)."""
-    rows = old_text.splitlines(keepends=True)
+    rows = text_rows(old_text)
     order = list(wanted)
     entries = {}  # row index -> stripped entry
     for index, row in enumerate(rows):

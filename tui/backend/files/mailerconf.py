@@ -5,6 +5,9 @@ mailwrapper(8) uses the first line naming a program, so that line is the effecti
 
 from __future__ import annotations
 
+from .text import lines as text_lines
+from .text import rows as text_rows
+
 POSTFIX_SENDMAIL = "/usr/libexec/postfix/sendmail"
 
 
@@ -25,7 +28,7 @@ def QMAIL_MAP(prefix: str = "/usr/pkg", qread_client: bool = False) -> dict[str,
 def parse(text: str) -> dict[str, str]:
     """{name: program} of the effective (first) line of each name."""
     found: dict[str, str] = {}
-    for line in text.splitlines():
+    for line in text_lines(text):
         words = line.split("#", 1)[0].split()
         if len(words) >= 2:
             found.setdefault(words[0], words[1])
@@ -46,7 +49,7 @@ def switch(text: str, mapping: dict[str, str]) -> str:
                 f"mailer.conf: cannot map {name!r} to {path!r}: "
                 "names and programs are single words without '#'"
             )
-    rows = text.splitlines(keepends=True)
+    rows = text_rows(text)
     first: dict[str, int] = {}
     for index, row in enumerate(rows):
         words = row.split("#", 1)[0].split()

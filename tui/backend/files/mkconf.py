@@ -12,6 +12,9 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+from .text import lines as text_lines
+from .text import rows as text_rows
+
 NAME_RE = re.compile(r"[A-Za-z0-9_.\-]+")
 ASSIGN_RE = re.compile(r"\s*([A-Za-z0-9_.\-]+)\s*(\+=|\?=|:=|!=|=)\s*(.*)$", re.S)
 PREFIX_RE = re.compile(r"\s*[A-Za-z0-9_.\-]+\s*=[ \t]*")
@@ -49,7 +52,7 @@ def set_vars(text: str, values: dict[str, str]) -> str:
         _check(var, value)
         if get(text, var) == value:
             continue
-        rows = text.splitlines(keepends=True)
+        rows = text_rows(text)
         plain = [line for line in _lines(rows) if _plain(line, var)]
         if plain:
             edited = _replace(rows, plain[-1], value)
@@ -66,7 +69,7 @@ def remove_vars(text: str, names) -> str:
     """``text`` without the plain ``VAR=`` assignments of ``names`` (lines the wizard
     would have written); ``+=``/``?=`` lines and everything else stay."""
     names = set(names)
-    rows = text.splitlines(keepends=True)
+    rows = text_rows(text)
     drop: set[int] = set()
     for line in _lines(rows):
         match = ASSIGN_RE.match(line.code)
@@ -127,7 +130,7 @@ def _comment_at(body: str) -> int:
 def _effective(text: str):
     """(name, op, value) of the assignments make reads, in order."""
     known = []  # per open conditional: True/False when known (BSD_PKG_MK), else None
-    for line in _lines(text.splitlines()):
+    for line in _lines(text_lines(text)):
         directive = DIRECTIVE_RE.match(line.code)
         if directive:
             word, rest = directive.groups()

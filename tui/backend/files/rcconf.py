@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+from .text import rows as text_rows
+
 MARKER = "# qmail-wizard"
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 SAFE_RE = re.compile(r"[A-Za-z0-9_@%+=:,./-]+")
@@ -100,7 +102,7 @@ def _requote(value: str, raw: str) -> str:
 
 
 def _append(text: str, lines: list[str]) -> str:
-    rows = text.splitlines(keepends=True)
+    rows = text_rows(text)
     marks = [i for i, row in enumerate(rows) if row.rstrip("\n") == MARKER]
     if marks:
         end = marks[0] + 1

@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+from .text import rows as text_rows
+
 RELAY = "RELAYCLIENT"
 TLS = "UCSPITLS"
 
@@ -139,7 +141,7 @@ def _terminated(rows: list[str]) -> list[str]:
 
 def _rows(text: str) -> list[tuple[str, Rule | None]]:
     rows = []
-    for number, row in enumerate(text.splitlines(keepends=True), 1):
+    for number, row in enumerate(text_rows(text), 1):
         try:
             rows.append((row, _parse_line(row)))
         except RulesError:
