@@ -12,7 +12,6 @@ One applied sandbox per flavor (module fixture); 2017Q1 is a source build.
 from __future__ import annotations
 
 import json
-import poplib
 import re
 import ssl
 import sys
@@ -25,15 +24,13 @@ from tui.backend.profile import dump, load
 from tui.sandbox.handle import Sandbox
 
 sys.path.insert(0, str(ROOT / "tests" / "sandbox"))
-from qmailhost import set_password, start_sink
+from qmailhost import CURL_TLS, PLAIN, SandboxPOP3, set_password, start_sink
 
 PROFILE = ROOT / "profiles" / "mail-host.yaml"
 CONTROL = "/usr/pkg/etc/qmail/control"
 ALIAS = "/usr/pkg/etc/qmail/alias"
 SINK = "127.0.0.1:2526"
 SINK_LOG = "/root/sink.log"
-CURL = ["curl", "-sS", "--ssl-reqd", "--insecure", "--max-time", "30"]
-PLAIN = ["--login-options", "AUTH=PLAIN"]
 SRS0 = re.compile(r"<SRS0=[A-Za-z0-9+/]{4}=[A-Z2-7]{2}=origin\.example=alice@srs\.example\.org>")
 #: where a user submits with AUTH: 2017Q1's tls patch in qmail-smtpd, 2020Q2's
 #: qmailofmipd (authup) on the submission port
@@ -148,7 +145,7 @@ def test_starttls_certificate_names_me(host):
 
 def _send(box, url: str, *auth: str, subject: str = "t"):
     box.path("/root/m").write_text(f"Subject: {subject}\r\n\r\nhi\r\n")
-    argv = [*CURL, *auth, "--mail-from", "admin@mail.example.org"]
+    argv = [*CURL_TLS, *auth, "--mail-from", "admin@mail.example.org"]
     argv += ["--mail-rcpt", "someone@remote.example"]
     return box.exec([*argv, "--upload-file", "/root/m", url])
 
@@ -164,17 +161,6 @@ def test_auth_relays_and_no_auth_or_a_wrong_password_is_refused(host):
     assert (wrong.returncode, wrong.stderr.strip()) == (67, "curl: (67) Login denied")
 
 
-class SandboxPOP3(poplib.POP3):
-    """poplib's client on a socket from inside the sandbox's network."""
-
-    def __init__(self, box, port=110, timeout=15):
-        self._box = box
-        super().__init__("127.0.0.1", port, timeout=timeout)
-
-    def _create_socket(self, timeout):
-        return self._box.connect(self.port, self.host, timeout=timeout)
-
-
 def test_pop3_lists_the_mailbox(host):
     """Both flavors' POP3 greetings carry an APOP timestamp (qmail-popup, authup), so
     `curl pop3://user:password@…` logs in with APOP, whatever --login-options say
@@ -188,7 +174,7 @@ def test_pop3_lists_the_mailbox(host):
     sent = host.exec([*argv, "--mail-rcpt", "admin@mail.example.org", "-T", "/root/p"])
     assert sent.returncode == 0, sent.stderr
     assert wait_for(lambda: list(host.path("/home/admin/Maildir/new").iterdir()), timeout=30)
-    curl = host.exec([*CURL[:2], "--max-time", "30", "pop3://admin:s3cret@127.0.0.1/"])
+    curl = host.exec([*CURL_TLS[:2], "--max-time", "30", "pop3://admin:s3cret@127.0.0.1/"])
     assert curl.returncode == 67, curl.stderr  # Login denied / Authentication failed
     pop = SandboxPOP3(host)
     assert pop.getwelcome().startswith(b"+OK <")

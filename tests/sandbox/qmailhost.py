@@ -7,6 +7,7 @@ on the package system.
 from __future__ import annotations
 
 import os
+import poplib
 import sys
 
 import tui
@@ -183,3 +184,27 @@ def make_certificate(box, owner: str = "", dhparams: bool = False) -> None:
         )
     done = box.sh(script)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+#: curl for SMTP with STARTTLS required (the sandbox's self-signed certificate)
+CURL_TLS = ["curl", "-sS", "--ssl-reqd", "--insecure", "--max-time", "40"]
+#: curl picks CRAM-MD5 when offered, which checkpassword cannot check: ask for PLAIN
+PLAIN = ["--login-options", "AUTH=PLAIN"]
+
+
+def sh_ok(box, script: str) -> str:
+    """``script`` run by the sandbox's sh, which must succeed; its output."""
+    done = box.sh(script)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+class SandboxPOP3(poplib.POP3):
+    """poplib's client on a socket made inside the sandbox's network namespace."""
+
+    def __init__(self, box, port=110, timeout=10):
+        self._box = box
+        super().__init__("127.0.0.1", port, timeout=timeout)
+
+    def _create_socket(self, timeout):
+        return self._box.connect(self.port, self.host, timeout=timeout)

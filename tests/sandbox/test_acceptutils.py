@@ -17,7 +17,17 @@ import ssl
 import time
 
 import pytest
-from qmailhost import listening, make_certificate, set_password, setup, start_send
+from qmailhost import (
+    CURL_TLS,
+    PLAIN,
+    SandboxPOP3,
+    listening,
+    make_certificate,
+    set_password,
+    setup,
+    sh_ok,
+    start_send,
+)
 
 from tests.polling import wait_for
 from tui.sandbox import rcd
@@ -62,14 +72,6 @@ TCPRULES = {  # upstream's, minus the qmail-qfilter / greylisting settings
 }
 RC_CONF = "qmailsmtpd=YES\nqmailofmipd=YES\nqmailpop3d=YES\n"
 MESSAGE = "Subject: submitted\r\n\r\nhello\r\n"
-CURL = ["curl", "-sS", "--ssl-reqd", "--insecure", "--max-time", "40"]
-PLAIN = ["--login-options", "AUTH=PLAIN"]
-
-
-def _sh(box, script: str) -> str:
-    done = box.sh(script)
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +96,7 @@ def host(tmp_path_factory):
         for kind, rules in TCPRULES.items():
             (control / "tcprules" / kind).write_text(rules)
         set_password(box, "admin", "s3cret")
-        _sh(
+        sh_ok(
             box,
             "echo 'ucspissl:*:2020:' >> /etc/group"
             " && echo 'ucspissl:*:2020:2020::0:0:sslserver:/nonexistent:/sbin/nologin'"
@@ -105,7 +107,7 @@ def host(tmp_path_factory):
         make_certificate(box, dhparams=True)
         with box.path("/etc/rc.conf").open("a") as fh:
             fh.write(RC_CONF)
-        _sh(
+        sh_ok(
             box,
             "/etc/rc.d/qmailsmtpd start && /etc/rc.d/qmailofmipd start"
             " && /etc/rc.d/qmailpop3d start",
@@ -152,7 +154,7 @@ def test_ehlo_on_25_offers_starttls_by_tcprules(host):
 
 
 def _submit(box, *auth: str) -> tuple[int, str]:
-    argv = [*CURL, *auth, "--mail-from", "admin@mail.example.org"]
+    argv = [*CURL_TLS, *auth, "--mail-from", "admin@mail.example.org"]
     argv += ["--mail-rcpt", "someone@remote.example", "--upload-file", "/root/message"]
     done = box.exec([*argv, "smtp://127.0.0.1:587"])
     return done.returncode, done.stderr.strip()
@@ -179,17 +181,8 @@ def test_submission_needs_tls_first(host):
     client.close()
 
 
-class SandboxPOP3(poplib.POP3):
-    def __init__(self, box, port=110, timeout=10):
-        self._box = box
-        super().__init__("127.0.0.1", port, timeout=timeout)
-
-    def _create_socket(self, timeout):
-        return self._box.connect(self.port, self.host, timeout=timeout)
-
-
 def test_pop3_stls_user_pass_lists_the_maildir(host):
-    _sh(host, "printf 'Subject: for pop\\n\\nbody\\n' | qmail-inject admin@mail.example.org")
+    sh_ok(host, "printf 'Subject: for pop\\n\\nbody\\n' | qmail-inject admin@mail.example.org")
     assert wait_for(lambda: list(host.path("/home/admin/Maildir/new").iterdir()))
     pop = SandboxPOP3(host)
     assert pop.getwelcome().startswith(b"+OK <")
@@ -224,5 +217,5 @@ def test_pop3_refuses_plain_user_and_wrong_password(host):
 def test_curl_pop3_uses_apop_which_authup_lacks(host):
     """authup's greeting has a timestamp, so curl logs in with APOP, which authup
     answers with ``-ERR authup authorization first``."""
-    done = host.exec([*CURL, "pop3://admin:s3cret@127.0.0.1/"])
+    done = host.exec([*CURL_TLS, "pop3://admin:s3cret@127.0.0.1/"])
     assert done.returncode == 67, done.stderr

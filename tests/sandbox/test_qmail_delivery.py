@@ -7,7 +7,7 @@ import smtplib
 
 import psutil
 import pytest
-from qmailhost import set_password, setup, start_send
+from qmailhost import SandboxPOP3, set_password, setup, start_send
 
 from tests.polling import wait_for
 from tui.backend.hosts import SandboxHost
@@ -51,17 +51,6 @@ def connect(box, source="127.0.0.1") -> smtplib.SMTP:
     client = wait_for(attempt)
     assert client and client.greeting == (220, b"mail.example.org ESMTP")
     return client
-
-
-class SandboxPOP3(poplib.POP3):
-    """poplib.POP3 connected inside the sandbox's network namespace."""
-
-    def __init__(self, box, port=110, timeout=10):
-        self._box = box
-        super().__init__("127.0.0.1", port, timeout=timeout)
-
-    def _create_socket(self, timeout):
-        return self._box.connect(self.port, self.host, timeout=timeout)
 
 
 def maillog(box) -> str:

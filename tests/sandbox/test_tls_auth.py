@@ -14,7 +14,18 @@ import poplib
 import time
 
 import pytest
-from qmailhost import PROGRAMS, listening, make_certificate, set_password, setup, start_send
+from qmailhost import (
+    CURL_TLS,
+    PLAIN,
+    PROGRAMS,
+    SandboxPOP3,
+    listening,
+    make_certificate,
+    set_password,
+    setup,
+    sh_ok,
+    start_send,
+)
 
 from tests.polling import wait_for
 from tui.sandbox import rcd
@@ -28,15 +39,6 @@ RC_CONF = (
     "qmailpop3d=YES\n"
 )
 MESSAGE = "Subject: relayed\r\n\r\nhello\r\n"
-#: curl picks CRAM-MD5 when offered, which checkpassword 0.90 cannot check.
-CURL = ["curl", "-sS", "--ssl-reqd", "--insecure", "--max-time", "30"]
-PLAIN = ["--login-options", "AUTH=PLAIN"]
-
-
-def _sh(box, script: str) -> str:
-    done = box.sh(script)
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +57,7 @@ def host(tmp_path_factory):
             box.path(f"/etc/rc.d/{name}").chmod(0o555)
         set_password(box, "admin", "s3cret")
         make_certificate(box, owner="qmaild:qmail")
-        _sh(
+        sh_ok(
             box,
             f"ln -s servercert.pem {CONTROL}/clientcert.pem"
             " && chmod 4555 /usr/pkg/bin/checkpassword"
@@ -67,7 +69,7 @@ def host(tmp_path_factory):
         )
         with box.path("/etc/rc.conf").open("a") as fh:
             fh.write(RC_CONF)
-        _sh(box, "/etc/rc.d/qmailsmtpd start && /etc/rc.d/qmailpop3d start")
+        sh_ok(box, "/etc/rc.d/qmailsmtpd start && /etc/rc.d/qmailpop3d start")
         for port in (25, 110):
             assert wait_for(lambda p=port: listening(box, p)), f"nothing on port {port}"
         yield box
@@ -76,7 +78,7 @@ def host(tmp_path_factory):
 
 
 def _relay(box, *auth: str) -> tuple[int, str]:
-    argv = [*CURL, *auth, "--mail-from", "admin@mail.example.org"]
+    argv = [*CURL_TLS, *auth, "--mail-from", "admin@mail.example.org"]
     argv += ["--mail-rcpt", "someone@remote.example", "--upload-file", "/root/message"]
     done = box.exec([*argv, "smtp://127.0.0.1:25"])
     return done.returncode, done.stderr
@@ -131,17 +133,8 @@ def test_auth_without_checkprogram_or_setuid(host):
         host.sh("chmod 4555 /usr/pkg/bin/checkpassword")
 
 
-class SandboxPOP3(poplib.POP3):
-    def __init__(self, box, port=110, timeout=10):
-        self._box = box
-        super().__init__("127.0.0.1", port, timeout=timeout)
-
-    def _create_socket(self, timeout):
-        return self._box.connect(self.port, self.host, timeout=timeout)
-
-
 def test_pop3_login_lists_and_retrieves(host):
-    _sh(host, "printf 'Subject: for pop\\n\\nbody\\n' | qmail-inject admin@mail.example.org")
+    sh_ok(host, "printf 'Subject: for pop\\n\\nbody\\n' | qmail-inject admin@mail.example.org")
     assert wait_for(lambda: list(host.path("/home/admin/Maildir/new").iterdir()))
     pop = SandboxPOP3(host)
     assert pop.getwelcome().startswith(b"+OK <")

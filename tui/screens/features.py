@@ -15,7 +15,7 @@ from textual.widgets import Checkbox, Header, Label, RadioButton, RadioSet, Stat
 
 from ..backend.profile import Problem
 from ..backend.profile.rules import CERT_ALLOWED, SIZE_ALLOWED, parse_size, size_text
-from ..widgets.field import FIELD_CSS, Field, problem_text, widget_id
+from ..widgets.field import FIELD_CSS, Field, field_of, problem_text, widget_id
 from ..widgets.footer import KeyFooter
 from ..widgets.help import HelpScreen
 from . import features_help
@@ -248,11 +248,7 @@ class FeaturesScreen(WizardStep):
 
     def action_help(self) -> None:
         focused = self.focused
-        field = (
-            next((n for n in focused.ancestors_with_self if isinstance(n, Field)), None)
-            if focused
-            else None
-        )
+        field = field_of(focused)
         if field is not None:
             self.app.push_screen(HelpScreen(field.label, field.help))
         elif isinstance(focused, RadioSet):

@@ -20,6 +20,7 @@ from ..widgets.field import (
     FIELD_CSS,
     Field,
     Sourced,
+    field_of,
     problem_text,
     source_line,
     widget_id,
@@ -317,11 +318,7 @@ class MailScreen(WizardStep):
 
     def action_help(self) -> None:
         focused = self.focused
-        field = (
-            next((n for n in focused.ancestors_with_self if isinstance(n, Field)), None)
-            if focused
-            else None
-        )
+        field = field_of(focused)
         if field is not None:
             self.app.push_screen(HelpScreen(field.label, field.help))
         elif isinstance(focused, RadioSet):

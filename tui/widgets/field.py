@@ -124,6 +124,13 @@ class Field(Sourced):
         self.post_message(self.Changed(self, event.value))
 
 
+def field_of(widget: Widget | None) -> Field | None:
+    """The Field that holds ``widget`` (the focused input, say), if any."""
+    if widget is None:
+        return None
+    return next((n for n in widget.ancestors_with_self if isinstance(n, Field)), None)
+
+
 def widget_id(widget: Widget) -> str:
     """The id of a widget composed with one (fields and switches are)."""
     if widget.id is None:
