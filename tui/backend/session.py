@@ -117,9 +117,9 @@ class Session:
 
     def _summarize(self) -> HostSummary:
         """The Welcome's summary of the probed host: its sockets are read for it."""
-        from .verify import smtp_address  # not at import: the probe starts first
+        from .verify.config import smtp_address  # not at import: the probe starts first
 
-        _address, port = smtp_address(self.host, self.state)
+        _address, port = smtp_address(self.host, self.probed)
         names = {p.pid: procmatch.program(p) for p in self.host.processes()}  # argv[0]
         pids = sorted(
             {(names.get(s.pid or -1, "?"), s.pid) for s in self.host.listeners() if s.port == port}
