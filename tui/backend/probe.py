@@ -32,8 +32,7 @@ from .hoststate import (
 #: rc.d/postfix is only looked for too: its status runs ``postfix status``, a mail log
 #: line at every call; postfix is its master process (``postfix_master``).
 RCD_SCRIPTS = SERVICES
-#: what the probe's first lines ask (admission.judge's words for it)
-ADMISSION = "uname -srm; id -u"
+ADMISSION = "uname -srm; id -u"  #: what the probe's first lines ask (for admission.judge)
 MARK = re.compile(r"^@@qw-([0-9a-f]{16}) (\S+) (\S+) (-?\d+)@@$")
 
 # $1: "again" when an earlier probe of this run supplies what cannot have changed
@@ -305,15 +304,14 @@ def _service_section(state: HostState, kind: str, name: str, rc: int, text: str)
 def probe(host: Host, previous: HostState | None = None, catalog: bool = True) -> HostState:
     """One round trip: run the batched script and parse what it printed.
 
-    ``previous``: a probe of the same host earlier in this run (an apply changing
-    it since).  What no apply step changes is then taken from it, not run again:
-    uname, hostname, uid, the options of package files it already read,
-    ``make show-options`` while /etc/mk.conf is unchanged, and pkg_info's list while
-    /var/db/pkg has the same entries.  ``catalog=False``: everything but the option
-    catalog's input (show_options, binary_options), which ``read_catalog`` adds.
-    Without ``previous`` it raises admission.Refused (read nothing but uname and the
-    uid) for a host that is not NetBSD or a login that is not root.
-    """
+    ``previous``: a probe of the same host earlier in this run (an apply changing it
+    since).  What no apply step changes is then taken from it, not run again: uname,
+    hostname, uid, the options of package files it already read, ``make show-options``
+    while /etc/mk.conf is unchanged, and pkg_info's list while /var/db/pkg has the same
+    entries.  ``catalog=False``: everything but the option catalog's input
+    (show_options, binary_options), which ``read_catalog`` adds.  Without ``previous``
+    it raises admission.Refused (having read only uname and the uid) for a host that is
+    not NetBSD or a login that is not root."""
     nonce = secrets.token_hex(8)
     args = ["full", "-", "", "-"]
     if previous is not None:
@@ -330,8 +328,8 @@ def probe(host: Host, previous: HostState | None = None, catalog: bool = True) -
     stages = "host catalog" if catalog else "host"
     state = parse(_run(host, nonce, args + [stages]), nonce, previous)
     if previous is None:  # the script read uname and the uid first (SCRIPT)
-        said = f"{state.uname or '(nothing)'}; uid {state.uid if state.uid >= 0 else '?'}"
-        judge(state.uname.split(" ")[0], state.uid if state.uid >= 0 else None, ADMISSION, said)
+        uid = state.uid if state.uid >= 0 else None
+        judge(state.uname.split(" ")[0], uid, ADMISSION, f"{state.uname!r}, uid {uid}")
     read_alias_files(host, state)
     return state
 
