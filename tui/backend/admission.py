@@ -1,7 +1,9 @@
 """Who may act on a host: a NetBSD host, as root.
 
-Checked once, before anything else is read, so that no command shows what a probe
-cut short by missing rights saw (every service "stopped", a profile of a Linux box).
+Checked before anything else is read, so that no command shows what a probe cut short
+by missing rights saw (every service "stopped", a profile of a Linux box): by
+``admit`` (the headless commands), or by the probe's first lines (the TUI: one round
+trip fewer before its first screen).
 """
 
 from __future__ import annotations
@@ -33,9 +35,17 @@ def admit(host: Host) -> None:
     which it is not, HostError when the host cannot tell."""
     result = host.run(["sh", "-c", SCRIPT], timeout=60)
     words = result.stdout.split()
+    said = (result.stdout + result.stderr).strip() or f"exit status {result.rc}"
     if not result.ok or len(words) != 2 or not words[1].isdigit():
-        said = (result.stdout + result.stderr).strip() or f"exit status {result.rc}"
-        raise HostError(f"cannot tell what the host is: '{SCRIPT}' said {said!r}")
-    system, uid = words[0], int(words[1])
+        words = ["", ""]
+    judge(words[0], int(words[1]) if words[1] else None, SCRIPT, said)
+
+
+def judge(system: str, uid: int | None, asked: str, said: str) -> None:
+    """Return when ``system`` (``uname -s``) is NetBSD and ``uid`` (``id -u``) is 0;
+    Refused says which it is not; HostError when either is missing (``asked``: the
+    commands, ``said``: the host's answer)."""
+    if not system or uid is None:
+        raise HostError(f"cannot tell what the host is: '{asked}' said {said!r}")
     if system != "NetBSD" or uid != 0:
         raise Refused(system, uid)

@@ -13,6 +13,7 @@ import secrets
 from collections.abc import Mapping
 
 from . import procmatch
+from .admission import judge
 from .facts import ALIAS_DIR, SERVICES, SYSCONF
 from .hosts import Host, HostError
 from .hosts.safefile import Refused
@@ -31,6 +32,7 @@ from .hoststate import (
 #: rc.d/postfix is only looked for too: its status runs ``postfix status``, a mail log
 #: line at every call; postfix is its master process (``postfix_master``).
 RCD_SCRIPTS = SERVICES
+ADMISSION = "uname -srm; id -u"  #: what the probe's first lines ask (for admission.judge)
 MARK = re.compile(r"^@@qw-([0-9a-f]{16}) (\S+) (\S+) (-?\d+)@@$")
 
 # $1: "again" when an earlier probe of this run supplies what cannot have changed
@@ -40,11 +42,19 @@ MARK = re.compile(r"^@@qw-([0-9a-f]{16}) (\S+) (\S+) (-?\d+)@@$")
 # pkg_info's answer is kept while the listing is the same (its package names are the
 # database's entries) and no other database could be pkg_info's; $5: the stages to
 # read, "host catalog" (all), "host" (all but the option catalog's commands) or
-# "catalog" (only make show-options and the binary packages' options).
+# "catalog" (only make show-options and the binary packages' options).  A first probe
+# of the host (not "again") reads uname and the uid first, and nothing more when the
+# host is not NetBSD or the login not root (admission.judge refuses it).
 SCRIPT = r"""
 again=$1; mk_before=$2; known_pkgs=$3; pkgdb_before=$4; stages=$5
 mark() { echo "@@qw-@NONCE@ $1 $2 $3@@"; }
 out() { kind=$1; name=$2; shift 2; o=`"$@" 2>&1`; rc=$?; mark "$kind" "$name" "$rc"; [ -n "$o" ] && printf '%s\n' "$o"; }
+case $again:$stages in
+  again:*|*:catalog) ;;
+  *) out uname s uname -srm; system=${o%% *}
+     out id u id -u; uid=$o
+     if [ "$system" != NetBSD ] || [ "$uid" != 0 ]; then mark end - 0; exit 0; fi ;;
+esac
 file() { if [ -f "$1" ]; then mark file "$1" 0; cat "$1"; echo; else mark file "$1" 1; fi; }
 tmp=`mktemp -d "${TMPDIR:-/tmp}/qw-probe.XXXXXXXX" 2>/dev/null` || tmp=
 [ -n "$tmp" ] && trap 'rm -rf "$tmp"' 0
@@ -87,9 +97,7 @@ case $stages in *host*) ;; *) finish; exit 0 ;; esac
 if [ "$again" = again ]; then
   mark keep uname 0; mark keep hostname 0; mark keep uid 0
 else
-  job uname s uname -srm
   job hostname - hostname
-  out id u id -u
 fi
 job ifconfig - /sbin/ifconfig -a
 set -- /var/db/pkg/* /var/db/pkg/*/+CONTENTS
@@ -308,13 +316,14 @@ def _service_section(state: HostState, kind: str, name: str, rc: int, text: str)
 def probe(host: Host, previous: HostState | None = None, catalog: bool = True) -> HostState:
     """One round trip: run the batched script and parse what it printed.
 
-    ``previous``: a probe of the same host earlier in this run (an apply changing
-    it since).  What no apply step changes is then taken from it, not run again:
-    uname, hostname, uid, the options of package files it already read,
-    ``make show-options`` while /etc/mk.conf is unchanged, and pkg_info's list while
-    /var/db/pkg has the same entries.  ``catalog=False``: everything but the option
-    catalog's input (show_options, binary_options), which ``read_catalog`` adds.
-    """
+    ``previous``: a probe of the same host earlier in this run (an apply changing it
+    since).  What no apply step changes is then taken from it, not run again: uname,
+    hostname, uid, the options of package files it already read, ``make show-options``
+    while /etc/mk.conf is unchanged, and pkg_info's list while /var/db/pkg has the same
+    entries.  ``catalog=False``: everything but the option catalog's input
+    (show_options, binary_options), which ``read_catalog`` adds.  Without ``previous``
+    it raises admission.Refused (having read only uname and the uid) for a host that is
+    not NetBSD or a login that is not root."""
     nonce = secrets.token_hex(8)
     args = ["full", "-", "", "-"]
     if previous is not None:
@@ -330,6 +339,9 @@ def probe(host: Host, previous: HostState | None = None, catalog: bool = True) -
         ]
     stages = "host catalog" if catalog else "host"
     state = parse(_run(host, nonce, args + [stages]), nonce, previous)
+    if previous is None:  # the script read uname and the uid first (SCRIPT)
+        uid = state.uid if state.uid >= 0 else None
+        judge(state.uname.split(" ")[0], uid, ADMISSION, f"{state.uname!r}, uid {uid}")
     read_alias_files(host, state)
     return state
 
@@ -373,16 +385,18 @@ class Prober:
     (with ``previous``) only after commands ran, and updated in memory after steps
     that only wrote files the probe reads as plain text."""
 
-    def __init__(self, host: Host, state: HostState | None = None):
+    def __init__(self, host: Host, state: HostState | None = None, catalog: bool = True):
         """``state``: a probe of ``host`` moments ago; it is probed again (with it
-        as ``previous``) on first use."""
+        as ``previous``) on first use.  ``catalog=False``: the option catalog's input
+        is not read (the caller plans with a catalog it already has)."""
         self.host = host
         self.state = state
+        self.catalog = catalog
         self.current = False
 
     def __call__(self) -> HostState:
         if not self.current or self.state is None:
-            self.state = probe(self.host, self.state)
+            self.state = probe(self.host, self.state, self.catalog)
             self.current = True
         return self.state
 

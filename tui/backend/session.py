@@ -74,10 +74,12 @@ class Unfinished:
 
 @dataclass
 class Probing:
-    """A probe in two stages running in the background: the host (the Welcome's
-    summary), then the option catalog (Session.read_catalog); each Future holds the
-    stage's result or its HostError (the catalog's also when the host stage failed)."""
+    """A probe in two stages running in the background: the host (its admission as
+    the script's first lines, then the Welcome's summary), then the option catalog
+    (Session.read_catalog); each Future holds the stage's result or its HostError
+    (admission.Refused among them; a later one's also when an earlier one failed)."""
 
+    admitted: Future[None]
     summary: Future[HostSummary]
     catalog: Future[None]
 
@@ -117,9 +119,13 @@ class Session:
         """Read the host but its option catalog (one round trip, plus its sockets);
         ``read_catalog()`` is the second stage."""
         self.state = probe(self.host, catalog=False)
-        from .verify import smtp_address  # not at import: the probe starts first
+        return self._summarize()
 
-        _address, port = smtp_address(self.host, self.state)
+    def _summarize(self) -> HostSummary:
+        """The Welcome's summary of the probed host: its sockets are read for it."""
+        from .verify.config import smtp_address  # not at import: the probe starts first
+
+        _address, port = smtp_address(self.host, self.probed)
         names = {p.pid: procmatch.program(p) for p in self.host.processes()}  # argv[0]
         pids = sorted(
             {(names.get(s.pid or -1, "?"), s.pid) for s in self.host.listeners() if s.port == port}
@@ -145,15 +151,19 @@ class Session:
             self.profile = profile_from_state(state, self.catalog, self.sources)
 
     def probe_in_background(self) -> Probing:
-        """``probe()`` then ``read_catalog()`` in a daemon thread."""
-        probing = Probing(Future(), Future())
+        """``probe()`` then ``read_catalog()`` in a daemon thread; the host's admission
+        is judged by the probe's first lines (no round trip of its own)."""
+        probing = Probing(Future(), Future(), Future())
 
         def run() -> None:
             try:
-                probing.summary.set_result(self.probe())
-            except BaseException as exc:  # handed to whoever waits for either stage
-                probing.summary.set_exception(exc)
-                probing.catalog.set_exception(exc)
+                self.state = probe(self.host, catalog=False)
+                probing.admitted.set_result(None)
+                probing.summary.set_result(self._summarize())
+            except BaseException as exc:  # handed to whoever waits for any stage
+                for stage in (probing.admitted, probing.summary, probing.catalog):
+                    if not stage.done():
+                        stage.set_exception(exc)
                 return
             try:
                 self.read_catalog()
@@ -211,8 +221,25 @@ class Session:
         """Probe the host (one round trip) and take its option catalog; no prefill."""
         from .catalog import for_host
 
-        self.catalog = for_host(self.refresh())
-        return self.probed
+        self.state = probe(self.host)
+        self.catalog = for_host(self.state)
+        return self.state
+
+    def read_for(self, profile: Profile) -> HostState:
+        """Probe the host to plan ``profile``: its option catalog (``make
+        show-options``, in the same round trip when the profile alone says so) is read
+        only when the plan needs it (``plan.needs_catalog``); else the catalog is the
+        era's built-in table."""
+        from .catalog import for_host
+        from .plan import needs_catalog
+
+        if needs_catalog(profile):
+            return self.read()
+        state = self.refresh()
+        if needs_catalog(profile, state):
+            read_catalog(self.host, state)
+        self.catalog = for_host(state)
+        return state
 
     def discover(self) -> Profile:
         """The profile the host read last embodies (as the TUI prefills it); where each
@@ -260,8 +287,9 @@ class Session:
         return changed
 
     def refresh(self) -> HostState:
-        """Probe the host again (the catalog stays the one the wizard started with)."""
-        self.state = probe(self.host)
+        """Probe the host again but its option catalog (the catalog stays the one the
+        wizard started with: ``state.show_options`` is None)."""
+        self.state = probe(self.host, catalog=False)
         return self.state
 
     def make_plan(self, fresh: bool = True) -> Plan:
@@ -304,7 +332,7 @@ class Session:
         from .apply import apply  # not at import: the wizard's probe starts before it
         from .verify import verify
 
-        prober = Prober(self.host, self.state)
+        prober = Prober(self.host, self.state, catalog=False)  # the plan's is self.catalog
 
         def replan() -> Plan:
             self.state = prober()

@@ -27,13 +27,14 @@ def _fail(message: str) -> int:
     return 1
 
 
-def _load_checked(path: str, state):
-    """The profile at ``path`` validated against the host (or the built-in tables);
-    ``state`` is a probed HostState or None."""
-    loaded = read(Path(path), path)
+def _load_checked(path: str, state, catalog=None, loaded=None):
+    """The profile at ``path`` (``loaded``: already read from there) validated against
+    the host (its ``catalog`` when given) or the built-in tables; ``state`` is a probed
+    HostState or None."""
+    loaded = loaded or read(Path(path), path)
     profile, lines = loaded.profile, loaded.lines
     if state is not None and state.is_netbsd:
-        catalogs = [catalog_mod.for_host(state)]
+        catalogs = [catalog or catalog_mod.for_host(state)]
         users = set(state.users())
     else:
         catalogs = [catalog_mod.builtin(era) for era in ("2017Q1", "2020Q2")]
@@ -51,7 +52,7 @@ def cmd_validate(path: str, host: Host | None) -> int:
         from ..backend.session import Session
 
         try:
-            state = Session(host).refresh()
+            state = Session(host).read()
         except HostError:
             state = None
     try:
@@ -87,8 +88,10 @@ def _plan(host: Host, path: str, overwrite_drift: bool = False):
     from ..backend.session import Session
 
     session = Session(host)
-    state = session.read()
-    session.profile, session.profile_path = _load_checked(path, state), path
+    loaded = read(Path(path), path)  # the option catalog is read only if its plan needs it
+    state = session.read_for(loaded.profile)
+    session.profile = _load_checked(path, state, session.catalog, loaded)
+    session.profile_path = path
     plan = session.make_plan(fresh=False)
     if overwrite_drift:
         session.overwrite = {d.path for d in plan.drift}

@@ -1,15 +1,12 @@
 """No command: the interactive wizard, started so that the host is read while Textual loads.
 
-``create_app`` opens the target and starts, each in a thread, the host's admission
-(NetBSD, as root) and the probe, then imports Textual and the screens (tui.wizard): the
-first screen paints while the probe runs.  A refused host raises before the App
-exists: no screen ever shows what a probe without root saw.
+``create_app`` opens the target and starts the probe in a thread (its first lines
+judge the host's admission: NetBSD, as root), then imports Textual and the Welcome
+(tui.wizard): the first screen paints while the probe runs.  A refused host raises
+before the App exists: no screen ever shows what a probe without root saw.
 """
 
 from __future__ import annotations
-
-import threading
-from concurrent.futures import Future
 
 from ..backend.session import Session
 from .target import open_target
@@ -21,13 +18,12 @@ def create_app(
     """The wizard App for ``--target`` (and ``--profile``), its probe already running;
     raises admission.Refused when the host is not NetBSD or the login not root."""
     session = Session(connect(target, ssh_config))
-    admitted = _in_thread(session.admit)
-    if profile_path:
+    if profile_path:  # before the probe: its second stage prefills only without one
         session.load_profile(profile_path)
     probing = session.probe_in_background()
     from ..wizard import WizardApp
 
-    admitted.result()
+    probing.admitted.result()
     return WizardApp(session, probing=probing)
 
 
@@ -68,17 +64,3 @@ def screen_password(need) -> str:
     if answer is None:
         raise need
     return answer
-
-
-def _in_thread(function) -> Future:
-    """``function()`` in a daemon thread; its result (or exception) in a Future."""
-    done: Future = Future()
-
-    def run() -> None:
-        try:
-            done.set_result(function())
-        except BaseException as exc:  # raised again by done.result()
-            done.set_exception(exc)
-
-    threading.Thread(target=run, name="qmail-wizard admission", daemon=True).start()
-    return done

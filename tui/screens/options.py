@@ -40,7 +40,7 @@ COST = (
 def source_build_cost(session: Session) -> str:
     """What a source build costs on this host, plus a warning when it cannot run."""
     text = COST
-    if session.state is not None and not session.state.show_options:
+    if session.state is not None and not session.state.pkgsrc_tree:
         text += " This host has no pkgsrc tree at /usr/pkgsrc yet: fetch it before applying."
     method = [p for p in session.problems() if p.key == "install.method"]
     if method:

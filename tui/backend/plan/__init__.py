@@ -32,10 +32,10 @@ from .maildirs import plan_maildirs
 from .mailfiles import plan_aliases, plan_control, plan_tcprules
 from .mta import plan_mta_switch, plan_rcconf
 from .packages import plan_mkconf, plan_packages, rebuilt
-from .policy import PlanError, check_host, install_method
+from .policy import PlanError, check_host, install_method, needs_catalog
 from .services import plan_baseline, plan_services
 
-__all__ = ["PlanError", "install_method", "make_plan"]
+__all__ = ["PlanError", "install_method", "make_plan", "needs_catalog"]
 
 TITLES = {
     "preflight": "Check the host",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..catalog import builtin
 from ..hoststate import HostState
 from ..profile.features import needed_options
 from ..profile.model import ACCOUNT_DEFAULTS, Profile
@@ -23,6 +24,23 @@ def check_host(state: HostState) -> None:
             "qmail-wizard must run as root on the host (uid is "
             f"{state.uid}); run it with su or sudo."
         )
+
+
+def needs_catalog(profile: Profile, state: HostState | None = None) -> bool:
+    """True when planning ``profile`` needs the host's own option catalog (``make
+    show-options``, the binary packages' options): build options or account names
+    that differ from the defaults, a source build, an installed qmail whose build
+    options are compared with the profile's, features that need options the era's
+    defaults lack.  Otherwise the era's built-in table plans the same binary install.
+    ``state`` None: judged from the profile alone (False may turn True once the host
+    is read)."""
+    if profile.build.options or not profile.build.accounts.is_default():
+        return True
+    if profile.install.method == "source":
+        return True
+    if state is None:
+        return False
+    return "qmail" in state.packages or bool(needed_options(profile, builtin(state.era())))
 
 
 def build_words(profile: Profile, catalog) -> list[str]:

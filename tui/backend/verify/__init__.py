@@ -14,9 +14,33 @@ smtp: the SMTP client; rules: tcp.smtp matching; delivery: the marked test messa
 (and its removal); report: Check, its text and JSON.
 """
 
-from .checks import verify
-from .config import smtp_address
-from .delivery import send_test_message
-from .report import Check, render_text, to_json
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .checks import verify
+    from .config import smtp_address
+    from .delivery import send_test_message
+    from .report import Check, render_text, to_json
 
 __all__ = ["Check", "render_text", "send_test_message", "smtp_address", "to_json", "verify"]
+
+#: each export's module, imported on first use (the Welcome's probe needs only config)
+_HOMES = {
+    "Check": "report",
+    "render_text": "report",
+    "send_test_message": "delivery",
+    "smtp_address": "config",
+    "to_json": "report",
+    "verify": "checks",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_HOMES[name]}", __name__), name)
+    globals()[name] = value
+    return value
