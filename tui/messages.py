@@ -16,7 +16,8 @@ if TYPE_CHECKING:
     from textual.screen import Screen
 
     from .backend.apply import ApplyResult
-    from .backend.session import HostSummary, Unfinished
+    from .backend.hostsummary import HostSummary
+    from .backend.journal import Unfinished
     from .backend.status import Status
     from .backend.steps import Plan
     from .backend.verify import Check

@@ -17,7 +17,8 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-from .backend.session import Probing, Session, Unfinished
+from .backend.journal import Unfinished
+from .backend.session import Probing, Session
 from .messages import Advance, Probed
 from .screens.welcome import WelcomeScreen
 from .widgets.ask import AskScreen

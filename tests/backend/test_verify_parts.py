@@ -120,7 +120,7 @@ def test_non_relay_client_is_the_first_own_address_that_may_not_relay():
 
 
 def test_probe_reads_the_inet_lines_of_ifconfig_a():
-    from tui.backend.probe import inet_addresses
+    from tui.backend.probesections import inet_addresses
 
     shown = (
         "re0: flags=0x8843<UP,BROADCAST,RUNNING,SIMPLEX,MULTICAST> mtu 1500\n"

@@ -21,7 +21,7 @@ from tui.screens.mail import MailScreen
 from tui.screens.options import OptionsScreen
 from tui.screens.review import ReviewScreen
 from tui.screens.services import ServicesScreen
-from tui.screenshots import to_reconfigure
+from tui.screenshot_drivers import to_reconfigure
 from tui.widgets.drift_choice import DriftChoice
 from tui.widgets.field import Field
 from tui.wizard import FLOW, WizardApp

@@ -207,3 +207,33 @@ def new_run_id(host: Host, taken: Callable[[str], bool]) -> str:
         n += 1
         run_id = f"{base}-{n}"
     return run_id
+
+
+@dataclass(frozen=True)
+class Unfinished:
+    """A run that did not finish: its id, journal status and the step it stopped in."""
+
+    run_id: str
+    status: str  # "running" (interrupted) or "failed"
+    step: str  # "" when not known
+
+    def describe(self) -> str:
+        where = f" in step '{self.step}'" if self.step else ""
+        how = "failed" if self.status == "failed" else "was interrupted"
+        return f"The last apply (run {self.run_id}) {how}{where}."
+
+
+def unfinished(host: Host) -> Unfinished | None:
+    """The newest run when it did not finish (what ``apply --resume`` continues), None
+    when it finished, when there is none, or when its journal is damaged."""
+    try:
+        run_id = last_run(host)
+        if run_id is None or not host.exists(journal_path(run_id)):
+            return None
+        record = Journal.load(host, run_id)
+    except (Damaged, HostError):
+        return None
+    if record.finished:
+        return None
+    step = (record.failure or {}).get("step", "")
+    return Unfinished(run_id, record.status, step if isinstance(step, str) else "")

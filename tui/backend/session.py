@@ -20,68 +20,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import procmatch
 from .admission import admit
-from .facts import SERVICES
 from .hosts import Host, HostError, Result, safefile
 from .hoststate import HostState
+from .hostsummary import HostSummary, Probing, summarize
 from .probe import Prober, probe, read_catalog
 from .steps import Plan, WriteFile
 
 if TYPE_CHECKING:
     from .apply import ApplyResult, Undone, UndoPlan
     from .catalog import Catalog
+    from .journal import Unfinished
     from .profile import Problem
     from .profile.model import Profile
     from .status import StatusReader
     from .verify import Check
     from .verify.delivery import Delivery
-
-
-@dataclass
-class HostSummary:
-    """What the Welcome screen tells the admin about the host."""
-
-    release: str
-    hostname: str
-    pkg_tools: list[str]
-    repository: str
-    mta: str
-    port_holder: str
-    qmail: str  # "" on a fresh host, else "qmail-1.03nb27"
-    fresh: bool
-    #: what is installed, for reconfiguring (("" ...) on a fresh host); the build
-    #: options need the catalog: Session.built_options()
-    qmail_run: str = ""  # "qmail-run-20170406"
-    accounts: str = ""  # "default names" or "daemon=qmaild2, log=qmaill2"
-    running: str = ""  # "qmailsend, qmailsmtpd"
-    port_names: str = ""  # the SMTP port's holders without pids
-
-
-@dataclass(frozen=True)
-class Unfinished:
-    """A run that did not finish: its id, journal status and the step it stopped in."""
-
-    run_id: str
-    status: str  # "running" (interrupted) or "failed"
-    step: str  # "" when not known
-
-    def describe(self) -> str:
-        where = f" in step '{self.step}'" if self.step else ""
-        how = "failed" if self.status == "failed" else "was interrupted"
-        return f"The last apply (run {self.run_id}) {how}{where}."
-
-
-@dataclass
-class Probing:
-    """A probe in two stages running in the background: the host (its admission as
-    the script's first lines, then the Welcome's summary), then the option catalog
-    (Session.read_catalog); each Future holds the stage's result or its HostError
-    (admission.Refused among them; a later one's also when an earlier one failed)."""
-
-    admitted: Future[None]
-    summary: Future[HostSummary]
-    catalog: Future[None]
 
 
 @dataclass
@@ -123,18 +77,7 @@ class Session:
 
     def _summarize(self) -> HostSummary:
         """The Welcome's summary of the probed host: its sockets are read for it."""
-        from .verify.config import smtp_address  # not at import: the probe starts first
-
-        _address, port = smtp_address(self.host, self.probed)
-        names = {p.pid: procmatch.program(p) for p in self.host.processes()}  # argv[0]
-        pids = sorted(
-            {(names.get(s.pid or -1, "?"), s.pid) for s in self.host.listeners() if s.port == port}
-        )
-        summary = self.summary(port, [f"{name} (pid {pid})" for name, pid in pids])
-        summary.port_names = f"port {port}: " + (
-            ", ".join(sorted({name for name, _pid in pids})) or "free"
-        )
-        return summary
+        return summarize(self.host, self.probed)
 
     def read_catalog(self) -> None:
         """The probe's second stage (one round trip: make show-options, the binary
@@ -365,19 +308,9 @@ class Session:
         """The newest run when it did not finish (what ``apply --resume`` continues),
         None when it finished, when there is none, or when its journal is damaged
         (apply says so when it starts)."""
-        from . import journal
+        from .journal import unfinished
 
-        try:
-            run_id = journal.last_run(self.host)
-            if run_id is None or not self.host.exists(journal.journal_path(run_id)):
-                return None
-            record = journal.Journal.load(self.host, run_id)
-        except (journal.Damaged, HostError):
-            return None
-        if record.finished:
-            return None
-        step = (record.failure or {}).get("step", "")
-        return Unfinished(run_id, record.status, step if isinstance(step, str) else "")
+        return unfinished(self.host)
 
     def undo_preview(self, run_id: str | None) -> UndoPlan:
         """What undoing a run (the newest that changed something if None) would do;
@@ -453,55 +386,8 @@ class Session:
         self.profile_path = target
         return target
 
-    def summary(self, port: int, holders: list[str]) -> HostSummary:
-        state = self.probed
-        tools = ["pkg_add"] + sorted(state.tools & {"pkgin", "make"})
-        if state.pkgsrc_tree:
-            tools.append("pkgsrc tree (/usr/pkgsrc)")
-        packages = sorted(state.binary_packages)
-        repository = (
-            f"{packages[0].rsplit('/', 1)[-1]} in PKG_PATH"
-            if packages
-            else "none found in PKG_PATH"
-        )
-        mailer = state.text("/etc/mailer.conf") or ""
-        mta = (
-            "qmail"
-            if "/usr/pkg/bin/sendmail" in mailer
-            else ("postfix" if "postfix" in mailer else "unknown")
-        )
-        qmail = state.packages.get("qmail", "")
-        summary = HostSummary(
-            release=state.uname,
-            hostname=state.hostname,
-            pkg_tools=tools,
-            repository=repository,
-            mta=mta,
-            port_holder=f"port {port}: " + (", ".join(holders) if holders else "free"),
-            qmail=qmail,
-            fresh=not qmail,
-        )
-        if qmail:
-            self._installed(summary)
-        return summary
-
     def built_options(self) -> str:
         """The installed qmail's build options against the defaults ("defaults
         +qmail-srs -qmail-bigdns"); needs the catalog (``read_catalog``)."""
         built = self.probed.build_info.get("qmail", {}).get("PKG_OPTIONS", "").split()
         return " ".join(["defaults", *self.options.changes(set(built))])
-
-    def _installed(self, summary: HostSummary) -> None:
-        """The reconfigure rows: qmail-run, accounts built, services."""
-        from .profile.model import ACCOUNT_DEFAULTS, ACCOUNT_VARS
-
-        state = self.probed
-        info = state.build_info.get("qmail", {})
-        summary.qmail_run = state.packages.get("qmail-run", "not installed")
-        renamed = [
-            f"{key}={info[var]}"
-            for key, var in ACCOUNT_VARS.items()
-            if info.get(var, ACCOUNT_DEFAULTS[key]) != ACCOUNT_DEFAULTS[key]
-        ]
-        summary.accounts = ", ".join(renamed) or "default names"
-        summary.running = ", ".join(n for n in SERVICES if state.running(n)) or "nothing"

@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field, replace
 from . import facts, procmatch
 from .facts import MAILLOG, QUEUE, RC_CONF, RC_DEFAULTS, RcConf
 from .hosts import Host, HostError, ProcessInfo
+from .hosts.base import host_port
 from .procmatch import PIDFILES
 
 #: the qmail services and the base MTA
@@ -253,7 +254,7 @@ class StatusReader:
         )
 
     def _listen_of(self, pids) -> list[str]:
-        return sorted({_address(s.address, s.port) for s in self._listeners if s.pid in pids})
+        return sorted({host_port(s.address, s.port) for s in self._listeners if s.pid in pids})
 
     def _service(self, name, main, procs, by_pid, knobs, now, interval) -> ServiceStatus:
         enabled = knobs.yes(name)
@@ -395,7 +396,3 @@ def _tag(proc: ProcessInfo) -> str:
         tag = tag.replace("/", "")
         return tag[2:] if tag.startswith("nb") else tag
     return ""
-
-
-def _address(address: str, port: int) -> str:
-    return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"

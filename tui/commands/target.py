@@ -59,7 +59,8 @@ def open_target(target: str, ssh_config: str | None = None, ask_password=None) -
 
 
 def _open_ssh(target: str, ssh_config: str | None, ask_password=None) -> Host:
-    from ..backend.hosts.ssh import PasswordNeeded, SshHost, parse_destination
+    from ..backend.hosts.ssh import PasswordNeeded, SshHost
+    from ..backend.hosts.sshtext import parse_destination
 
     try:
         destination = parse_destination(target)

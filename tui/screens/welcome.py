@@ -17,7 +17,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
 from ..backend.hosts import HostError
-from ..backend.session import HostSummary, Session
+from ..backend.hostsummary import HostSummary
+from ..backend.session import Session
 from ..backend.vis import vis
 from ..messages import Advance, CatalogFailed, CatalogRead, Probed, ProbeFailed
 from ..widgets.footer import KeyFooter

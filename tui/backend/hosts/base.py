@@ -63,6 +63,11 @@ class Listener:
     extra: dict = field(default_factory=dict)
 
 
+def host_port(address: str, port: int) -> str:
+    """``address:port``, an IPv6 address in brackets."""
+    return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
+
+
 class HostError(Exception):
     """A host operation failed; the message names the path or command."""
 

@@ -25,18 +25,14 @@ the user's own config and agent apply otherwise.
 from __future__ import annotations
 
 import atexit
-import calendar
 import json
 import os
-import select
 import shlex
 import shutil
 import socket
 import subprocess
 import tempfile
-import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from . import sshbecome, sshhelper
@@ -46,14 +42,16 @@ from .base import (
     FileStat,
     Host,
     HostError,
-    Listener,
-    ProcessInfo,
     Result,
     as_bytes,
     check_argv,
+    host_port,
     parse_passwd,
 )
 from .safefile import Refused
+from .ssherrors import SSH_FAILURES, PasswordNeeded, UnknownHostKey, asks_password
+from .sshsocket import forward_ready, relay_ready
+from .sshtext import PS_FIELDS, Destination, b64_bytes, parse_ps, parse_sockstat
 
 #: root's PATH on NetBSD (/root/.profile), set for every command run over ssh
 ROOT_PATH = (
@@ -63,22 +61,6 @@ ROOT_PATH = (
 PYTHONS = ("python3",) + tuple(f"python3.{minor}" for minor in range(14, 6, -1))
 #: how long the master stays up after the last command
 PERSIST = "120"
-PS_FIELDS = "pid=,ppid=,uid=,rss=,stat=,time=,lstart=,comm=,args="
-STATUS = {"R": "running", "O": "running", "S": "sleeping", "I": "idle", "D": "disk-sleep"}
-STATUS.update({"T": "stopped", "Z": "zombie"})
-#: stderr lines with which the ssh client (not the remote command) reports a failure
-SSH_FAILURES = (
-    "ssh:",
-    "Host key verification failed",
-    "Connection closed",
-    "Connection to ",
-    "Permission denied (",
-    "kex_exchange",
-    "mux_client",
-    "Control socket",
-    "client_loop:",
-    "Timeout, server",
-)
 
 
 #: what makes a non-root login root, in the order tried (see docs/FIDELITY.md)
@@ -87,119 +69,6 @@ ESCALATORS = ("doas", "sudo")
 WHOAMI = f"PATH={ROOT_PATH}; id -u; id -un; for t in {' '.join(ESCALATORS)}; do " + (
     'command -v "$t" >/dev/null 2>&1 && echo "$t"; done; true'
 )
-
-
-class PasswordNeeded(HostError):
-    """The login is not root and ``tool`` needs ``user``'s password: ask, then open again."""
-
-    def __init__(self, destination: Destination, tool: str, user: str):
-        self.destination, self.tool, self.user = destination, tool, user
-        super().__init__(
-            f"{destination} logs in as {user}, and {tool} needs {user}'s password to act as "
-            "root: run it from a terminal, or give the rule 'nopass'"
-        )
-
-
-class UnknownHostKey(HostError):
-    """ssh does not know the host's key (the message says how to trust it); the TUI
-    shows ``host.host_key()`` and asks before ``host.trust(key)``."""
-
-    def __init__(self, host: SshHost, message: str):
-        self.host = host
-        super().__init__(message)
-
-
-@dataclass(frozen=True)
-class Destination:
-    """``ssh://[user@]host[:port]``, parsed."""
-
-    host: str
-    user: str | None = None
-    port: int | None = None
-
-    def __str__(self) -> str:
-        user = f"{self.user}@" if self.user else ""
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        port = f":{self.port}" if self.port else ""
-        return f"ssh://{user}{host}{port}"
-
-
-def parse_destination(target: str) -> Destination:
-    """ValueError with a message naming what is wrong."""
-    from urllib.parse import urlsplit
-
-    if not target.startswith("ssh://"):
-        raise ValueError(f"{target!r} does not start with ssh://")
-    try:
-        parts = urlsplit(target)
-        port = parts.port
-    except ValueError as exc:
-        raise ValueError(f"{target!r}: {exc}") from None
-    if not parts.hostname or parts.path not in ("", "/") or parts.query or parts.fragment:
-        raise ValueError(f"{target!r} is not ssh://[user@]host[:port]")
-    if parts.password is not None:
-        raise ValueError(f"{target!r}: no password in the target; use keys or an agent")
-    if port == 0:
-        raise ValueError(f"{target!r}: port 0 is not a port")
-    return Destination(parts.hostname, parts.username or None, port)
-
-
-def _cpu_seconds(text: str) -> float:
-    """NetBSD's ``M:SS.cc`` (also ``[DD-]HH:MM:SS``) as seconds; 0 when unreadable."""
-    days, _, rest = text.rpartition("-")
-    try:
-        seconds = 0.0
-        for part in rest.split(":"):
-            seconds = seconds * 60 + float(part)
-        return seconds + (int(days) * 86400 if days else 0)
-    except ValueError:
-        return 0.0
-
-
-def parse_ps(text: str, passwd: dict[int, str]) -> list[ProcessInfo]:
-    """``ps -ax -o pid=,ppid=,uid=,rss=,stat=,time=,lstart=,comm=,args=`` (TZ=UTC)."""
-    found = []
-    for line in text.splitlines():
-        fields = line.split(None, 11)
-        if len(fields) < 11 or not fields[0].isdigit():
-            continue  # a header line, or something unreadable
-        pid, ppid, uid, rss, stat, cputime = fields[:6]
-        try:
-            started = calendar.timegm(time.strptime(" ".join(fields[6:11]), "%a %b %d %H:%M:%S %Y"))
-        except ValueError:
-            continue
-        rest = fields[11].split(None, 1) if len(fields) > 11 else [""]
-        args = rest[1] if len(rest) > 1 else ""
-        found.append(
-            ProcessInfo(
-                pid=int(pid),
-                ppid=int(ppid) if ppid.isdigit() else 0,
-                name=rest[0],
-                cmdline=tuple(args.split()),
-                user=passwd.get(int(uid), uid) if uid.isdigit() else uid,
-                create_time=float(started),
-                status=STATUS.get(stat[:1], "sleeping"),
-                rss_bytes=int(rss) * 1024 if rss.isdigit() else 0,
-                cpu_time=_cpu_seconds(cputime),
-            )
-        )
-    return found
-
-
-def parse_sockstat(text: str) -> list[Listener]:
-    """``sockstat -4 -6 -l -n``: TCP rows, one per address (the lowest pid holding it)."""
-    seen: dict[tuple[str, int], Listener] = {}
-    for line in text.splitlines():
-        fields = line.split()
-        if len(fields) < 6 or not fields[2].isdigit() or fields[4] not in ("tcp", "tcp6"):
-            continue
-        address, _, port = fields[5].rpartition(".")
-        if not port.isdigit():
-            continue
-        if address == "*":
-            address = "0.0.0.0" if fields[4] == "tcp" else "::"
-        seen.setdefault((address, int(port)), Listener(address, int(port), int(fields[2])))
-    return list(seen.values())
 
 
 def _quote(argv: Sequence[str]) -> str:
@@ -346,7 +215,7 @@ class SshHost(Host):
                 return self
             said = tried.stderr.decode("utf-8", "replace").strip().splitlines()
             reasons.append(said[-1] if said else f"{tool} exited {tried.returncode}")
-            if _asks_password(said):
+            if asks_password(said):
                 if password is None:
                     self._become = None
                     raise PasswordNeeded(self.destination, tool, user)
@@ -441,13 +310,13 @@ class SshHost(Host):
         return reply["ok"]
 
     def read(self, path: str) -> bytes:
-        return _bytes(self._helper("read", path=path))
+        return b64_bytes(self._helper("read", path=path))
 
     def read_user_file(self, path, owner=None, limit=USER_FILE_LIMIT) -> bytes:
         data = self._helper(
             "read", path=path, follow=False, single_link=True, owner=owner, limit=limit
         )
-        return _bytes(data)
+        return b64_bytes(data)
 
     def write(self, path, data, mode=0o644, owner=None) -> None:
         encoded = sshhelper._b64(as_bytes(data))
@@ -470,7 +339,7 @@ class SshHost(Host):
 
     def read_from(self, path, offset, limit=1 << 20):
         data, size = self._helper("read_from", path=path, offset=offset, limit=limit)
-        return _bytes(data), size
+        return b64_bytes(data), size
 
     def mtimes(self, path):
         return self._helper("mtimes", path=path)
@@ -498,8 +367,7 @@ class SshHost(Host):
         self._forwards = [p for p in self._forwards if p.poll() is None]
         mine, theirs = socket.socketpair()
         if source is None:
-            target = f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
-            argv = self.options() + ["-W", target, self.destination.host]
+            argv = self.options() + ["-W", host_port(address, port), self.destination.host]
         else:
             argv = self._argv(self._python())
         with theirs:
@@ -512,9 +380,9 @@ class SshHost(Host):
                 request = {"op": "relay", "address": address, "port": port}
                 request.update(source=source, timeout=timeout)
                 mine.sendall(json.dumps(request).encode() + b"\n")
-                _relay_ready(mine, proc, timeout)
+                relay_ready(mine, proc, timeout)
             else:
-                _forward_ready(mine, proc, timeout)
+                forward_ready(mine, proc, timeout)
         except BaseException:
             mine.close()
             proc.kill()
@@ -523,46 +391,5 @@ class SshHost(Host):
         return mine
 
 
-def _asks_password(stderr_lines: list[str]) -> bool:
-    """Whether ``doas -n``/``sudo -n`` failed only for want of a password."""
-    text = " ".join(stderr_lines).lower()
-    return "authorization required" in text or "password is required" in text
-
-
 def _source(module) -> str:
     return sshhelper.program() if module is sshhelper else Path(module.__file__).read_text()
-
-
-def _bytes(text: str) -> bytes:
-    import base64
-
-    return base64.b64decode(text)
-
-
-def _forward_ready(sock: socket.socket, proc: subprocess.Popen, timeout: float) -> None:
-    """Wait for the first bytes from the far end, or ssh's report that it failed."""
-    assert proc.stderr is not None
-    ready, _, _ = select.select([sock.fileno(), proc.stderr.fileno()], [], [], timeout)
-    if proc.stderr.fileno() in ready and sock.fileno() not in ready:
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            return  # a warning on stderr; the forward runs
-        message = proc.stderr.read().decode("utf-8", "replace").strip()
-        if proc.returncode != 0:
-            raise ConnectionRefusedError(message or f"ssh -W exited {proc.returncode}")
-
-
-def _relay_ready(sock: socket.socket, proc: subprocess.Popen, timeout: float) -> None:
-    """The helper's first line: connected, or the error it met."""
-    sock.settimeout(timeout + 30)
-    line = b""
-    while not line.endswith(b"\n"):
-        chunk = sock.recv(1)
-        if not chunk:
-            proc.wait()
-            raise ConnectionRefusedError("the relay on the host ended before connecting")
-        line += chunk
-    reply = json.loads(line)
-    if "error" in reply:
-        raise ConnectionRefusedError(reply["message"])
