@@ -87,6 +87,7 @@ def box(tmp_path_factory):
             box,
             f"chgrp nofiles {CONTROL}/srs_secrets && chmod 640 {CONTROL}/srs_secrets"
             " && chmod 4555 /usr/pkg/bin/checkpassword"
+            " && ifconfig lo0 inet alias 127.0.0.2"  # a client that may not relay
             " && cd /usr/pkg/etc/qmail && printf '127.0.0.1:allow,RELAYCLIENT=\"\"\\n:allow\\n'"
             " > tcp.smtp && printf ':allow\\n' > tcp.pop3 && echo 5 > control/concurrencypop3"
             " && tcprules tcp.smtp.cdb tcp.smtp.tmp < tcp.smtp"

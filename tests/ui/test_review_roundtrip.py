@@ -13,8 +13,8 @@ from tui.screens.review import ReviewScreen
 
 
 async def to_review(pilot) -> ReviewScreen:
-    """From Options, Enter through Accounts, Mail and Services to Review."""
-    for _ in range(4):
+    """From Options, Enter through Accounts, Mail, Mail features and Services to Review."""
+    for _ in range(5):
         await pilot.press("enter")
         await settle(pilot)
     assert isinstance(pilot.app.screen, ReviewScreen)
@@ -33,7 +33,7 @@ async def test_qmail_srs_means_a_source_build_in_review_and_clearing_it_does_not
         commands = [a.describe() for a in plan.step("packages").actions]
         assert "cd /usr/pkgsrc/mail/qmail && env PKG_RCD_SCRIPTS=YES make install" in commands
         assert any("Source build because options qmail-srs" in n for n in plan.step("mkconf").notes)
-        for _ in range(4):
+        for _ in range(5):
             await pilot.press("escape")
             await pilot.pause()
         await move_to(pilot, options, "qmail-srs")
@@ -79,7 +79,7 @@ async def test_renamed_daemon_account_means_a_source_build(wizard_app):
         await pilot.pause()
         assert app.session.profile.build.accounts.daemon == "mydaemon"
         assert note(app.screen).startswith("* Renaming needs a source build")
-        for _ in range(3):
+        for _ in range(4):  # Mail, Mail features, Services, Review
             await pilot.press("enter")
             await settle(pilot)
         assert isinstance(app.screen, ReviewScreen)
