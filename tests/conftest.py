@@ -35,7 +35,6 @@ settings.register_profile("ci", max_examples=2000)
 LONGEST_FIRST = (
     "tests/reliability/test_fault_matrix.py",
     "tests/e2e/test_kill_resume.py",
-    "tests/e2e/test_ssh_doas.py",
     "tests/reliability/test_crash_matrix.py",
     "tests/ui/test_screenshots_fresh.py",
     "tests/snapshots/test_wizard_120x40.py",

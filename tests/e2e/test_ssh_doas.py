@@ -8,8 +8,9 @@ from __future__ import annotations
 import pexpect
 import pytest
 
-from tests.e2e.cli import ROOT
+from tests.e2e.cli import ROOT, wizard
 from tests.e2e.test_ssh import DEFAULT, RUNNING, Remote, new_keypair
+from tui.backend.profile import dump, load
 from tui.sandbox import pwcrypt
 
 pytestmark = pytest.mark.sandbox
@@ -72,22 +73,31 @@ def test_without_a_terminal_the_password_rule_is_a_one_line_error(remote):
 
 
 @pytest.mark.slow
-def test_apply_with_the_password_then_verify_with_nopass(remote):
+def test_apply_with_the_password_then_verify_with_nopass(remote, tmp_path):
+    """qmail installed first through the sandbox's own door (the default install over
+    ssh is tests/e2e/test_ssh.py's, as root); then a change applied over ssh as admin,
+    with doas's password typed on the terminal."""
+    box = remote.box
+    installed = wizard(box, "apply", DEFAULT, "--yes")
+    assert installed.returncode == 0, installed.stderr[-2000:]
+    changed = load(ROOT / "profiles" / "default.yaml")
+    changed.mail.aliases["sales"] = "admin"
+    profile = tmp_path / "sales.yaml"
+    profile.write_text(dump(changed))
     rule(remote, PASSWORD_RULE)
-    status, output = on_terminal(remote, PASSWORD, "apply", DEFAULT, "--yes")
+    status, output = on_terminal(remote, PASSWORD, "apply", str(profile), "--yes")
     assert status == 0, output[-3000:]
     assert PASSWORD not in output
-    box = remote.box
-    assert box.exec(["pkg_info", "-e", "qmail", "qmail-run"]).returncode == 0
-    assert box.read("/usr/pkg/etc/qmail/control/me") == "mail.example.org\n"
-    assert box.paths.host_path("/usr/pkg/etc/qmail/control/me").stat().st_uid == 0
+    sales = "/usr/pkg/etc/qmail/alias/.qmail-sales"
+    assert box.read(sales) == "&admin\n"
+    assert box.paths.host_path(sales).stat().st_uid == 0  # written as root, through doas
     for service in RUNNING:
         assert box.exec([f"/etc/rc.d/{service}", "status"]).returncode == 0, service
     rule(remote, NOPASS_RULE)
     done = remote.wizard("verify")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "PASS  smtp-greeting" in done.stdout
-    assert remote.wizard("plan", DEFAULT).returncode == 0
+    assert remote.wizard("plan", str(profile)).returncode == 0
 
 
 def test_the_tui_asks_the_password_in_a_masked_field(remote, monkeypatch):

@@ -11,13 +11,13 @@ from typing import ClassVar
 
 from textual.app import ComposeResult, CSSPathType
 from textual.containers import Horizontal, VerticalScroll
+from textual.widget import Widget
 from textual.widgets import Checkbox, Header, Label, RadioButton, RadioSet, Static
 
 from ..backend.profile import Problem
 from ..backend.profile.rules import CERT_ALLOWED, SIZE_ALLOWED, parse_size, size_text
-from ..widgets.field import FIELD_CSS, Field, field_of, problem_text, widget_id
+from ..widgets.field import FIELD_CSS, Field, problem_text, widget_id
 from ..widgets.footer import KeyFooter
-from ..widgets.help import HelpScreen
 from . import features_help
 from .mail import split_virtual
 from .step import WizardStep
@@ -246,14 +246,9 @@ class FeaturesScreen(WizardStep):
             f"{label}: {problem_text(first)}", title="Not yet", severity="error", markup=False
         )
 
-    def action_help(self) -> None:
-        focused = self.focused
-        field = field_of(focused)
-        if field is not None:
-            self.app.push_screen(HelpScreen(field.label, field.help))
-        elif isinstance(focused, RadioSet):
-            self.app.push_screen(
-                HelpScreen("TLS certificate", features_help.certificate_help(self.session))
-            )
-        elif isinstance(focused, Checkbox):
-            self.app.push_screen(HelpScreen("SMTP AUTH", features_help.auth_help(self.session)))
+    def help_for(self, focused: Widget | None) -> tuple[str, str] | None:
+        if isinstance(focused, RadioSet):
+            return ("TLS certificate", features_help.certificate_help(self.session))
+        if isinstance(focused, Checkbox):
+            return ("SMTP AUTH", features_help.auth_help(self.session))
+        return None

@@ -11,6 +11,7 @@ from typing import ClassVar
 
 from textual.app import ComposeResult, CSSPathType
 from textual.containers import Horizontal, VerticalScroll
+from textual.widget import Widget
 from textual.widgets import Header, Label, RadioButton, RadioSet, Static
 
 from ..backend.profile import Problem
@@ -20,13 +21,11 @@ from ..widgets.field import (
     FIELD_CSS,
     Field,
     Sourced,
-    field_of,
     problem_text,
     source_line,
     widget_id,
 )
 from ..widgets.footer import KeyFooter
-from ..widgets.help import HelpScreen
 from .step import WizardStep
 
 #: (profile key, label, help): the text fields in screen order, before delivery.
@@ -316,10 +315,5 @@ class MailScreen(WizardStep):
         label = widget.label if isinstance(widget, Field) else first.key
         self.notify(f"{label}: {first.message}", title="Not yet", severity="error", markup=False)
 
-    def action_help(self) -> None:
-        focused = self.focused
-        field = field_of(focused)
-        if field is not None:
-            self.app.push_screen(HelpScreen(field.label, field.help))
-        elif isinstance(focused, RadioSet):
-            self.app.push_screen(HelpScreen("Delivery", DELIVERY_HELP))
+    def help_for(self, focused: Widget | None) -> tuple[str, str] | None:
+        return ("Delivery", DELIVERY_HELP) if isinstance(focused, RadioSet) else None

@@ -12,10 +12,13 @@ from typing import ClassVar
 
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
+from textual.widget import Widget
 
 from ..backend.profile import Problem
 from ..backend.session import Session
 from ..messages import Advance
+from ..widgets.field import field_of
+from ..widgets.help import HelpScreen
 
 
 def owned(keys: tuple[str, ...], key: str) -> bool:
@@ -60,3 +63,14 @@ class WizardStep(Screen):
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+    def help_for(self, focused: Widget | None) -> tuple[str, str] | None:
+        """F1's (title, text) for a focused widget outside a Field; None: no help."""
+        return None
+
+    def action_help(self) -> None:
+        """F1: the focused Field's help, else what ``help_for`` gives."""
+        field = field_of(self.focused)
+        shown = (field.label, field.help) if field is not None else self.help_for(self.focused)
+        if shown is not None:
+            self.app.push_screen(HelpScreen(*shown))
