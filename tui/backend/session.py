@@ -88,10 +88,11 @@ class Session:
         state = self.probed
         read_catalog(self.host, state)
         self.catalog = for_host(state)
-        self.baseline = profile_from_state(state, self.catalog, {})
+        sources: dict[str, str] = {}
+        self.baseline = profile_from_state(state, self.catalog, sources)
         if self.profile is None:
-            self.sources.clear()
-            self.profile = profile_from_state(state, self.catalog, self.sources)
+            self.sources = sources
+            self.profile = copy.deepcopy(self.baseline)
 
     def probe_in_background(self) -> Probing:
         """``probe()`` then ``read_catalog()`` in a daemon thread; the host's admission

@@ -4,6 +4,7 @@ which of this host's own addresses verify can connect from as a non-relay client
 from __future__ import annotations
 
 from ..files import tcprules
+from ..files.text import lines as text_lines
 from ..hoststate import HostState
 
 #: the address NetBSD's rc.d/network gives lo0 on every host (its only 127 address:
@@ -69,7 +70,7 @@ def rule_for(rules: list[tcprules.Rule], ip: str) -> tcprules.Rule | None:
 def numbered(text: str) -> list[tuple[int, tcprules.Rule]]:
     """(line number, rule) of each rule line; RulesError for a line tcprules rejects."""
     found = []
-    for number, row in enumerate(text.splitlines(), 1):
+    for number, row in enumerate(text_lines(text), 1):
         rules = tcprules.parse(row)
         if rules:
             found.append((number, rules[0]))
@@ -86,7 +87,7 @@ def rule_line(text: str, ip: str) -> tuple[int, tcprules.Rule] | None:
 def everyone_lines(text: str) -> list[tuple[int, str]]:
     """(number, line) of each rule that grants RELAYCLIENT to every client."""
     found = []
-    for number, row in enumerate(text.splitlines(), 1):
+    for number, row in enumerate(text_lines(text), 1):
         try:
             rules = tcprules.parse(row)
         except tcprules.RulesError:
