@@ -9,6 +9,8 @@ pytest's temp directory fails, so a missed marker cannot hide.
 
 from __future__ import annotations
 
+import compileall
+from pathlib import Path
 from types import ModuleType
 
 import pytest
@@ -113,6 +115,14 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.sandbox)
     order = _run_order(items)
     items.sort(key=lambda item: order[_module_of(item)])  # stable: a module's order is kept
+
+
+def pytest_configure(config):
+    """Byte-compile tui/ once, as an install does: this machine runs Python with
+    PYTHONDONTWRITEBYTECODE=1, so a clean checkout has no .pyc and every simulated
+    program and CLI run would compile its modules from source again."""
+    if not hasattr(config, "workerinput"):  # the controller (or a run without xdist)
+        compileall.compile_dir(Path(__file__).parent.parent / "tui", quiet=1)
 
 
 _BASETEMP = pytest.StashKey[object]()

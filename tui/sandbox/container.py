@@ -313,11 +313,41 @@ def _start_forwarder(paths: SandboxPaths, pid: int, publish: list) -> None:
     paths.forward_pid_file.write_text(f"{proc.pid}\n")
 
 
+def _running(pid: int) -> bool:
+    """Whether ``pid`` exists and is not a zombie (a zombie holds no port or file)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            return fh.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except (OSError, IndexError):
+        return False
+
+
 def _wait_gone(pid: int, seconds: float = 5.0) -> None:
-    """Until ``pid`` is gone (reaped by its parent), at most ``seconds``."""
+    """Until ``pid`` has ended, at most ``seconds``."""
     deadline = time.monotonic() + seconds
-    while os.path.exists(f"/proc/{pid}") and time.monotonic() < deadline:
+    while _running(pid) and time.monotonic() < deadline:
         time.sleep(0.01)
+
+
+def _end_outer(outer: int, kill_now: bool, deadline: float) -> None:
+    """End the process that started the namespace (unshare/bwrap) after its PID 1 got
+    SIGKILL.  It exits once it has reaped that PID 1; killing it first instead would
+    leave PID 1 to the machine's init, which may take seconds to reap it (1.4 s here),
+    and every stop would wait for that zombie."""
+    if kill_now:
+        os.kill(outer, signal.SIGKILL)
+    grace = min(deadline, time.monotonic() + 2.0)
+    while time.monotonic() < deadline:
+        try:
+            if os.waitpid(outer, os.WNOHANG)[0]:
+                return
+        except ChildProcessError:  # not our child (another process booted it)
+            if not _running(outer):
+                return
+        if time.monotonic() > grace:
+            os.kill(outer, signal.SIGKILL)
+            grace = deadline
+        time.sleep(0.005)
 
 
 def _stop_forwarder(paths: SandboxPaths) -> None:
@@ -403,14 +433,12 @@ def stop(paths: SandboxPaths, timeout: float = 15.0, shutdown: bool = True) -> N
             os.kill(pid, signal.SIGKILL)  # PID 1 of the namespace: the kernel ends the rest
         except ProcessLookupError:
             pass
-    try:
-        outer = int(paths.pid_file.read_text().strip())
-        os.kill(outer, signal.SIGKILL)
-        os.waitpid(outer, 0)
-    except (OSError, ValueError, ChildProcessError):
-        pass
     deadline = time.monotonic() + timeout
-    while any(Path(f"/proc/{p}").exists() for p in members) and time.monotonic() < deadline:
+    try:
+        _end_outer(int(paths.pid_file.read_text().strip()), pid is None, deadline)
+    except (OSError, ValueError):
+        pass
+    while any(map(_running, members)) and time.monotonic() < deadline:
         time.sleep(0.02)
     paths.pid_file.unlink(missing_ok=True)
     (paths.control / "run" / "booted").unlink(missing_ok=True)
