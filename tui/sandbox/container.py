@@ -323,9 +323,9 @@ def _running(pid: int) -> bool:
 
 
 def _wait_gone(pid: int, seconds: float = 5.0) -> None:
-    """Until ``pid`` has ended, at most ``seconds``."""
+    """Until ``pid`` is gone (reaped by its parent), at most ``seconds``."""
     deadline = time.monotonic() + seconds
-    while _running(pid) and time.monotonic() < deadline:
+    while os.path.exists(f"/proc/{pid}") and time.monotonic() < deadline:
         time.sleep(0.01)
 
 
