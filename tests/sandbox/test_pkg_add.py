@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import stat
 
 import yaml
@@ -117,11 +116,9 @@ def test_different_version_and_upgrade(make_sandbox):
     box = make_sandbox("2017Q1")
     assert box.exec(["pkg_add", "qmail"]).returncode == 0
     flavor = FLAVORS["2017Q1"]
-    newer = dataclasses.replace(
-        flavor,
+    newer = flavor._replace(
         packages=tuple(
-            dataclasses.replace(p, version="1.03nb28") if p.base == "qmail" else p
-            for p in flavor.packages
+            p._replace(version="1.03nb28") if p.base == "qmail" else p for p in flavor.packages
         ),
     )
     build_package(box.paths.root, newer, "qmail", None, None, box.path("/tmp"))

@@ -10,8 +10,6 @@ from __future__ import annotations
 import fcntl
 import os
 
-import yaml
-
 from .layout import CONTROL_MOUNT, FAULTS_NAME
 
 KINDS = {
@@ -48,8 +46,13 @@ def strike(kind: str, subject: str | None = None, path: str | None = None) -> di
         return None
     with fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
+        text = fh.read()
+        if "kind" not in text:  # no entry: spare every simulated tool yaml's import
+            return None
+        import yaml
+
         try:
-            data = yaml.safe_load(fh) or {}
+            data = yaml.safe_load(text) or {}
         except yaml.YAMLError:
             return None
         entries = data.get("faults") or []

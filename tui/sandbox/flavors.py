@@ -8,8 +8,13 @@ there) so that they are easy to find and change.
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
-from typing import Any
+from collections import namedtuple
+from types import MappingProxyType
+
+TYPE_CHECKING = False  # not typing's, nor dataclasses: most simulated programs import
+if TYPE_CHECKING:  # this module, and those imports would cost each start ~25 ms of CPU
+    from collections.abc import Mapping
+    from typing import Any
 
 #: Best guesses for facts the fact sheet could not confirm.  Keep them here.
 UNVERIFIED: dict[str, Any] = {
@@ -135,35 +140,49 @@ QMAILDIR_LINKS = {
 }
 
 
-@dataclass(frozen=True)
-class OptionSet:
+class OptionSet(
+    namedtuple(
+        "OptionSet",
+        "supported suggested optional_groups implies",
+        defaults=(MappingProxyType({}), MappingProxyType({})),
+    )
+):
     """A package's PKG_OPTIONS vocabulary (bsd.options.mk semantics)."""
 
+    __slots__ = ()
     supported: tuple[str, ...]
     suggested: tuple[str, ...]
     #: PKG_OPTIONS_OPTIONAL_GROUPS: pick at most one of the members.
-    optional_groups: dict = field(default_factory=dict)
+    optional_groups: Mapping[str, tuple[str, ...]]
     #: option -> option it turns on (e.g. tls -> sasl).
-    implies: dict = field(default_factory=dict)
+    implies: Mapping[str, str]
 
 
-@dataclass(frozen=True)
-class Package:
+class Package(namedtuple("Package", "base version category comment depends", defaults=((),))):
     """One binary package in the flavor's repository."""
 
+    __slots__ = ()
     base: str
     version: str
     category: str
     comment: str
-    depends: tuple[str, ...] = ()
+    depends: tuple[str, ...]
 
     @property
     def pkgname(self) -> str:
         return f"{self.base}-{self.version}"
 
 
-@dataclass(frozen=True)
-class Flavor:
+class Flavor(
+    namedtuple(
+        "Flavor",
+        "name netbsd_release machine_arch repo_tag pkg_dbdir qmail_options"
+        " qmail_run_options packages tcprules_layout preinstalled",
+    )
+):
+    """One simulated host: its release, pkgsrc branch and repository."""
+
+    __slots__ = ()
     name: str
     netbsd_release: str
     machine_arch: str

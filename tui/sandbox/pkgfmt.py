@@ -7,12 +7,13 @@ files, named relative to the ``@cwd`` prefix (facts §7.3).
 
 from __future__ import annotations
 
-import gzip
-import hashlib
 import io
-import tarfile
-from dataclasses import dataclass, field
+from collections import namedtuple
 from pathlib import Path
+
+TYPE_CHECKING = False  # tarfile, gzip and hashlib load where used: pkg_info reads
+if TYPE_CHECKING:  # packing lists far more often than packages (~13 ms a start)
+    import tarfile
 
 #: Metadata members in the order pkg_create writes them.
 META_ORDER = (
@@ -31,21 +32,26 @@ META_ORDER = (
 EPOCH = 1492387200  # 2017-04-17
 
 
-@dataclass
 class Contents:
-    """A parsed packing list."""
+    """A parsed packing list: ``files`` are (path relative to cwd, md5 hex or "") in
+    order; ``execs``/``unexecs`` the @exec/@unexec commands.  (A plain class:
+    ``dataclasses`` would cost pkg_info's every start ~9 ms of CPU.)"""
 
-    name: str = ""
-    cwd: str = ""
-    pkgdeps: list[str] = field(default_factory=list)
-    blddeps: list[str] = field(default_factory=list)
-    #: (path relative to cwd, md5 hex or "") in order.
-    files: list[tuple[str, str]] = field(default_factory=list)
-    #: @exec / @unexec commands.
-    execs: list[str] = field(default_factory=list)
-    unexecs: list[str] = field(default_factory=list)
-    dirrms: list[str] = field(default_factory=list)
-    display: str = ""
+    def __init__(
+        self,
+        name: str = "",
+        cwd: str = "",
+        pkgdeps: list[str] | None = None,
+        blddeps: list[str] | None = None,
+        files: list[tuple[str, str]] | None = None,
+    ) -> None:
+        self.name, self.cwd, self.display = name, cwd, ""
+        self.pkgdeps: list[str] = pkgdeps or []
+        self.blddeps: list[str] = blddeps or []
+        self.files: list[tuple[str, str]] = files or []
+        self.execs: list[str] = []
+        self.unexecs: list[str] = []
+        self.dirrms: list[str] = []
 
 
 def parse_contents(text: str) -> Contents:
@@ -110,19 +116,23 @@ def parse_build_info(text: str) -> dict[str, str]:
     return values
 
 
-@dataclass
-class PackageFile:
+class PackageFile(namedtuple("PackageFile", "meta files")):
     """A package to write: metadata texts and (relative path, bytes, mode) files."""
 
+    __slots__ = ()
     meta: dict[str, str]
     files: list[tuple[str, bytes, int]]
 
 
 def md5(data: bytes) -> str:
+    import hashlib
+
     return hashlib.md5(data).hexdigest()
 
 
 def _member(name: str, data: bytes, mode: int) -> tuple[tarfile.TarInfo, io.BytesIO]:
+    import tarfile
+
     info = tarfile.TarInfo(name)
     info.size = len(data)
     info.mode = mode
@@ -133,6 +143,9 @@ def _member(name: str, data: bytes, mode: int) -> tuple[tarfile.TarInfo, io.Byte
 
 def write_package(dest: Path, package: PackageFile) -> Path:
     """Write the .tgz at ``dest`` (metadata first, +CONTENTS leading)."""
+    import gzip
+    import tarfile
+
     dest.parent.mkdir(parents=True, exist_ok=True)
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w", format=tarfile.USTAR_FORMAT) as tar:
@@ -156,6 +169,8 @@ class PackageReader:
     """Read a package .tgz: its metadata texts and its files."""
 
     def __init__(self, path: str | Path):
+        import tarfile
+
         self.path = Path(path)
         self._tar = tarfile.open(self.path, "r:gz")  # noqa: SIM115 (kept open: files are read later)
         self.meta: dict[str, str] = {}

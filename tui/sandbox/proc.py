@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Iterator
@@ -14,6 +13,8 @@ DEFAULT_PATH = "/usr/bin:/bin:/usr/pkg/bin:/usr/local/bin"
 
 
 def _python() -> dict:
+    import json  # here: every exec through pathexec imports this module
+
     with open(os.path.join(CONTROL_MOUNT, "python.json")) as fh:
         return json.load(fh)
 

@@ -8,15 +8,17 @@ user(8) does: the first free id from 1000 (``range 1000..60000``), skipping nobo
 from __future__ import annotations
 
 import fcntl
-import getopt
 import os
 import re
 import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
 
+from . import getopt3 as getopt
 from .flavors import UNVERIFIED
+
+TYPE_CHECKING = False  # neither typing nor dataclasses: useradd and groupadd run at
+if TYPE_CHECKING:  # every install, and the two imports cost each start ~20 ms of CPU
+    from typing import TextIO
 
 LOW_ID, HIGH_ID, NOBODY_UID = 1000, 60000, 32767
 
@@ -25,18 +27,25 @@ class AccountError(Exception):
     """A refused change; the message is the tool's text without the program prefix."""
 
 
-@dataclass
 class User:
-    name: str
-    uid: int
-    gid: int
-    gecos: str
-    home: str
-    shell: str
-    password: str = "*"
-    klass: str = ""
-    change: str = "0"
-    expire: str = "0"
+    """One account: its passwd fields and master.passwd's extra ones."""
+
+    def __init__(
+        self,
+        name: str,
+        uid: int,
+        gid: int,
+        gecos: str,
+        home: str,
+        shell: str,
+        password: str = "*",
+        klass: str = "",
+        change: str = "0",
+        expire: str = "0",
+    ) -> None:
+        self.name, self.uid, self.gid, self.gecos = name, uid, gid, gecos
+        self.home, self.shell, self.password = home, shell, password
+        self.klass, self.change, self.expire = klass, change, expire
 
     def passwd_line(self) -> str:
         return f"{self.name}:*:{self.uid}:{self.gid}:{self.gecos}:{self.home}:{self.shell}\n"
@@ -48,11 +57,11 @@ class User:
         )
 
 
-@dataclass
 class Group:
-    name: str
-    gid: int
-    members: list[str]
+    """One group: name, gid and member logins."""
+
+    def __init__(self, name: str, gid: int, members: list[str]) -> None:
+        self.name, self.gid, self.members = name, gid, members
 
     def line(self) -> str:
         return f"{self.name}:*:{self.gid}:{','.join(self.members)}\n"

@@ -8,7 +8,6 @@ extracted, ``+INSTALL POST-INSTALL`` runs, and ``+DISPLAY`` is shown.
 
 from __future__ import annotations
 
-import getopt
 import io
 import os
 import sys
@@ -16,6 +15,7 @@ import time
 from pathlib import Path
 
 from .. import faults
+from .. import getopt3 as getopt
 from ..flavors import UNVERIFIED
 from ..layout import inside_flavor, pace
 from ..pkgdb import PkgDB, best, matching, split_pkgname

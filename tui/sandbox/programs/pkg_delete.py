@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import getopt
 import io
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+from .. import getopt3 as getopt
 from ..flavors import UNVERIFIED
 from ..pkgdb import PkgDB
 from ..pkgfmt import parse_contents

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import getopt
 import sys
 from pathlib import Path
 
+from .. import getopt3 as getopt
 from ..flavors import UNVERIFIED
 from ..pkgdb import PkgDB
 from ..pkgfmt import PackageReader, parse_build_info, parse_contents

@@ -8,7 +8,6 @@ cache and runs pkg_add; ``remove`` runs pkg_delete.
 
 from __future__ import annotations
 
-import getopt
 import gzip
 import io
 import os
@@ -19,6 +18,7 @@ import time
 from pathlib import Path
 
 from .. import faults
+from .. import getopt3 as getopt
 from ..flavors import UNVERIFIED
 from ..layout import pace
 from ..pkgdb import PkgDB, best, matching, split_pkgname

@@ -7,9 +7,9 @@ Without a string, each non-blank line of standard input is hashed.
 
 from __future__ import annotations
 
-import getopt
 import sys
 
+from .. import getopt3 as getopt
 from .. import pwcrypt
 
 USAGE = "usage: pwhash [-b rounds] [-k] [-m] [-S rounds] [-s salt] [-p | string]"

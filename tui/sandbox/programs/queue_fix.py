@@ -6,13 +6,13 @@ installed) qmail's +BUILD_INFO, else the defaults (facts §3.1, §5.4).
 
 from __future__ import annotations
 
-import getopt
 import grp
 import os
 import pwd
 import stat
 import sys
 
+from .. import getopt3 as getopt
 from ..flavors import ACCOUNT_DEFAULTS, UNVERIFIED
 from ..pkgdb import PkgDB
 from ..pkgfmt import parse_build_info

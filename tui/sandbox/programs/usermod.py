@@ -3,10 +3,10 @@ password, written to /etc/master.passwd as given) is simulated."""
 
 from __future__ import annotations
 
-import getopt
 import os
 import sys
 
+from .. import getopt3 as getopt
 from ..usergroup import AccountError, Accounts
 
 USAGE = (
