@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from concurrent.futures import Future
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from . import procmatch
 from .facts import SERVICES
 from .hosts import Host
 from .hoststate import HostState
+
+if TYPE_CHECKING:
+    from .journal import Unfinished
 
 
 @dataclass
@@ -97,10 +101,15 @@ def _installed(state: HostState, summary: HostSummary) -> None:
 @dataclass
 class Probing:
     """A probe in two stages running in the background: the host (its admission as
-    the script's first lines, then the Welcome's summary), then the option catalog
-    (Session.read_catalog); each Future holds the stage's result or its HostError
-    (admission.Refused among them; a later one's also when an earlier one failed)."""
+    the script's first lines, then the Welcome's summary and the unfinished run it
+    offers to resume), then the option catalog (Session.read_catalog); each Future
+    holds the stage's result or its HostError (admission.Refused among them; a later
+    one's also when an earlier one failed)."""
 
     admitted: Future[None]
     summary: Future[HostSummary]
+    unfinished: Future[Unfinished | None]
     catalog: Future[None]
+
+    def stages(self) -> tuple[Future, ...]:
+        return (self.admitted, self.summary, self.unfinished, self.catalog)

@@ -97,15 +97,16 @@ class Session:
     def probe_in_background(self) -> Probing:
         """``probe()`` then ``read_catalog()`` in a daemon thread; the host's admission
         is judged by the probe's first lines (no round trip of its own)."""
-        probing = Probing(Future(), Future(), Future())
+        probing = Probing(Future(), Future(), Future(), Future())
 
         def run() -> None:
             try:
                 self.state = probe(self.host, catalog=False)
                 probing.admitted.set_result(None)
                 probing.summary.set_result(self._summarize())
+                probing.unfinished.set_result(self.unfinished_run())
             except BaseException as exc:  # handed to whoever waits for any stage
-                for stage in (probing.admitted, probing.summary, probing.catalog):
+                for stage in probing.stages():
                     if not stage.done():
                         stage.set_exception(exc)
                 return

@@ -91,10 +91,10 @@ class WelcomeScreen(Screen):
     @work(thread=True, exclusive=True)
     def probe_host(self) -> None:
         """Wait for the probe the App started with it (``WizardApp.probing``): the
-        host, then the option catalog."""
+        host and its unfinished run, then the option catalog."""
         probing = cast("WizardApp", self.app).probing
         try:
-            self.post_message(Probed(probing.summary.result(), self.session.unfinished_run()))
+            self.post_message(Probed(probing.summary.result(), probing.unfinished.result()))
         except HostError as exc:
             self.post_message(ProbeFailed(str(exc)))
             return
