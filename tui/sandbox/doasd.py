@@ -20,7 +20,7 @@ import socket
 import struct
 import subprocess
 import threading
-from dataclasses import dataclass
+from collections import namedtuple
 
 from . import pwcrypt
 from .layout import CONTROL_MOUNT
@@ -38,8 +38,8 @@ class Denied(Exception):
     """doas exits 1 with ``doas: <message>``."""
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(namedtuple("Rule", "permit options ident target cmd")):
+    __slots__ = ()
     permit: bool
     options: frozenset[str]
     ident: str

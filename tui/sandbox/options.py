@@ -23,23 +23,35 @@ implied options (2017Q1 ``tls`` turns ``sasl`` on).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections import namedtuple
+from types import MappingProxyType
 
 from .flavors import OptionSet
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
-@dataclass(frozen=True)
-class Resolution:
-    """The outcome of option processing for one package."""
 
+class Resolution(
+    namedtuple(
+        "Resolution",
+        "enabled errors warnings overridden",
+        defaults=((), (), MappingProxyType({})),
+    )
+):
+    """The outcome of option processing for one package (a plain record: make starts
+    lighter without ``dataclasses``)."""
+
+    __slots__ = ()
     #: PKG_OPTIONS: the enabled options, sorted.
     enabled: tuple[str, ...]
     #: PKG_FAIL_REASON lines (without "ERROR: "); the build must stop if any.
-    errors: tuple[str, ...] = ()
+    errors: tuple[str, ...]
     #: PKG_OPTIONS_DEPRECATED_WARNINGS lines (unsupported options disabled).
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[str, ...]
     #: group -> members that were asked for but lost to a more specific member.
-    overridden: dict = field(default_factory=dict)
+    overridden: Mapping[str, list[str]]
 
     @property
     def ok(self) -> bool:

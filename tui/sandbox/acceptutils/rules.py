@@ -12,7 +12,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
-from dataclasses import dataclass
+from collections import namedtuple
 
 from . import ucspitls
 
@@ -22,8 +22,8 @@ NOCHANGE = "&fixsmtpio_noop"
 EXIT_LATER = -1
 
 
-@dataclass
-class Rule:
+class Rule(namedtuple("Rule", "env event prepend glob exitcode response")):
+    __slots__ = ()
     env: str | None
     event: str
     prepend: str | None

@@ -14,7 +14,6 @@ import os
 import socket
 import subprocess
 import time
-from dataclasses import dataclass, field
 
 from . import build, queue, srs
 
@@ -27,21 +26,32 @@ class Failure(Exception):
         self.permanent = permanent
 
 
-@dataclass
 class Delivery:
-    user: str
-    home: str
-    local: str
-    dash: str
-    ext: str
-    domain: str
-    sender: str
-    aliasempty: str
-    message: bytes
-    counts: list = field(default_factory=lambda: [0, 0, 0])
-    forwards: list = field(default_factory=list)
-    default: str | None = None
-    qp: int = 0
+    """One local delivery: who, for which address, the message, and what happened."""
+
+    def __init__(
+        self,
+        user: str,
+        home: str,
+        local: str,
+        dash: str,
+        ext: str,
+        domain: str,
+        sender: str,
+        aliasempty: str,
+        message: bytes,
+    ) -> None:
+        self.user, self.home, self.local, self.dash, self.ext = user, home, local, dash, ext
+        self.domain, self.sender, self.aliasempty, self.message = (
+            domain,
+            sender,
+            aliasempty,
+            message,
+        )
+        self.counts = [0, 0, 0]
+        self.forwards: list[str] = []
+        self.default: str | None = None
+        self.qp = 0
 
     @property
     def recipient(self) -> str:

@@ -14,7 +14,6 @@ import os
 import selectors
 import signal
 import time
-from dataclasses import dataclass, field
 
 from .. import layout
 from . import build, control, queue, srs
@@ -39,16 +38,16 @@ def logsafe(text: str) -> str:
     return "".join(out)
 
 
-@dataclass
 class Job:
-    num: int
-    sender: str
-    birth: float
-    #: channel -> {recipient: done?}
-    recipients: dict = field(default_factory=lambda: {"local": {}, "remote": {}})
-    tries: dict = field(default_factory=dict)
-    next_try: dict = field(default_factory=dict)
-    active: set = field(default_factory=set)
+    """One queued message: its recipients per channel (recipient -> done?), the tries
+    and next try per recipient, and the recipients being delivered now."""
+
+    def __init__(self, num: int, sender: str, birth: float) -> None:
+        self.num, self.sender, self.birth = num, sender, birth
+        self.recipients: dict[str, dict[str, bool]] = {"local": {}, "remote": {}}
+        self.tries: dict[str, int] = {}
+        self.next_try: dict[str, float] = {}
+        self.active: set[str] = set()
 
     def pending(self, channel: str) -> list[str]:
         return [

@@ -14,7 +14,6 @@ import base64
 import hashlib
 import hmac
 import time
-from dataclasses import dataclass, field
 
 from . import control
 from .rcpthosts import RcptHosts
@@ -50,17 +49,17 @@ class SRSError(Exception):
         super().__init__(ERRORS[key])
 
 
-@dataclass
 class Config:
     """The patch's setup(): srs_domain, srs_secrets and the optional parameters."""
 
-    domain: str
-    secrets: list[str] = field(default_factory=list)
-    maxage: int = 21
-    hashlength: int = 4
-    hashmin: int = 4
-    alwaysrewrite: bool = False
-    separator: str = "="
+    def __init__(self, domain: str, secrets: list[str] | None = None) -> None:
+        self.domain = domain
+        self.secrets: list[str] = secrets or []
+        self.maxage = 21
+        self.hashlength = 4
+        self.hashmin = 4
+        self.alwaysrewrite = False
+        self.separator = "="
 
     @classmethod
     def read(cls) -> Config | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import pwd
-from dataclasses import dataclass
+from collections import namedtuple
 
 from .. import cdb
 from . import accounts
@@ -21,8 +21,8 @@ class LookupFailure(Exception):
     """``str(exc)`` is qmail-lspawn's report (Z temporary, D permanent)."""
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(namedtuple("Target", "user uid gid home dash ext")):
+    __slots__ = ()
     user: str
     uid: int
     gid: int
