@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import socket
+import os
 import sys
 
 
@@ -11,12 +11,14 @@ def main(argv: list[str]) -> int:
     short = "-s" in args
     rest = [a for a in args if a != "-s"]
     if rest:
+        import socket  # only to set it: its import costs a start ~8 ms
+
         try:
             socket.sethostname(rest[0])
         except OSError as exc:
             print(f"hostname: sethostname: {exc.strerror}", file=sys.stderr)
             return 1
         return 0
-    name = socket.gethostname()
+    name = os.uname().nodename  # gethostname(3): the UTS name, as socket's
     print(name.split(".")[0] if short else name)
     return 0

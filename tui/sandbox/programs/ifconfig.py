@@ -15,7 +15,6 @@ from __future__ import annotations
 import array
 import errno
 import fcntl
-import ipaddress
 import os
 import socket
 import struct
@@ -98,6 +97,8 @@ def _change(args: list[str]) -> int:
         print(USAGE, file=sys.stderr)
         return 1
     address = rest[0].split("/")[0]
+    import ipaddress  # only to change an address (the listing runs far more often)
+
     try:
         ipaddress.IPv4Address(address)
     except ValueError:
