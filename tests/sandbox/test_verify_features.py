@@ -9,10 +9,8 @@ test messages: gone from the Maildir after verify, kept (marked) on request.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from qmailhost import PROGRAMS, set_password, setup
+from qmailhost import PROGRAMS, listening, set_password, setup, sh_ok, start_sink
 
 from tests.polling import wait_for
 from tui.backend.hosts import SandboxHost
@@ -35,16 +33,10 @@ FEATURES += ("route-remote.example", "secrets-private", "srs")
 MARK = "X-qmail-wizard-verify: "
 
 
-def _sh(box, script: str) -> str:
-    done = box.sh(script)
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout
-
-
 def _cert(box, days: int, name: str = "mail.example.org") -> None:
     """A self-signed certificate and key in servercert.pem (640 qmaild:qmail)."""
     pem = f"{CONTROL}/servercert.pem"
-    _sh(
+    sh_ok(
         box,
         f"OPENSSL_CONF=/dev/null openssl req -new -x509 -nodes -days {days}"
         f" -subj /CN={name} -out {pem} -keyout {pem} 2>/dev/null"
@@ -80,10 +72,7 @@ def box(tmp_path_factory):
         for name in ("postmaster", "root", "mailer-daemon"):
             box.path(f"{ALIAS}/.qmail-{name}").write_text("&admin\n")
         box.path(f"{ALIAS}/.qmail-srs-default").write_text("| /usr/pkg/bin/srsfilter\n")
-        box.path("/root/smtpsink.py").write_text(
-            (Path(__file__).parent / "smtpsink.py").read_text()
-        )
-        _sh(
+        sh_ok(
             box,
             f"chgrp nofiles {CONTROL}/srs_secrets && chmod 640 {CONTROL}/srs_secrets"
             " && chmod 4555 /usr/pkg/bin/checkpassword"
@@ -95,31 +84,16 @@ def box(tmp_path_factory):
         )
         with box.path("/etc/rc.conf").open("a") as fh:
             fh.write(RC_CONF)
-        _sink(box)
-        _sh(
+        start_sink(box, SINK_PORT, "/root/sink.log")
+        sh_ok(
             box,
             "/etc/rc.d/qmailsend start && /etc/rc.d/qmailsmtpd start && /etc/rc.d/qmailpop3d start",
         )
         for port in (25, 110, SINK_PORT):
-            assert wait_for(lambda p=port: _listening(box, p)), f"nothing on port {port}"
+            assert wait_for(lambda p=port: listening(box, p)), f"nothing on port {port}"
         yield box
     finally:
         box.kill()
-
-
-def _sink(box) -> None:
-    _sh(
-        box,
-        f"(/.sandbox/bin/python /root/smtpsink.py {SINK_PORT} /root/sink.log >/dev/null 2>&1 &)",
-    )
-
-
-def _listening(box, port: int) -> bool:
-    try:
-        box.connect(port, "127.0.0.1", timeout=2).close()
-        return True
-    except OSError:
-        return False
 
 
 def _checks(box, **kwargs) -> dict:
@@ -157,7 +131,7 @@ def test_keep_test_message_leaves_marked_messages(box):
     assert len(kept) == 2  # the delivery check's and the SRS forward's
     assert all("Subject: qmail-wizard verify test message" in text for text in kept)
     assert any("Return-Path: <SRS0=" in text for text in kept)
-    _sh(box, f"grep -l '^{MARK}' {MAILDIR}/new/* | xargs rm -f")
+    sh_ok(box, f"grep -l '^{MARK}' {MAILDIR}/new/* | xargs rm -f")
 
 
 def test_no_certificate_fails_with_the_openssl_fix(box):
@@ -168,7 +142,7 @@ def test_no_certificate_fails_with_the_openssl_fix(box):
         check = _checks(box, delivery=False)["tls-starttls"]
     finally:
         pem.write_bytes(saved)
-        _sh(
+        sh_ok(
             box,
             f"chmod 640 {CONTROL}/servercert.pem && chown qmaild:qmail {CONTROL}/servercert.pem",
         )
@@ -193,21 +167,21 @@ def test_expiring_or_misnamed_certificate_fails(box):
 
 
 def test_world_readable_secret_fails_with_chmod(box):
-    _sh(box, f"chmod 644 {CONTROL}/srs_secrets")
+    sh_ok(box, f"chmod 644 {CONTROL}/srs_secrets")
     try:
         check = _checks(box, delivery=False)["secrets-private"]
     finally:
-        _sh(box, f"chmod 640 {CONTROL}/srs_secrets")
+        sh_ok(box, f"chmod 640 {CONTROL}/srs_secrets")
     assert not check.ok and f"{CONTROL}/srs_secrets (mode 644)" in check.detail
     assert check.fix == f"chmod o= {CONTROL}/srs_secrets"
 
 
 def test_checkpassword_without_setuid_fails(box):
-    _sh(box, "chmod 0555 /usr/pkg/bin/checkpassword")
+    sh_ok(box, "chmod 0555 /usr/pkg/bin/checkpassword")
     try:
         check = _checks(box, delivery=False)["smtp-auth"]
     finally:
-        _sh(box, "chmod 4555 /usr/pkg/bin/checkpassword")
+        sh_ok(box, "chmod 4555 /usr/pkg/bin/checkpassword")
     assert not check.ok and "not setuid root" in check.detail
     assert (
         check.fix
@@ -220,13 +194,13 @@ def test_stopped_route_sink_fails(box):
         p for p in SandboxHost(box.paths.base).processes() if "smtpsink.py" in " ".join(p.cmdline)
     ]
     assert sink
-    _sh(box, f"kill {sink[0].pid}")
+    sh_ok(box, f"kill {sink[0].pid}")
     try:
-        assert wait_for(lambda: not _listening(box, SINK_PORT))
+        assert wait_for(lambda: not listening(box, SINK_PORT))
         check = _checks(box, delivery=False)["route-remote.example"]
     finally:
-        _sink(box)
-        assert wait_for(lambda: _listening(box, SINK_PORT))
+        start_sink(box, SINK_PORT, "/root/sink.log")
+        assert wait_for(lambda: listening(box, SINK_PORT))
     assert (
         not check.ok and f"127.0.0.1:{SINK_PORT} (line 1 of {CONTROL}/smtproutes)" in check.detail
     )
@@ -245,9 +219,9 @@ def test_srs_without_secret_fails(box):
 
 
 def test_pop3_without_checkpassword_fails(box):
-    _sh(box, "mv /usr/pkg/bin/checkpassword /usr/pkg/bin/checkpassword.off")
+    sh_ok(box, "mv /usr/pkg/bin/checkpassword /usr/pkg/bin/checkpassword.off")
     try:
         check = _checks(box, delivery=False)["pop3-login"]
     finally:
-        _sh(box, "mv /usr/pkg/bin/checkpassword.off /usr/pkg/bin/checkpassword")
+        sh_ok(box, "mv /usr/pkg/bin/checkpassword.off /usr/pkg/bin/checkpassword")
     assert not check.ok and "qmailpop3d_checkpassword" in check.fix
