@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Iterable
-from pathlib import PurePath
 from typing import Callable, ClassVar
 
 from textual import work
@@ -63,10 +62,7 @@ def __getattr__(name: str):
 class WizardApp(App):
     """qmail-wizard's TUI; all host work happens in workers owned by the screens."""
 
-    #: The Welcome's file is read with the App's: Textual parses every source again
-    #: when a screen brings a file the stylesheet does not hold yet, so the first
-    #: screen's own file, read here, costs no second parse at start.
-    CSS_PATH: ClassVar[list[str | PurePath]] = ["wizard.tcss", "screens/welcome.tcss"]
+    CSS_PATH = "wizard.tcss"
     TITLE = "qmail-wizard"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save_profile", "Save profile"),
