@@ -132,7 +132,7 @@ def test_publish_reaches_port_25_from_the_machine_until_stop(tmp_path):
             assert client.ehlo()[0] == 250
         with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
             assert raw.recv(200) == b"220 mx.example.net ESMTP Postfix\r\n"
-        assert "connect from localhost[127.0.0.1]" in box.read("/var/log/maillog")
+        assert wait_for(lambda: "connect from localhost[127.0.0.1]" in box.read("/var/log/maillog"))
         forwarder = forwarder_pid(box)
         listening = [
             c.laddr

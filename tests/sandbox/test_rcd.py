@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 
+from tests.polling import wait_for
 from tui.sandbox import rcd
 
 #: A scratch daemon: writes its pid file, dies slowly on TERM (so stop waits).
@@ -209,7 +210,7 @@ def test_service_start_failure_fault(make_sandbox):
     )
     assert _run(box, "/etc/rc.d/dummyd", "start") == (0, "Starting dummyd.\n", "")
     assert _run(box, "/etc/rc.d/dummyd", "status") == (1, "dummyd is not running.\n", "")
-    assert "dummyd: fatal: unable to start" in box.read("/var/log/maillog")
+    assert wait_for(lambda: "dummyd: fatal: unable to start" in box.read("/var/log/maillog"))
     assert _run(box, "/etc/rc.d/dummyd", "start") == (0, "Starting dummyd.\n", "")
     assert _run(box, "/etc/rc.d/dummyd", "status")[0] == 0
 
