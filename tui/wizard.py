@@ -104,7 +104,7 @@ class WizardApp(App):
         elif state is not None and state.running("qmailsend"):
             self.action_open_dashboard()
         else:
-            self.preload()
+            self.call_after_refresh(self.preload)
 
     @work(thread=True)
     def preload(self) -> None:

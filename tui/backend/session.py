@@ -81,12 +81,14 @@ class Session:
 
     def read_catalog(self) -> None:
         """The probe's second stage (one round trip: make show-options, the binary
-        packages' options): the option catalog, then the profile prefilled."""
+        packages' options): the option catalog, then the profile prefilled.  What
+        reads the answer is imported after it came: while the host works, the first
+        screen paints without them."""
+        state = self.probed
+        read_catalog(self.host, state)
         from .catalog import for_host
         from .profile.discover import profile_from_state
 
-        state = self.probed
-        read_catalog(self.host, state)
         self.catalog = for_host(state)
         sources: dict[str, str] = {}
         self.baseline = profile_from_state(state, self.catalog, sources)

@@ -2,7 +2,7 @@
 
 Keys a document leaves out take the model's defaults; unknown keys and wrong types
 raise :class:`~.problems.ProfileError` naming the nearest valid key.  Values are
-checked later, by :func:`~.validation.validate`.
+checked by :func:`~.validation.validate`; :func:`load_valid` does both.
 """
 
 from __future__ import annotations
@@ -15,10 +15,11 @@ import types
 import typing
 from dataclasses import dataclass
 
+from ..catalog import Catalog
 from . import model, yamlsrc
 from .model import Profile
-from .problems import Problem, ProfileError, keystr
-from .yamlsrc import line_at
+from .problems import Problem, ProfileError, keystr, line_at
+from .validation import validate
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,17 @@ def read(source: str | bytes | os.PathLike, filename: str | None = None) -> Load
     if shaper.problems:
         raise ProfileError(shaper.problems)
     return Loaded(profile, filename, doc.lines, _derive(profile, doc.lines))
+
+
+def load_valid(
+    source, catalog: Catalog, users: set[str] | None = None, filename: str | None = None
+) -> Profile:
+    """Load and validate; raise :class:`ProfileError` listing every problem."""
+    loaded = read(source, filename)
+    problems = validate(loaded.profile, catalog, users, loaded.filename, loaded.lines)
+    if problems:
+        raise ProfileError(problems)
+    return loaded.profile
 
 
 def _derive(profile: Profile, lines: dict) -> tuple[str, ...]:

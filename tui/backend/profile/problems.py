@@ -68,3 +68,12 @@ def keystr(path: tuple) -> str:
         name = str(part) if str(part).isprintable() else json.dumps(str(part))
         text += f".{name}" if text else name
     return text
+
+
+def line_at(lines: dict, path: tuple) -> int | None:
+    """The line of ``path``, else of its nearest enclosing key, else of the document."""
+    while path:
+        if path in lines:
+            return lines[path]
+        path = path[:-1]
+    return lines.get(())

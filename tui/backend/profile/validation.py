@@ -1,5 +1,5 @@
 """Validate a loaded profile's values (DESIGN §6 and §8) against the host's option
-catalog and user list; :func:`load_valid` loads and validates in one go."""
+catalog and user list (:func:`~.loading.load_valid` loads and validates in one go)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,8 @@ import difflib
 from ..catalog import Catalog
 from . import model
 from .features import needed_options
-from .loading import read
 from .model import Profile
-from .problems import NO_VALUE, Problem, ProfileError, keystr
+from .problems import NO_VALUE, Problem, keystr, line_at
 from .rules import (
     ADDRESS_RE,
     CERT_ALLOWED,
@@ -31,18 +30,6 @@ from .rules import (
     route_problem,
     target_problem,
 )
-from .yamlsrc import line_at
-
-
-def load_valid(
-    source, catalog: Catalog, users: set[str] | None = None, filename: str | None = None
-) -> Profile:
-    """Load and validate; raise :class:`ProfileError` listing every problem."""
-    loaded = read(source, filename)
-    problems = validate(loaded.profile, catalog, users, loaded.filename, loaded.lines)
-    if problems:
-        raise ProfileError(problems)
-    return loaded.profile
 
 
 class _Collector:

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import yaml
 
+from .problems import line_at
+
 MAX_BYTES = 1_000_000
 MAX_DEPTH = 20
 PLAIN_TAGS = {
@@ -37,15 +39,6 @@ class Located:
 
     def line(self, path: tuple) -> int | None:
         return line_at(self.lines, path)
-
-
-def line_at(lines: dict, path: tuple) -> int | None:
-    """The line of ``path``, else of its nearest enclosing key, else of the document."""
-    while path:
-        if path in lines:
-            return lines[path]
-        path = path[:-1]
-    return lines.get(())
 
 
 def load(text: str | bytes, filename: str) -> Located:
