@@ -39,3 +39,14 @@ def test_stop_leaves_no_process_behind(make_sandbox):
         if psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE
     ]
     assert box.pids() == []
+
+
+def test_tmp_stays_the_hosts_when_the_caller_runs_from_tmp(make_sandbox, monkeypatch):
+    # a script run from /tmp has /tmp on sys.path, whose directories are bound into the
+    # sandbox read-only: /tmp would cover the host's own, and mktemp (the probe's
+    # concurrent jobs) would fail with "Read-only file system"
+    monkeypatch.syspath_prepend("/tmp")
+    box = make_sandbox()
+    made = box.exec(["mktemp", "-d", "/tmp/qw-test.XXXXXXXX"])
+    assert made.returncode == 0, made.stderr
+    assert box.path(made.stdout.strip()).is_dir()

@@ -56,7 +56,23 @@ case $again:$stages in
 esac
 file() { if [ -f "$1" ]; then mark file "$1" 0; cat "$1"; echo; else mark file "$1" 1; fi; }
 tmp=`mktemp -d "${TMPDIR:-/tmp}/qw-probe.XXXXXXXX" 2>/dev/null` || tmp=
-[ -n "$tmp" ] && trap 'rm -rf "$tmp"' 0
+[ -n "$tmp" ] && { trap 'rm -rf "$tmp"' 0; echo > "$tmp/nl"; }
+# what `file` prints for each of "$@", by one cat: each mark is put in a file of its own
+parts=0
+files() {
+  if [ -z "$tmp" ]; then for f; do file "$f"; done; return; fi
+  n=$#
+  for f; do
+    parts=$((parts+1))
+    if [ -f "$f" ]; then
+      mark file "$f" 0 > "$tmp/p$parts"; set -- "$@" "$tmp/p$parts" "$f" "$tmp/nl"
+    else
+      mark file "$f" 1 > "$tmp/p$parts"; set -- "$@" "$tmp/p$parts"
+    fi
+  done
+  shift $n
+  [ $# -eq 0 ] || cat "$@"
+}
 njobs=0
 job() { if [ -n "$tmp" ]; then njobs=$((njobs+1)); out "$@" > "$tmp/$njobs" 2>&1 & else out "$@"; fi; }
 finish() {
@@ -111,17 +127,19 @@ for s in @RCD@; do
   [ -f /etc/rc.d/$s ] && job rcd "$s" /etc/rc.d/$s onestatus
 done
 for s in qmail postfix; do [ -f /etc/rc.d/$s ] && mark rcd-script $s 0; done
-for f in @FILES@; do file "$f"; done
+files @FILES@
 # postfix runs when the pid in its master.pid is a master process (what postfix-script's
 # status checks); rc.d/postfix status would log a line at every probe
 pid=`tr -cd '0-9\n' 2>/dev/null < @POSTFIX_PID@ | head -1`
 if [ -n "$pid" ]; then mark postfix-master "$pid" 0; ps -p "$pid" -o command= 2>/dev/null; fi
 for d in @SYSCONF@/control @SYSCONF@/control/tcprules; do
   [ -d "$d" ] || continue
+  set --
   for f in "$d"/* "$d"/.qmail-*; do
     case " @SECRETS@ " in *" $f "*) continue ;; esac
-    [ -f "$f" ] && file "$f"
+    [ -f "$f" ] && set -- "$@" "$f"
   done
+  files "$@"
 done
 for f in @MODES@; do
   [ -f "$f" ] && { mark mode "$f" 0; ls -lL "$f" | awk '{print $1; print $3, $4}'; }
@@ -163,9 +181,11 @@ for pair in @CDBS@; do
     if [ "$src" -nt "$cdb" ]; then mark cdb "$cdb" 2; else mark cdb "$cdb" 0; fi
   fi
 done
+set --
 for s in @RCD@ qmail; do
-  [ -f /usr/pkg/share/examples/rc.d/$s ] && file /usr/pkg/share/examples/rc.d/$s
+  [ -f /usr/pkg/share/examples/rc.d/$s ] && set -- "$@" /usr/pkg/share/examples/rc.d/$s
 done
+files "$@"
 command -v pkgin >/dev/null 2>&1 && mark tool pkgin 0
 command -v make >/dev/null 2>&1 && mark tool make 0
 command -v setuidgid >/dev/null 2>&1 && mark tool setuidgid 0

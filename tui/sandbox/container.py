@@ -29,6 +29,8 @@ class SandboxError(Exception):
 
 #: Machine directories shown read-only inside, at the same path.
 _MACHINE_RO = ("/usr/bin", "/usr/lib", "/usr/lib64", "/usr/lib32", "/usr/libx32", "/usr/share")
+#: The simulated host's own directories: never covered by a machine directory.
+_NETBSD_OWN = frozenset(("/", "/tmp", "/var/tmp", "/var", "/root", "/home", "/etc", "/usr"))
 #: NetBSD programs that live in /usr/bin, overlaid on the machine's /usr/bin.
 USR_BIN_OVERLAYS = ("uname", "logger", "make", "hostname")
 BOOT_TIMEOUT = 30.0
@@ -100,8 +102,8 @@ def _python_mounts() -> list[str]:
                 real.append(variant)
     chosen: list[str] = []
     for path in sorted(set(real), key=len):
-        if path == "/" or path.startswith(("/usr/bin", "/usr/lib", "/usr/share")):
-            continue
+        if path in _NETBSD_OWN or path.startswith(("/usr/bin", "/usr/lib", "/usr/share")):
+            continue  # (a script run from /tmp has it on sys.path: /tmp stays the host's)
         if not any(path == c or path.startswith(c + "/") for c in chosen):
             chosen.append(path)
     return chosen
