@@ -78,7 +78,8 @@ job() { if [ -n "$tmp" ]; then njobs=$((njobs+1)); out "$@" > "$tmp/$njobs" 2>&1
 finish() {
   if [ -n "$tmp" ]; then
     wait
-    i=1; while [ $i -le $njobs ]; do cat "$tmp/$i"; i=$((i+1)); done
+    set --; i=1; while [ $i -le $njobs ]; do set -- "$@" "$tmp/$i"; i=$((i+1)); done
+    [ $# -eq 0 ] || cat "$@"
   fi
   mark end - 0
 }
@@ -130,7 +131,8 @@ for s in qmail postfix; do [ -f /etc/rc.d/$s ] && mark rcd-script $s 0; done
 files @FILES@
 # postfix runs when the pid in its master.pid is a master process (what postfix-script's
 # status checks); rc.d/postfix status would log a line at every probe
-pid=`tr -cd '0-9\n' 2>/dev/null < @POSTFIX_PID@ | head -1`
+pid=; [ -f @POSTFIX_PID@ ] && read -r pid 2>/dev/null < @POSTFIX_PID@
+case $pid in *[!0-9]*) pid= ;; esac
 if [ -n "$pid" ]; then mark postfix-master "$pid" 0; ps -p "$pid" -o command= 2>/dev/null; fi
 for d in @SYSCONF@/control @SYSCONF@/control/tcprules; do
   [ -d "$d" ] || continue
@@ -151,25 +153,32 @@ if [ -d @SYSCONF@/alias ]; then
   done
 fi
 for p in qmail qmail-run; do
-  dir=`ls -d /var/db/pkg/$p-[0-9]* 2>/dev/null | head -1`
-  if [ -n "$dir" ]; then file "$dir/+BUILD_INFO"; mark pkgdir "$p" 0; echo "$dir"; fi
+  for dir in /var/db/pkg/$p-[0-9]*; do
+    if [ -e "$dir" ]; then file "$dir/+BUILD_INFO"; mark pkgdir "$p" 0; echo "$dir"; fi
+    break
+  done
 done
+# k=what PATH is, nothing followed; a directory is "dir" when it is one of $owned
+# (newline-separated paths that belong to the user), else "foreign"
 kind() {
-  if [ -h "$1" ]; then echo link
+  if [ -h "$1" ]; then k=link
   elif [ -d "$1" ]; then
-    if [ -n "`find "$1" -prune -user "$2" -print 2>/dev/null`" ]; then echo dir
-    else echo foreign; fi
-  elif [ -e "$1" ]; then echo other
-  else echo missing; fi
+    case "$nl$owned$nl" in *"$nl$1$nl"*) k=dir ;; *) k=foreign ;; esac
+  elif [ -e "$1" ]; then k=other
+  else k=missing; fi
 }
+nl='
+'
 maildir() {
   mark maildir "$1" 0
-  k=`kind "$2" "$3"`; echo "Maildir $k"
+  owned=`find "$2" -prune -user "$3" -print 2>/dev/null`
+  kind "$2"; echo "Maildir $k"
   case $k in dir|foreign) ;; *) return ;; esac
-  for s in new cur tmp; do echo "$s `kind "$2/$s" "$3"`"; done
+  owned=`find "$2/new" "$2/cur" "$2/tmp" -prune -user "$3" -print 2>/dev/null`
+  for s in new cur tmp; do kind "$2/$s"; echo "$s $k"; done
   find "$2" -path "$2/*/*/*" -prune -o \( -type l -o ! -user "$3" \) ! -path "$2" \
     ! -path "$2/new" ! -path "$2/cur" ! -path "$2/tmp" -print 2>/dev/null |
-    head -3 | sed 's/^/odd /'
+    sed -n 's/^/odd /p; 3q'
 }
 for u in `awk -F: '$3 >= 1000 && $3 < 32767 { print $1 ":" $6 }' /etc/passwd`; do
   maildir "${u%%:*}" "${u#*:}/Maildir" "${u%%:*}"
