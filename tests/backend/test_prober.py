@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from tui.backend import probe as probe_module
 from tui.backend.apply import StepStarted, apply
 from tui.backend.catalog import for_host
 from tui.backend.hosts import SandboxHost
 from tui.backend.plan import make_plan
+from tui.backend.plan.maildirs import MAILDIR
 from tui.backend.probe import Prober, probe
 from tui.backend.profile import load
 from tui.backend.verify import verify
@@ -19,22 +21,58 @@ from tui.backend.verify import verify
 PROFILES = Path(__file__).resolve().parents[2] / "profiles"
 
 
+#: a Maildir left half-made, owned by root in part (maildirs chowns and mkdirs)
+HALF_MADE = (
+    "mkdir -p /home/admin/Maildir/cur /home/admin/Maildir/tmp && "
+    "chown admin /home/admin/Maildir /home/admin/Maildir/tmp"
+)
+#: (profile, flavor, set-up, the steps after which the apply probes the host again):
+#: maildirs and tcprules update the apply's view by their commands' known effects,
+#: but 2020Q2's cdb is in control/tcprules, whose files the probe reads whole
+AFTER = ["packages", "mta-switch", "rcconf", "services"]
+CASES = {
+    "default": ("default.yaml", "2017Q1", "", AFTER),
+    "srs-source": ("srs-source.yaml", "2017Q1", "", ["mkconf", "packages", "control", *AFTER[1:]]),
+    "2020Q2-lan-relay": (
+        "default.yaml",
+        "2020Q2",
+        "",
+        ["packages", "tcprules", *AFTER[1:]],
+    ),
+    "half-made-maildir": ("default.yaml", "2017Q1", HALF_MADE, AFTER),
+}
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["default.yaml", "srs-source.yaml"])
-def test_prober_state_equals_a_full_probe_at_every_step(make_sandbox, name):
-    host = SandboxHost(make_sandbox().paths.base)
+@pytest.mark.parametrize("case", CASES)
+def test_prober_state_equals_a_full_probe_at_every_step(make_sandbox, monkeypatch, case):
+    name, flavor, setup, probed_after = CASES[case]
+    box = make_sandbox(flavor)
+    if setup:
+        assert box.sh(setup).returncode == 0
+    host = SandboxHost(box.paths.base)
     profile = load(PROFILES / name)
+    if case.endswith("lan-relay"):  # the rules change: tcprules compiles them
+        profile.mail.relay_from = ["127.", "192.168.1."]
     state = probe(host)
     prober = Prober(host, state)
-    compared = []
+    compared, steps, probes = [], [], []
+
+    def counted(*args, **kwargs):
+        probes.append(steps[-1] if steps else "plan")
+        return probe(*args, **kwargs)
+
+    monkeypatch.setattr(probe_module, "probe", counted)
 
     def same_as_full(label: str) -> None:
         assert dataclasses.asdict(prober.state) == dataclasses.asdict(probe(host)), label
         compared.append(label)
 
     def progress(event) -> None:
-        if isinstance(event, StepStarted) and prober.current:
-            same_as_full(event.step_id)
+        if isinstance(event, StepStarted):
+            if prober.current:
+                same_as_full(event.step_id)
+            steps.append(event.step_id)
 
     def checks(delivery: bool) -> list:
         prober()
@@ -51,6 +89,10 @@ def test_prober_state_equals_a_full_probe_at_every_step(make_sandbox, name):
     assert result.ok, result.failure and result.failure.message
     assert "packages" in result.changed and "qmail" in prober.state.packages
     assert len(compared) == 13, compared  # every step (from the first plan on) + verify
+    assert probes == ["plan", *probed_after], probes
+    if setup:
+        assert "maildirs" in result.changed
+        assert prober.state.maildirs["admin"] == dict.fromkeys(MAILDIR, "dir")
 
 
 def test_pkg_info_answer_is_kept_only_while_the_package_database_is_the_same(make_sandbox):

@@ -48,7 +48,7 @@ CDBS = (
     (f"{SYSCONF}/tcp.ofmip", f"{SYSCONF}/tcp.ofmip.cdb"),  # 2017Q1's qmailofmipd
 )
 #: files whose content the probe shows in HostState.files and nowhere else: writing
-#: one changes nothing else it reads (see HostState.after_writes)
+#: one changes nothing else it reads (see HostState.after)
 PLAIN_FILES = (
     frozenset(TEXT_FILES)
     - {
@@ -158,17 +158,34 @@ class HostState:
                 found.setdefault(parts[0], int(parts[2]))
         return found
 
-    def after_writes(self, files: Mapping[str, str]) -> HostState | None:
-        """This state once ``files`` (path -> text) are written and nothing else
-        changed, as a probe would then read it; None when a write could change more
-        than the file's text (mk.conf, passwd, rules sources ...): probe again."""
-        if not all(_plain(path) and "\r" not in text for path, text in files.items()):
+    def after(self, files: Mapping[str, str], effects: tuple[Effect, ...] = ()) -> HostState | None:
+        """This state once ``files`` (path -> text) are written, commands did what
+        ``effects`` say and nothing else changed, as a probe would then read it; None
+        when a write could change more than the file's text (mk.conf, passwd ...) or an
+        effect is not known here: probe again."""
+        compiled = {e.source for e in effects if isinstance(e, CdbBuilt)}
+        if not all(
+            (_plain(path) or path in compiled) and "\r" not in text for path, text in files.items()
+        ):
             return None  # (the probe reads text with universal newlines)
         names = {p.rpartition("/")[2] for p in files if p.startswith(f"{ALIAS_DIR}/.qmail-")}
+        maildirs, cdbs = dict(self.maildirs), dict(self.cdbs)
+        for effect in effects:
+            if isinstance(effect, MaildirMade) and effect.key in maildirs:
+                maildirs[effect.key] = {
+                    **maildirs[effect.key],
+                    **dict.fromkeys(effect.parts, "dir"),
+                }
+            elif isinstance(effect, CdbBuilt) and not _plain(effect.cdb):
+                cdbs[effect.cdb] = True
+            else:  # (a cdb the probe reads as a file: its bytes are not known here)
+                return None
         return dataclasses.replace(
             self,
             files={**self.files, **files},
             alias_names=sorted(set(self.alias_names) | names),
+            maildirs=maildirs,
+            cdbs=cdbs,
         )
 
     def admin_user(self) -> str | None:
@@ -197,6 +214,29 @@ class HostState:
     def rc_conf(self) -> RcConf:
         """rc.conf values as /etc/rc sees them (see facts.RcConf)."""
         return RcConf(self.text(RC_CONF) or "", self.text(RC_DEFAULTS) or "")
+
+
+@dataclass(frozen=True)
+class MaildirMade:
+    """A command made ``parts`` ("Maildir", "new", "cur", "tmp") of ``key``'s Maildir
+    (a user, or "/etc/skel") directories of the owner the probe checks, or gave them
+    to that owner, and changed nothing else a probe reads."""
+
+    key: str
+    parts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CdbBuilt:
+    """A command compiled ``source`` into ``cdb`` (tcprules), and changed nothing else
+    a probe reads."""
+
+    source: str
+    cdb: str
+
+
+#: what a command is known to change (RunCommand.effect), for HostState.after
+Effect = MaildirMade | CdbBuilt
 
 
 def _plain(path: str) -> bool:

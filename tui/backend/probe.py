@@ -22,6 +22,7 @@ from .hoststate import (
     POSTFIX_PIDFILE,
     SECRET_FILES,
     TEXT_FILES,
+    Effect,
     HostState,
 )
 from .probesections import apply_section
@@ -35,7 +36,7 @@ ADMISSION = "uname -srm; id -u"  #: what the probe's first lines ask (for admiss
 MARK = re.compile(r"^@@qw-([0-9a-f]{16}) (\S+) (\S+) (-?\d+)@@$")
 
 # $1: "again" when an earlier probe of this run supplies what cannot have changed
-# (uname, hostname, uid); $2: that probe's /etc/mk.conf ("keep" sections stand for
+# (uname, hostname, uid, the interfaces' addresses); $2: that probe's /etc/mk.conf ("keep" sections stand for
 # make show-options while it is unchanged) or "-" (run it); $3: the package files
 # whose options it read, one per line; $4: its package database listing ("-": none),
 # pkg_info's answer is kept while the listing is the same (its package names are the
@@ -111,11 +112,11 @@ done
 unset IFS
 case $stages in *host*) ;; *) finish; exit 0 ;; esac
 if [ "$again" = again ]; then
-  mark keep uname 0; mark keep hostname 0; mark keep uid 0
+  mark keep uname 0; mark keep hostname 0; mark keep uid 0; mark keep addresses 0
 else
   job hostname - hostname
+  job ifconfig - /sbin/ifconfig -a
 fi
-job ifconfig - /sbin/ifconfig -a
 set -- /var/db/pkg/* /var/db/pkg/*/+CONTENTS
 mark pkgdb - 0; printf '%s\n' "$*"
 if [ "$pkgdb_before" = "$*" ] && [ -z "$PKG_DBDIR" ] && [ ! -e /usr/pkg/pkgdb ] &&
@@ -244,7 +245,7 @@ def _keep(state: HostState, previous: HostState | None, kind: str, name: str) ->
         state.binary_options[name] = previous.binary_options[name]
     elif name == "pkgs":
         state.packages = dict(previous.packages)
-    elif name in ("uname", "hostname", "uid", "show_options"):
+    elif name in ("uname", "hostname", "uid", "addresses", "show_options"):
         setattr(state, name, getattr(previous, name))
 
 
@@ -253,7 +254,7 @@ def probe(host: Host, previous: HostState | None = None, catalog: bool = True) -
 
     ``previous``: a probe of the same host earlier in this run (an apply changing it
     since).  What no apply step changes is then taken from it, not run again: uname,
-    hostname, uid, the options of package files it already read, ``make show-options``
+    hostname, uid, the interfaces' addresses, the options of package files it already read, ``make show-options``
     while /etc/mk.conf is unchanged, and pkg_info's list while /var/db/pkg has the same
     entries.  ``catalog=False``: everything but the option catalog's input
     (show_options, binary_options), which ``read_catalog`` adds.  Without ``previous``
@@ -335,10 +336,11 @@ class Prober:
             self.current = True
         return self.state
 
-    def wrote(self, files: Mapping[str, str]) -> None:
-        """Only ``files`` (path -> text) were written since the last call."""
+    def changed(self, files: Mapping[str, str], effects: tuple[Effect, ...] = ()) -> None:
+        """Only ``files`` (path -> text) were written, and commands did only what
+        ``effects`` say, since the last call."""
         if self.current and self.state is not None:
-            updated = self.state.after_writes(files)
+            updated = self.state.after(files, effects)
             self.current = updated is not None
             self.state = updated or self.state
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 
+from .hoststate import Effect
+
 #: Every step, in the order they run (DESIGN §7).
 STEP_IDS = (
     "preflight",
@@ -87,6 +89,9 @@ class RunCommand:
     ok_status: tuple[int, ...] = (0,)
     #: what a failure means and where to look, said after the exit status
     failure: str = ""
+    #: all the command changes of what a probe reads, when that is known (the apply
+    #: then updates its view of the host instead of probing it again)
+    effect: Effect | None = None
 
     def describe(self) -> str:
         env = " ".join(f"{k}={v}" for k, v in self.env)

@@ -138,17 +138,19 @@ class _Run:
 
     def _observed(self, step: Step) -> None:
         """Tell the prober what ``step`` did: files written (and the record of them)
-        or commands run."""
+        and what its commands are known to change, or that commands ran."""
         if self.prober is None or not step.actions:
             return
         writes = [a for a in step.actions if isinstance(a, WriteFile)]
-        if len(writes) < len(step.actions):
+        commands = [a for a in step.actions if isinstance(a, RunCommand)]
+        effects = tuple(a.effect for a in commands if a.effect is not None)
+        if len(effects) < len(commands):
             self.prober.ran()
             return
         files = {a.path: a.new for a in writes}
         if not all(a.bookkeeping for a in writes):
             files[written.WRITTEN] = self.host.read_text(written.WRITTEN)
-        self.prober.wrote(files)
+        self.prober.changed(files, effects)
 
     def _check_cancel(self) -> None:
         if self.cancel is not None and self.cancel.is_set():

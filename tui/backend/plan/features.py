@@ -20,7 +20,7 @@ import copy
 
 from ..facts import ALIAS_DIR, CONTROL
 from ..files import control
-from ..hoststate import HostState
+from ..hoststate import CdbBuilt, HostState
 from ..profile.features import smtpd_patch_era, submission_on
 from ..profile.model import SYSTEM_ALIASES, Profile
 from ..steps import RunCommand, Step, WriteFile
@@ -253,7 +253,14 @@ def plan_ofmip_rules(step: Step, profile: Profile, state: HostState, catalog) ->
         text = OFMIP_RULES
         step.actions.append(WriteFile(source, None, text))
     if not state.cdbs.get(cdb, False) or step.actions:
-        step.actions.append(RunCommand(("tcprules", cdb, f"{cdb}.tmp"), input=text, touches=(cdb,)))
+        step.actions.append(
+            RunCommand(
+                ("tcprules", cdb, f"{cdb}.tmp"),
+                input=text,
+                touches=(cdb,),
+                effect=CdbBuilt(source, cdb),
+            )
+        )
         step.notes.append("tcp.ofmip (qmailofmipd's rules) is compiled to its cdb.")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from .. import written
 from ..facts import CONTROL
 from ..files import control
-from ..hoststate import HostState
+from ..hoststate import HostState, MaildirMade
 from ..profile.model import Profile
 from ..steps import RunCommand, Step, WriteFile
 
@@ -18,6 +18,8 @@ CHOWN_DIR = (
     '[ "`pwd -P`" = "$h$rest" ] && exec chown "$3" . ; '
     'echo "$1 is not a directory of its own at that path: not changed" >&2; exit 1'
 )
+#: what maildirmake makes
+MAILDIR = ("Maildir", "new", "cur", "tmp")
 _KIND_WORDS = {
     "link": "a symbolic link",
     "other": "not a directory",
@@ -49,7 +51,11 @@ def plan_maildirs(step: Step, profile: Profile, state: HostState, control_step: 
         )
     skel = state.maildirs.get("/etc/skel", {}).get("Maildir", "missing")
     if skel == "missing" and _wizard_sets_maildir(state, control_step):
-        step.actions.append(RunCommand(("maildirmake", "/etc/skel/Maildir")))
+        step.actions.append(
+            RunCommand(
+                ("maildirmake", "/etc/skel/Maildir"), effect=MaildirMade("/etc/skel", MAILDIR)
+            )
+        )
     elif skel not in ("missing", "dir"):
         step.notes.append(
             f"/etc/skel/Maildir is {_KIND_WORDS[skel]}: not followed or "
@@ -67,6 +73,7 @@ def _user_maildir(step: Step, state: HostState, user: str, owner: str, home: str
             RunCommand(
                 ("setuidgid", user, "maildirmake", maildir),
                 failure=f"{user} could not make {maildir}",
+                effect=MaildirMade(user, MAILDIR),
             )
         )
         return
@@ -79,16 +86,17 @@ def _user_maildir(step: Step, state: HostState, user: str, owner: str, home: str
         )
         return
     if top == "foreign":
-        step.actions.append(_chown_dir(maildir, home, owner))
+        step.actions.append(_chown_dir(maildir, home, owner, MaildirMade(user, ("Maildir",))))
     for sub in ("new", "cur", "tmp"):
         path, kind = f"{maildir}/{sub}", kinds.get(sub, "missing")
         if kind == "foreign":
-            step.actions.append(_chown_dir(path, home, owner))
+            step.actions.append(_chown_dir(path, home, owner, MaildirMade(user, (sub,))))
         elif kind == "missing":
             step.actions.append(
                 RunCommand(
                     ("setuidgid", user, "mkdir", "-m", "700", path),
                     failure=f"{user} could not make {path}",
+                    effect=MaildirMade(user, (sub,)),
                 )
             )
         elif kind in ("link", "other"):
@@ -106,11 +114,12 @@ def _user_maildir(step: Step, state: HostState, user: str, owner: str, home: str
         )
 
 
-def _chown_dir(path: str, home: str, owner: str) -> RunCommand:
+def _chown_dir(path: str, home: str, owner: str, effect: MaildirMade) -> RunCommand:
     return RunCommand(
         ("sh", "-c", CHOWN_DIR, "chown-dir", path, home, owner),
         failure=f"{path} was not changed: it is no longer a real directory "
         "there (replaced after the probe?)",
+        effect=effect,
     )
 
 

@@ -6,7 +6,7 @@ import re
 
 from ..facts import ALIAS_DIR, CONTROL, SERVICES
 from ..files import alias, control, tcprules
-from ..hoststate import HostState
+from ..hoststate import CdbBuilt, HostState
 from ..profile.features import smtpd_patch_era
 from ..profile.model import Profile, alias_targets
 from ..steps import RunCommand, Step, WriteFile
@@ -113,4 +113,11 @@ def plan_tcprules(step: Step, profile: Profile, state: HostState, catalog) -> No
             "(qmail-run's tcprules-smtp does so)."
         )
     if changed or not state.cdbs.get(cdb, False):
-        step.actions.append(RunCommand(("tcprules", cdb, f"{cdb}.tmp"), input=new, touches=(cdb,)))
+        step.actions.append(
+            RunCommand(
+                ("tcprules", cdb, f"{cdb}.tmp"),
+                input=new,
+                touches=(cdb,),
+                effect=CdbBuilt(source, cdb),
+            )
+        )
