@@ -12,6 +12,7 @@ from tui.backend import probe as probe_module
 from tui.backend.apply import StepStarted, apply
 from tui.backend.catalog import for_host
 from tui.backend.hosts import SandboxHost
+from tui.backend.hoststate import HostState
 from tui.backend.plan import make_plan
 from tui.backend.plan.maildirs import MAILDIR
 from tui.backend.probe import Prober, probe
@@ -29,7 +30,7 @@ HALF_MADE = (
 #: (profile, flavor, set-up, the steps after which the apply probes the host again):
 #: maildirs and tcprules update the apply's view by their commands' known effects,
 #: but 2020Q2's cdb is in control/tcprules, whose files the probe reads whole
-AFTER = ["packages", "mta-switch", "rcconf", "services"]
+AFTER = ["packages", "mta-switch", "services"]
 CASES = {
     "default": ("default.yaml", "2017Q1", "", AFTER),
     "srs-source": ("srs-source.yaml", "2017Q1", "", ["mkconf", "packages", "control", *AFTER[1:]]),
@@ -116,3 +117,27 @@ def test_pkg_info_answer_is_kept_only_while_the_package_database_is_the_same(mak
         == {base: name for base, name in state.packages.items() if base != "pkgin"}
     )
     assert again.pkgdb != state.pkgdb
+
+
+RC_CONF = "# local\nsshd=YES\n\n# qmail-wizard\npostfix=NO\n"
+
+
+@pytest.mark.parametrize(
+    ("new", "known"),
+    [
+        (RC_CONF + "qmailsend=YES\nqmailsmtpd=YES\n", True),
+        (RC_CONF.replace("postfix=NO", "postfix=YES  # back"), True),
+        (RC_CONF + "qmailsmtpd=YES\nqmailsmtpd_tls=YES\n", False),  # a knob its script reads
+        (RC_CONF + "qmailsend=YES\nsshd_flags=$qmailsend\n", False),  # named elsewhere
+        (RC_CONF.replace("sshd=YES", "sshd=NO"), False),  # not a qmail service or postfix
+        (RC_CONF + "qmailsend=YES; qmailsmtpd_flags=-v\n", False),
+    ],
+)
+def test_an_rc_conf_edit_is_known_only_when_it_turns_services_on_or_off(new, known):
+    """rc.d ``onestatus`` ignores the enable knob: the probe reads nothing else that such
+    an edit could change (its status checks run the scripts, which read rc.conf)."""
+    state = HostState(files={"/etc/rc.conf": RC_CONF})
+    after = state.after({"/etc/rc.conf": new})
+    assert (after is not None) == known
+    if known:
+        assert after is not None and after.files["/etc/rc.conf"] == new

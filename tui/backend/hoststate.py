@@ -5,6 +5,7 @@ pkgsrc era, the SMTP rules' layout, rc.conf values.  :mod:`probe` fills it.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -16,6 +17,7 @@ from .facts import (
     QMAIL_EXAMPLE_MAILER,
     RC_CONF,
     RC_DEFAULTS,
+    SERVICES,
     SYSCONF,
     RcConf,
 )
@@ -165,7 +167,8 @@ class HostState:
         effect is not known here: probe again."""
         compiled = {e.source for e in effects if isinstance(e, CdbBuilt)}
         if not all(
-            (_plain(path) or path in compiled) and "\r" not in text for path, text in files.items()
+            (_plain(path) or path in compiled or self._knobs_only(path, text)) and "\r" not in text
+            for path, text in files.items()
         ):
             return None  # (the probe reads text with universal newlines)
         names = {p.rpartition("/")[2] for p in files if p.startswith(f"{ALIAS_DIR}/.qmail-")}
@@ -186,6 +189,22 @@ class HostState:
             alias_names=sorted(set(self.alias_names) | names),
             maildirs=maildirs,
             cdbs=cdbs,
+        )
+
+    def _knobs_only(self, path: str, text: str) -> bool:
+        """True when ``text`` for /etc/rc.conf changes only lines that turn a
+        service on or off (``qmailsend=YES``, ``postfix=NO``), and nothing else in it
+        names those knobs: the status checks (``onestatus``) are then unchanged."""
+        old = self.text(path)
+        if path != RC_CONF or old is None:
+            return False
+        before, after = old.splitlines(), text.splitlines()
+        changed = set(before).symmetric_difference(after)
+        if not all(_ENABLE_LINE.fullmatch(line) or _NOTE_LINE.fullmatch(line) for line in changed):
+            return False
+        names = {m.group(1) for m in map(_ENABLE_LINE.fullmatch, changed) if m}
+        return not any(
+            f"${name}" in line or f"${{{name}" in line for line in before + after for name in names
         )
 
     def admin_user(self) -> str | None:
@@ -214,6 +233,12 @@ class HostState:
     def rc_conf(self) -> RcConf:
         """rc.conf values as /etc/rc sees them (see facts.RcConf)."""
         return RcConf(self.text(RC_CONF) or "", self.text(RC_DEFAULTS) or "")
+
+
+#: an rc.conf line that only turns a service on or off at boot
+_ENABLE_LINE = re.compile(rf"\s*({'|'.join(SERVICES)}|postfix)=([\"']?)[A-Za-z0-9]*\2\s*(#.*)?")
+#: a comment or blank line
+_NOTE_LINE = re.compile(r"\s*(#.*)?")
 
 
 @dataclass(frozen=True)
