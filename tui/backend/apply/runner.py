@@ -79,7 +79,7 @@ class _Run:
     def execute(self, replan: Callable[[], Plan], resumed: bool, notes: list[str]) -> ApplyResult:
         record = self.record
         if not resumed:  # what undo will name as added: the packages from before the run
-            record.packages_before = packages.installed(self.host)
+            record.packages_before = self._packages_now()
         record.save(self.host)
         journal.set_last_run(self.host, record.run_id)
         self.log.note(
@@ -135,6 +135,15 @@ class _Run:
         self.log.note(f"run {record.run_id} done; changed: {summary}")
         self.emit(Finished(record.run_id, tuple(record.changed)))
         return ApplyResult(True, record.run_id, record.changed, None, resumed, notes, self.checks)
+
+    def _packages_now(self) -> list[str] | None:
+        """The installed packages (name-version): from the prober's probe (the first
+        plan's, so no round trip of its own) when pkg_info answered it, else pkg_info."""
+        if self.prober is not None:
+            state = self.prober()
+            if state.pkgdb:
+                return sorted(state.packages.values())
+        return packages.installed(self.host)
 
     def _observed(self, step: Step) -> None:
         """Tell the prober what ``step`` did: files written (and the record of them)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 import time
-from email.utils import getaddresses
 
 from . import control, queue
 
@@ -62,7 +61,9 @@ def prepare(
     found = []
     kept = []
     for name, line in zip(names, headers):
-        if name in RECIPIENT_HEADERS:
+        if use_header_recipients and name in RECIPIENT_HEADERS:
+            from email.utils import getaddresses  # (10 ms: only for -t)
+
             found += [a for _, a in getaddresses([line.split(":", 1)[1]]) if a]
         if name in ("bcc", "resent-bcc", "return-path", "content-length"):
             continue
