@@ -102,9 +102,10 @@ class HostState:
     rcd_scripts: set[str] = field(default_factory=set)
     #: the pid of postfix's master process (procmatch), None when none runs
     postfix_master: int | None = None
-    #: user (or "/etc/skel") -> what ~/Maildir and its new, cur, tmp are (nothing
-    #: followed): {"Maildir": kind, "new": kind, ...}, kinds as MAILDIR_KINDS; "foreign"
-    #: is a real directory someone else owns (root after an interrupted run)
+    #: user (uid 1000-32766 at home in /home) or "/etc/skel" -> what ~/Maildir and its
+    #: new, cur, tmp are (nothing followed): {"Maildir": kind, "new": kind, ...}, kinds
+    #: as MAILDIR_KINDS; "foreign" is a real directory someone else owns (root after an
+    #: interrupted run)
     maildirs: dict[str, dict[str, str]] = field(default_factory=dict)
     #: user -> up to 3 entries in the Maildir (two levels down; not new, cur, tmp) that
     #: are symlinks or belong to someone else: reported, never changed

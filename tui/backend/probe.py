@@ -181,7 +181,8 @@ maildir() {
     ! -path "$2/new" ! -path "$2/cur" ! -path "$2/tmp" -print 2>/dev/null |
     sed -n 's/^/odd /p; 3q'
 }
-for u in `awk -F: '$3 >= 1000 && $3 < 32767 { print $1 ":" $6 }' /etc/passwd`; do
+# the users plan_maildirs serves: ordinary uids at home in /home
+for u in `awk -F: '$3 >= 1000 && $3 < 32767 && $6 ~ /^\/home\// { print $1 ":" $6 }' /etc/passwd`; do
   maildir "${u%%:*}" "${u#*:}/Maildir" "${u%%:*}"
 done
 maildir /etc/skel /etc/skel/Maildir root
