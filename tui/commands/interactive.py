@@ -31,6 +31,8 @@ def connect(target: str, ssh_config: str | None = None):
     """open_target, asking on screen what an ssh target needs: an unknown host key is
     shown and trusted only on Accept (Reject raises the headless error), a doas/sudo
     password is typed in a masked field."""
+    if not target.startswith("ssh://"):
+        return open_target(target, ssh_config)
     from ..backend.hosts.ssh import UnknownHostKey
 
     while True:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ..backend.hosts import Host, LocalHost, SandboxHost
+from ..backend.hosts import Host
 from ..sandbox import api as sandbox
 
 
@@ -26,6 +26,8 @@ def open_target(target: str, ssh_config: str | None = None, ask_password=None) -
     if ssh_config is not None and not target.startswith("ssh://"):
         raise TargetError("--ssh-config applies to ssh:// targets only")
     if target == "local":
+        from ..backend.hosts.local import LocalHost
+
         return LocalHost()
     if target.startswith("sandbox:"):
         text = target[len("sandbox:") :]
@@ -50,6 +52,8 @@ def open_target(target: str, ssh_config: str | None = None, ask_password=None) -
                 f"--target sandbox:{text}: cannot create a sandbox there: {exc.strerror}; "
                 "give another path, e.g. sandbox:/tmp/rehearsal"
             ) from None
+        from ..backend.hosts.sandbox import SandboxHost
+
         return SandboxHost(path)
     if target.startswith("ssh://"):
         return _open_ssh(target, ssh_config, ask_password)

@@ -8,7 +8,6 @@ ends, and the caller connects it.
 
 from __future__ import annotations
 
-import ctypes
 import errno
 import os
 import socket
@@ -27,6 +26,8 @@ def _setns(fd: int) -> None:
     if hasattr(os, "setns"):  # Python 3.12
         os.setns(fd, CLONE_NEWNET)
         return
+    import ctypes  # (5 ms: only where there is no os.setns, and only to connect)
+
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.setns(fd, CLONE_NEWNET) != 0:
         code = ctypes.get_errno()
