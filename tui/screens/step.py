@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from textual.binding import Binding, BindingType
+from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.widget import Widget
 
@@ -33,6 +34,9 @@ class WizardStep(Screen):
         Binding("escape", "back", "Back"),
         Binding("f1", "help", "Help"),
     ]
+    #: Screen's own, without its repaint: a focus change redraws the two widgets it
+    #: concerns, not the whole screen (a full redraw of 160x50 is ~15 ms per Tab).
+    focused: Reactive[Widget | None] = Reactive(None, repaint=False)
     #: The screen's ``name`` ("options").
     NAME: ClassVar[str]
     #: The profile keys the step edits; its problems are theirs.
