@@ -8,6 +8,7 @@ for the CLI with the host probe already running.
 from __future__ import annotations
 
 import functools
+import gc
 import time
 from collections.abc import Iterable
 from typing import Callable, ClassVar
@@ -25,6 +26,17 @@ from .widgets.ask import AskScreen
 
 #: a wizard step: a Screen class made with the Session
 StepScreen = Callable[[Session], Screen]
+#: when the collector is back on at the latest (the probe may take that long on ssh)
+GC_PAUSE_S = 5.0
+
+
+def settle_gc() -> None:
+    """If the CLI paused the garbage collector for the start: hide what is loaded by
+    now from it (``gc.freeze``: its later passes skip the start's objects; a full pass
+    otherwise stalls a key press by ~20 ms now and then), and resume it."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
 
 
 @functools.cache
@@ -93,6 +105,7 @@ class WizardApp(App):
 
     def on_mount(self) -> None:
         self.push_screen(WelcomeScreen(self.session))
+        self.set_timer(GC_PAUSE_S, settle_gc)
 
     def on_probed(self, message: Probed) -> None:
         """Welcome's probe (bubbled up): an unfinished run is offered to resume; else,
@@ -101,15 +114,21 @@ class WizardApp(App):
         state = self.session.state
         if message.unfinished is not None:
             self.offer_resume(message.unfinished)
+            settle_gc()
         elif state is not None and state.running("qmailsend"):
             self.action_open_dashboard()
+            settle_gc()
         else:
-            self.call_after_refresh(self.preload)
+            self.preload()
+
+    def on_probe_failed(self) -> None:
+        settle_gc()
 
     @work(thread=True)
     def preload(self) -> None:
-        """Import the screens the Welcome did not need."""
+        """Import the screens the Welcome did not need (then the collector is back)."""
         flow()
+        settle_gc()
 
     def offer_resume(self, run: Unfinished) -> None:
         """Ask to continue ``run`` (as ``apply --resume``): yes goes to Review, whose
@@ -194,6 +213,7 @@ class WizardApp(App):
         index = steps.index(message.step)
         if index + 1 < len(steps):
             self.push_screen(steps[index + 1](self.session))
+            self.call_after_refresh(gc.collect)
 
     def action_save_profile(self) -> None:
         """Ask for a file name (SaveScreen), then save the profile there."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 from textual.widgets import DataTable
 
 from tests.ui.conftest import settle
@@ -63,3 +65,21 @@ async def test_welcome_takes_keys_before_the_option_catalog_is_in(wizard_app):
         assert not screen.query(Spinner)
         await wait_for(pilot, lambda: options.has_focus, "focus on the new list")
         assert "(none: the defaults)" in str(screen.query_one("#words").render())
+
+
+async def test_the_collector_the_cli_paused_is_back_once_the_screens_are_in(wizard_app):
+    """The CLI pauses the garbage collector for the start (tui.cli._tui); the App turns
+    it back on, the start's objects frozen, once the Welcome's probe is in and the
+    other screens are loaded: never left off."""
+    app, _box = wizard_app()
+    gc.disable()
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            assert app.screen.query_one("#host", DataTable).row_count
+            # well before the App's fallback (GC_PAUSE_S): by the preload's end
+            await wait_for(pilot, gc.isenabled, "the collector back on", rounds=40)
+            assert gc.get_freeze_count() > 10_000
+    finally:
+        gc.enable()
+        gc.unfreeze()
