@@ -8,8 +8,8 @@ commands run concurrently, each into a temporary file printed whole at the end.
 
 from __future__ import annotations
 
+import os
 import re
-import secrets
 from collections.abc import Mapping
 
 from .admission import judge
@@ -261,7 +261,7 @@ def probe(host: Host, previous: HostState | None = None, catalog: bool = True) -
     (show_options, binary_options), which ``read_catalog`` adds.  Without ``previous``
     it raises admission.Refused (having read only uname and the uid) for a host that is
     not NetBSD or a login that is not root."""
-    nonce = secrets.token_hex(8)
+    nonce = os.urandom(8).hex()
     args = ["full", "-", "", "-"]
     if previous is not None:
         mk_conf = (previous.text("/etc/mk.conf") or "").rstrip("\n")
@@ -287,7 +287,7 @@ def read_catalog(host: Host, state: HostState) -> None:
     """The second stage of a ``probe(catalog=False)``: one round trip running
     ``make show-options`` and ``pkg_info -Q PKG_OPTIONS`` of the binary packages,
     their answers put in ``state``."""
-    nonce = secrets.token_hex(8)
+    nonce = os.urandom(8).hex()
     found = parse(_run(host, nonce, ["full", "-", "", "-", "catalog"]), nonce)
     state.show_options, state.binary_options = found.show_options, found.binary_options
 

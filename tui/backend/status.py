@@ -12,8 +12,8 @@ SCAN_EVERY_S or when one of them ended) and a few small file reads.
 
 from __future__ import annotations
 
+import os
 import re
-import secrets
 import time
 from collections import deque
 from dataclasses import asdict, dataclass, field, replace
@@ -191,7 +191,7 @@ class StatusReader:
     # -- rc.d ----------------------------------------------------------------------
     def _rc_status(self) -> dict[str, _RcVerdict]:
         """Every qmail service's ``onestatus`` in one host.run (never postfix's)."""
-        nonce = secrets.token_hex(8)
+        nonce = os.urandom(8).hex()
         script = RC_SCRIPT.replace("@SERVICES@", " ".join(facts.SERVICES)).replace("@NONCE@", nonce)
         result = self.host.run(["/bin/sh", "-c", script], timeout=60)
         verdicts, current = {}, None

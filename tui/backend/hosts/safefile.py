@@ -25,7 +25,6 @@ from __future__ import annotations
 import errno
 import os
 import re
-import secrets
 import stat
 
 from .base import USER_FILE_LIMIT, HostError
@@ -244,7 +243,7 @@ def read_file(
 
 def temp_name(name: str) -> str:
     """``.NAME.qw-tmp-PID-RANDOM``: the writer's pid, for the stale sweep."""
-    return f".{name}{TEMP_MARK}{os.getpid()}-{secrets.token_hex(8)}"
+    return f".{name}{TEMP_MARK}{os.getpid()}-{os.urandom(8).hex()}"
 
 
 def write_file(root: str, path: str, data: bytes, *, mode: int, uid: int, gid: int) -> None:
