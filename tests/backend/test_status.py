@@ -7,6 +7,7 @@ come last and leave it running.
 
 from __future__ import annotations
 
+import dataclasses
 import statistics
 import time
 
@@ -17,9 +18,10 @@ from tests.e2e.cli import installed_sandbox
 from tests.polling import wait_for
 from tui.backend import procmatch, services
 from tui.backend.facts import RcConf
-from tui.backend.hosts import Host, SandboxHost, procview
+from tui.backend.hosts import Host, SandboxHost, procfs, procview
 from tui.backend.status import QueueStatus, ServiceStatus, Status, StatusReader, _tag
 from tui.backend.status_text import duration, render_text, size_text
+from tui.sandbox import api as sandbox_api
 
 
 class CountingHost(SandboxHost):
@@ -399,3 +401,19 @@ def test_render_text_table_queue_and_log():
         "1d01h",
     ]
     assert [size_text(n) for n in (0, 500, 1000, 2047, 5 << 30)] == ["-", "1K", "1K", "1K", "5.0G"]
+
+
+def test_the_sandbox_processes_read_from_proc_are_psutils_view(box, host):
+    """SandboxHost reads /proc itself (hosts/procfs.py, no psutil at start): what it
+    sees of the running qmail is field for field what psutil sees."""
+    pids = sandbox_api.machine_pids(box.paths.base)
+    by_psutil = procview.snapshot(pids, str, host._ns_pid)
+    by_proc = procfs.snapshot(pids, str, host._ns_pid)
+    assert len(by_proc) == len(by_psutil) >= 10
+    for seen, want in zip(by_proc, by_psutil):
+        assert seen.cpu_time >= want.cpu_time  # (read after psutil's)
+        assert dataclasses.replace(seen, cpu_time=0, rss_bytes=0) == dataclasses.replace(
+            want, cpu_time=0, rss_bytes=0
+        )
+        assert abs(seen.rss_bytes - want.rss_bytes) < 1 << 20
+    assert {p.name for p in by_proc} >= {"qmail-send", "qmail-lspawn", "tcpserver"}

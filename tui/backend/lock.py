@@ -13,8 +13,6 @@ import socket
 import time
 from dataclasses import dataclass
 
-import psutil
-
 from .hosts import Host, HostError
 from .private import make_private_dirs
 
@@ -35,12 +33,16 @@ class Holder:
 
     @classmethod
     def me(cls) -> Holder:
+        import psutil  # (7 ms: only for a run, not for what imports STATE_DIR)
+
         return cls(os.getpid(), socket.gethostname(), psutil.Process().create_time())
 
     def alive(self) -> bool:
         """False only when certain: same machine and the process is gone (or reused)."""
         if self.machine != socket.gethostname():
             return True
+        import psutil
+
         try:
             return psutil.Process(self.pid).create_time() <= self.started + 1
         except psutil.Error:

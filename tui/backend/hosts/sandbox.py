@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 from ...sandbox import api as sandbox
-from . import procview, safefile
+from . import procfs, safefile
 from .base import (
     USER_FILE_LIMIT,
     HostError,
@@ -25,10 +25,6 @@ from .base import (
 from .machine import MachineHost
 
 MAX_SYMLINKS = 40
-
-
-#: the kernel's clock ticks per second (start times in /proc/PID/stat are in ticks)
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 class SandboxHost(MachineHost):
@@ -132,22 +128,20 @@ class SandboxHost(MachineHost):
 
     def processes(self):
         passwd = parse_passwd(self.read_text("/etc/passwd"))
-        return procview.snapshot(
+        return procfs.snapshot(
             sandbox.machine_pids(self.base), lambda uid: passwd.get(uid, str(uid)), self._ns_pid
         )
 
     def still_running(self, procs):
-        """From /proc/PID/stat (the sandbox runs on Linux): same start time, no zombie.
-        One small read per process, a fraction of psutil's cost (the Dashboard asks
-        every second)."""
+        """From /proc/PID/stat: same start time, no zombie.  One small read per
+        process (the Dashboard asks every second)."""
         for info in procs:
             try:
                 with open(f"/proc/{info.machine_pid}/stat", "rb") as fh:
                     fields = fh.read().rpartition(b")")[2].split()
             except OSError:
                 return False
-            started = procview.boot_time() + int(fields[19]) / CLOCK_TICKS
-            if fields[0] == b"Z" or abs(started - info.create_time) > 0.01:
+            if fields[0] == b"Z" or abs(procfs.started(fields) - info.create_time) > 0.01:
                 return False
         return True
 
