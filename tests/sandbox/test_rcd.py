@@ -142,6 +142,8 @@ def test_rc_subr_messages_and_exit_codes(sandbox):
     )
     code, out, _ = _run(box, script, "restart")
     assert (code, out) == (0, "Starting dummyd.\n")
+    # the daemon (started with "&") writes its pid file in its own time
+    assert wait_for(lambda: _run(box, script, "status")[0] == 0)
     assert _run(box, script, "onestop")[0] == 0
 
 
