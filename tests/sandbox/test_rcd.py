@@ -123,6 +123,7 @@ def test_rc_subr_messages_and_exit_codes(sandbox):
 
     box.sh("touch /etc/dummyd.conf")
     assert _run(box, script, "start") == (0, "Starting dummyd.\n", "")
+    assert wait_for(lambda: _run(box, script, "status")[0] == 0)  # (its pid file, as below)
     code, out, _ = _run(box, script, "status")
     pid = box.read("/var/run/dummyd.pid").strip()
     assert (code, out) == (0, f"dummyd is running as pid {pid}.\n")
