@@ -243,6 +243,13 @@ OFMIP_RULES = '127.:allow,RELAYCLIENT=""\n'
 OFMIP = ("/usr/pkg/etc/qmail/tcp.ofmip", "/usr/pkg/etc/qmail/tcp.ofmip.cdb")
 
 
+def compile_rules(source: str, cdb: str, text: str) -> RunCommand:
+    """tcprules: ``text`` (``source``'s rules) compiled to ``cdb`` through CDB.tmp."""
+    return RunCommand(
+        ("tcprules", cdb, f"{cdb}.tmp"), input=text, touches=(cdb,), effect=CdbBuilt(source, cdb)
+    )
+
+
 def plan_ofmip_rules(step: Step, profile: Profile, state: HostState, catalog) -> None:
     """2017Q1: qmailofmipd requires tcp.ofmip.cdb, which qmail-run does not install."""
     if not (smtpd_patch_era(catalog) and profile.services.qmailofmipd):
@@ -253,14 +260,7 @@ def plan_ofmip_rules(step: Step, profile: Profile, state: HostState, catalog) ->
         text = OFMIP_RULES
         step.actions.append(WriteFile(source, None, text))
     if not state.cdbs.get(cdb, False) or step.actions:
-        step.actions.append(
-            RunCommand(
-                ("tcprules", cdb, f"{cdb}.tmp"),
-                input=text,
-                touches=(cdb,),
-                effect=CdbBuilt(source, cdb),
-            )
-        )
+        step.actions.append(compile_rules(source, cdb, text))
         step.notes.append("tcp.ofmip (qmailofmipd's rules) is compiled to its cdb.")
 
 

@@ -6,11 +6,11 @@ import re
 
 from ..facts import ALIAS_DIR, CONTROL, SERVICES
 from ..files import alias, control, tcprules
-from ..hoststate import CdbBuilt, HostState
+from ..hoststate import HostState
 from ..profile.features import smtpd_patch_era
 from ..profile.model import Profile, alias_targets
-from ..steps import RunCommand, Step, WriteFile
-from .features import feature_texts
+from ..steps import Step, WriteFile
+from .features import compile_rules, feature_texts
 
 #: the concurrency limits qmail-run's INSTALL creates when missing (facts §5.2); an
 #: install interrupted in its POST-INSTALL lacks them, so the plan writes them too
@@ -113,11 +113,4 @@ def plan_tcprules(step: Step, profile: Profile, state: HostState, catalog) -> No
             "(qmail-run's tcprules-smtp does so)."
         )
     if changed or not state.cdbs.get(cdb, False):
-        step.actions.append(
-            RunCommand(
-                ("tcprules", cdb, f"{cdb}.tmp"),
-                input=new,
-                touches=(cdb,),
-                effect=CdbBuilt(source, cdb),
-            )
-        )
+        step.actions.append(compile_rules(source, cdb, new))
