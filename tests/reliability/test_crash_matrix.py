@@ -71,10 +71,20 @@ def boundaries() -> list[tuple[str, object]]:
     ]
 
 
+def mta_switch_begun(line: str) -> bool:
+    """postfix stop starting; or, when postfix was stopped by the run killed "after
+    tcprules", the step's first write: mta-switch follows tcprules at once (no probe
+    between them), so that kill can land once postfix stop has begun."""
+    actions = ("/etc/rc.d/postfix stop", "edit /etc/rc.conf", "edit /etc/mailer.conf")
+    return line.startswith(f"[{STEP_IDS.index('mta-switch') + 1}/{N}] mta-switch: ") and any(
+        action_start(action)(line) for action in actions
+    )
+
+
 def common_mid() -> dict[str, list[tuple[str, object]]]:
     """Mid-command kill points after the package step, by the step they are in."""
     return {
-        "mta-switch": [("postfix stop running", action_start("/etc/rc.d/postfix stop"))],
+        "mta-switch": [("postfix stop running (or its first write)", mta_switch_begun)],
         "services": [("qmailsmtpd start running", action_start("/etc/rc.d/qmailsmtpd start"))],
         # the checks print together once they are done, the run ends milliseconds later:
         # kill while they run (the test delivery alone takes a second or more)
