@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import stat
@@ -9,7 +10,7 @@ import subprocess
 
 import pytest
 
-from tui.backend.hosts import HostError, LocalHost, SandboxHost
+from tui.backend.hosts import HostError, LocalHost, SandboxHost, procfs, procview
 
 #: a command run as the sandbox's ordinary user admin (uid 1000, gid 100)
 AS_ADMIN = ["setpriv", "--reuid", "1000", "--regid", "100", "--clear-groups", "sh", "-c"]
@@ -127,3 +128,16 @@ def test_processes_are_the_sandboxs_own(host):
     local_pids = {p.pid for p in LocalHost().processes()}
     assert sleeps[0].machine_pid in local_pids
     assert sleeps[0].pid != sleeps[0].machine_pid
+
+
+def test_procfs_reads_this_process_as_psutil_does_and_skips_gone_ones():
+    """hosts/procfs.py (the sandbox's processes without psutil) on this machine's own
+    /proc: the test process as psutil sees it; a pid that is gone is left out."""
+    me = os.getpid()
+    seen = procfs.snapshot([me, 2**22 + 1], str)
+    want = procview.snapshot([me], str)
+    assert len(seen) == 1 and len(want) == 1
+    assert dataclasses.replace(seen[0], cpu_time=0, rss_bytes=0, status="") == (
+        dataclasses.replace(want[0], cpu_time=0, rss_bytes=0, status="")
+    )
+    assert seen[0].status in procfs.STATES.values() and seen[0].name

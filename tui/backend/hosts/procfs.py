@@ -73,7 +73,10 @@ def _read(pid: int, user_of: Callable[[int], str], host_pid: Callable[[int], int
     with open(f"/proc/{pid}/cmdline", "rb") as fh:
         cmdline = _split(fh.read().decode("utf-8", "surrogateescape"))
     with open(f"/proc/{pid}/status", "rb") as fh:
-        uid = next(int(line.split()[2]) for line in fh if line.startswith(b"Uid:"))
+        uids = next((line.split() for line in fh if line.startswith(b"Uid:")), None)
+    if uids is None:  # (read as the process ended)
+        raise ValueError(f"/proc/{pid}/status has no Uid line")
+    uid = int(uids[2])
     with open(f"/proc/{pid}/statm", "rb") as fh:
         rss_pages = int(fh.read().split()[1])
     name = comm
