@@ -36,13 +36,14 @@ ADMISSION = "uname -srm; id -u"  #: what the probe's first lines ask (for admiss
 MARK = re.compile(r"^@@qw-([0-9a-f]{16}) (\S+) (\S+) (-?\d+)@@$")
 
 # $1: "again" when an earlier probe of this run supplies what cannot have changed
-# (uname, hostname, uid, the interfaces' addresses); $2: that probe's /etc/mk.conf ("keep" sections stand for
-# make show-options while it is unchanged) or "-" (run it); $3: the package files
-# whose options it read, one per line; $4: its package database listing ("-": none),
-# pkg_info's answer is kept while the listing is the same (its package names are the
-# database's entries) and no other database could be pkg_info's; $5: the stages to
-# read, "host catalog" (all), "host" (all but the option catalog's commands) or
-# "catalog" (only make show-options and the binary packages' options).  A first probe
+# (uname, hostname, uid, the interfaces' addresses); $2: that probe's /etc/mk.conf
+# ("keep" sections stand for make show-options while it is unchanged) or "-" (run
+# it); $3: the package files whose options it read, one per line; $4: its package
+# database listing ("-": none), pkg_info's answer is kept while the listing is the
+# same (its package names are the database's entries) and no other database could be
+# pkg_info's; $5: the stages to read, "host catalog" (all), "host" (all but the option
+# catalog's commands) or "catalog" (only make show-options and the binary packages'
+# options).  A first probe
 # of the host (not "again") reads uname and the uid first, and nothing more when the
 # host is not NetBSD or the login not root (admission.judge refuses it).
 SCRIPT = r"""
