@@ -44,9 +44,23 @@ def boot_time() -> float:
     raise OSError("/proc/stat has no btime line")
 
 
-def started(stat_fields: list[bytes]) -> float:
+def _started(stat_fields: list[bytes]) -> float:
     """A process's start (epoch seconds) from the fields after comm in /proc/PID/stat."""
     return boot_time() + int(stat_fields[19]) / CLOCK_TICKS
+
+
+def running(procs: Iterable[ProcessInfo]) -> bool:
+    """Whether each process still runs: same start time, no zombie (one small read of
+    /proc/PID/stat each; the Dashboard asks every second)."""
+    for info in procs:
+        try:
+            with open(f"/proc/{info.machine_pid}/stat", "rb") as fh:
+                fields = fh.read().rpartition(b")")[2].split()
+        except OSError:
+            return False
+        if fields[0] == b"Z" or abs(_started(fields) - info.create_time) > 0.01:
+            return False
+    return True
 
 
 def snapshot(
@@ -91,7 +105,7 @@ def _read(pid: int, user_of: Callable[[int], str], host_pid: Callable[[int], int
         name=name,
         cmdline=tuple(cmdline),
         user=user_of(uid),
-        create_time=started(fields),
+        create_time=_started(fields),
         status=STATES.get(fields[0].decode(), fields[0].decode()),
         rss_bytes=rss_pages * PAGE_SIZE,
         cpu_time=int(fields[11]) / CLOCK_TICKS + int(fields[12]) / CLOCK_TICKS,

@@ -7,7 +7,6 @@ net_connections.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable
 from typing import Callable
 
@@ -70,12 +69,6 @@ def snapshot(
             )
         )
     return found
-
-
-@functools.cache
-def boot_time() -> float:
-    """When the machine booted (psutil's create_time counts from it)."""
-    return psutil.boot_time()
 
 
 def running(procs: Iterable[ProcessInfo]) -> bool:

@@ -133,17 +133,7 @@ class SandboxHost(MachineHost):
         )
 
     def still_running(self, procs):
-        """From /proc/PID/stat: same start time, no zombie.  One small read per
-        process (the Dashboard asks every second)."""
-        for info in procs:
-            try:
-                with open(f"/proc/{info.machine_pid}/stat", "rb") as fh:
-                    fields = fh.read().rpartition(b")")[2].split()
-            except OSError:
-                return False
-            if fields[0] == b"Z" or abs(procfs.started(fields) - info.create_time) > 0.01:
-                return False
-        return True
+        return procfs.running(procs)
 
     # -- network -------------------------------------------------------------------
     def connect(self, address, port, timeout=10.0, source=None):
