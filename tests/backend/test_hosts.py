@@ -10,6 +10,7 @@ import subprocess
 
 import pytest
 
+from tui.backend import written
 from tui.backend.hosts import HostError, LocalHost, SandboxHost, procfs, procview
 
 #: a command run as the sandbox's ordinary user admin (uid 1000, gid 100)
@@ -141,3 +142,20 @@ def test_procfs_reads_this_process_as_psutil_does_and_skips_gone_ones():
         dataclasses.replace(want[0], cpu_time=0, rss_bytes=0, status="")
     )
     assert seen[0].status in procfs.STATES.values() and seen[0].name
+
+
+def test_tidying_the_drift_record_sweeps_a_killed_writers_temp_copy(make_sandbox):
+    """A run killed while writing written.json leaves .written.json.qw-tmp-PID-RANDOM;
+    a resumed run that has no file left to record tidies the record (apply's runner):
+    the same bytes written again, the temp copy swept."""
+    box = make_sandbox()
+    host = SandboxHost(box.paths.base)
+    written.remember(host, {"/etc/myname": "mail.example.org\n"}, "run1")
+    before = host.read(written.WRITTEN)
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    stale = box.path(written.WRITTEN).parent / f".written.json.qw-tmp-{gone.pid}-{'a' * 16}"
+    stale.write_text("half written\n")
+    written.tidy(host)
+    assert not stale.exists()
+    assert host.read(written.WRITTEN) == before

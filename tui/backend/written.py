@@ -73,6 +73,14 @@ def changed_by_hand(entry: dict, now: str | None) -> bool:
     return now is None or sha256(now) != entry.get("sha256")
 
 
+def tidy(host: Host) -> None:
+    """Write the record again as it is: a run killed while writing it left a temp copy
+    beside it, which only a write of the record sweeps (safefile's stale sweep goes by
+    the file's name), and a resumed run may have no file of its own left to record."""
+    if host.exists(WRITTEN):
+        host.write(WRITTEN, host.read_text(WRITTEN), mode=0o600)
+
+
 def remember(host: Host, updates: dict[str, str | None], run_id: str) -> None:
     """Record ``path -> text`` the wizard just wrote (None: forget the path)."""
     files = parse(host.read_text(WRITTEN)) if host.exists(WRITTEN) else {}

@@ -80,6 +80,8 @@ class _Run:
         record = self.record
         if not resumed:  # what undo will name as added: the packages from before the run
             record.packages_before = self._packages_now()
+        else:
+            written.tidy(self.host)
         record.save(self.host)
         journal.set_last_run(self.host, record.run_id)
         self.log.note(
