@@ -17,6 +17,7 @@ from ..backend.hosts import Host, HostError
 from ..backend.profile import ProfileError, read, validate
 from ..backend.profile.yamlsrc import SourceError
 from ..backend.vis import vis
+from .answer import ask
 
 # The Session (and with it apply, probe, plan, pexpect and psutil) is imported by the
 # commands that use it: `validate` starts in a fraction of the time.
@@ -168,7 +169,7 @@ def cmd_apply(
                 f"'{wizard} apply {path} --yes'."
             )
         try:
-            answer = input("Apply these changes? [y/N] ").strip().lower()
+            answer = ask("Apply these changes? [y/N] ").strip().lower()
         except KeyboardInterrupt:
             return _interrupted_before()
         except EOFError:

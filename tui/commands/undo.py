@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from ..backend.backup import BACKUP_ROOT
 from ..backend.hosts import Host, HostError
 from ..backend.vis import vis
+from .answer import ask
 
 if TYPE_CHECKING:  # the apply package is imported when undo runs (pexpect, psutil)
     from ..backend.apply import UndoPlan
@@ -74,7 +75,7 @@ def _confirmed(plan: UndoPlan) -> bool:
         _fail(f"undo changes the host: confirm with 'qmail-wizard undo --run {plan.run_id} --yes'.")
         return False
     try:
-        answer = input(f"Undo run {plan.run_id}? [y/N] ").strip().lower()
+        answer = ask(f"Undo run {plan.run_id}? [y/N] ").strip().lower()
     except (EOFError, KeyboardInterrupt):
         answer = ""
         print()
