@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tui.backend.facts import SERVICES
 from tui.backend.hosts import SandboxHost
 from tui.backend.profile import read
@@ -34,3 +36,19 @@ def test_a_fresh_host_read_discovered_planned_saved_and_checked(make_sandbox, tm
     assert session.state is not state  # read again
     assert checks and not all(check.ok for check in checks)
     assert all(check.fix for check in checks if not check.ok)
+
+
+def test_the_background_probe_reads_the_catalog_only_once_the_host_is_shown(make_sandbox):
+    """make show-options (a second of bmake on a real tree) waits for the front end's
+    host_shown(): the first screen's paint does not share the CPU with it."""
+    session = Session(SandboxHost(make_sandbox().paths.base))
+    probing = session.probe_in_background()
+    assert probing.summary.result(timeout=60).fresh
+    probing.unfinished.result(timeout=60)
+    with pytest.raises(TimeoutError):  # at this pace the stage takes ~0.1 s once begun
+        probing.catalog.result(timeout=1.0)
+    assert session.catalog is None and session.state.show_options is None
+
+    probing.host_shown()
+    probing.catalog.result(timeout=60)
+    assert session.catalog is not None and session.state.show_options

@@ -3,8 +3,9 @@ that brings it (Probing)."""
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from . import procmatch
@@ -104,12 +105,22 @@ class Probing:
     the script's first lines, then the Welcome's summary and the unfinished run it
     offers to resume), then the option catalog (Session.read_catalog); each Future
     holds the stage's result or its HostError (admission.Refused among them; a later
-    one's also when an earlier one failed)."""
+    one's also when an earlier one failed).
+
+    The second stage waits for ``host_shown()``: ``make show-options`` is about a
+    second of bmake's CPU on a pkgsrc tree, which the first screen's paint should not
+    share (the Welcome calls it once the host is on screen)."""
 
     admitted: Future[None]
     summary: Future[HostSummary]
     unfinished: Future[Unfinished | None]
     catalog: Future[None]
+    #: set by host_shown(): the second stage may start
+    shown: threading.Event = field(default_factory=threading.Event)
 
     def stages(self) -> tuple[Future, ...]:
         return (self.admitted, self.summary, self.unfinished, self.catalog)
+
+    def host_shown(self) -> None:
+        """The front end shows the first stage's answer: start the second."""
+        self.shown.set()

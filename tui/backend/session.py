@@ -97,8 +97,9 @@ class Session:
             self.profile = copy.deepcopy(self.baseline)
 
     def probe_in_background(self) -> Probing:
-        """``probe()`` then ``read_catalog()`` in a daemon thread; the host's admission
-        is judged by the probe's first lines (no round trip of its own)."""
+        """``probe()`` then, once the front end called ``host_shown()``,
+        ``read_catalog()`` in a daemon thread; the host's admission is judged by the
+        probe's first lines (no round trip of its own)."""
         probing = Probing(Future(), Future(), Future(), Future())
 
         def run() -> None:
@@ -112,6 +113,7 @@ class Session:
                     if not stage.done():
                         stage.set_exception(exc)
                 return
+            probing.shown.wait()
             try:
                 self.read_catalog()
                 probing.catalog.set_result(None)

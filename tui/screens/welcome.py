@@ -106,6 +106,8 @@ class WelcomeScreen(Screen):
 
     def on_probed(self, message: Probed) -> None:
         summary = self.summary = message.summary
+        # the option catalog's bmake run starts once the host is painted
+        self.call_after_refresh(cast("WizardApp", self.app).probing.host_shown)
         self.reading = False
         self.query_one("#loading", Spinner).spin(False)
         table = self.query_one("#host", DataTable)
