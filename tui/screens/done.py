@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -61,7 +62,8 @@ class DoneScreen(Screen):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        self.query_one("#services", DataTable).add_columns("Service", "At boot", "Now")
+        labels = (Text("Service"), Text("At boot"), Text("Now"))  # plain: no markup parse
+        self.query_one("#services", DataTable).add_columns(*labels)
         self.query_one("#results").display = False
         self.verify(self.session.checks or None)
 

@@ -78,7 +78,8 @@ class WelcomeScreen(Screen):
 
     def on_mount(self) -> None:
         table = self.query_one("#host", DataTable)
-        self.value_column = table.add_columns("Host", "")[1]
+        # Text labels: a str label is parsed as markup (and loads rich's emoji table)
+        self.value_column = table.add_columns(Text("Host"), Text(""))[1]
         table.display = False
         self.query_one("#loading", Spinner).spin(False)
         self.set_timer(SPINNER_AFTER_S, self._still_reading)
