@@ -111,15 +111,20 @@ class WizardApp(App):
         """Welcome's probe (bubbled up): an unfinished run is offered to resume; else,
         when qmail-send already runs, the Dashboard opens (the wizard's screens load when
         the admin goes on from its Welcome); else they load while the Welcome is read."""
-        state = self.session.state
         if message.unfinished is not None:
             self.offer_resume(message.unfinished)
             settle_gc()
-        elif state is not None and state.running("qmailsend"):
+        elif self.dashboard_first(message):
             self.action_open_dashboard()
             settle_gc()
         else:
             self.preload()
+
+    def dashboard_first(self, message: Probed) -> bool:
+        """The probe found qmail-send running and no unfinished run: the App opens the
+        Dashboard over the Welcome."""
+        state = self.session.state
+        return message.unfinished is None and state is not None and state.running("qmailsend")
 
     def on_probe_failed(self) -> None:
         settle_gc()
@@ -160,6 +165,7 @@ class WizardApp(App):
     def review_when_read(self) -> None:
         """Open Review for the resume once the probe's second stage (the option catalog,
         and with it the answers read from the host) is in."""
+        self.probing.host_shown()  # the Welcome, under the question, did not start it
         try:
             self.probing.catalog.result()
         except Exception:  # the Welcome shows why the catalog could not be read

@@ -21,6 +21,11 @@ def wizard_app(make_sandbox):
 
 
 async def settle(pilot) -> None:
-    """Wait until every worker is done and the screen has processed its messages."""
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    """Wait until every worker is done and the screen has processed its messages,
+    the workers those messages started too (the Welcome starts the probe's second
+    stage once it has painted the host)."""
+    while True:
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        if not any(worker.is_running for worker in pilot.app.workers):
+            return

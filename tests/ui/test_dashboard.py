@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from textual.widgets import Footer, Static
+from textual.widgets import DataTable, Footer, Static
 
 from tests.e2e.cli import installed_sandbox
 from tui.backend.hosts import SandboxHost
@@ -78,8 +78,15 @@ async def test_launch_opens_the_dashboard_that_fits_80x24(installed):
         assert {"s", "t", "r", "l", "f", "m", "w"} <= footer
         assert app.screen.query_one(Footer).size.width == 80
 
+        # the option catalog (make show-options) is not read for the Dashboard alone
+        assert not app.probing.shown.is_set() and app.session.catalog is None
         await pilot.press("w")  # the wizard, to reconfigure
         await until(pilot, lambda: isinstance(app.screen, WelcomeScreen), "Welcome")
+        welcome = app.screen
+        await until(pilot, lambda: app.session.catalog is not None, "the catalog, once back")
+        table = welcome.query_one("#host", DataTable)
+        built = lambda: str(table.get_cell("Build options", welcome.value_column))  # noqa: E731
+        await until(pilot, lambda: built() != "reading...", "the build options row")
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"dashboard", "enter")

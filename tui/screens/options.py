@@ -147,9 +147,12 @@ class OptionsScreen(WizardStep):
 
     @work(thread=True, exclusive=True)
     def wait_for_catalog(self) -> None:
-        """Wait for the probe's second stage, started with the App."""
+        """Wait for the probe's second stage (the Welcome started it; started here
+        too, should this screen come first)."""
+        probing = cast("WizardApp", self.app).probing
+        probing.host_shown()
         try:
-            cast("WizardApp", self.app).probing.catalog.result()
+            probing.catalog.result()
             self.post_message(CatalogRead())
         except HostError as exc:
             self.post_message(CatalogFailed(str(exc)))

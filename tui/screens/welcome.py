@@ -65,6 +65,8 @@ class WelcomeScreen(Screen):
         self.summary: HostSummary | None = None
         #: the probe's first stage is not in yet (nor failed)
         self.reading = True
+        #: the probe's second stage was started from here (read_catalog)
+        self.catalog_asked = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -91,24 +93,41 @@ class WelcomeScreen(Screen):
 
     @work(thread=True, exclusive=True)
     def probe_host(self) -> None:
-        """Wait for the probe the App started with it (``WizardApp.probing``): the
-        host and its unfinished run, then the option catalog."""
+        """Wait for the probe's first stage, which the App started with it
+        (``WizardApp.probing``): the host and its unfinished run."""
         probing = cast("WizardApp", self.app).probing
         try:
             self.post_message(Probed(probing.summary.result(), probing.unfinished.result()))
         except HostError as exc:
             self.post_message(ProbeFailed(str(exc)))
+
+    def read_catalog(self) -> None:
+        """Start the probe's second stage (``make show-options``: about a second of
+        bmake's CPU) once the host is on this screen: not during its first paint, and
+        not while the Dashboard the App opened for a running qmail is all that shows
+        (it starts when the admin comes back here)."""
+        if self.catalog_asked or self.summary is None or self.app.screen is not self:
             return
+        self.catalog_asked = True
+        cast("WizardApp", self.app).probing.host_shown()
+        self.wait_for_catalog()
+
+    @work(thread=True, group="catalog")
+    def wait_for_catalog(self) -> None:
+        """The build options row, once the second stage is in (or why it is not)."""
         try:
-            probing.catalog.result()
+            cast("WizardApp", self.app).probing.catalog.result()
             self.post_message(CatalogRead())
         except HostError as exc:
             self.post_message(CatalogFailed(str(exc)))
 
+    def on_screen_resume(self) -> None:
+        self.read_catalog()
+
     def on_probed(self, message: Probed) -> None:
         summary = self.summary = message.summary
-        # the option catalog's bmake run starts once the host is painted
-        self.call_after_refresh(cast("WizardApp", self.app).probing.host_shown)
+        if not cast("WizardApp", self.app).dashboard_first(message):
+            self.call_after_refresh(self.read_catalog)
         self.reading = False
         self.query_one("#loading", Spinner).spin(False)
         table = self.query_one("#host", DataTable)
