@@ -222,15 +222,32 @@ class WizardApp(App):
             self.call_after_refresh(gc.collect)
 
     def action_save_profile(self) -> None:
-        """Ask for a file name (SaveScreen), then save the profile there."""
+        """Ask for a file name (SaveScreen), then save the profile there; before the
+        profile is read from the host (the probe's second stage, not read for the
+        Dashboard alone), read it first."""
+        if self.session.profile is None:
+            self.notify("Reading the host's settings: the file name is asked for next.")
+            self.save_when_read()
+        else:
+            self._ask_file_name()
+
+    @work(thread=True, exclusive=True, group="save")
+    def save_when_read(self) -> None:
+        self.probing.host_shown()
+        try:
+            self.probing.catalog.result()
+        except Exception as exc:  # HostError, admission.Refused: said, nothing saved
+            self.call_from_thread(
+                self.notify, f"Nothing saved: {exc}", severity="error", markup=False
+            )
+            return
+        self.call_from_thread(self._ask_file_name)
+
+    def _ask_file_name(self) -> None:
         from .screens.save import SaveScreen
 
-        if self.session.profile is None:
-            self.notify("Nothing to save yet: the host is still being read.", severity="warning")
-            return
-        if isinstance(self.screen, SaveScreen):
-            return
-        self.push_screen(SaveScreen(self.session, self.save_path), self._saved)
+        if not isinstance(self.screen, SaveScreen):
+            self.push_screen(SaveScreen(self.session, self.save_path), self._saved)
 
     def _saved(self, path: str | None) -> None:
         if path:

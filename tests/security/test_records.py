@@ -122,7 +122,7 @@ async def test_review_shows_the_damaged_record_and_asks_for_each_differing_file(
     async with app.run_test(size=(120, 40)) as pilot:
         # qmail runs here: the app opens on the Dashboard once its probe is in
         await until(pilot, lambda: isinstance(app.screen, DashboardScreen), "the Dashboard")
-        # the probe's second stage (the option catalog) is in before any plan is made
+        await pilot.press("w")  # back to the wizard: the Welcome reads the option catalog
         await until(pilot, lambda: session.catalog is not None, "the option catalog")
         review = ReviewScreen(session)
         await app.push_screen(review)

@@ -89,3 +89,26 @@ async def test_ctrl_s_saves_a_profile_that_validates(make_sandbox, tmp_path, mon
     assert checked.returncode == 0, checked.stderr
     assert checked.stdout == f"{saved}: valid (checked against this host).\n"
     assert not [n for n in os.listdir(tmp_path) if ".qw-tmp-" in n]
+
+
+async def test_ctrl_s_on_the_dashboard_reads_the_settings_then_saves(
+    make_sandbox, tmp_path, monkeypatch
+):
+    """The Dashboard alone does not read the option catalog; Ctrl+S reads it, then
+    asks for the file name, and the saved profile is the host's."""
+    from tests.security.test_records import installed  # a default install, qmail running
+    from tui.backend.profile import read
+    from tui.screens.dashboard import DashboardScreen
+
+    monkeypatch.chdir(tmp_path)
+    box = installed(make_sandbox)
+    app = WizardApp(Session(SandboxHost(box.paths.base)))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, DashboardScreen), "the Dashboard")
+        assert app.session.profile is None
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, SaveScreen), "the save dialog")
+        await pilot.press("enter")
+        await until(pilot, (tmp_path / DEFAULT).exists, "the saved file")
+    saved = read(tmp_path / DEFAULT, DEFAULT).profile
+    assert saved == app.session.profile and saved.mail.me == "mail.example.org"
