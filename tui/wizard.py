@@ -165,9 +165,8 @@ class WizardApp(App):
     def review_when_read(self) -> None:
         """Open Review for the resume once the probe's second stage (the option catalog,
         and with it the answers read from the host) is in."""
-        self.probing.host_shown()  # the Welcome, under the question, did not start it
-        try:
-            self.probing.catalog.result()
+        try:  # started here: the Welcome, under the question, did not start it
+            self.probing.wait_for_catalog()
         except Exception:  # the Welcome shows why the catalog could not be read
             return
         self.call_from_thread(self._open_review)
@@ -233,9 +232,8 @@ class WizardApp(App):
 
     @work(thread=True, exclusive=True, group="save")
     def save_when_read(self) -> None:
-        self.probing.host_shown()
         try:
-            self.probing.catalog.result()
+            self.probing.wait_for_catalog()
         except Exception as exc:  # HostError, admission.Refused: said, nothing saved
             self.call_from_thread(
                 self.notify, f"Nothing saved: {exc}", severity="error", markup=False

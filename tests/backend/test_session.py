@@ -39,8 +39,8 @@ def test_a_fresh_host_read_discovered_planned_saved_and_checked(make_sandbox, tm
 
 
 def test_the_background_probe_reads_the_catalog_only_once_the_host_is_shown(make_sandbox):
-    """make show-options (a second of bmake on a real tree) waits for the front end's
-    host_shown(): the first screen's paint does not share the CPU with it."""
+    """make show-options (a second of bmake on a real tree) waits until the front end
+    waits for it: the first screen's paint does not share the CPU with it."""
     session = Session(SandboxHost(make_sandbox().paths.base))
     probing = session.probe_in_background()
     assert probing.summary.result(timeout=60).fresh
@@ -49,6 +49,5 @@ def test_the_background_probe_reads_the_catalog_only_once_the_host_is_shown(make
         probing.catalog.result(timeout=1.0)
     assert session.catalog is None and session.state.show_options is None
 
-    probing.host_shown()
-    probing.catalog.result(timeout=60)
+    probing.wait_for_catalog()
     assert session.catalog is not None and session.state.show_options

@@ -107,20 +107,23 @@ class Probing:
     holds the stage's result or its HostError (admission.Refused among them; a later
     one's also when an earlier one failed).
 
-    The second stage waits for ``host_shown()``: ``make show-options`` is about a
-    second of bmake's CPU on a pkgsrc tree, which the first screen's paint should not
-    share (the Welcome calls it once the host is on screen)."""
+    The second stage starts when someone first waits for it (``wait_for_catalog()``):
+    ``make show-options`` is about a second of bmake's CPU on a pkgsrc tree, which the
+    first screen's paint should not share (the Welcome waits once the host is on
+    screen; Options, the resume and Ctrl+S when they need the catalog sooner)."""
 
     admitted: Future[None]
     summary: Future[HostSummary]
     unfinished: Future[Unfinished | None]
     catalog: Future[None]
-    #: set by host_shown(): the second stage may start
+    #: set by wait_for_catalog(): the second stage may start
     shown: threading.Event = field(default_factory=threading.Event)
 
     def stages(self) -> tuple[Future, ...]:
         return (self.admitted, self.summary, self.unfinished, self.catalog)
 
-    def host_shown(self) -> None:
-        """The front end shows the first stage's answer: start the second."""
+    def wait_for_catalog(self) -> None:
+        """Start the second stage if it has not begun, and wait for it (its HostError,
+        or the first stage's, raised)."""
         self.shown.set()
+        self.catalog.result()

@@ -97,7 +97,7 @@ class Session:
             self.profile = copy.deepcopy(self.baseline)
 
     def probe_in_background(self) -> Probing:
-        """``probe()`` then, once the front end called ``host_shown()``,
+        """``probe()`` then, once someone waits for it (``Probing.wait_for_catalog``),
         ``read_catalog()`` in a daemon thread; the host's admission is judged by the
         probe's first lines (no round trip of its own)."""
         probing = Probing(Future(), Future(), Future(), Future())

@@ -147,12 +147,9 @@ class OptionsScreen(WizardStep):
 
     @work(thread=True, exclusive=True)
     def wait_for_catalog(self) -> None:
-        """Wait for the probe's second stage (the Welcome started it; started here
-        too, should this screen come first)."""
-        probing = cast("WizardApp", self.app).probing
-        probing.host_shown()
+        """Wait for the probe's second stage (the Welcome started it)."""
         try:
-            probing.catalog.result()
+            cast("WizardApp", self.app).probing.wait_for_catalog()
             self.post_message(CatalogRead())
         except HostError as exc:
             self.post_message(CatalogFailed(str(exc)))

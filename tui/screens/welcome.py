@@ -109,14 +109,13 @@ class WelcomeScreen(Screen):
         if self.catalog_asked or self.summary is None or self.app.screen is not self:
             return
         self.catalog_asked = True
-        cast("WizardApp", self.app).probing.host_shown()
         self.wait_for_catalog()
 
     @work(thread=True, group="catalog")
     def wait_for_catalog(self) -> None:
         """The build options row, once the second stage is in (or why it is not)."""
         try:
-            cast("WizardApp", self.app).probing.catalog.result()
+            cast("WizardApp", self.app).probing.wait_for_catalog()
             self.post_message(CatalogRead())
         except HostError as exc:
             self.post_message(CatalogFailed(str(exc)))
