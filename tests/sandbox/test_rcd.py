@@ -156,6 +156,9 @@ def test_force_one_and_process_names(make_sandbox):
     code, out, err = _run(box, "/etc/rc.d/dummyd", "forcestart")
     assert (code, out) == (0, "Starting dummyd.\n")
     assert err == "/etc/rc.d/dummyd: WARNING: /etc/dummyd.conf is not readable.\n"
+    # the daemon writes its pid file in its own time; until then rc.subr (like NetBSD's)
+    # answers "not running?" to a stop
+    assert wait_for(lambda: _run(box, "/etc/rc.d/dummyd", "onestatus")[0] == 0)
     assert _run(box, "/etc/rc.d/dummyd", "onestop")[0] == 0
     # process detection by command (first word of ps) for the sleeper
     assert _run(box, "/etc/rc.d/sleeper", "onestart") == (0, "Starting sleeper.\n", "")
