@@ -25,6 +25,9 @@ class Refused(HostError):
             text = f"this needs root on the host (you are uid {uid}); run it again as root"
         super().__init__(text)
 
+    def __reduce__(self):  # pickled by the probe's helper process (probehelper)
+        return (Refused, (self.system, self.uid))
+
     @property
     def needs_root(self) -> bool:
         return self.system == "NetBSD"

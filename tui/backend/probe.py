@@ -3,7 +3,8 @@
 The script is constant text (values from an earlier probe reach it only as
 positional parameters); each section starts with a marker line
 ``@@qw <kind> <name> <rc>@@`` so that the output parses without guessing.  Its slow
-commands run concurrently, each into a temporary file printed whole at the end.
+commands run concurrently (or one after another, ``serial``), each into a temporary
+file printed whole at the end.
 """
 
 from __future__ import annotations
@@ -43,11 +44,11 @@ MARK = re.compile(r"^@@qw-([0-9a-f]{16}) (\S+) (\S+) (-?\d+)@@$")
 # same (its package names are the database's entries) and no other database could be
 # pkg_info's; $5: the stages to read, "host catalog" (all), "host" (all but the option
 # catalog's commands) or "catalog" (only make show-options and the binary packages'
-# options).  A first probe
+# options); $6: "serial" runs the slow commands one after another.  A first probe
 # of the host (not "again") reads uname and the uid first, and nothing more when the
 # host is not NetBSD or the login not root (admission.judge refuses it).
 SCRIPT = r"""
-again=$1; mk_before=$2; known_pkgs=$3; pkgdb_before=$4; stages=$5
+again=$1; mk_before=$2; known_pkgs=$3; pkgdb_before=$4; stages=$5; serial=$6
 mark() { echo "@@qw-@NONCE@ $1 $2 $3@@"; }
 out() { kind=$1; name=$2; shift 2; o=`"$@" 2>&1`; rc=$?; mark "$kind" "$name" "$rc"; [ -n "$o" ] && printf '%s\n' "$o"; }
 case $again:$stages in
@@ -76,7 +77,11 @@ files() {
   [ $# -eq 0 ] || cat "$@"
 }
 njobs=0
-job() { if [ -n "$tmp" ]; then njobs=$((njobs+1)); out "$@" > "$tmp/$njobs" 2>&1 & else out "$@"; fi; }
+job() {
+  [ -n "$tmp" ] || { out "$@"; return; }
+  njobs=$((njobs+1))
+  if [ "$serial" = serial ]; then out "$@" > "$tmp/$njobs" 2>&1; else out "$@" > "$tmp/$njobs" 2>&1 & fi
+}
 finish() {
   if [ -n "$tmp" ]; then
     wait
@@ -251,7 +256,9 @@ def _keep(state: HostState, previous: HostState | None, kind: str, name: str) ->
         setattr(state, name, getattr(previous, name))
 
 
-def probe(host: Host, previous: HostState | None = None, catalog: bool = True) -> HostState:
+def probe(
+    host: Host, previous: HostState | None = None, catalog: bool = True, serial: bool = False
+) -> HostState:
     """One round trip: run the batched script and parse what it printed.
 
     ``previous``: a probe of the same host earlier in this run (an apply changing it
@@ -259,7 +266,8 @@ def probe(host: Host, previous: HostState | None = None, catalog: bool = True) -
     hostname, uid, the interfaces' addresses, the options of package files it already read, ``make show-options``
     while /etc/mk.conf is unchanged, and pkg_info's list while /var/db/pkg has the same
     entries.  ``catalog=False``: everything but the option catalog's input
-    (show_options, binary_options), which ``read_catalog`` adds.  Without ``previous``
+    (show_options, binary_options), which ``read_catalog`` adds.  ``serial``: its
+    commands one after another (they use one core of the host).  Without ``previous``
     it raises admission.Refused (having read only uname and the uid) for a host that is
     not NetBSD or a login that is not root."""
     nonce = os.urandom(8).hex()
@@ -276,7 +284,9 @@ def probe(host: Host, previous: HostState | None = None, catalog: bool = True) -
             previous.pkgdb if 0 < len(previous.pkgdb) < 65536 else "-",
         ]
     stages = "host catalog" if catalog else "host"
-    state = parse(_run(host, nonce, args + [stages]), nonce, previous)
+    state = parse(
+        _run(host, nonce, args + [stages, "serial" if serial else ""]), nonce, previous
+    )
     if previous is None:  # the script read uname and the uid first (SCRIPT)
         uid = state.uid if state.uid >= 0 else None
         judge(state.uname.split(" ")[0], uid, ADMISSION, f"{state.uname!r}, uid {uid}")

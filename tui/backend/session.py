@@ -12,6 +12,7 @@ catalog) is imported on first use: the Welcome's probe starts before they load.
 from __future__ import annotations
 
 import copy
+import functools
 import os
 import threading
 from collections.abc import Callable
@@ -69,10 +70,11 @@ class Session:
         root, before anything is read; every front end calls it first."""
         admit(self.host)
 
-    def probe(self) -> HostSummary:
+    def probe(self, serial: bool = False) -> HostSummary:
         """Read the host but its option catalog (one round trip, plus its sockets);
-        ``read_catalog()`` is the second stage."""
-        self.state = probe(self.host, catalog=False)
+        ``read_catalog()`` is the second stage.  ``serial``: the probe's commands one
+        after another."""
+        self.state = probe(self.host, catalog=False, serial=serial)
         return self._summarize()
 
     def _summarize(self) -> HostSummary:
@@ -96,18 +98,27 @@ class Session:
             self.sources = sources
             self.profile = copy.deepcopy(self.baseline)
 
-    def probe_in_background(self) -> Probing:
+    def probe_in_background(self, helper: bool = False) -> Probing:
         """``probe()`` then, once someone waits for it (``Probing.wait_for_catalog``),
         ``read_catalog()`` in a daemon thread; the host's admission is judged by the
-        probe's first lines (no round trip of its own)."""
+        probe's first lines (no round trip of its own).  ``helper``: the first stage
+        runs in a forked process (probehelper) when the host's commands run on this
+        machine; only while this process has no other thread (the CLI's start).  The
+        helper runs the probe's commands one after another: the other core is the
+        start's (Textual's import and first paint)."""
         probing = Probing(Future(), Future(), Future(), Future())
+        first = self._first_stage
+        if helper and self.host.runs_here:
+            from . import probehelper
+
+            first = probehelper.fork(functools.partial(self._first_stage, serial=True))
 
         def run() -> None:
             try:
-                self.state = probe(self.host, catalog=False)
+                self.state, summary, unfinished = first()
                 probing.admitted.set_result(None)
-                probing.summary.set_result(self._summarize())
-                probing.unfinished.set_result(self.unfinished_run())
+                probing.summary.set_result(summary)
+                probing.unfinished.set_result(unfinished)
             except BaseException as exc:  # handed to whoever waits for any stage
                 for stage in probing.stages():
                     if not stage.done():
@@ -122,6 +133,12 @@ class Session:
 
         threading.Thread(target=run, name="qmail-wizard probe", daemon=True).start()
         return probing
+
+    def _first_stage(
+        self, serial: bool = False
+    ) -> tuple[HostState, HostSummary, Unfinished | None]:
+        summary = self.probe(serial)
+        return self.probed, summary, self.unfinished_run()
 
     def load_profile(self, path: str) -> None:
         """Prefill from a profile file (raises ProfileError/SourceError)."""

@@ -20,7 +20,7 @@ def create_app(
     session = Session(connect(target, ssh_config))
     if profile_path:  # before the probe: its second stage prefills only without one
         session.load_profile(profile_path)
-    probing = session.probe_in_background()
+    probing = session.probe_in_background(helper=True)
     from ..wizard import WizardApp
 
     probing.admitted.result()

@@ -85,7 +85,11 @@ class WelcomeScreen(Screen):
         table.display = False
         self.query_one("#loading", Spinner).spin(False)
         self.set_timer(SPINNER_AFTER_S, self._still_reading)
-        self.probe_host()
+        probing = cast("WizardApp", self.app).probing
+        if probing.summary.done() and probing.unfinished.done():
+            self.probe_host_read()  # read while Textual loaded: shown in the first paint
+        else:
+            self.probe_host()
 
     def _still_reading(self) -> None:
         if self.reading:
@@ -95,6 +99,9 @@ class WelcomeScreen(Screen):
     def probe_host(self) -> None:
         """Wait for the probe's first stage, which the App started with it
         (``WizardApp.probing``): the host and its unfinished run."""
+        self.probe_host_read()
+
+    def probe_host_read(self) -> None:
         probing = cast("WizardApp", self.app).probing
         try:
             self.post_message(Probed(probing.summary.result(), probing.unfinished.result()))

@@ -103,6 +103,8 @@ class Host:
     """Abstract host.  Paths are the host's own (NetBSD) paths."""
 
     name = "host"
+    #: its commands are processes of this machine (their work is this machine's CPU)
+    runs_here = False
 
     def run(
         self,

@@ -14,6 +14,8 @@ from .base import DEFAULT_TIMEOUT, FileStat, Host, HostError, Result, read_span,
 class MachineHost(Host):
     """Subclasses say how a host's command and path become the machine's."""
 
+    runs_here = True
+
     def _command(
         self, argv: Sequence[str], env: Mapping[str, str] | None, cwd: str | None
     ) -> tuple[list[str], dict | None, str | None]:
