@@ -284,9 +284,7 @@ def probe(
             previous.pkgdb if 0 < len(previous.pkgdb) < 65536 else "-",
         ]
     stages = "host catalog" if catalog else "host"
-    state = parse(
-        _run(host, nonce, args + [stages, "serial" if serial else ""]), nonce, previous
-    )
+    state = parse(_run(host, nonce, args + [stages, "serial" if serial else ""]), nonce, previous)
     if previous is None:  # the script read uname and the uid first (SCRIPT)
         uid = state.uid if state.uid >= 0 else None
         judge(state.uname.split(" ")[0], uid, ADMISSION, f"{state.uname!r}, uid {uid}")

@@ -14,13 +14,16 @@ from __future__ import annotations
 
 import os
 import pickle
+import sys
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from .hosts import HostError
 
+T = TypeVar("T")
 
-def fork(work: Callable[[], Any]) -> Callable[[], Any]:
+
+def fork(work: Callable[[], T]) -> Callable[[], T]:
     """Run ``work()`` in a forked child; the returned function waits for its result
     (raising what ``work`` raised, or HostError when the helper died without an
     answer).  Call it once, from any thread."""
@@ -31,7 +34,7 @@ def fork(work: Callable[[], Any]) -> Callable[[], Any]:
         _serve(work, write_end)
     os.close(write_end)
 
-    def result() -> Any:
+    def result() -> T:
         with os.fdopen(read_end, "rb") as answer:
             data = answer.read()
         _pid, status = os.waitpid(pid, 0)
@@ -54,6 +57,7 @@ def _serve(work: Callable[[], Any], write_end: int) -> None:
         devnull = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):  # the terminal is the wizard's
             os.dup2(devnull, fd)
+        sys.stdin = sys.stdout = sys.stderr = None  # whatever file objects they were
         try:
             answer = pickle.dumps((True, work()))
         except BaseException as exc:  # handed to whoever waits, as raised here

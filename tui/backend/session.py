@@ -107,6 +107,7 @@ class Session:
         helper runs the probe's commands one after another: the other core is the
         start's (Textual's import and first paint)."""
         probing = Probing(Future(), Future(), Future(), Future())
+        first: Callable[[], tuple[HostState, HostSummary, Unfinished | None]]
         first = self._first_stage
         if helper and self.host.runs_here:
             from . import probehelper
