@@ -11,18 +11,20 @@ import functools
 import gc
 import time
 from collections.abc import Iterable
-from typing import Callable, ClassVar
+from typing import TYPE_CHECKING, Callable, ClassVar
 
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-from .backend.journal import Unfinished
 from .backend.session import Probing, Session
 from .messages import Advance, Probed
 from .screens.welcome import WelcomeScreen
 from .widgets.ask import AskScreen
+
+if TYPE_CHECKING:  # its journal is read by the probe, not imported for the first paint
+    from .backend.journal import Unfinished
 
 #: a wizard step: a Screen class made with the Session
 StepScreen = Callable[[Session], Screen]

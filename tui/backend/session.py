@@ -5,8 +5,9 @@ screens, the headless commands make one per run.  Probe, plan, apply (with the
 incremental Prober), verify, the status reader, the service actions and save go
 through it; the front-ends only present what it returns.  Every method that touches
 the host is blocking: the TUI calls them from worker threads, never the UI loop.
-What the Welcome does not need (discover, profile, plan, status, verify, the
-catalog) is imported on first use: the Welcome's probe starts before they load.
+What the Welcome does not need (discover, profile, plan and its steps, status,
+verify, the catalog) is imported on first use: the Welcome's probe starts before
+they load.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from .hosts import Host, HostError, Result, safefile
 from .hoststate import HostState
 from .hostsummary import HostSummary, Probing, summarize
 from .probe import Prober, probe, read_catalog
-from .steps import Plan, WriteFile
 
 if TYPE_CHECKING:
     from .apply import ApplyResult, Undone, UndoPlan
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from .profile import Problem
     from .profile.model import Profile
     from .status import StatusReader
+    from .steps import Plan
     from .verify import Check
     from .verify.delivery import Delivery
 
@@ -274,6 +275,7 @@ class Session:
         if self.plan is None or not self.plan.drift:
             return {}
         from .plan import make_plan
+        from .steps import WriteFile
 
         drifted = {d.path for d in self.plan.drift}
         plan = make_plan(self.edited, self.probed, self.catalog)
