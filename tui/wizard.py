@@ -76,7 +76,9 @@ def __getattr__(name: str):
 class WizardApp(App):
     """qmail-wizard's TUI; all host work happens in workers owned by the screens."""
 
-    CSS_PATH = "wizard.tcss"
+    #: the Welcome's too: it is the default screen, whose CSS_PATH Textual reads only
+    #: for a pushed screen
+    CSS_PATH: ClassVar = ["wizard.tcss", "screens/welcome.tcss"]
     TITLE = "qmail-wizard"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save_profile", "Save profile"),
@@ -105,8 +107,11 @@ class WizardApp(App):
         #: then the option catalog Options needs.
         self.probing = probing or session.probe_in_background()
 
+    def get_default_screen(self) -> Screen:
+        """The Welcome is the bottom of the screen stack (no blank screen paints first)."""
+        return WelcomeScreen(self.session)
+
     def on_mount(self) -> None:
-        self.push_screen(WelcomeScreen(self.session))
         self.set_timer(GC_PAUSE_S, settle_gc)
 
     def on_probed(self, message: Probed) -> None:

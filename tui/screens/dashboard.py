@@ -269,7 +269,7 @@ class DashboardScreen(Screen):
 
     def action_wizard(self) -> None:
         """Back to the wizard's first screen, to reconfigure."""
-        while len(self.app.screen_stack) > 2:
+        while len(self.app.screen_stack) > 1:
             self.app.pop_screen()
 
     @work(thread=True, group="action")

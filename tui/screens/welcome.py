@@ -56,7 +56,9 @@ def rows(summary: HostSummary) -> list[tuple[str, str]]:
 
 
 class WelcomeScreen(Screen):
-    CSS_PATH = "welcome.tcss"
+    """The App's default screen (``WizardApp.get_default_screen``); its styles,
+    welcome.tcss, are in the App's CSS_PATH."""
+
     BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "next", "Next", priority=True)]
 
     def __init__(self, session: Session) -> None:
