@@ -162,10 +162,13 @@ def test_force_one_and_process_names(make_sandbox):
     assert _run(box, "/etc/rc.d/dummyd", "onestop")[0] == 0
     # process detection by command (first word of ps) for the sleeper
     assert _run(box, "/etc/rc.d/sleeper", "onestart") == (0, "Starting sleeper.\n", "")
-    pids = box.sh(
-        "ps -ax -o pid= -o command= | sed -n 's|^ *\\([0-9]*\\) /usr/bin/sleep 1000$|\\1|p'"
-    )
-    pid = pids.stdout.split()[0]
+
+    def sleepers() -> list[str]:
+        ps = "ps -ax -o pid= -o command= | sed -n 's|^ *\\([0-9]*\\) /usr/bin/sleep 1000$|\\1|p'"
+        return box.sh(ps).stdout.split()
+
+    assert wait_for(sleepers)  # started with &: its exec may come after onestart returns
+    pid = sleepers()[0]
     assert _run(box, "/etc/rc.d/sleeper", "onestatus") == (
         0,
         f"sleeper is running as pid {pid}.\n",
@@ -203,6 +206,7 @@ def test_service_command(make_sandbox):
     # clean environment, as /etc/rc has it
     env = box.exec(["service", "dummyd", "onestart"], env={"FOO": "bar"})
     assert env.stdout == "Starting dummyd.\n"
+    assert wait_for(lambda: box.path("/var/run/dummyd.pid").exists())  # started with &
     environ = box.sh("tr '\\0' '\\n' < /proc/$(cat /var/run/dummyd.pid)/environ | sort").stdout
     assert "FOO=bar" not in environ and "PATH=/sbin:/bin:/usr/sbin:/usr/bin" in environ
 
@@ -218,7 +222,9 @@ def test_service_start_failure_fault(make_sandbox):
     assert _run(box, "/etc/rc.d/dummyd", "status") == (1, "dummyd is not running.\n", "")
     assert wait_for(lambda: "dummyd: fatal: unable to start" in box.read("/var/log/maillog"))
     assert _run(box, "/etc/rc.d/dummyd", "start") == (0, "Starting dummyd.\n", "")
-    assert wait_for(lambda: _run(box, "/etc/rc.d/dummyd", "status")[0] == 0)  # the pid file, as above
+    assert wait_for(
+        lambda: _run(box, "/etc/rc.d/dummyd", "status")[0] == 0
+    )  # the pid file, as above
 
 
 def test_qmail_run_scripts_per_flavor():
