@@ -222,9 +222,8 @@ def test_service_start_failure_fault(make_sandbox):
     assert _run(box, "/etc/rc.d/dummyd", "status") == (1, "dummyd is not running.\n", "")
     assert wait_for(lambda: "dummyd: fatal: unable to start" in box.read("/var/log/maillog"))
     assert _run(box, "/etc/rc.d/dummyd", "start") == (0, "Starting dummyd.\n", "")
-    assert wait_for(
-        lambda: _run(box, "/etc/rc.d/dummyd", "status")[0] == 0
-    )  # the pid file, as above
+    # (its pid file, as above)
+    assert wait_for(lambda: _run(box, "/etc/rc.d/dummyd", "status")[0] == 0)
 
 
 def test_qmail_run_scripts_per_flavor():
