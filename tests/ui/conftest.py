@@ -26,6 +26,7 @@ async def settle(pilot) -> None:
     stage once it has painted the host)."""
     while True:
         await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-        if not any(worker.is_running for worker in pilot.app.workers):
+        await pilot.pause()  # ends in a screen update, which queues its after-refresh calls
+        await pilot.pause()  # and runs them: the Welcome asks for the catalog in one
+        if all(worker.is_finished for worker in pilot.app.workers):
             return
