@@ -184,15 +184,29 @@ def start_apply(box, profile: str, *extra: str) -> subprocess.Popen:
 
 
 def kill_all(pid: int) -> None:
-    """SIGKILL process group ``pid`` and every process descended from ``pid``: a long
-    command runs in its own session (pexpect's pty), which a process-group kill alone
-    leaves running, unlike a crash of the machine or a reboot."""
-    try:
-        family = psutil.Process(pid).children(recursive=True)
-    except psutil.Error:
-        family = []
+    """SIGKILL process group ``pid`` and every process descended from ``pid``, as a
+    crash of the machine would: a long command runs in its own session (pexpect's pty,
+    ``start_new_session``), which a process-group kill alone leaves running. Everything
+    is stopped first, until no new descendant appears, so nothing forked after the
+    list was read escapes (one did: an orphan tcprules, its input cut, rewrote the cdb
+    after the resume had compiled it)."""
+    os.killpg(pid, signal.SIGSTOP)
+    family: dict[int, psutil.Process] = {}
+    while True:
+        try:
+            found = [p for p in psutil.Process(pid).children(recursive=True) if p.pid not in family]
+        except psutil.Error:
+            found = []
+        if not found:
+            break
+        for proc in found:
+            family[proc.pid] = proc
+            try:
+                proc.suspend()
+            except psutil.Error:
+                pass
     os.killpg(pid, signal.SIGKILL)
-    for proc in family:
+    for proc in family.values():
         try:
             proc.kill()
         except psutil.Error:
