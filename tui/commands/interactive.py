@@ -1,8 +1,8 @@
 """No command: the interactive wizard, started so that the host is read while Textual loads.
 
-``create_app`` opens the target and starts the probe in a thread (its first lines
-judge the host's admission: NetBSD, as root), then imports Textual and the Welcome
-(tui.wizard): the first screen paints while the probe runs.  A refused host raises
+``create_app`` opens the target and starts the probe's first stage in a helper process
+(probehelper; a thread for ssh), whose first lines judge the host's admission (NetBSD,
+as root), then imports Textual and the Welcome (tui.wizard) while it runs.  A refused host raises
 before the App exists: no screen ever shows what a probe without root saw.
 """
 
