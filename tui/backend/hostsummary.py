@@ -4,6 +4,7 @@ that brings it (Probing)."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -118,6 +119,39 @@ class Probing:
     catalog: Future[None]
     #: set by wait_for_catalog(): the second stage may start
     shown: threading.Event = field(default_factory=threading.Event)
+
+    @classmethod
+    def start(
+        cls,
+        first: Callable[[], tuple[HostState, HostSummary, Unfinished | None]],
+        adopt: Callable[[HostState], None],
+        second: Callable[[], None],
+    ) -> Probing:
+        """Run ``first`` in a daemon thread (its HostState handed to ``adopt``), then,
+        once someone waits for the catalog, ``second``."""
+        probing = cls(Future(), Future(), Future(), Future())
+
+        def run() -> None:
+            try:
+                state, summary, unfinished = first()
+                adopt(state)
+                probing.admitted.set_result(None)
+                probing.summary.set_result(summary)
+                probing.unfinished.set_result(unfinished)
+            except BaseException as exc:  # handed to whoever waits for any stage
+                for stage in probing.stages():
+                    if not stage.done():
+                        stage.set_exception(exc)
+                return
+            probing.shown.wait()
+            try:
+                second()
+                probing.catalog.set_result(None)
+            except BaseException as exc:
+                probing.catalog.set_exception(exc)
+
+        threading.Thread(target=run, name="qmail-wizard probe", daemon=True).start()
+        return probing
 
     def stages(self) -> tuple[Future, ...]:
         return (self.admitted, self.summary, self.unfinished, self.catalog)

@@ -17,7 +17,6 @@ import functools
 import os
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -107,34 +106,16 @@ class Session:
         machine; only while this process has no other thread (the CLI's start).  The
         helper runs the probe's commands one after another: the other core is the
         start's (Textual's import and first paint)."""
-        probing = Probing(Future(), Future(), Future(), Future())
         first: Callable[[], tuple[HostState, HostSummary, Unfinished | None]]
         first = self._first_stage
         if helper and self.host.runs_here:
             from . import probehelper
 
             first = probehelper.fork(functools.partial(self._first_stage, serial=True))
+        return Probing.start(first, self._adopt, self.read_catalog)
 
-        def run() -> None:
-            try:
-                self.state, summary, unfinished = first()
-                probing.admitted.set_result(None)
-                probing.summary.set_result(summary)
-                probing.unfinished.set_result(unfinished)
-            except BaseException as exc:  # handed to whoever waits for any stage
-                for stage in probing.stages():
-                    if not stage.done():
-                        stage.set_exception(exc)
-                return
-            probing.shown.wait()
-            try:
-                self.read_catalog()
-                probing.catalog.set_result(None)
-            except BaseException as exc:
-                probing.catalog.set_exception(exc)
-
-        threading.Thread(target=run, name="qmail-wizard probe", daemon=True).start()
-        return probing
+    def _adopt(self, state: HostState) -> None:
+        self.state = state
 
     def _first_stage(
         self, serial: bool = False
