@@ -1,9 +1,10 @@
 """No command: the interactive wizard, started so that the host is read while Textual loads.
 
-``create_app`` opens the target and starts the probe's first stage in a helper process
-(probehelper; a thread for ssh), whose first lines judge the host's admission (NetBSD,
-as root), then imports Textual and the Welcome (tui.wizard) while it runs.  A refused host raises
-before the App exists: no screen ever shows what a probe without root saw.
+``create_app`` opens the target and starts the probe's first stage (in a helper process
+when the host's commands run here, probehelper; in a thread for ssh), whose first lines
+judge the host's admission (NetBSD, as root), then imports Textual and the Welcome
+(tui.wizard) while it runs.  A refused host raises before the App exists: no screen
+ever shows what a probe without root saw.
 """
 
 from __future__ import annotations
