@@ -141,6 +141,7 @@ class WelcomeScreen(Screen):
         table = self.query_one("#host", DataTable)
         for label, value in rows(summary):
             table.add_row(Text(label), Text(vis(value)), key=label)
+        table.styles.height = table.row_count + 1  # now, not after the table measures itself
         table.display = True
         self.query_one("#intro", Static).update(
             "This host has no qmail yet: the wizard will install it from pkgsrc, "
